@@ -1,0 +1,56 @@
+/**
+ * Store errors. Each code maps to one Kubernetes Status the API layer returns:
+ * NotFound → 404, AlreadyExists → 409, Conflict → 409, Expired → 410,
+ * FutureRevision → 504 (ResourceVersionTooLarge), InvalidKey/InvalidContinue → 400.
+ */
+export type StoreErrorCode =
+  | 'NotFound'
+  | 'AlreadyExists'
+  | 'Conflict'
+  | 'Expired'
+  | 'FutureRevision'
+  | 'InvalidKey'
+  | 'InvalidContinue'
+  | 'Closed';
+
+export class StoreError extends Error {
+  override readonly name = 'StoreError';
+  readonly code: StoreErrorCode;
+  readonly key: string | undefined;
+
+  constructor(code: StoreErrorCode, message: string, key?: string) {
+    super(message);
+    this.code = code;
+    this.key = key;
+  }
+}
+
+export function isStoreError(err: unknown, code?: StoreErrorCode): err is StoreError {
+  return err instanceof StoreError && (code === undefined || err.code === code);
+}
+
+export const notFound = (key: string) => new StoreError('NotFound', `key not found: ${key}`, key);
+
+export const alreadyExists = (key: string) =>
+  new StoreError('AlreadyExists', `key already exists: ${key}`, key);
+
+export const conflict = (key: string, expected: number, actual: number) =>
+  new StoreError(
+    'Conflict',
+    `revision conflict on ${key}: expected ${expected}, latest is ${actual}`,
+    key,
+  );
+
+export const expired = (requested: number, compacted: number) =>
+  new StoreError(
+    'Expired',
+    `revision ${requested} has been compacted (oldest available is ${compacted})`,
+  );
+
+export const futureRevision = (requested: number, current: number) =>
+  new StoreError(
+    'FutureRevision',
+    `revision ${requested} is newer than the current revision ${current}`,
+  );
+
+export const closed = () => new StoreError('Closed', 'the store is closed');

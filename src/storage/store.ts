@@ -1,0 +1,103 @@
+/**
+ * The Store: a revisioned, watchable key-value log (the kine design).
+ *
+ * Every write appends a row and gets the next global revision, which is the object's
+ * resourceVersion. The latest row per key is the object; older rows are history that
+ * reads at a revision, continue tokens and watches replay from, until compaction drops
+ * them. Writes are compare-and-swap on the revision the writer read, so a lost race is a
+ * Conflict, never a silent overwrite. Both backends (SQLite, etcd) implement this.
+ */
+
+/** One object as stored: its key, its serialized value and the revisions that locate it. */
+export interface KeyValue {
+  readonly key: string;
+  /** The serialized object (JSON text for API objects). */
+  readonly value: string;
+  /** Revision of the last write to this key (the resourceVersion). */
+  readonly revision: number;
+  /** Revision at which the key was created (survives updates, reset by delete + create). */
+  readonly createRevision: number;
+}
+
+export type WatchEventType = 'ADDED' | 'MODIFIED' | 'DELETED';
+
+export interface WatchEvent {
+  readonly type: WatchEventType;
+  readonly key: string;
+  /** Revision of this change. */
+  readonly revision: number;
+  /** The value after the change; for DELETED, the last value the key had. */
+  readonly value: string;
+  /** The value before the change (MODIFIED and DELETED). */
+  readonly prevValue?: string;
+  /** Revision of the value before the change (MODIFIED and DELETED). */
+  readonly prevRevision?: number;
+}
+
+export interface GetOptions {
+  /** Read the key as it was at this revision instead of the latest. */
+  readonly revision?: number;
+}
+
+export interface ListOptions {
+  /** Maximum number of items; 0 or absent means all. */
+  readonly limit?: number;
+  /** A token from a previous page; the list continues at that page's revision. */
+  readonly continue?: string;
+  /** Read at this revision (an exact, consistent read); ignored when `continue` is set. */
+  readonly revision?: number;
+}
+
+export interface ListResult {
+  /** Items in key order. */
+  readonly items: KeyValue[];
+  /** The revision the whole list (every page) is consistent at. */
+  readonly revision: number;
+  /** Present when more items follow; pass it back to get the next page. */
+  readonly continue?: string;
+}
+
+export interface WatchOptions {
+  /**
+   * Deliver every change with a revision strictly greater than this one. Changes already
+   * in the log are replayed first; a revision before the compaction point fails Expired.
+   */
+  readonly fromRevision: number;
+  /**
+   * How many undelivered events the watcher may hold before it is closed with Expired
+   * (its client then relists). Keeps a slow watcher from holding memory or writers.
+   */
+  readonly bufferSize?: number;
+}
+
+/**
+ * A live watch. Iterate it to receive events in revision order; iteration ends when the
+ * watch is closed and throws a StoreError (code Expired) when the watcher fell too far
+ * behind or its start revision was compacted.
+ */
+export interface Watcher extends AsyncIterable<WatchEvent> {
+  close(): void;
+}
+
+export interface Store {
+  /** Create a key; fails AlreadyExists if it exists. Resolves once durable. */
+  create(key: string, value: string): Promise<KeyValue>;
+  /** Replace a key's value if its latest revision is `expectedRevision`. */
+  update(key: string, value: string, expectedRevision: number): Promise<KeyValue>;
+  /** Delete a key if its latest revision is `expectedRevision`; resolves to the last value. */
+  delete(key: string, expectedRevision: number): Promise<KeyValue>;
+  /** The latest value (or the value at `revision`); undefined when absent. */
+  get(key: string, options?: GetOptions): Promise<KeyValue | undefined>;
+  /** Keys under a prefix, in key order, at one revision across all pages. */
+  list(prefix: string, options?: ListOptions): Promise<ListResult>;
+  /** Changes to keys under a prefix. */
+  watch(prefix: string, options: WatchOptions): Watcher;
+  /** The revision of the last acknowledged write. */
+  currentRevision(): Promise<number>;
+  /** The oldest revision still readable; reads before it fail Expired. */
+  compactRevision(): Promise<number>;
+  /** Drop history at and before `revision`, keeping the latest value of each live key. */
+  compact(revision: number): Promise<void>;
+  /** Flush, stop background work, close watchers and release the data. */
+  close(): Promise<void>;
+}

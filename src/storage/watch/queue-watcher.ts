@@ -1,0 +1,111 @@
+/**
+ * One watcher: replays history lazily from its backend, then delivers live events from a
+ * bounded queue. Writers only ever append to the queue; a watcher whose queue overflows is
+ * failed with Expired, so a slow consumer costs memory up to its bound and nothing more.
+ */
+import { StoreError } from '../errors.ts';
+import type { WatchEvent, Watcher } from '../store.ts';
+
+/** Pulls history in chunks; returns undefined once the history is exhausted. */
+export type ReplaySource = () => WatchEvent[] | undefined;
+
+export const DEFAULT_WATCH_BUFFER = 10_000;
+
+export class QueueWatcher implements Watcher {
+  private queue: WatchEvent[] = [];
+  private head = 0;
+  private wake: (() => void) | undefined;
+  private error: StoreError | undefined;
+  private done = false;
+  readonly prefix: string;
+  private readonly bufferSize: number;
+  private replay: ReplaySource | undefined;
+  private readonly onClose: (watcher: QueueWatcher) => void;
+
+  constructor(
+    prefix: string,
+    bufferSize: number,
+    replay: ReplaySource | undefined,
+    onClose: (watcher: QueueWatcher) => void,
+  ) {
+    this.prefix = prefix;
+    this.bufferSize = bufferSize;
+    this.replay = replay;
+    this.onClose = onClose;
+  }
+
+  /** Called by the broadcaster, synchronously after a commit. Never blocks. */
+  push(event: WatchEvent): void {
+    if (this.done) return;
+    if (this.queue.length - this.head >= this.bufferSize) {
+      this.fail(
+        new StoreError(
+          'Expired',
+          `watcher fell more than ${this.bufferSize} events behind; list again and resume`,
+        ),
+      );
+      return;
+    }
+    this.queue.push(event);
+    this.notify();
+  }
+
+  /** Ends the watch with an error the consumer sees on its next read. */
+  fail(error: StoreError): void {
+    if (this.done) return;
+    this.error = error;
+    this.finish();
+  }
+
+  close(): void {
+    this.finish();
+  }
+
+  get closed(): boolean {
+    return this.done;
+  }
+
+  private finish(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onClose(this);
+    this.notify();
+  }
+
+  private notify(): void {
+    const wake = this.wake;
+    this.wake = undefined;
+    wake?.();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
+    try {
+      for (;;) {
+        if (this.replay && !this.done) {
+          const chunk = this.replay();
+          if (chunk) {
+            yield* chunk;
+            continue;
+          }
+          this.replay = undefined;
+        }
+        if (this.head < this.queue.length) {
+          const event = this.queue[this.head++] as WatchEvent;
+          if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+            this.queue = this.queue.slice(this.head);
+            this.head = 0;
+          }
+          yield event;
+          continue;
+        }
+        if (this.error) throw this.error;
+        if (this.done) return;
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+      }
+    } finally {
+      this.close();
+    }
+  }
+}

@@ -1,0 +1,10 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // End-to-end tests start real processes; give them room on a loaded CI machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+  },
+});
