@@ -1,0 +1,121 @@
+/**
+ * The object model shared by every resource: TypeMeta, ObjectMeta, lists, owner
+ * references, conditions and managed fields, as meta.k8s.io/v1 defines them. Objects are
+ * plain JSON values; these interfaces document the parts Canopy reads and writes.
+ */
+
+/** Any JSON value. */
+export type JsonValue = null | boolean | number | string | JsonValue[] | JsonObject;
+export interface JsonObject {
+  [key: string]: JsonValue | undefined;
+}
+
+export interface TypeMeta {
+  apiVersion?: string;
+  kind?: string;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
+  controller?: boolean;
+  blockOwnerDeletion?: boolean;
+}
+
+export interface ManagedFieldsEntry {
+  manager?: string;
+  operation?: 'Apply' | 'Update';
+  apiVersion?: string;
+  time?: string;
+  fieldsType?: 'FieldsV1';
+  fieldsV1?: JsonObject;
+  subresource?: string;
+}
+
+export interface ObjectMeta {
+  name?: string;
+  generateName?: string;
+  namespace?: string;
+  uid?: string;
+  resourceVersion?: string;
+  generation?: number;
+  creationTimestamp?: string | null;
+  deletionTimestamp?: string;
+  deletionGracePeriodSeconds?: number;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  ownerReferences?: OwnerReference[];
+  finalizers?: string[];
+  managedFields?: ManagedFieldsEntry[];
+  selfLink?: string;
+}
+
+/** Any Kubernetes object: type meta, object meta, and whatever else its kind carries. */
+export interface KubeObject extends TypeMeta {
+  metadata: ObjectMeta;
+  [field: string]: JsonValue | ObjectMeta | undefined;
+}
+
+export interface ListMeta {
+  resourceVersion?: string;
+  continue?: string;
+  remainingItemCount?: number;
+  selfLink?: string;
+}
+
+export interface KubeList<T extends KubeObject = KubeObject> extends TypeMeta {
+  metadata: ListMeta;
+  items: T[];
+}
+
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+
+/** metav1.Condition; older APIs use the same shape without observedGeneration. */
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason?: string;
+  message?: string;
+  lastTransitionTime?: string;
+  observedGeneration?: number;
+}
+
+/** A label selector in object form (metav1.LabelSelector). */
+export interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: LabelSelectorRequirement[];
+}
+
+export interface LabelSelectorRequirement {
+  key: string;
+  operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
+  values?: string[];
+}
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Splits an apiVersion into group and version ("v1" → core group). */
+export function parseApiVersion(apiVersion: string): { group: string; version: string } {
+  const slash = apiVersion.indexOf('/');
+  return slash < 0
+    ? { group: '', version: apiVersion }
+    : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
+}
+
+export function apiVersionOf(group: string, version: string): string {
+  return group ? `${group}/${version}` : version;
+}
+
+/** RFC 3339 timestamp with second precision, as Kubernetes writes metav1.Time. */
+export function timestamp(date: Date = new Date()): string {
+  return `${date.toISOString().slice(0, 19)}Z`;
+}
+
+/** RFC 3339 with microseconds, as Kubernetes writes metav1.MicroTime (events, leases). */
+export function microTimestamp(date: Date = new Date()): string {
+  return `${date.toISOString().slice(0, 23)}000Z`;
+}
