@@ -55,7 +55,7 @@ export interface ObjectMeta {
 /** Any Kubernetes object: type meta, object meta, and whatever else its kind carries. */
 export interface KubeObject extends TypeMeta {
   metadata: ObjectMeta;
-  [field: string]: JsonValue | ObjectMeta | undefined;
+  [field: string]: unknown;
 }
 
 export interface ListMeta {

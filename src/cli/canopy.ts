@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerDemoStore } from './demo-store.ts';
+import { registerStart } from './start.ts';
 import { version } from './version.ts';
 
 const program = new Command('canopy')
@@ -14,6 +15,14 @@ const program = new Command('canopy')
   .version(version, '-v, --version', 'print the Canopy version')
   .showHelpAfterError('(run with --help for usage)');
 
+registerStart(program);
 registerDemoStore(program);
 
-await program.parseAsync(process.argv);
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Expected failures (bad flags, a port in use) get one clear line, not a stack trace.
+  process.stderr.write(`canopy: ${(err as Error).message}\n`);
+  if (process.env.CANOPY_DEBUG) process.stderr.write(`${(err as Error).stack}\n`);
+  process.exit(1);
+}

@@ -17,11 +17,19 @@ export class StoreError extends Error {
   override readonly name = 'StoreError';
   readonly code: StoreErrorCode;
   readonly key: string | undefined;
+  /** For Expired and FutureRevision: the revision asked for and the one that bounds it. */
+  readonly revisions: { readonly requested: number; readonly bound: number } | undefined;
 
-  constructor(code: StoreErrorCode, message: string, key?: string) {
+  constructor(
+    code: StoreErrorCode,
+    message: string,
+    key?: string,
+    revisions?: { requested: number; bound: number },
+  ) {
     super(message);
     this.code = code;
     this.key = key;
+    this.revisions = revisions;
   }
 }
 
@@ -45,12 +53,16 @@ export const expired = (requested: number, compacted: number) =>
   new StoreError(
     'Expired',
     `revision ${requested} has been compacted (oldest available is ${compacted})`,
+    undefined,
+    { requested, bound: compacted },
   );
 
 export const futureRevision = (requested: number, current: number) =>
   new StoreError(
     'FutureRevision',
     `revision ${requested} is newer than the current revision ${current}`,
+    undefined,
+    { requested, bound: current },
   );
 
 export const closed = () => new StoreError('Closed', 'the store is closed');

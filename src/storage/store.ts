@@ -77,6 +77,20 @@ export interface WatchOptions {
  */
 export interface Watcher extends AsyncIterable<WatchEvent> {
   close(): void;
+  /**
+   * The next event if one is ready, without waiting; undefined when there is none. Throws
+   * the watcher's error (Expired, Closed) once the events before it have been taken.
+   */
+  poll(): WatchEvent | undefined;
+  /** Resolves when poll() has something to give (an event, the end or an error). */
+  ready(): Promise<void>;
+  /** True once closed; poll() then drains what is left. */
+  readonly closed: boolean;
+  /**
+   * True when every event up to the store's current revision has been taken (no replay
+   * left, nothing queued): a bookmark at the current revision is then safe.
+   */
+  readonly idle: boolean;
 }
 
 export interface Store {

@@ -12,15 +12,17 @@ export type ReplaySource = () => WatchEvent[] | undefined;
 export const DEFAULT_WATCH_BUFFER = 10_000;
 
 export class QueueWatcher implements Watcher {
+  readonly prefix: string;
+  private readonly bufferSize: number;
+  private readonly onClose: (watcher: QueueWatcher) => void;
+  private replay: ReplaySource | undefined;
+  private replayed: WatchEvent[] = [];
+  private replayHead = 0;
   private queue: WatchEvent[] = [];
   private head = 0;
   private wake: (() => void) | undefined;
   private error: StoreError | undefined;
   private done = false;
-  readonly prefix: string;
-  private readonly bufferSize: number;
-  private replay: ReplaySource | undefined;
-  private readonly onClose: (watcher: QueueWatcher) => void;
 
   constructor(
     prefix: string,
@@ -50,7 +52,7 @@ export class QueueWatcher implements Watcher {
     this.notify();
   }
 
-  /** Ends the watch with an error the consumer sees on its next read. */
+  /** Ends the watch with an error the consumer sees after the events before it. */
   fail(error: StoreError): void {
     if (this.done) return;
     this.error = error;
@@ -63,6 +65,52 @@ export class QueueWatcher implements Watcher {
 
   get closed(): boolean {
     return this.done;
+  }
+
+  get idle(): boolean {
+    return (
+      this.replay === undefined &&
+      this.replayHead >= this.replayed.length &&
+      this.head >= this.queue.length
+    );
+  }
+
+  poll(): WatchEvent | undefined {
+    if (this.replayHead < this.replayed.length) return this.replayed[this.replayHead++];
+    if (this.replay) {
+      if (!this.done) {
+        const chunk = this.replay();
+        if (chunk) {
+          this.replayed = chunk;
+          this.replayHead = 1;
+          return chunk[0];
+        }
+      }
+      this.replay = undefined;
+      this.replayed = [];
+      this.replayHead = 0;
+    }
+    if (this.head < this.queue.length) {
+      const event = this.queue[this.head++];
+      if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
+        this.queue = this.queue.slice(this.head);
+        this.head = 0;
+      }
+      return event;
+    }
+    if (this.error) {
+      const error = this.error;
+      this.error = undefined;
+      throw error;
+    }
+    return undefined;
+  }
+
+  ready(): Promise<void> {
+    if (this.done || !this.idle) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wake = resolve;
+    });
   }
 
   private finish(): void {
@@ -81,28 +129,13 @@ export class QueueWatcher implements Watcher {
   async *[Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
     try {
       for (;;) {
-        if (this.replay && !this.done) {
-          const chunk = this.replay();
-          if (chunk) {
-            yield* chunk;
-            continue;
-          }
-          this.replay = undefined;
-        }
-        if (this.head < this.queue.length) {
-          const event = this.queue[this.head++] as WatchEvent;
-          if (this.head >= 1024 && this.head * 2 >= this.queue.length) {
-            this.queue = this.queue.slice(this.head);
-            this.head = 0;
-          }
+        const event = this.poll();
+        if (event) {
           yield event;
           continue;
         }
-        if (this.error) throw this.error;
         if (this.done) return;
-        await new Promise<void>((resolve) => {
-          this.wake = resolve;
-        });
+        await this.ready();
       }
     } finally {
       this.close();

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { deepCopy, deepEqual, goFloat, jsonTypeName, member } from './json.ts';
+
+describe('JSON helpers', () => {
+  it("prints floats like Go's %v", () => {
+    expect(goFloat(1)).toBe('1');
+    expect(goFloat(1.5)).toBe('1.5');
+    expect(goFloat(100000)).toBe('100000');
+    expect(goFloat(1000000)).toBe('1e+06');
+    expect(goFloat(123456789)).toBe('1.23456789e+08');
+    expect(goFloat(0.0001)).toBe('0.0001');
+    expect(goFloat(0.00001)).toBe('1e-05');
+  });
+
+  it('names JSON types the way go-openapi infers them', () => {
+    expect([null, true, 's', 1, 1.5, [], {}].map(jsonTypeName)).toEqual([
+      'null',
+      'boolean',
+      'string',
+      'integer',
+      'number',
+      'array',
+      'object',
+    ]);
+  });
+
+  it('compares and copies structurally', () => {
+    const v = { a: [1, { b: 'c' }], d: null };
+    const c = deepCopy(v);
+    expect(c).toEqual(v);
+    expect(c).not.toBe(v);
+    expect(deepEqual(v, c)).toBe(true);
+    expect(deepEqual({ a: 1 }, { a: 1, b: undefined })).toBe(true);
+    expect(deepEqual([1], { 0: 1 })).toBe(false);
+  });
+
+  it('reads only own members', () => {
+    expect(member({}, 'constructor')).toBeUndefined();
+    expect(member({ a: 1 }, 'a')).toBe(1);
+  });
+});

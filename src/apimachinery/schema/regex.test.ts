@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { compileGoRegex, goRegexError } from './regex.ts';
+
+const test = (pattern: string, s: string) => compileGoRegex(pattern).regexp.test(s);
+
+describe('Go regular expressions', () => {
+  const matches: [string, string, boolean][] = [
+    ['^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', 'my-name', true],
+    ['^[a-z0-9]([-a-z0-9]*[a-z0-9])?$', '-bad', false],
+    ['(?i)^abc$', 'AbC', true],
+    ['^a(?i)b$', 'aB', true],
+    ['^a(?i)b$', 'AB', false],
+    ['^a.c$', 'a\nc', false],
+    ['(?s)^a.c$', 'a\nc', true],
+    ['^a\\z', 'a', true],
+    ['\\Aab', 'ab', true],
+    ['^\\Qa.b\\E$', 'a.b', true],
+    ['^\\Qa.b\\E$', 'axb', false],
+    ['^[[:alpha:]]+$', 'abcXYZ', true],
+    ['^[[:digit:]]+$', '12a', false],
+    ['^\\s$', '\u00a0', false],
+    ['^\\s$', ' ', true],
+    ['^a\\-b$', 'a-b', true],
+    ['^[\\-a]+$', '-a-', true],
+    ['^\\pL+$', 'äbc', true],
+    ['^\\p{Greek}+$', 'αβγ', true],
+    ['^(?P<word>\\w+)$', 'hi', true],
+    ['^x{2,3}$', 'xxxx', false],
+    ['^x{2,}$', 'xxxx', true],
+    ['^[0-9]+(Mi|Gi)$', '10Gi', true],
+    ['b', 'abc', true],
+    ['^(?i:ab)c$', 'ABc', true],
+    ['^(?i:ab)c$', 'ABC', false],
+    ['^(?s:.)$', '\n', true],
+    ['^(?U)a+', 'aaa', true],
+  ];
+  for (const [pattern, s, want] of matches) {
+    it(`${pattern} ${want ? 'matches' : 'does not match'} ${JSON.stringify(s)}`, () => {
+      expect(test(pattern, s)).toBe(want);
+    });
+  }
+
+  it('rejects what RE2 rejects, in Go words', () => {
+    expect(goRegexError('(a)\\1')).toBe('error parsing regexp: invalid escape sequence: `\\1`');
+    expect(goRegexError('(?=a)')).toBe(
+      'error parsing regexp: invalid or unsupported Perl syntax: `(?=`',
+    );
+    expect(goRegexError('(?<!a)b')).toBe(
+      'error parsing regexp: invalid or unsupported Perl syntax: `(?<!`',
+    );
+    expect(goRegexError('a{1001}')).toBe('error parsing regexp: invalid repeat count: `{1001}`');
+    expect(goRegexError('(abc')).toBe('error parsing regexp: missing closing ): `(abc`');
+    expect(goRegexError('[a')).toBe('error parsing regexp: missing closing ]: `[a`');
+    expect(goRegexError('^ok$')).toBeUndefined();
+  });
+
+  it('runs nested quantifiers on the linear-time engine', () => {
+    for (const pattern of ['^(a+)+$', '^([a-z]{1,10}){1,10}$', '^(?i)(a|aa)+$', '^.{1,63}$']) {
+      const c = compileGoRegex(pattern);
+      expect(c.linear).toBe(true);
+      const started = Date.now();
+      expect(c.regexp.test(`${'a'.repeat(80)}!`)).toBe(false);
+      expect(Date.now() - started).toBeLessThan(500);
+    }
+  });
+
+  it('honours ungreedy mode', () => {
+    expect(compileGoRegex('(?U)a+').regexp.exec('aaa')?.[0]).toBe('a');
+    expect(compileGoRegex('(?U)a+?').regexp.exec('aaa')?.[0]).toBe('aaa');
+  });
+
+  it('caches compiled patterns', () => {
+    expect(compileGoRegex('^cached$')).toBe(compileGoRegex('^cached$'));
+  });
+});
+
+describe('Go regular expressions with huge counted repetitions', () => {
+  it('falls back instead of unrolling without bound', () => {
+    const started = Date.now();
+    const c = compileGoRegex('^((a{1,1000}){1,1000}){1,1000}$');
+    expect(c.linear).toBe(false);
+    expect(c.regexp.test('aaa')).toBe(true);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+});

@@ -1,0 +1,37 @@
+/**
+ * ClusterRoleBindings (rbac.authorization.k8s.io/v1): cluster-wide grants of a
+ * ClusterRole. Shares defaulting, validation and the table with RoleBindings; differs in
+ * accepting only ClusterRoles and in requiring a namespace on service account subjects.
+ */
+import { builtin } from '../define.ts';
+import {
+  bindingCells,
+  bindingColumns,
+  defaultBinding,
+  validateBinding,
+  validateBindingUpdate,
+} from './rolebindings.ts';
+import { RBAC_GROUP } from './types.ts';
+
+export const clusterRoleBindings = builtin({
+  group: RBAC_GROUP,
+  version: 'v1',
+  plural: 'clusterrolebindings',
+  singular: 'clusterrolebinding',
+  kind: 'ClusterRoleBinding',
+  namespaced: false,
+  strategy: {
+    nameValidation: 'PathSegmentName',
+    prepareForCreate: defaultBinding,
+    prepareForUpdate: defaultBinding,
+    validate: (obj) => validateBinding(obj, false),
+    validateUpdate: (obj, old) => validateBindingUpdate(obj, old, false),
+    allowCreateOnUpdate: true,
+    allowUnconditionalUpdate: true,
+    columns: bindingColumns(
+      'clusterRoleBinding',
+      'RoleRef can only reference a ClusterRole in the global namespace. If the RoleRef cannot be resolved, the Authorizer must return an error.',
+    ),
+    cells: bindingCells,
+  },
+});

@@ -1,0 +1,37 @@
+/** The controllers every Canopy API server runs, started and stopped together. */
+import type { Logger } from '../../cli/log.ts';
+import type { Client } from '../../controller/client.ts';
+import type { Store } from '../../storage/store.ts';
+import type { CrdSource } from '../registry/crd-source.ts';
+import type { TypeRegistry } from '../registry/type-registry.ts';
+import { CrdController } from './crd/crd-controller.ts';
+import { NamespaceController } from './namespace/namespace-controller.ts';
+
+export interface ControllerDeps {
+  readonly client: Client;
+  readonly store: Store;
+  readonly registry: TypeRegistry;
+  readonly crds: CrdSource;
+  readonly logger: Logger;
+}
+
+export interface Controllers {
+  stop(): Promise<void>;
+}
+
+export async function startBuiltinControllers(deps: ControllerDeps): Promise<Controllers> {
+  const crd = new CrdController(deps.client, deps.crds, deps.logger.child({ controller: 'crd' }));
+  const namespace = new NamespaceController(
+    deps.client,
+    deps.store,
+    deps.registry,
+    deps.logger.child({ controller: 'namespace' }),
+  );
+  await namespace.start();
+  return {
+    async stop() {
+      crd.stop();
+      namespace.stop();
+    },
+  };
+}

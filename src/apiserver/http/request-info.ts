@@ -1,0 +1,117 @@
+/**
+ * What a request is about, from its method, path and query (upstream RequestInfoFactory):
+ * a resource request (verb, group, version, namespace, resource, name, subresource) or a
+ * non-resource one (discovery, health, version). The path is relative to the logical
+ * cluster: `/clusters/<x>` has already been taken off.
+ */
+
+export interface RequestInfo {
+  readonly isResourceRequest: boolean;
+  /** The path relative to the cluster base, e.g. `/api/v1/namespaces/a/configmaps/b`. */
+  readonly path: string;
+  /** get, list, watch, create, update, patch, delete, deletecollection; or the lower-cased method. */
+  readonly verb: string;
+  readonly apiPrefix: string;
+  readonly apiGroup: string;
+  readonly apiVersion: string;
+  readonly namespace: string;
+  readonly resource: string;
+  readonly subresource: string;
+  readonly name: string;
+  readonly parts: readonly string[];
+}
+
+const API_PREFIXES = new Set(['api', 'apis']);
+const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+
+export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
+  const nonResource: RequestInfo = {
+    isResourceRequest: false,
+    path,
+    verb: method.toLowerCase(),
+    apiPrefix: '',
+    apiGroup: '',
+    apiVersion: '',
+    namespace: '',
+    resource: '',
+    subresource: '',
+    name: '',
+    parts: [],
+  };
+  let parts = path.split('/').filter((p) => p !== '');
+  const prefix = parts[0];
+  if (!prefix || !API_PREFIXES.has(prefix)) return nonResource;
+  parts = parts.slice(1);
+  let apiGroup = '';
+  if (prefix === 'apis') {
+    if (parts.length < 2) return nonResource;
+    apiGroup = parts[0] as string;
+    parts = parts.slice(1);
+  } else if (parts.length < 1) {
+    return nonResource;
+  }
+  const apiVersion = parts[0] as string;
+  parts = parts.slice(1);
+  if (parts.length === 0) return { ...nonResource, apiPrefix: prefix, apiGroup, apiVersion };
+
+  let verb: string;
+  switch (method) {
+    case 'POST':
+      verb = 'create';
+      break;
+    case 'GET':
+    case 'HEAD':
+      verb = 'get';
+      break;
+    case 'PUT':
+      verb = 'update';
+      break;
+    case 'PATCH':
+      verb = 'patch';
+      break;
+    case 'DELETE':
+      verb = 'delete';
+      break;
+    default:
+      verb = method.toLowerCase();
+  }
+  // Deprecated `/watch/` paths still mean watch.
+  if (parts[0] === 'watch') {
+    verb = 'watch';
+    parts = parts.slice(1);
+  }
+
+  let namespace = '';
+  if (parts[0] === 'namespaces' && parts.length > 1) {
+    namespace = parts[1] as string;
+    // /namespaces/x/status and /namespaces/x/finalize are subresources of the namespace
+    // itself; anything else after the namespace name is a namespaced resource.
+    if (parts.length > 2 && !NAMESPACE_SUBRESOURCES.has(parts[2] as string)) parts = parts.slice(2);
+  }
+  const resource = parts[0] ?? '';
+  const name = parts[1] ?? '';
+  const subresource = parts[2] ?? '';
+
+  if (verb === 'get' && name === '') verb = isWatch(query) ? 'watch' : 'list';
+  else if (verb === 'get' && isWatch(query)) verb = 'watch';
+  if (verb === 'delete' && name === '') verb = 'deletecollection';
+
+  return {
+    isResourceRequest: true,
+    path,
+    verb,
+    apiPrefix: prefix,
+    apiGroup,
+    apiVersion,
+    namespace,
+    resource,
+    subresource,
+    name,
+    parts,
+  };
+}
+
+function isWatch(query: URLSearchParams): boolean {
+  const w = query.get('watch');
+  return w === 'true' || w === '1';
+}

@@ -1,0 +1,78 @@
+/**
+ * Streams a watch: one JSON event per line, written and flushed as it happens, as Tables
+ * when the client asked for them (column definitions on the first row only), until the
+ * client goes away, the timeout passes, or the watch ends with an ERROR event.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { KubeObject } from '../../apimachinery/meta.ts';
+import type { IncludeObject, Table } from '../../apimachinery/table.ts';
+import type { ResourceType } from '../registry/resource-type.ts';
+import type { ObjectWatch } from '../rest/watch.ts';
+import { toTable } from './table-convert.ts';
+
+export interface WatchStreamOptions {
+  readonly type: ResourceType;
+  readonly table?: { version: Table['apiVersion']; include: IncludeObject } | undefined;
+  /** Client-requested timeout; without one the server picks 30–60 minutes, as upstream. */
+  readonly timeoutSeconds?: number | undefined;
+  readonly onEvent?: () => void;
+}
+
+const MIN_SERVER_TIMEOUT_S = 1800;
+
+export async function streamWatch(
+  req: IncomingMessage,
+  res: ServerResponse,
+  watch: ObjectWatch,
+  options: WatchStreamOptions,
+): Promise<void> {
+  const timeout =
+    options.timeoutSeconds !== undefined && options.timeoutSeconds > 0
+      ? options.timeoutSeconds
+      : MIN_SERVER_TIMEOUT_S * (1 + Math.random());
+  const timer = setTimeout(() => watch.close(), timeout * 1000);
+  const stop = () => watch.close();
+  req.on('close', stop);
+  res.on('close', stop);
+
+  res.writeHead(200, {
+    'Content-Type': options.table
+      ? `application/json;as=Table;v=${options.table.version};g=meta.k8s.io`
+      : 'application/json',
+    'Cache-Control': 'no-cache, private',
+    'Transfer-Encoding': 'chunked',
+  });
+  res.flushHeaders();
+  let first = true;
+  try {
+    for await (const event of watch) {
+      let object: unknown = event.object;
+      if (
+        options.table &&
+        (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')
+      ) {
+        object = toTable(options.type, [event.object as KubeObject], {
+          version: options.table.version,
+          include: options.table.include,
+          noHeaders: !first,
+        });
+        first = false;
+      }
+      options.onEvent?.();
+      if (!res.write(`${JSON.stringify({ type: event.type, object })}\n`)) {
+        await new Promise<void>((resolve) => {
+          res.once('drain', resolve);
+          res.once('close', resolve);
+        });
+      }
+      if (res.destroyed) break;
+      if (event.type === 'ERROR') break;
+    }
+  } finally {
+    clearTimeout(timer);
+    req.off('close', stop);
+    res.off('close', stop);
+    watch.close();
+    if (!res.destroyed) res.end();
+  }
+}

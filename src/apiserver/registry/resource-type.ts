@@ -1,0 +1,174 @@
+/**
+ * A resource type: everything the generic REST machinery needs to serve one resource in
+ * one logical cluster — names, scope, versions, subresources, storage prefix and the
+ * strategy (validation, defaulting, table columns) that makes it behave like upstream.
+ * Built-ins, local CRDs and resources bound from APIExports all become ResourceTypes.
+ */
+import type { FieldError } from '../../apimachinery/field-errors.ts';
+import type { JsonObject, JsonValue, KubeObject } from '../../apimachinery/meta.ts';
+import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
+import type { TableColumnDefinition } from '../../apimachinery/table.ts';
+
+export type Verb =
+  | 'get'
+  | 'list'
+  | 'watch'
+  | 'create'
+  | 'update'
+  | 'patch'
+  | 'delete'
+  | 'deletecollection';
+
+export const ALL_VERBS: readonly Verb[] = [
+  'create',
+  'delete',
+  'deletecollection',
+  'get',
+  'list',
+  'patch',
+  'update',
+  'watch',
+];
+
+export interface ScaleSubresource {
+  /** JSON path of the desired replicas, e.g. `.spec.replicas`. */
+  readonly specReplicasPath: string;
+  readonly statusReplicasPath: string;
+  readonly labelSelectorPath?: string;
+}
+
+export interface Subresources {
+  readonly status?: boolean;
+  readonly scale?: ScaleSubresource;
+}
+
+/** Subresources the generic machinery writes through. */
+export type Subresource = '' | 'status' | 'scale' | 'finalize';
+
+/** What a strategy hook may know about the request. */
+export interface StrategyContext {
+  /** The logical cluster the object lives in. */
+  readonly cluster: string;
+  /** The API version the request was made in (for multi-version resources). */
+  readonly version: string;
+  /** The subresource being written ('' for the main resource). */
+  readonly subresource: Subresource;
+}
+
+/**
+ * One strategy per resource (the upstream RESTCreateStrategy/RESTUpdateStrategy plus table
+ * printing and field selectors): the resource-specific part of create, update and list.
+ */
+export interface Strategy {
+  /** Defaults and resets before validation on create (e.g. drop status, default fields). */
+  prepareForCreate?(obj: KubeObject, ctx: StrategyContext): void;
+  /** Same on update; `old` is the stored object. */
+  prepareForUpdate?(obj: KubeObject, old: KubeObject, ctx: StrategyContext): void;
+  /** Resource-specific validation on create (object metadata is validated generically). */
+  validate(obj: KubeObject, ctx: StrategyContext): FieldError[];
+  /** Resource-specific validation on update; defaults to `validate`. */
+  validateUpdate?(obj: KubeObject, old: KubeObject, ctx: StrategyContext): FieldError[];
+  /**
+   * Whether something other than metadata.finalizers keeps a deleted object (a namespace's
+   * spec.finalizers); the object then stays, marked with deletionTimestamp.
+   */
+  holdsDeletion?(obj: KubeObject): boolean;
+  /** Changes an object gets when it is marked for deletion (a namespace turns Terminating). */
+  prepareForDelete?(obj: KubeObject): void;
+  /** Does this update change what `metadata.generation` counts? Absent: no generation. */
+  generationChanged?(obj: KubeObject, old: KubeObject): boolean;
+  /** Name validation for metadata.name (DNS subdomain unless the resource says otherwise). */
+  readonly nameValidation?: 'DNS1123Subdomain' | 'DNS1123Label' | 'PathSegmentName';
+  /** Whether an update of a missing object creates it (PUT-to-create). */
+  readonly allowCreateOnUpdate?: boolean;
+  /** Whether an update without metadata.resourceVersion is allowed (last write wins). */
+  readonly allowUnconditionalUpdate?: boolean;
+  /** Whether DELETE answers with the deleted object rather than a Success Status. */
+  readonly returnDeletedObject?: boolean;
+  /** Table columns, upstream's for built-ins (most start with NAME_COLUMN). */
+  readonly columns: readonly TableColumnDefinition[];
+  /** The cells of those columns for one object; `now` is for ages. */
+  cells(obj: KubeObject, now: number): unknown[];
+  /**
+   * Strategic merge patch for this type (built-ins only); absent: strategic merge patches
+   * are refused with 415, as upstream does for custom resources.
+   */
+  strategicMerge?(current: KubeObject, patch: JsonObject): JsonValue;
+  /** Fields selectable with fieldSelector beyond metadata.name and metadata.namespace. */
+  fields?(obj: KubeObject): Record<string, string>;
+  /** Names of the fields `fields` returns, to reject unknown ones with 400. */
+  readonly fieldNames?: readonly string[];
+}
+
+/** A compiled structural schema, as the REST machinery uses it. */
+export interface ObjectSchema {
+  /** The schema document it was compiled from (OpenAPI publishes it). */
+  readonly raw: JSONSchemaProps;
+  /** Validation of the whole object (and CEL rules, with `old` on update). */
+  validate(obj: KubeObject, old: KubeObject | undefined): FieldError[];
+  /** Applies schema defaults in place. */
+  applyDefaults(obj: KubeObject): void;
+  /** Drops fields the schema does not know, in place; returns their paths (`spec.foo`). */
+  prune(obj: KubeObject): string[];
+}
+
+export interface ResourceNames {
+  /** Plural, lower case: the path segment. */
+  readonly plural: string;
+  readonly singular: string;
+  readonly kind: string;
+  readonly listKind: string;
+  readonly shortNames?: readonly string[];
+  readonly categories?: readonly string[];
+}
+
+export interface ResourceType {
+  readonly group: string;
+  /** Served versions, preferred first. */
+  readonly versions: readonly string[];
+  /** The version objects are stored in. */
+  readonly storageVersion: string;
+  readonly names: ResourceNames;
+  readonly namespaced: boolean;
+  readonly verbs: readonly Verb[];
+  readonly subresources: Subresources;
+  /**
+   * Subresources served by their own handlers (serviceaccounts/token), listed in discovery
+   * next to status and scale.
+   */
+  readonly extraSubresources?: readonly {
+    readonly name: string;
+    readonly group: string;
+    readonly version: string;
+    readonly kind: string;
+    readonly verbs: readonly string[];
+  }[];
+  /** APIExport identity hash for resources bound from an export. */
+  readonly identity?: string;
+  readonly strategy: Strategy;
+  /**
+   * The structural schema of each served version, for resources described by one (CRDs
+   * and bound APIResourceSchemas); built-ins validate in code.
+   */
+  readonly schemas?: Readonly<Record<string, ObjectSchema>>;
+  /** Deprecation warning per served version, for CRDs that declare one. */
+  readonly deprecationWarnings?: Readonly<Record<string, string>>;
+  /** OpenAPI of built-ins: their schema per version and definition names. */
+  readonly openapi?: {
+    schema(version: string): JsonObject | undefined;
+    definitionName?(version: string): string;
+  };
+  /**
+   * Where objects are stored when another type owns the storage (events.k8s.io/v1 events
+   * are core events), with the conversion between the two shapes.
+   */
+  readonly storedAs?: {
+    readonly type: ResourceType;
+    toStorage(obj: KubeObject): KubeObject;
+    fromStorage(obj: KubeObject): KubeObject;
+  };
+}
+
+export function resourceRef(type: ResourceType): { group: string; resource: string } {
+  return { group: type.group, resource: type.names.plural };
+}

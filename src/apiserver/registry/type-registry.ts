@@ -1,0 +1,79 @@
+/**
+ * Which resource types a logical cluster serves: the built-ins every cluster has, plus
+ * what sources add per cluster (its established CRDs, later the resources its APIBindings
+ * bring). Discovery, OpenAPI and the REST handlers all ask this one registry.
+ */
+import type { ResourceType } from './resource-type.ts';
+
+/** Something that contributes types to some clusters (CRDs, bindings). */
+export interface TypeSource {
+  types(cluster: string): readonly ResourceType[];
+}
+
+type Listener = (cluster: string) => void;
+
+export class TypeRegistry {
+  private readonly builtins: readonly ResourceType[];
+  private readonly sources: TypeSource[] = [];
+  private readonly revisions = new Map<string, number>();
+  private readonly listeners: Listener[] = [];
+  private globalRevision = 0;
+
+  constructor(builtins: readonly ResourceType[]) {
+    this.builtins = builtins;
+  }
+
+  addSource(source: TypeSource): void {
+    this.sources.push(source);
+    this.globalRevision++;
+  }
+
+  /** Sources call this when the types of a cluster changed. */
+  changed(cluster: string): void {
+    this.revisions.set(cluster, (this.revisions.get(cluster) ?? 0) + 1);
+    for (const l of this.listeners) l(cluster);
+  }
+
+  onChange(listener: Listener): void {
+    this.listeners.push(listener);
+  }
+
+  /** Changes whenever the types of `cluster` change (discovery ETags, OpenAPI hashes). */
+  revision(cluster: string): string {
+    return `${this.globalRevision}.${this.revisions.get(cluster) ?? 0}`;
+  }
+
+  /** Every type the cluster serves, built-ins first. */
+  types(cluster: string): ResourceType[] {
+    const out = [...this.builtins];
+    for (const s of this.sources) out.push(...s.types(cluster));
+    return out;
+  }
+
+  builtinTypes(): readonly ResourceType[] {
+    return this.builtins;
+  }
+
+  lookup(
+    cluster: string,
+    group: string,
+    version: string,
+    plural: string,
+  ): ResourceType | undefined {
+    for (const t of this.builtins) {
+      if (t.group === group && t.names.plural === plural && t.versions.includes(version)) return t;
+    }
+    for (const s of this.sources) {
+      for (const t of s.types(cluster)) {
+        if (t.group === group && t.names.plural === plural && t.versions.includes(version))
+          return t;
+      }
+    }
+    return undefined;
+  }
+
+  /** A type by group and kind, any served version (owner references, RBAC checks). */
+  lookupKind(cluster: string, group: string, kind: string): ResourceType | undefined {
+    return this.types(cluster).find((t) => t.group === group && t.names.kind === kind);
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Between API objects and stored values. Stored objects carry the storage version and no
+ * resourceVersion (the store's revision is the resourceVersion); reads convert to the
+ * version the request speaks. Conversion is `None` (only apiVersion changes), as for CRDs
+ * without webhooks; schema defaults of the requested version are applied on read.
+ */
+import { apiVersionOf, type KubeObject } from '../../apimachinery/meta.ts';
+import type { KeyValue } from '../../storage/store.ts';
+import type { ResourceType } from '../registry/resource-type.ts';
+
+/** Annotation naming the logical cluster an object lives in (kcp). */
+export const CLUSTER_ANNOTATION = 'kcp.io/cluster';
+
+/** The type whose storage holds objects of `type` (itself, unless stored as another). */
+export function storageTypeOf(type: ResourceType): ResourceType {
+  return type.storedAs?.type ?? type;
+}
+
+/** The object as it is stored: storage version, no resourceVersion, no cluster mark. */
+export function toStoredObject(input: KubeObject, requested: ResourceType): KubeObject {
+  const obj = requested.storedAs ? requested.storedAs.toStorage(input) : input;
+  const type = storageTypeOf(requested);
+  const { resourceVersion: _rv, selfLink: _self, ...metadata } = obj.metadata;
+  if (metadata.annotations?.[CLUSTER_ANNOTATION] !== undefined) {
+    const { [CLUSTER_ANNOTATION]: _cluster, ...rest } = metadata.annotations;
+    metadata.annotations = rest;
+    if (Object.keys(rest).length === 0) delete metadata.annotations;
+  }
+  // apiVersion and kind first, then the rest, as kubectl prints objects.
+  const { apiVersion: _v, kind: _k, metadata: _m, ...rest } = obj;
+  return {
+    apiVersion: apiVersionOf(type.group, type.storageVersion),
+    kind: type.names.kind,
+    metadata,
+    ...rest,
+  };
+}
+
+export interface DecodeOptions {
+  readonly type: ResourceType;
+  readonly version: string;
+  /** Add `kcp.io/cluster` with this cluster name (workspace mode). */
+  readonly cluster?: string;
+}
+
+export function decodeFromStorage(
+  value: string,
+  revision: number,
+  opts: DecodeOptions,
+): KubeObject {
+  const stored = JSON.parse(value) as KubeObject;
+  const obj = opts.type.storedAs ? opts.type.storedAs.fromStorage(stored) : stored;
+  obj.metadata.resourceVersion = String(revision);
+  return present(obj, opts);
+}
+
+export function decodeKeyValue(kv: KeyValue, opts: DecodeOptions): KubeObject {
+  return decodeFromStorage(kv.value, kv.revision, opts);
+}
+
+/** Puts an object in the requested version and marks its cluster. */
+export function present(obj: KubeObject, opts: DecodeOptions): KubeObject {
+  const { type, version } = opts;
+  if (version !== type.storageVersion) {
+    obj.apiVersion = apiVersionOf(type.group, version);
+    type.schemas?.[version]?.applyDefaults(obj);
+  }
+  if (opts.cluster !== undefined) {
+    obj.metadata.annotations = { ...obj.metadata.annotations, [CLUSTER_ANNOTATION]: opts.cluster };
+  }
+  return obj;
+}

@@ -1,0 +1,85 @@
+/**
+ * PATCH: turns a patch body of a given media type into an update function over the stored
+ * object. JSON patch (RFC 6902) and JSON merge patch (RFC 7386) serve every resource;
+ * strategic merge is for built-ins only, as upstream.
+ */
+import jsonpatch from 'fast-json-patch';
+import { isJsonObject, type JsonValue, type KubeObject } from '../../apimachinery/meta.ts';
+import { applyMergePatch } from '../../apimachinery/patch/merge-patch.ts';
+import { badRequest, StatusError, unsupportedMediaType } from '../../apimachinery/status.ts';
+import { parseJson } from '../http/body.ts';
+import { PATCH_TYPES } from '../http/negotiation.ts';
+import type { ResourceType } from '../registry/resource-type.ts';
+import type { UpdateFunction } from './resource-storage.ts';
+
+export type PatchType = (typeof PATCH_TYPES)[keyof typeof PATCH_TYPES];
+
+/** The patch types a resource accepts, in the order upstream lists them. */
+export function acceptedPatchTypes(type: ResourceType): PatchType[] {
+  return type.strategy.strategicMerge
+    ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply]
+    : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply];
+}
+
+export function patchFunction(mediaType: string, body: string, type: ResourceType): UpdateFunction {
+  if (
+    !(acceptedPatchTypes(type) as string[]).includes(mediaType) ||
+    mediaType === PATCH_TYPES.apply
+  ) {
+    throw unsupportedMediaType(mediaType, acceptedPatchTypes(type));
+  }
+  const patch = parseJson(body);
+  if (mediaType === PATCH_TYPES.json) {
+    if (!Array.isArray(patch))
+      throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
+    return (current) => keepIdentity(applyJsonPatch(requireCurrent(current), patch), type);
+  }
+  if (!isJsonObject(patch))
+    throw badRequest('json: cannot unmarshal into Go value: patch must be a JSON object');
+  if (mediaType === PATCH_TYPES.strategic) {
+    const strategic = type.strategy.strategicMerge;
+    if (!strategic) throw unsupportedMediaType(mediaType, acceptedPatchTypes(type));
+    return (current) => keepIdentity(strategic(requireCurrent(current), patch), type);
+  }
+  return (current) =>
+    keepIdentity(applyMergePatch(requireCurrent(current) as unknown as JsonValue, patch), type);
+}
+
+function requireCurrent(current: KubeObject | undefined): KubeObject {
+  if (!current) throw new Error('patch of a missing object');
+  return current;
+}
+
+function applyJsonPatch(doc: KubeObject, ops: JsonValue[]): JsonValue {
+  try {
+    return jsonpatch.applyPatch(doc, ops as unknown as jsonpatch.Operation[], true, false)
+      .newDocument as JsonValue;
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0] ?? 'invalid patch';
+    const bad = (err as { name?: string }).name;
+    if (
+      bad === 'OPERATION_VALUE_REQUIRED' ||
+      bad === 'OPERATION_OP_INVALID' ||
+      bad === 'SEQUENCE_NOT_AN_ARRAY' ||
+      bad === 'OPERATION_NOT_AN_OBJECT' ||
+      bad === 'OPERATION_PATH_INVALID' ||
+      bad === 'OPERATION_FROM_REQUIRED'
+    ) {
+      throw badRequest(message);
+    }
+    throw new StatusError({ code: 422, reason: 'Invalid', message });
+  }
+}
+
+/** A patch may not turn the object into another kind or drop its metadata. */
+function keepIdentity(patched: JsonValue, type: ResourceType): KubeObject {
+  if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
+  const obj = patched as unknown as KubeObject;
+  if (!isJsonObject(obj.metadata as unknown as JsonValue)) obj.metadata = {};
+  if (obj.kind !== undefined && obj.kind !== type.names.kind) {
+    throw badRequest(
+      `the kind of the patched object (${String(obj.kind)}) does not match ${type.names.kind}`,
+    );
+  }
+  return obj;
+}

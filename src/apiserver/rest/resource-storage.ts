@@ -1,0 +1,580 @@
+/**
+ * The generic registry: get, list, create, update and delete of any resource type on the
+ * Store, with Kubernetes semantics — server-owned metadata, compare-and-swap on
+ * resourceVersion, validation and admission before anything is written, no-op updates
+ * that write nothing, finalizers that hold deletion, dry runs that write nothing.
+ * Watches live in watch.ts; HTTP encoding lives in ../http.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { ErrorList } from '../../apimachinery/field-errors.ts';
+import type { KubeList, KubeObject } from '../../apimachinery/meta.ts';
+import { apiVersionOf, timestamp } from '../../apimachinery/meta.ts';
+import {
+  alreadyExists,
+  badRequest,
+  conflict,
+  expired,
+  internalError,
+  invalid,
+  notFound,
+  OBJECT_MODIFIED,
+  resourceVersionTooLarge,
+  StatusError,
+} from '../../apimachinery/status.ts';
+import { encodeContinue } from '../../storage/continue-token.ts';
+import { isStoreError, StoreError } from '../../storage/errors.ts';
+import { clusterPrefix, objectKey, resourcePrefix } from '../../storage/keys.ts';
+import type { KeyValue, Store } from '../../storage/store.ts';
+import type { AdmissionChain, AdmissionRequest } from '../admission/admission.ts';
+import {
+  type ResourceType,
+  resourceRef,
+  type StrategyContext,
+  type Subresource,
+} from '../registry/resource-type.ts';
+import {
+  type DecodeOptions,
+  decodeKeyValue,
+  present,
+  storageTypeOf,
+  toStoredObject,
+} from './codec.ts';
+import {
+  beforeCreate,
+  beforeUpdate,
+  placeInNamespace,
+  validateMeta,
+  validateMetaUpdate,
+} from './meta-lifecycle.ts';
+import { type Scope, WILDCARD_CLUSTER, type WriteOptions, type WriteResult } from './scope.ts';
+import { checkFieldSelector, type Selection, selectedName, selects } from './selection.ts';
+
+export interface ListOptions extends Selection {
+  readonly limit?: number;
+  readonly continue?: string;
+  readonly resourceVersion?: string;
+  readonly resourceVersionMatch?: 'NotOlderThan' | 'Exact';
+}
+
+export interface DeleteOptions {
+  readonly propagationPolicy?: 'Orphan' | 'Background' | 'Foreground';
+  readonly preconditions?: { uid?: string; resourceVersion?: string };
+  readonly gracePeriodSeconds?: number;
+  readonly dryRun?: boolean;
+}
+
+export interface DeleteResult {
+  readonly object: KubeObject;
+  /** False when finalizers hold the object: it is marked for deletion, not gone. */
+  readonly deleted: boolean;
+}
+
+/** Replaces an object given the stored one (undefined when it does not exist). */
+export type UpdateFunction = (current: KubeObject | undefined) => KubeObject | Promise<KubeObject>;
+
+export interface UpdateOptions extends WriteOptions {
+  readonly subresource?: Subresource;
+  /** Create the object when missing even if the strategy does not (server-side apply). */
+  readonly forceAllowCreate?: boolean;
+}
+
+/** Standard finalizers the garbage collector honours. */
+export const ORPHAN_FINALIZER = 'orphan';
+export const FOREGROUND_FINALIZER = 'foregroundDeletion';
+
+const MAX_CONFLICT_RETRIES = 16;
+
+export interface ResourceStorageOptions {
+  readonly store: Store;
+  readonly admission: AdmissionChain;
+  /** Mark every object with `kcp.io/cluster` (workspace mode). */
+  readonly annotateCluster: boolean;
+  readonly now?: () => Date;
+}
+
+export class ResourceStorage {
+  readonly store: Store;
+  private readonly admission: AdmissionChain;
+  private readonly annotateCluster: boolean;
+  private readonly now: () => Date;
+
+  constructor(options: ResourceStorageOptions) {
+    this.store = options.store;
+    this.admission = options.admission;
+    this.annotateCluster = options.annotateCluster;
+    this.now = options.now ?? (() => new Date());
+  }
+
+  // ---- keys and decoding -------------------------------------------------------------
+
+  key(scope: Scope, name: string, namespace = scope.namespace): string {
+    const type = storageTypeOf(scope.type);
+    if (type.namespaced && !namespace)
+      throw badRequest('a namespace is required for this resource');
+    return objectKey({
+      group: type.group,
+      resource: type.names.plural,
+      ...(type.identity ? { identity: type.identity } : {}),
+      cluster: scope.cluster,
+      ...(type.namespaced ? { namespace } : {}),
+      name,
+    });
+  }
+
+  /** The key prefix a list or watch of this scope reads. */
+  prefix(scope: Scope): string {
+    const type = storageTypeOf(scope.type);
+    const parts = {
+      group: type.group,
+      resource: type.names.plural,
+      ...(type.identity ? { identity: type.identity } : {}),
+    };
+    if (scope.cluster === WILDCARD_CLUSTER) return resourcePrefix(parts);
+    return clusterPrefix({ ...parts, cluster: scope.cluster, namespace: scope.namespace });
+  }
+
+  decodeOptions(scope: Scope, cluster = scope.cluster): DecodeOptions {
+    return {
+      type: scope.type,
+      version: scope.version,
+      ...(this.annotateCluster ? { cluster } : {}),
+    };
+  }
+
+  decode(scope: Scope, kv: KeyValue): KubeObject {
+    const cluster = scope.cluster === WILDCARD_CLUSTER ? clusterOfKey(kv.key) : scope.cluster;
+    return decodeKeyValue(kv, this.decodeOptions(scope, cluster));
+  }
+
+  // ---- reads -------------------------------------------------------------------------
+
+  async get(scope: Scope, name: string, resourceVersion?: string): Promise<KubeObject> {
+    const key = this.key(scope, name);
+    const revision =
+      resourceVersion && resourceVersion !== '0' ? parseRevision(resourceVersion) : undefined;
+    const kv = await this.read(() =>
+      this.store.get(key, revision === undefined ? {} : { revision }),
+    );
+    if (!kv) throw notFound(resourceRef(scope.type), name);
+    return this.decode(scope, kv);
+  }
+
+  async list(scope: Scope, options: ListOptions = {}): Promise<KubeList> {
+    checkFieldSelector(scope.type, options);
+    const revision = await this.listRevision(options);
+    const type = scope.type;
+    const items: KubeObject[] = [];
+    const limit = options.limit && options.limit > 0 ? options.limit : 0;
+    const prefix = this.prefix(scope);
+    let token = options.continue;
+    let listRevision = 0;
+    let next: string | undefined;
+
+    // Reading one named object needs no scan.
+    const only = selectedName(options);
+    if (
+      only !== undefined &&
+      scope.cluster !== WILDCARD_CLUSTER &&
+      (!type.namespaced || scope.namespace) &&
+      !token
+    ) {
+      const kv = await this.read(() =>
+        this.store.get(this.key(scope, only), revision === undefined ? {} : { revision }),
+      );
+      listRevision = revision ?? (await this.store.currentRevision());
+      if (kv) {
+        const obj = this.decode(scope, kv);
+        if (selects(type, options, obj)) items.push(obj);
+      }
+    } else {
+      // Pages from the store are filtered, so keep reading until the page is full.
+      for (;;) {
+        const want = limit ? limit - items.length : 0;
+        const continuing = token !== undefined;
+        const page = await this.read(
+          () =>
+            this.store.list(prefix, {
+              ...(want ? { limit: Math.max(want, 100) } : {}),
+              ...(token ? { continue: token } : revision !== undefined ? { revision } : {}),
+            }),
+          continuing,
+        );
+        listRevision = page.revision;
+        let lastKey: string | undefined;
+        for (const kv of page.items) {
+          const obj = this.decode(scope, kv);
+          if (!selects(type, options, obj)) continue;
+          items.push(obj);
+          lastKey = kv.key;
+          if (limit && items.length === limit) break;
+        }
+        const filledEarly = limit && items.length === limit && lastKey !== page.items.at(-1)?.key;
+        if (filledEarly && lastKey) {
+          next = encodeContinue({ revision: listRevision, after: lastKey });
+          break;
+        }
+        token = page.continue;
+        if (!token) break;
+        if (limit && items.length === limit) {
+          next = token;
+          break;
+        }
+      }
+    }
+    return {
+      apiVersion: apiVersionOf(type.group, scope.version),
+      kind: type.names.listKind,
+      metadata: { resourceVersion: String(listRevision), ...(next ? { continue: next } : {}) },
+      items,
+    };
+  }
+
+  /** The revision a list reads at, per resourceVersion and resourceVersionMatch. */
+  private async listRevision(options: ListOptions): Promise<number | undefined> {
+    const rv = options.resourceVersion;
+    if (options.continue) {
+      if (rv && rv !== '0') {
+        throw badRequest('specifying resource version is not allowed when using continue');
+      }
+      return undefined;
+    }
+    if (options.resourceVersionMatch && !rv) {
+      throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
+    }
+    if (!rv || rv === '0') {
+      if (options.resourceVersionMatch === 'Exact') {
+        throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
+      }
+      return undefined;
+    }
+    const revision = parseRevision(rv);
+    const current = await this.store.currentRevision();
+    if (revision > current) throw resourceVersionTooLarge(revision, current);
+    // Exact reads at that revision; "not older than" is satisfied by the latest.
+    return options.resourceVersionMatch === 'Exact' ||
+      (options.limit && !options.resourceVersionMatch)
+      ? revision
+      : undefined;
+  }
+
+  // ---- writes ------------------------------------------------------------------------
+
+  async create(
+    scope: Scope,
+    input: KubeObject,
+    opts: WriteOptions = {},
+  ): Promise<WriteResult<KubeObject>> {
+    const type = scope.type;
+    const obj = structuredClone(input);
+    obj.metadata ??= {};
+    placeInNamespace(obj, type, scope.namespace);
+    const ctx = this.strategyContext(scope, '');
+    beforeCreate(obj, type, ctx, this.now());
+    const warnings = this.applySchema(scope, obj, opts);
+
+    const request = this.admissionRequest('CREATE', scope, obj, undefined, '', opts);
+    await this.admission.admit(request);
+    this.validate(scope, obj, [
+      ...validateMeta(obj, type),
+      ...type.strategy.validate(obj, ctx),
+      ...(type.schemas?.[scope.version]?.validate(obj, undefined) ?? []),
+    ]);
+    await this.admission.validate(request);
+
+    const name = obj.metadata.name as string;
+    if (opts.dryRun) {
+      return { object: present(obj, this.decodeOptions(scope)), created: true, warnings };
+    }
+    try {
+      const kv = await this.store.create(
+        this.key(scope, name, obj.metadata.namespace),
+        JSON.stringify(toStoredObject(obj, type)),
+      );
+      return { object: this.decode(scope, kv), created: true, warnings };
+    } catch (err) {
+      if (isStoreError(err, 'AlreadyExists')) throw alreadyExists(resourceRef(type), name);
+      throw storeToStatus(err);
+    }
+  }
+
+  /**
+   * Read-modify-write with compare-and-swap: `update` gets the stored object and returns
+   * the new one; lost races are retried with a fresh read, unless the new object names a
+   * resourceVersion, which then must match (409 otherwise).
+   */
+  async update(
+    scope: Scope,
+    name: string,
+    update: UpdateFunction,
+    opts: UpdateOptions = {},
+  ): Promise<WriteResult<KubeObject>> {
+    const type = scope.type;
+    const subresource = opts.subresource ?? '';
+    const key = this.key(scope, name);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.read(() => this.store.get(key));
+      if (!kv) {
+        if (subresource === '' && (type.strategy.allowCreateOnUpdate || opts.forceAllowCreate)) {
+          const obj = await update(undefined);
+          this.checkName(obj, name);
+          return this.create(scope, obj, opts);
+        }
+        throw notFound(resourceRef(type), name);
+      }
+      const old = this.decode(scope, kv);
+      const obj = structuredClone(await update(structuredClone(old)));
+      obj.metadata ??= {};
+      this.checkName(obj, name);
+      placeInNamespace(obj, type, scope.namespace);
+      const rv = obj.metadata.resourceVersion;
+      if (rv) {
+        if (rv !== String(kv.revision)) throw conflict(resourceRef(type), name, OBJECT_MODIFIED);
+      } else if (!type.strategy.allowUnconditionalUpdate) {
+        throw invalid({ group: type.group, kind: type.names.kind }, name, [
+          {
+            type: 'FieldValueInvalid',
+            field: 'metadata.resourceVersion',
+            value: 0,
+            detail: 'must be specified for an update',
+          },
+        ]);
+      }
+      if (obj.metadata.uid && obj.metadata.uid !== old.metadata.uid) {
+        throw conflict(
+          resourceRef(type),
+          name,
+          `Precondition failed: UID in precondition: ${obj.metadata.uid}, UID in object meta: ${old.metadata.uid}`,
+        );
+      }
+
+      const ctx = this.strategyContext(scope, subresource);
+      beforeUpdate(obj, old, type, ctx);
+      const warnings = subresource === 'status' ? [] : this.applySchema(scope, obj, opts);
+      const request = this.admissionRequest('UPDATE', scope, obj, old, subresource, opts);
+      await this.admission.admit(request);
+      this.validate(scope, obj, [
+        ...validateMetaUpdate(obj, old, type),
+        ...(type.strategy.validateUpdate
+          ? type.strategy.validateUpdate(obj, old, ctx)
+          : type.strategy.validate(obj, ctx)),
+        ...(type.schemas?.[scope.version]?.validate(obj, old) ?? []),
+      ]);
+      await this.admission.validate(request);
+
+      const stored = toStoredObject(obj, type);
+      if (isDeepStrictEqual(stored, JSON.parse(kv.value))) {
+        return { object: old, created: false, warnings };
+      }
+      // Removing the last finalizer of an object being deleted completes the deletion.
+      const finishesDeletion =
+        obj.metadata.deletionTimestamp !== undefined &&
+        (obj.metadata.finalizers ?? []).length === 0 &&
+        !type.strategy.holdsDeletion?.(obj);
+      if (opts.dryRun)
+        return { object: present(obj, this.decodeOptions(scope)), created: false, warnings };
+      try {
+        const written = finishesDeletion
+          ? await this.store.delete(key, kv.revision)
+          : await this.store.update(key, JSON.stringify(stored), kv.revision);
+        const result = this.decode(scope, { ...written, value: JSON.stringify(stored) });
+        return { object: result, created: false, warnings };
+      } catch (err) {
+        if (isStoreError(err, 'Conflict') && attempt < MAX_CONFLICT_RETRIES) continue;
+        if (isStoreError(err, 'Conflict')) throw conflict(resourceRef(type), name, OBJECT_MODIFIED);
+        if (isStoreError(err, 'NotFound')) throw notFound(resourceRef(type), name);
+        throw storeToStatus(err);
+      }
+    }
+  }
+
+  async delete(scope: Scope, name: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+    const type = scope.type;
+    const key = this.key(scope, name);
+    for (let attempt = 0; ; attempt++) {
+      const kv = await this.read(() => this.store.get(key));
+      if (!kv) throw notFound(resourceRef(type), name);
+      const current = this.decode(scope, kv);
+      const pre = options.preconditions;
+      if (pre?.uid && pre.uid !== current.metadata.uid) {
+        throw conflict(
+          resourceRef(type),
+          name,
+          `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${current.metadata.uid}`,
+        );
+      }
+      if (pre?.resourceVersion && pre.resourceVersion !== current.metadata.resourceVersion) {
+        throw conflict(
+          resourceRef(type),
+          name,
+          `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${current.metadata.resourceVersion}`,
+        );
+      }
+      const request = this.admissionRequest('DELETE', scope, undefined, current, '', options);
+      await this.admission.admit(request);
+      await this.admission.validate(request);
+
+      const marked = this.markForDeletion(current, type, options);
+      try {
+        if (marked) {
+          if (options.dryRun) return { object: marked, deleted: false };
+          if (isDeepStrictEqual(toStoredObject(marked, type), JSON.parse(kv.value))) {
+            return { object: current, deleted: false };
+          }
+          const stored = toStoredObject(marked, type);
+          const written = await this.store.update(key, JSON.stringify(stored), kv.revision);
+          return {
+            object: this.decode(scope, { ...written, value: JSON.stringify(stored) }),
+            deleted: false,
+          };
+        }
+        if (options.dryRun) return { object: current, deleted: true };
+        const gone = await this.store.delete(key, kv.revision);
+        return { object: this.decode(scope, gone), deleted: true };
+      } catch (err) {
+        if (isStoreError(err, 'Conflict') && attempt < MAX_CONFLICT_RETRIES) continue;
+        if (isStoreError(err, 'NotFound')) throw notFound(resourceRef(type), name);
+        throw storeToStatus(err);
+      }
+    }
+  }
+
+  /**
+   * The object as it must stay while something holds its deletion (finalizers, or the
+   * resource's own rule such as a namespace's spec.finalizers); undefined when it can go.
+   */
+  private markForDeletion(
+    obj: KubeObject,
+    type: ResourceType,
+    options: DeleteOptions,
+  ): KubeObject | undefined {
+    const marked = structuredClone(obj);
+    const meta = marked.metadata;
+    const finalizers = new Set(meta.finalizers ?? []);
+    if (!meta.deletionTimestamp) {
+      if (options.propagationPolicy === 'Orphan') finalizers.add(ORPHAN_FINALIZER);
+      if (options.propagationPolicy === 'Foreground') finalizers.add(FOREGROUND_FINALIZER);
+    }
+    const holds = finalizers.size > 0 || type.strategy.holdsDeletion?.(marked);
+    if (!holds) return undefined;
+    if (finalizers.size > 0) meta.finalizers = [...finalizers];
+    if (!meta.deletionTimestamp) {
+      meta.deletionTimestamp = timestamp(this.now());
+      meta.deletionGracePeriodSeconds = 0;
+      type.strategy.prepareForDelete?.(marked);
+    }
+    return marked;
+  }
+
+  // ---- helpers -----------------------------------------------------------------------
+
+  private strategyContext(
+    scope: Scope,
+    subresource: StrategyContext['subresource'],
+  ): StrategyContext {
+    return { cluster: scope.cluster, version: scope.version, subresource };
+  }
+
+  /** Prunes and defaults by schema; returns warnings for unknown fields (or throws, Strict). */
+  private applySchema(scope: Scope, obj: KubeObject, opts: WriteOptions): string[] {
+    const schema = scope.type.schemas?.[scope.version];
+    if (!schema) return [];
+    const unknown = schema.prune(obj);
+    schema.applyDefaults(obj);
+    if (
+      unknown.length === 0 ||
+      opts.fieldValidation === 'Ignore' ||
+      opts.fieldValidation === undefined
+    ) {
+      return [];
+    }
+    const messages = unknown.map((path) => `unknown field "${path}"`);
+    if (opts.fieldValidation === 'Strict') {
+      throw badRequest(`strict decoding error: ${messages.join(', ')}`);
+    }
+    return messages;
+  }
+
+  private validate(scope: Scope, obj: KubeObject, errors: ErrorList): void {
+    if (errors.length > 0) {
+      throw invalid(
+        { group: scope.type.group, kind: scope.type.names.kind },
+        obj.metadata.name ?? '',
+        errors,
+      );
+    }
+  }
+
+  private checkName(obj: KubeObject, name: string): void {
+    obj.metadata ??= {};
+    if (!obj.metadata.name) obj.metadata.name = name;
+    if (obj.metadata.name !== name) {
+      throw badRequest(
+        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+      );
+    }
+  }
+
+  private admissionRequest(
+    operation: AdmissionRequest['operation'],
+    scope: Scope,
+    object: KubeObject | undefined,
+    oldObject: KubeObject | undefined,
+    subresource: AdmissionRequest['subresource'],
+    opts: { dryRun?: boolean },
+  ): AdmissionRequest {
+    const meta = object?.metadata ?? oldObject?.metadata;
+    return {
+      operation,
+      scope,
+      name: meta?.name ?? '',
+      namespace: meta?.namespace,
+      subresource,
+      object,
+      oldObject,
+      dryRun: opts.dryRun ?? false,
+    };
+  }
+
+  /** Runs a store read, turning store errors into Statuses. */
+  private async read<T>(op: () => Promise<T>, continuing = false): Promise<T> {
+    try {
+      return await op();
+    } catch (err) {
+      throw storeToStatus(err, continuing);
+    }
+  }
+}
+
+export function parseRevision(rv: string): number {
+  const n = Number(rv);
+  if (!/^\d+$/.test(rv) || !Number.isSafeInteger(n)) {
+    throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
+  }
+  return n;
+}
+
+function clusterOfKey(key: string): string {
+  return key.split('/')[4] ?? '';
+}
+
+/** Store errors as Kubernetes Statuses; `continuing` marks reads of a continued list. */
+export function storeToStatus(err: unknown, continuing = false): unknown {
+  if (err instanceof StatusError) return err;
+  if (!(err instanceof StoreError)) return internalError(err);
+  switch (err.code) {
+    case 'Expired':
+      return expired(
+        continuing
+          ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
+          : `too old resource version: ${err.revisions?.requested} (${err.revisions?.bound})`,
+      );
+    case 'InvalidContinue':
+      return badRequest(`continue key is not valid: ${err.message}`);
+    case 'InvalidKey':
+      return badRequest(err.message);
+    case 'FutureRevision':
+      return resourceVersionTooLarge(err.revisions?.requested ?? 0, err.revisions?.bound ?? 0);
+    default:
+      return internalError(err);
+  }
+}

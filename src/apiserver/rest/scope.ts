@@ -1,0 +1,41 @@
+/**
+ * What every REST operation is about: which logical cluster, which resource type and
+ * version, which namespace, and who asks. The HTTP layer and the in-process client both
+ * build a Scope and call the same operations.
+ */
+import type { ResourceType } from '../registry/resource-type.ts';
+
+export interface UserInfo {
+  readonly username: string;
+  readonly uid?: string;
+  readonly groups: readonly string[];
+  readonly extra?: Readonly<Record<string, readonly string[]>>;
+}
+
+export interface Scope {
+  /** Logical cluster name, or '*' for a read across every cluster. */
+  readonly cluster: string;
+  readonly type: ResourceType;
+  /** The version the request speaks; objects are converted to and from it. */
+  readonly version: string;
+  /** The namespace of the request; undefined for cluster-scoped or all-namespace requests. */
+  readonly namespace?: string;
+  readonly user: UserInfo;
+}
+
+export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
+
+export interface WriteOptions {
+  readonly dryRun?: boolean;
+  readonly fieldManager?: string;
+  readonly fieldValidation?: FieldValidation;
+}
+
+/** What a write produced: the object, whether it was created, and warnings for the client. */
+export interface WriteResult<T> {
+  readonly object: T;
+  readonly created: boolean;
+  readonly warnings: string[];
+}
+
+export const WILDCARD_CLUSTER = '*';

@@ -1,0 +1,72 @@
+/**
+ * `canopy start`: runs the API server until SIGTERM or SIGINT. Prints a line containing
+ * `ready` once requests are served (tools and tests wait for it).
+ */
+import type { Command } from 'commander';
+import { ApiServer } from '../apiserver/server.ts';
+import { createLogger, type LogFormat } from './log.ts';
+
+interface StartOptions {
+  dataDir: string;
+  port: string;
+  bind: string;
+  plain?: boolean;
+  logFormat?: LogFormat;
+  logLevel?: string;
+}
+
+export function registerStart(program: Command): void {
+  program
+    .command('start')
+    .description(
+      'run the Canopy API server (workspaces, exports, bindings; --plain for a single-cluster Kubernetes API)',
+    )
+    .option('--data-dir <dir>', 'where the store, certificates and kubeconfig live', '.canopy')
+    .option('--port <port>', 'HTTPS port (0 picks a free one)', '6443')
+    .option('--bind <address>', 'address to listen on', '127.0.0.1')
+    .option(
+      '--plain',
+      'serve one Kubernetes-compatible cluster without workspaces (a stand-in service cluster)',
+    )
+    .option('--log-format <format>', 'json or text (default: text on a terminal, json otherwise)')
+    .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .action(async (opts: StartOptions) => {
+      const logger = createLogger({
+        name: 'canopy',
+        ...(opts.logFormat ? { format: opts.logFormat } : {}),
+        ...(opts.logLevel ? { level: opts.logLevel } : {}),
+      });
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        program.error(
+          `--port must be a number between 0 and 65535, not ${JSON.stringify(opts.port)}`,
+        );
+      }
+      const server = await ApiServer.start({
+        dataDir: opts.dataDir,
+        port,
+        bind: opts.bind,
+        plain: opts.plain === true,
+        logger,
+      });
+      logger.info(
+        {
+          url: server.url,
+          kubeconfig: server.kubeconfigPath,
+          mode: opts.plain ? 'plain' : 'workspaces',
+        },
+        'Canopy API server ready',
+      );
+      let stopping = false;
+      const stop = async (signal: string) => {
+        if (stopping) return;
+        stopping = true;
+        logger.info({ signal }, 'shutting down');
+        await server.stop();
+        logger.info('stopped');
+        process.exit(0);
+      };
+      process.on('SIGTERM', () => void stop('SIGTERM'));
+      process.on('SIGINT', () => void stop('SIGINT'));
+    });
+}

@@ -1,0 +1,173 @@
+/**
+ * The in-process client controllers inside the server use: the same REST operations
+ * HTTP requests reach (validation, admission, storage), without HTTP or serialisation.
+ * It acts as a system user that RBAC always allows.
+ */
+import type { JsonObject, KubeList, KubeObject } from '../apimachinery/meta.ts';
+import { applyMergePatch } from '../apimachinery/patch/merge-patch.ts';
+import { notFoundPath } from '../apimachinery/status.ts';
+import type { ResourceType, Subresource } from '../apiserver/registry/resource-type.ts';
+import type { TypeRegistry } from '../apiserver/registry/type-registry.ts';
+import type {
+  DeleteOptions,
+  DeleteResult,
+  ListOptions,
+  ResourceStorage,
+} from '../apiserver/rest/resource-storage.ts';
+import type { Scope, UserInfo, WriteOptions } from '../apiserver/rest/scope.ts';
+import { ObjectWatch, type WatchOptions } from '../apiserver/rest/watch.ts';
+
+export const SYSTEM_USER: UserInfo = {
+  username: 'system:canopy',
+  groups: ['system:masters', 'system:authenticated'],
+};
+
+export interface GroupVersionResource {
+  readonly group: string;
+  readonly version: string;
+  readonly resource: string;
+}
+
+export class Client {
+  readonly storage: ResourceStorage;
+  readonly registry: TypeRegistry;
+  private readonly user: UserInfo;
+
+  constructor(storage: ResourceStorage, registry: TypeRegistry, user: UserInfo = SYSTEM_USER) {
+    this.storage = storage;
+    this.registry = registry;
+    this.user = user;
+  }
+
+  /** A client for one resource in one logical cluster (and namespace). */
+  resource(cluster: string, gvr: GroupVersionResource, namespace?: string): ResourceClient {
+    return new ResourceClient(this, cluster, gvr, namespace);
+  }
+
+  /** A client for a type already resolved (controllers iterating over every type). */
+  forType(cluster: string, type: ResourceType, namespace?: string): ResourceClient {
+    return new ResourceClient(
+      this,
+      cluster,
+      { group: type.group, version: type.storageVersion, resource: type.names.plural },
+      namespace,
+      type,
+    );
+  }
+
+  scope(
+    cluster: string,
+    gvr: GroupVersionResource,
+    namespace?: string,
+    type?: ResourceType,
+  ): Scope {
+    const resolved =
+      type ??
+      this.registry.lookup(
+        cluster === '*' ? 'root' : cluster,
+        gvr.group,
+        gvr.version,
+        gvr.resource,
+      );
+    if (!resolved)
+      throw notFoundPath(
+        `the server could not find the requested resource (${gvr.resource}.${gvr.group}/${gvr.version})`,
+      );
+    return {
+      cluster,
+      type: resolved,
+      version: gvr.version,
+      ...(namespace && resolved.namespaced ? { namespace } : {}),
+      user: this.user,
+    };
+  }
+}
+
+export class ResourceClient {
+  private readonly client: Client;
+  private readonly cluster: string;
+  private readonly gvr: GroupVersionResource;
+  private readonly namespace: string | undefined;
+  private readonly type: ResourceType | undefined;
+
+  constructor(
+    client: Client,
+    cluster: string,
+    gvr: GroupVersionResource,
+    namespace?: string,
+    type?: ResourceType,
+  ) {
+    this.client = client;
+    this.cluster = cluster;
+    this.gvr = gvr;
+    this.namespace = namespace;
+    this.type = type;
+  }
+
+  private scope(namespace = this.namespace): Scope {
+    return this.client.scope(this.cluster, this.gvr, namespace, this.type);
+  }
+
+  get(name: string): Promise<KubeObject> {
+    return this.client.storage.get(this.scope(), name);
+  }
+
+  /** The object, or undefined when it does not exist. */
+  async find(name: string): Promise<KubeObject | undefined> {
+    try {
+      return await this.get(name);
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return undefined;
+      throw err;
+    }
+  }
+
+  list(options: ListOptions = {}): Promise<KubeList> {
+    return this.client.storage.list(this.scope(), options);
+  }
+
+  async create(obj: KubeObject, options: WriteOptions = {}): Promise<KubeObject> {
+    return (
+      await this.client.storage.create(
+        this.scope(obj.metadata.namespace ?? this.namespace),
+        obj,
+        options,
+      )
+    ).object;
+  }
+
+  async update(
+    obj: KubeObject,
+    subresource: Subresource = '',
+    options: WriteOptions = {},
+  ): Promise<KubeObject> {
+    const scope = this.scope(obj.metadata.namespace ?? this.namespace);
+    return (
+      await this.client.storage.update(scope, obj.metadata.name ?? '', () => obj, {
+        ...options,
+        subresource,
+      })
+    ).object;
+  }
+
+  /** A JSON merge patch, retried on conflicts against the latest object. */
+  async patch(name: string, patch: JsonObject, subresource: Subresource = ''): Promise<KubeObject> {
+    const result = await this.client.storage.update(
+      this.scope(),
+      name,
+      // Applied to the latest object (its resourceVersion included), retried on conflicts.
+      (current) =>
+        applyMergePatch(current as unknown as JsonObject, patch) as unknown as KubeObject,
+      { subresource },
+    );
+    return result.object;
+  }
+
+  delete(name: string, options: DeleteOptions = {}): Promise<DeleteResult> {
+    return this.client.storage.delete(this.scope(), name, options);
+  }
+
+  watch(options: WatchOptions = {}): ObjectWatch {
+    return new ObjectWatch(this.client.storage, this.scope(), options);
+  }
+}

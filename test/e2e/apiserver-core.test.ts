@@ -1,0 +1,307 @@
+/**
+ * The Kubernetes API core, end to end: `canopy start --plain` driven by real kubectl
+ * (1.27 and 1.33) — create, get in every output, lists across namespaces, watches, wait,
+ * selectors, finalizers, a CRD with printer columns and schema errors, pagination.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { type Kubectl, kubectl } from './harness/kubectl.ts';
+
+const WIDGET_CRD = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: widgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: widgets, singular: widget, kind: Widget, shortNames: [wd]}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    subresources: {status: {}}
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    - {name: Color, type: string, jsonPath: .spec.color}
+    - {name: Phase, type: string, jsonPath: .status.phase}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
+    schema:
+      openAPIV3Schema:
+        type: object
+        properties:
+          spec:
+            type: object
+            required: [size]
+            properties:
+              size: {type: integer, minimum: 1, maximum: 10}
+              color: {type: string, enum: [red, green, blue], default: red}
+          status:
+            type: object
+            properties:
+              phase: {type: string}
+`;
+
+for (const version of ['1.27', '1.33']) {
+  describe(`kubectl ${version} against canopy start --plain`, () => {
+    let server: CanopyProcess;
+    let k: Kubectl;
+    let home: string;
+
+    beforeAll(async () => {
+      server = await startCanopy({ plain: true });
+      home = mkdtempSync(join(tmpdir(), 'canopy-kubectl-home-'));
+      k = kubectl(version, server.kubeconfig, home);
+    });
+
+    afterAll(async () => {
+      await server?.stop();
+      server?.cleanup();
+      rmSync(home, { recursive: true, force: true });
+    });
+
+    it('reports version 1.32 and the start-up namespaces', async () => {
+      const v = JSON.parse(await k.ok(['version', '-o', 'json'])) as {
+        serverVersion: { minor: string };
+      };
+      expect(v.serverVersion.minor).toBe('32');
+      const out = await k.ok(['get', 'namespaces']);
+      expect(out).toMatch(/^NAME\s+STATUS\s+AGE/m);
+      for (const ns of ['default', 'kube-system', 'kube-public'])
+        expect(out).toMatch(new RegExp(`^${ns}\\s+Active`, 'm'));
+    });
+
+    it('creates and gets objects as a table, yaml and jsonpath', async () => {
+      await k.ok(['create', 'namespace', 'team-a']);
+      await k.ok([
+        '-n',
+        'team-a',
+        'create',
+        'configmap',
+        'settings',
+        '--from-literal=mode=fast',
+        '--from-literal=level=3',
+      ]);
+      await k.ok([
+        '-n',
+        'team-a',
+        'create',
+        'secret',
+        'generic',
+        'creds',
+        '--from-literal=password=s3cret',
+      ]);
+      const table = await k.ok(['-n', 'team-a', 'get', 'configmap', 'settings']);
+      expect(table).toMatch(/^NAME\s+DATA\s+AGE\nsettings\s+2\s+\d+s/m);
+      const secrets = await k.ok(['-n', 'team-a', 'get', 'secrets']);
+      expect(secrets).toMatch(/^NAME\s+TYPE\s+DATA\s+AGE\ncreds\s+Opaque\s+1\s+/m);
+      const yaml = await k.ok(['-n', 'team-a', 'get', 'configmap', 'settings', '-o', 'yaml']);
+      expect(yaml).toContain('mode: fast');
+      expect(yaml).toMatch(/resourceVersion: "\d+"/);
+      expect(yaml).toMatch(/uid: [0-9a-f-]{36}/);
+      const mode = await k.ok([
+        '-n',
+        'team-a',
+        'get',
+        'configmap',
+        'settings',
+        '-o',
+        'jsonpath={.data.mode}',
+      ]);
+      expect(mode).toBe('fast');
+      const password = await k.ok([
+        '-n',
+        'team-a',
+        'get',
+        'secret',
+        'creds',
+        '-o',
+        'jsonpath={.data.password}',
+      ]);
+      expect(Buffer.from(password, 'base64').toString()).toBe('s3cret');
+    });
+
+    it('lists across namespaces and selects by label and field', async () => {
+      await k.ok(['create', 'namespace', 'team-b']);
+      await k.ok(['-n', 'team-b', 'create', 'configmap', 'settings', '--from-literal=mode=slow']);
+      await k.ok(['-n', 'team-b', 'label', 'configmap', 'settings', 'tier=gold']);
+      const all = await k.ok(['get', 'configmaps', '-A']);
+      expect(all).toMatch(/^team-a\s+settings\s+2\s+/m);
+      expect(all).toMatch(/^team-b\s+settings\s+1\s+/m);
+      const gold = await k.ok(['get', 'configmaps', '-A', '-l', 'tier=gold', '-o', 'name']);
+      expect(gold.trim()).toBe('configmap/settings');
+      const notGold = await k.ok([
+        'get',
+        'configmaps',
+        '-A',
+        '-l',
+        'tier!=gold',
+        '-o',
+        'jsonpath={.items[*].metadata.namespace}',
+      ]);
+      expect(notGold.split(' ')).toContain('team-a');
+      expect(notGold.split(' ')).not.toContain('team-b');
+      const byField = await k.ok([
+        'get',
+        'configmaps',
+        '-A',
+        '--field-selector',
+        'metadata.namespace=team-b',
+        '-o',
+        'name',
+      ]);
+      expect(byField.trim()).toBe('configmap/settings');
+      const opaque = await k.ok([
+        'get',
+        'secrets',
+        '-A',
+        '--field-selector',
+        'type=Opaque',
+        '-o',
+        'name',
+      ]);
+      expect(opaque).toContain('secret/creds');
+      const bad = await k(['get', 'configmaps', '--field-selector', 'spec.nope=1']);
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('is not a known field selector');
+    });
+
+    it('pages lists with --chunk-size', async () => {
+      await k.ok(['create', 'namespace', 'paged']);
+      for (let i = 0; i < 7; i++)
+        await k.ok(['-n', 'paged', 'create', 'configmap', `cm-${i}`, '--from-literal=i=1']);
+      const r = await k([
+        '-n',
+        'paged',
+        'get',
+        'configmaps',
+        '--chunk-size=2',
+        '-o',
+        'name',
+        '-v=6',
+      ]);
+      expect(r.code).toBe(0);
+      expect(r.stdout.trim().split('\n')).toHaveLength(7);
+      // Four requests: three pages carried a continue token.
+      expect((r.stderr.match(/continue=/g) ?? []).length).toBeGreaterThanOrEqual(3);
+    });
+
+    it('sees changes with get -w', async () => {
+      await k.ok(['create', 'namespace', 'watched']);
+      const watch = k(['-n', 'watched', 'get', 'configmaps', '-w', '--request-timeout=8s']);
+      await new Promise((r) => setTimeout(r, 1500));
+      await k.ok(['-n', 'watched', 'create', 'configmap', 'born', '--from-literal=a=1']);
+      await k.ok(['-n', 'watched', 'label', 'configmap', 'born', 'x=y']);
+      const r = await watch;
+      expect(r.stdout).toMatch(/^born\s+1\s+/m);
+    });
+
+    it('waits for conditions and jsonpath on a custom resource with printer columns', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'canopy-crd-'));
+      writeFileSync(join(dir, 'crd.yaml'), WIDGET_CRD);
+      await k.ok(['apply', '-f', join(dir, 'crd.yaml')]);
+      await k.ok([
+        'wait',
+        '--for=condition=Established',
+        'crd/widgets.example.com',
+        '--timeout=30s',
+      ]);
+      writeFileSync(
+        join(dir, 'w.yaml'),
+        'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w1, namespace: default}\nspec: {size: 3}\n',
+      );
+      await k.ok(['create', '-f', join(dir, 'w.yaml')]);
+      const table = await k.ok(['get', 'widgets']);
+      // The server sends a null cell for the missing phase; kubectl prints it blank.
+      expect(table).toMatch(/^NAME\s+SIZE\s+COLOR\s+PHASE\s+AGE\nw1\s+3\s+red\s+\d+s/m);
+      const short = await k.ok(['get', 'wd', 'w1', '-o', 'jsonpath={.spec.color}']);
+      expect(short).toBe('red');
+      const waiting = k([
+        'wait',
+        '--for=jsonpath={.status.phase}=Ready',
+        'widget/w1',
+        '--timeout=30s',
+      ]);
+      await new Promise((r) => setTimeout(r, 500));
+      const status = JSON.stringify({ status: { phase: 'Ready' } });
+      await k.ok(['patch', 'widget', 'w1', '--subresource=status', '--type=merge', '-p', status]);
+      expect((await waiting).code).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('prints every schema violation as a field cause', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'canopy-bad-'));
+      writeFileSync(
+        join(dir, 'bad.yaml'),
+        'apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: bad, namespace: default}\nspec: {size: 99, color: purple}\n',
+      );
+      const r = await k(['create', '-f', join(dir, 'bad.yaml')]);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('The Widget "bad" is invalid');
+      expect(r.stderr).toContain('spec.size');
+      expect(r.stderr).toContain('spec.color');
+      expect(r.stderr).toContain('Unsupported value: "purple"');
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('keeps an object with a finalizer until the finalizer is removed', async () => {
+      await k.ok(['-n', 'default', 'create', 'configmap', 'held', '--from-literal=a=1']);
+      await k.ok([
+        '-n',
+        'default',
+        'patch',
+        'configmap',
+        'held',
+        '--type=merge',
+        '-p',
+        '{"metadata":{"finalizers":["example.com/hold"]}}',
+      ]);
+      await k.ok(['-n', 'default', 'delete', 'configmap', 'held', '--wait=false']);
+      const still = await k.ok([
+        '-n',
+        'default',
+        'get',
+        'configmap',
+        'held',
+        '-o',
+        'jsonpath={.metadata.deletionTimestamp}',
+      ]);
+      expect(still).not.toBe('');
+      const deleting = k([
+        '-n',
+        'default',
+        'wait',
+        '--for=delete',
+        'configmap/held',
+        '--timeout=30s',
+      ]);
+      await k.ok([
+        '-n',
+        'default',
+        'patch',
+        'configmap',
+        'held',
+        '--type=json',
+        '-p',
+        '[{"op":"remove","path":"/metadata/finalizers"}]',
+      ]);
+      expect((await deleting).code).toBe(0);
+      const gone = await k(['-n', 'default', 'get', 'configmap', 'held']);
+      expect(gone.stderr).toContain('configmaps "held" not found');
+    });
+
+    it('deletes a namespace with everything in it', async () => {
+      await k.ok(['create', 'namespace', 'doomed']);
+      await k.ok(['-n', 'doomed', 'create', 'configmap', 'c', '--from-literal=a=1']);
+      await k.ok(['delete', 'namespace', 'doomed', '--timeout=30s']);
+      const r = await k(['get', 'namespace', 'doomed']);
+      expect(r.stderr).toContain('namespaces "doomed" not found');
+      const refused = await k(['delete', 'namespace', 'default']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('this namespace may not be deleted');
+    });
+  });
+}

@@ -1,0 +1,108 @@
+/**
+ * Starts real `canopy` processes for end-to-end tests: a fresh data directory, a free
+ * port, and a promise that resolves once the process prints its `ready` line. Output is
+ * kept so a failing test can show it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseKubeconfig } from '../../../src/apimachinery/kubeconfig.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..', '..');
+export const CANOPY_BIN = join(ROOT, 'bin', 'canopy');
+
+export interface CanopyProcess {
+  readonly dataDir: string;
+  readonly kubeconfig: string;
+  /** https://127.0.0.1:PORT */
+  readonly url: string;
+  readonly child: ChildProcess;
+  output(): string;
+  /** SIGTERM and wait for exit. */
+  stop(): Promise<number | null>;
+  /** SIGKILL and wait for exit. */
+  kill(): Promise<void>;
+  /** Removes the data directory (after stop). */
+  cleanup(): void;
+}
+
+export interface StartOptions {
+  readonly plain?: boolean;
+  readonly dataDir?: string;
+  readonly args?: readonly string[];
+  readonly env?: Record<string, string>;
+  readonly timeoutMs?: number;
+}
+
+export function freshDataDir(prefix = 'canopy-e2e-'): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export async function startCanopy(options: StartOptions = {}): Promise<CanopyProcess> {
+  const dataDir = options.dataDir ?? freshDataDir();
+  const args = [
+    'start',
+    '--data-dir',
+    dataDir,
+    '--port',
+    '0',
+    '--log-format',
+    'json',
+    ...(options.plain ? ['--plain'] : []),
+    ...(options.args ?? []),
+  ];
+  const child = spawn(process.execPath, [CANOPY_BIN, ...args], {
+    env: { ...process.env, ...options.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    out += d;
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    out += d;
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`canopy did not become ready:\n${out}`)),
+      options.timeoutMs ?? 30_000,
+    );
+    const check = () => {
+      if (/ready/.test(out)) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout?.on('data', check);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`canopy exited with ${code} before ready:\n${out}`));
+    });
+  });
+  const kubeconfig = join(dataDir, 'admin.kubeconfig');
+  const config = parseKubeconfig(readFileSync(kubeconfig, 'utf8'));
+  const server = config.clusters[0]?.cluster.server ?? '';
+  const url = new URL(server).origin;
+  return {
+    dataDir,
+    kubeconfig,
+    url,
+    child,
+    output: () => out,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+    async kill() {
+      if (child.exitCode !== null) return;
+      child.kill('SIGKILL');
+      await exited;
+    },
+    cleanup() {
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
