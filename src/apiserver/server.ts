@@ -58,6 +58,32 @@ export interface ApiServerOptions {
   readonly compaction?: boolean;
 }
 
+const MAX_HEADER_BYTES = 1024 * 1024;
+
+/** Requests HTTP itself cannot parse still get a Status, then the connection closes. */
+function rejectMalformed(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const tooLarge = err.code === 'HPE_HEADER_OVERFLOW';
+  const code = tooLarge ? 431 : 400;
+  const body = JSON.stringify({
+    kind: 'Status',
+    apiVersion: 'v1',
+    metadata: {},
+    status: 'Failure',
+    message: tooLarge
+      ? 'request headers are too large'
+      : `malformed HTTP request: ${err.code ?? err.message}`,
+    reason: 'BadRequest',
+    code,
+  });
+  socket.end(
+    `HTTP/1.1 ${code} ${tooLarge ? 'Request Header Fields Too Large' : 'Bad Request'}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
+}
+
 export const ADMIN_USER: UserInfo = { username: 'admin', groups: [MASTERS_GROUP] };
 
 export class ApiServer {
@@ -153,10 +179,15 @@ export class ApiServer {
         ca: ca.cert,
         requestCert: true,
         rejectUnauthorized: false,
+        // Long selectors live in the URL; allow what kube-apiserver allows (1 MiB).
+        maxHeaderSize: MAX_HEADER_BYTES,
       },
       (req, res) => {
         void this.handle(req, res);
       },
+    );
+    this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
+      rejectMalformed(err, socket),
     );
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 70_000;

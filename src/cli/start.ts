@@ -49,14 +49,18 @@ export function registerStart(program: Command): void {
         plain: opts.plain === true,
         logger,
       });
-      logger.info(
-        {
-          url: server.url,
-          kubeconfig: server.kubeconfigPath,
-          mode: opts.plain ? 'plain' : 'workspaces',
-        },
-        'Canopy API server ready',
-      );
+      // The ready line is a contract (tools wait for it), whatever the log level.
+      const mode = opts.plain ? 'plain' : 'workspaces';
+      if (logger.isLevelEnabled('info')) {
+        logger.info(
+          { url: server.url, kubeconfig: server.kubeconfigPath, mode },
+          'Canopy API server ready',
+        );
+      } else {
+        process.stdout.write(
+          `Canopy API server ready at ${server.url} (kubeconfig ${server.kubeconfigPath})\n`,
+        );
+      }
       let stopping = false;
       const stop = async (signal: string) => {
         if (stopping) return;

@@ -57,7 +57,14 @@ export function smdJsonString(s: string): string {
     else if (ch === '\n') out += '\\n';
     else if (ch === '\r') out += '\\r';
     else if (ch === '\t') out += '\\t';
-    else if (cp < 0x20 || ch === '<' || ch === '>' || ch === '&' || cp === 0x2028 || cp === 0x2029) {
+    else if (
+      cp < 0x20 ||
+      ch === '<' ||
+      ch === '>' ||
+      ch === '&' ||
+      cp === 0x2028 ||
+      cp === 0x2029
+    ) {
       out += `\\u${cp.toString(16).padStart(4, '0')}`;
     } else out += ch;
   }

@@ -12,7 +12,11 @@ const cases: Array<[JsonValue, JsonValue, JsonValue]> = [
   [{ a: 'c' }, { a: ['b'] }, { a: ['b'] }],
   [{ a: { b: 'c' } }, { a: { b: 'd', c: null } }, { a: { b: 'd' } }],
   [{ a: [{ b: 'c' }] }, { a: [1] }, { a: [1] }],
-  [['a', 'b'], ['c', 'd'], ['c', 'd']],
+  [
+    ['a', 'b'],
+    ['c', 'd'],
+    ['c', 'd'],
+  ],
   [{ a: 'b' }, ['c'], ['c']],
   [{ a: 'foo' }, null, null],
   [{ a: 'foo' }, 'bar', 'bar'],
@@ -33,7 +37,10 @@ describe('merge patch', () => {
   });
 
   it.each([
-    [{ a: 1, b: { c: 2 } }, { a: 1, b: { c: 3 } }],
+    [
+      { a: 1, b: { c: 2 } },
+      { a: 1, b: { c: 3 } },
+    ],
     [{ a: 1, b: 2 }, { a: 1 }],
     [{ a: [1, 2] }, { a: [1] }],
     [{ a: 1 }, { a: 1, b: { c: [1] } }],

@@ -16,7 +16,10 @@ export function applyMergePatch(target: JsonValue | undefined, patch: JsonValue)
 }
 
 /** The merge patch that turns `from` into `to` (undefined when they are equal). */
-export function createMergePatch(from: JsonValue | undefined, to: JsonValue): JsonValue | undefined {
+export function createMergePatch(
+  from: JsonValue | undefined,
+  to: JsonValue,
+): JsonValue | undefined {
   if (!isJsonObject(from) || !isJsonObject(to)) {
     return JSON.stringify(from) === JSON.stringify(to) ? undefined : structuredClone(to);
   }

@@ -77,6 +77,8 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
   const type = resolveType(deps.registry, r.cluster, info);
   const subresource = subresourceOf(type, info);
   const verb = info.verb as Verb;
+  // PUT and PATCH address one object; on a collection there is nothing to replace.
+  if ((verb === 'update' || verb === 'patch') && !info.name) throw methodNotAllowed();
   if (!type.verbs.includes(verb) && !(subresource && ['get', 'update', 'patch'].includes(verb))) {
     throw methodNotAllowed();
   }

@@ -82,7 +82,11 @@ export function beforeUpdate(
     meta.deletionGracePeriodSeconds = oldMeta.deletionGracePeriodSeconds;
   } else delete meta.deletionGracePeriodSeconds;
   if (!meta.uid) meta.uid = oldMeta.uid;
-  if (!meta.creationTimestamp) meta.creationTimestamp = oldMeta.creationTimestamp ?? null;
+  // Clients re-encode timestamps (client-node adds milliseconds): the same instant is
+  // the same value, kept as the server wrote it.
+  if (!meta.creationTimestamp || sameInstant(meta.creationTimestamp, oldMeta.creationTimestamp)) {
+    meta.creationTimestamp = oldMeta.creationTimestamp ?? null;
+  }
   delete meta.selfLink;
 
   if (ctx.subresource === 'status') {
@@ -100,6 +104,10 @@ export function beforeUpdate(
   ) {
     meta.generation = oldMeta.generation + 1;
   }
+}
+
+function sameInstant(a: string | null | undefined, b: string | null | undefined): boolean {
+  return !!a && !!b && Date.parse(a) === Date.parse(b);
 }
 
 /** A /status write changes status and nothing else (metadata labels and annotations aside). */

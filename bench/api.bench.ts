@@ -1,0 +1,105 @@
+/**
+ * API benchmark: `canopy start --plain` under load from a separate process over HTTPS
+ * keep-alive — creates against the store's own creates (same concurrency, same run), GET
+ * latency at 50 clients, LIST of 10,000 objects and its memory, and one write fanned out
+ * to 500 HTTP watchers.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { objectKey } from '../src/storage/keys.ts';
+import { SqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
+import { load, peakRssMiB, resetPeak, rssMiB, startCanopy } from './lib/canopy-server.ts';
+import { Report } from './lib/report.ts';
+
+const CONCURRENCY = 64;
+const DURATION_MS = 4000;
+const VALUE = JSON.stringify({
+  apiVersion: 'v1',
+  kind: 'ConfigMap',
+  metadata: { name: 'x' },
+  data: { payload: 'x'.repeat(512) },
+});
+
+async function storeCreates(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'canopy-bench-api-store-'));
+  const store = SqliteStore.open(join(dir, 'store.db'), { compaction: false });
+  let n = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      while (performance.now() - start < DURATION_MS) {
+        await store.create(
+          objectKey({
+            group: '',
+            resource: 'configmaps',
+            cluster: 'root',
+            namespace: 'b',
+            name: `c-${n++}`,
+          }),
+          VALUE,
+        );
+      }
+    }),
+  );
+  const rate = n / ((performance.now() - start) / 1000);
+  await store.close();
+  rmSync(dir, { recursive: true, force: true });
+  return rate;
+}
+
+export async function run(): Promise<Report> {
+  const report = new Report('api');
+  const baseline = report.metric(
+    `store creates/s (${CONCURRENCY} writers, in process)`,
+    await storeCreates(),
+    'ops/s',
+  );
+  const server = await startCanopy({ plain: true, args: ['--log-level', 'warn'] });
+  const pid = server.child.pid as number;
+  try {
+    const created = await load<{ perSecond: number }>(
+      'creates',
+      server.kubeconfig,
+      CONCURRENCY,
+      DURATION_MS,
+    );
+    report.metric(`API creates/s (${CONCURRENCY} HTTPS clients)`, created.perSecond, 'ops/s');
+    report.ratio('creates', created.perSecond / baseline, 'API creates/s ÷ store creates/s', 0.4);
+
+    const gets = await load<{ p50: number; p99: number; perSecond: number }>(
+      'gets',
+      server.kubeconfig,
+      50,
+      DURATION_MS,
+    );
+    report.metric('GET p50 (50 clients)', gets.p50, 'ms');
+    report.metric('GET p99 (50 clients)', gets.p99, 'ms');
+    report.goal({ metric: 'GET p99 (50 clients)', atMost: 5 });
+    report.metric('GET throughput (50 clients)', gets.perSecond, 'ops/s');
+
+    const before = rssMiB(pid);
+    resetPeak(pid);
+    const list = await load<{ p50: number }>('list', server.kubeconfig, 10_000);
+    report.metric('LIST 10,000 objects (p50)', list.p50, 'ms');
+    report.metric(
+      'memory taken while listing 10,000 objects (peak RSS growth)',
+      Math.max(0, peakRssMiB(pid) - before),
+      'MiB',
+    );
+
+    const watch = await load<{ p50: number; p99: number; events: number }>(
+      'watch',
+      server.kubeconfig,
+      500,
+      20,
+    );
+    report.metric('write → 500 HTTP watchers p50', watch.p50, 'ms');
+    report.metric('write → 500 HTTP watchers p99', watch.p99, 'ms');
+    report.goal({ metric: 'write → 500 HTTP watchers p99', atMost: 50 });
+  } finally {
+    await server.stop();
+    server.cleanup();
+  }
+  return report;
+}

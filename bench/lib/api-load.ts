@@ -1,0 +1,219 @@
+/**
+ * The load generator for API benchmarks, run as its own process so its work does not
+ * count against the server's: HTTPS keep-alive clients that create, get, list and watch,
+ * printing one JSON result on stdout. Usage: node api-load.ts <scenario> <kubeconfig> [args…]
+ */
+import { readFileSync } from 'node:fs';
+import { Agent, request } from 'node:https';
+import { parseKubeconfig } from '../../src/apimachinery/kubeconfig.ts';
+
+const [scenario, kubeconfigPath, ...args] = process.argv.slice(2);
+const config = parseKubeconfig(readFileSync(kubeconfigPath as string, 'utf8'));
+const cluster = config.clusters[0]?.cluster;
+const server = new URL(cluster?.server ?? '');
+const ca = Buffer.from(cluster?.['certificate-authority-data'] ?? '', 'base64');
+const token = config.users[0]?.user.token ?? '';
+const agent = new Agent({ keepAlive: true, maxSockets: 1024, ca });
+
+function call(
+  method: string,
+  path: string,
+  body?: string,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host: server.hostname,
+        port: server.port,
+        method,
+        path,
+        agent,
+        headers: {
+          Authorization: `Bearer ${token}`,
+          ...(body
+            ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }
+            : {}),
+        },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (d: Buffer) => chunks.push(d));
+        res.on('end', () =>
+          resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+const cm = (name: string, extra: Record<string, unknown> = {}) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name },
+    data: { payload: 'x'.repeat(512) },
+    ...extra,
+  });
+
+async function ensureNamespace(ns: string) {
+  await call(
+    'POST',
+    '/api/v1/namespaces',
+    JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
+  );
+}
+
+const percentile = (s: number[], p: number) =>
+  s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
+
+async function creates(concurrency: number, ms: number) {
+  await ensureNamespace('load-create');
+  let n = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() - start < ms) {
+        const r = await call('POST', '/api/v1/namespaces/load-create/configmaps', cm(`c-${n++}`));
+        if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
+      }
+    }),
+  );
+  return { perSecond: n / ((performance.now() - start) / 1000) };
+}
+
+async function gets(concurrency: number, ms: number) {
+  await ensureNamespace('load-get');
+  await call('POST', '/api/v1/namespaces/load-get/configmaps', cm('target'));
+  const samples: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() - start < ms) {
+        const t = performance.now();
+        const r = await call('GET', '/api/v1/namespaces/load-get/configmaps/target');
+        samples.push(performance.now() - t);
+        if (r.status !== 200) throw new Error(`get: ${r.status}`);
+      }
+    }),
+  );
+  samples.sort((a, b) => a - b);
+  return {
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    perSecond: samples.length / ((performance.now() - start) / 1000),
+  };
+}
+
+async function list(count: number) {
+  await ensureNamespace('load-list');
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < count)
+        await call('POST', '/api/v1/namespaces/load-list/configmaps', cm(`l-${next++}`));
+    }),
+  );
+  const samples: number[] = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    const r = await call('GET', '/api/v1/namespaces/load-list/configmaps');
+    samples.push(performance.now() - t);
+    const items = (JSON.parse(r.body) as { items: unknown[] }).items.length;
+    if (items !== count) throw new Error(`listed ${items}`);
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50) };
+}
+
+async function watchFanout(watchers: number, writes: number) {
+  await ensureNamespace('load-watch');
+  const latencies: number[] = [];
+  let ready = 0;
+  const done = Array.from(
+    { length: watchers },
+    () =>
+      new Promise<void>((resolve, reject) => {
+        const req = request(
+          {
+            host: server.hostname,
+            port: server.port,
+            path: '/api/v1/namespaces/load-watch/configmaps?watch=true&resourceVersion=0',
+            agent,
+            headers: { Authorization: `Bearer ${token}` },
+          },
+          (res) => {
+            ready++;
+            let buf = '';
+            let seen = 0;
+            res.setEncoding('utf8');
+            res.on('data', (d: string) => {
+              buf += d;
+              for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+                const line = buf.slice(0, nl);
+                buf = buf.slice(nl + 1);
+                const ev = JSON.parse(line) as {
+                  object: { metadata: { annotations?: Record<string, string> } };
+                };
+                const sent = Number(ev.object.metadata.annotations?.sent);
+                latencies.push(performance.timeOrigin + performance.now() - sent);
+                if (++seen === writes) {
+                  req.destroy();
+                  resolve();
+                }
+              }
+            });
+          },
+        );
+        req.on('error', (e) => (e.message.includes('socket hang up') ? resolve() : reject(e)));
+        req.end();
+      }),
+  );
+  while (ready < watchers) await new Promise((r) => setTimeout(r, 20));
+  await new Promise((r) => setTimeout(r, 200));
+  for (let i = 0; i < writes; i++) {
+    await call(
+      'POST',
+      '/api/v1/namespaces/load-watch/configmaps',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: `w-${i}`,
+          annotations: { sent: String(performance.timeOrigin + performance.now()) },
+        },
+      }),
+    );
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await Promise.all(done);
+  latencies.sort((a, b) => a - b);
+  return {
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    events: latencies.length,
+  };
+}
+
+const n = (i: number, d: number) => Number(args[i] ?? d);
+let result: unknown;
+switch (scenario) {
+  case 'creates':
+    result = await creates(n(0, 64), n(1, 3000));
+    break;
+  case 'gets':
+    result = await gets(n(0, 50), n(1, 3000));
+    break;
+  case 'list':
+    result = await list(n(0, 10_000));
+    break;
+  case 'watch':
+    result = await watchFanout(n(0, 500), n(1, 20));
+    break;
+  default:
+    throw new Error(`unknown scenario ${scenario}`);
+}
+process.stdout.write(JSON.stringify(result));
+agent.destroy();
+process.exit(0);

@@ -1,0 +1,43 @@
+/** Starts `canopy start` for benchmarks and reads its memory from /proc. */
+import { execFile } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { type CanopyProcess, startCanopy } from '../../test/e2e/harness/canopy-process.ts';
+
+export { type CanopyProcess, startCanopy };
+
+const run = promisify(execFile);
+
+/** Runs a load scenario in its own process and returns its JSON result. */
+export async function load<T>(
+  scenario: string,
+  kubeconfig: string,
+  ...args: Array<string | number>
+): Promise<T> {
+  const script = join(import.meta.dirname, 'api-load.ts');
+  const { stdout } = await run(
+    process.execPath,
+    [script, scenario, kubeconfig, ...args.map(String)],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
+  return JSON.parse(stdout) as T;
+}
+
+function statusField(pid: number, field: string): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
+  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+}
+
+/** Resident memory of a process, MiB. */
+export const rssMiB = (pid: number) => statusField(pid, 'VmRSS');
+
+/** Peak resident memory since the last reset, MiB. */
+export const peakRssMiB = (pid: number) => statusField(pid, 'VmHWM');
+
+/** Resets the peak so the next reading covers only what follows. */
+export function resetPeak(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
