@@ -7,6 +7,11 @@ import type { IncomingMessage } from 'node:http';
 import { parseAllDocuments } from 'yaml';
 import { isJsonObject, type JsonValue } from '../../apimachinery/meta.ts';
 import {
+  decodeKubernetesProtobuf,
+  isProtobuf,
+  PROTOBUF_CONTENT_TYPE,
+} from '../../apimachinery/protobuf/index.ts';
+import {
   badRequest,
   requestEntityTooLarge,
   unsupportedMediaType,
@@ -90,16 +95,21 @@ export function parseYaml(text: string): JsonValue {
   return parseJson(JSON.stringify(value) ?? 'null');
 }
 
-const DECODABLE = ['application/json', 'application/yaml'];
+const DECODABLE = ['application/json', 'application/yaml', PROTOBUF_CONTENT_TYPE];
 
-/** Decodes a create or update body into an object. */
+/**
+ * Decodes a create or update body into an object. kubectl 1.32+ sends built-in kinds as
+ * Kubernetes protobuf; the endpoint's apiVersion and kind fill an envelope that omits them.
+ */
 export function decodeObjectBody(
   body: Buffer,
   contentTypeHeader: string | undefined,
+  endpoint?: { apiVersion: string; kind: string },
 ): Record<string, unknown> {
   const type = contentType(contentTypeHeader) || 'application/json';
   let value: JsonValue;
-  if (type === 'application/json') value = parseJson(body.toString('utf8'));
+  if (isProtobuf(type)) value = decodeKubernetesProtobuf(body, endpoint);
+  else if (type === 'application/json') value = parseJson(body.toString('utf8'));
   else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
     value = parseYaml(body.toString('utf8'));
   } else throw unsupportedMediaType(type, DECODABLE);

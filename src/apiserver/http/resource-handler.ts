@@ -11,9 +11,12 @@ import {
   notAcceptable,
   notFoundPath,
   success,
+  unsupportedMediaType,
 } from '../../apimachinery/status.ts';
 import type { ResourceType, Subresource, Verb } from '../registry/resource-type.ts';
 import type { TypeRegistry } from '../registry/type-registry.ts';
+import { applyFunction } from '../rest/apply.ts';
+import { managerFromUserAgent } from '../rest/field-manager.ts';
 import { patchFunction } from '../rest/patch.ts';
 import type { DeleteOptions, ResourceStorage } from '../rest/resource-storage.ts';
 import { getScale, scaleUpdate } from '../rest/scale.ts';
@@ -23,6 +26,7 @@ import { decodeObjectBody, parseJson, readBody } from './body.ts';
 import {
   contentType,
   negotiateObject,
+  PATCH_TYPES,
   type Representation,
   SERVED_MEDIA_TYPES,
 } from './negotiation.ts';
@@ -145,15 +149,24 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
     }
     case 'create': {
       const opts = writeOptions(query);
-      const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
+      const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type'], {
+        apiVersion: info.apiGroup ? `${info.apiGroup}/${info.apiVersion}` : info.apiVersion,
+        kind: type.names.kind,
+      });
       checkTypeMeta(body, type, info.apiVersion);
-      const result = await storage.create(scope, body as unknown as KubeObject, opts);
+      const result = await storage.create(scope, body as unknown as KubeObject, {
+        ...opts,
+        fieldManager: opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']),
+      });
       addWarnings(res, result.warnings);
       return respondObject(r, type, representation, 201, result.object);
     }
     case 'update': {
       const opts = writeOptions(query);
-      const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type']);
+      const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type'], {
+        apiVersion: info.apiGroup ? `${info.apiGroup}/${info.apiVersion}` : info.apiVersion,
+        kind: type.names.kind,
+      });
       if (subresource === 'scale') {
         const result = await storage.update(scope, info.name, scaleUpdate(type, body), {
           ...opts,
@@ -164,6 +177,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       checkTypeMeta(body, type, info.apiVersion);
       const result = await storage.update(scope, info.name, () => body as unknown as KubeObject, {
         ...opts,
+        fieldManager: opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']),
         subresource,
       });
       addWarnings(res, result.warnings);
@@ -173,22 +187,48 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       const opts = writeOptions(query);
       const mediaType = contentType(r.req.headers['content-type']);
       const body = (await readBody(r.req)).toString('utf8');
-      const apply = patchFunction(mediaType, body, type);
+      const fieldManager = opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']);
+      if (mediaType === PATCH_TYPES.apply) {
+        if (subresource === 'scale')
+          throw unsupportedMediaType(mediaType, [PATCH_TYPES.json, PATCH_TYPES.merge]);
+        const applyFn = applyFunction({
+          body,
+          type,
+          version: info.apiVersion,
+          name: info.name,
+          subresource,
+          fieldManager: opts.fieldManager,
+          force: opts.force === true,
+        });
+        const result = await storage.update(scope, info.name, applyFn, {
+          ...opts,
+          subresource,
+          forceAllowCreate: subresource === '',
+          managedFieldsSettled: true,
+        });
+        addWarnings(res, result.warnings);
+        return respondObject(r, type, representation, result.created ? 201 : 200, result.object);
+      }
+      const patchFn = patchFunction(mediaType, body, type, info.apiVersion);
       if (subresource === 'scale') {
         const patched = await storage.update(
           scope,
           info.name,
           async (current) => {
-            const scale = await apply(
+            const scale = await patchFn(
               getScale(type, current as KubeObject) as unknown as KubeObject,
             );
             return scaleUpdate(type, scale as unknown as Record<string, unknown>)(current);
           },
-          { ...opts, subresource: '' },
+          { ...opts, fieldManager, subresource: '' },
         );
         return writeJson(res, 200, getScale(type, patched.object));
       }
-      const result = await storage.update(scope, info.name, apply, { ...opts, subresource });
+      const result = await storage.update(scope, info.name, patchFn, {
+        ...opts,
+        fieldManager,
+        subresource,
+      });
       addWarnings(res, result.warnings);
       return respondObject(r, type, representation, result.created ? 201 : 200, result.object);
     }

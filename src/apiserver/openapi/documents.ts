@@ -102,7 +102,7 @@ function operations(type: ResourceType, version: string, path: { item: boolean }
         content: content(`#/components/schemas/${META_REF.patch}`, [
           'application/json-patch+json',
           'application/merge-patch+json',
-          ...(type.strategy.strategicMerge ? ['application/strategic-merge-patch+json'] : []),
+          ...(type.strategicMergePatch ? ['application/strategic-merge-patch+json'] : []),
           'application/apply-patch+yaml',
         ]),
       },

@@ -5,7 +5,7 @@
  * Built-ins, local CRDs and resources bound from APIExports all become ResourceTypes.
  */
 import type { FieldError } from '../../apimachinery/field-errors.ts';
-import type { JsonObject, JsonValue, KubeObject } from '../../apimachinery/meta.ts';
+import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import type { TableColumnDefinition } from '../../apimachinery/table.ts';
 
@@ -89,11 +89,6 @@ export interface Strategy {
   readonly columns: readonly TableColumnDefinition[];
   /** The cells of those columns for one object; `now` is for ages. */
   cells(obj: KubeObject, now: number): unknown[];
-  /**
-   * Strategic merge patch for this type (built-ins only); absent: strategic merge patches
-   * are refused with 415, as upstream does for custom resources.
-   */
-  strategicMerge?(current: KubeObject, patch: JsonObject): JsonValue;
   /** Fields selectable with fieldSelector beyond metadata.name and metadata.namespace. */
   fields?(obj: KubeObject): Record<string, string>;
   /** Names of the fields `fields` returns, to reject unknown ones with 400. */
@@ -143,6 +138,11 @@ export interface ResourceType {
     readonly kind: string;
     readonly verbs: readonly string[];
   }[];
+  /**
+   * Built-in kinds accept strategic merge patches (merge keys come from their schema);
+   * custom resources answer them with 415, as upstream.
+   */
+  readonly strategicMergePatch?: boolean;
   /** APIExport identity hash for resources bound from an export. */
   readonly identity?: string;
   readonly strategy: Strategy;

@@ -5,23 +5,30 @@
  */
 import jsonpatch from 'fast-json-patch';
 import { isJsonObject, type JsonValue, type KubeObject } from '../../apimachinery/meta.ts';
-import { applyMergePatch } from '../../apimachinery/patch/merge-patch.ts';
+import { applyMergePatch, applyStrategicMergePatch } from '../../apimachinery/patch/index.ts';
 import { badRequest, StatusError, unsupportedMediaType } from '../../apimachinery/status.ts';
 import { parseJson } from '../http/body.ts';
 import { PATCH_TYPES } from '../http/negotiation.ts';
 import type { ResourceType } from '../registry/resource-type.ts';
+import { patchSchemaOf } from './field-manager.ts';
 import type { UpdateFunction } from './resource-storage.ts';
 
 export type PatchType = (typeof PATCH_TYPES)[keyof typeof PATCH_TYPES];
 
 /** The patch types a resource accepts, in the order upstream lists them. */
 export function acceptedPatchTypes(type: ResourceType): PatchType[] {
-  return type.strategy.strategicMerge
+  return type.strategicMergePatch
     ? [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.strategic, PATCH_TYPES.apply]
     : [PATCH_TYPES.json, PATCH_TYPES.merge, PATCH_TYPES.apply];
 }
 
-export function patchFunction(mediaType: string, body: string, type: ResourceType): UpdateFunction {
+/** JSON, merge and strategic merge patches as an update of the stored object. */
+export function patchFunction(
+  mediaType: string,
+  body: string,
+  type: ResourceType,
+  version: string,
+): UpdateFunction {
   if (
     !(acceptedPatchTypes(type) as string[]).includes(mediaType) ||
     mediaType === PATCH_TYPES.apply
@@ -37,9 +44,12 @@ export function patchFunction(mediaType: string, body: string, type: ResourceTyp
   if (!isJsonObject(patch))
     throw badRequest('json: cannot unmarshal into Go value: patch must be a JSON object');
   if (mediaType === PATCH_TYPES.strategic) {
-    const strategic = type.strategy.strategicMerge;
-    if (!strategic) throw unsupportedMediaType(mediaType, acceptedPatchTypes(type));
-    return (current) => keepIdentity(strategic(requireCurrent(current), patch), type);
+    const schema = patchSchemaOf(type, version);
+    return (current) =>
+      keepIdentity(
+        applyStrategicMergePatch(requireCurrent(current) as unknown as JsonValue, patch, schema),
+        type,
+      );
   }
   return (current) =>
     keepIdentity(applyMergePatch(requireCurrent(current) as unknown as JsonValue, patch), type);

@@ -33,12 +33,14 @@ import {
   type Subresource,
 } from '../registry/resource-type.ts';
 import {
+  CLUSTER_ANNOTATION,
   type DecodeOptions,
   decodeKeyValue,
   present,
   storageTypeOf,
   toStoredObject,
 } from './codec.ts';
+import { recordWrite } from './field-manager.ts';
 import {
   beforeCreate,
   beforeUpdate,
@@ -46,7 +48,13 @@ import {
   validateMeta,
   validateMetaUpdate,
 } from './meta-lifecycle.ts';
-import { type Scope, WILDCARD_CLUSTER, type WriteOptions, type WriteResult } from './scope.ts';
+import {
+  DEFAULT_FIELD_MANAGER,
+  type Scope,
+  WILDCARD_CLUSTER,
+  type WriteOptions,
+  type WriteResult,
+} from './scope.ts';
 import { checkFieldSelector, type Selection, selectedName, selects } from './selection.ts';
 
 export interface ListOptions extends Selection {
@@ -274,6 +282,18 @@ export class ResourceStorage {
 
     const request = this.admissionRequest('CREATE', scope, obj, undefined, '', opts);
     await this.admission.admit(request);
+    const recorded = opts.managedFieldsSettled
+      ? obj
+      : recordWrite(
+          undefined,
+          obj,
+          type,
+          scope.version,
+          '',
+          opts.fieldManager ?? DEFAULT_FIELD_MANAGER,
+        );
+    obj.metadata.managedFields = recorded.metadata.managedFields;
+    if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
     this.validate(scope, obj, [
       ...validateMeta(obj, type),
       ...type.strategy.validate(obj, ctx),
@@ -321,8 +341,10 @@ export class ResourceStorage {
         }
         throw notFound(resourceRef(type), name);
       }
-      const old = this.decode(scope, kv);
-      const obj = structuredClone(await update(structuredClone(old)));
+      // Update functions see the object without the cluster mark: it is not stored, and
+      // nobody may own it.
+      const old = withoutClusterMark(this.decode(scope, kv));
+      const obj = withoutClusterMark(structuredClone(await update(structuredClone(old))));
       obj.metadata ??= {};
       this.checkName(obj, name);
       placeInNamespace(obj, type, scope.namespace);
@@ -352,6 +374,18 @@ export class ResourceStorage {
       const warnings = subresource === 'status' ? [] : this.applySchema(scope, obj, opts);
       const request = this.admissionRequest('UPDATE', scope, obj, old, subresource, opts);
       await this.admission.admit(request);
+      if (!opts.managedFieldsSettled) {
+        const recorded = recordWrite(
+          old,
+          obj,
+          type,
+          scope.version,
+          subresource,
+          opts.fieldManager ?? DEFAULT_FIELD_MANAGER,
+        );
+        obj.metadata.managedFields = recorded.metadata.managedFields;
+        if (obj.metadata.managedFields === undefined) delete obj.metadata.managedFields;
+      }
       this.validate(scope, obj, [
         ...validateMetaUpdate(obj, old, type),
         ...(type.strategy.validateUpdate
@@ -543,6 +577,15 @@ export class ResourceStorage {
       throw storeToStatus(err, continuing);
     }
   }
+}
+
+function withoutClusterMark(obj: KubeObject): KubeObject {
+  const annotations = obj.metadata?.annotations;
+  if (annotations?.[CLUSTER_ANNOTATION] === undefined) return obj;
+  const { [CLUSTER_ANNOTATION]: _mark, ...rest } = annotations;
+  obj.metadata.annotations = rest;
+  if (Object.keys(rest).length === 0) delete obj.metadata.annotations;
+  return obj;
 }
 
 export function parseRevision(rv: string): number {

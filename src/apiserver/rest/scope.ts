@@ -27,9 +27,15 @@ export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';
 
 export interface WriteOptions {
   readonly dryRun?: boolean;
+  /** Who writes: recorded in managedFields (the HTTP layer falls back to the user agent). */
   readonly fieldManager?: string;
   readonly fieldValidation?: FieldValidation;
+  /** Server-side apply already settled managedFields; do not record an Update on top. */
+  readonly managedFieldsSettled?: boolean;
 }
+
+/** The manager in-process writers are recorded as unless they name themselves. */
+export const DEFAULT_FIELD_MANAGER = 'canopy';
 
 /** What a write produced: the object, whether it was created, and warnings for the client. */
 export interface WriteResult<T> {

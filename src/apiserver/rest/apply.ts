@@ -1,0 +1,70 @@
+/**
+ * Server-side apply requests (`application/apply-patch+yaml`): the applied configuration,
+ * checked against the endpoint, merged into the live object by the field manager, which
+ * also settles ownership — or refuses with a 409 listing every conflicting field.
+ */
+import { apiVersionOf, isJsonObject, type JsonObject } from '../../apimachinery/meta.ts';
+import { apply } from '../../apimachinery/patch/index.ts';
+import { badRequest } from '../../apimachinery/status.ts';
+import { parseYaml } from '../http/body.ts';
+import type { ResourceType, Subresource } from '../registry/resource-type.ts';
+import { ignoredFields, patchSchemaOf } from './field-manager.ts';
+import type { UpdateFunction } from './resource-storage.ts';
+
+export interface ApplyRequest {
+  readonly body: string;
+  readonly type: ResourceType;
+  readonly version: string;
+  readonly name: string;
+  readonly subresource: Subresource;
+  readonly fieldManager: string | undefined;
+  readonly force: boolean;
+}
+
+/** The applied configuration, decoded and checked, as an update function. */
+export function applyFunction(r: ApplyRequest): UpdateFunction {
+  if (!r.fieldManager)
+    throw badRequest('fieldManager: Required value: is required for apply patch');
+  const config = parseYaml(r.body);
+  if (!isJsonObject(config)) throw badRequest('the applied configuration must be an object');
+  const expected = apiVersionOf(r.type.group, r.version);
+  if (config.apiVersion !== expected) {
+    throw badRequest(
+      `the API version in the data (${String(config.apiVersion ?? '')}) does not match the expected API version (${expected})`,
+    );
+  }
+  if (config.kind !== r.type.names.kind) {
+    throw badRequest(
+      `the kind in the data (${String(config.kind ?? '')}) does not match the expected kind (${r.type.names.kind})`,
+    );
+  }
+  const meta = isJsonObject(config.metadata) ? config.metadata : {};
+  if (meta.name !== undefined && meta.name !== r.name) {
+    throw badRequest(
+      `the name of the object (${String(meta.name)}) does not match the name on the URL (${r.name})`,
+    );
+  }
+  const manager = r.fieldManager;
+  const schema = patchSchemaOf(r.type, r.version);
+  return (live) => {
+    const ignored = ignoredFields(
+      r.type,
+      r.subresource,
+      config as unknown as Parameters<typeof ignoredFields>[2],
+    );
+    const result = apply(
+      live,
+      { ...config, metadata: { ...meta, name: r.name } } as JsonObject,
+      manager,
+      {
+        force: r.force,
+        apiVersion: expected,
+        kind: r.type.names.kind,
+        ...(r.subresource ? { subresource: r.subresource } : {}),
+        ...(ignored ? { ignoredFields: ignored } : {}),
+      },
+      schema,
+    );
+    return result.object;
+  };
+}
