@@ -163,6 +163,24 @@ export class ResourceClient {
     return result.object;
   }
 
+  /** Read-modify-write of the latest object, retried on conflicts. */
+  async modify(
+    name: string,
+    change: (current: KubeObject) => KubeObject,
+    subresource: Subresource = '',
+  ): Promise<KubeObject> {
+    const result = await this.client.storage.update(
+      this.scope(),
+      name,
+      (current) => {
+        if (!current) throw new Error(`${name} disappeared`);
+        return change(current);
+      },
+      { subresource },
+    );
+    return result.object;
+  }
+
   delete(name: string, options: DeleteOptions = {}): Promise<DeleteResult> {
     return this.client.storage.delete(this.scope(), name, options);
   }

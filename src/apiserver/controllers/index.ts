@@ -5,6 +5,7 @@ import type { Store } from '../../storage/store.ts';
 import type { CrdSource } from '../registry/crd-source.ts';
 import type { TypeRegistry } from '../registry/type-registry.ts';
 import { CrdController } from './crd/crd-controller.ts';
+import { GarbageCollector } from './garbage-collector/garbage-collector.ts';
 import { NamespaceController } from './namespace/namespace-controller.ts';
 
 export interface ControllerDeps {
@@ -27,11 +28,19 @@ export async function startBuiltinControllers(deps: ControllerDeps): Promise<Con
     deps.registry,
     deps.logger.child({ controller: 'namespace' }),
   );
+  const gc = new GarbageCollector(
+    deps.store,
+    deps.client,
+    deps.registry,
+    deps.logger.child({ controller: 'garbage-collector' }),
+  );
   await namespace.start();
+  await gc.start();
   return {
     async stop() {
       crd.stop();
       namespace.stop();
+      gc.stop();
     },
   };
 }

@@ -3,6 +3,7 @@
  * established ones as resource types of their cluster, and lets the CRD controller see
  * them all. Only clusters that have CRDs cost memory here.
  */
+import { isConditionTrue } from '../../apimachinery/conditions.ts';
 import type { Logger } from '../../cli/log.ts';
 import { StoreInformer } from '../../controller/store-informer.ts';
 import { resourcePrefix } from '../../storage/keys.ts';
@@ -23,9 +24,7 @@ type Listener = (cluster: string, name: string, crd: CustomResourceDefinition | 
 const PREFIX = resourcePrefix({ group: CRD_GVR.group, resource: CRD_GVR.resource });
 
 export function isEstablished(crd: CustomResourceDefinition): boolean {
-  return (crd.status?.conditions ?? []).some(
-    (c) => c.type === 'Established' && c.status === 'True',
-  );
+  return isConditionTrue(crd.status?.conditions, 'Established');
 }
 
 export class CrdSource implements TypeSource {

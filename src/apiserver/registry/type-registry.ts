@@ -72,6 +72,13 @@ export class TypeRegistry {
     return undefined;
   }
 
+  /** The type stored under a key's group and resource (the type owning that storage). */
+  lookupStored(cluster: string, group: string, plural: string): ResourceType | undefined {
+    return this.types(cluster).find(
+      (t) => t.group === group && t.names.plural === plural && !t.storedAs,
+    );
+  }
+
   /** A type by group and kind, any served version (owner references, RBAC checks). */
   lookupKind(cluster: string, group: string, kind: string): ResourceType | undefined {
     return this.types(cluster).find((t) => t.group === group && t.names.kind === kind);

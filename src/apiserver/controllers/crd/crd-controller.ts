@@ -4,8 +4,7 @@
  * a CRD is deleted it deletes every object of it, then lets the CRD go.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { Condition } from '../../../apimachinery/meta.ts';
-import { timestamp } from '../../../apimachinery/meta.ts';
+import { setCondition } from '../../../apimachinery/conditions.ts';
 import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
@@ -148,20 +147,4 @@ export class CrdController {
   stop(): void {
     this.queue.stop();
   }
-}
-
-/** Sets a condition, keeping its transition time when the status did not change. */
-export function setCondition(
-  conditions: Condition[],
-  condition: Omit<Condition, 'lastTransitionTime'>,
-): void {
-  const i = conditions.findIndex((c) => c.type === condition.type);
-  const existing = conditions[i];
-  const lastTransitionTime =
-    existing && existing.status === condition.status && existing.lastTransitionTime
-      ? existing.lastTransitionTime
-      : timestamp();
-  const next = { ...condition, lastTransitionTime };
-  if (i < 0) conditions.push(next);
-  else conditions[i] = { ...existing, ...next };
 }

@@ -4,7 +4,8 @@
  * finalizer so the namespace itself goes.
  */
 
-import type { KubeObject } from '../../../apimachinery/meta.ts';
+import { setCondition } from '../../../apimachinery/conditions.ts';
+import type { Condition, KubeObject } from '../../../apimachinery/meta.ts';
 import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { StoreInformer } from '../../../controller/store-informer.ts';
@@ -13,6 +14,12 @@ import { resourcePrefix } from '../../../storage/keys.ts';
 import type { Store } from '../../../storage/store.ts';
 import { NAMESPACE_FINALIZER, specFinalizers } from '../../builtin/core/namespaces.ts';
 import type { TypeRegistry } from '../../registry/type-registry.ts';
+
+interface Remaining {
+  objects: number;
+  byResource: Map<string, number>;
+  byFinalizer: Map<string, number>;
+}
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const RETRY_MS = 500;
@@ -46,8 +53,9 @@ export class NamespaceController {
     if (!ns?.metadata.deletionTimestamp) return undefined;
     const cluster = key.split('/')[4] as string;
     const name = ns.metadata.name as string;
-    const remaining = await this.deleteContent(cluster, name);
-    if (remaining > 0) return new Requeue(RETRY_MS);
+    const left = await this.deleteContent(cluster, name);
+    await this.report(cluster, name, left);
+    if (left.objects > 0) return new Requeue(RETRY_MS);
     if (!specFinalizers(ns).includes(NAMESPACE_FINALIZER)) return undefined;
     const finalized: KubeObject = {
       ...ns,
@@ -60,22 +68,101 @@ export class NamespaceController {
     return undefined;
   }
 
-  /** Deletes what is left in the namespace; returns how many objects still exist. */
-  private async deleteContent(cluster: string, namespace: string): Promise<number> {
-    let remaining = 0;
+  /** Deletes what is left in the namespace; says what still exists and what holds it. */
+  private async deleteContent(cluster: string, namespace: string): Promise<Remaining> {
+    const left: Remaining = { objects: 0, byResource: new Map(), byFinalizer: new Map() };
     for (const type of this.registry.types(cluster)) {
       if (!type.namespaced || !type.verbs.includes('delete') || type.storedAs) continue;
       const objects = this.client.forType(cluster, type, namespace);
       const list = await objects.list();
-      remaining += list.items.length;
+      if (list.items.length === 0) continue;
+      left.objects += list.items.length;
+      const resource = type.group ? `${type.names.plural}.${type.group}` : type.names.plural;
+      left.byResource.set(resource, list.items.length);
       for (const item of list.items) {
+        for (const f of item.metadata.finalizers ?? [])
+          left.byFinalizer.set(f, (left.byFinalizer.get(f) ?? 0) + 1);
         if (item.metadata.deletionTimestamp) continue;
         await objects.delete(item.metadata.name as string).catch((err: { code?: number }) => {
           if (err.code !== 404) throw err;
         });
       }
     }
-    return remaining;
+    return left;
+  }
+
+  /** The namespace's conditions, as upstream words them, so users see what is left. */
+  private async report(cluster: string, name: string, left: Remaining): Promise<void> {
+    const namespaces = this.client.resource(cluster, NAMESPACES);
+    const describe = (m: Map<string, number>) =>
+      [...m]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, n]) => `${k} has ${n} resource instances`)
+        .join(', ');
+    const finalizers = [...left.byFinalizer]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([f, n]) => `${f} in ${n} resource instances`)
+      .join(', ');
+    const wanted: Omit<Condition, 'lastTransitionTime'>[] = [
+      {
+        type: 'NamespaceDeletionDiscoveryFailure',
+        status: 'False',
+        reason: 'ResourcesDiscovered',
+        message: 'All resources successfully discovered',
+      },
+      {
+        type: 'NamespaceDeletionGroupVersionParsingFailure',
+        status: 'False',
+        reason: 'ParsedGroupVersions',
+        message: 'All legacy kube types successfully parsed',
+      },
+      {
+        type: 'NamespaceDeletionContentFailure',
+        status: 'False',
+        reason: 'ContentDeleted',
+        message: 'All content successfully deleted, may be waiting on finalization',
+      },
+      left.byResource.size > 0
+        ? {
+            type: 'NamespaceContentRemaining',
+            status: 'True',
+            reason: 'SomeResourcesRemain',
+            message: `Some resources are remaining: ${describe(left.byResource)}`,
+          }
+        : {
+            type: 'NamespaceContentRemaining',
+            status: 'False',
+            reason: 'ContentRemoved',
+            message: 'All content successfully removed',
+          },
+      left.byFinalizer.size > 0
+        ? {
+            type: 'NamespaceFinalizersRemaining',
+            status: 'True',
+            reason: 'SomeFinalizersRemain',
+            message: `Some content in the namespace has finalizers remaining: ${finalizers}`,
+          }
+        : {
+            type: 'NamespaceFinalizersRemaining',
+            status: 'False',
+            reason: 'ContentHasNoFinalizers',
+            message: 'All content-preserving finalizers finished',
+          },
+    ];
+    await namespaces
+      .modify(
+        name,
+        (current) => {
+          const status = (current.status ?? {}) as { conditions?: Condition[] };
+          const conditions = [...(status.conditions ?? [])];
+          for (const c of wanted) setCondition(conditions, c);
+          return { ...current, status: { ...status, conditions } };
+        },
+        'status',
+      )
+      .catch((err: { code?: number }) => {
+        if (err.code !== 404) throw err;
+      });
   }
 
   stop(): void {
