@@ -286,12 +286,10 @@ export class GarbageCollector {
     const target = this.typeOfKey(key);
     if (!target) return;
     try {
-      await this.client
-        .forType(target.cluster, target.type, target.namespace)
-        .delete(target.name, {
-          propagationPolicy: policy,
-          ...(uid ? { preconditions: { uid } } : {}),
-        });
+      await this.client.forType(target.cluster, target.type, target.namespace).delete(target.name, {
+        propagationPolicy: policy,
+        ...(uid ? { preconditions: { uid } } : {}),
+      });
     } catch (err) {
       if (!isStatusError(err, 'NotFound') && !isStatusError(err, 'Conflict')) throw err;
     }
