@@ -20,6 +20,15 @@ function call(
   path: string,
   body?: string,
 ): Promise<{ status: number; body: string }> {
+  return callWith(method, path, body, 'application/json');
+}
+
+function callWith(
+  method: string,
+  path: string,
+  body: string | undefined,
+  contentType: string,
+): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -31,7 +40,7 @@ function call(
         headers: {
           Authorization: `Bearer ${token}`,
           ...(body
-            ? { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(body) }
+            ? { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(body) }
             : {}),
         },
       },
@@ -196,6 +205,42 @@ async function watchFanout(watchers: number, writes: number) {
   };
 }
 
+/** 50 data fields; one changes on every write so none is a no-op. */
+function fifty(name: string, round: number): Record<string, unknown> {
+  const data: Record<string, string> = {};
+  for (let f = 0; f < 50; f++) data[`field-${f}`] = f === 0 ? `round-${round}` : `value-${f}`;
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: 'load-apply' }, data };
+}
+
+/** Writes of a 50-field object: server-side applies or plain updates (PUT), per worker object. */
+async function writes(kind: 'apply' | 'update', concurrency: number, ms: number) {
+  await ensureNamespace('load-apply');
+  const base = '/api/v1/namespaces/load-apply/configmaps';
+  let n = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async (_, w) => {
+      const name = `${kind}-${w}`;
+      await call('POST', base, JSON.stringify(fifty(name, -1)));
+      for (let round = 0; performance.now() - start < ms; round++) {
+        const body = JSON.stringify(fifty(name, round));
+        const r =
+          kind === 'apply'
+            ? await callWith(
+                'PATCH',
+                `${base}/${name}?fieldManager=bench&force=true`,
+                body,
+                'application/apply-patch+yaml',
+              )
+            : await call('PUT', `${base}/${name}`, body);
+        if (r.status !== 200) throw new Error(`${kind}: ${r.status} ${r.body}`);
+        n++;
+      }
+    }),
+  );
+  return { perSecond: n / ((performance.now() - start) / 1000) };
+}
+
 const n = (i: number, d: number) => Number(args[i] ?? d);
 let result: unknown;
 switch (scenario) {
@@ -207,6 +252,12 @@ switch (scenario) {
     break;
   case 'list':
     result = await list(n(0, 10_000));
+    break;
+  case 'applies':
+    result = await writes('apply', n(0, 16), n(1, 3000));
+    break;
+  case 'updates':
+    result = await writes('update', n(0, 16), n(1, 3000));
     break;
   case 'watch':
     result = await watchFanout(n(0, 500), n(1, 20));

@@ -71,6 +71,15 @@ export function parseJson(text: string): JsonValue {
 }
 
 export function parseYaml(text: string): JsonValue {
+  // JSON is YAML, and most clients (kubectl included) send JSON: take the fast path.
+  const start = text.trimStart()[0];
+  if (start === '{' || start === '[') {
+    try {
+      return parseJson(text);
+    } catch {
+      // Not JSON after all (a flow mapping in YAML): parse it as YAML below.
+    }
+  }
   let docs: ReturnType<typeof parseAllDocuments>;
   try {
     docs = parseAllDocuments(text, { uniqueKeys: false });

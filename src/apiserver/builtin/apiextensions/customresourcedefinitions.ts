@@ -24,6 +24,7 @@ import {
 } from '../../../apimachinery/validation/names.ts';
 import { createdAt } from '../age.ts';
 import { builtin } from '../define.ts';
+import { customResourceDefinitionSchema } from './customresourcedefinitions.schema.ts';
 import {
   CRD_CLEANUP_FINALIZER,
   type CustomResourceDefinition,
@@ -330,6 +331,9 @@ export const customResourceDefinitions = builtin({
   shortNames: ['crd', 'crds'],
   categories: ['api-extensions'],
   subresources: { status: true },
+  schema: customResourceDefinitionSchema,
+  definitionName:
+    'io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition',
   strategy: {
     prepareForCreate(obj) {
       defaults(obj);

@@ -17,6 +17,7 @@ import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts'
 import { age } from '../age.ts';
 import { checkInt32, checkString, validateMicroTime } from '../core/events.ts';
 import { builtin } from '../define.ts';
+import { leaseSchema } from './leases.schema.ts';
 
 /** The strategies Kubernetes itself defines; others must be domain-qualified names. */
 export const LEASE_STRATEGIES = ['OldestEmulationVersion'] as const;
@@ -100,6 +101,8 @@ export const leases = builtin({
   singular: 'lease',
   kind: 'Lease',
   namespaced: true,
+  schema: leaseSchema,
+  definitionName: 'io.k8s.api.coordination.v1.Lease',
   strategy: {
     validate,
     allowCreateOnUpdate: true,

@@ -11,6 +11,7 @@ import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts'
 import { age } from '../age.ts';
 import { builtin } from '../define.ts';
 import { MAX_DATA_BYTES, validateConfigKey } from './config-keys.ts';
+import { configMapSchema } from './configmaps.schema.ts';
 
 const DATA = FieldPath.root('data');
 const BINARY = FieldPath.root('binaryData');
@@ -94,6 +95,8 @@ export const configMaps = builtin({
   kind: 'ConfigMap',
   namespaced: true,
   shortNames: ['cm'],
+  schema: configMapSchema,
+  definitionName: 'io.k8s.api.core.v1.ConfigMap',
   strategy: {
     validate,
     validateUpdate: (obj, old) => [

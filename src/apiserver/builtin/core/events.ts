@@ -19,6 +19,7 @@ import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimach
 import { column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { isDNS1123Subdomain } from '../../../apimachinery/validation/names.ts';
 import { builtin } from '../define.ts';
+import { eventSchema } from './events.schema.ts';
 
 export const EVENT_TYPE_NORMAL = 'Normal';
 export const EVENT_TYPE_WARNING = 'Warning';
@@ -441,6 +442,8 @@ export const events = builtin({
   kind: 'Event',
   namespaced: true,
   shortNames: ['ev'],
+  schema: eventSchema,
+  definitionName: 'io.k8s.api.core.v1.Event',
   strategy: {
     // Core events only ever had the generic path-segment check on their names.
     nameValidation: 'PathSegmentName',

@@ -9,6 +9,7 @@ import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts'
 import { isQualifiedName } from '../../../apimachinery/validation/names.ts';
 import { age } from '../age.ts';
 import { builtin } from '../define.ts';
+import { namespaceSchema } from './namespaces.schema.ts';
 
 export const NAMESPACE_FINALIZER = 'kubernetes';
 export const NAME_LABEL = 'kubernetes.io/metadata.name';
@@ -63,6 +64,8 @@ export const namespaces = builtin({
   namespaced: false,
   shortNames: ['ns'],
   subresources: { status: true },
+  schema: namespaceSchema,
+  definitionName: 'io.k8s.api.core.v1.Namespace',
   strategy: {
     nameValidation: 'DNS1123Label',
     prepareForCreate(obj) {

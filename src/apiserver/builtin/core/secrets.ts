@@ -15,6 +15,7 @@ import { age } from '../age.ts';
 import { builtin } from '../define.ts';
 import { MAX_DATA_BYTES, validateConfigKey } from './config-keys.ts';
 import { isBase64, validateImmutableData } from './configmaps.ts';
+import { secretSchema } from './secrets.schema.ts';
 
 export const SERVICE_ACCOUNT_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
 export const SERVICE_ACCOUNT_UID_ANNOTATION = 'kubernetes.io/service-account.uid';
@@ -126,6 +127,8 @@ export const secrets = builtin({
   singular: 'secret',
   kind: 'Secret',
   namespaced: true,
+  schema: secretSchema,
+  definitionName: 'io.k8s.api.core.v1.Secret',
   strategy: {
     prepareForCreate: (obj) => {
       foldStringData(obj);

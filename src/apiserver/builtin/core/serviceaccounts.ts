@@ -10,6 +10,7 @@ import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts'
 import { age } from '../age.ts';
 import { builtin } from '../define.ts';
 import { checkObjectReference, checkString } from './events.ts';
+import { serviceAccountSchema } from './serviceaccounts.schema.ts';
 
 export type ServiceAccountSecretReference = { name?: string };
 export type LocalObjectReference = { name?: string };
@@ -75,6 +76,8 @@ export const serviceAccounts = builtin({
   kind: 'ServiceAccount',
   namespaced: true,
   shortNames: ['sa'],
+  schema: serviceAccountSchema,
+  definitionName: 'io.k8s.api.core.v1.ServiceAccount',
   strategy: {
     prepareForCreate: cleanSecretReferences,
     prepareForUpdate: cleanSecretReferences,

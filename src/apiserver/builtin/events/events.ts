@@ -17,6 +17,7 @@ import {
   validateEventStrictUpdate,
 } from '../core/events.ts';
 import { builtin } from '../define.ts';
+import { eventV1Schema } from './events.schema.ts';
 
 export const EVENTS_GROUP = 'events.k8s.io';
 export const EVENTS_API_VERSION = `${EVENTS_GROUP}/v1`;
@@ -118,6 +119,8 @@ export const eventsV1: ResourceType = {
     kind: 'Event',
     namespaced: true,
     shortNames: ['ev'],
+    schema: eventV1Schema,
+    definitionName: 'io.k8s.api.events.v1.Event',
     strategy: {
       // This API validates names strictly (DNS subdomain), unlike core/v1 events.
       nameValidation: 'DNS1123Subdomain',

@@ -4,6 +4,7 @@
  * accepting only ClusterRoles and in requiring a namespace on service account subjects.
  */
 import { builtin } from '../define.ts';
+import { clusterRoleBindingSchema } from './clusterrolebindings.schema.ts';
 import {
   bindingCells,
   bindingColumns,
@@ -20,6 +21,8 @@ export const clusterRoleBindings = builtin({
   singular: 'clusterrolebinding',
   kind: 'ClusterRoleBinding',
   namespaced: false,
+  schema: clusterRoleBindingSchema,
+  definitionName: 'io.k8s.api.rbac.v1.ClusterRoleBinding',
   strategy: {
     nameValidation: 'PathSegmentName',
     prepareForCreate: defaultBinding,

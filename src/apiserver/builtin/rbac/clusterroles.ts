@@ -23,6 +23,7 @@ import {
 } from '../../../apimachinery/meta.ts';
 import { validateLabels } from '../../../apimachinery/validation/object-meta.ts';
 import { builtin } from '../define.ts';
+import { clusterRoleSchema } from './clusterroles.schema.ts';
 import {
   CREATED_AT_COLUMNS,
   checkStringList,
@@ -187,6 +188,8 @@ export const clusterRoles = builtin({
   singular: 'clusterrole',
   kind: 'ClusterRole',
   namespaced: false,
+  schema: clusterRoleSchema,
+  definitionName: 'io.k8s.api.rbac.v1.ClusterRole',
   strategy: {
     nameValidation: 'PathSegmentName',
     validate: (obj) => [

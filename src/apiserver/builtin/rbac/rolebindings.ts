@@ -21,6 +21,7 @@ import {
 import { isDNS1123Subdomain, isPathSegmentName } from '../../../apimachinery/validation/names.ts';
 import { age } from '../age.ts';
 import { builtin } from '../define.ts';
+import { roleBindingSchema } from './rolebindings.schema.ts';
 import { GROUP_KIND, RBAC_GROUP, SERVICE_ACCOUNT_KIND, type Subject, USER_KIND } from './types.ts';
 
 const ROLE_REF = FieldPath.root('roleRef');
@@ -214,6 +215,8 @@ export const roleBindings = builtin({
   singular: 'rolebinding',
   kind: 'RoleBinding',
   namespaced: true,
+  schema: roleBindingSchema,
+  definitionName: 'io.k8s.api.rbac.v1.RoleBinding',
   strategy: {
     nameValidation: 'PathSegmentName',
     prepareForCreate: defaultBinding,

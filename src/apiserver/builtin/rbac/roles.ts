@@ -14,6 +14,7 @@ import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { createdAt } from '../age.ts';
 import { builtin } from '../define.ts';
+import { roleSchema } from './roles.schema.ts';
 import { type PolicyRule, RBAC_GROUP } from './types.ts';
 
 const RULES = FieldPath.root('rules');
@@ -116,6 +117,8 @@ export const roles = builtin({
   singular: 'role',
   kind: 'Role',
   namespaced: true,
+  schema: roleSchema,
+  definitionName: 'io.k8s.api.rbac.v1.Role',
   strategy: {
     nameValidation: 'PathSegmentName',
     prepareForCreate: dropAggregationRule,
