@@ -49,6 +49,20 @@ const corpus: Array<[string, RawRequest, number]> = [
     400,
   ],
   [
+    'duplicate field under strict validation',
+    {
+      method: 'POST',
+      path: `${CM}?fieldValidation=Strict`,
+      body: '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"dup"},"data":{"a":"1","a":"2"}}',
+    },
+    400,
+  ],
+  [
+    'unknown field under strict validation',
+    { method: 'POST', path: `${CM}?fieldValidation=Strict`, body: cm({ bogus: 1 }) },
+    400,
+  ],
+  [
     'unknown content type',
     { method: 'POST', path: CM, body: cm({}), headers: { 'Content-Type': 'text/plain' } },
     415,
@@ -445,5 +459,35 @@ describe('bad requests', () => {
       JSON.parse(list.body).items.map((i: { metadata: { name: string } }) => i.metadata.name),
     ).toContain('seed');
     expect(server.child.exitCode).toBeNull();
+  });
+});
+
+describe('field validation messages', () => {
+  let server: CanopyProcess;
+  let send: (r: RawRequest) => Promise<RawResponse>;
+
+  beforeAll(async () => {
+    server = await startCanopy({ plain: true });
+    send = httpClient(server.kubeconfig);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    server?.cleanup();
+  });
+
+  it('names duplicate and unknown fields: refused when strict, warned when asked', async () => {
+    const body =
+      '{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"v"},"data":{"a":"1","a":"2"},"bogus":true}';
+    const strict = await send({ method: 'POST', path: `${CM}?fieldValidation=Strict`, body });
+    expect(strict.status).toBe(400);
+    expect(JSON.parse(strict.body).message).toBe(
+      'strict decoding error: unknown field "bogus", duplicate field "data.a"',
+    );
+    const warn = await send({ method: 'POST', path: `${CM}?fieldValidation=Warn`, body });
+    expect(warn.status).toBe(201);
+    expect(warn.headers.warning).toEqual(expect.stringContaining('unknown field \\"bogus\\"'));
+    expect(String(warn.headers.warning)).toContain('duplicate field \\"data.a\\"');
+    expect(JSON.parse(warn.body).data).toEqual({ a: '2' });
   });
 });

@@ -509,20 +509,21 @@ export class ResourceStorage {
   }
 
   /** Prunes and defaults by schema; returns warnings for unknown fields (or throws, Strict). */
+  /**
+   * Prunes and defaults by schema, then applies field validation: unknown fields (pruned)
+   * and duplicate fields (found in the request body) are refused under Strict, returned as
+   * warnings under Warn, and ignored otherwise.
+   */
   private applySchema(scope: Scope, obj: KubeObject, opts: WriteOptions): string[] {
     const schema = scope.type.schemas?.[scope.version];
-    if (!schema) return [];
-    const unknown = schema.prune(obj);
-    schema.applyDefaults(obj);
-    if (
-      unknown.length === 0 ||
-      opts.fieldValidation === 'Ignore' ||
-      opts.fieldValidation === undefined
-    ) {
-      return [];
-    }
-    const messages = unknown.map((path) => `unknown field "${path}"`);
-    if (opts.fieldValidation === 'Strict') {
+    const unknown = schema ? schema.prune(obj) : [];
+    schema?.applyDefaults(obj);
+    if (opts.fieldValidation !== 'Strict' && opts.fieldValidation !== 'Warn') return [];
+    const messages = [
+      ...unknown.map((path) => `unknown field "${path}"`),
+      ...(opts.duplicateFields ?? []).map((path) => `duplicate field "${path}"`),
+    ];
+    if (messages.length > 0 && opts.fieldValidation === 'Strict') {
       throw badRequest(`strict decoding error: ${messages.join(', ')}`);
     }
     return messages;

@@ -30,6 +30,8 @@ export interface WriteOptions {
   /** Who writes: recorded in managedFields (the HTTP layer falls back to the user agent). */
   readonly fieldManager?: string;
   readonly fieldValidation?: FieldValidation;
+  /** Keys the request body repeated (field validation reports them). */
+  readonly duplicateFields?: readonly string[];
   /** Server-side apply already settled managedFields; do not record an Update on top. */
   readonly managedFieldsSettled?: boolean;
 }
