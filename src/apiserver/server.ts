@@ -1,11 +1,11 @@
 /**
  * The Canopy API server: assembles the store, the type registry, the REST machinery,
- * authentication, discovery, OpenAPI and the built-in controllers, and serves them over
- * HTTPS. `start()` resolves once requests are served; `stop()` shuts down cleanly.
+ * authentication and RBAC, workspaces (unless plain), discovery, OpenAPI and the built-in
+ * controllers, and serves them over HTTPS. `start()` resolves once requests are served;
+ * `stop()` shuts everything down cleanly.
  */
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -14,22 +14,31 @@ import {
   serializeKubeconfig,
   singleContextKubeconfig,
 } from '../apimachinery/kubeconfig.ts';
-import { methodNotAllowed, notFoundPath, unauthorized } from '../apimachinery/status.ts';
 import type { Logger } from '../cli/log.ts';
 import { Client } from '../controller/client.ts';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { tenancyTypes } from '../tenancy/apis/index.ts';
+import { Tenancy } from '../tenancy/tenancy.ts';
 import { AdmissionChain } from './admission/admission.ts';
 import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
+import { AUDIT_LOG_FILE, AuditLog } from './audit.ts';
 import { type Authenticator, MASTERS_GROUP, UnionAuthenticator } from './authn/authenticator.ts';
-import { TokenAuthenticator } from './authn/token-file.ts';
+import { ClientCertificateAuthenticator } from './authn/client-certificates.ts';
+import { ServiceAccountTokens, storageLookup } from './authn/service-accounts.ts';
+import { parseTokenFile, TokenAuthenticator } from './authn/token-file.ts';
+import { Authorization } from './authz/authorization.ts';
+import { writeBootstrapPolicy } from './authz/bootstrap-policy.ts';
+import { rbacEscalation } from './authz/escalation.ts';
 import { bootstrapCluster } from './bootstrap.ts';
+import { authenticationTypes, withTokenRequest } from './builtin/authentication/index.ts';
+import { authorizationTypes } from './builtin/authorization/index.ts';
+import { serviceAccounts } from './builtin/core/serviceaccounts.ts';
 import { builtinTypes } from './builtin/index.ts';
+import { ClusterRoleAggregationController } from './controllers/clusterrole-aggregation/aggregation-controller.ts';
 import { type Controllers, startBuiltinControllers } from './controllers/index.ts';
+import { ServiceAccountTokenController } from './controllers/serviceaccount-token/token-controller.ts';
 import { DiscoveryHandler } from './discovery/handler.ts';
-import { requestInfo } from './http/request-info.ts';
-import { handleResource } from './http/resource-handler.ts';
-import { writeError, writeJson } from './http/respond.ts';
-import { route } from './http/router.ts';
+import { type ClusterResolver, RequestPipeline } from './http/pipeline.ts';
 import { ApiMetrics } from './metrics.ts';
 import { OpenApiHandler } from './openapi/handler.ts';
 import { CrdSource } from './registry/crd-source.ts';
@@ -56,9 +65,18 @@ export interface ApiServerOptions {
   readonly hosts?: readonly string[];
   /** Background compaction of the store (on by default). */
   readonly compaction?: boolean;
+  /** Write <data-dir>/audit.log. */
+  readonly audit?: boolean;
+  /** A kube-apiserver token file (`token,user,uid,"group1,group2"`). */
+  readonly tokenAuthFile?: string;
+  /** Requests (watches excluded) served at once before 429. */
+  readonly maxInFlight?: number;
 }
 
+export const ADMIN_USER: UserInfo = { username: 'admin', groups: [MASTERS_GROUP] };
+
 const MAX_HEADER_BYTES = 1024 * 1024;
+const DEFAULT_MAX_IN_FLIGHT = 2000;
 
 /** Requests HTTP itself cannot parse still get a Status, then the connection closes. */
 function rejectMalformed(err: NodeJS.ErrnoException, socket: Socket): void {
@@ -84,7 +102,8 @@ function rejectMalformed(err: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
-export const ADMIN_USER: UserInfo = { username: 'admin', groups: [MASTERS_GROUP] };
+/** Plain mode serves one logical cluster. */
+const singleCluster: ClusterResolver = { resolve: (c) => (c === ROOT_CLUSTER ? c : undefined) };
 
 export class ApiServer {
   readonly options: ApiServerOptions;
@@ -97,12 +116,18 @@ export class ApiServer {
   readonly metrics: ApiMetrics;
   readonly authenticator: UnionAuthenticator;
   readonly tokens = new TokenAuthenticator();
+  readonly authorization: Authorization;
+  readonly serviceAccountTokens: ServiceAccountTokens;
+  readonly tenancy: Tenancy | undefined;
+  private readonly crds: CrdSource;
   private readonly discovery: DiscoveryHandler;
   private readonly openapi: OpenApiHandler;
-  private readonly crds: CrdSource;
   private readonly dataDir: string;
+  private pipeline: RequestPipeline | undefined;
+  private audit: AuditLog | undefined;
   private server: Server | undefined;
   private controllers: Controllers | undefined;
+  private stoppables: Array<{ stop(): void }> = [];
   private readonly sockets = new Set<Socket>();
   private ready = false;
   private adminToken = '';
@@ -118,21 +143,55 @@ export class ApiServer {
       join(this.dataDir, 'store.db'),
       options.compaction === false ? { compaction: false } : {},
     );
-    this.registry = new TypeRegistry(builtinTypes);
     this.admission = new AdmissionChain();
     this.storage = new ResourceStorage({
       store: this.store,
       admission: this.admission,
       annotateCluster: !options.plain,
     });
+    this.authorization = new Authorization({
+      onError: (err) =>
+        this.logger.warn({ err: (err as Error).message }, 'RBAC index listing again'),
+    });
+    const lookup = storageLookup(this.storage);
+    this.serviceAccountTokens = ServiceAccountTokens.loadOrCreate(this.dataDir, { lookup });
+    this.registry = new TypeRegistry([
+      ...builtinTypes.map((t) =>
+        t === serviceAccounts
+          ? withTokenRequest(t, { tokens: this.serviceAccountTokens, lookup })
+          : t,
+      ),
+      ...authenticationTypes({
+        tokens: this.serviceAccountTokens,
+        bearerAuthenticators: [this.tokens],
+      }),
+      ...authorizationTypes(this.authorization),
+      ...(options.plain ? [] : tenancyTypes),
+    ]);
     this.client = new Client(this.storage, this.registry);
     this.crds = new CrdSource(this.store, this.registry, this.logger.child({ component: 'crds' }));
     this.registry.addSource(this.crds);
     this.admission.add(namespaceLifecycle(this.client));
+    this.admission.add(rbacEscalation(this.authorization));
+    if (!options.plain) {
+      this.tenancy = new Tenancy({
+        store: this.store,
+        client: this.client,
+        registry: this.registry,
+        authorizer: this.authorization,
+        logger: this.logger.child({ component: 'tenancy' }),
+        baseUrl: () => this.url,
+      });
+      this.admission.add(this.tenancy.admission);
+    }
     this.discovery = new DiscoveryHandler(this.registry);
     this.openapi = new OpenApiHandler(this.registry);
     this.metrics = new ApiMetrics(() => this.store.currentRevision());
-    this.authenticator = new UnionAuthenticator([this.tokens]);
+    this.authenticator = new UnionAuthenticator([
+      this.tokens,
+      this.serviceAccountTokens,
+      new ClientCertificateAuthenticator(),
+    ]);
   }
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
@@ -161,9 +220,36 @@ export class ApiServer {
     const serving = await loadOrIssueServing(this.dataDir, ca, hosts);
     this.adminToken = this.loadOrCreateAdminToken();
     this.tokens.add(this.adminToken, ADMIN_USER);
+    if (this.options.tokenAuthFile) {
+      for (const { token, user } of parseTokenFile(
+        readFileSync(this.options.tokenAuthFile, 'utf8'),
+      )) {
+        this.tokens.add(token, user);
+      }
+    }
+    if (this.options.audit) this.audit = new AuditLog(join(this.dataDir, AUDIT_LOG_FILE));
+
+    await this.listen(bind, serving, ca.cert);
 
     await this.crds.start();
+    await this.authorization.start(this.store);
     await bootstrapCluster(this.client, ROOT_CLUSTER);
+    await writeBootstrapPolicy(this.client, ROOT_CLUSTER);
+    const aggregation = new ClusterRoleAggregationController(
+      this.client,
+      this.authorization,
+      this.logger.child({ controller: 'clusterrole-aggregation' }),
+    );
+    aggregation.start();
+    const saTokens = new ServiceAccountTokenController({
+      client: this.client,
+      store: this.store,
+      tokens: this.serviceAccountTokens,
+      caPem: ca.cert,
+      logger: this.logger.child({ controller: 'serviceaccount-token' }),
+    });
+    await saTokens.start();
+    this.stoppables.push(aggregation, saTokens);
     this.controllers = await startBuiltinControllers({
       client: this.client,
       store: this.store,
@@ -171,19 +257,52 @@ export class ApiServer {
       crds: this.crds,
       logger: this.logger,
     });
+    if (this.tenancy) {
+      await this.tenancy.start();
+      this.stoppables.push(this.tenancy);
+    }
+    this.writeAdminKubeconfig();
+    this.ready = true;
+  }
 
+  private async listen(
+    bind: string,
+    serving: { cert: string; key: string },
+    caPem: string,
+  ): Promise<void> {
+    this.pipeline = new RequestPipeline({
+      plain: this.options.plain,
+      defaultCluster: ROOT_CLUSTER,
+      clusters: this.tenancy ?? singleCluster,
+      authenticator: this.authenticator,
+      authorizer: this.authorization,
+      registry: this.registry,
+      storage: this.storage,
+      discovery: this.discovery,
+      openapi: this.openapi,
+      metrics: this.metrics,
+      logger: this.logger,
+      audit: this.audit,
+      maxInFlight: this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
+      health: (check) =>
+        check === 'livez' || this.ready
+          ? { ok: true, message: 'ok' }
+          : { ok: false, message: `[-]${check} failed: not ready yet` },
+      version: () => this.version(),
+    });
+    const pipeline = this.pipeline;
     this.server = createServer(
       {
         cert: serving.cert,
         key: serving.key,
-        ca: ca.cert,
+        ca: caPem,
         requestCert: true,
         rejectUnauthorized: false,
         // Long selectors live in the URL; allow what kube-apiserver allows (1 MiB).
         maxHeaderSize: MAX_HEADER_BYTES,
       },
       (req, res) => {
-        void this.handle(req, res);
+        void pipeline.handle(req, res);
       },
     );
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
@@ -195,12 +314,13 @@ export class ApiServer {
       this.sockets.add(socket);
       socket.on('close', () => this.sockets.delete(socket));
     });
+    const port = this.options.port;
     await new Promise<void>((resolveListen, reject) => {
       this.server?.once('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE') {
           reject(
             new Error(
-              `cannot listen on ${bind}:${this.options.port}: the address is in use; stop the other process or choose another --port`,
+              `cannot listen on ${bind}:${port}: the address is in use; stop the other process or choose another --port`,
             ),
           );
         } else if (err.code === 'EADDRNOTAVAIL') {
@@ -209,14 +329,12 @@ export class ApiServer {
           );
         } else reject(err);
       });
-      this.server?.listen(this.options.port, bind, () => resolveListen());
+      this.server?.listen(port, bind, () => resolveListen());
     });
     const address = this.server.address() as AddressInfo;
     const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
     const publicHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
     this.url = `https://${publicHost}:${address.port}`;
-    this.writeAdminKubeconfig();
-    this.ready = true;
   }
 
   private loadOrCreateAdminToken(): string {
@@ -225,6 +343,10 @@ export class ApiServer {
     const token = randomBytes(32).toString('base64url');
     writeFileSync(path, `${token}\n`, { mode: 0o600 });
     return token;
+  }
+
+  get caCertificate(): string {
+    return this.caPem;
   }
 
   /** The admin kubeconfig: context `root` on /clusters/root, or `default` in plain mode. */
@@ -250,71 +372,6 @@ export class ApiServer {
     });
   }
 
-  // ---- requests ----------------------------------------------------------------------
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const started = performance.now();
-    let labels = { verb: (req.method ?? '').toLowerCase(), group: '', resource: '' };
-    let watching = false;
-    try {
-      const url = new URL(req.url ?? '/', 'https://canopy');
-      const r = route(url.pathname, {
-        defaultCluster: ROOT_CLUSTER,
-        workspaces: !this.options.plain,
-      });
-      if (r.kind === 'health') return this.health(res, r.check);
-      if (r.kind === 'version') return writeJson(res, 200, this.version());
-      const user = await this.authenticator.authenticate(req);
-      if (!user) throw unauthorized();
-      if (r.kind === 'metrics') {
-        const text = await this.metrics.registry.metrics();
-        res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType });
-        res.end(text);
-        return;
-      }
-      if (r.kind !== 'cluster') throw notFoundPath();
-      const cluster = r.cluster;
-      const info = requestInfo(req.method ?? 'GET', r.path, url.searchParams);
-      labels = { verb: info.verb, group: info.apiGroup, resource: info.resource };
-      if (!info.isResourceRequest) {
-        if (this.openapi.handle(req, res, cluster, r.path, url.searchParams)) return;
-        if (this.discovery.handle(req, res, cluster, r.path)) return;
-        if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
-        throw notFoundPath();
-      }
-      if (info.verb === 'watch') {
-        watching = true;
-        this.metrics.watchers.inc();
-      }
-      await handleResource(
-        { req, res, info, query: url.searchParams, cluster, user },
-        {
-          storage: this.storage,
-          registry: this.registry,
-          onWatchEvent: () => this.metrics.watchEvents.inc(),
-        },
-      );
-    } catch (err) {
-      const status = writeError(res, err);
-      if (status.code >= 500)
-        this.logger.error(
-          { err: (err as Error).message, stack: (err as Error).stack, path: req.url },
-          'request failed',
-        );
-    } finally {
-      if (watching) this.metrics.watchers.dec();
-      const code = String(res.statusCode);
-      this.metrics.requests.inc({ ...labels, code });
-      if (!watching) this.metrics.latency.observe(labels, (performance.now() - started) / 1000);
-    }
-  }
-
-  private health(res: ServerResponse, check: string): void {
-    const ok = check === 'livez' || this.ready;
-    res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end(ok ? 'ok' : `[-]${check} failed: not ready yet`);
-  }
-
   private version(): Record<string, string> {
     return {
       ...KUBERNETES_VERSION,
@@ -327,8 +384,6 @@ export class ApiServer {
     };
   }
 
-  // ---- lifecycle ---------------------------------------------------------------------
-
   async stop(): Promise<void> {
     this.ready = false;
     const server = this.server;
@@ -339,6 +394,9 @@ export class ApiServer {
       await closed;
     }
     await this.controllers?.stop();
+    for (const s of this.stoppables) s.stop();
+    this.authorization.stop();
+    await this.audit?.close();
     this.crds.stop();
     await this.store.close();
   }

@@ -13,6 +13,9 @@ interface StartOptions {
   plain?: boolean;
   logFormat?: LogFormat;
   logLevel?: string;
+  audit?: boolean;
+  tokenAuthFile?: string;
+  maxRequestsInflight?: string;
 }
 
 export function registerStart(program: Command): void {
@@ -30,6 +33,19 @@ export function registerStart(program: Command): void {
     )
     .option('--log-format <format>', 'json or text (default: text on a terminal, json otherwise)')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
+    .option(
+      '--audit',
+      'write an audit log (one JSON line per request, metadata only) to <data-dir>/audit.log',
+    )
+    .option(
+      '--token-auth-file <file>',
+      'bearer tokens, one per line: token,user,uid,"group1,group2" (as kube-apiserver)',
+    )
+    .option(
+      '--max-requests-inflight <n>',
+      'requests served at once before new ones get 429 (watches excluded)',
+      '2000',
+    )
     .action(async (opts: StartOptions) => {
       const logger = createLogger({
         name: 'canopy',
@@ -48,6 +64,9 @@ export function registerStart(program: Command): void {
         bind: opts.bind,
         plain: opts.plain === true,
         logger,
+        audit: opts.audit === true,
+        ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
+        maxInFlight: Number(opts.maxRequestsInflight),
       });
       // The ready line is a contract (tools wait for it), whatever the log level.
       const mode = opts.plain ? 'plain' : 'workspaces';

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fieldErrorMessage } from '../../apimachinery/field-errors.ts';
 import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
+import type { BuiltinSchema } from '../../apimachinery/schema/dsl.ts';
 import { compileSchema } from '../../apimachinery/schema/index.ts';
 import { checkStructural } from '../../apimachinery/schema/structural.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
@@ -20,7 +21,6 @@ import { clusterRoleBindings } from './rbac/clusterrolebindings.ts';
 import { clusterRoles } from './rbac/clusterroles.ts';
 import { roleBindings } from './rbac/rolebindings.ts';
 import { roles } from './rbac/roles.ts';
-import type { BuiltinSchema } from './schema-dsl.ts';
 
 const ctx: StrategyContext = { cluster: 'root', version: 'v1', subresource: '' };
 

@@ -4,6 +4,7 @@
  * the answer in the representation the client negotiated (JSON, YAML, Table).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { duplicateFields } from '../../apimachinery/json-duplicates.ts';
 import { isJsonObject, type KubeObject } from '../../apimachinery/meta.ts';
 import {
   badRequest,
@@ -20,7 +21,7 @@ import { managerFromUserAgent } from '../rest/field-manager.ts';
 import { patchFunction } from '../rest/patch.ts';
 import type { DeleteOptions, ResourceStorage } from '../rest/resource-storage.ts';
 import { getScale, scaleUpdate } from '../rest/scale.ts';
-import type { Scope, UserInfo } from '../rest/scope.ts';
+import type { FieldValidation, Scope, UserInfo } from '../rest/scope.ts';
 import { ObjectWatch } from '../rest/watch.ts';
 import { decodeObjectBody, parseJson, readBody } from './body.ts';
 import {
@@ -79,6 +80,9 @@ function subresourceOf(type: ResourceType, info: RequestInfo): Subresource {
 export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDeps): Promise<void> {
   const { info, res, query } = r;
   const type = resolveType(deps.registry, r.cluster, info);
+  if (info.subresource ? type.virtualSubresources?.[info.subresource] : type.virtualCreate) {
+    return handleVirtualCreate(r, type);
+  }
   const subresource = subresourceOf(type, info);
   const verb = info.verb as Verb;
   // PUT and PATCH address one object; on a collection there is nothing to replace.
@@ -149,13 +153,11 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
     }
     case 'create': {
       const opts = writeOptions(query);
-      const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type'], {
-        apiVersion: info.apiGroup ? `${info.apiGroup}/${info.apiVersion}` : info.apiVersion,
-        kind: type.names.kind,
-      });
+      const { body, duplicateFields } = await readObjectBody(r, type, opts.fieldValidation);
       checkTypeMeta(body, type, info.apiVersion);
       const result = await storage.create(scope, body as unknown as KubeObject, {
         ...opts,
+        duplicateFields,
         fieldManager: opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']),
       });
       addWarnings(res, result.warnings);
@@ -163,10 +165,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
     }
     case 'update': {
       const opts = writeOptions(query);
-      const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type'], {
-        apiVersion: info.apiGroup ? `${info.apiGroup}/${info.apiVersion}` : info.apiVersion,
-        kind: type.names.kind,
-      });
+      const { body, duplicateFields } = await readObjectBody(r, type, opts.fieldValidation);
       if (subresource === 'scale') {
         const result = await storage.update(scope, info.name, scaleUpdate(type, body), {
           ...opts,
@@ -177,6 +176,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       checkTypeMeta(body, type, info.apiVersion);
       const result = await storage.update(scope, info.name, () => body as unknown as KubeObject, {
         ...opts,
+        duplicateFields,
         fieldManager: opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']),
         subresource,
       });
@@ -276,6 +276,45 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
   }
 }
 
+/**
+ * POST to a virtual resource or subresource (reviews, serviceaccounts/<name>/token): the
+ * body is decoded and checked like a create's, then the type's code computes the answer,
+ * which is returned with 201 and never stored. Any other verb is 405.
+ */
+async function handleVirtualCreate(r: ResourceRequest, type: ResourceType): Promise<void> {
+  const { info } = r;
+  const sub = info.subresource ? type.virtualSubresources?.[info.subresource] : undefined;
+  const create = sub ? sub.create : type.virtualCreate;
+  if (!create || info.verb !== 'create' || (sub ? !info.name : info.name !== '')) {
+    throw methodNotAllowed();
+  }
+  const representation = negotiateObject(r.req.headers.accept);
+  if (!representation) throw notAcceptable(SERVED_MEDIA_TYPES);
+  const group = sub ? sub.group : type.group;
+  const apiVersion = group
+    ? `${group}/${sub ? sub.version : info.apiVersion}`
+    : (sub?.version ?? info.apiVersion);
+  const kind = sub ? sub.kind : type.names.kind;
+  const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type'], {
+    apiVersion,
+    kind,
+  });
+  checkEndpointTypeMeta(body, apiVersion, kind);
+  const opts = writeOptions(r.query);
+  const result = await create(
+    {
+      cluster: r.cluster,
+      namespace: info.namespace || undefined,
+      name: info.name,
+      version: info.apiVersion,
+      user: r.user,
+      dryRun: opts.dryRun === true,
+    },
+    body as unknown as KubeObject,
+  );
+  writeJson(r.res, 201, result, { yaml: representation.kind === 'object' && representation.yaml });
+}
+
 function respondObject(
   r: ResourceRequest,
   type: ResourceType,
@@ -297,17 +336,44 @@ function respondObject(
   }
 }
 
+/**
+ * A create or update body, decoded for the endpoint; under strict or warning field
+ * validation, also the keys a JSON body repeats (the decoded object keeps only the last).
+ */
+async function readObjectBody(
+  r: ResourceRequest,
+  type: ResourceType,
+  fieldValidation: FieldValidation | undefined,
+): Promise<{ body: Record<string, unknown>; duplicateFields: string[] }> {
+  const raw = await readBody(r.req);
+  const apiVersion = type.group ? `${type.group}/${r.info.apiVersion}` : r.info.apiVersion;
+  const body = decodeObjectBody(raw, r.req.headers['content-type'], {
+    apiVersion,
+    kind: type.names.kind,
+  });
+  const checks = fieldValidation === 'Strict' || fieldValidation === 'Warn';
+  const json = contentType(r.req.headers['content-type']) === 'application/json';
+  return { body, duplicateFields: checks && json ? duplicateFields(raw.toString('utf8')) : [] };
+}
+
 /** The body's apiVersion and kind, when given, must be the endpoint's. */
 function checkTypeMeta(body: Record<string, unknown>, type: ResourceType, version: string): void {
-  const expected = type.group ? `${type.group}/${version}` : version;
+  checkEndpointTypeMeta(body, type.group ? `${type.group}/${version}` : version, type.names.kind);
+}
+
+function checkEndpointTypeMeta(
+  body: Record<string, unknown>,
+  expected: string,
+  kind: string,
+): void {
   if (body.apiVersion !== undefined && body.apiVersion !== expected) {
     throw badRequest(
       `the API version in the data (${String(body.apiVersion)}) does not match the expected API version (${expected})`,
     );
   }
-  if (body.kind !== undefined && body.kind !== type.names.kind) {
+  if (body.kind !== undefined && body.kind !== kind) {
     throw badRequest(
-      `the kind in the data (${String(body.kind)}) does not match the expected kind (${type.names.kind})`,
+      `the kind in the data (${String(body.kind)}) does not match the expected kind (${kind})`,
     );
   }
   if (body.metadata !== undefined && !isJsonObject(body.metadata)) {

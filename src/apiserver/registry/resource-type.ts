@@ -8,6 +8,7 @@ import type { FieldError } from '../../apimachinery/field-errors.ts';
 import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import type { TableColumnDefinition } from '../../apimachinery/table.ts';
+import type { UserInfo } from '../rest/scope.ts';
 
 export type Verb =
   | 'get'
@@ -117,6 +118,35 @@ export interface ResourceNames {
   readonly categories?: readonly string[];
 }
 
+/** What the create of a virtual (never stored) resource knows about its request. */
+export interface VirtualCreateContext {
+  /** The logical cluster of the request. */
+  readonly cluster: string;
+  /** The namespace in the URL (namespaced resources and subresources of namespaced ones). */
+  readonly namespace: string | undefined;
+  /** For a subresource, the name of the object it belongs to (serviceaccounts/<name>/token). */
+  readonly name: string;
+  /** The API version of the request's URL. */
+  readonly version: string;
+  /** Who asks (after impersonation). */
+  readonly user: UserInfo;
+  readonly dryRun: boolean;
+}
+
+/**
+ * Answers a POST with an object computed for it (reviews, TokenRequest): the handler decodes
+ * the body, checks its apiVersion and kind, calls this and answers 201 with the result.
+ */
+export type VirtualCreate = (ctx: VirtualCreateContext, body: KubeObject) => Promise<KubeObject>;
+
+/** A create-only subresource served by code, with the kind its body and answer have. */
+export interface VirtualSubresource {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly create: VirtualCreate;
+}
+
 export interface ResourceType {
   readonly group: string;
   /** Served versions, preferred first. */
@@ -143,6 +173,16 @@ export interface ResourceType {
    * custom resources answer them with 415, as upstream.
    */
   readonly strategicMergePatch?: boolean;
+  /**
+   * A virtual resource: POST runs this instead of storing anything (SubjectAccessReview,
+   * SelfSubjectReview, ...); every other verb answers 405. Its `verbs` should be ['create'].
+   */
+  readonly virtualCreate?: VirtualCreate;
+  /**
+   * Create-only subresources served by code (serviceaccounts/token), by subresource name.
+   * List them in `extraSubresources` too, so discovery shows them.
+   */
+  readonly virtualSubresources?: Readonly<Record<string, VirtualSubresource>>;
   /** APIExport identity hash for resources bound from an export. */
   readonly identity?: string;
   readonly strategy: Strategy;

@@ -9,7 +9,7 @@ import {
   integer,
   object,
   string,
-} from '../schema-dsl.ts';
+} from '../../../apimachinery/schema/dsl.ts';
 
 function names(description: string): BuiltinSchema {
   return object(

@@ -1,5 +1,11 @@
 /** The structural schema of coordination.k8s.io/v1 Lease. */
-import { type BuiltinSchema, integer, microTime, object, string } from '../schema-dsl.ts';
+import {
+  type BuiltinSchema,
+  integer,
+  microTime,
+  object,
+  string,
+} from '../../../apimachinery/schema/dsl.ts';
 
 export const leaseSchema: BuiltinSchema = object(
   'A time-limited claim held by one party at a time, used for leader election and node heartbeats.',

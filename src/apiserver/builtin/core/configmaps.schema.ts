@@ -1,5 +1,11 @@
 /** The structural schema of core/v1 ConfigMap. */
-import { type BuiltinSchema, boolean, bytesMap, object, stringMap } from '../schema-dsl.ts';
+import {
+  type BuiltinSchema,
+  boolean,
+  bytesMap,
+  object,
+  stringMap,
+} from '../../../apimachinery/schema/dsl.ts';
 
 export const configMapSchema: BuiltinSchema = object(
   'Non-confidential configuration as key/value pairs, for pods to read as environment variables, command-line arguments or files in a volume.',

@@ -7,7 +7,7 @@ import {
   objectReference,
   string,
   time,
-} from '../schema-dsl.ts';
+} from '../../../apimachinery/schema/dsl.ts';
 
 /** core/v1 EventSource: who reported an event. */
 export function eventSource(description: string): BuiltinSchema {

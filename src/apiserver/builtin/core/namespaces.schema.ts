@@ -6,7 +6,7 @@ import {
   condition,
   object,
   string,
-} from '../schema-dsl.ts';
+} from '../../../apimachinery/schema/dsl.ts';
 
 export const namespaceSchema: BuiltinSchema = object(
   'A scope for names: most objects live in exactly one namespace, and deleting a namespace deletes everything in it.',

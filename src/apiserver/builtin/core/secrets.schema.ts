@@ -1,5 +1,12 @@
 /** The structural schema of core/v1 Secret. */
-import { type BuiltinSchema, boolean, bytesMap, object, string, stringMap } from '../schema-dsl.ts';
+import {
+  type BuiltinSchema,
+  boolean,
+  bytesMap,
+  object,
+  string,
+  stringMap,
+} from '../../../apimachinery/schema/dsl.ts';
 
 export const secretSchema: BuiltinSchema = object(
   'Confidential data such as passwords, tokens or keys, held by key, with a type that says which keys it must have.',

@@ -6,7 +6,7 @@ import {
   localObjectReference,
   object,
   objectReference,
-} from '../schema-dsl.ts';
+} from '../../../apimachinery/schema/dsl.ts';
 
 export const serviceAccountSchema: BuiltinSchema = object(
   'An identity that processes in pods (and controllers) run as, authenticated by the tokens issued for it.',

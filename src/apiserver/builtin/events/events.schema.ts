@@ -1,5 +1,5 @@
 /** The structural schema of events.k8s.io/v1 Event. */
-import { eventSource } from '../core/events.schema.ts';
+
 import {
   type BuiltinSchema,
   integer,
@@ -8,7 +8,8 @@ import {
   objectReference,
   string,
   time,
-} from '../schema-dsl.ts';
+} from '../../../apimachinery/schema/dsl.ts';
+import { eventSource } from '../core/events.schema.ts';
 
 export const eventV1Schema: BuiltinSchema = object(
   'A record of something that happened to an object, reported by a controller. Events expire after a while and are informational: nothing should depend on their exact timing or wording.',

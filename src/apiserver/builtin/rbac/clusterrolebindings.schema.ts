@@ -1,5 +1,5 @@
 /** The structural schema of rbac.authorization.k8s.io/v1 ClusterRoleBinding. */
-import { type BuiltinSchema, object } from '../schema-dsl.ts';
+import { type BuiltinSchema, object } from '../../../apimachinery/schema/dsl.ts';
 import { roleRef, subjects } from './rolebindings.schema.ts';
 
 export const clusterRoleBindingSchema: BuiltinSchema = object(

@@ -1,5 +1,10 @@
 /** The structural schema of rbac.authorization.k8s.io/v1 ClusterRole. */
-import { array, type BuiltinSchema, labelSelector, object } from '../schema-dsl.ts';
+import {
+  array,
+  type BuiltinSchema,
+  labelSelector,
+  object,
+} from '../../../apimachinery/schema/dsl.ts';
 import { policyRules } from './roles.schema.ts';
 
 export const clusterRoleSchema: BuiltinSchema = object(

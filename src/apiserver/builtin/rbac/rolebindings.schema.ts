@@ -2,7 +2,7 @@
  * The structural schema of rbac.authorization.k8s.io/v1 RoleBinding, and the Subject and
  * RoleRef types bindings share.
  */
-import { array, type BuiltinSchema, object, string } from '../schema-dsl.ts';
+import { array, type BuiltinSchema, object, string } from '../../../apimachinery/schema/dsl.ts';
 
 /** rbac/v1 Subject: a user, group or service account (atomic). */
 export function subject(description: string): BuiltinSchema {

@@ -1,5 +1,10 @@
 /** The structural schema of rbac.authorization.k8s.io/v1 Role, and the PolicyRule it shares. */
-import { array, atomicStrings, type BuiltinSchema, object } from '../schema-dsl.ts';
+import {
+  array,
+  atomicStrings,
+  type BuiltinSchema,
+  object,
+} from '../../../apimachinery/schema/dsl.ts';
 
 /** rbac/v1 PolicyRule: verbs on resources or on non-resource URLs. */
 export function policyRule(description: string): BuiltinSchema {

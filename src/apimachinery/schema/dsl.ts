@@ -1,5 +1,5 @@
 /**
- * A small vocabulary for writing the structural schemas of built-in kinds: every node gets a
+ * A small vocabulary for writing structural schemas in code (built-in kinds, kcp system types): every node gets a
  * `type` (so the schemas are structural), nested types are inlined rather than referenced,
  * and the list, map and patch annotations are spelled once here. The schemas carry Canopy's
  * own descriptions; field names, types, formats and `x-kubernetes-*` annotations follow the
@@ -9,7 +9,7 @@
  * description, so every use reads naturally in `kubectl explain` while the structure stays
  * identical.
  */
-import type { JSONSchemaProps, ListType, MapType } from '../../apimachinery/schema/types.ts';
+import type { JSONSchemaProps, ListType, MapType } from './types.ts';
 
 /** A schema node that may also carry the strategic-merge-patch extensions. */
 export type BuiltinSchema = JSONSchemaProps & {
@@ -43,6 +43,7 @@ export interface StringOptions {
   format?: 'byte' | 'date-time';
   /** Only where a list-map key needs one to be structural (Go's zero value). */
   default?: string;
+  pattern?: string;
 }
 
 export function string(description: string, opts: StringOptions = {}): BuiltinSchema {
@@ -52,6 +53,7 @@ export function string(description: string, opts: StringOptions = {}): BuiltinSc
     ...(opts.format ? { format: opts.format } : {}),
     ...(opts.enum ? { enum: [...opts.enum] } : {}),
     ...(opts.default !== undefined ? { default: opts.default } : {}),
+    ...(opts.pattern ? { pattern: opts.pattern } : {}),
   };
 }
 

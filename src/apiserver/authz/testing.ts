@@ -1,0 +1,67 @@
+/**
+ * A server's storage stack without HTTP, for tests of authentication and authorization
+ * pieces that read and write objects: a SQLite store in a temporary directory, the REST
+ * storage with an admission chain, the built-in types and the in-process client.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from '../../controller/client.ts';
+import { SqliteStore } from '../../storage/sqlite/sqlite-store.ts';
+import { AdmissionChain } from '../admission/admission.ts';
+import { builtinTypes } from '../builtin/index.ts';
+import type { ResourceType } from '../registry/resource-type.ts';
+import { TypeRegistry } from '../registry/type-registry.ts';
+import { ResourceStorage } from '../rest/resource-storage.ts';
+
+export interface TestEnv {
+  readonly dir: string;
+  readonly store: SqliteStore;
+  readonly admission: AdmissionChain;
+  readonly storage: ResourceStorage;
+  readonly registry: TypeRegistry;
+  readonly client: Client;
+  close(): Promise<void>;
+}
+
+export function testEnv(extraTypes: readonly ResourceType[] = []): TestEnv {
+  const dir = mkdtempSync(join(tmpdir(), 'canopy-auth-'));
+  const store = SqliteStore.open(join(dir, 'store.db'), { compaction: false });
+  const admission = new AdmissionChain();
+  const storage = new ResourceStorage({ store, admission, annotateCluster: false });
+  const registry = new TypeRegistry([...builtinTypes, ...extraTypes]);
+  const client = new Client(storage, registry);
+  return {
+    dir,
+    store,
+    admission,
+    storage,
+    registry,
+    client,
+    async close() {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Polls `check` until it returns something truthy, or fails after `timeoutMs`. */
+export async function eventually<T>(
+  check: () => Promise<T | undefined | false> | T | undefined | false,
+  timeoutMs = 5000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`condition not met in ${timeoutMs}ms${last ? `: ${String(last)}` : ''}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

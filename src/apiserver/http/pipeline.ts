@@ -1,0 +1,211 @@
+/**
+ * The request path, in order: route (health and version need no credentials) →
+ * authenticate → impersonate → which logical cluster (`/clusters/<path|name>`, the bare
+ * paths go to root) → kcp's `access` to that workspace → RBAC of that cluster → OpenAPI,
+ * discovery or the resource handler. Unknown and forbidden workspaces answer the same
+ * 403, so a workspace's existence does not leak. Every request is counted, timed and,
+ * when enabled, audited.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  methodNotAllowed,
+  notFoundPath,
+  tooManyRequests,
+  unauthorized,
+} from '../../apimachinery/status.ts';
+import type { Logger } from '../../cli/log.ts';
+import type { AuditLog } from '../audit.ts';
+import { sourceIPs } from '../audit.ts';
+import type { Authenticator } from '../authn/authenticator.ts';
+import { impersonate } from '../authn/impersonation.ts';
+import { isPrivileged } from '../authz/authorization.ts';
+import {
+  type Attributes,
+  type Authorizer,
+  attributesFor,
+  type Decision,
+  forbiddenError,
+  nonResourceAttributes,
+} from '../authz/authorizer.ts';
+import type { DiscoveryHandler } from '../discovery/handler.ts';
+import type { ApiMetrics } from '../metrics.ts';
+import type { OpenApiHandler } from '../openapi/handler.ts';
+import type { TypeRegistry } from '../registry/type-registry.ts';
+import type { ResourceStorage } from '../rest/resource-storage.ts';
+import { type UserInfo, WILDCARD_CLUSTER } from '../rest/scope.ts';
+import { type RequestInfo, requestInfo } from './request-info.ts';
+import { handleResource } from './resource-handler.ts';
+import { writeError, writeJson } from './respond.ts';
+import { route } from './router.ts';
+
+/** kcp's reason for refusing a workspace, unknown or forbidden alike. */
+export const WORKSPACE_ACCESS_NOT_PERMITTED = 'workspace access not permitted';
+
+/** How requests find their logical cluster; plain mode has only one. */
+export interface ClusterResolver {
+  /** The logical cluster name of a path or name, or undefined when there is none. */
+  resolve(pathOrName: string): string | undefined;
+}
+
+export interface PipelineDeps {
+  readonly plain: boolean;
+  readonly defaultCluster: string;
+  readonly clusters: ClusterResolver;
+  readonly authenticator: Authenticator;
+  readonly authorizer: Authorizer;
+  readonly registry: TypeRegistry;
+  readonly storage: ResourceStorage;
+  readonly discovery: DiscoveryHandler;
+  readonly openapi: OpenApiHandler;
+  readonly metrics: ApiMetrics;
+  readonly logger: Logger;
+  readonly audit?: AuditLog | undefined;
+  readonly health: (check: 'livez' | 'readyz' | 'healthz') => { ok: boolean; message: string };
+  readonly version: () => Record<string, string>;
+  /** Requests (watches excluded) served at once before new ones get 429. */
+  readonly maxInFlight: number;
+}
+
+export class RequestPipeline {
+  private readonly d: PipelineDeps;
+  private inFlight = 0;
+
+  constructor(deps: PipelineDeps) {
+    this.d = deps;
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const d = this.d;
+    const started = performance.now();
+    const receivedAt = Date.now();
+    let user: UserInfo | undefined;
+    let acting: UserInfo | undefined;
+    let info: RequestInfo | undefined;
+    let cluster: string | undefined;
+    let decision: Decision | undefined;
+    let audited = true;
+    let counted = false;
+    let labels = { verb: (req.method ?? '').toLowerCase(), group: '', resource: '' };
+    let watching = false;
+    try {
+      const url = new URL(req.url ?? '/', 'https://canopy');
+      const r = route(url.pathname, { defaultCluster: d.defaultCluster, workspaces: !d.plain });
+      if (r.kind === 'health') {
+        audited = false; // probes would drown the log
+        const h = d.health(r.check);
+        res.writeHead(h.ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8' });
+        res.end(h.message);
+        return;
+      }
+      if (r.kind === 'version') return writeJson(res, 200, d.version());
+      user = await d.authenticator.authenticate(req);
+      if (!user) throw unauthorized();
+      if (r.kind === 'metrics') {
+        acting = impersonate(req, user, d.defaultCluster, d.authorizer);
+        decision = this.authorize(
+          nonResourceAttributes(acting, d.defaultCluster, 'get', '/metrics'),
+        );
+        const text = await d.metrics.registry.metrics();
+        res.writeHead(200, { 'Content-Type': d.metrics.registry.contentType });
+        res.end(text);
+        return;
+      }
+      if (r.kind !== 'cluster') throw notFoundPath();
+      info = requestInfo(req.method ?? 'GET', r.path, url.searchParams);
+      labels = { verb: info.verb, group: info.apiGroup, resource: info.resource };
+      watching = info.verb === 'watch';
+      if (!watching) {
+        if (this.inFlight >= d.maxInFlight) {
+          throw tooManyRequests('Too many requests, please try again later.', 1);
+        }
+        this.inFlight++;
+        counted = true;
+      }
+      const wildcard = r.cluster === WILDCARD_CLUSTER;
+      const resolved = wildcard ? WILDCARD_CLUSTER : d.clusters.resolve(r.cluster);
+      acting = impersonate(req, user, resolved ?? d.defaultCluster, d.authorizer);
+      const attrs = attributesFor(acting, resolved ?? r.cluster, info);
+      cluster = resolved;
+      this.checkWorkspaceAccess(acting, resolved, attrs);
+      decision = this.authorize(attrs);
+      if (!info.isResourceRequest) {
+        const c = resolved as string;
+        if (d.openapi.handle(req, res, c, r.path, url.searchParams)) return;
+        if (d.discovery.handle(req, res, c, r.path)) return;
+        if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
+        throw notFoundPath();
+      }
+      if (watching) d.metrics.watchers.inc();
+      await handleResource(
+        { req, res, info, query: url.searchParams, cluster: resolved as string, user: acting },
+        {
+          storage: d.storage,
+          registry: d.registry,
+          onWatchEvent: () => d.metrics.watchEvents.inc(),
+        },
+      );
+    } catch (err) {
+      const status = writeError(res, err);
+      if (status.code >= 500) {
+        d.logger.error(
+          { err: (err as Error).message, stack: (err as Error).stack, path: req.url },
+          'request failed',
+        );
+      }
+    } finally {
+      if (counted) this.inFlight--;
+      if (watching && res.headersSent) d.metrics.watchers.dec();
+      d.metrics.requests.inc({ ...labels, code: String(res.statusCode) });
+      if (!watching) d.metrics.latency.observe(labels, (performance.now() - started) / 1000);
+      if (d.audit && audited) {
+        d.audit.write({
+          received: receivedAt,
+          completed: Date.now(),
+          method: req.method ?? '',
+          requestURI: req.url ?? '/',
+          ...(user ? { user } : {}),
+          ...(acting && acting !== user ? { impersonatedUser: acting } : {}),
+          ...(info ? { info } : {}),
+          ...(cluster ? { cluster } : {}),
+          code: res.statusCode,
+          ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
+          sourceIPs: sourceIPs(req.headers, req.socket.remoteAddress),
+          ...(decision
+            ? {
+                decision: decision.allowed ? ('allow' as const) : ('forbid' as const),
+                ...(decision.reason ? { reason: decision.reason } : {}),
+              }
+            : {}),
+        });
+      }
+    }
+  }
+
+  private authorize(attrs: Attributes): Decision {
+    const decision = this.d.authorizer.authorize(attrs);
+    if (!decision.allowed) throw forbiddenError(attrs, decision.reason);
+    return decision;
+  }
+
+  /**
+   * kcp's workspace content authorization: entering a logical cluster needs the `access`
+   * verb on `/` there (cluster-admin has it). The wildcard is for system:masters only, and
+   * reads only. An unknown workspace is refused exactly like a forbidden one.
+   */
+  private checkWorkspaceAccess(
+    user: UserInfo,
+    cluster: string | undefined,
+    attrs: Attributes,
+  ): void {
+    if (this.d.plain) return;
+    if (cluster === WILDCARD_CLUSTER) {
+      const read = attrs.verb === 'list' || attrs.verb === 'watch' || attrs.verb === 'get';
+      if (isPrivileged(user) && read) return;
+      throw forbiddenError(attrs, WORKSPACE_ACCESS_NOT_PERMITTED);
+    }
+    if (cluster === undefined) throw forbiddenError(attrs, WORKSPACE_ACCESS_NOT_PERMITTED);
+    if (isPrivileged(user)) return;
+    const access = this.d.authorizer.authorize(nonResourceAttributes(user, cluster, 'access', '/'));
+    if (!access.allowed) throw forbiddenError(attrs, WORKSPACE_ACCESS_NOT_PERMITTED);
+  }
+}
