@@ -241,6 +241,95 @@ async function writes(kind: 'apply' | 'update', concurrency: number, ms: number)
   return { perSecond: n / ((performance.now() - start) / 1000) };
 }
 
+/**
+ * Creates `count` workspaces under `parent` from `concurrency` clients and waits, through a
+ * watch, until every one is Ready; returns workspaces per second from the first create.
+ */
+async function workspaces(parent: string, count: number, concurrency: number, prefix: string) {
+  const base = `/clusters/${parent}/apis/tenancy.kcp.io/v1alpha1/workspaces`;
+  const ready = new Set<string>();
+  let resolveAll: () => void = () => {};
+  const allReady = new Promise<void>((r) => {
+    resolveAll = r;
+  });
+  const watch = request(
+    {
+      host: server.hostname,
+      port: server.port,
+      path: `${base}?watch=true`,
+      agent,
+      headers: { Authorization: `Bearer ${token}` },
+    },
+    (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buf += d;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const ev = JSON.parse(buf.slice(0, nl)) as {
+            object: { metadata: { name: string }; status?: { phase?: string } };
+          };
+          buf = buf.slice(nl + 1);
+          if (ev.object.metadata.name.startsWith(prefix) && ev.object.status?.phase === 'Ready') {
+            ready.add(ev.object.metadata.name);
+            if (ready.size === count) resolveAll();
+          }
+        }
+      });
+    },
+  );
+  watch.on('error', () => {});
+  watch.end();
+  await new Promise((r) => setTimeout(r, 200));
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const name = `${prefix}${next++}`;
+        const r = await call(
+          'POST',
+          base,
+          JSON.stringify({
+            apiVersion: 'tenancy.kcp.io/v1alpha1',
+            kind: 'Workspace',
+            metadata: { name },
+          }),
+        );
+        if (r.status !== 201) throw new Error(`create workspace: ${r.status} ${r.body}`);
+      }
+    }),
+  );
+  await allReady;
+  const seconds = (performance.now() - start) / 1000;
+  watch.destroy();
+  return { perSecond: count / seconds, seconds };
+}
+
+/** GET latency of one object in a workspace (created on first use). */
+async function workspaceGets(path: string, ms: number) {
+  const base = `/clusters/${path}/api/v1/namespaces/default/configmaps`;
+  await call(
+    'POST',
+    base,
+    JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' } }),
+  );
+  const samples: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      while (performance.now() - start < ms) {
+        const t = performance.now();
+        const r = await call('GET', `${base}/probe`);
+        samples.push(performance.now() - t);
+        if (r.status !== 200) throw new Error(`get: ${r.status} ${r.body}`);
+      }
+    }),
+  );
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+}
+
 const n = (i: number, d: number) => Number(args[i] ?? d);
 let result: unknown;
 switch (scenario) {
@@ -261,6 +350,12 @@ switch (scenario) {
     break;
   case 'watch':
     result = await watchFanout(n(0, 500), n(1, 20));
+    break;
+  case 'workspaces':
+    result = await workspaces(args[0] ?? 'root', n(1, 500), n(2, 32), args[3] ?? 'ws-');
+    break;
+  case 'workspace-gets':
+    result = await workspaceGets(args[0] ?? 'root', n(1, 3000));
     break;
   default:
     throw new Error(`unknown scenario ${scenario}`);

@@ -171,8 +171,6 @@ export class ApiServer {
     this.client = new Client(this.storage, this.registry);
     this.crds = new CrdSource(this.store, this.registry, this.logger.child({ component: 'crds' }));
     this.registry.addSource(this.crds);
-    this.admission.add(namespaceLifecycle(this.client));
-    this.admission.add(rbacEscalation(this.authorization));
     if (!options.plain) {
       this.tenancy = new Tenancy({
         store: this.store,
@@ -182,8 +180,13 @@ export class ApiServer {
         logger: this.logger.child({ component: 'tenancy' }),
         baseUrl: () => this.url,
       });
-      this.admission.add(this.tenancy.admission);
     }
+    const tenancy = this.tenancy;
+    this.admission.add(
+      namespaceLifecycle(this.client, (c) => tenancy?.index.info(c)?.phase === 'Terminating'),
+    );
+    this.admission.add(rbacEscalation(this.authorization));
+    if (tenancy) this.admission.add(tenancy.admission);
     this.discovery = new DiscoveryHandler(this.registry);
     this.openapi = new OpenApiHandler(this.registry);
     this.metrics = new ApiMetrics(() => this.store.currentRevision());

@@ -34,6 +34,8 @@ export const TYPE_ANNOTATION = 'internal.tenancy.kcp.io/type';
 export const CLUSTER_NAME_ANNOTATION = 'internal.tenancy.kcp.io/cluster';
 /** Holds a Workspace until its logical cluster is gone. */
 export const LOGICAL_CLUSTER_FINALIZER = 'core.kcp.io/logicalcluster';
+/** Holds a deleted LogicalCluster (Terminating) until its content is gone. */
+export const CONTENT_FINALIZER = 'core.kcp.io/logicalcluster-content';
 
 export type Phase = 'Scheduling' | 'Initializing' | 'Ready' | 'Unavailable' | 'Terminating';
 

@@ -1,6 +1,7 @@
 /**
  * NamespaceLifecycle (as upstream): new objects only go into namespaces that exist and are
- * not terminating, and the system namespaces cannot be deleted.
+ * not terminating, and the system namespaces cannot be deleted — except when their whole
+ * logical cluster is being deleted (kcp), which also takes no new content.
  */
 import { forbidden, notFound } from '../../apimachinery/status.ts';
 import type { Client } from '../../controller/client.ts';
@@ -11,14 +12,25 @@ import type { AdmissionPlugin } from './admission.ts';
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const IMMORTAL: ReadonlySet<string> = new Set(SYSTEM_NAMESPACES);
 
-export function namespaceLifecycle(client: Client): AdmissionPlugin {
+export function namespaceLifecycle(
+  client: Client,
+  clusterTerminating: (cluster: string) => boolean = () => false,
+): AdmissionPlugin {
   return {
     name: 'NamespaceLifecycle',
     async validate(request) {
       const { scope, operation } = request;
+      const terminating = clusterTerminating(scope.cluster);
+      if (operation === 'CREATE' && terminating) {
+        throw forbidden(
+          { group: scope.type.group, resource: scope.type.names.plural },
+          request.name,
+          'unable to create new content in a workspace that is being deleted',
+        );
+      }
       const isNamespace = scope.type.group === '' && scope.type.names.plural === 'namespaces';
       if (isNamespace) {
-        if (operation === 'DELETE' && IMMORTAL.has(request.name)) {
+        if (operation === 'DELETE' && IMMORTAL.has(request.name) && !terminating) {
           throw forbidden(
             { group: '', resource: 'namespaces' },
             request.name,

@@ -80,7 +80,7 @@ export function attributesFor(user: UserInfo, cluster: string, info: RequestInfo
     apiVersion: info.apiVersion,
     resource: info.resource,
     subresource: info.subresource,
-    name: info.name,
+    name: info.name || (info.selectedName ?? ''),
     path: info.path,
     isResourceRequest: info.isResourceRequest,
   };

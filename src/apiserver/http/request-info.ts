@@ -4,6 +4,7 @@
  * non-resource one (discovery, health, version). The path is relative to the logical
  * cluster: `/clusters/<x>` has already been taken off.
  */
+import { parseFieldSelector } from '../../apimachinery/fields.ts';
 
 export interface RequestInfo {
   readonly isResourceRequest: boolean;
@@ -18,6 +19,12 @@ export interface RequestInfo {
   readonly resource: string;
   readonly subresource: string;
   readonly name: string;
+  /**
+   * The name a list or watch pins with `fieldSelector=metadata.name=<name>`: upstream puts
+   * it in RequestInfo.Name, so RBAC rules with resourceNames allow `kubectl get cm x -w`.
+   * Kept apart from `name` (the path's), which decides how the request is served.
+   */
+  readonly selectedName?: string;
   readonly parts: readonly string[];
 }
 
@@ -95,6 +102,8 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   if (verb === 'get' && name === '') verb = isWatch(query) ? 'watch' : 'list';
   else if (verb === 'get' && isWatch(query)) verb = 'watch';
   if (verb === 'delete' && name === '') verb = 'deletecollection';
+  const selectedName =
+    name === '' && (verb === 'list' || verb === 'watch') ? nameFromFieldSelector(query) : undefined;
 
   return {
     isResourceRequest: true,
@@ -107,8 +116,26 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
     resource,
     subresource,
     name,
+    ...(selectedName ? { selectedName } : {}),
     parts,
   };
+}
+
+/**
+ * `metadata.name` an `=`/`==` term of the field selector requires, when it is a valid path
+ * segment name; a selector that does not parse names nothing (the handler answers 400).
+ */
+function nameFromFieldSelector(query: URLSearchParams): string | undefined {
+  const text = query.get('fieldSelector');
+  if (!text) return undefined;
+  let name: string | undefined;
+  try {
+    name = parseFieldSelector(text).requiresExactMatch('metadata.name');
+  } catch {
+    return undefined;
+  }
+  if (!name || name === '.' || name === '..' || /[/%]/.test(name)) return undefined;
+  return name;
 }
 
 function isWatch(query: URLSearchParams): boolean {

@@ -49,7 +49,22 @@ function content(ref: string, types = ['application/json', 'application/yaml']):
   return Object.fromEntries(types.map((t) => [t, { schema: { $ref: ref } }]));
 }
 
-function operations(type: ResourceType, version: string, path: { item: boolean }): JsonObject {
+/** The verbs a type serves: its `verbs`, and `create` for a virtual (POST-only) type. */
+function servedVerbs(type: ResourceType): ReadonlySet<string> {
+  const verbs = new Set<string>(type.verbs);
+  if (type.virtualCreate) verbs.add('create');
+  return verbs;
+}
+
+type PathKind = 'collection' | 'item' | 'status';
+
+/**
+ * The operations of one path, only those the type serves (upstream publishes no GET for a
+ * create-only review, and no DELETE on /status): collection list/create/deletecollection,
+ * item get/update/patch/delete, status get/update/patch. Empty when it serves none.
+ */
+function operations(type: ResourceType, version: string, kind: PathKind): JsonObject {
+  const verbs = servedVerbs(type);
   const gvk = { group: type.group, version, kind: type.names.kind };
   const ref = `#/components/schemas/${definitionName(type, version)}`;
   const listRef = `#/components/schemas/${definitionName(type, version)}List`;
@@ -59,20 +74,23 @@ function operations(type: ResourceType, version: string, path: { item: boolean }
     tags: [type.group ? `${type.group}_${version}` : `core_${version}`],
     ...extra,
   });
-  if (!path.item) {
-    return {
-      get: op('list', {
+  const out: JsonObject = {};
+  if (kind === 'collection') {
+    if (verbs.has('list'))
+      out.get = op('list', {
         description: `list or watch objects of kind ${type.names.kind}`,
         parameters: LIST_PARAMS,
         responses: { '200': { description: 'OK', content: content(listRef) } },
-      }),
-      post: op('post', {
+      });
+    if (verbs.has('create'))
+      out.post = op('post', {
         description: `create a ${type.names.kind}`,
         parameters: WRITE_PARAMS,
         requestBody: { content: content(ref) },
         responses: { '201': { description: 'Created', content: content(ref) } },
-      }),
-      delete: op('deletecollection', {
+      });
+    if (verbs.has('deletecollection'))
+      out.delete = op('deletecollection', {
         description: `delete collection of ${type.names.kind}`,
         parameters: [
           ...LIST_PARAMS,
@@ -81,22 +99,28 @@ function operations(type: ResourceType, version: string, path: { item: boolean }
         responses: {
           '200': { description: 'OK', content: content(`#/components/schemas/${META_REF.status}`) },
         },
-      }),
-    };
+      });
+    return out;
   }
-  return {
-    get: op('get', {
-      description: `read the specified ${type.names.kind}`,
+  const what =
+    kind === 'status'
+      ? `status of the specified ${type.names.kind}`
+      : `the specified ${type.names.kind}`;
+  if (verbs.has('get'))
+    out.get = op('get', {
+      description: `read ${what}`,
       responses: { '200': { description: 'OK', content: content(ref) } },
-    }),
-    put: op('put', {
-      description: `replace the specified ${type.names.kind}`,
+    });
+  if (verbs.has('update'))
+    out.put = op('put', {
+      description: `replace ${what}`,
       parameters: WRITE_PARAMS,
       requestBody: { content: content(ref) },
       responses: { '200': { description: 'OK', content: content(ref) } },
-    }),
-    patch: op('patch', {
-      description: `partially update the specified ${type.names.kind}`,
+    });
+  if (verbs.has('patch'))
+    out.patch = op('patch', {
+      description: `partially update ${what}`,
       parameters: [...WRITE_PARAMS, QUERY('force', 'Force is going to "force" Apply requests.')],
       requestBody: {
         content: content(`#/components/schemas/${META_REF.patch}`, [
@@ -107,8 +131,9 @@ function operations(type: ResourceType, version: string, path: { item: boolean }
         ]),
       },
       responses: { '200': { description: 'OK', content: content(ref) } },
-    }),
-    delete: op('delete', {
+    });
+  if (kind === 'item' && verbs.has('delete'))
+    out.delete = op('delete', {
       description: `delete a ${type.names.kind}`,
       parameters: [
         QUERY('dryRun', 'When present, indicates that modifications should not be persisted.'),
@@ -117,8 +142,8 @@ function operations(type: ResourceType, version: string, path: { item: boolean }
       responses: {
         '200': { description: 'OK', content: content(`#/components/schemas/${META_REF.status}`) },
       },
-    }),
-  };
+    });
+  return out;
 }
 
 /** `api/v1` or `apis/<group>/<version>`: the key of a group-version's document. */
@@ -140,16 +165,19 @@ export function buildGroupVersionDocument(
     const collection = type.namespaced
       ? `${base}/namespaces/{namespace}/${plural}`
       : `${base}/${plural}`;
-    paths[collection] = operations(type, version, { item: false });
-    paths[`${collection}/{name}`] = operations(type, version, { item: true });
-    if (type.namespaced)
-      paths[`${base}/${plural}`] = {
-        get: (operations(type, version, { item: false }) as { get: JsonObject }).get,
-      };
+    const add = (path: string, ops: JsonObject) => {
+      if (Object.keys(ops).length > 0) paths[path] = ops;
+    };
+    const collectionOps = operations(type, version, 'collection');
+    add(collection, collectionOps);
+    add(`${collection}/{name}`, operations(type, version, 'item'));
+    if (type.namespaced && collectionOps.get) add(`${base}/${plural}`, { get: collectionOps.get });
     if (type.subresources.status)
-      paths[`${collection}/{name}/status`] = operations(type, version, { item: true });
+      add(`${collection}/{name}/status`, operations(type, version, 'status'));
     const name = definitionName(type, version);
     schemas[name] = kindSchema(type, version);
+    // A kind that cannot be listed has no list kind to describe (upstream publishes none).
+    if (!servedVerbs(type).has('list')) continue;
     schemas[`${name}List`] = {
       type: 'object',
       description: `${type.names.listKind} is a list of ${type.names.kind}`,

@@ -5,6 +5,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { delimiter } from 'node:path';
 
 let cached: Map<string, string> | undefined;
 
@@ -53,8 +54,21 @@ export interface Kubectl {
   readonly binary: string;
 }
 
-export function kubectl(version: string, kubeconfig: string, home?: string): Kubectl {
+export interface KubectlOptions {
+  /** Directories put in front of PATH (where kubectl looks for plugins such as `kubectl-ws`). */
+  readonly path?: readonly string[];
+}
+
+export function kubectl(
+  version: string,
+  kubeconfig: string,
+  home?: string,
+  kubectlOptions: KubectlOptions = {},
+): Kubectl {
   const binary = kubectlBinary(version);
+  const pathEnv = kubectlOptions.path?.length
+    ? { PATH: [...kubectlOptions.path, process.env.PATH ?? ''].join(delimiter) }
+    : {};
   const run = (
     args: readonly string[],
     options: { input?: string; env?: Record<string, string> } = {},
@@ -66,6 +80,7 @@ export function kubectl(version: string, kubeconfig: string, home?: string): Kub
           KUBECONFIG: kubeconfig,
           // Each test gets its own discovery cache, so one server's answers never leak into another's.
           ...(home ? { HOME: home, KUBECACHEDIR: `${home}/.kube/cache` } : {}),
+          ...pathEnv,
           ...options.env,
         },
         stdio: ['pipe', 'pipe', 'pipe'],

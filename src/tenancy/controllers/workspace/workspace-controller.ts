@@ -20,6 +20,7 @@ import type { ClusterIndex } from '../../cluster-index.ts';
 import { joinPath, randomClusterName } from '../../names.ts';
 import {
   CLUSTER_NAME_ANNOTATION,
+  CONTENT_FINALIZER,
   LOGICAL_CLUSTER_FINALIZER,
   LOGICAL_CLUSTER_NAME,
   LOGICAL_CLUSTERS_GVR,
@@ -121,6 +122,7 @@ export class WorkspaceController {
       kind: 'LogicalCluster',
       metadata: {
         name: LOGICAL_CLUSTER_NAME,
+        finalizers: [CONTENT_FINALIZER],
         annotations: {
           [PATH_ANNOTATION]: path,
           ...(type ? { [TYPE_ANNOTATION]: `${type.path}:${type.name}` } : {}),
@@ -242,8 +244,21 @@ export class WorkspaceController {
     return undefined;
   }
 
-  /** Deletes child workspaces, then content, then the LogicalCluster; returns what is left. */
+  /**
+   * Marks the LogicalCluster Terminating (new content is refused from then on), deletes
+   * child workspaces, then content, then lets the LogicalCluster go; returns what is left.
+   */
   private async emptied(cluster: string): Promise<number> {
+    const lc = this.logicalCluster(cluster);
+    const current = (await lc.find(LOGICAL_CLUSTER_NAME)) as LogicalCluster | undefined;
+    if (current && !current.metadata.deletionTimestamp) {
+      await lc.modify(
+        LOGICAL_CLUSTER_NAME,
+        (cur) => ({ ...cur, status: { ...(cur.status as object), phase: 'Terminating' } }),
+        'status',
+      );
+      await lc.delete(LOGICAL_CLUSTER_NAME).catch(ignoreNotFound);
+    }
     const children = await this.workspaces(cluster).list();
     for (const c of children.items) {
       if (!c.metadata.deletionTimestamp)
@@ -272,7 +287,15 @@ export class WorkspaceController {
       }
     }
     if (left > 0) return left;
-    await this.logicalCluster(cluster).delete(LOGICAL_CLUSTER_NAME).catch(ignoreNotFound);
+    await lc
+      .modify(LOGICAL_CLUSTER_NAME, (cur) => ({
+        ...cur,
+        metadata: {
+          ...cur.metadata,
+          finalizers: (cur.metadata.finalizers ?? []).filter((f) => f !== CONTENT_FINALIZER),
+        },
+      }))
+      .catch(ignoreNotFound);
     return 0;
   }
 

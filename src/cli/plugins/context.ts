@@ -1,0 +1,122 @@
+/**
+ * What a plugin command runs against: output streams, the kubeconfig (read and written
+ * through a store), connection overrides, a way to open a transport, and a clock. The
+ * executables use the process versions; tests substitute in-memory ones.
+ */
+import { homedir } from 'node:os';
+import type { Kubeconfig } from '../../apimachinery/kubeconfig.ts';
+import {
+  type ClientOverrides,
+  type EffectiveConfig,
+  effectiveConfig,
+  withWorkspace,
+} from './client-config.ts';
+import { KcpClient } from './kcp-api.ts';
+import {
+  type KubeconfigSource,
+  kubeconfigSource,
+  type LoadedKubeconfig,
+  loadKubeconfig,
+  saveKubeconfig,
+} from './kubeconfig-files.ts';
+import { baseURL, type ClusterURL, parseClusterURL } from './paths.ts';
+import { connect, type Transport } from './transport.ts';
+
+export interface PluginIO {
+  out(text: string): void;
+  err(text: string): void;
+  readStdin(): Promise<string>;
+}
+
+export interface KubeconfigStore {
+  /** The merged kubeconfig as it is now. */
+  load(): Kubeconfig;
+  /** Writes the changes between the loaded config and `next`. */
+  save(next: Kubeconfig): void;
+}
+
+export interface PluginContext {
+  readonly io: PluginIO;
+  readonly store: KubeconfigStore;
+  readonly overrides: ClientOverrides;
+  connect(config: EffectiveConfig, base: string): Promise<Transport>;
+  homeDir(): string;
+  sleep(ms: number): Promise<void>;
+  now(): number;
+}
+
+/** A store over the kubeconfig files of `source`, reloaded after every save. */
+export function fileStore(source: KubeconfigSource): KubeconfigStore {
+  let loaded: LoadedKubeconfig | undefined;
+  const get = () => {
+    loaded ??= loadKubeconfig(source);
+    return loaded;
+  };
+  return {
+    load: () => structuredClone(get().merged),
+    save(next) {
+      saveKubeconfig(get(), next);
+      loaded = undefined;
+    },
+  };
+}
+
+/** A closed pipe on stdout (`kubectl ws tree | head`) ends the plugin quietly. */
+export function exitQuietlyOnClosedPipe(): void {
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
+export function processIO(): PluginIO {
+  return {
+    out: (text) => process.stdout.write(text),
+    err: (text) => process.stderr.write(text),
+    async readStdin() {
+      const chunks: Buffer[] = [];
+      for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
+export function processContext(options: {
+  kubeconfig?: string;
+  overrides?: ClientOverrides;
+}): PluginContext {
+  return {
+    io: processIO(),
+    store: fileStore(kubeconfigSource(options.kubeconfig, process.env, homedir())),
+    overrides: options.overrides ?? {},
+    connect: (config, base) => connect(config, base),
+    homeDir: () => homedir(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => Date.now(),
+  };
+}
+
+/** An open connection: the effective config, its kcp client, and the current workspace. */
+export interface Session {
+  readonly config: EffectiveConfig;
+  readonly client: KcpClient;
+  /** Base URL and path of the workspace the config points at, if it points at one. */
+  readonly current: ClusterURL | undefined;
+}
+
+export async function openSession(ctx: PluginContext, workspace?: string): Promise<Session> {
+  const config = withWorkspace(effectiveConfig(ctx.store.load(), ctx.overrides), workspace);
+  const transport = await ctx.connect(config, baseURL(config.host));
+  return { config, client: new KcpClient(transport), current: parseClusterURL(config.host) };
+}
+
+/** The current workspace, or the error kcp's plugins give when the URL is not one. */
+export function requireWorkspace(
+  session: Session,
+  wording = 'does not point to a workspace',
+): ClusterURL {
+  if (!session.current) {
+    throw new Error(`current URL ${JSON.stringify(session.config.host)} ${wording}`);
+  }
+  return session.current;
+}

@@ -1,0 +1,174 @@
+/**
+ * `kubectl kcp` (bin/kubectl-kcp) through real kubectl 1.33 against `canopy start`: the
+ * provider side of the workshop (crd snapshot → APIResourceSchema → APIExport) and the
+ * tenant side (bind apiexport with accepted claims, claims get, using the bound API).
+ * The binding part runs only when the server serves apis.kcp.io APIExports and
+ * APIBindings (v1alpha2); until then it is reported as skipped.
+ */
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { type Kubectl, kubectl } from './harness/kubectl.ts';
+
+const BIN = join(import.meta.dirname, '..', '..', 'bin');
+
+const CLUSTER_CRD = `apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: clusters.postgresql.cnpg.io
+spec:
+  group: postgresql.cnpg.io
+  names:
+    kind: Cluster
+    listKind: ClusterList
+    plural: clusters
+    singular: cluster
+  scope: Namespaced
+  versions:
+    - name: v1
+      served: true
+      storage: true
+      additionalPrinterColumns:
+        - name: Instances
+          type: integer
+          jsonPath: .spec.instances
+        - name: Status
+          type: string
+          jsonPath: .status.phase
+      schema:
+        openAPIV3Schema:
+          type: object
+          properties:
+            spec:
+              type: object
+              properties:
+                instances: {type: integer, minimum: 1}
+            status:
+              type: object
+              properties:
+                phase: {type: string}
+      subresources:
+        status: {}
+`;
+
+describe('kubectl kcp against canopy start', () => {
+  let server: CanopyProcess;
+  let home: string;
+  let k: Kubectl;
+  let crdFile: string;
+
+  beforeAll(async () => {
+    server = await startCanopy();
+    home = mkdtempSync(join(tmpdir(), 'canopy-kcp-plugin-'));
+    const kubeconfig = join(home, 'kubeconfig');
+    copyFileSync(server.kubeconfig, kubeconfig);
+    crdFile = join(home, 'cluster-crd.yaml');
+    writeFileSync(crdFile, CLUSTER_CRD);
+    k = kubectl('1.33', kubeconfig, home, { path: [BIN, dirname(process.execPath)] });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    server?.cleanup();
+    if (home) rmSync(home, { recursive: true, force: true });
+  });
+
+  it('crd snapshot turns a CRD into an APIResourceSchema named <prefix>.<plural>.<group>', async () => {
+    const out = await k.ok(['kcp', 'crd', 'snapshot', '-f', crdFile, '--prefix', 'v260801']);
+    expect(out).toMatch(/^apiVersion: apis\.kcp\.io\/v1alpha1\nkind: APIResourceSchema\n/);
+    expect(out).toContain('  name: v260801.clusters.postgresql.cnpg.io\n');
+    expect(out).toContain('        - jsonPath: .spec.instances\n');
+    expect(out.endsWith('\n---\n')).toBe(true);
+    const bad = await k(['kcp', 'crd', 'snapshot', '-f', crdFile]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('error: --prefix is required\n');
+  });
+
+  it('bind apiexport refuses contradicting claims before calling the server', async () => {
+    const r = await k([
+      'kcp',
+      'bind',
+      'apiexport',
+      'root:providers:database:postgres',
+      '--accept-permission-claim',
+      'secrets.core',
+      '--reject-permission-claim',
+      'secrets.core',
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'error: accepted permission claim secrets conflicts with rejected permission claim secrets\n',
+    );
+  });
+
+  it('binds the provider export into a tenant workspace (workshop)', async (ctx) => {
+    const discovery = await k(['get', '--raw', '/clusters/root/apis/apis.kcp.io/v1alpha2']);
+    if (
+      discovery.code !== 0 ||
+      !/"apibindings"/.test(discovery.stdout) ||
+      !/"apiexports"/.test(discovery.stdout)
+    ) {
+      ctx.skip('the server does not serve apis.kcp.io/v1alpha2 APIExports and APIBindings yet');
+    }
+    await k.ok(['ws', ':root']);
+    await k.ok(['create', 'workspace', 'providers', '--ignore-existing']);
+    await k.ok(['create', 'workspace', 'consumers', '--ignore-existing']);
+    await k.ok(['ws', ':root:providers']);
+    await k.ok(['create', 'workspace', 'database', '--enter', '--ignore-existing']);
+    const schema = await k.ok(['kcp', 'crd', 'snapshot', '-f', crdFile, '--prefix', 'v1']);
+    await k.ok(['apply', '-f', '-'], { input: schema });
+    await k.ok(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'apis.kcp.io/v1alpha2',
+        kind: 'APIExport',
+        metadata: { name: 'postgres' },
+        spec: {
+          resources: [
+            {
+              name: 'clusters',
+              group: 'postgresql.cnpg.io',
+              schema: 'v1.clusters.postgresql.cnpg.io',
+              storage: { crd: {} },
+            },
+          ],
+          permissionClaims: [
+            { group: '', resource: 'secrets', verbs: ['*'] },
+            { group: '', resource: 'namespaces', verbs: ['*'] },
+          ],
+        },
+      }),
+    });
+
+    await k.ok(['ws', ':root:consumers']);
+    await k.ok(['create', 'workspace', 'pg', '--enter', '--ignore-existing']);
+    const bound = await k.ok([
+      'kcp',
+      'bind',
+      'apiexport',
+      'root:providers:database:postgres',
+      '--accept-permission-claim',
+      'secrets.core,namespaces.core',
+    ]);
+    expect(bound).toBe(
+      'apibinding postgres created. Waiting to successfully bind ...\npostgres created and bound.\n',
+    );
+    expect(await k.ok(['kcp', 'claims', 'get', 'apibinding', 'postgres'])).toBe(
+      'APIBINDING   GROUP-RESOURCE   VERBS   STATUS\n' +
+        'postgres     secrets          *       Accepted\n' +
+        'postgres     namespaces       *       Accepted\n',
+    );
+    await k.ok(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Cluster',
+        metadata: { name: 'db', namespace: 'default' },
+        spec: { instances: 3 },
+      }),
+    });
+    const table = await k.ok(['get', 'clusters.postgresql.cnpg.io', '-n', 'default']);
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+INSTANCES\s+STATUS\s+AGE$/);
+    expect(table.split('\n')[1]).toMatch(/^db\s+3\s+/);
+  });
+});
