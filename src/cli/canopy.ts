@@ -4,6 +4,8 @@
  */
 import { Command } from 'commander';
 import { registerDemoStore } from './demo-store.ts';
+import { registerKubeconfig } from './kubeconfig.ts';
+import { registerPostgresOperator } from './postgres-operator.ts';
 import { registerStart } from './start.ts';
 import { version } from './version.ts';
 
@@ -16,6 +18,8 @@ const program = new Command('canopy')
   .showHelpAfterError('(run with --help for usage)');
 
 registerStart(program);
+registerPostgresOperator(program);
+registerKubeconfig(program);
 registerDemoStore(program);
 
 try {

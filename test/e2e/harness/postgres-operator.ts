@@ -60,10 +60,10 @@ export async function startOperator(options: {
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const metricsUrl = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`operator did not become ready:\n${out}`)),
-      options.timeoutMs ?? 30_000,
-    );
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`operator did not become ready:\n${out}`));
+    }, options.timeoutMs ?? 30_000);
     const check = () => {
       const line = out.split('\n').find((l) => l.includes('PostgreSQL operator ready'));
       if (line) {

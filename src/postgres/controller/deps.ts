@@ -1,0 +1,33 @@
+/** What the Cluster and Database reconcilers share: clients, caches, runtime, metrics. */
+import type { Logger } from 'pino';
+import type { KubeClient, ResourceRef } from '../kube/client.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import type { OperatorMetrics } from '../metrics.ts';
+import { type Cluster, type Database, GROUP, type Secret, VERSION } from '../types.ts';
+import type { InstanceManager } from './instance-manager.ts';
+
+export const CLUSTERS: ResourceRef = { group: GROUP, version: VERSION, plural: 'clusters' };
+export const DATABASES: ResourceRef = { group: GROUP, version: VERSION, plural: 'databases' };
+
+export interface Cache<T> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): T[];
+}
+
+export interface ControllerDeps {
+  readonly client: KubeClient;
+  readonly log: Logger;
+  readonly clusters: Cache<Cluster>;
+  readonly secrets: Cache<Secret>;
+  readonly databases: Cache<Database>;
+  /** Undefined when the runtime cannot work (see environmentProblem). */
+  readonly manager: InstanceManager | undefined;
+  /** Why no server can run here (binaries missing, data directory unreachable). */
+  readonly environmentProblem: string | undefined;
+  /** Host written into Secrets and status (where clients reach the servers). */
+  readonly host: string;
+  readonly metrics: OperatorMetrics;
+  readonly events: EventRecorder;
+  enqueueCluster(namespace: string, name: string, afterMs?: number): void;
+  enqueueDatabase(namespace: string, name: string, afterMs?: number): void;
+}

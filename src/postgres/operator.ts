@@ -1,0 +1,362 @@
+/**
+ * The PostgreSQL operator process: finds the PostgreSQL binaries and the user to run them
+ * as, installs the CRDs, loads (and adopts) the local runtime, watches Clusters, Databases
+ * and Secrets with informers, reconciles through a work queue, watches instance health
+ * (a dead primary is noticed within about half a second), and serves /metrics and
+ * /healthz. On shutdown the PostgreSQL servers keep running (as CloudNativePG's pods do
+ * when its operator stops) so a restarted operator adopts them; `stopServersOnExit` stops
+ * them instead.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { resolve } from 'node:path';
+import type { Logger } from 'pino';
+import { ClusterReconciler } from './controller/cluster/reconciler.ts';
+import { DatabaseReconciler } from './controller/database/reconciler.ts';
+import { CLUSTERS, type ControllerDeps, DATABASES } from './controller/deps.ts';
+import { connectHostFor, InstanceManager } from './controller/instance-manager.ts';
+import { installCrds } from './crds/index.ts';
+import { type Informer, KubeClient, SECRETS } from './kube/client.ts';
+import { EventRecorder } from './kube/events.ts';
+import { WorkQueue } from './kube/queue.ts';
+import { OperatorMetrics } from './metrics.ts';
+import { appSecretName, superuserSecretName } from './names.ts';
+import { findPostgresBinaries, type PostgresBinaries } from './runtime/binaries.ts';
+import { resolveServerUser, type ServerUser, unreachableAncestor } from './runtime/os-user.ts';
+import { sleep } from './runtime/process.ts';
+import type { Cluster, Database, Secret } from './types.ts';
+
+export interface OperatorOptions {
+  readonly kubeconfig: string;
+  readonly context?: string;
+  readonly dataDir: string;
+  readonly postgresBin?: string;
+  /** Address PostgreSQL servers listen on and Secrets name (default 127.0.0.1). */
+  readonly bind: string;
+  /** host:port for /metrics and /healthz (port 0 picks one; empty disables). */
+  readonly metricsAddress: string;
+  readonly stopServersOnExit: boolean;
+  /** OS user for PostgreSQL when the operator runs as root (default postgres). */
+  readonly runAsUser?: string;
+  readonly log: Logger;
+  /** How often instance liveness is checked (default 500 ms). */
+  readonly healthIntervalMs?: number;
+  readonly concurrency?: number;
+}
+
+type Kind = 'Cluster' | 'Database';
+
+export class PostgresOperator {
+  readonly options: OperatorOptions;
+  readonly client: KubeClient;
+  readonly metrics = new OperatorMetrics();
+  readonly log: Logger;
+  binaries?: PostgresBinaries;
+  user?: ServerUser;
+  manager?: InstanceManager;
+  environmentProblem?: string;
+  metricsUrl?: string;
+  readonly #informers: Informer<Cluster | Database | Secret>[] = [];
+  #queue?: WorkQueue;
+  #timer?: NodeJS.Timeout;
+  #http?: http.Server;
+  #stopping = false;
+  #synced = false;
+
+  private constructor(options: OperatorOptions) {
+    this.options = options;
+    this.log = options.log;
+    this.client = new KubeClient(options.kubeconfig, options.context);
+  }
+
+  static async start(options: OperatorOptions): Promise<PostgresOperator> {
+    const op = new PostgresOperator(options);
+    await op.#start();
+    return op;
+  }
+
+  #checkEnvironment(): void {
+    const { log } = this;
+    const found = findPostgresBinaries(this.options.postgresBin);
+    this.metrics.binariesFound.set(found.ok ? 1 : 0);
+    if (!found.ok) {
+      this.environmentProblem = found.message;
+      log.error(
+        { hint: found.message },
+        'PostgreSQL server binaries not found: Clusters will wait',
+      );
+      return;
+    }
+    this.binaries = found.binaries;
+    try {
+      this.user = resolveServerUser(this.options.runAsUser);
+    } catch (err) {
+      this.environmentProblem = (err as Error).message;
+      log.error({ err: this.environmentProblem }, 'cannot run PostgreSQL');
+      return;
+    }
+    const dataDir = resolve(this.options.dataDir);
+    const blocked = unreachableAncestor(this.user, dataDir);
+    if (blocked) {
+      this.environmentProblem =
+        `PostgreSQL runs as user ${this.user.name} and cannot enter ${blocked} (on the way to --data-dir ${dataDir}): ` +
+        `choose a --data-dir it can reach or allow it in (chmod o+x ${blocked})`;
+      log.error({ dataDir, blocked }, this.environmentProblem);
+      return;
+    }
+    log.info(
+      {
+        bin: found.binaries.dir,
+        version: found.binaries.version,
+        serverUser: this.user.name,
+        switchedUser: this.user.switched,
+        dataDir,
+      },
+      'PostgreSQL runtime ready',
+    );
+  }
+
+  async #start(): Promise<void> {
+    const { log } = this;
+    this.#checkEnvironment();
+    const method = await installCrds(this.client, log);
+    log.info({ method }, 'CRDs installed');
+    if (!this.environmentProblem && this.binaries && this.user) {
+      this.manager = new InstanceManager({
+        dataDir: resolve(this.options.dataDir),
+        bin: this.binaries,
+        user: this.user,
+        host: this.options.bind,
+        log,
+      });
+      const loaded = this.manager.loadAll();
+      if (loaded.length > 0)
+        log.info({ clusters: loaded.map((r) => r.key) }, 'found local clusters');
+    }
+
+    const clusters = this.client.informer<Cluster>(CLUSTERS);
+    const databases = this.client.informer<Database>(DATABASES);
+    const secrets = this.client.informer<Secret>(SECRETS);
+    const events = new EventRecorder(this.client, log);
+    const host = connectHostFor(this.options.bind);
+    const deps: ControllerDeps = {
+      client: this.client,
+      log,
+      clusters,
+      databases,
+      secrets,
+      manager: this.manager,
+      environmentProblem: this.environmentProblem,
+      host,
+      metrics: this.metrics,
+      events,
+      enqueueCluster: (ns, name, after) => this.#enqueue('Cluster', ns, name, after),
+      enqueueDatabase: (ns, name, after) => this.#enqueue('Database', ns, name, after),
+    };
+    const clusterReconciler = new ClusterReconciler(deps);
+    const databaseReconciler = new DatabaseReconciler(deps);
+    this.#queue = new WorkQueue(
+      async (key) => {
+        const [kind, ns, name] = key.split('/') as [Kind, string, string];
+        const end = this.metrics.reconcileDuration.startTimer({ kind });
+        try {
+          const result =
+            kind === 'Cluster'
+              ? await clusterReconciler.reconcile(ns, name)
+              : await databaseReconciler.reconcile(ns, name);
+          this.metrics.reconciles.inc({ kind, result: 'success' });
+          return result;
+        } catch (err) {
+          this.metrics.reconciles.inc({ kind, result: 'error' });
+          throw err;
+        } finally {
+          end();
+        }
+      },
+      {
+        concurrency: this.options.concurrency ?? 8,
+        // Nothing is reconciled before every cache holds the full picture.
+        paused: true,
+        onError: (key, err) =>
+          log.warn({ key, err: (err as Error).message }, 'reconcile failed; retrying'),
+      },
+    );
+
+    const onObject = (kind: Kind) => (obj: Cluster | Database) =>
+      this.#enqueue(kind, obj.metadata.namespace, obj.metadata.name);
+    for (const verb of ['add', 'update', 'delete'] as const) {
+      clusters.on(verb, onObject('Cluster'));
+      databases.on(verb, onObject('Database'));
+      secrets.on(verb, (s: Secret) => this.#secretChanged(s, clusters));
+    }
+    clusters.on('delete', (c: Cluster) => {
+      for (const db of databases.list(c.metadata.namespace))
+        if (db.spec?.cluster?.name === c.metadata.name)
+          this.#enqueue('Database', c.metadata.namespace, db.metadata.name);
+    });
+    for (const inf of [clusters, databases, secrets] as Informer<Cluster | Database | Secret>[]) {
+      this.#informers.push(inf);
+      inf.onError((err: unknown) => {
+        if (this.#stopping) return;
+        log.warn(
+          { resource: inf.ref.plural, err: (err as Error)?.message ?? String(err) },
+          'watch failed; restarting',
+        );
+        setTimeout(() => {
+          if (!this.#stopping) inf.start().catch(() => undefined);
+        }, 1000).unref();
+      });
+    }
+    await Promise.all(this.#informers.map((i) => i.start()));
+    this.#synced = true;
+
+    // Local clusters whose Cluster object is gone (deleted while no operator ran).
+    if (this.manager) {
+      for (const rt of [...this.manager.runtimes.values()]) {
+        const c = clusters.get(rt.meta.name, rt.meta.namespace);
+        if (!c || c.metadata.uid !== rt.meta.uid) {
+          log.warn(
+            { cluster: rt.key },
+            'Cluster object is gone: stopping its servers and removing its data',
+          );
+          await this.manager.remove(rt.meta.namespace, rt.meta.name, 10_000);
+        }
+      }
+    }
+    for (const c of clusters.list())
+      this.#enqueue('Cluster', c.metadata.namespace, c.metadata.name);
+    for (const d of databases.list())
+      this.#enqueue('Database', d.metadata.namespace, d.metadata.name);
+    this.#queue.start();
+
+    this.#startMonitor();
+    if (this.options.metricsAddress) await this.#serveMetrics(this.options.metricsAddress);
+    log.info({ metrics: this.metricsUrl }, 'PostgreSQL operator ready');
+  }
+
+  #enqueue(
+    kind: Kind,
+    namespace: string | undefined,
+    name: string | undefined,
+    afterMs?: number,
+  ): void {
+    if (!namespace || !name || !this.#queue) return;
+    const key = `${kind}/${namespace}/${name}`;
+    if (afterMs) this.#queue.addAfter(key, afterMs);
+    else this.#queue.add(key);
+  }
+
+  #secretChanged(secret: Secret, clusters: Informer<Cluster>): void {
+    const ns = secret.metadata.namespace;
+    const name = secret.metadata.name;
+    if (!ns || !name) return;
+    for (const c of clusters.list(ns)) {
+      const n = c.metadata.name;
+      if (
+        c.spec?.superuserSecret?.name === name ||
+        c.spec?.bootstrap?.initdb?.secret?.name === name ||
+        name === appSecretName(n) ||
+        name === superuserSecretName(n)
+      )
+        this.#enqueue('Cluster', ns, n);
+    }
+  }
+
+  /**
+   * Health monitor: pids every tick (a killed primary is seen within one interval), SQL
+   * pings every fourth; a change since the last reconcile enqueues the cluster.
+   */
+  #startMonitor(): void {
+    const interval = this.options.healthIntervalMs ?? 500;
+    let tick = 0;
+    let running = false;
+    this.#timer = setInterval(() => {
+      if (running || !this.manager || !this.#queue) return;
+      running = true;
+      tick++;
+      const deep = tick % 4 === 0;
+      void (async () => {
+        try {
+          for (const rt of [...(this.manager?.runtimes.values() ?? [])]) {
+            const key = `Cluster/${rt.meta.namespace}/${rt.meta.name}`;
+            if (rt.busy || this.#queue?.isRunning(key)) continue;
+            if (rt.runningSignature() !== rt.lastRunning) {
+              this.#queue?.add(key);
+              continue;
+            }
+            if (deep) {
+              await rt.refreshHealth();
+              if (!rt.busy && rt.signature() !== rt.lastSignature) this.#queue?.add(key);
+            }
+          }
+        } catch (err) {
+          this.log.debug({ err: (err as Error).message }, 'health check failed');
+        } finally {
+          running = false;
+        }
+      })();
+    }, interval);
+    this.#timer.unref();
+  }
+
+  async #serveMetrics(address: string): Promise<void> {
+    const m = /^(.*):(\d+)$/.exec(address);
+    const host = (m?.[1] ?? '127.0.0.1').replace(/^\[|\]$/g, '') || '127.0.0.1';
+    const port = Number(m?.[2] ?? address);
+    this.#http = http.createServer((req, res) => {
+      const path = (req.url ?? '/').split('?')[0];
+      if (path === '/metrics') {
+        this.metrics.registry
+          .metrics()
+          .then((text) => {
+            res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType });
+            res.end(text);
+          })
+          .catch((err: unknown) => {
+            res.writeHead(500);
+            res.end(String(err));
+          });
+        return;
+      }
+      if (path === '/healthz' || path === '/livez') {
+        res.writeHead(200, { 'Content-Type': 'text/plain' });
+        res.end('ok');
+        return;
+      }
+      if (path === '/readyz') {
+        res.writeHead(this.#synced ? 200 : 503, { 'Content-Type': 'text/plain' });
+        res.end(this.#synced ? 'ok' : 'informers not synced');
+        return;
+      }
+      res.writeHead(404);
+      res.end('not found');
+    });
+    await new Promise<void>((resolveListen, reject) => {
+      this.#http?.once('error', reject);
+      this.#http?.listen(port, host, () => resolveListen());
+    });
+    const a = this.#http.address() as AddressInfo;
+    this.metricsUrl = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+  }
+
+  /** Waits until no reconcile is queued or running (tests and benchmarks). */
+  idle(): Promise<void> {
+    return this.#queue?.idle() ?? Promise.resolve();
+  }
+
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await Promise.all(this.#informers.map((i) => i.stop().catch(() => undefined)));
+    this.#queue?.stop();
+    // Let a reconcile in flight finish (bounded): what it leaves half-done is adopted later.
+    await Promise.race([this.#queue?.idle(), sleep(10_000)]);
+    if (this.options.stopServersOnExit && this.manager) {
+      this.log.info('stopping PostgreSQL servers (--stop-servers-on-exit)');
+      await this.manager.stopAll(10_000);
+    }
+    await new Promise<void>((r) => (this.#http ? this.#http.close(() => r()) : r()));
+    this.client.close();
+  }
+}
