@@ -330,6 +330,94 @@ async function workspaceGets(path: string, ms: number) {
   return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
 }
 
+/**
+ * RBAC fixtures in `ns`: a ConfigMap `target`, `count` Roles and RoleBindings for other
+ * users (`user-<i>`, each its own Role), and one RoleBinding of `reader` to a Role that
+ * may read ConfigMaps. Created as the kubeconfig's (admin) user.
+ */
+async function rbacFixtures(ns: string, count: number, reader: string) {
+  await ensureNamespace(ns);
+  await call('POST', `/api/v1/namespaces/${ns}/configmaps`, cm('target'));
+  const rbac = `/apis/rbac.authorization.k8s.io/v1/namespaces/${ns}`;
+  const role = (name: string, resources: string[]) =>
+    JSON.stringify({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: { name },
+      rules: [
+        { apiGroups: [''], resources, verbs: ['get', 'list', 'watch'] },
+        { apiGroups: ['apps'], resources: ['deployments'], verbs: ['get', 'list'] },
+      ],
+    });
+  const binding = (name: string, roleName: string, user: string) =>
+    JSON.stringify({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: { name },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: roleName },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+    });
+  const created = async (path: string, body: string) => {
+    const r = await call('POST', path, body);
+    if (r.status !== 201) throw new Error(`create ${path}: ${r.status} ${r.body}`);
+  };
+  let next = 0;
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: 32 }, async () => {
+      while (next < count) {
+        const i = next++;
+        await created(`${rbac}/roles`, role(`role-${i}`, ['configmaps', `things-${i}`]));
+        await created(`${rbac}/rolebindings`, binding(`binding-${i}`, `role-${i}`, `user-${i}`));
+      }
+    }),
+  );
+  await created(`${rbac}/roles`, role('bench-reader', ['configmaps']));
+  await created(`${rbac}/rolebindings`, binding('bench-reader', 'bench-reader', reader));
+  return { seconds: (performance.now() - start) / 1000 };
+}
+
+/** GETs of `ns`/target with a bearer token ('' = the kubeconfig's), as `gets` measures them. */
+async function tokenGets(ns: string, bearer: string, concurrency: number, ms: number) {
+  const as = bearer || token;
+  const get = (path: string) =>
+    new Promise<number>((resolve, reject) => {
+      const req = request(
+        {
+          host: server.hostname,
+          port: server.port,
+          path,
+          agent,
+          headers: { Authorization: `Bearer ${as}` },
+        },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  const samples: number[] = [];
+  const start = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() - start < ms) {
+        const t = performance.now();
+        const status = await get(`/api/v1/namespaces/${ns}/configmaps/target`);
+        samples.push(performance.now() - t);
+        if (status !== 200) throw new Error(`get as ${bearer ? 'token' : 'admin'}: ${status}`);
+      }
+    }),
+  );
+  samples.sort((a, b) => a - b);
+  return {
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    perSecond: samples.length / ((performance.now() - start) / 1000),
+  };
+}
+
 const n = (i: number, d: number) => Number(args[i] ?? d);
 let result: unknown;
 switch (scenario) {
@@ -356,6 +444,12 @@ switch (scenario) {
     break;
   case 'workspace-gets':
     result = await workspaceGets(args[0] ?? 'root', n(1, 3000));
+    break;
+  case 'rbac-fixtures':
+    result = await rbacFixtures(args[0] ?? 'load-rbac', n(1, 1000), args[2] ?? 'bench');
+    break;
+  case 'token-gets':
+    result = await tokenGets(args[0] ?? 'load-rbac', args[1] ?? '', n(2, 50), n(3, 3000));
     break;
   default:
     throw new Error(`unknown scenario ${scenario}`);

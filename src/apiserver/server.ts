@@ -14,6 +14,8 @@ import {
   serializeKubeconfig,
   singleContextKubeconfig,
 } from '../apimachinery/kubeconfig.ts';
+import { Apis } from '../apis/apis.ts';
+import { apisTypes } from '../apis/resources/index.ts';
 import type { Logger } from '../cli/log.ts';
 import { Client } from '../controller/client.ts';
 import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
@@ -119,6 +121,7 @@ export class ApiServer {
   readonly authorization: Authorization;
   readonly serviceAccountTokens: ServiceAccountTokens;
   readonly tenancy: Tenancy | undefined;
+  readonly apis: Apis | undefined;
   private readonly crds: CrdSource;
   private readonly discovery: DiscoveryHandler;
   private readonly openapi: OpenApiHandler;
@@ -166,7 +169,7 @@ export class ApiServer {
         bearerAuthenticators: [this.tokens],
       }),
       ...authorizationTypes(this.authorization),
-      ...(options.plain ? [] : tenancyTypes),
+      ...(options.plain ? [] : [...tenancyTypes, ...apisTypes]),
     ]);
     this.client = new Client(this.storage, this.registry);
     this.crds = new CrdSource(this.store, this.registry, this.logger.child({ component: 'crds' }));
@@ -186,7 +189,21 @@ export class ApiServer {
       namespaceLifecycle(this.client, (c) => tenancy?.index.info(c)?.phase === 'Terminating'),
     );
     this.admission.add(rbacEscalation(this.authorization));
-    if (tenancy) this.admission.add(tenancy.admission);
+    if (tenancy) {
+      this.admission.add(tenancy.admission);
+      this.apis = new Apis({
+        store: this.store,
+        client: this.client,
+        storage: this.storage,
+        registry: this.registry,
+        crds: this.crds,
+        authorizer: this.authorization,
+        resolvePath: (p) => tenancy.resolve(p),
+        baseUrl: () => this.url,
+        logger: this.logger.child({ component: 'apis' }),
+      });
+      this.admission.add(this.apis.admission);
+    }
     this.discovery = new DiscoveryHandler(this.registry);
     this.openapi = new OpenApiHandler(this.registry);
     this.metrics = new ApiMetrics(() => this.store.currentRevision());
@@ -264,6 +281,10 @@ export class ApiServer {
       await this.tenancy.start();
       this.stoppables.push(this.tenancy);
     }
+    if (this.apis) {
+      await this.apis.start();
+      this.stoppables.push(this.apis);
+    }
     this.writeAdminKubeconfig();
     this.ready = true;
   }
@@ -292,6 +313,7 @@ export class ApiServer {
           ? { ok: true, message: 'ok' }
           : { ok: false, message: `[-]${check} failed: not ready yet` },
       version: () => this.version(),
+      virtual: this.apis?.virtualWorkspace,
     });
     const pipeline = this.pipeline;
     this.server = createServer(

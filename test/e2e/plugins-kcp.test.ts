@@ -168,7 +168,8 @@ describe('kubectl kcp against canopy start', () => {
       }),
     });
     const table = await k.ok(['get', 'clusters.postgresql.cnpg.io', '-n', 'default']);
-    expect(table.split('\n')[0]).toMatch(/^NAME\s+INSTANCES\s+STATUS\s+AGE$/);
+    // As upstream: declared printer columns replace the default Age column.
+    expect(table.split('\n')[0]).toMatch(/^NAME\s+INSTANCES\s+STATUS$/);
     expect(table.split('\n')[1]).toMatch(/^db\s+3\s+/);
   });
 });

@@ -98,7 +98,7 @@ export class RbacAuthorizer implements Authorizer, RulesResolver {
 
   authorize(attrs: Attributes): Decision {
     this.index.drain();
-    let reason = '';
+    let allowedBy: { binding: CompiledBinding; users: readonly UserInfo[] } | undefined;
     const errors: string[] = [];
     this.visit(attrs.user, attrs.cluster, attrs.namespace ?? '', (binding, users, rules, err) => {
       if (err !== undefined) {
@@ -107,13 +107,25 @@ export class RbacAuthorizer implements Authorizer, RulesResolver {
       }
       for (const rule of rules ?? []) {
         if (ruleAllows(attrs, rule)) {
-          reason = `RBAC: allowed by ${describeBinding(binding, users)}`;
+          allowedBy = { binding, users };
           return false;
         }
       }
       return true;
     });
-    if (reason) return { allowed: true, reason };
+    if (allowedBy) {
+      const { binding, users } = allowedBy;
+      let reason: string | undefined;
+      // Described on first read: only audit lines and access reviews read it, and building
+      // it for every request was most of an allowed decision's cost.
+      return {
+        allowed: true,
+        get reason() {
+          reason ??= `RBAC: allowed by ${describeBinding(binding, users)}`;
+          return reason;
+        },
+      };
+    }
     return errors.length > 0
       ? { allowed: false, reason: `RBAC: ${aggregateErrors(errors)}` }
       : { allowed: false };

@@ -64,6 +64,13 @@ export interface PipelineDeps {
   readonly version: () => Record<string, string>;
   /** Requests (watches excluded) served at once before new ones get 429. */
   readonly maxInFlight: number;
+  /** Virtual workspaces under /services/ (workspace mode). */
+  readonly virtual?: VirtualWorkspace | undefined;
+}
+
+export interface VirtualWorkspace {
+  handles(pathname: string): boolean;
+  handle(req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL): Promise<void>;
 }
 
 export class RequestPipeline {
@@ -108,6 +115,15 @@ export class RequestPipeline {
         const text = await d.metrics.registry.metrics();
         res.writeHead(200, { 'Content-Type': d.metrics.registry.contentType });
         res.end(text);
+        return;
+      }
+      if (r.kind === 'services') {
+        if (!d.virtual?.handles(url.pathname)) throw notFoundPath();
+        acting = impersonate(req, user, d.defaultCluster, d.authorizer);
+        watching =
+          url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+        if (watching) d.metrics.watchers.inc();
+        await d.virtual.handle(req, res, acting, url);
         return;
       }
       if (r.kind !== 'cluster') throw notFoundPath();

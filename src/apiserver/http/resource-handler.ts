@@ -15,13 +15,13 @@ import {
   unsupportedMediaType,
 } from '../../apimachinery/status.ts';
 import type { ResourceType, Subresource, Verb } from '../registry/resource-type.ts';
-import type { TypeRegistry } from '../registry/type-registry.ts';
+import type { TypeLookup } from '../registry/type-registry.ts';
 import { applyFunction } from '../rest/apply.ts';
 import { managerFromUserAgent } from '../rest/field-manager.ts';
 import { patchFunction } from '../rest/patch.ts';
 import type { DeleteOptions, ResourceStorage } from '../rest/resource-storage.ts';
 import { getScale, scaleUpdate } from '../rest/scale.ts';
-import type { FieldValidation, Scope, UserInfo } from '../rest/scope.ts';
+import type { FieldValidation, ObjectFilter, Scope, UserInfo } from '../rest/scope.ts';
 import { ObjectWatch } from '../rest/watch.ts';
 import { decodeObjectBody, parseJson, readBody } from './body.ts';
 import {
@@ -44,18 +44,20 @@ export interface ResourceRequest {
   readonly query: URLSearchParams;
   readonly cluster: string;
   readonly user: UserInfo;
+  /** Narrows what the request sees of a type (virtual workspaces). */
+  readonly filter?: (type: ResourceType) => ObjectFilter | undefined;
 }
 
 export interface ResourceHandlerDeps {
   readonly storage: ResourceStorage;
-  readonly registry: TypeRegistry;
+  readonly registry: TypeLookup;
   /** Counts watch events sent, for metrics. */
   readonly onWatchEvent?: () => void;
 }
 
 /** The type a request addresses, or a 404 as upstream gives for unknown resources. */
 export function resolveType(
-  registry: TypeRegistry,
+  registry: TypeLookup,
   cluster: string,
   info: RequestInfo,
 ): ResourceType {
@@ -97,12 +99,14 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
     addWarnings(res, [type.deprecationWarnings[info.apiVersion] as string]);
   }
 
+  const filter = r.filter?.(type);
   const scope: Scope = {
     cluster: r.cluster,
     type,
     version: info.apiVersion,
     ...(info.namespace && type.namespaced ? { namespace: info.namespace } : {}),
     user: r.user,
+    ...(filter ? { filter } : {}),
   };
   const storage = deps.storage;
 
@@ -209,7 +213,13 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
         addWarnings(res, result.warnings);
         return respondObject(r, type, representation, result.created ? 201 : 200, result.object);
       }
-      const patchFn = patchFunction(mediaType, body, type, info.apiVersion);
+      const patchFn = patchFunction(
+        mediaType,
+        body,
+        type,
+        info.apiVersion,
+        subresource === 'scale' ? 'Scale' : type.names.kind,
+      );
       if (subresource === 'scale') {
         const patched = await storage.update(
           scope,

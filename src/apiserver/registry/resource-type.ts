@@ -193,6 +193,16 @@ export interface ResourceType {
   readonly schemas?: Readonly<Record<string, ObjectSchema>>;
   /** Deprecation warning per served version, for CRDs that declare one. */
   readonly deprecationWarnings?: Readonly<Record<string, string>>;
+  /**
+   * Conversion between served versions whose shapes differ (kcp's APIExport and APIBinding);
+   * absent, versions differ only in apiVersion (CRD conversion `None`).
+   */
+  readonly conversion?: {
+    /** An object in `version` as the storage version holds it. */
+    toStorage(obj: KubeObject, version: string): KubeObject;
+    /** A stored object as `version` shows it. */
+    fromStorage(obj: KubeObject, version: string): KubeObject;
+  };
   /** OpenAPI of built-ins: their schema per version and definition names. */
   readonly openapi?: {
     schema(version: string): JsonObject | undefined;

@@ -1,26 +1,38 @@
 /**
- * kcp's own APIs are served like CRDs (kcp serves them as system CRDs): a structural
- * schema per version, printer columns, status subresource. This turns such a definition
- * into a ResourceType with the custom-resource machinery.
+ * APIs the server itself defines by schema rather than by hand-written strategy, as kcp
+ * serves its own APIs as system CRDs: Workspaces, LogicalClusters, APIExports,
+ * APIBindings… Each is a structural schema per version with printer columns and a status
+ * subresource, served by the custom-resource machinery, plus what a CRD cannot say: a
+ * conversion between versions of different shape, and strategy hooks.
  */
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
-import type { CustomResourceColumnDefinition } from '../../apiserver/builtin/apiextensions/types.ts';
-import { customResourceType } from '../../apiserver/registry/custom-resource-type.ts';
-import type { ResourceType } from '../../apiserver/registry/resource-type.ts';
-import { versionSchema } from '../../apiserver/registry/structural-schema.ts';
+import type { CustomResourceColumnDefinition } from '../builtin/apiextensions/types.ts';
+import { customResourceType } from './custom-resource-type.ts';
+import type { ResourceType, Strategy } from './resource-type.ts';
+import { versionSchema } from './structural-schema.ts';
+
+export interface SystemTypeVersion {
+  readonly name: string;
+  readonly schema: JSONSchemaProps;
+  readonly columns?: CustomResourceColumnDefinition[];
+  /** The version objects are stored in (the only version, when there is one). */
+  readonly storage?: boolean;
+}
 
 export interface SystemTypeDefinition {
   readonly group: string;
-  readonly version: string;
   readonly plural: string;
   readonly singular: string;
   readonly kind: string;
   readonly shortNames?: string[];
   readonly categories?: string[];
   readonly namespaced?: boolean;
-  readonly schema: JSONSchemaProps;
-  readonly columns?: CustomResourceColumnDefinition[];
+  readonly versions: readonly SystemTypeVersion[];
+  /** A status subresource (default true). */
   readonly status?: boolean;
+  readonly conversion?: ResourceType['conversion'];
+  /** Hooks added to the custom-resource strategy (defaulting, extra validation). */
+  readonly strategy?: Partial<Strategy>;
 }
 
 export const AGE: CustomResourceColumnDefinition = {
@@ -30,7 +42,8 @@ export const AGE: CustomResourceColumnDefinition = {
 };
 
 export function systemType(def: SystemTypeDefinition): ResourceType {
-  return customResourceType(
+  const single = def.versions.length === 1;
+  const type = customResourceType(
     {
       group: def.group,
       names: {
@@ -42,17 +55,20 @@ export function systemType(def: SystemTypeDefinition): ResourceType {
         ...(def.categories ? { categories: def.categories } : {}),
       },
       scope: def.namespaced ? 'Namespaced' : 'Cluster',
-      versions: [
-        {
-          name: def.version,
-          served: true,
-          storage: true,
-          schema: { openAPIV3Schema: def.schema },
-          ...(def.status === false ? {} : { subresources: { status: {} } }),
-          ...(def.columns ? { additionalPrinterColumns: def.columns } : {}),
-        },
-      ],
+      versions: def.versions.map((v) => ({
+        name: v.name,
+        served: true,
+        storage: single || v.storage === true,
+        schema: { openAPIV3Schema: v.schema },
+        ...(def.status === false ? {} : { subresources: { status: {} } }),
+        ...(v.columns ? { additionalPrinterColumns: v.columns } : {}),
+      })),
     },
     { compile: versionSchema },
   );
+  return {
+    ...type,
+    ...(def.conversion ? { conversion: def.conversion } : {}),
+    strategy: { ...type.strategy, ...def.strategy },
+  };
 }

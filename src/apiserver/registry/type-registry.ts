@@ -5,6 +5,11 @@
  */
 import type { ResourceType } from './resource-type.ts';
 
+/** Finds the type a request addresses (the registry; a virtual workspace's own view). */
+export interface TypeLookup {
+  lookup(cluster: string, group: string, version: string, plural: string): ResourceType | undefined;
+}
+
 /** Something that contributes types to some clusters (CRDs, bindings). */
 export interface TypeSource {
   types(cluster: string): readonly ResourceType[];
@@ -12,7 +17,7 @@ export interface TypeSource {
 
 type Listener = (cluster: string) => void;
 
-export class TypeRegistry {
+export class TypeRegistry implements TypeLookup {
   private readonly builtins: readonly ResourceType[];
   private readonly sources: TypeSource[] = [];
   private readonly revisions = new Map<string, number>();

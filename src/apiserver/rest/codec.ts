@@ -4,7 +4,7 @@
  * version the request speaks. Conversion is `None` (only apiVersion changes), as for CRDs
  * without webhooks; schema defaults of the requested version are applied on read.
  */
-import { apiVersionOf, type KubeObject } from '../../apimachinery/meta.ts';
+import { apiVersionOf, type KubeObject, parseApiVersion } from '../../apimachinery/meta.ts';
 import type { KeyValue } from '../../storage/store.ts';
 import type { ResourceType } from '../registry/resource-type.ts';
 
@@ -18,7 +18,14 @@ export function storageTypeOf(type: ResourceType): ResourceType {
 
 /** The object as it is stored: storage version, no resourceVersion, no cluster mark. */
 export function toStoredObject(input: KubeObject, requested: ResourceType): KubeObject {
-  const obj = requested.storedAs ? requested.storedAs.toStorage(input) : input;
+  const version = input.apiVersion
+    ? parseApiVersion(input.apiVersion).version
+    : requested.storageVersion;
+  const converted =
+    requested.conversion && version !== requested.storageVersion
+      ? requested.conversion.toStorage(input, version)
+      : input;
+  const obj = requested.storedAs ? requested.storedAs.toStorage(converted) : converted;
   const type = storageTypeOf(requested);
   const { resourceVersion: _rv, selfLink: _self, ...metadata } = obj.metadata;
   if (metadata.annotations?.[CLUSTER_ANNOTATION] !== undefined) {
@@ -58,15 +65,22 @@ export function decodeKeyValue(kv: KeyValue, opts: DecodeOptions): KubeObject {
   return decodeFromStorage(kv.value, kv.revision, opts);
 }
 
-/** Puts an object in the requested version and marks its cluster. */
-export function present(obj: KubeObject, opts: DecodeOptions): KubeObject {
+/** Puts a stored object in the requested version and marks its cluster. */
+function present(stored: KubeObject, opts: DecodeOptions): KubeObject {
   const { type, version } = opts;
+  let obj = stored;
   if (version !== type.storageVersion) {
+    if (type.conversion) obj = type.conversion.fromStorage(obj, version);
     obj.apiVersion = apiVersionOf(type.group, version);
     type.schemas?.[version]?.applyDefaults(obj);
   }
-  if (opts.cluster !== undefined) {
-    obj.metadata.annotations = { ...obj.metadata.annotations, [CLUSTER_ANNOTATION]: opts.cluster };
+  return markCluster(obj, opts.cluster);
+}
+
+/** Marks an object with the logical cluster it lives in (workspace mode). */
+export function markCluster(obj: KubeObject, cluster: string | undefined): KubeObject {
+  if (cluster !== undefined) {
+    obj.metadata.annotations = { ...obj.metadata.annotations, [CLUSTER_ANNOTATION]: cluster };
   }
   return obj;
 }

@@ -28,6 +28,8 @@ export function patchFunction(
   body: string,
   type: ResourceType,
   version: string,
+  /** The kind of what is patched, when not the resource itself (the Scale of /scale). */
+  patchedKind = type.names.kind,
 ): UpdateFunction {
   if (
     !(acceptedPatchTypes(type) as string[]).includes(mediaType) ||
@@ -39,7 +41,7 @@ export function patchFunction(
   if (mediaType === PATCH_TYPES.json) {
     if (!Array.isArray(patch))
       throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-    return (current) => keepIdentity(applyJsonPatch(requireCurrent(current), patch), type);
+    return (current) => keepIdentity(applyJsonPatch(requireCurrent(current), patch), patchedKind);
   }
   if (!isJsonObject(patch))
     throw badRequest('json: cannot unmarshal into Go value: patch must be a JSON object');
@@ -48,11 +50,14 @@ export function patchFunction(
     return (current) =>
       keepIdentity(
         applyStrategicMergePatch(requireCurrent(current) as unknown as JsonValue, patch, schema),
-        type,
+        patchedKind,
       );
   }
   return (current) =>
-    keepIdentity(applyMergePatch(requireCurrent(current) as unknown as JsonValue, patch), type);
+    keepIdentity(
+      applyMergePatch(requireCurrent(current) as unknown as JsonValue, patch),
+      patchedKind,
+    );
 }
 
 function requireCurrent(current: KubeObject | undefined): KubeObject {
@@ -82,14 +87,12 @@ function applyJsonPatch(doc: KubeObject, ops: JsonValue[]): JsonValue {
 }
 
 /** A patch may not turn the object into another kind or drop its metadata. */
-function keepIdentity(patched: JsonValue, type: ResourceType): KubeObject {
+function keepIdentity(patched: JsonValue, kind: string): KubeObject {
   if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
   const obj = patched as unknown as KubeObject;
   if (!isJsonObject(obj.metadata as unknown as JsonValue)) obj.metadata = {};
-  if (obj.kind !== undefined && obj.kind !== type.names.kind) {
-    throw badRequest(
-      `the kind of the patched object (${String(obj.kind)}) does not match ${type.names.kind}`,
-    );
+  if (obj.kind !== undefined && obj.kind !== kind) {
+    throw badRequest(`the kind of the patched object (${String(obj.kind)}) does not match ${kind}`);
   }
   return obj;
 }

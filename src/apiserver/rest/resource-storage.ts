@@ -16,6 +16,7 @@ import {
   expired,
   internalError,
   invalid,
+  methodNotAllowed,
   notFound,
   OBJECT_MODIFIED,
   resourceVersionTooLarge,
@@ -36,7 +37,7 @@ import {
   CLUSTER_ANNOTATION,
   type DecodeOptions,
   decodeKeyValue,
-  present,
+  markCluster,
   storageTypeOf,
   toStoredObject,
 } from './codec.ts';
@@ -116,6 +117,8 @@ export class ResourceStorage {
   // ---- keys and decoding -------------------------------------------------------------
 
   key(scope: Scope, name: string, namespace = scope.namespace): string {
+    if (scope.cluster === WILDCARD_CLUSTER)
+      throw methodNotAllowed('one object is addressed in one logical cluster, not in *');
     const type = storageTypeOf(scope.type);
     if (type.namespaced && !namespace)
       throw badRequest('a namespace is required for this resource');
@@ -164,7 +167,10 @@ export class ResourceStorage {
       this.store.get(key, revision === undefined ? {} : { revision }),
     );
     if (!kv) throw notFound(resourceRef(scope.type), name);
-    return this.decode(scope, kv);
+    const obj = this.decode(scope, kv);
+    if (scope.filter && !scope.filter.visible(obj, 'get'))
+      throw notFound(resourceRef(scope.type), name);
+    return obj;
   }
 
   async list(scope: Scope, options: ListOptions = {}): Promise<KubeList> {
@@ -192,7 +198,8 @@ export class ResourceStorage {
       listRevision = revision ?? (await this.store.currentRevision());
       if (kv) {
         const obj = this.decode(scope, kv);
-        if (selects(type, options, obj)) items.push(obj);
+        if (selects(type, options, obj) && (!scope.filter || scope.filter.visible(obj, 'list')))
+          items.push(obj);
       }
     } else {
       // Pages from the store are filtered, so keep reading until the page is full.
@@ -212,6 +219,7 @@ export class ResourceStorage {
         for (const kv of page.items) {
           const obj = this.decode(scope, kv);
           if (!selects(type, options, obj)) continue;
+          if (scope.filter && !scope.filter.visible(obj, 'list')) continue;
           items.push(obj);
           lastKey = kv.key;
           if (limit && items.length === limit) break;
@@ -276,6 +284,7 @@ export class ResourceStorage {
     const obj = structuredClone(input);
     obj.metadata ??= {};
     placeInNamespace(obj, type, scope.namespace);
+    scope.filter?.prepareCreate?.(obj);
     const ctx = this.strategyContext(scope, '');
     beforeCreate(obj, type, ctx, this.now());
     const warnings = this.applySchema(scope, obj, opts);
@@ -303,7 +312,11 @@ export class ResourceStorage {
 
     const name = obj.metadata.name as string;
     if (opts.dryRun) {
-      return { object: present(obj, this.decodeOptions(scope)), created: true, warnings };
+      return {
+        object: markCluster(obj, this.decodeOptions(scope).cluster),
+        created: true,
+        warnings,
+      };
     }
     try {
       const kv = await this.store.create(
@@ -343,7 +356,10 @@ export class ResourceStorage {
       }
       // Update functions see the object without the cluster mark: it is not stored, and
       // nobody may own it.
-      const old = withoutClusterMark(this.decode(scope, kv));
+      const decoded = this.decode(scope, kv);
+      if (scope.filter && !scope.filter.visible(decoded, 'update'))
+        throw notFound(resourceRef(type), name);
+      const old = withoutClusterMark(decoded);
       const obj = withoutClusterMark(structuredClone(await update(structuredClone(old))));
       obj.metadata ??= {};
       this.checkName(obj, name);
@@ -405,7 +421,11 @@ export class ResourceStorage {
         (obj.metadata.finalizers ?? []).length === 0 &&
         !type.strategy.holdsDeletion?.(obj);
       if (opts.dryRun)
-        return { object: present(obj, this.decodeOptions(scope)), created: false, warnings };
+        return {
+          object: markCluster(obj, this.decodeOptions(scope).cluster),
+          created: false,
+          warnings,
+        };
       try {
         const written = finishesDeletion
           ? await this.store.delete(key, kv.revision)
@@ -428,6 +448,8 @@ export class ResourceStorage {
       const kv = await this.read(() => this.store.get(key));
       if (!kv) throw notFound(resourceRef(type), name);
       const current = this.decode(scope, kv);
+      if (scope.filter && !scope.filter.visible(current, 'delete'))
+        throw notFound(resourceRef(type), name);
       const pre = options.preconditions;
       if (pre?.uid && pre.uid !== current.metadata.uid) {
         throw conflict(

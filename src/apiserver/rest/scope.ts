@@ -3,6 +3,7 @@
  * version, which namespace, and who asks. The HTTP layer and the in-process client both
  * build a Scope and call the same operations.
  */
+import type { KubeObject } from '../../apimachinery/meta.ts';
 import type { ResourceType } from '../registry/resource-type.ts';
 
 export interface UserInfo {
@@ -10,6 +11,17 @@ export interface UserInfo {
   readonly uid?: string;
   readonly groups: readonly string[];
   readonly extra?: Readonly<Record<string, readonly string[]>>;
+}
+
+/**
+ * Narrows what a request may see and write within its scope (virtual workspaces: objects
+ * of workspaces that accepted a claim, matching its selector). Invisible objects are
+ * treated as absent.
+ */
+export interface ObjectFilter {
+  visible(obj: KubeObject, verb: string): boolean;
+  /** Changes a new object so it is visible (labels a claim's selector requires). */
+  prepareCreate?(obj: KubeObject): void;
 }
 
 export interface Scope {
@@ -21,6 +33,7 @@ export interface Scope {
   /** The namespace of the request; undefined for cluster-scoped or all-namespace requests. */
   readonly namespace?: string;
   readonly user: UserInfo;
+  readonly filter?: ObjectFilter;
 }
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';

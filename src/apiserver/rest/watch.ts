@@ -144,10 +144,8 @@ export class ObjectWatch implements AsyncIterable<ObjectEvent> {
   /** A store event as the client sees it, or undefined when the selection hides it. */
   private translate(event: WatchEvent): ObjectEvent | undefined {
     const { obj, prev } = this.decodeEvent(event);
-    const type = this.scope.type;
-    const now = event.type === 'DELETED' ? false : selects(type, this.options, obj);
-    const before =
-      event.type === 'ADDED' ? false : prev ? selects(type, this.options, prev) : false;
+    const now = event.type === 'DELETED' ? false : this.selected(obj);
+    const before = event.type === 'ADDED' ? false : prev ? this.selected(prev) : false;
     if (event.type === 'DELETED') return before ? { type: 'DELETED', object: obj } : undefined;
     if (now && before) return { type: 'MODIFIED', object: obj };
     if (now) return { type: 'ADDED', object: obj };
@@ -162,6 +160,11 @@ export class ObjectWatch implements AsyncIterable<ObjectEvent> {
       };
     }
     return undefined;
+  }
+
+  private selected(obj: KubeObject): boolean {
+    const filter = this.scope.filter;
+    return selects(this.scope.type, this.options, obj) && (!filter || filter.visible(obj, 'watch'));
   }
 
   private decodeEvent(event: WatchEvent): { obj: KubeObject; prev?: KubeObject } {

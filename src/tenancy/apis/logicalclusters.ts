@@ -4,9 +4,9 @@
  */
 import { array, boolean, object, string } from '../../apimachinery/schema/dsl.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
+import { AGE, systemType } from '../../apiserver/registry/system-type.ts';
 import { CORE_GROUP } from '../types.ts';
 import { INITIALIZER_PATTERN, kcpCondition, PHASES } from './common.ts';
-import { AGE, systemType } from './system-type.ts';
 
 const initializers = (description: string) =>
   array(description, string('An initializer.', { pattern: INITIALIZER_PATTERN }));
@@ -75,25 +75,29 @@ const schema: JSONSchemaProps = {
 
 export const logicalClusters = systemType({
   group: CORE_GROUP,
-  version: 'v1alpha1',
   plural: 'logicalclusters',
   singular: 'logicalcluster',
   kind: 'LogicalCluster',
   categories: ['kcp'],
-  schema,
-  columns: [
+  versions: [
     {
-      name: 'Phase',
-      type: 'string',
-      description: 'The current phase (e.g. Scheduling, Initializing, Ready, Deleting)',
-      jsonPath: '.status.phase',
+      name: 'v1alpha1',
+      schema,
+      columns: [
+        {
+          name: 'Phase',
+          type: 'string',
+          description: 'The current phase (e.g. Scheduling, Initializing, Ready, Deleting)',
+          jsonPath: '.status.phase',
+        },
+        {
+          name: 'URL',
+          type: 'string',
+          description: 'URL to access the logical cluster',
+          jsonPath: '.status.URL',
+        },
+        AGE,
+      ],
     },
-    {
-      name: 'URL',
-      type: 'string',
-      description: 'URL to access the logical cluster',
-      jsonPath: '.status.URL',
-    },
-    AGE,
   ],
 });

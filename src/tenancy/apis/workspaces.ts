@@ -5,9 +5,9 @@
  */
 import { array, labelSelector, object, string } from '../../apimachinery/schema/dsl.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
+import { AGE, systemType } from '../../apiserver/registry/system-type.ts';
 import { TENANCY_GROUP } from '../types.ts';
 import { INITIALIZER_PATTERN, kcpCondition, PHASES, typeReference } from './common.ts';
-import { AGE, systemType } from './system-type.ts';
 
 const schema: JSONSchemaProps = {
   type: 'object',
@@ -107,38 +107,42 @@ const schema: JSONSchemaProps = {
 
 export const workspaces = systemType({
   group: TENANCY_GROUP,
-  version: 'v1alpha1',
   plural: 'workspaces',
   singular: 'workspace',
   kind: 'Workspace',
   shortNames: ['ws'],
   categories: ['kcp'],
-  schema,
-  columns: [
+  versions: [
     {
-      name: 'Type',
-      type: 'string',
-      description: 'Type of the workspace',
-      jsonPath: '.spec.type.name',
+      name: 'v1alpha1',
+      schema,
+      columns: [
+        {
+          name: 'Type',
+          type: 'string',
+          description: 'Type of the workspace',
+          jsonPath: '.spec.type.name',
+        },
+        {
+          name: 'Region',
+          type: 'string',
+          description: 'The region this workspace is in',
+          jsonPath: ".metadata.labels['region']",
+        },
+        {
+          name: 'Phase',
+          type: 'string',
+          description: 'The current phase (e.g. Scheduling, Initializing, Ready, Deleting)',
+          jsonPath: '.status.phase',
+        },
+        {
+          name: 'URL',
+          type: 'string',
+          description: 'URL to access the workspace',
+          jsonPath: '.spec.URL',
+        },
+        AGE,
+      ],
     },
-    {
-      name: 'Region',
-      type: 'string',
-      description: 'The region this workspace is in',
-      jsonPath: ".metadata.labels['region']",
-    },
-    {
-      name: 'Phase',
-      type: 'string',
-      description: 'The current phase (e.g. Scheduling, Initializing, Ready, Deleting)',
-      jsonPath: '.status.phase',
-    },
-    {
-      name: 'URL',
-      type: 'string',
-      description: 'URL to access the workspace',
-      jsonPath: '.spec.URL',
-    },
-    AGE,
   ],
 });

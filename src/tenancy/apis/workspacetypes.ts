@@ -5,9 +5,9 @@
 import { array, boolean, object, string, stringMap } from '../../apimachinery/schema/dsl.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { policyRule } from '../../apiserver/builtin/rbac/roles.schema.ts';
+import { systemType } from '../../apiserver/registry/system-type.ts';
 import { TENANCY_GROUP } from '../types.ts';
 import { kcpCondition, typeReference, workspacePath } from './common.ts';
-import { systemType } from './system-type.ts';
 
 const constraint = (description: string): JSONSchemaProps => ({
   ...object(description, {
@@ -106,10 +106,9 @@ const schema: JSONSchemaProps = {
 
 export const workspaceTypes = systemType({
   group: TENANCY_GROUP,
-  version: 'v1alpha1',
   plural: 'workspacetypes',
   singular: 'workspacetype',
   kind: 'WorkspaceType',
   categories: ['kcp'],
-  schema,
+  versions: [{ name: 'v1alpha1', schema }],
 });

@@ -11,7 +11,7 @@ import {
   string,
 } from '../../../apimachinery/schema/dsl.ts';
 
-function names(description: string): BuiltinSchema {
+export function names(description: string): BuiltinSchema {
   return object(
     description,
     {
@@ -32,7 +32,7 @@ function names(description: string): BuiltinSchema {
   );
 }
 
-const version = object(
+export const version = object(
   'One version of the custom resource API.',
   {
     name: string('The version name, e.g. `v1` or `v2beta1`, served under `/apis/<group>/<name>`.'),

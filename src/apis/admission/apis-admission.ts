@@ -1,0 +1,113 @@
+/**
+ * Admission of the apis.kcp.io types, as kcp's:
+ * - binding an export (an APIBinding or an APIExportEndpointSlice) needs the `bind` verb
+ *   on it in the export's workspace; every failure reads the same, so nothing is learnt
+ *   about exports one may not bind;
+ * - an APIExport's resources must name schemas for themselves (`.<name>.<group>`);
+ * - an APIResourceSchema cannot be deleted while an export of its workspace uses it;
+ * - only the system writes the status of exports and bindings.
+ */
+
+import { forbidden, invalid } from '../../apimachinery/status.ts';
+import type { AdmissionPlugin, AdmissionRequest } from '../../apiserver/admission/admission.ts';
+import { isPrivileged } from '../../apiserver/authz/authorization.ts';
+import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
+import type { ApiIndex } from '../api-index.ts';
+import { schemaNameSuffix } from '../resources/apiresourceschemas.ts';
+import { type APIExport, APIS_GROUP } from '../types.ts';
+
+const is = (request: AdmissionRequest, plural: string) =>
+  request.scope.type.group === APIS_GROUP && request.scope.type.names.plural === plural;
+
+const SYSTEM_USER_PREFIX = 'system:canopy';
+
+export function apisAdmission(index: ApiIndex, authorizer: Authorizer): AdmissionPlugin {
+  return {
+    name: 'APIs',
+    validate(request) {
+      const { scope, operation } = request;
+      const user = scope.user;
+      if (
+        (is(request, 'apibindings') || is(request, 'apiexportendpointslices')) &&
+        operation === 'CREATE'
+      ) {
+        const ref = request.object?.spec as
+          | {
+              export?: { path?: string; name: string };
+              reference?: { export?: { path?: string; name: string } };
+            }
+          | undefined;
+        const exp = is(request, 'apibindings') ? ref?.reference?.export : ref?.export;
+        if (exp?.name) {
+          const exportCluster = index.exportCluster(scope.cluster, exp.path);
+          const allowed =
+            exportCluster !== undefined &&
+            authorizer.authorize({
+              user,
+              verb: 'bind',
+              cluster: exportCluster,
+              apiGroup: APIS_GROUP,
+              resource: 'apiexports',
+              subresource: '',
+              name: exp.name,
+              path: '',
+              isResourceRequest: true,
+            }).allowed;
+          if (!allowed) {
+            const what = is(request, 'apibindings') ? 'APIBinding' : 'APIExportEndpointSlice';
+            throw forbidden(
+              { group: APIS_GROUP, resource: scope.type.names.plural },
+              request.name,
+              `unable to create ${what}: no permission to bind to export ${exp.path ? `${exp.path}:` : ''}${exp.name}`,
+            );
+          }
+        }
+      }
+      if (
+        is(request, 'apiexports') &&
+        (operation === 'CREATE' || operation === 'UPDATE') &&
+        request.subresource === ''
+      ) {
+        const resources = (request.object as APIExport | undefined)?.spec?.resources ?? [];
+        const errors = resources.flatMap((r, i) =>
+          r.schema?.endsWith(schemaNameSuffix(r.name, r.group))
+            ? []
+            : [
+                {
+                  type: 'FieldValueInvalid' as const,
+                  field: `spec.resources[${i}].schema`,
+                  value: r.schema,
+                  detail: `must end in ${schemaNameSuffix(r.name, r.group)}`,
+                },
+              ],
+        );
+        if (errors.length > 0)
+          throw invalid({ group: APIS_GROUP, kind: 'APIExport' }, request.name, errors);
+      }
+      if (is(request, 'apiresourceschemas') && operation === 'DELETE') {
+        for (const [key, exp] of index.exports.entries()) {
+          if (key.split('/')[4] !== scope.cluster) continue;
+          if ((exp.spec?.resources ?? []).some((r) => r.schema === request.name)) {
+            throw forbidden(
+              { group: APIS_GROUP, resource: 'apiresourceschemas' },
+              request.name,
+              `the schema is used by APIExport "${exp.metadata.name}"; remove it from the export first`,
+            );
+          }
+        }
+      }
+      if (
+        (is(request, 'apiexports') || is(request, 'apibindings')) &&
+        request.subresource === 'status'
+      ) {
+        if (!user.username.startsWith(SYSTEM_USER_PREFIX) && !isPrivileged(user)) {
+          throw forbidden(
+            { group: APIS_GROUP, resource: `${scope.type.names.plural}/status` },
+            request.name,
+            'only the system writes this status',
+          );
+        }
+      }
+    },
+  };
+}

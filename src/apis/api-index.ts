@@ -1,0 +1,191 @@
+/**
+ * What every workspace exports and binds, kept from informers on APIExports,
+ * APIResourceSchemas and APIBindings across all logical clusters. It serves bound
+ * resources as types of the binding workspace — stored under the export's identity, so
+ * the provider's wildcard reads find exactly the objects of bound workspaces — and answers
+ * the binding controller and the virtual workspace: which workspaces bind an export, with
+ * which claims.
+ */
+
+import { customResourceType } from '../apiserver/registry/custom-resource-type.ts';
+import type { ResourceType } from '../apiserver/registry/resource-type.ts';
+import { versionSchema } from '../apiserver/registry/structural-schema.ts';
+import type { TypeRegistry, TypeSource } from '../apiserver/registry/type-registry.ts';
+import type { Logger } from '../cli/log.ts';
+import { StoreInformer } from '../controller/store-informer.ts';
+import { resourcePrefix } from '../storage/keys.ts';
+import type { Store } from '../storage/store.ts';
+import { crdVersions } from './resources/apiresourceschemas.ts';
+import { type APIBinding, type APIExport, type APIResourceSchema, APIS_GROUP } from './types.ts';
+
+export interface BindingRef {
+  readonly cluster: string;
+  readonly binding: APIBinding;
+}
+
+const key = (cluster: string, name: string) => `${cluster}/${name}`;
+
+export class ApiIndex implements TypeSource {
+  readonly exports: StoreInformer<APIExport>;
+  readonly schemas: StoreInformer<APIResourceSchema>;
+  readonly bindings: StoreInformer<APIBinding>;
+  private readonly registry: TypeRegistry;
+  /** `<export cluster>/<export name>` → bindings to it (by binding key). */
+  private readonly byExport = new Map<string, Map<string, BindingRef>>();
+  /** Binding key → the export it was indexed under. */
+  private readonly exportOfBinding = new Map<string, string>();
+  /** Cluster → its bound types. */
+  private readonly bound = new Map<string, ResourceType[]>();
+  /** One type per schema and identity, shared by every workspace binding it. */
+  private readonly typeCache = new Map<string, ResourceType>();
+  private readonly resolvePath: (path: string) => string | undefined;
+
+  constructor(
+    store: Store,
+    registry: TypeRegistry,
+    resolvePath: (path: string) => string | undefined,
+    logger: Logger,
+  ) {
+    this.registry = registry;
+    this.resolvePath = resolvePath;
+    this.exports = new StoreInformer(
+      store,
+      resourcePrefix({ group: APIS_GROUP, resource: 'apiexports' }),
+    );
+    this.schemas = new StoreInformer(
+      store,
+      resourcePrefix({ group: APIS_GROUP, resource: 'apiresourceschemas' }),
+    );
+    this.bindings = new StoreInformer(
+      store,
+      resourcePrefix({ group: APIS_GROUP, resource: 'apibindings' }),
+    );
+    for (const informer of [this.exports, this.schemas, this.bindings]) {
+      informer.onWatchError((err) =>
+        logger.warn({ err: (err as Error).message }, 'apis index watch ended; listing again'),
+      );
+    }
+    this.bindings.onEvent((e) => this.indexBinding(e.cluster, e.name, e.object));
+  }
+
+  async start(): Promise<void> {
+    await this.schemas.start();
+    await this.exports.start();
+    await this.bindings.start();
+  }
+
+  /** The logical cluster an export reference names, seen from the binding's cluster. */
+  exportCluster(from: string, path: string | undefined): string | undefined {
+    return path ? this.resolvePath(path) : from;
+  }
+
+  private indexBinding(cluster: string, name: string, binding: APIBinding | undefined): void {
+    const bkey = key(cluster, name);
+    const previous = this.exportOfBinding.get(bkey);
+    if (previous) this.byExport.get(previous)?.delete(bkey);
+    this.exportOfBinding.delete(bkey);
+    if (binding) {
+      const ref = binding.spec?.reference?.export;
+      const exportCluster =
+        binding.status?.apiExportClusterName ??
+        (ref ? this.exportCluster(cluster, ref.path) : undefined);
+      if (ref && exportCluster) {
+        const ekey = key(exportCluster, ref.name);
+        let set = this.byExport.get(ekey);
+        if (!set) {
+          set = new Map();
+          this.byExport.set(ekey, set);
+        }
+        set.set(bkey, { cluster, binding });
+        this.exportOfBinding.set(bkey, ekey);
+      }
+    }
+    this.rebuildBound(cluster);
+  }
+
+  /** Recomputes the types bound in a cluster from its bindings' boundResources. */
+  private rebuildBound(cluster: string): void {
+    const types: ResourceType[] = [];
+    for (const [bkey, ekey] of this.exportOfBinding) {
+      if (!bkey.startsWith(`${cluster}/`)) continue;
+      const binding = this.byExport.get(ekey)?.get(bkey)?.binding;
+      if (!binding || binding.metadata.deletionTimestamp) continue;
+      const exportCluster = ekey.slice(0, ekey.indexOf('/'));
+      for (const r of binding.status?.boundResources ?? []) {
+        const type = this.typeFor(exportCluster, r.schema.name, r.schema.identityHash);
+        if (type) types.push(type);
+      }
+    }
+    const before = this.bound.get(cluster) ?? [];
+    if (types.length === 0) this.bound.delete(cluster);
+    else this.bound.set(cluster, types);
+    if (before.length !== types.length || before.some((t, i) => t !== types[i]))
+      this.registry.changed(cluster);
+  }
+
+  /** The type of a schema in an export's workspace, stored under `identity`. */
+  typeFor(exportCluster: string, schemaName: string, identity: string): ResourceType | undefined {
+    const schema = this.schema(exportCluster, schemaName);
+    if (!schema) return undefined;
+    const cacheKey = `${schema.metadata.uid}/${identity}`;
+    let type = this.typeCache.get(cacheKey);
+    if (!type) {
+      type = customResourceType(
+        { ...schema.spec, versions: crdVersions(schema.spec) },
+        { compile: versionSchema, identity },
+      );
+      this.typeCache.set(cacheKey, type);
+    }
+    return type;
+  }
+
+  types(cluster: string): readonly ResourceType[] {
+    return this.bound.get(cluster) ?? [];
+  }
+
+  schema(cluster: string, name: string): APIResourceSchema | undefined {
+    return this.schemas.get(`/${APIS_GROUP}/apiresourceschemas/-/${cluster}/-/${name}`);
+  }
+
+  exportOf(cluster: string, name: string): APIExport | undefined {
+    return this.exports.get(`/${APIS_GROUP}/apiexports/-/${cluster}/-/${name}`);
+  }
+
+  /** Bindings to an export, in every workspace. */
+  bindingsOf(exportCluster: string, exportName: string): BindingRef[] {
+    return [...(this.byExport.get(key(exportCluster, exportName))?.values() ?? [])];
+  }
+
+  /** The binding of a workspace to an export, if it has one. */
+  bindingIn(cluster: string, exportCluster: string, exportName: string): APIBinding | undefined {
+    for (const ref of this.byExport.get(key(exportCluster, exportName))?.values() ?? []) {
+      if (ref.cluster === cluster) return ref.binding;
+    }
+    return undefined;
+  }
+
+  /** Bindings in a workspace, any export. */
+  bindingsIn(cluster: string): BindingRef[] {
+    const out: BindingRef[] = [];
+    for (const [bkey, ekey] of this.exportOfBinding) {
+      if (!bkey.startsWith(`${cluster}/`)) continue;
+      const ref = this.byExport.get(ekey)?.get(bkey);
+      if (ref) out.push(ref);
+    }
+    return out;
+  }
+
+  /** Re-indexes bindings once the workspace tree knows more paths (start-up order). */
+  reindex(): void {
+    for (const [k, b] of this.bindings.entries()) {
+      const parts = k.split('/');
+      this.indexBinding(parts[4] as string, parts[6] as string, b);
+    }
+  }
+
+  stop(): void {
+    this.exports.stop();
+    this.schemas.stop();
+    this.bindings.stop();
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * API exports and bindings for an API server: the index of exports, schemas and
+ * bindings (which also serves bound resources), their admission, the export, binding and
+ * endpoint-slice controllers, and the APIExport virtual workspace. Plain mode runs none.
+ */
+import type { AdmissionPlugin } from '../apiserver/admission/admission.ts';
+import type { Authorizer } from '../apiserver/authz/authorizer.ts';
+import type { CrdSource } from '../apiserver/registry/crd-source.ts';
+import type { TypeRegistry } from '../apiserver/registry/type-registry.ts';
+import type { ResourceStorage } from '../apiserver/rest/resource-storage.ts';
+import type { Logger } from '../cli/log.ts';
+import type { Client } from '../controller/client.ts';
+import type { Store } from '../storage/store.ts';
+import { ApiExportVirtualWorkspace } from '../virtual/apiexport/apiexport-virtual-workspace.ts';
+import { apisAdmission } from './admission/apis-admission.ts';
+import { ApiIndex } from './api-index.ts';
+import { ApiBindingController } from './controllers/apibinding/apibinding-controller.ts';
+import { ApiExportController } from './controllers/apiexport/apiexport-controller.ts';
+import { EndpointSliceController } from './controllers/endpointslice/endpointslice-controller.ts';
+
+export interface ApisOptions {
+  readonly store: Store;
+  readonly client: Client;
+  readonly storage: ResourceStorage;
+  readonly registry: TypeRegistry;
+  readonly crds: CrdSource;
+  readonly authorizer: Authorizer;
+  readonly resolvePath: (path: string) => string | undefined;
+  readonly baseUrl: () => string;
+  readonly logger: Logger;
+}
+
+export class Apis {
+  readonly index: ApiIndex;
+  readonly admission: AdmissionPlugin;
+  readonly virtualWorkspace: ApiExportVirtualWorkspace;
+  private readonly o: ApisOptions;
+  private controllers: Array<{ stop(): void }> = [];
+
+  constructor(options: ApisOptions) {
+    this.o = options;
+    this.index = new ApiIndex(options.store, options.registry, options.resolvePath, options.logger);
+    options.registry.addSource(this.index);
+    this.admission = apisAdmission(this.index, options.authorizer);
+    this.virtualWorkspace = new ApiExportVirtualWorkspace({
+      index: this.index,
+      registry: options.registry,
+      storage: options.storage,
+      authorizer: options.authorizer,
+      resolveCluster: options.resolvePath,
+    });
+  }
+
+  async start(): Promise<void> {
+    const { client, store, crds, baseUrl, logger } = this.o;
+    const exports = new ApiExportController(
+      client,
+      this.index,
+      logger.child({ controller: 'apiexport' }),
+    );
+    const bindings = new ApiBindingController(
+      client,
+      this.index,
+      crds,
+      logger.child({ controller: 'apibinding' }),
+    );
+    const slices = new EndpointSliceController(
+      client,
+      store,
+      this.index,
+      baseUrl,
+      logger.child({ controller: 'endpointslice' }),
+    );
+    this.controllers = [exports, bindings, slices];
+    await this.index.start();
+    // Paths of exports resolve now that the workspace tree is known.
+    this.index.reindex();
+    await slices.start();
+    exports.resync();
+    bindings.resync();
+  }
+
+  stop(): void {
+    for (const c of this.controllers) c.stop();
+    this.index.stop();
+  }
+}

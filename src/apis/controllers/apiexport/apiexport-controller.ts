@@ -1,0 +1,150 @@
+/**
+ * The APIExport controller: gives every export its identity — a Secret holding a random
+ * key (kcp-system/<export> unless the export names one) whose SHA-256 becomes
+ * status.identityHash and keys the storage of bound objects — and its endpoint slice of
+ * the same name, unless the export opts out.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { setCondition } from '../../../apimachinery/conditions.ts';
+import type { Condition } from '../../../apimachinery/meta.ts';
+import { isStatusError } from '../../../apimachinery/status.ts';
+import type { Logger } from '../../../cli/log.ts';
+import type { Client } from '../../../controller/client.ts';
+import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { ApiIndex } from '../../api-index.ts';
+import {
+  type APIExport,
+  ENDPOINT_SLICES_GVR,
+  EXPORTS_GVR,
+  IDENTITY_KEY,
+  IDENTITY_NAMESPACE,
+  SKIP_ENDPOINT_SLICE_ANNOTATION,
+} from '../../types.ts';
+
+const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
+const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
+
+/** The public hash of an identity key (the bytes of the Secret's `key`). */
+export function identityHash(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex');
+}
+
+export class ApiExportController {
+  private readonly client: Client;
+  private readonly index: ApiIndex;
+  readonly queue: WorkQueue;
+
+  constructor(client: Client, index: ApiIndex, logger: Logger) {
+    this.client = client;
+    this.index = index;
+    this.queue = new WorkQueue((k) => this.reconcile(k), {
+      name: 'apiexport',
+      logger,
+      concurrency: 4,
+    });
+    index.exports.onEvent((e) => {
+      if (e.object) this.queue.add(e.key);
+    });
+  }
+
+  resync(): void {
+    for (const [k] of this.index.exports.entries()) this.queue.add(k);
+  }
+
+  private async reconcile(key: string): Promise<undefined> {
+    const exp = this.index.exports.get(key);
+    if (!exp || exp.metadata.deletionTimestamp) return undefined;
+    const cluster = key.split('/')[4] as string;
+    const name = exp.metadata.name as string;
+    const hash = await this.identity(cluster, exp);
+    const status = exp.status ?? {};
+    const conditions: Condition[] = structuredClone(status.conditions ?? []);
+    if (status.identityHash && status.identityHash !== hash) {
+      setCondition(conditions, {
+        type: 'IdentityValid',
+        status: 'False',
+        reason: 'IdentityVerificationFailed',
+        message: 'the identity secret changed after the identity hash was set',
+      });
+    } else {
+      setCondition(conditions, {
+        type: 'IdentityValid',
+        status: 'True',
+        reason: 'Valid',
+        message: '',
+      });
+    }
+    const next = { ...status, identityHash: status.identityHash ?? hash, conditions };
+    if (JSON.stringify(next) !== JSON.stringify(status)) {
+      await this.client
+        .resource(cluster, EXPORTS_GVR)
+        .modify(name, (cur) => ({ ...cur, status: next }), 'status');
+    }
+    if (exp.metadata.annotations?.[SKIP_ENDPOINT_SLICE_ANNOTATION] !== 'true')
+      await this.endpointSlice(cluster, exp);
+    return undefined;
+  }
+
+  /** The identity key's hash, creating the default Secret (and its namespace) if needed. */
+  private async identity(cluster: string, exp: APIExport): Promise<string> {
+    const ref = exp.spec?.identity?.secretRef;
+    const namespace = ref?.namespace || IDENTITY_NAMESPACE;
+    const name = ref?.name || (exp.metadata.name as string);
+    const secrets = this.client.resource(cluster, SECRETS, namespace);
+    let secret = await secrets.find(name);
+    if (!secret) {
+      await this.ensureNamespace(cluster, namespace);
+      try {
+        secret = await secrets.create({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name, namespace },
+          type: 'Opaque',
+          data: { [IDENTITY_KEY]: randomBytes(32).toString('base64') },
+        });
+      } catch (err) {
+        if (!isStatusError(err, 'AlreadyExists')) throw err;
+        secret = await secrets.get(name);
+      }
+    }
+    const data = (secret.data ?? {}) as Record<string, string>;
+    return identityHash(Buffer.from(data[IDENTITY_KEY] ?? '', 'base64'));
+  }
+
+  private async ensureNamespace(cluster: string, name: string): Promise<void> {
+    try {
+      await this.client
+        .resource(cluster, NAMESPACES)
+        .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
+    } catch (err) {
+      if (!isStatusError(err, 'AlreadyExists')) throw err;
+    }
+  }
+
+  private async endpointSlice(cluster: string, exp: APIExport): Promise<void> {
+    try {
+      await this.client.resource(cluster, ENDPOINT_SLICES_GVR).create({
+        apiVersion: 'apis.kcp.io/v1alpha1',
+        kind: 'APIExportEndpointSlice',
+        metadata: {
+          name: exp.metadata.name as string,
+          ownerReferences: [
+            {
+              apiVersion: 'apis.kcp.io/v1alpha2',
+              kind: 'APIExport',
+              name: exp.metadata.name as string,
+              uid: exp.metadata.uid as string,
+            },
+          ],
+        },
+        spec: { export: { name: exp.metadata.name as string } },
+      });
+    } catch (err) {
+      if (!isStatusError(err, 'AlreadyExists')) throw err;
+    }
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+}

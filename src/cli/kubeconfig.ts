@@ -1,0 +1,158 @@
+/**
+ * `canopy kubeconfig`: mints a client certificate for a user (CN the user, each O a group)
+ * signed by the CA of a server's data directory, and prints or writes a kubeconfig that
+ * embeds the CA, the certificate and its key. The server URL comes from the data
+ * directory's admin kubeconfig unless `--server` says otherwise.
+ */
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Command } from 'commander';
+import {
+  type Kubeconfig,
+  parseKubeconfig,
+  serializeKubeconfig,
+} from '../apimachinery/kubeconfig.ts';
+import { issueClientCertificate, loadOrCreateCA } from '../apiserver/tls/pki.ts';
+
+interface KubeconfigFlags {
+  dataDir: string;
+  user?: string;
+  group: string[];
+  server?: string;
+  context?: string;
+  expiration: string;
+  output?: string;
+}
+
+const UNITS_MS: Record<string, number> = {
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+  d: 86_400_000,
+};
+
+/** A Go duration (`8760h`, `1h30m`, `90s`), plus `d` for days; milliseconds. */
+export function parseDuration(text: string): number {
+  const s = text.trim();
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
+  let total = 0;
+  let at = 0;
+  while (at < s.length) {
+    re.lastIndex = at;
+    const m = re.exec(s);
+    if (!m) break;
+    total += Number(m[1]) * (UNITS_MS[m[2] as string] as number);
+    at = re.lastIndex;
+  }
+  if (s === '' || at !== s.length || total <= 0) {
+    throw new Error(
+      `--expiration must be a positive duration such as 24h, 90m or 365d, not ${JSON.stringify(text)}`,
+    );
+  }
+  return total;
+}
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** The admin kubeconfig's current cluster: its name and server, when there is one. */
+function adminCluster(dataDir: string): { name: string; server: string } | undefined {
+  const path = join(dataDir, 'admin.kubeconfig');
+  if (!existsSync(path)) return undefined;
+  const config = parseKubeconfig(readFileSync(path, 'utf8'));
+  const context = config.contexts.find((c) => c.name === config['current-context']);
+  const clusterName = context?.context.cluster ?? config.clusters[0]?.name;
+  const cluster = config.clusters.find((c) => c.name === clusterName) ?? config.clusters[0];
+  if (!cluster?.cluster.server) return undefined;
+  return { name: cluster.name, server: cluster.cluster.server };
+}
+
+export function registerKubeconfig(program: Command): void {
+  program
+    .command('kubeconfig')
+    .description(
+      "mint a client certificate for a user, signed by the server's CA, and print a kubeconfig using it",
+    )
+    .option('--data-dir <dir>', 'the data directory of the server (its CA signs)', '.canopy')
+    .option('--user <name>', 'user name (the certificate CN)')
+    .option('--group <name>', 'a group of the user (certificate O); repeat for more', collect, [])
+    .option('--server <url>', 'API server URL (default: the one in <data-dir>/admin.kubeconfig)')
+    .option('--context <name>', 'name of the context (default: <user>@<cluster>)')
+    .option('--expiration <duration>', 'how long the certificate is valid (e.g. 24h, 30d)', '8760h')
+    .option(
+      '-o, --output <file>',
+      'write the kubeconfig to this file (mode 0600) instead of stdout',
+    )
+    .addHelpText(
+      'after',
+      `
+The certificate's subject is CN=<user> with one O=<group> per --group, which the server
+reads as the user name and groups (every user is also in system:authenticated). What the
+user may do is up to RBAC: bind roles to the user or its groups, for example
+
+  canopy kubeconfig --data-dir .canopy --user erin --group devs -o erin.kubeconfig
+  kubectl create rolebinding erin-edit --clusterrole=edit --user=erin -n team-a
+
+The kubeconfig embeds the private key: keep it as secret as a password. A certificate
+cannot be revoked before it expires, so prefer short --expiration values.`,
+    )
+    .action(async (flags: KubeconfigFlags) => {
+      const user = flags.user?.trim() ?? '';
+      if (!user) throw new Error('--user is required (the user name the certificate carries)');
+      const validityMs = parseDuration(flags.expiration);
+      const dataDir = resolve(flags.dataDir);
+      if (!existsSync(join(dataDir, 'ca.crt')) || !existsSync(join(dataDir, 'ca.key'))) {
+        throw new Error(
+          `no certificate authority in ${dataDir} (ca.crt, ca.key): start the server there first (canopy start --data-dir ${flags.dataDir})`,
+        );
+      }
+      const admin = adminCluster(dataDir);
+      const server = flags.server ?? admin?.server;
+      if (!server) {
+        throw new Error(
+          `no server URL: ${join(dataDir, 'admin.kubeconfig')} is missing; pass --server https://HOST:PORT`,
+        );
+      }
+      try {
+        new URL(server);
+      } catch {
+        throw new Error(`--server must be a URL such as https://127.0.0.1:6443, not ${server}`);
+      }
+      const ca = await loadOrCreateCA(dataDir);
+      const caExpires = ca.certificate.notAfter.getTime();
+      if (Date.now() + validityMs > caExpires) {
+        throw new Error(
+          `--expiration ${flags.expiration} outlives the CA, which expires ${ca.certificate.notAfter.toISOString()}`,
+        );
+      }
+      const pair = await issueClientCertificate(ca, user, flags.group, validityMs);
+      const clusterName = admin?.name ?? 'canopy';
+      const contextName = flags.context ?? `${user}@${clusterName}`;
+      const b64 = (pem: string) => Buffer.from(pem).toString('base64');
+      const config: Kubeconfig = {
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [
+          { name: clusterName, cluster: { server, 'certificate-authority-data': b64(ca.cert) } },
+        ],
+        users: [
+          {
+            name: user,
+            user: { 'client-certificate-data': b64(pair.cert), 'client-key-data': b64(pair.key) },
+          },
+        ],
+        contexts: [{ name: contextName, context: { cluster: clusterName, user } }],
+        'current-context': contextName,
+      };
+      const text = serializeKubeconfig(config);
+      if (flags.output) {
+        writeFileSync(flags.output, text, { mode: 0o600 });
+        chmodSync(flags.output, 0o600); // an existing file keeps its mode otherwise
+        process.stderr.write(
+          `wrote a kubeconfig for user ${user}${flags.group.length ? ` (groups ${flags.group.join(', ')})` : ''} to ${flags.output}\n`,
+        );
+      } else {
+        process.stdout.write(text);
+      }
+    });
+}

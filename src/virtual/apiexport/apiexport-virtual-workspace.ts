@@ -1,0 +1,294 @@
+/**
+ * The APIExport virtual workspace:
+ * `/services/apiexport/<export cluster>/<export name>/clusters/<* | cluster>/…`.
+ *
+ * Through it a provider's controllers see their tenants: the exported resources in every
+ * workspace that binds the export (one wildcard list or watch spans them all, objects
+ * marked with kcp.io/cluster), the resources tenants accepted claims on — only in those
+ * workspaces, only with the accepted verbs, only objects matching the claim's selector —
+ * and the APIBindings to the export, read-only. Every request needs `apiexports/content`
+ * with its verb on the export, in the export's workspace.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { labelSelectorFromObject } from '../../apimachinery/labels.ts';
+import type { KubeObject } from '../../apimachinery/meta.ts';
+import { methodNotAllowed, notFoundPath } from '../../apimachinery/status.ts';
+import type { ApiIndex, BindingRef } from '../../apis/api-index.ts';
+import { apiBindings } from '../../apis/resources/apibindings.ts';
+import { type APIExport, APIS_GROUP, type ClaimSelector } from '../../apis/types.ts';
+import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
+import { forbiddenError } from '../../apiserver/authz/authorizer.ts';
+import { buildDocuments } from '../../apiserver/discovery/documents.ts';
+import { negotiateDiscovery } from '../../apiserver/http/negotiation.ts';
+import { requestInfo } from '../../apiserver/http/request-info.ts';
+import { handleResource } from '../../apiserver/http/resource-handler.ts';
+import { writeJson } from '../../apiserver/http/respond.ts';
+import type { ResourceType, Verb } from '../../apiserver/registry/resource-type.ts';
+import type { TypeLookup, TypeRegistry } from '../../apiserver/registry/type-registry.ts';
+import { CLUSTER_ANNOTATION } from '../../apiserver/rest/codec.ts';
+import type { ResourceStorage } from '../../apiserver/rest/resource-storage.ts';
+import { type ObjectFilter, type UserInfo, WILDCARD_CLUSTER } from '../../apiserver/rest/scope.ts';
+
+const READ_ONLY: readonly Verb[] = ['get', 'list', 'watch'];
+const PREFIX = /^\/services\/apiexport\/([^/]+)\/([^/]+)\/clusters\/([^/]+)(\/.*)?$/;
+
+interface Claimed {
+  readonly type: ResourceType;
+  /** Per bound workspace: the verbs granted and the selector of the claim. */
+  readonly grants: Map<string, { verbs: readonly string[]; selector: ClaimSelector | undefined }>;
+}
+
+/** The types one request may reach, and how each is narrowed. */
+class ExportView implements TypeLookup {
+  readonly types: ResourceType[] = [];
+  private readonly filters = new Map<ResourceType, ObjectFilter>();
+
+  add(type: ResourceType, filter?: ObjectFilter): void {
+    this.types.push(type);
+    if (filter) this.filters.set(type, filter);
+  }
+
+  lookup(
+    _cluster: string,
+    group: string,
+    version: string,
+    plural: string,
+  ): ResourceType | undefined {
+    return this.types.find(
+      (t) => t.group === group && t.names.plural === plural && t.versions.includes(version),
+    );
+  }
+
+  filter(type: ResourceType): ObjectFilter | undefined {
+    return this.filters.get(type);
+  }
+}
+
+const clusterOf = (obj: KubeObject) => obj.metadata.annotations?.[CLUSTER_ANNOTATION] ?? '';
+
+function matches(selector: ClaimSelector | undefined, obj: KubeObject): boolean {
+  if (!selector || selector.matchAll) return true;
+  return labelSelectorFromObject(selector).matches(obj.metadata.labels);
+}
+
+export interface ApiExportVirtualWorkspaceDeps {
+  readonly index: ApiIndex;
+  readonly registry: TypeRegistry;
+  readonly storage: ResourceStorage;
+  readonly authorizer: Authorizer;
+  readonly resolveCluster: (pathOrName: string) => string | undefined;
+}
+
+export class ApiExportVirtualWorkspace {
+  private readonly d: ApiExportVirtualWorkspaceDeps;
+
+  constructor(deps: ApiExportVirtualWorkspaceDeps) {
+    this.d = deps;
+  }
+
+  handles(pathname: string): boolean {
+    return PREFIX.test(pathname);
+  }
+
+  async handle(req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL): Promise<void> {
+    const m = PREFIX.exec(url.pathname);
+    if (!m) throw notFoundPath();
+    const exportCluster = this.d.resolveCluster(decodeURIComponent(m[1] as string));
+    const exportName = decodeURIComponent(m[2] as string);
+    const target = decodeURIComponent(m[3] as string);
+    const rest = m[4] ?? '/';
+    const info = requestInfo(req.method ?? 'GET', rest, url.searchParams);
+    const exp = exportCluster ? this.d.index.exportOf(exportCluster, exportName) : undefined;
+
+    // apiexports/content with the request's verb, on the export, in its workspace.
+    const verb = info.isResourceRequest ? info.verb : (req.method ?? 'GET').toLowerCase();
+    const attrs = {
+      user,
+      verb,
+      cluster: exportCluster ?? '',
+      apiGroup: APIS_GROUP,
+      resource: 'apiexports',
+      subresource: 'content',
+      name: exportName,
+      path: '',
+      isResourceRequest: true,
+    };
+    if (!exportCluster || !exp || !this.d.authorizer.authorize(attrs).allowed)
+      throw forbiddenError(attrs);
+
+    const view = this.view(exportCluster, exportName, exp, target);
+    if (!info.isResourceRequest) return this.discovery(req, res, view, rest);
+    // Across workspaces a provider reads; it writes in one workspace at a time.
+    if (target === WILDCARD_CLUSTER && !READ_ONLY.includes(info.verb as Verb))
+      throw methodNotAllowed();
+    return handleResource(
+      {
+        req,
+        res,
+        info,
+        query: url.searchParams,
+        cluster: target,
+        user,
+        filter: (t) => view.filter(t),
+      },
+      { storage: this.d.storage, registry: view },
+    );
+  }
+
+  /** What the provider may reach through this URL. */
+  private view(
+    exportCluster: string,
+    exportName: string,
+    exp: APIExport,
+    target: string,
+  ): ExportView {
+    const view = new ExportView();
+    const wildcard = target === WILDCARD_CLUSTER;
+    const bindings = this.d.index
+      .bindingsOf(exportCluster, exportName)
+      .filter(
+        (b) =>
+          b.binding.status?.phase === 'Bound' &&
+          !b.binding.metadata.deletionTimestamp &&
+          (wildcard || b.cluster === target),
+      );
+    const identity = exp.status?.identityHash;
+    if (bindings.length === 0 || !identity) return view;
+
+    for (const r of exp.spec.resources ?? []) {
+      const type = this.d.index.typeFor(exportCluster, r.schema, identity);
+      const boundIn = (b: BindingRef) =>
+        (b.binding.status?.boundResources ?? []).some(
+          (x) => x.group === r.group && x.resource === r.name,
+        );
+      if (type && bindings.some(boundIn)) view.add(type);
+    }
+    for (const claimed of this.claimed(exp, bindings)) {
+      const verbs = new Set<string>();
+      for (const g of claimed.grants.values()) for (const v of g.verbs) verbs.add(v);
+      const allowed = verbs.has('*')
+        ? claimed.type.verbs
+        : claimed.type.verbs.filter((v) => verbs.has(v));
+      view.add(
+        { ...claimed.type, verbs: allowed },
+        {
+          visible: (obj, verb) => {
+            const grant = claimed.grants.get(clusterOf(obj));
+            if (!grant) return false;
+            const verbAllowed =
+              grant.verbs.includes('*') ||
+              grant.verbs.includes(verb) ||
+              (verb === 'update' && grant.verbs.includes('patch'));
+            return verbAllowed && matches(grant.selector, obj);
+          },
+          prepareCreate: (obj) => {
+            const grant = claimed.grants.get(target);
+            const labels = grant?.selector?.matchLabels;
+            if (labels) obj.metadata.labels = { ...obj.metadata.labels, ...labels };
+          },
+        },
+      );
+    }
+    // The bindings to this export are always visible, never writable.
+    const bound = new Set(bindings.map((b) => `${b.cluster}/${b.binding.metadata.name}`));
+    view.add(
+      { ...apiBindings, verbs: READ_ONLY },
+      { visible: (obj) => bound.has(`${clusterOf(obj)}/${obj.metadata.name}`) },
+    );
+    return view;
+  }
+
+  /** Claimed resources with the workspaces that accepted them, and how. */
+  private claimed(exp: APIExport, bindings: BindingRef[]): Claimed[] {
+    const out: Claimed[] = [];
+    for (const claim of exp.spec.permissionClaims ?? []) {
+      const type = this.claimType(claim.group, claim.resource, claim.identityHash);
+      if (!type) continue;
+      const grants = new Map<
+        string,
+        { verbs: readonly string[]; selector: ClaimSelector | undefined }
+      >();
+      for (const b of bindings) {
+        const applied = (b.binding.status?.appliedPermissionClaims ?? []).find(
+          (a) =>
+            a.group === claim.group &&
+            a.resource === claim.resource &&
+            (a.identityHash ?? '') === (claim.identityHash ?? ''),
+        );
+        if (!applied) continue;
+        const decision = (b.binding.spec.permissionClaims ?? []).find(
+          (d) =>
+            d.group === claim.group &&
+            d.resource === claim.resource &&
+            (d.identityHash ?? '') === (claim.identityHash ?? ''),
+        );
+        grants.set(b.cluster, { verbs: applied.verbs, selector: decision?.selector });
+      }
+      if (grants.size > 0) out.push({ type, grants });
+    }
+    return out;
+  }
+
+  /** A claimed resource: built-in, or another export's (by its identity). */
+  private claimType(
+    group: string,
+    resource: string,
+    identityHash: string | undefined,
+  ): ResourceType | undefined {
+    if (!identityHash)
+      return this.d.registry
+        .builtinTypes()
+        .find((t) => t.group === group && t.names.plural === resource && !t.storedAs);
+    for (const [key, other] of this.d.index.exports.entries()) {
+      if (other.status?.identityHash !== identityHash) continue;
+      const r = (other.spec.resources ?? []).find((x) => x.group === group && x.name === resource);
+      if (r) return this.d.index.typeFor(key.split('/')[4] as string, r.schema, identityHash);
+    }
+    return undefined;
+  }
+
+  private discovery(
+    req: IncomingMessage,
+    res: ServerResponse,
+    view: ExportView,
+    path: string,
+  ): void {
+    const parts = path.split('/').filter(Boolean);
+    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
+    const docs = buildDocuments(view.types);
+    if (parts.length === 1 && (parts[0] === 'api' || parts[0] === 'apis')) {
+      const format = negotiateDiscovery(req.headers.accept) ?? { kind: 'legacy' as const };
+      if (format.kind === 'aggregated') {
+        writeJson(
+          res,
+          200,
+          {
+            kind: 'APIGroupDiscoveryList',
+            apiVersion: `apidiscovery.k8s.io/${format.version}`,
+            metadata: {},
+            items: parts[0] === 'api' ? docs.aggregatedCore : docs.aggregatedGroups,
+          },
+          { contentType: format.contentType },
+        );
+      } else if (parts[0] === 'api') {
+        writeJson(res, 200, {
+          kind: 'APIVersions',
+          versions: docs.coreVersions,
+          serverAddressByClientCIDRs: [],
+        });
+      } else {
+        writeJson(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: docs.groups });
+      }
+      return;
+    }
+    if (parts[0] === 'apis' && parts.length === 2) {
+      const group = docs.groups.find((g) => g.name === parts[1]);
+      if (!group) throw notFoundPath();
+      writeJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...group });
+      return;
+    }
+    const list = docs.resourceLists.get(parts.join('/'));
+    if (!list) throw notFoundPath();
+    writeJson(res, 200, list);
+  }
+}
