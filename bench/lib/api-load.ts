@@ -418,6 +418,317 @@ async function tokenGets(ns: string, bearer: string, concurrency: number, ms: nu
   };
 }
 
+// ---- APIExport virtual workspace (bench/vw.bench.ts) --------------------------------
+
+const VW_GROUP = 'bench.canopy.dev';
+const VW_EXPORT = 'widgets';
+
+async function ok(method: string, path: string, body?: unknown, accept = [200, 201]) {
+  const r = await call(method, path, body === undefined ? undefined : JSON.stringify(body));
+  if (!accept.includes(r.status)) throw new Error(`${method} ${path}: ${r.status} ${r.body}`);
+  return JSON.parse(r.body) as Record<string, unknown>;
+}
+
+async function poll<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) {
+  const deadline = performance.now() + ms;
+  for (;;) {
+    const v = await probe();
+    if (v !== undefined) return v;
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Creates `parent:name` unless it exists and waits until it is Ready. */
+async function readyWorkspace(parent: string, name: string) {
+  const base = `/clusters/${parent}/apis/tenancy.kcp.io/v1alpha1/workspaces`;
+  await ok(
+    'POST',
+    base,
+    { apiVersion: 'tenancy.kcp.io/v1alpha1', kind: 'Workspace', metadata: { name } },
+    [201, 409],
+  );
+  await poll(`${parent}:${name} Ready`, async () => {
+    const ws = (await ok('GET', `${base}/${name}`)) as { status?: { phase?: string } };
+    return ws.status?.phase === 'Ready' ? true : undefined;
+  });
+}
+
+/**
+ * Watches APIBindings across all workspaces until `count` bindings named `name` are Bound
+ * in workspaces not in `ignore`; `bound` holds the logical clusters seen.
+ */
+function boundWatch(name: string, count: number, ignore: ReadonlySet<string> = new Set()) {
+  const bound = new Set<string>();
+  let done: () => void = () => {};
+  const all = new Promise<void>((r) => {
+    done = r;
+  });
+  const req = request(
+    {
+      host: server.hostname,
+      port: server.port,
+      path: '/clusters/*/apis/apis.kcp.io/v1alpha2/apibindings?watch=true',
+      agent,
+      headers: { Authorization: `Bearer ${token}` },
+    },
+    (res) => {
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buf += d;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const ev = JSON.parse(buf.slice(0, nl)) as {
+            object: {
+              metadata: { name: string; annotations?: Record<string, string> };
+              status?: { phase?: string };
+            };
+          };
+          buf = buf.slice(nl + 1);
+          const o = ev.object;
+          const cluster = o.metadata.annotations?.['kcp.io/cluster'] ?? '';
+          if (o.metadata.name === name && o.status?.phase === 'Bound' && !ignore.has(cluster)) {
+            bound.add(cluster);
+            if (bound.size >= count) done();
+          }
+        }
+      });
+    },
+  );
+  req.on('error', () => {});
+  req.end();
+  return { all, bound, close: () => req.destroy() };
+}
+
+const binding = (exportPath: string) => ({
+  apiVersion: 'apis.kcp.io/v1alpha2',
+  kind: 'APIBinding',
+  metadata: { name: VW_EXPORT },
+  spec: { reference: { export: { path: exportPath, name: VW_EXPORT } } },
+});
+
+/**
+ * The provider (root:vw-provider: a schema and an export of `widgets`), a workspace
+ * `root:vw-plain` bound to it, and `count` tenant workspaces under root:vw-tenants, each
+ * bound to it (created from `concurrency` clients). Returns the time each step took and
+ * the path of the export's virtual workspace from its endpoint slice.
+ */
+async function vwSetup(count: number, concurrency: number) {
+  const provider = 'root:vw-provider';
+  await readyWorkspace('root', 'vw-provider');
+  await ok('POST', `/clusters/${provider}/apis/apis.kcp.io/v1alpha1/apiresourceschemas`, {
+    apiVersion: 'apis.kcp.io/v1alpha1',
+    kind: 'APIResourceSchema',
+    metadata: { name: `v1.widgets.${VW_GROUP}` },
+    spec: {
+      group: VW_GROUP,
+      names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
+      scope: 'Namespaced',
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: {
+            type: 'object',
+            properties: {
+              spec: { type: 'object', properties: { size: { type: 'integer' } } },
+            },
+          },
+        },
+      ],
+    },
+  });
+  await ok('POST', `/clusters/${provider}/apis/apis.kcp.io/v1alpha2/apiexports`, {
+    apiVersion: 'apis.kcp.io/v1alpha2',
+    kind: 'APIExport',
+    metadata: { name: VW_EXPORT },
+    spec: {
+      resources: [
+        {
+          name: 'widgets',
+          group: VW_GROUP,
+          schema: `v1.widgets.${VW_GROUP}`,
+          storage: { crd: {} },
+        },
+      ],
+    },
+  });
+  await poll('the export identity', async () => {
+    const e = (await ok(
+      'GET',
+      `/clusters/${provider}/apis/apis.kcp.io/v1alpha2/apiexports/${VW_EXPORT}`,
+    )) as { status?: { identityHash?: string } };
+    return e.status?.identityHash;
+  });
+
+  // The plain-watch workspace, bound like the tenants.
+  await readyWorkspace('root', 'vw-plain');
+  const plainBound = boundWatch(VW_EXPORT, 1);
+  await ok(
+    'POST',
+    '/clusters/root:vw-plain/apis/apis.kcp.io/v1alpha2/apibindings',
+    binding(provider),
+  );
+  await plainBound.all;
+  plainBound.close();
+
+  await readyWorkspace('root', 'vw-tenants');
+  const created = await workspaces('root:vw-tenants', count, concurrency, 't-');
+
+  const watch = boundWatch(VW_EXPORT, count, plainBound.bound);
+  const start = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const path = `/clusters/root:vw-tenants:t-${next++}/apis/apis.kcp.io/v1alpha2/apibindings`;
+        await ok('POST', path, binding(provider));
+      }
+    }),
+  );
+  const posted = (performance.now() - start) / 1000;
+  await watch.all;
+  const bindSeconds = (performance.now() - start) / 1000;
+  watch.close();
+
+  const vwUrl = await poll('the endpoint URL', async () => {
+    const s = (await ok(
+      'GET',
+      `/clusters/${provider}/apis/apis.kcp.io/v1alpha1/apiexportendpointslices/${VW_EXPORT}`,
+    )) as { status?: { endpoints?: Array<{ url: string }> } };
+    return s.status?.endpoints?.[0]?.url;
+  });
+  return {
+    workspaceSeconds: created.seconds,
+    workspacesPerSecond: created.perSecond,
+    bindingPostSeconds: posted,
+    bindingSeconds: bindSeconds,
+    bindingsPerSecond: count / bindSeconds,
+    vwPath: new URL(vwUrl).pathname,
+  };
+}
+
+/**
+ * One watch — the virtual workspace's wildcard (`vw`), or one workspace (`plain`) — and
+ * `count` creates of widgets from `concurrency` clients: in each tenant workspace (vw) or
+ * all in root:vw-plain (plain). Each widget carries its send time; the watch measures
+ * delivery latency and its event rate from the first write to the last event.
+ */
+async function vwWatch(mode: string, vwPath: string, count: number, concurrency: number) {
+  const resource = `/apis/${VW_GROUP}/v1/widgets`;
+  const watchBase =
+    mode === 'vw' ? `${vwPath}/clusters/*${resource}` : `/clusters/root:vw-plain${resource}`;
+  const target = (i: number) =>
+    `/clusters/${mode === 'vw' ? `root:vw-tenants:t-${i}` : 'root:vw-plain'}/apis/${VW_GROUP}/v1/namespaces/default/widgets`;
+  const prefix = `${mode}-${Date.now().toString(36)}-`;
+  const listed = (await ok('GET', watchBase)) as { metadata: { resourceVersion: string } };
+
+  const latencies: number[] = [];
+  const writeLatencies: number[] = [];
+  const clusters = new Set<string>();
+  let lastEvent = 0;
+  let opened: () => void = () => {};
+  const open = new Promise<void>((r) => {
+    opened = r;
+  });
+  let finished: () => void = () => {};
+  const all = new Promise<void>((r) => {
+    finished = r;
+  });
+  const req = request(
+    {
+      host: server.hostname,
+      port: server.port,
+      path: `${watchBase}?watch=true&resourceVersion=${listed.metadata.resourceVersion}`,
+      agent,
+      headers: { Authorization: `Bearer ${token}` },
+    },
+    (res) => {
+      if (res.statusCode !== 200) throw new Error(`watch ${watchBase}: ${res.statusCode}`);
+      opened();
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buf += d;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const ev = JSON.parse(buf.slice(0, nl)) as {
+            type: string;
+            object: { metadata: { name: string; annotations?: Record<string, string> } };
+          };
+          buf = buf.slice(nl + 1);
+          const meta = ev.object.metadata;
+          if (ev.type !== 'ADDED' || !meta.name.startsWith(prefix)) continue;
+          const now = performance.timeOrigin + performance.now();
+          latencies.push(now - Number(meta.annotations?.sent));
+          clusters.add(meta.annotations?.['kcp.io/cluster'] ?? '');
+          lastEvent = now;
+          if (latencies.length === count) finished();
+        }
+      });
+    },
+  );
+  req.on('error', () => {});
+  req.end();
+  await open;
+
+  const start = performance.timeOrigin + performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        const t = performance.now();
+        await ok('POST', target(i), {
+          apiVersion: `${VW_GROUP}/v1`,
+          kind: 'Widget',
+          metadata: {
+            name: `${prefix}${i}`,
+            annotations: { sent: String(performance.timeOrigin + performance.now()) },
+          },
+          spec: { size: i },
+        });
+        writeLatencies.push(performance.now() - t);
+      }
+    }),
+  );
+  const written = performance.timeOrigin + performance.now();
+  await all;
+  req.destroy();
+  latencies.sort((a, b) => a - b);
+  writeLatencies.sort((a, b) => a - b);
+  return {
+    events: latencies.length,
+    workspaces: clusters.size,
+    writesPerSecond: count / ((written - start) / 1000),
+    eventsPerSecond: count / ((lastEvent - start) / 1000),
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    max: latencies.at(-1) ?? Number.NaN,
+    writeP50: percentile(writeLatencies, 50),
+    writeP99: percentile(writeLatencies, 99),
+  };
+}
+
+/** LIST latency (p50 of `rounds`) of widgets: the virtual workspace's wildcard or one workspace. */
+async function vwList(mode: string, vwPath: string, rounds: number) {
+  const path =
+    mode === 'vw'
+      ? `${vwPath}/clusters/*/apis/${VW_GROUP}/v1/widgets`
+      : `/clusters/root:vw-plain/apis/${VW_GROUP}/v1/widgets`;
+  const samples: number[] = [];
+  let items = 0;
+  for (let i = 0; i < rounds; i++) {
+    const t = performance.now();
+    const r = await call('GET', path);
+    samples.push(performance.now() - t);
+    if (r.status !== 200) throw new Error(`list ${path}: ${r.status}`);
+    items = (JSON.parse(r.body) as { items: unknown[] }).items.length;
+  }
+  samples.sort((a, b) => a - b);
+  return { p50: percentile(samples, 50), items };
+}
+
 const n = (i: number, d: number) => Number(args[i] ?? d);
 let result: unknown;
 switch (scenario) {
@@ -450,6 +761,15 @@ switch (scenario) {
     break;
   case 'token-gets':
     result = await tokenGets(args[0] ?? 'load-rbac', args[1] ?? '', n(2, 50), n(3, 3000));
+    break;
+  case 'vw-setup':
+    result = await vwSetup(n(0, 1000), n(1, 64));
+    break;
+  case 'vw-watch':
+    result = await vwWatch(args[0] ?? 'vw', args[1] ?? '', n(2, 1000), n(3, 64));
+    break;
+  case 'vw-list':
+    result = await vwList(args[0] ?? 'vw', args[1] ?? '', n(2, 5));
     break;
   default:
     throw new Error(`unknown scenario ${scenario}`);

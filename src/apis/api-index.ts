@@ -34,6 +34,8 @@ export class ApiIndex implements TypeSource {
   private readonly byExport = new Map<string, Map<string, BindingRef>>();
   /** Binding key → the export it was indexed under. */
   private readonly exportOfBinding = new Map<string, string>();
+  /** `<export key>\0<cluster>` → the key of that cluster's binding to the export. */
+  private readonly bindingOfCluster = new Map<string, string>();
   /** Cluster → its bound types. */
   private readonly bound = new Map<string, ResourceType[]>();
   /** One type per schema and identity, shared by every workspace binding it. */
@@ -98,6 +100,17 @@ export class ApiIndex implements TypeSource {
         }
         set.set(bkey, { cluster, binding });
         this.exportOfBinding.set(bkey, ekey);
+        if (!this.bindingOfCluster.has(`${ekey}\0${cluster}`))
+          this.bindingOfCluster.set(`${ekey}\0${cluster}`, bkey);
+      }
+    }
+    if (previous && previous !== this.exportOfBinding.get(bkey)) {
+      const ckey = `${previous}\0${cluster}`;
+      if (this.bindingOfCluster.get(ckey) === bkey) {
+        this.bindingOfCluster.delete(ckey);
+        // Another binding of the cluster to the same export, if any, takes its place.
+        for (const [other, ref] of this.byExport.get(previous) ?? [])
+          if (ref.cluster === cluster) this.bindingOfCluster.set(ckey, other);
       }
     }
     this.rebuildBound(cluster);
@@ -158,10 +171,9 @@ export class ApiIndex implements TypeSource {
 
   /** The binding of a workspace to an export, if it has one. */
   bindingIn(cluster: string, exportCluster: string, exportName: string): APIBinding | undefined {
-    for (const ref of this.byExport.get(key(exportCluster, exportName))?.values() ?? []) {
-      if (ref.cluster === cluster) return ref.binding;
-    }
-    return undefined;
+    const ekey = key(exportCluster, exportName);
+    const bkey = this.bindingOfCluster.get(`${ekey}\0${cluster}`);
+    return bkey === undefined ? undefined : this.byExport.get(ekey)?.get(bkey)?.binding;
   }
 
   /** Bindings in a workspace, any export. */

@@ -15,7 +15,13 @@ import type { KubeObject } from '../../apimachinery/meta.ts';
 import { methodNotAllowed, notFoundPath } from '../../apimachinery/status.ts';
 import type { ApiIndex, BindingRef } from '../../apis/api-index.ts';
 import { apiBindings } from '../../apis/resources/apibindings.ts';
-import { type APIExport, APIS_GROUP, type ClaimSelector } from '../../apis/types.ts';
+import {
+  type APIBinding,
+  type APIExport,
+  APIS_GROUP,
+  type ClaimSelector,
+  type ExportPermissionClaim,
+} from '../../apis/types.ts';
 import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
 import { forbiddenError } from '../../apiserver/authz/authorizer.ts';
 import { buildDocuments } from '../../apiserver/discovery/documents.ts';
@@ -32,11 +38,41 @@ import { type ObjectFilter, type UserInfo, WILDCARD_CLUSTER } from '../../apiser
 const READ_ONLY: readonly Verb[] = ['get', 'list', 'watch'];
 const PREFIX = /^\/services\/apiexport\/([^/]+)\/([^/]+)\/clusters\/([^/]+)(\/.*)?$/;
 
+interface Grant {
+  readonly verbs: readonly string[];
+  readonly selector: ClaimSelector | undefined;
+}
+
 interface Claimed {
   readonly type: ResourceType;
-  /** Per bound workspace: the verbs granted and the selector of the claim. */
-  readonly grants: Map<string, { verbs: readonly string[]; selector: ClaimSelector | undefined }>;
+  readonly claim: ExportPermissionClaim;
+  /** Per bound workspace when the request came: the verbs granted and the claim's selector. */
+  readonly grants: Map<string, Grant>;
 }
+
+const sameClaim = (
+  a: { group?: string; resource: string; identityHash?: string },
+  b: ExportPermissionClaim,
+) =>
+  (a.group ?? '') === (b.group ?? '') &&
+  a.resource === b.resource &&
+  (a.identityHash ?? '') === (b.identityHash ?? '');
+
+/** What a binding grants on a claim: applied (accepted, verbs intersected) or nothing. */
+function grantOf(binding: APIBinding, claim: ExportPermissionClaim): Grant | undefined {
+  const applied = (binding.status?.appliedPermissionClaims ?? []).find((a) => sameClaim(a, claim));
+  if (!applied) return undefined;
+  const decision = (binding.spec.permissionClaims ?? []).find((d) => sameClaim(d, claim));
+  return { verbs: applied.verbs, selector: decision?.selector };
+}
+
+/**
+ * A binding that is in force: Bound — also while it is being deleted, as in kcp: the
+ * binding's deletion waits for its objects to go, and providers must still reach them to
+ * run their finalizers (a sync agent's `syncagent.kcp.io/cleanup`), or unbinding and
+ * deleting a workspace would never finish.
+ */
+const live = (b: APIBinding) => b.status?.phase === 'Bound';
 
 /** The types one request may reach, and how each is narrowed. */
 class ExportView implements TypeLookup {
@@ -121,6 +157,23 @@ export class ApiExportVirtualWorkspace {
     // Across workspaces a provider reads; it writes in one workspace at a time.
     if (target === WILDCARD_CLUSTER && !READ_ONLY.includes(info.verb as Verb))
       throw methodNotAllowed();
+    // A verb the bindings do not grant (claims' accepted verbs, read-only APIBindings) is
+    // forbidden, as kcp's virtual workspace authorizer decides — not an unsupported method.
+    const type = view.lookup(target, info.apiGroup, info.apiVersion, info.resource);
+    if (type && !type.verbs.includes(info.verb as Verb)) {
+      throw forbiddenError(
+        {
+          ...attrs,
+          cluster: target,
+          ...(info.namespace ? { namespace: info.namespace } : {}),
+          apiGroup: info.apiGroup,
+          resource: info.resource,
+          subresource: info.subresource,
+          name: info.name,
+        },
+        'not granted by the APIBinding to this export',
+      );
+    }
     return handleResource(
       {
         req,
@@ -146,12 +199,7 @@ export class ApiExportVirtualWorkspace {
     const wildcard = target === WILDCARD_CLUSTER;
     const bindings = this.d.index
       .bindingsOf(exportCluster, exportName)
-      .filter(
-        (b) =>
-          b.binding.status?.phase === 'Bound' &&
-          !b.binding.metadata.deletionTimestamp &&
-          (wildcard || b.cluster === target),
-      );
+      .filter((b) => live(b.binding) && (wildcard || b.cluster === target));
     const identity = exp.status?.identityHash;
     if (bindings.length === 0 || !identity) return view;
 
@@ -169,11 +217,18 @@ export class ApiExportVirtualWorkspace {
       const allowed = verbs.has('*')
         ? claimed.type.verbs
         : claimed.type.verbs.filter((v) => verbs.has(v));
+      // Decided per object from the bindings as they are now, not as they were when the
+      // request came: a long watch follows tenants binding, accepting and rejecting.
+      const grantIn = (cluster: string) => {
+        if (!wildcard && cluster !== target) return undefined;
+        const binding = this.d.index.bindingIn(cluster, exportCluster, exportName);
+        return binding && live(binding) ? grantOf(binding, claimed.claim) : undefined;
+      };
       view.add(
         { ...claimed.type, verbs: allowed },
         {
           visible: (obj, verb) => {
-            const grant = claimed.grants.get(clusterOf(obj));
+            const grant = grantIn(clusterOf(obj));
             if (!grant) return false;
             const verbAllowed =
               grant.verbs.includes('*') ||
@@ -182,18 +237,27 @@ export class ApiExportVirtualWorkspace {
             return verbAllowed && matches(grant.selector, obj);
           },
           prepareCreate: (obj) => {
-            const grant = claimed.grants.get(target);
-            const labels = grant?.selector?.matchLabels;
+            const labels = grantIn(target)?.selector?.matchLabels;
             if (labels) obj.metadata.labels = { ...obj.metadata.labels, ...labels };
           },
         },
       );
     }
-    // The bindings to this export are always visible, never writable.
-    const bound = new Set(bindings.map((b) => `${b.cluster}/${b.binding.metadata.name}`));
+    // The bindings to this export are always visible, never writable. Judged by the
+    // binding itself, so its own events are never decided by a lagging index.
     view.add(
       { ...apiBindings, verbs: READ_ONLY },
-      { visible: (obj) => bound.has(`${clusterOf(obj)}/${obj.metadata.name}`) },
+      {
+        visible: (obj) => {
+          const b = obj as APIBinding;
+          return (
+            live(b) &&
+            b.status?.apiExportClusterName === exportCluster &&
+            b.spec?.reference?.export?.name === exportName &&
+            (wildcard || clusterOf(obj) === target)
+          );
+        },
+      },
     );
     return view;
   }
@@ -204,27 +268,12 @@ export class ApiExportVirtualWorkspace {
     for (const claim of exp.spec.permissionClaims ?? []) {
       const type = this.claimType(claim.group, claim.resource, claim.identityHash);
       if (!type) continue;
-      const grants = new Map<
-        string,
-        { verbs: readonly string[]; selector: ClaimSelector | undefined }
-      >();
+      const grants = new Map<string, Grant>();
       for (const b of bindings) {
-        const applied = (b.binding.status?.appliedPermissionClaims ?? []).find(
-          (a) =>
-            a.group === claim.group &&
-            a.resource === claim.resource &&
-            (a.identityHash ?? '') === (claim.identityHash ?? ''),
-        );
-        if (!applied) continue;
-        const decision = (b.binding.spec.permissionClaims ?? []).find(
-          (d) =>
-            d.group === claim.group &&
-            d.resource === claim.resource &&
-            (d.identityHash ?? '') === (claim.identityHash ?? ''),
-        );
-        grants.set(b.cluster, { verbs: applied.verbs, selector: decision?.selector });
+        const grant = grantOf(b.binding, claim);
+        if (grant) grants.set(b.cluster, grant);
       }
-      if (grants.size > 0) out.push({ type, grants });
+      if (grants.size > 0) out.push({ type, claim, grants });
     }
     return out;
   }
