@@ -1,0 +1,200 @@
+/**
+ * api-syncagent's `syncagent-apiresourceschema` controller: for each PublishedResource,
+ * finds the CRD of its group and kind on the service cluster, projects it, creates the
+ * APIResourceSchema in the provider workspace when it does not exist yet (schemas are
+ * immutable; a changed CRD or projection gives a new name), and records the schema's
+ * name in `status.resourceSchemaName`. A CRD change re-runs the PublishedResources that
+ * use it.
+ */
+import type { Logger } from 'pino';
+import {
+  type NormalizedSpec,
+  normalize,
+  PR_GROUP,
+  PR_PLURAL,
+  PR_VERSION,
+  type PublishedResource,
+} from '../../apis/types.ts';
+import {
+  isAlreadyExists,
+  isNotFound,
+  type KubeClient,
+  type ResourceRef,
+} from '../../kube/client.ts';
+import type { EventRecorder } from '../../kube/events.ts';
+import { WorkQueue } from '../../kube/queue.ts';
+import type { Reflector } from '../../kube/reflector.ts';
+import type { AgentMetrics } from '../../metrics.ts';
+import { type Crd, projectCrd, toResourceSchema } from '../../projection.ts';
+
+export const PUBLISHED_RESOURCES: ResourceRef = {
+  group: PR_GROUP,
+  version: PR_VERSION,
+  plural: PR_PLURAL,
+  namespaced: false,
+};
+export const RESOURCE_SCHEMAS: ResourceRef = {
+  group: 'apis.kcp.io',
+  version: 'v1alpha1',
+  plural: 'apiresourceschemas',
+  namespaced: false,
+};
+
+export interface ApiResourceSchemaDeps {
+  readonly log: Logger;
+  readonly agentName: string;
+  readonly service: KubeClient;
+  /** The provider workspace. */
+  readonly kcp: KubeClient;
+  readonly prs: Reflector<PublishedResource>;
+  readonly crds: Reflector<Crd>;
+  readonly metrics: AgentMetrics;
+  /** Events on PublishedResources (service cluster). */
+  readonly events: EventRecorder;
+}
+
+/** The CRD a PublishedResource publishes, from the CRD cache. */
+export function crdFor(crds: Reflector<Crd>, spec: NormalizedSpec): Crd | undefined {
+  return crds
+    .list()
+    .find(
+      (c) =>
+        c.spec.group === spec.source.group &&
+        c.spec.names.kind === spec.source.kind &&
+        !c.metadata.deletionTimestamp,
+    );
+}
+
+export class ApiResourceSchemaController {
+  readonly d: ApiResourceSchemaDeps;
+  readonly log: Logger;
+  readonly queue: WorkQueue;
+  readonly #known = new Set<string>();
+  readonly #lastError = new Map<string, string>();
+
+  constructor(deps: ApiResourceSchemaDeps) {
+    this.d = deps;
+    this.log = deps.log.child({ controller: 'apiresourceschema' });
+    this.queue = new WorkQueue((name) => this.#reconcile(name), {
+      concurrency: 4,
+      onError: (name, err, n) =>
+        this.log[n === 1 ? 'warn' : 'debug'](
+          { publishedResource: name, err: (err as Error).message },
+          'cannot publish; retrying',
+        ),
+    });
+    deps.prs.on((_t, pr) => this.queue.add(pr.metadata.name as string));
+    deps.crds.on((_t, crd) => {
+      for (const pr of deps.prs.list()) {
+        const res = pr.spec?.resource;
+        if (res?.apiGroup === crd.spec.group && res.kind === crd.spec.names.kind)
+          this.queue.add(pr.metadata.name as string);
+      }
+    });
+  }
+
+  start(): void {
+    for (const pr of this.d.prs.list()) this.queue.add(pr.metadata.name as string);
+  }
+
+  stop(): void {
+    this.queue.stop();
+  }
+
+  #invalid(pr: PublishedResource, message: string): void {
+    const name = pr.metadata.name as string;
+    if (this.#lastError.get(name) === message) return;
+    this.#lastError.set(name, message);
+    this.log.warn(
+      { publishedResource: name, err: message },
+      'PublishedResource cannot be published',
+    );
+    this.d.events.record(
+      '',
+      {
+        apiVersion: `${PR_GROUP}/${PR_VERSION}`,
+        kind: 'PublishedResource',
+        name,
+        ...(pr.metadata.uid ? { uid: pr.metadata.uid } : {}),
+      },
+      'Warning',
+      'ReconcilingError',
+      message,
+    );
+  }
+
+  async #reconcile(name: string): Promise<{ requeueAfterMs?: number } | undefined> {
+    const { metrics } = this.d;
+    const end = metrics.reconcileDuration.startTimer({ controller: 'apiresourceschema' });
+    try {
+      const r = await this.#run(name);
+      metrics.reconciles.inc({ controller: 'apiresourceschema', result: 'success' });
+      return r;
+    } catch (err) {
+      metrics.reconciles.inc({ controller: 'apiresourceschema', result: 'error' });
+      throw err;
+    } finally {
+      end();
+    }
+  }
+
+  async #run(name: string): Promise<{ requeueAfterMs?: number } | undefined> {
+    const pr = this.d.prs.get(`/${name}`);
+    if (!pr || pr.metadata.deletionTimestamp) return undefined;
+    let spec: NormalizedSpec;
+    try {
+      spec = normalize(pr);
+    } catch (err) {
+      this.#invalid(pr, `invalid PublishedResource: ${(err as Error).message}`);
+      return undefined;
+    }
+    const crd = crdFor(this.d.crds, spec);
+    if (!crd) {
+      this.#invalid(
+        pr,
+        `no CustomResourceDefinition for kind ${spec.source.kind} in group ${spec.source.group} on the service cluster`,
+      );
+      return undefined;
+    }
+    let schema: ReturnType<typeof toResourceSchema>;
+    try {
+      schema = toResourceSchema(projectCrd(crd, spec), crd, this.d.agentName);
+    } catch (err) {
+      this.#invalid(pr, (err as Error).message);
+      return undefined;
+    }
+    this.#lastError.delete(name);
+    const schemaName = schema.metadata.name as string;
+    if (!this.#known.has(schemaName)) {
+      const existing = await this.d.kcp.getOrUndefined(RESOURCE_SCHEMAS, undefined, schemaName);
+      if (!existing) {
+        try {
+          await this.d.kcp.create(RESOURCE_SCHEMAS, undefined, schema);
+          this.log.info(
+            { publishedResource: name, schema: schemaName },
+            'created APIResourceSchema',
+          );
+        } catch (err) {
+          if (!isAlreadyExists(err)) throw err;
+        }
+      }
+      this.#known.add(schemaName);
+    }
+    if (pr.status?.resourceSchemaName !== schemaName) {
+      try {
+        await this.d.service.patch(
+          PUBLISHED_RESOURCES,
+          undefined,
+          name,
+          { status: { resourceSchemaName: schemaName } },
+          { subresource: 'status' },
+        );
+      } catch (err) {
+        if (isNotFound(err)) return undefined;
+        throw err;
+      }
+      this.log.info({ publishedResource: name, schema: schemaName }, 'published');
+    }
+    return undefined;
+  }
+}

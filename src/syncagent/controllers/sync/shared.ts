@@ -1,0 +1,466 @@
+/**
+ * What every sync controller of one agent shares: the virtual workspace clients, the
+ * watches on related kinds (one per kind and side, not one per PublishedResource), the
+ * index from related objects to the primaries that use them (so a changed Secret or
+ * ConfigMap re-syncs its primary within moments — api-syncagent #118), the bound
+ * workspaces, and the namespaces the agent created on the service cluster.
+ *
+ * The related index also drives the finalizer sweep (api-syncagent #116): a tenant object
+ * carrying `syncagent.kcp.io/cleanup` that no primary uses any more (its primary was
+ * deleted or now points elsewhere) loses its service-side copy and the finalizer, once
+ * every sync controller has reconciled all its primaries at least once.
+ */
+import type { Logger } from 'pino';
+import type { LabelSelectorMatcher } from '../../../apimachinery/labels.ts';
+import type { KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  AGENT_NAME_LABEL,
+  CLEANUP_FINALIZER,
+  KCP_CLUSTER_ANNOTATION,
+  REMOTE_CLUSTER_LABEL,
+  REMOTE_NAME_HASH_LABEL,
+  REMOTE_NAMESPACE_HASH_LABEL,
+  sha1Hex,
+} from '../../constants.ts';
+import {
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  NAMESPACES,
+  type ResourceRef,
+} from '../../kube/client.ts';
+import type { EventRecorder } from '../../kube/events.ts';
+import { WorkQueue } from '../../kube/queue.ts';
+import { Reflector } from '../../kube/reflector.ts';
+import type { AgentMetrics } from '../../metrics.ts';
+import type { StateStore } from './state-store.ts';
+
+export const clusterOf = (obj: KubeObject): string =>
+  obj.metadata.annotations?.[KCP_CLUSTER_ANNOTATION] ?? '';
+
+/** `cluster|namespace|name` of an object read through the virtual workspace. */
+export const remoteKey = (obj: KubeObject): string =>
+  `${clusterOf(obj)}|${obj.metadata.namespace ?? ''}|${obj.metadata.name ?? ''}`;
+
+export function splitRemoteKey(key: string): { cluster: string; namespace: string; name: string } {
+  const [cluster = '', namespace = '', name = ''] = key.split('|');
+  return { cluster, namespace, name };
+}
+
+export const gvrKey = (ref: ResourceRef): string =>
+  `${ref.group || 'core'}/${ref.version}/${ref.plural}`;
+
+export class VirtualWorkspace {
+  readonly url: string;
+  readonly base: KubeClient;
+  readonly wildcard: KubeClient;
+  readonly #clusters = new Map<string, KubeClient>();
+
+  constructor(kcp: KubeClient, url: string) {
+    this.url = url;
+    this.base = kcp.rebase(url);
+    this.wildcard = this.base.scoped('/clusters/*');
+  }
+
+  cluster(name: string): KubeClient {
+    let c = this.#clusters.get(name);
+    if (!c) {
+      c = this.base.scoped(`/clusters/${encodeURIComponent(name)}`);
+      this.#clusters.set(name, c);
+    }
+    return c;
+  }
+
+  close(): void {
+    this.base.close();
+  }
+}
+
+/** The workspaces bound to the export, from the read-only APIBindings in the virtual workspace. */
+export class BindingTracker {
+  readonly reflector: Reflector;
+
+  constructor(vw: VirtualWorkspace, log: Logger, metrics: AgentMetrics) {
+    this.reflector = new Reflector({
+      client: vw.wildcard,
+      ref: { group: 'apis.kcp.io', version: 'v1alpha1', plural: 'apibindings', namespaced: false },
+      cache: 'metadata',
+      key: remoteKey,
+      log,
+      name: 'apibindings',
+      // Canopy's virtual workspace serves nothing at all while no workspace binds.
+      notFoundAsEmpty: true,
+      onFailure: () => metrics.watchFailures.inc({ watch: 'apibindings' }),
+    });
+  }
+
+  get synced(): boolean {
+    return this.reflector.hasSynced;
+  }
+
+  clusters(): Set<string> {
+    return new Set(this.reflector.list().map(clusterOf));
+  }
+
+  bound(cluster: string): boolean {
+    return this.reflector.list().some((b) => clusterOf(b) === cluster);
+  }
+}
+
+/** Namespaces on the service cluster: created on demand, labelled with agent and workspace. */
+export class NamespaceEnsurer {
+  readonly #client: KubeClient;
+  readonly #agentName: string;
+  readonly #known = new Set<string>();
+
+  constructor(client: KubeClient, agentName: string) {
+    this.#client = client;
+    this.#agentName = agentName;
+  }
+
+  async ensure(namespace: string, cluster: string): Promise<boolean> {
+    if (this.#known.has(namespace)) return false;
+    const existing = await this.#client.getOrUndefined(NAMESPACES, undefined, namespace);
+    if (existing) {
+      if (existing.metadata.deletionTimestamp)
+        throw new Error(`namespace ${namespace} is being deleted; waiting`);
+      this.#known.add(namespace);
+      return false;
+    }
+    try {
+      await this.#client.create(NAMESPACES, undefined, {
+        apiVersion: 'v1',
+        kind: 'Namespace',
+        metadata: {
+          name: namespace,
+          labels: { [AGENT_NAME_LABEL]: this.#agentName, [REMOTE_CLUSTER_LABEL]: cluster },
+        },
+      });
+    } catch (err) {
+      if (!isConflict(err)) throw err;
+    }
+    this.#known.add(namespace);
+    return true;
+  }
+
+  forget(namespace: string): void {
+    this.#known.delete(namespace);
+  }
+}
+
+/** Related objects found by labels: where (side, kind, workspace, namespace) and how. */
+export interface SelectorUse {
+  readonly scope: string;
+  readonly matcher: LabelSelectorMatcher;
+}
+
+/** A sync controller, as the shared parts see it. */
+export interface SyncControllerHandle {
+  readonly name: string;
+  enqueue(primaryKey: string): void;
+  /** Every primary known at start has been reconciled once. */
+  readonly initialPassDone: boolean;
+}
+
+interface RelatedWatch {
+  readonly kcp: Reflector;
+  readonly service: Reflector;
+}
+
+export interface SharedDeps {
+  readonly log: Logger;
+  readonly agentName: string;
+  readonly service: KubeClient;
+  readonly vw: VirtualWorkspace;
+  readonly metrics: AgentMetrics;
+  readonly events: EventRecorder;
+  readonly state: StateStore;
+  readonly bindings: BindingTracker;
+  readonly namespaces: NamespaceEnsurer;
+}
+
+/** Related-object watches, the related index and the finalizer sweep. */
+export class RelatedTracker {
+  readonly #d: SharedDeps;
+  readonly #watches = new Map<string, RelatedWatch>();
+  readonly #controllers = new Map<string, SyncControllerHandle>();
+  /** related key → owners (`<controller>\0<primary key>`). */
+  readonly #owners = new Map<string, Set<string>>();
+  /** owner → related keys it uses. */
+  readonly #uses = new Map<string, Set<string>>();
+  /** `<side>|<gvr>|[<cluster>|]<namespace>` → owner → selector (related objects by labels). */
+  readonly #selectors = new Map<string, Map<string, LabelSelectorMatcher>>();
+  readonly #selectorsOf = new Map<string, string[]>();
+  readonly #sweep: WorkQueue;
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(deps: SharedDeps) {
+    this.#d = deps;
+    this.#sweep = new WorkQueue((key) => this.#sweepOne(key), {
+      concurrency: 4,
+      onError: (key, err) =>
+        deps.log.warn({ object: key, err: (err as Error).message }, 'finalizer sweep failed'),
+    });
+    this.#timer = setInterval(() => this.#sweepAll(), 15_000);
+    this.#timer.unref();
+  }
+
+  register(handle: SyncControllerHandle): void {
+    this.#controllers.set(handle.name, handle);
+  }
+
+  /** A workspace bound: watches waiting for the virtual workspace to serve them retry now. */
+  retryNow(): void {
+    for (const w of this.#watches.values()) if (!w.kcp.hasSynced) w.kcp.retryNow();
+  }
+
+  unregister(name: string): void {
+    this.#controllers.delete(name);
+    for (const owner of [...this.#uses.keys()])
+      if (owner.startsWith(`${name}\0`)) this.setUses(owner, []);
+    for (const owner of [...this.#selectorsOf.keys()])
+      if (owner.startsWith(`${name}\0`)) this.setSelectors(owner, []);
+  }
+
+  /** Starts (once) the watches on a related kind, on both sides. */
+  async watch(ref: ResourceRef): Promise<RelatedWatch> {
+    const key = gvrKey(ref);
+    let w = this.#watches.get(key);
+    if (!w) {
+      const { log, vw, service, metrics } = this.#d;
+      const kcp = new Reflector({
+        client: vw.wildcard,
+        ref,
+        cache: 'objects',
+        key: remoteKey,
+        log,
+        name: `kcp ${key}`,
+        onFailure: () => metrics.watchFailures.inc({ watch: `kcp ${key}` }),
+      });
+      const svc = new Reflector({
+        client: service,
+        ref,
+        cache: 'metadata',
+        log,
+        name: `service ${key}`,
+        onFailure: () => metrics.watchFailures.inc({ watch: `service ${key}` }),
+      });
+      kcp.on((_type, obj) => {
+        const k = `kcp|${key}|${remoteKey(obj)}`;
+        this.#notify(k);
+        this.#notifySelectors(`kcp|${key}|${clusterOf(obj)}|${obj.metadata.namespace ?? ''}`, obj);
+        if (obj.metadata.finalizers?.includes(CLEANUP_FINALIZER) && !this.#owners.get(k)?.size)
+          this.#sweep.addAfter(`${key}|${remoteKey(obj)}`, 1000);
+      });
+      svc.on((_type, obj) => {
+        this.#notify(`svc|${key}|${obj.metadata.namespace ?? ''}|${obj.metadata.name ?? ''}`);
+        this.#notifySelectors(`svc|${key}|${obj.metadata.namespace ?? ''}`, obj);
+      });
+      w = { kcp, service: svc };
+      this.#watches.set(key, w);
+      void kcp.start();
+      void svc.start();
+    }
+    return w;
+  }
+
+  kcpObject(ref: ResourceRef, cluster: string, namespace: string, name: string) {
+    const w = this.#watches.get(gvrKey(ref));
+    if (!w?.kcp.hasSynced) return { synced: false as const };
+    return { synced: true as const, object: w.kcp.get(`${cluster}|${namespace}|${name}`) };
+  }
+
+  static kcpKey(ref: ResourceRef, cluster: string, namespace: string, name: string): string {
+    return `kcp|${gvrKey(ref)}|${cluster}|${namespace}|${name}`;
+  }
+
+  static serviceKey(ref: ResourceRef, namespace: string, name: string): string {
+    return `svc|${gvrKey(ref)}|${namespace}|${name}`;
+  }
+
+  /** Replaces what one primary uses. */
+  setUses(owner: string, keys: readonly string[]): void {
+    const previous = this.#uses.get(owner) ?? new Set<string>();
+    const next = new Set(keys);
+    for (const k of previous) {
+      if (next.has(k)) continue;
+      const set = this.#owners.get(k);
+      set?.delete(owner);
+      if (set && set.size === 0) {
+        this.#owners.delete(k);
+        // No longer used by anyone: if it is a kcp object with our finalizer, sweep it.
+        if (k.startsWith('kcp|')) this.#sweep.addAfter(k.slice(4), 1000);
+      }
+    }
+    for (const k of next) {
+      let set = this.#owners.get(k);
+      if (!set) {
+        set = new Set();
+        this.#owners.set(k, set);
+      }
+      set.add(owner);
+    }
+    if (next.size) this.#uses.set(owner, next);
+    else this.#uses.delete(owner);
+  }
+
+  /** Replaces the label selectors one primary finds related objects by. */
+  setSelectors(owner: string, uses: readonly SelectorUse[]): void {
+    for (const scope of this.#selectorsOf.get(owner) ?? []) {
+      const m = this.#selectors.get(scope);
+      m?.delete(owner);
+      if (m?.size === 0) this.#selectors.delete(scope);
+    }
+    if (uses.length === 0) {
+      this.#selectorsOf.delete(owner);
+      return;
+    }
+    for (const u of uses) {
+      let m = this.#selectors.get(u.scope);
+      if (!m) {
+        m = new Map();
+        this.#selectors.set(u.scope, m);
+      }
+      m.set(owner, u.matcher);
+    }
+    this.#selectorsOf.set(
+      owner,
+      uses.map((u) => u.scope),
+    );
+  }
+
+  static kcpScope(ref: ResourceRef, cluster: string, namespace: string): string {
+    return `kcp|${gvrKey(ref)}|${cluster}|${namespace}`;
+  }
+
+  static serviceScope(ref: ResourceRef, namespace: string): string {
+    return `svc|${gvrKey(ref)}|${namespace}`;
+  }
+
+  #notifySelectors(scope: string, obj: KubeObject): void {
+    const m = this.#selectors.get(scope);
+    if (!m) return;
+    for (const [owner, matcher] of m) {
+      if (!matcher.matches(obj.metadata.labels)) continue;
+      const sep = owner.indexOf('\0');
+      this.#controllers.get(owner.slice(0, sep))?.enqueue(owner.slice(sep + 1));
+    }
+  }
+
+  /** Other primaries (not `owner`) still using a related object. */
+  usedByOthers(key: string, owner: string): boolean {
+    const set = this.#owners.get(key);
+    if (!set) return false;
+    for (const o of set) if (o !== owner) return true;
+    return false;
+  }
+
+  #notify(key: string): void {
+    const owners = this.#owners.get(key);
+    if (!owners) return;
+    for (const owner of owners) {
+      const sep = owner.indexOf('\0');
+      this.#controllers.get(owner.slice(0, sep))?.enqueue(owner.slice(sep + 1));
+    }
+  }
+
+  #readyForSweep(): boolean {
+    if (!this.#d.bindings.synced) return false;
+    for (const c of this.#controllers.values()) if (!c.initialPassDone) return false;
+    return true;
+  }
+
+  #sweepAll(): void {
+    if (!this.#readyForSweep()) return;
+    for (const [key, w] of this.#watches) {
+      for (const obj of w.kcp.list()) {
+        if (!obj.metadata.finalizers?.includes(CLEANUP_FINALIZER)) continue;
+        if (this.#owners.get(`kcp|${key}|${remoteKey(obj)}`)?.size) continue;
+        this.#sweep.add(`${key}|${remoteKey(obj)}`);
+      }
+    }
+  }
+
+  /** `<gvr key>|<cluster>|<namespace>|<name>` of a kcp object that may hold a stale finalizer. */
+  async #sweepOne(key: string): Promise<{ requeueAfterMs?: number } | undefined> {
+    if (!this.#readyForSweep()) return { requeueAfterMs: 5000 };
+    const [g = '', v = '', r = '', cluster = '', namespace = '', name = ''] = key.split(/[/|]/);
+    const gvr = `${g}/${v}/${r}`;
+    const w = this.#watches.get(gvr);
+    if (!w) return undefined;
+    if (this.#owners.get(`kcp|${gvr}|${cluster}|${namespace}|${name}`)?.size) return undefined;
+    const obj = w.kcp.get(`${cluster}|${namespace}|${name}`);
+    if (!obj?.metadata.finalizers?.includes(CLEANUP_FINALIZER)) return undefined;
+    const ref = w.kcp.options.ref;
+    const { service, agentName, log, vw } = this.#d;
+    // Our service-side copies of it (linked by labels).
+    const selector = [
+      `${AGENT_NAME_LABEL}=${agentName}`,
+      `${REMOTE_CLUSTER_LABEL}=${cluster}`,
+      ...(namespace ? [`${REMOTE_NAMESPACE_HASH_LABEL}=${sha1Hex(namespace)}`] : []),
+      `${REMOTE_NAME_HASH_LABEL}=${sha1Hex(name)}`,
+    ].join(',');
+    const copies = await service.list(ref, undefined, { labelSelector: selector });
+    // Not deleting and no copy of ours: the finalizer may be another agent's; leave it.
+    if (!obj.metadata.deletionTimestamp && copies.items.length === 0) return undefined;
+    for (const c of copies.items)
+      await service.delete(ref, c.metadata.namespace, c.metadata.name as string);
+    await removeFinalizer(vw.cluster(cluster), ref, obj);
+    log.info(
+      { object: `${cluster}|${namespace}/${name}`, resource: gvr },
+      'removed the cleanup finalizer from a related object no primary uses any more',
+    );
+    return undefined;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#timer) clearInterval(this.#timer);
+    this.#sweep.stop();
+    await Promise.all([...this.#watches.values()].flatMap((w) => [w.kcp.stop(), w.service.stop()]));
+    this.#watches.clear();
+  }
+}
+
+/**
+ * Sets an object's finalizers with a merge patch guarded by its resourceVersion; on a
+ * conflict the object is read again and the change re-applied. Returns the new object.
+ */
+export async function patchFinalizers(
+  client: KubeClient,
+  ref: ResourceRef,
+  obj: KubeObject,
+  change: (finalizers: string[]) => string[] | undefined,
+): Promise<KubeObject | undefined> {
+  let current: KubeObject | undefined = obj;
+  for (let attempt = 0; attempt < 5 && current; attempt++) {
+    const next = change([...(current.metadata.finalizers ?? [])]);
+    if (!next) return current;
+    try {
+      return await client.patch(ref, current.metadata.namespace, current.metadata.name as string, {
+        metadata: { finalizers: next, resourceVersion: current.metadata.resourceVersion },
+      });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      if (!isConflict(err)) throw err;
+      current = await client.getOrUndefined(
+        ref,
+        current.metadata.namespace,
+        current.metadata.name as string,
+      );
+    }
+  }
+  if (!current) return undefined;
+  throw new Error(`could not update finalizers of ${current.metadata.name}: conflicts`);
+}
+
+export function addFinalizer(client: KubeClient, ref: ResourceRef, obj: KubeObject) {
+  return patchFinalizers(client, ref, obj, (f) =>
+    f.includes(CLEANUP_FINALIZER) ? undefined : [...f, CLEANUP_FINALIZER],
+  );
+}
+
+export function removeFinalizer(client: KubeClient, ref: ResourceRef, obj: KubeObject) {
+  return patchFinalizers(client, ref, obj, (f) =>
+    f.includes(CLEANUP_FINALIZER) ? f.filter((x) => x !== CLEANUP_FINALIZER) : undefined,
+  );
+}

@@ -1,0 +1,218 @@
+/**
+ * Leader election over a coordination.k8s.io/v1 Lease (client-go's leaderelection, as
+ * controller-runtime uses it): a candidate takes the Lease when it is free or expired,
+ * renews it every retry period, and gives up leadership when it cannot renew within the
+ * renew deadline. Writes carry the Lease's resourceVersion, so two candidates never both
+ * win. On a clean shutdown the leader releases the Lease so a standby takes over at once.
+ */
+import type { Logger } from 'pino';
+import { microTimestamp } from '../../apimachinery/meta.ts';
+import { isAlreadyExists, isConflict, isNotFound, type KubeClient, LEASES } from './client.ts';
+
+interface Lease {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; namespace: string; resourceVersion?: string };
+  spec?: {
+    holderIdentity?: string;
+    leaseDurationSeconds?: number;
+    acquireTime?: string;
+    renewTime?: string;
+    leaseTransitions?: number;
+  };
+}
+
+export interface LeaderElectionOptions {
+  readonly client: KubeClient;
+  readonly namespace: string;
+  readonly name: string;
+  readonly identity: string;
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+  readonly log: Logger;
+}
+
+const sleep = (ms: number) =>
+  new Promise<void>((r) => {
+    setTimeout(r, ms).unref();
+  });
+
+export class LeaderElector {
+  readonly o: LeaderElectionOptions;
+  #leader = false;
+  #stopped = false;
+  #lease: Lease | undefined;
+  #lostHandlers: (() => void)[] = [];
+  #observedAt = 0;
+  #observedRenew = '';
+  #renewLoop: Promise<void> | undefined;
+
+  constructor(options: LeaderElectionOptions) {
+    this.o = options;
+  }
+
+  get isLeader(): boolean {
+    return this.#leader;
+  }
+
+  onLost(handler: () => void): void {
+    this.#lostHandlers.push(handler);
+  }
+
+  /** Resolves once this candidate leads (or never, if stopped first). */
+  async acquire(): Promise<boolean> {
+    let announced = false;
+    while (!this.#stopped) {
+      try {
+        if (await this.#tryAcquireOrRenew()) {
+          this.#leader = true;
+          this.o.log.info(
+            { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity },
+            'became leader',
+          );
+          this.#renewLoop = this.#renew();
+          return true;
+        }
+        if (!announced) {
+          announced = true;
+          this.o.log.info(
+            {
+              lease: `${this.o.namespace}/${this.o.name}`,
+              holder: this.#lease?.spec?.holderIdentity,
+            },
+            'waiting for leadership',
+          );
+        }
+      } catch (err) {
+        this.o.log.warn({ err: (err as Error).message }, 'leader election: cannot read the Lease');
+      }
+      await sleep(this.o.retryPeriodMs * (0.8 + Math.random() * 0.4));
+    }
+    return false;
+  }
+
+  async #renew(): Promise<void> {
+    let lastRenew = Date.now();
+    while (!this.#stopped && this.#leader) {
+      await sleep(this.o.retryPeriodMs);
+      if (this.#stopped) return;
+      try {
+        if (await this.#tryAcquireOrRenew()) {
+          lastRenew = Date.now();
+          continue;
+        }
+        // Someone else holds it now.
+        this.#lose('the Lease is held by another candidate');
+        return;
+      } catch (err) {
+        this.o.log.warn({ err: (err as Error).message }, 'leader election: renew failed');
+      }
+      if (Date.now() - lastRenew > this.o.renewDeadlineMs) {
+        this.#lose('could not renew the Lease within the renew deadline');
+        return;
+      }
+    }
+  }
+
+  #lose(why: string): void {
+    if (!this.#leader) return;
+    this.#leader = false;
+    this.o.log.warn({ why }, 'leadership lost');
+    const handlers = this.#lostHandlers;
+    this.#lostHandlers = [];
+    for (const h of handlers) h();
+  }
+
+  async #tryAcquireOrRenew(): Promise<boolean> {
+    const { client, namespace, name, identity } = this.o;
+    const now = new Date();
+    const durationSeconds = Math.max(1, Math.round(this.o.leaseDurationMs / 1000));
+    const current = await client.getOrUndefined<Lease>(LEASES, namespace, name);
+    if (!current) {
+      try {
+        this.#lease = await client.create<Lease>(LEASES, namespace, {
+          apiVersion: 'coordination.k8s.io/v1',
+          kind: 'Lease',
+          metadata: { name, namespace },
+          spec: {
+            holderIdentity: identity,
+            leaseDurationSeconds: durationSeconds,
+            acquireTime: microTimestamp(now),
+            renewTime: microTimestamp(now),
+            leaseTransitions: 0,
+          },
+        });
+        return true;
+      } catch (err) {
+        if (isAlreadyExists(err)) return false;
+        throw err;
+      }
+    }
+    this.#lease = current;
+    const spec = current.spec ?? {};
+    const holder = spec.holderIdentity ?? '';
+    // Expiry is judged by our own clock: the renew time as we first saw it (client-go).
+    if (spec.renewTime !== this.#observedRenew) {
+      this.#observedRenew = spec.renewTime ?? '';
+      this.#observedAt = Date.now();
+    }
+    const durationMs = (spec.leaseDurationSeconds ?? durationSeconds) * 1000;
+    const expired = this.#observedAt + durationMs < Date.now();
+    if (holder && holder !== identity && !expired) return false;
+    const next: Lease = {
+      ...current,
+      spec: {
+        ...spec,
+        holderIdentity: identity,
+        leaseDurationSeconds: durationSeconds,
+        renewTime: microTimestamp(now),
+        ...(holder === identity
+          ? {}
+          : {
+              acquireTime: microTimestamp(now),
+              leaseTransitions: (spec.leaseTransitions ?? 0) + (holder ? 1 : 0),
+            }),
+      },
+    };
+    try {
+      this.#lease = await client.update<Lease>(LEASES, namespace, name, next);
+      this.#observedRenew = this.#lease.spec?.renewTime ?? '';
+      this.#observedAt = Date.now();
+      return true;
+    } catch (err) {
+      if (isConflict(err) || isNotFound(err)) return false;
+      throw err;
+    }
+  }
+
+  /** Stops campaigning; a leader releases the Lease so a standby can take over at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    // Whoever waits for a loss learns that this replica no longer leads.
+    const handlers = this.#lostHandlers;
+    this.#lostHandlers = [];
+    for (const h of handlers) h();
+    if (!this.#leader) return;
+    this.#leader = false;
+    await this.#renewLoop?.catch(() => undefined);
+    const lease = this.#lease;
+    if (!lease || lease.spec?.holderIdentity !== this.o.identity) return;
+    try {
+      const current = await this.o.client.get<Lease>(LEASES, this.o.namespace, this.o.name);
+      if (current.spec?.holderIdentity !== this.o.identity) return;
+      await this.o.client.update(LEASES, this.o.namespace, this.o.name, {
+        ...current,
+        spec: {
+          ...current.spec,
+          holderIdentity: '',
+          leaseDurationSeconds: 1,
+          renewTime: microTimestamp(),
+        },
+      });
+      this.o.log.info('released the leader Lease');
+    } catch (err) {
+      this.o.log.debug({ err: (err as Error).message }, 'could not release the Lease');
+    }
+  }
+}
