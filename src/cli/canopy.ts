@@ -3,10 +3,12 @@
  * here; this file only assembles them.
  */
 import { Command } from 'commander';
-import { registerDemoStore } from './demo-store.ts';
 import { registerKubeconfig } from './kubeconfig.ts';
 import { registerPostgresOperator } from './postgres-operator.ts';
 import { registerStart } from './start.ts';
+import { registerSyncAgent } from './syncagent.ts';
+import { exitWithSupervisor } from './up/parent-watch.ts';
+import { registerUp } from './up/up.ts';
 import { version } from './version.ts';
 
 const program = new Command('canopy')
@@ -17,10 +19,13 @@ const program = new Command('canopy')
   .version(version, '-v, --version', 'print the Canopy version')
   .showHelpAfterError('(run with --help for usage)');
 
+registerUp(program);
 registerStart(program);
 registerPostgresOperator(program);
+registerSyncAgent(program);
 registerKubeconfig(program);
-registerDemoStore(program);
+
+exitWithSupervisor();
 
 try {
   await program.parseAsync(process.argv);

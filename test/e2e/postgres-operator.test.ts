@@ -505,6 +505,46 @@ spec: {instances: 1, storage: {size: 1Gi}}
     expect(postgresProcessesUnder(join(dataDir, 'crash'))).toEqual([]);
   });
 
+  it('waits a moment for the owner Secret of a new Cluster, then goes on without it', async () => {
+    await k.ok(['create', 'namespace', 'late']);
+    const spec = (name: string) =>
+      `apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: ${name}}\nspec: {instances: 1, bootstrap: {initdb: {database: app, owner: app, secret: {name: ${name}-owner}}}}\n`;
+    await k.ok(['-n', 'late', 'apply', '-f', '-'], {
+      input: `${spec('arrives')}---\n${spec('never')}`,
+    });
+    const waiting = await eventually('arrives to wait for its owner Secret', async () => {
+      const c = await cluster('late', 'arrives');
+      return c.status?.phaseReason ? c : undefined;
+    });
+    expect(waiting.status?.phase).toBe('Setting up primary');
+    expect(waiting.status?.phaseReason).toBe(
+      'waiting for Secret arrives-owner (spec.bootstrap.initdb.secret)',
+    );
+    // The Secret comes a little after its Cluster, as a sync agent carries it down: the
+    // owner's password is the tenant's from the start.
+    await k.ok([
+      '-n',
+      'late',
+      'create',
+      'secret',
+      'generic',
+      'arrives-owner',
+      '--type=kubernetes.io/basic-auth',
+      '--from-literal=username=app',
+      '--from-literal=password=chosen',
+    ]);
+    await healthy('late', 'arrives', 1);
+    const app = await connFrom('late', 'arrives-app');
+    expect(app.password).toBe('chosen');
+    expect((await psql(app, 'SELECT current_user')).stdout).toBe('app');
+    // A Secret that never comes is tolerated, as CloudNativePG does: the owner gets a
+    // generated password, published in <cluster>-app.
+    await healthy('late', 'never', 1, 40_000);
+    const generated = await connFrom('late', 'never-app');
+    expect(generated.password).not.toBe('');
+    expect((await psql(generated, 'SELECT current_user')).stdout).toBe('app');
+  });
+
   it('refuses or explains bad specs and leaves nothing half-made running', async () => {
     await k.ok(['create', 'namespace', 'bad']);
     const zero = await k(['-n', 'bad', 'apply', '-f', '-'], {

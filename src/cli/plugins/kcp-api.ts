@@ -55,7 +55,11 @@ export interface APIBinding {
 
 export interface APIExport {
   metadata: { name: string };
-  spec?: { permissionClaims?: PermissionClaim[] };
+  spec?: {
+    /** v1alpha2: the exported resources and their schemas. */
+    resources?: Array<{ group?: string; name: string; schema: string }>;
+    permissionClaims?: PermissionClaim[];
+  };
 }
 
 interface List<T> {

@@ -85,6 +85,11 @@ class Blocked extends Error {
 }
 
 const ONE_MINUTE = 60_000;
+/** How long a new Cluster waits for its owner Secret before the owner gets a generated password. */
+const OWNER_SECRET_GRACE_MS = 10_000;
+
+const ageMs = (cluster: Cluster) =>
+  Date.now() - Date.parse(cluster.metadata.creationTimestamp ?? new Date().toISOString());
 /** How long a running replica may fail to stream before it is rewound or re-cloned. */
 const REJOIN_AFTER_MS = 30_000;
 
@@ -838,7 +843,17 @@ export class ClusterReconciler {
           versions.applicationSecretVersion = s.metadata.resourceVersion;
       }
       // A missing owner Secret is tolerated, as CloudNativePG does: the owner gets a
-      // generated password (kept in <cluster>-app) until the Secret appears.
+      // generated password (kept in <cluster>-app) until the Secret appears. Before the
+      // first primary exists it is given a moment, though: a Secret applied together with
+      // its Cluster (or carried down just after it by a sync agent) then sets the password
+      // from the start, and the credentials are right when the Cluster reports Ready.
+      else if (!this.#hasPrimary(ctx) && ageMs(cluster) < OWNER_SECRET_GRACE_MS) {
+        throw new Blocked(
+          Phase.FirstPrimary,
+          `waiting for Secret ${spec.ownerSecret} (spec.bootstrap.initdb.secret)`,
+          500,
+        );
+      }
     }
     if (!owner) {
       const name = appSecretName(cluster.metadata.name);

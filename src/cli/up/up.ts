@@ -1,0 +1,262 @@
+/**
+ * `canopy up`: the whole local stack in one command — the control plane, a service cluster,
+ * the PostgreSQL operator on it and a sync agent between them — with the workshop's
+ * workspaces set up, everything kept under one data directory across restarts. Prints
+ * progress while it starts, one line containing `ready` once a tenant can create a
+ * database, and a summary of what to run next.
+ */
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { type Command, Option } from 'commander';
+import { parseKubeconfig } from '../../apimachinery/kubeconfig.ts';
+import { type ChildSpec, Supervisor } from './supervisor.ts';
+import {
+  EXAMPLES,
+  EXPORT_NAME,
+  PROVIDER_WORKSPACE,
+  publishResources,
+  setUpProvider,
+  setUpTenant,
+  TENANT_WORKSPACE,
+} from './world.ts';
+
+interface UpFlags {
+  dataDir: string;
+  port: string;
+  servicePort: string;
+  bind: string;
+  postgresBin?: string;
+}
+
+const BIN = resolve(import.meta.dirname, '..', '..', '..', 'bin');
+const START_TIMEOUT_MS = 60_000;
+
+/** Where everything lives under the data directory (docs/architecture.md shows the same). */
+export function layout(dataDir: string) {
+  const dir = resolve(dataDir);
+  return {
+    dir,
+    adminKubeconfig: join(dir, 'admin.kubeconfig'),
+    providerKubeconfig: join(dir, 'provider.kubeconfig'),
+    syncAgentKubeconfig: join(dir, 'sync-agent.kubeconfig'),
+    controlPlane: join(dir, 'control-plane'),
+    serviceCluster: join(dir, 'service-cluster'),
+    postgres: join(dir, 'postgres'),
+    logs: join(dir, 'logs'),
+  };
+}
+
+function parsePort(flag: string, value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${flag} must be a number between 0 and 65535, not ${JSON.stringify(value)}`);
+  return port;
+}
+
+function portOf(kubeconfig: string): number {
+  const config = parseKubeconfig(readFileSync(kubeconfig, 'utf8'));
+  return Number(new URL(config.clusters[0]?.cluster.server ?? '').port);
+}
+
+/** A copy the user may edit freely (kubectl ws moves its context), private like the original. */
+function copyKubeconfig(from: string, to: string): void {
+  copyFileSync(from, to);
+  chmodSync(to, 0o600);
+}
+
+export function registerUp(program: Command): void {
+  program
+    .command('up')
+    .description(
+      'run the whole local stack: control plane, service cluster, PostgreSQL operator and sync agent, with the workshop set up',
+    )
+    .addOption(
+      new Option('--data-dir <dir>', 'where every process keeps its data, kubeconfigs and logs')
+        .env('CANOPY_DATA_DIR')
+        .default('.canopy'),
+    )
+    .addOption(
+      new Option('--port <port>', 'HTTPS port of the control plane (0 picks a free one)')
+        .env('CANOPY_PORT')
+        .default('6443'),
+    )
+    .addOption(
+      new Option('--service-port <port>', 'HTTPS port of the service cluster (0 picks a free one)')
+        .env('CANOPY_SERVICE_PORT')
+        .default('6444'),
+    )
+    .option('--bind <address>', 'address every server listens on', '127.0.0.1')
+    .option(
+      '--postgres-bin <dir>',
+      'directory with initdb and postgres (default: found as canopy postgres-operator finds it)',
+    )
+    .addHelpText(
+      'after',
+      `
+The data directory holds admin.kubeconfig (control plane, context root), provider.kubeconfig
+(service cluster), sync-agent.kubeconfig (control plane, in ${PROVIDER_WORKSPACE}), each
+process's data and logs/<process>.log. A second run on the same directory brings back every
+workspace, object and database. Ctrl-C (or SIGTERM) stops every process, PostgreSQL servers
+included; a process that crashes is restarted and reported.`,
+    )
+    .action(async (flags: UpFlags) => {
+      await up(flags);
+    });
+}
+
+async function up(flags: UpFlags): Promise<void> {
+  const paths = layout(flags.dataDir);
+  let controlPlanePort = parsePort('--port', flags.port);
+  let servicePort = parsePort('--service-port', flags.servicePort);
+  const started = performance.now();
+  const say = (line: string) => {
+    const at = ((performance.now() - started) / 1000).toFixed(1).padStart(5);
+    process.stdout.write(`[${at}s] ${line}\n`);
+  };
+
+  mkdirSync(paths.postgres, { recursive: true });
+  // PostgreSQL runs as its own user when Canopy runs as root; it must be able to reach its directory.
+  chmodSync(paths.dir, 0o711);
+  chmodSync(paths.postgres, 0o711);
+  say(`data in ${paths.dir}`);
+
+  const supervisor = new Supervisor({
+    crashed: (name, how, delayMs) =>
+      say(`${name} ${how}; restarting it in ${delayMs / 1000} s (log: ${logOf(name)})`),
+    recovered: (name) => say(`${name} is running again`),
+    restartFailed: (name, message) => say(`${name} did not come back: ${message.split('\n')[0]}`),
+  });
+  const logOf = (name: string) => join(paths.logs, `${name}.log`);
+  const child = (name: string, ready: RegExp, args: () => string[]): ChildSpec => ({
+    name,
+    args: () => [...args(), '--log-format', 'json'],
+    ready,
+    logFile: logOf(name),
+    readyTimeoutMs: START_TIMEOUT_MS,
+  });
+
+  let stopping = false;
+  const stop = async (why: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say(`${why}: stopping every process (PostgreSQL servers included)`);
+    await supervisor.stop();
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop('interrupted', 0));
+  process.on('SIGTERM', () => void stop('terminated', 0));
+
+  try {
+    say(`starting the control plane and the service cluster (logs in ${paths.logs})`);
+    await Promise.all([
+      supervisor.start(
+        child('control-plane', /API server ready/, () => [
+          'start',
+          '--data-dir',
+          paths.controlPlane,
+          '--port',
+          String(controlPlanePort),
+          '--bind',
+          flags.bind,
+        ]),
+      ),
+      supervisor.start(
+        child('service-cluster', /API server ready/, () => [
+          'start',
+          '--plain',
+          '--data-dir',
+          paths.serviceCluster,
+          '--port',
+          String(servicePort),
+          '--bind',
+          flags.bind,
+        ]),
+      ),
+    ]);
+    // A restarted server keeps the port it got, so the kubeconfigs stay right.
+    copyKubeconfig(join(paths.controlPlane, 'admin.kubeconfig'), paths.adminKubeconfig);
+    copyKubeconfig(join(paths.serviceCluster, 'admin.kubeconfig'), paths.providerKubeconfig);
+    controlPlanePort = portOf(paths.adminKubeconfig);
+    servicePort = portOf(paths.providerKubeconfig);
+    say(`control plane up on port ${controlPlanePort}, service cluster on port ${servicePort}`);
+
+    say('starting the PostgreSQL operator on the service cluster');
+    const operator = supervisor.start(
+      child('postgres-operator', /PostgreSQL operator ready/, () => [
+        'postgres-operator',
+        '--kubeconfig',
+        paths.providerKubeconfig,
+        '--data-dir',
+        paths.postgres,
+        '--bind',
+        flags.bind,
+        '--metrics-address',
+        `${flags.bind}:0`,
+        '--stop-servers-on-exit',
+        ...(flags.postgresBin ? ['--postgres-bin', flags.postgresBin] : []),
+      ]),
+    );
+    say(`setting up the provider workspace ${PROVIDER_WORKSPACE} with APIExport ${EXPORT_NAME}`);
+    await setUpProvider(paths.adminKubeconfig, paths.syncAgentKubeconfig);
+    await operator;
+
+    say('starting the sync agent');
+    await supervisor.start(
+      child('syncagent', /sync agent ready/, () => [
+        'syncagent',
+        '--namespace',
+        'default',
+        '--apiexport-ref',
+        EXPORT_NAME,
+        '--kcp-kubeconfig',
+        paths.syncAgentKubeconfig,
+        '--kubeconfig',
+        paths.providerKubeconfig,
+        '--metrics-address',
+        `${flags.bind}:0`,
+        '--health-address',
+        `${flags.bind}:0`,
+      ]),
+    );
+    say('publishing Cluster and Database from the service cluster');
+    await publishResources(paths.providerKubeconfig);
+    say(`setting up the tenant workspace ${TENANT_WORKSPACE}, bound to ${EXPORT_NAME}`);
+    await setUpTenant(paths.adminKubeconfig, START_TIMEOUT_MS);
+  } catch (err) {
+    process.stderr.write(`canopy up: ${(err as Error).message}\n`);
+    await stop('start-up failed', 1);
+    return;
+  }
+
+  const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  process.stdout.write(`${summary(paths, seconds)}\n`);
+}
+
+function summary(paths: ReturnType<typeof layout>, seconds: string): string {
+  const show = (file: string) => {
+    const rel = relative(process.cwd(), file);
+    return rel.startsWith('..') ? file : rel;
+  };
+  const examples = show(EXAMPLES);
+  return `Canopy is ready: a tenant can create a database (started in ${seconds} s).
+
+  control plane (admin)        ${show(paths.adminKubeconfig)}
+  service cluster (provider)   ${show(paths.providerKubeconfig)}
+  sync agent                   ${show(paths.syncAgentKubeconfig)}
+  logs                         ${show(paths.logs)}/
+
+In another terminal, with the kubectl plugins on PATH, as the tenant:
+
+  export PATH=${BIN}:$PATH
+  export KUBECONFIG=${show(paths.adminKubeconfig)}
+  kubectl ws use :${TENANT_WORKSPACE}
+
+then create a database and connect to it:
+
+  kubectl apply -f ${examples}/consumer-1-cluster.yaml -f ${examples}/consumer-1-database.yaml
+  kubectl wait --for=condition=Ready cluster/kcp --timeout=120s
+  psql "$(kubectl get secret kcp-app -o jsonpath='{.data.uri}' | base64 -d)"
+
+Ctrl-C stops everything; \`canopy up\` again brings it all back.`;
+}

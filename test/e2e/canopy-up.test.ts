@@ -1,0 +1,281 @@
+/**
+ * `canopy up` as a newcomer meets it: one command brings up the stack with the workshop's
+ * world; a tenant gets a database whose credentials work; a crashed process is restarted
+ * and reported; Ctrl-C stops everything, PostgreSQL included; and a second `canopy up` on
+ * the same directory comes back with the same workspaces, databases and data.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { kubectl as kubectlFor } from './harness/kubectl.ts';
+import {
+  cleanupDataDir,
+  eventually,
+  postgresProcessesUnder,
+  processRunning,
+  psql,
+} from './harness/postgres-operator.ts';
+
+const ROOT = join(import.meta.dirname, '..', '..');
+const CANOPY = join(ROOT, 'bin', 'canopy');
+const EXAMPLES = join(ROOT, 'examples', 'dynamic-providers');
+
+interface Up {
+  readonly child: ChildProcess;
+  output(): string;
+  /** Resolves with the output once `pattern` shows up after `from` characters. */
+  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<string>;
+  /** Ctrl-C, then the exit code. */
+  interrupt(): Promise<number | null>;
+}
+
+function startUp(dir: string): Up {
+  const child = spawn(
+    process.execPath,
+    [CANOPY, 'up', '--data-dir', dir, '--port', '0', '--service-port', '0'],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let out = '';
+  const listeners = new Set<() => void>();
+  const onData = (d: Buffer) => {
+    out += d;
+    for (const l of listeners) l();
+  };
+  child.stdout?.on('data', onData);
+  child.stderr?.on('data', onData);
+  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  return {
+    child,
+    output: () => out,
+    waitFor(pattern, from = 0, timeoutMs = 120_000) {
+      return new Promise((resolve, reject) => {
+        const check = () => {
+          if (pattern.test(out.slice(from))) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            resolve(out);
+          }
+        };
+        const timer = setTimeout(() => {
+          listeners.delete(check);
+          reject(new Error(`no ${pattern} from canopy up:\n${out}`));
+        }, timeoutMs);
+        listeners.add(check);
+        check();
+        void exited.then((code) => {
+          if (listeners.has(check)) {
+            listeners.delete(check);
+            clearTimeout(timer);
+            reject(new Error(`canopy up exited with ${code} before ${pattern}:\n${out}`));
+          }
+        });
+      });
+    },
+    async interrupt() {
+      child.kill('SIGINT');
+      return exited;
+    },
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'canopy-up-e2e-'));
+// PostgreSQL runs as its own user when the tests run as root; it must reach the data.
+chmodSync(dir, 0o711);
+const home = mkdtempSync(join(tmpdir(), 'canopy-up-home-'));
+const tenantKubeconfig = join(home, 'tenant.kubeconfig');
+const kubectl = kubectlFor('1.33', tenantKubeconfig, home, { path: [join(ROOT, 'bin')] });
+const asTenant = (args: string[]) => kubectl.ok(args);
+let running: Up | undefined;
+
+afterAll(async () => {
+  if (running && running.child.exitCode === null) await running.interrupt();
+  cleanupDataDir(dir);
+  cleanupDataDir(home);
+}, 60_000);
+
+interface Credentials {
+  host: string;
+  port: string;
+  user: string;
+  password: string;
+  dbname: string;
+  uri: string;
+}
+
+async function appCredentials(): Promise<Credentials> {
+  const data = JSON.parse(await asTenant(['get', 'secret', 'kcp-app', '-o', 'jsonpath={.data}']));
+  const get = (k: string) => Buffer.from(String(data[k] ?? ''), 'base64').toString('utf8');
+  return {
+    host: get('host'),
+    port: get('port'),
+    user: get('username'),
+    password: get('password'),
+    dbname: get('dbname'),
+    uri: get('uri'),
+  };
+}
+
+describe('canopy up', () => {
+  it('starts the whole stack with the workshop set up and prints what to do next', async () => {
+    running = startUp(dir);
+    const out = await running.waitFor(/Canopy is ready/);
+    expect(out).toContain('starting the control plane');
+    expect(out).toContain(join(dir, 'admin.kubeconfig'));
+    expect(out).toContain(`export PATH=${join(ROOT, 'bin')}:$PATH`);
+    expect(out).toContain('kubectl wait --for=condition=Ready cluster/kcp');
+    for (const file of ['admin.kubeconfig', 'provider.kubeconfig', 'sync-agent.kubeconfig'])
+      expect(existsSync(join(dir, file))).toBe(true);
+    copyFileSync(join(dir, 'admin.kubeconfig'), tenantKubeconfig);
+    expect(await asTenant(['config', 'current-context'])).toBe('root\n');
+    expect(await asTenant(['ws', 'use', ':root:consumers:pg'])).toContain(
+      "Current workspace is 'root:consumers:pg'",
+    );
+    expect(
+      await asTenant(['get', 'apibinding', 'postgresql.cnpg.io', '-o', 'jsonpath={.status.phase}']),
+    ).toBe('Bound');
+  });
+
+  it('gives a tenant a database whose credentials work', async () => {
+    await asTenant([
+      'apply',
+      '-f',
+      join(EXAMPLES, 'consumer-1-cluster.yaml'),
+      '-f',
+      join(EXAMPLES, 'consumer-1-database.yaml'),
+    ]);
+    await asTenant(['wait', '--for=condition=Ready', 'cluster/kcp', '--timeout=120s']);
+    await asTenant([
+      'wait',
+      '--for=jsonpath={.status.applied}=true',
+      'database/db-one',
+      '--timeout=60s',
+    ]);
+    const app = await appCredentials();
+    // The superuser the tenant chose, on the database the tenant asked for.
+    const asPostgres = await psql(
+      { host: app.host, port: app.port, user: 'postgres', password: 'password', dbname: 'one' },
+      'SELECT current_database()',
+    );
+    expect(asPostgres).toMatchObject({ code: 0, stdout: 'one' });
+    const written = await eventually('the app user to connect through the uri', async () => {
+      const r = await psql(
+        {
+          host: app.host,
+          port: app.port,
+          user: app.user,
+          password: app.password,
+          dbname: app.dbname,
+        },
+        "CREATE TABLE IF NOT EXISTS notes (t text); INSERT INTO notes VALUES ('kept across restarts'); SELECT count(*) FROM notes",
+      );
+      return r.code === 0 ? r.stdout : undefined;
+    });
+    expect(written).toBe('1');
+    expect(app.uri).toBe(`postgresql://app:password@${app.host}:${app.port}/app`);
+  });
+
+  it('restarts a process that crashes, and says so', async () => {
+    const up = running as Up;
+    const agent = up.output().length;
+    const pid = agentPid();
+    process.kill(pid, 'SIGKILL');
+    await up.waitFor(/syncagent killed by SIGKILL; restarting it/, agent);
+    await up.waitFor(/syncagent is running again/, agent);
+    expect(agentPid()).not.toBe(pid);
+    // The restarted agent still carries a new tenant object down and its status back up.
+    await kubectl.ok(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'postgresql.cnpg.io/v1',
+        kind: 'Database',
+        metadata: { name: 'db-two' },
+        spec: { name: 'two', owner: 'app', cluster: { name: 'kcp' } },
+      }),
+    });
+    await asTenant([
+      'wait',
+      '--for=jsonpath={.status.applied}=true',
+      'database/db-two',
+      '--timeout=60s',
+    ]);
+  });
+
+  it('stops every process, PostgreSQL servers included, on Ctrl-C', async () => {
+    const up = running as Up;
+    expect(postgresServers().length).toBeGreaterThan(0);
+    expect(await up.interrupt()).toBe(0);
+    expect(up.output()).toContain('stopping every process');
+    await eventually('every child to be gone', () => postgresProcessesUnder(dir).length === 0);
+  });
+
+  it('comes back on the same directory with the same workspaces, databases and data', async () => {
+    running = startUp(dir);
+    await running.waitFor(/Canopy is ready/);
+    copyFileSync(join(dir, 'admin.kubeconfig'), tenantKubeconfig);
+    await asTenant(['ws', 'use', ':root:consumers:pg']);
+    expect(await asTenant(['get', 'databases', '-o', 'name'])).toBe(
+      'database.postgresql.cnpg.io/db-one\ndatabase.postgresql.cnpg.io/db-two\n',
+    );
+    const app = await appCredentials();
+    const kept = await eventually('the database to answer again', async () => {
+      const r = await psql(
+        {
+          host: app.host,
+          port: app.port,
+          user: app.user,
+          password: app.password,
+          dbname: app.dbname,
+        },
+        'SELECT t FROM notes',
+      );
+      return r.code === 0 ? r.stdout : undefined;
+    });
+    expect(kept).toBe('kept across restarts');
+    await asTenant(['wait', '--for=condition=Ready', 'cluster/kcp', '--timeout=60s']);
+  });
+});
+
+function agentPid(): number {
+  const pids = childPids((running as Up).child.pid as number).filter((pid) =>
+    commandLine(pid).includes(' syncagent '),
+  );
+  expect(pids).toHaveLength(1);
+  return pids[0] as number;
+}
+
+function postgresServers(): number[] {
+  return postgresProcessesUnder(join(dir, 'postgres')).filter((pid) =>
+    commandLine(pid).includes('pgdata'),
+  );
+}
+
+function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+function childPids(parent: number): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === parent && processRunning(pid);
+      } catch {
+        return false;
+      }
+    });
+}
