@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { humanDuration, shortHumanDuration } from './duration.ts';
+import { DAY, humanDuration, parseGoDuration, shortHumanDuration } from './duration.ts';
 
 const s = 1000;
 const m = 60 * s;
@@ -71,5 +71,59 @@ describe('shortHumanDuration', () => {
     [8 * y, '8y'],
   ])('%d ms → %j', (ms, expected) => {
     expect(shortHumanDuration(ms)).toBe(expected);
+  });
+});
+
+describe('parseGoDuration', () => {
+  it.each<[string, number]>([
+    ['30s', 30_000],
+    ['1m30s', 90_000],
+    ['1h30m', 5_400_000],
+    ['1.5h', 5_400_000],
+    ['500ms', 500],
+    ['300ms', 300],
+    ['-1.5s', -1500],
+    ['+5s', 5000],
+    ['0', 0],
+    ['-0', 0],
+    ['+0', 0],
+    ['0s', 0],
+    ['1.s', 1000],
+    ['.5s', 500],
+    ['1ns', 1e-6],
+    ['2us', 2e-3],
+    ['3\u00b5s', 3e-3],
+    ['4\u03bcs', 4e-3],
+    ['1h1m1s1ms', 3_661_001],
+    ['2h45m', 9_900_000],
+  ])('%j → %d ms', (text, ms) => {
+    expect(parseGoDuration(text)).toBe(ms);
+  });
+
+  it.each([
+    '',
+    '30',
+    '1d',
+    '-',
+    '+',
+    '.',
+    '.s',
+    '1..5s',
+    '1h ',
+    ' 1h',
+    '1hx',
+    '1m5',
+    's',
+    '--1s',
+    '1e3s',
+    '1constructor',
+  ])('rejects %j', (text) => {
+    expect(parseGoDuration(text)).toBeUndefined();
+  });
+
+  it('accepts extra units', () => {
+    expect(parseGoDuration('1d', { d: DAY })).toBe(DAY);
+    expect(parseGoDuration('365d12h', { d: DAY })).toBe(365 * DAY + 12 * 60 * 60 * 1000);
+    expect(parseGoDuration('1w', { d: DAY })).toBeUndefined();
   });
 });

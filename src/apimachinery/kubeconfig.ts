@@ -37,15 +37,20 @@ export interface Kubeconfig {
   'current-context': string;
 }
 
-/** A kubeconfig with one context whose cluster, user and context share `name`. */
+/**
+ * A kubeconfig with one cluster, user and context, the current one. The cluster is `name`;
+ * the user and the context are too unless `userName` or `contextName` say otherwise.
+ */
 export function singleContextKubeconfig(options: {
   name: string;
   server: string;
   caPem: string;
   user: KubeconfigUser;
   userName?: string;
+  contextName?: string;
 }): Kubeconfig {
   const userName = options.userName ?? options.name;
+  const contextName = options.contextName ?? options.name;
   return {
     apiVersion: 'v1',
     kind: 'Config',
@@ -59,8 +64,8 @@ export function singleContextKubeconfig(options: {
       },
     ],
     users: [{ name: userName, user: options.user }],
-    contexts: [{ name: options.name, context: { cluster: options.name, user: userName } }],
-    'current-context': options.name,
+    contexts: [{ name: contextName, context: { cluster: options.name, user: userName } }],
+    'current-context': contextName,
   };
 }
 

@@ -87,6 +87,11 @@ export function goQuote(s: string): string {
   return `${out}"`;
 }
 
+/** `%q` of a Go string slice: `["a" "b"]`. */
+export function goQuoteList(values: readonly string[]): string {
+  return `[${values.map(goQuote).join(' ')}]`;
+}
+
 /** `%#v` of a []string; `undefined` stands for a nil slice. */
 function goStringSlice(values: readonly string[] | undefined): string {
   if (values === undefined) return '[]string(nil)';

@@ -110,9 +110,18 @@ export function apiVersionOf(group: string, version: string): string {
   return group ? `${group}/${version}` : version;
 }
 
+let lastSecond = Number.NaN;
+let lastTimestamp = '';
+
 /** RFC 3339 timestamp with second precision, as Kubernetes writes metav1.Time. */
 export function timestamp(date: Date = new Date()): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
+  // Every write stamps the time, mostly within the same second: format each second once.
+  const second = Math.floor(date.getTime() / 1000);
+  if (second !== lastSecond) {
+    lastTimestamp = `${date.toISOString().slice(0, 19)}Z`;
+    lastSecond = second;
+  }
+  return lastTimestamp;
 }
 
 /** RFC 3339 with microseconds, as Kubernetes writes metav1.MicroTime (events, leases). */

@@ -50,7 +50,12 @@ describe('parseQuantity: value and format', () => {
     ['123Mi', String(123 * 2 ** 20), 'BinarySI'],
     ['1.5Gi', '1610612736', 'BinarySI'],
     ['100m', '0.1', 'DecimalSI'],
+    ['500m', '0.5', 'DecimalSI'],
     ['0.1', '0.1', 'DecimalSI'],
+    ['1.5G', '1500000000', 'DecimalSI'],
+    ['2e3', '2000', 'DecimalExponent'],
+    ['-0.25', '-0.25', 'DecimalSI'],
+    ['.5', '0.5', 'DecimalSI'],
     ['+1Ki', '1024', 'BinarySI'],
     ['-5', '-5', 'DecimalSI'],
     ['100.035k', '100035', 'DecimalSI'],
@@ -89,6 +94,8 @@ describe('parseQuantity: value and format', () => {
     ['.', '0', 'DecimalSI'],
     ['-', '0', 'DecimalSI'],
     ['+', '0', 'DecimalSI'],
+    // No digits at all: the int64 fast path reads the empty number as zero.
+    ['Gi', '0', 'BinarySI'],
     // The exponent is narrowed to 32 bits, wrapping.
     ['1e4294967296', '1', 'DecimalExponent'],
     ['1e4294967299', '1000', 'DecimalExponent'],
@@ -114,6 +121,10 @@ describe('parseQuantity: errors', () => {
     ['1+1.0M', QUANTITY_FORMAT_ERROR],
     ['0.1am', QUANTITY_FORMAT_ERROR],
     ['aoeu', QUANTITY_FORMAT_ERROR],
+    ['abc', QUANTITY_FORMAT_ERROR],
+    ['1.2.3', QUANTITY_FORMAT_ERROR],
+    ['1 Gi', QUANTITY_FORMAT_ERROR],
+    ['1Gb', QUANTITY_FORMAT_ERROR],
     [' 1', QUANTITY_FORMAT_ERROR],
     ['1 ', QUANTITY_FORMAT_ERROR],
     ['1Gi ', QUANTITY_FORMAT_ERROR],
@@ -249,6 +260,7 @@ describe('arithmetic and comparison', () => {
     ['100m', '900m', '1'],
     ['1', '-1', '0'],
     ['1.5', '1.5', '3'],
+    ['1', '500m', '1500m'],
     ['1n', '1', '1000000001n'],
     ['0', '1Ki', '1Ki'],
     ['1k', '1Ki', '2024'],
@@ -322,6 +334,27 @@ describe('values', () => {
     expect(parsed.value()).toBe(value);
     expect(parsed.milliValue()).toBe(milli);
     expect(parsed.asApproximateNumber()).toBe(approx);
+  });
+
+  it.each<[string, bigint | undefined]>([
+    ['0', 0n],
+    ['2k', 2000n],
+    ['1000m', 1n],
+    ['-1Ki', -1024n],
+    ['9223372036854775807', 9223372036854775807n],
+    ['1.5', undefined],
+    ['1n', undefined],
+    ['1e19', undefined],
+    ['1e100', undefined],
+  ])('asInt64(%s) = %s', (input, expected) => {
+    expect(q(input).asInt64()).toBe(expected);
+  });
+
+  it('asInt64 covers the whole int64 range and no more', () => {
+    const max = q('9223372036854775807');
+    expect(max.add(q('1')).asInt64()).toBeUndefined();
+    expect(max.neg().sub(q('1')).asInt64()).toBe(-(2n ** 63n));
+    expect(max.neg().sub(q('2')).asInt64()).toBeUndefined();
   });
 
   it('reports sign and zero', () => {

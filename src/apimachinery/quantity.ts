@@ -258,6 +258,18 @@ export class Quantity {
     return this.scaledValue(-3);
   }
 
+  /**
+   * The value as an integer when it is a whole number that fits in an int64, else undefined
+   * (AsInt64, without upstream's quirk of refusing whole values stored at a negative scale
+   * such as `1000m`).
+   */
+  asInt64(): bigint | undefined {
+    if (this.#exponent < 0) return undefined;
+    if (digitCount(this.#mantissa) + this.#exponent > 19) return undefined;
+    const v = this.#mantissa * pow10(this.#exponent);
+    return v > INT64_MAX || v < -INT64_MAX - 1n ? undefined : v;
+  }
+
   /** A float close to the value (AsApproximateFloat64); ±Infinity when out of range. */
   asApproximateNumber(): number {
     return Number(`${this.#mantissa}e${this.#exponent}`);

@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, type WriteStream } from 'node:fs';
+import { microTimestamp } from '../apimachinery/meta.ts';
 import type { RequestInfo } from './http/request-info.ts';
 import type { UserInfo } from './rest/scope.ts';
 
@@ -54,10 +55,6 @@ export function sanitizeRequestURI(uri: string): string {
   for (const name of [...params.keys()]) if (SECRET_QUERY.test(name)) params.delete(name);
   const rest = params.toString();
   return rest ? `${uri.slice(0, q)}?${rest}` : uri.slice(0, q);
-}
-
-function microTime(ms: number): string {
-  return new Date(ms).toISOString().replace('Z', '000Z');
 }
 
 function userOf(user: UserInfo): Record<string, unknown> {
@@ -109,8 +106,8 @@ export function auditEvent(
         }
       : {}),
     responseStatus: { metadata: {}, code: record.code },
-    requestReceivedTimestamp: microTime(record.received),
-    stageTimestamp: microTime(record.completed),
+    requestReceivedTimestamp: microTimestamp(new Date(record.received)),
+    stageTimestamp: microTimestamp(new Date(record.completed)),
     annotations,
   };
 }

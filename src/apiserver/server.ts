@@ -22,7 +22,7 @@ import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { tenancyTypes } from '../tenancy/apis/index.ts';
 import { Tenancy } from '../tenancy/tenancy.ts';
 import { AdmissionChain } from './admission/admission.ts';
-import { namespaceLifecycle } from './admission/namespace-lifecycle.ts';
+import { NamespacePhases, namespaceLifecycle } from './admission/namespace-lifecycle.ts';
 import { AUDIT_LOG_FILE, AuditLog } from './audit.ts';
 import { type Authenticator, MASTERS_GROUP, UnionAuthenticator } from './authn/authenticator.ts';
 import { ClientCertificateAuthenticator } from './authn/client-certificates.ts';
@@ -123,6 +123,7 @@ export class ApiServer {
   readonly tenancy: Tenancy | undefined;
   readonly apis: Apis | undefined;
   private readonly crds: CrdSource;
+  private readonly namespacePhases: NamespacePhases;
   private readonly discovery: DiscoveryHandler;
   private readonly openapi: OpenApiHandler;
   private readonly dataDir: string;
@@ -185,8 +186,15 @@ export class ApiServer {
       });
     }
     const tenancy = this.tenancy;
+    this.namespacePhases = new NamespacePhases(this.store, (err) =>
+      this.logger.warn({ err: (err as Error).message }, 'namespace phases listing again'),
+    );
     this.admission.add(
-      namespaceLifecycle(this.client, (c) => tenancy?.index.info(c)?.phase === 'Terminating'),
+      namespaceLifecycle(
+        this.client,
+        (c) => tenancy?.index.info(c)?.phase === 'Terminating',
+        this.namespacePhases,
+      ),
     );
     this.admission.add(rbacEscalation(this.authorization));
     if (tenancy) {
@@ -253,6 +261,7 @@ export class ApiServer {
 
     await this.crds.start();
     await this.authorization.start(this.store);
+    await this.namespacePhases.start();
     await bootstrapCluster(this.client, ROOT_CLUSTER);
     await writeBootstrapPolicy(this.client, ROOT_CLUSTER);
     const aggregation = new ClusterRoleAggregationController(
@@ -421,6 +430,7 @@ export class ApiServer {
     await this.controllers?.stop();
     for (const s of this.stoppables) s.stop();
     this.authorization.stop();
+    this.namespacePhases.stop();
     await this.audit?.close();
     this.crds.stop();
     await this.store.close();

@@ -7,10 +7,11 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { DAY, parseGoDuration } from '../apimachinery/duration.ts';
 import {
-  type Kubeconfig,
   parseKubeconfig,
   serializeKubeconfig,
+  singleContextKubeconfig,
 } from '../apimachinery/kubeconfig.ts';
 import { issueClientCertificate, loadOrCreateCA } from '../apiserver/tls/pki.ts';
 
@@ -24,33 +25,15 @@ interface KubeconfigFlags {
   output?: string;
 }
 
-const UNITS_MS: Record<string, number> = {
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-  d: 86_400_000,
-};
-
-/** A Go duration (`8760h`, `1h30m`, `90s`), plus `d` for days; milliseconds. */
-export function parseDuration(text: string): number {
-  const s = text.trim();
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/y;
-  let total = 0;
-  let at = 0;
-  while (at < s.length) {
-    re.lastIndex = at;
-    const m = re.exec(s);
-    if (!m) break;
-    total += Number(m[1]) * (UNITS_MS[m[2] as string] as number);
-    at = re.lastIndex;
-  }
-  if (s === '' || at !== s.length || total <= 0) {
+/** `--expiration`: a Go duration (`8760h`, `1h30m`, `90s`), plus `d` for days; milliseconds. */
+export function parseExpiration(text: string): number {
+  const ms = parseGoDuration(text.trim(), { d: DAY });
+  if (ms === undefined || ms <= 0) {
     throw new Error(
       `--expiration must be a positive duration such as 24h, 90m or 365d, not ${JSON.stringify(text)}`,
     );
   }
-  return total;
+  return ms;
 }
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
@@ -99,7 +82,7 @@ cannot be revoked before it expires, so prefer short --expiration values.`,
     .action(async (flags: KubeconfigFlags) => {
       const user = flags.user?.trim() ?? '';
       if (!user) throw new Error('--user is required (the user name the certificate carries)');
-      const validityMs = parseDuration(flags.expiration);
+      const validityMs = parseExpiration(flags.expiration);
       const dataDir = resolve(flags.dataDir);
       if (!existsSync(join(dataDir, 'ca.crt')) || !existsSync(join(dataDir, 'ca.key'))) {
         throw new Error(
@@ -129,21 +112,14 @@ cannot be revoked before it expires, so prefer short --expiration values.`,
       const clusterName = admin?.name ?? 'canopy';
       const contextName = flags.context ?? `${user}@${clusterName}`;
       const b64 = (pem: string) => Buffer.from(pem).toString('base64');
-      const config: Kubeconfig = {
-        apiVersion: 'v1',
-        kind: 'Config',
-        clusters: [
-          { name: clusterName, cluster: { server, 'certificate-authority-data': b64(ca.cert) } },
-        ],
-        users: [
-          {
-            name: user,
-            user: { 'client-certificate-data': b64(pair.cert), 'client-key-data': b64(pair.key) },
-          },
-        ],
-        contexts: [{ name: contextName, context: { cluster: clusterName, user } }],
-        'current-context': contextName,
-      };
+      const config = singleContextKubeconfig({
+        name: clusterName,
+        server,
+        caPem: ca.cert,
+        user: { 'client-certificate-data': b64(pair.cert), 'client-key-data': b64(pair.key) },
+        userName: user,
+        contextName,
+      });
       const text = serializeKubeconfig(config);
       if (flags.output) {
         writeFileSync(flags.output, text, { mode: 0o600 });

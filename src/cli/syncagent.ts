@@ -6,6 +6,7 @@
  * controllers and campaigns again, rather than exiting as controller-runtime does.
  */
 import { type Command, Option } from 'commander';
+import { parseGoDuration } from '../apimachinery/duration.ts';
 import { SyncAgent } from '../syncagent/agent.ts';
 import { createLogger, type LogFormat } from './log.ts';
 
@@ -34,20 +35,12 @@ interface SyncAgentFlags {
   logDebug?: boolean;
 }
 
-/** `500ms`, `15s`, `2m`, `1h`, `1m30s` (Go durations) → milliseconds. */
+/** A Go duration flag value (`500ms`, `15s`, `1m30s`) in milliseconds. */
 export function parseDuration(text: string): number {
-  const re = /(\d+(?:\.\d+)?)(ms|s|m|h)/g;
-  let total = 0;
-  let consumed = 0;
-  for (const m of text.matchAll(re)) {
-    const n = Number(m[1]);
-    total +=
-      m[2] === 'ms' ? n : m[2] === 's' ? n * 1000 : m[2] === 'm' ? n * 60_000 : n * 3_600_000;
-    consumed += m[0].length;
-  }
-  if (consumed !== text.length || consumed === 0)
+  const ms = parseGoDuration(text);
+  if (ms === undefined || ms < 0)
     throw new Error(`invalid duration ${JSON.stringify(text)} (want e.g. 15s, 1m30s)`);
-  return total;
+  return ms;
 }
 
 const list = (value: string, previous: string[] = []) => [

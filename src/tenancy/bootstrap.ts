@@ -7,6 +7,9 @@
 
 import type { KubeObject } from '../apimachinery/meta.ts';
 import { isStatusError } from '../apimachinery/status.ts';
+import { WORKSPACE_ACCESS_ROLE } from '../apiserver/authz/bootstrap-policy.ts';
+import { AUTHENTICATED } from '../apiserver/authz/scopes.ts';
+import { RBAC_API_VERSION, RBAC_GROUP } from '../apiserver/builtin/rbac/types.ts';
 import type { Client, GroupVersionResource } from '../controller/client.ts';
 import {
   LOGICAL_CLUSTER_NAME,
@@ -18,10 +21,8 @@ import {
   type WorkspaceType,
 } from './types.ts';
 
-const RBAC = 'rbac.authorization.k8s.io';
-const CLUSTER_ROLES = { group: RBAC, version: 'v1', resource: 'clusterroles' };
-const CLUSTER_ROLE_BINDINGS = { group: RBAC, version: 'v1', resource: 'clusterrolebindings' };
-export const WORKSPACE_ACCESS_ROLE = 'system:kcp:workspace:access';
+const CLUSTER_ROLES = { group: RBAC_GROUP, version: 'v1', resource: 'clusterroles' };
+const CLUSTER_ROLE_BINDINGS = { group: RBAC_GROUP, version: 'v1', resource: 'clusterrolebindings' };
 
 const type = (name: string, spec: WorkspaceType['spec']): WorkspaceType => ({
   apiVersion: 'tenancy.kcp.io/v1alpha1',
@@ -53,12 +54,12 @@ export const BUILTIN_WORKSPACE_TYPES: readonly WorkspaceType[] = [
   }),
 ];
 
-const authenticated = [{ apiGroup: RBAC, kind: 'Group', name: 'system:authenticated' }];
+const authenticated = [{ apiGroup: RBAC_GROUP, kind: 'Group', name: AUTHENTICATED }];
 const binding = (name: string, role: string) => ({
-  apiVersion: `${RBAC}/v1`,
+  apiVersion: RBAC_API_VERSION,
   kind: 'ClusterRoleBinding',
   metadata: { name },
-  roleRef: { apiGroup: RBAC, kind: 'ClusterRole', name: role },
+  roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name: role },
   subjects: authenticated,
 });
 
@@ -67,7 +68,7 @@ const ROOT_RBAC: ReadonlyArray<{ gvr: GroupVersionResource; object: KubeObject }
   {
     gvr: CLUSTER_ROLES,
     object: {
-      apiVersion: `${RBAC}/v1`,
+      apiVersion: RBAC_API_VERSION,
       kind: 'ClusterRole',
       metadata: { name: WORKSPACE_ACCESS_ROLE },
       rules: [{ nonResourceURLs: ['/'], verbs: ['access'] }],
@@ -80,7 +81,7 @@ const ROOT_RBAC: ReadonlyArray<{ gvr: GroupVersionResource; object: KubeObject }
   {
     gvr: CLUSTER_ROLES,
     object: {
-      apiVersion: `${RBAC}/v1`,
+      apiVersion: RBAC_API_VERSION,
       kind: 'ClusterRole',
       metadata: { name: 'system:kcp:authenticated:tenancy:reader' },
       rules: [
@@ -107,7 +108,7 @@ const ROOT_RBAC: ReadonlyArray<{ gvr: GroupVersionResource; object: KubeObject }
   {
     gvr: CLUSTER_ROLES,
     object: {
-      apiVersion: `${RBAC}/v1`,
+      apiVersion: RBAC_API_VERSION,
       kind: 'ClusterRole',
       metadata: { name: 'system:kcp:workspacetypes:use' },
       rules: [

@@ -1,11 +1,10 @@
 /**
- * Logical cluster names and workspace paths. A name is opaque (16 base36 characters for a
- * new workspace, as kcp makes them); a path is colon-separated (`root:consumers:pg`), and
- * its first segment may be any logical cluster name.
+ * Logical cluster names. A name is opaque (16 base36 characters for a new workspace, as kcp
+ * makes them); a path (`root:consumers:pg`, see `apimachinery/logicalcluster.ts`) is only a
+ * way to reach it, and its first segment may be any logical cluster name.
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-const SEGMENT = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const NAME = /^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/;
 
 /** 16 base36 characters from SHA-224 of 32 random bytes, like kcp's. */
@@ -22,18 +21,4 @@ export function randomClusterName(): string {
 
 export function isValidClusterName(name: string): boolean {
   return NAME.test(name) || name.startsWith('system:');
-}
-
-/** A path is colon-separated segments, each a DNS label. */
-export function isValidPath(path: string): boolean {
-  return path.split(':').every((s) => SEGMENT.test(s));
-}
-
-export function joinPath(parent: string, child: string): string {
-  return parent ? `${parent}:${child}` : child;
-}
-
-export function parentPath(path: string): string | undefined {
-  const i = path.lastIndexOf(':');
-  return i < 0 ? undefined : path.slice(0, i);
 }

@@ -3,9 +3,10 @@
  * searched from a workspace up to root), a logical cluster's own type, whether a type
  * counts as another (extension is transitive), and the initializers a type brings.
  */
+
+import { parentPath } from '../apimachinery/logicalcluster.ts';
 import type { Client } from '../controller/client.ts';
 import type { ClusterIndex } from './cluster-index.ts';
-import { parentPath } from './names.ts';
 import { WORKSPACE_TYPES_GVR, type WorkspaceType, type WorkspaceTypeReference } from './types.ts';
 
 export interface ResolvedType {

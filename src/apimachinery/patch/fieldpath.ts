@@ -197,18 +197,20 @@ export class FieldSet {
 
   /** Adds a path (the empty path, the root itself, is never a member). */
   insert(path: Path): this {
-    const [head, ...rest] = path;
-    if (head === undefined) return this;
-    const id = serializePathElement(head);
-    if (rest.length === 0) this.#members.set(id, head);
-    else {
-      let child = this.#children.get(id);
+    if (path.length === 0) return this;
+    let node: FieldSet = this;
+    for (let i = 0; i < path.length - 1; i++) {
+      const pe = path[i] as PathElement;
+      const id = serializePathElement(pe);
+      let child = node.#children.get(id);
       if (child === undefined) {
-        child = { pe: head, set: new FieldSet() };
-        this.#children.set(id, child);
+        child = { pe, set: new FieldSet() };
+        node.#children.set(id, child);
       }
-      child.set.insert(rest);
+      node = child.set;
     }
+    const last = path[path.length - 1] as PathElement;
+    node.#members.set(serializePathElement(last), last);
     return this;
   }
 
@@ -396,6 +398,7 @@ export class FieldSet {
   }
 }
 
+/** Keys here are `.` or an element's `f:`/`k:`/`v:`/`i:` form, never `__proto__`. */
 function put(obj: JsonObject, k: string, v: JsonValue): void {
-  Object.defineProperty(obj, k, { value: v, enumerable: true, writable: true, configurable: true });
+  obj[k] = v;
 }

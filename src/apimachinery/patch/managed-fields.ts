@@ -239,10 +239,14 @@ export function recordUpdate(
 ): void {
   const c = compareIgnoring(oldObj, newObj, root, ignored);
   // The write is its own manager while it runs, so the writer's earlier entry loses changed
-  // fields like any other before taking them back below.
-  settleOwnership(managed, c, conflictingFields(managed, c, undefined), undefined);
-  let owned = c.modified.union(c.added).difference(c.removed);
-  if (ignored !== undefined) owned = owned.recursiveDifference(ignored);
+  // fields like any other before taking them back below. (A create has no managers yet.)
+  if (managed.size > 0) {
+    settleOwnership(managed, c, conflictingFields(managed, c, undefined), undefined);
+  }
+  // Set operations copy whole trees: skip those with an empty side (every create's case).
+  let owned = c.modified.isEmpty() ? c.added : c.modified.union(c.added);
+  if (!c.removed.isEmpty()) owned = owned.difference(c.removed);
+  if (ignored !== undefined && !ignored.isEmpty()) owned = owned.recursiveDifference(ignored);
   owned = owned.difference(UNOWNED_FIELDS);
   if (owned.isEmpty()) return;
   const entry = {

@@ -55,12 +55,19 @@ function put(obj: JsonObject, k: string, v: JsonValue): void {
 }
 
 function entries(obj: JsonObject): Array<[string, JsonValue]> {
-  return Object.entries(obj).filter((e): e is [string, JsonValue] => e[1] !== undefined);
+  const out: Array<[string, JsonValue]> = [];
+  for (const k of Object.keys(obj)) {
+    const v = obj[k];
+    if (v !== undefined) out.push([k, v]);
+  }
+  return out;
 }
 
 function isEmptyContainer(v: JsonValue): boolean {
   if (Array.isArray(v)) return v.length === 0;
-  return isJsonObject(v) && entries(v).length === 0;
+  if (!isJsonObject(v)) return false;
+  for (const k of Object.keys(v)) if (v[k] !== undefined) return false;
+  return true;
 }
 
 /** A granular list: elements are tracked one by one. */

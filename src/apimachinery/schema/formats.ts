@@ -4,7 +4,8 @@
  * validating: only the listed string formats, `int32`/`int64` on integers and
  * `float`/`double` on numbers survive.
  */
-import { isQuantity } from './quantity.ts';
+import { parseGoDuration } from '../duration.ts';
+import { tryParseQuantity } from '../quantity.ts';
 
 type Check = (s: string) => boolean;
 
@@ -94,8 +95,9 @@ function isMAC(s: string): boolean {
   return [6, 8, 20].includes(parts.length) && parts.every((p) => /^[0-9a-fA-F]{2}$/.test(p));
 }
 
-function isBase64(s: string): boolean {
-  return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s) && !/=[^=]/.test(s);
+/** Standard, padded base64 (Go's base64.StdEncoding), as `[]byte` fields carry in JSON. */
+export function isBase64(s: string): boolean {
+  return s.length % 4 === 0 && /^[A-Za-z0-9+/]*={0,2}$/.test(s);
 }
 
 function daysIn(year: number, month: number): number {
@@ -120,32 +122,6 @@ export function isDateTime(s: string): boolean {
   const m = DATE_TIME.exec(s);
   if (!m || !validDate(m[1] as string, m[2] as string, m[3] as string)) return false;
   return Number(m[4]) < 24 && Number(m[5]) < 60 && Number(m[6]) < 60;
-}
-
-const GO_DURATION_UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1e3,
-  m: 6e4,
-  h: 3.6e6,
-};
-
-/** Go time.ParseDuration, in milliseconds (fractional), or undefined. */
-export function parseGoDuration(s: string): number | undefined {
-  const m = /^([-+]?)((?:\d+(?:\.\d*)?|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+$|^([-+]?)0$/.exec(s);
-  if (!m) return undefined;
-  if (m[3] !== undefined) return 0;
-  const sign = s.startsWith('-') ? -1 : 1;
-  let total = 0;
-  for (const part of s
-    .replace(/^[-+]/, '')
-    .matchAll(/(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) {
-    total += Number(part[1]) * (GO_DURATION_UNITS[part[2] as string] as number);
-  }
-  return sign * total;
 }
 
 const LONG_DURATION_UNITS: Record<string, number> = {};
@@ -268,7 +244,7 @@ const CHECKS: Record<string, Check> = {
   date: isDate,
   duration: (s) => parseFormatDuration(s) !== undefined,
   datetime: isDateTime,
-  quantity: isQuantity,
+  quantity: (s) => tryParseQuantity(s) !== undefined,
   k8sshortname: (s) => s.length <= 63 && DNS_LABEL.test(s),
   k8slongname: (s) =>
     s.length <= 253 && s.split('.').every((part) => part.length > 0 && DNS_LABEL.test(part)),

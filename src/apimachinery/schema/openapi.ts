@@ -14,6 +14,7 @@
  */
 import type { FieldError } from '../field-errors.ts';
 import { invalid, notSupported, required, typeInvalid } from '../field-errors.ts';
+import { goQuote } from '../labels.ts';
 import type { JsonValue } from '../meta.ts';
 import { tooLongBytes, tooManyItems } from './errors.ts';
 import { effectiveFormat, stringFormatCheck } from './formats.ts';
@@ -86,11 +87,6 @@ export function fieldFor(base: string, name: string): string {
 function typesOf(s: JSONSchemaProps): string[] {
   if (isIntOrString(s)) return ['integer', 'string'];
   return s.type ? [s.type] : [];
-}
-
-/** Go's %q for the strings that appear in these messages. */
-function goQuote(s: string): string {
-  return JSON.stringify(s);
 }
 
 function typeError(field: string, name: string, typeName: string, got: string): FieldError {

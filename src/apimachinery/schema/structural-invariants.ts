@@ -18,6 +18,7 @@ import {
   hasDefault,
   isEmbeddedResource,
   isIntOrString,
+  isZero,
   itemsOf,
   preservesUnknownFields,
 } from './types.ts';
@@ -141,13 +142,6 @@ function metadataInvariants(
     }
   }
   return errs;
-}
-
-/** Go zero values (false, '', empty lists and maps) do not count as specified. */
-function isZero(v: unknown): boolean {
-  if (v === undefined || v === null || v === false || v === '') return true;
-  if (Array.isArray(v)) return v.length === 0;
-  return typeof v === 'object' && Object.keys(v).length === 0;
 }
 
 function onlyType(s: JSONSchemaProps | undefined, type: string): boolean {

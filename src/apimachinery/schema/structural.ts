@@ -15,7 +15,7 @@ import { checkCelRules } from './cel/compile.ts';
 import { checkDefaults } from './default-check.ts';
 import { checkSchemaRules } from './schema-rules.ts';
 import { checkStructuralInvariants } from './structural-invariants.ts';
-import type { JSONSchemaProps } from './types.ts';
+import { isZero, type JSONSchemaProps } from './types.ts';
 
 export { checkCelRules } from './cel/compile.ts';
 
@@ -96,12 +96,6 @@ const ALLOWED_AT_STATUS_ROOT = [
   'XPreserveUnknownFields',
   'XValidations',
 ];
-
-function isZero(v: unknown): boolean {
-  if (v === undefined || v === null || v === false || v === '') return true;
-  if (Array.isArray(v)) return v.length === 0;
-  return typeof v === 'object' && Object.keys(v).length === 0;
-}
 
 function statusRootErrors(schema: JSONSchemaProps, path: string): FieldError[] {
   const fields = schema as Record<string, unknown>;

@@ -84,6 +84,13 @@ export interface JSONSchemaProps {
 }
 
 /** The single item schema, or undefined for none and for the unsupported array form. */
+/** Go zero values (false, '', empty lists and maps) do not count as specified. */
+export function isZero(v: unknown): boolean {
+  if (v === undefined || v === null || v === false || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && Object.keys(v).length === 0;
+}
+
 export function itemsOf(s: JSONSchemaProps): JSONSchemaProps | undefined {
   return s.items !== undefined && !Array.isArray(s.items) ? s.items : undefined;
 }

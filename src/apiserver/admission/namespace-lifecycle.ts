@@ -2,9 +2,18 @@
  * NamespaceLifecycle (as upstream): new objects only go into namespaces that exist and are
  * not terminating, and the system namespaces cannot be deleted — except when their whole
  * logical cluster is being deleted (kcp), which also takes no new content.
+ *
+ * Every namespaced create asks for its namespace, so the phases of all namespaces are
+ * followed from the store rather than read each time. The follower drains what the store
+ * has published before it answers, so it has seen every acknowledged write; when it is not
+ * following (starting, or listing again) or does not know the namespace, the namespace is
+ * read live, as upstream falls back to a live read on a cache miss.
  */
 import { forbidden, notFound } from '../../apimachinery/status.ts';
 import type { Client } from '../../controller/client.ts';
+import { parseObjectKey, resourcePrefix } from '../../storage/keys.ts';
+import type { Store } from '../../storage/store.ts';
+import { StoreFollower } from '../authz/store-follower.ts';
 import { SYSTEM_NAMESPACES } from '../bootstrap.ts';
 import { phase } from '../builtin/core/namespaces.ts';
 import type { AdmissionPlugin } from './admission.ts';
@@ -12,9 +21,52 @@ import type { AdmissionPlugin } from './admission.ts';
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const IMMORTAL: ReadonlySet<string> = new Set(SYSTEM_NAMESPACES);
 
+/** The phase of every namespace, by logical cluster and name. */
+export class NamespacePhases {
+  private readonly phases = new Map<string, Map<string, string>>();
+  private readonly follower: StoreFollower;
+
+  constructor(store: Store, onError?: (err: unknown) => void) {
+    this.follower = new StoreFollower(
+      store,
+      resourcePrefix({ group: '', resource: 'namespaces' }),
+      (key, value) => this.apply(key, value),
+      onError ? { onError } : {},
+    );
+  }
+
+  private apply(key: string, value: string | undefined): void {
+    const { cluster, name } = parseObjectKey(key);
+    const names = this.phases.get(cluster);
+    if (value !== undefined) {
+      const phases = names ?? new Map<string, string>();
+      phases.set(name, phase(JSON.parse(value)));
+      this.phases.set(cluster, phases);
+    } else if (names?.delete(name) && names.size === 0) {
+      this.phases.delete(cluster);
+    }
+  }
+
+  start(): Promise<void> {
+    return this.follower.start();
+  }
+
+  stop(): void {
+    this.follower.stop();
+  }
+
+  /** The namespace's phase as of every acknowledged write; undefined when unknown here. */
+  phase(cluster: string, name: string): string | undefined {
+    this.follower.drain();
+    if (!this.follower.current) return undefined;
+    return this.phases.get(cluster)?.get(name);
+  }
+}
+
 export function namespaceLifecycle(
   client: Client,
   clusterTerminating: (cluster: string) => boolean = () => false,
+  phases?: NamespacePhases,
 ): AdmissionPlugin {
   return {
     name: 'NamespaceLifecycle',
@@ -40,9 +92,13 @@ export function namespaceLifecycle(
         return;
       }
       if (operation !== 'CREATE' || !scope.type.namespaced || !request.namespace) return;
-      const ns = await client.resource(scope.cluster, NAMESPACES).find(request.namespace);
-      if (!ns) throw notFound({ group: '', resource: 'namespaces' }, request.namespace);
-      if (phase(ns) === 'Terminating') {
+      let current = phases?.phase(scope.cluster, request.namespace);
+      if (current === undefined) {
+        const ns = await client.resource(scope.cluster, NAMESPACES).find(request.namespace);
+        if (!ns) throw notFound({ group: '', resource: 'namespaces' }, request.namespace);
+        current = phase(ns);
+      }
+      if (current === 'Terminating') {
         throw forbidden(
           { group: scope.type.group, resource: scope.type.names.plural },
           request.name,

@@ -5,9 +5,9 @@
  * `system:authenticated`.
  */
 import type { IncomingMessage } from 'node:http';
+import { AUTHENTICATED } from '../authz/scopes.ts';
 import type { UserInfo } from '../rest/scope.ts';
 
-export const AUTHENTICATED_GROUP = 'system:authenticated';
 export const MASTERS_GROUP = 'system:masters';
 
 export interface Authenticator {
@@ -23,9 +23,9 @@ export function bearerToken(req: IncomingMessage): string | undefined {
 }
 
 export function withAuthenticatedGroup(user: UserInfo): UserInfo {
-  return user.groups.includes(AUTHENTICATED_GROUP)
+  return user.groups.includes(AUTHENTICATED)
     ? user
-    : { ...user, groups: [...user.groups, AUTHENTICATED_GROUP] };
+    : { ...user, groups: [...user.groups, AUTHENTICATED] };
 }
 
 /** Tries each authenticator in turn; the first that recognises the request wins. */

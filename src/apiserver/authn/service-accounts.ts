@@ -20,17 +20,17 @@ import {
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
-import { goQuote } from '../../apimachinery/labels.ts';
-import { isJsonObject, type KubeObject } from '../../apimachinery/meta.ts';
+import { goQuote, goQuoteList } from '../../apimachinery/labels.ts';
+import { isJsonObject, type KubeObject, timestamp } from '../../apimachinery/meta.ts';
 import { unauthorized } from '../../apimachinery/status.ts';
 import { type Client, SYSTEM_USER } from '../../controller/client.ts';
-import { CLUSTER_NAME_EXTRA, SERVICE_ACCOUNT_PREFIX } from '../authz/scopes.ts';
+import { AUTHENTICATED, CLUSTER_NAME_EXTRA, SERVICE_ACCOUNT_PREFIX } from '../authz/scopes.ts';
 import { secrets } from '../builtin/core/secrets.ts';
 import { serviceAccounts } from '../builtin/core/serviceaccounts.ts';
 import type { ResourceType } from '../registry/resource-type.ts';
 import type { ResourceStorage } from '../rest/resource-storage.ts';
 import type { UserInfo } from '../rest/scope.ts';
-import { AUTHENTICATED_GROUP, type Authenticator, bearerToken } from './authenticator.ts';
+import { type Authenticator, bearerToken } from './authenticator.ts';
 import { decodeJwt, type JwtClaims, keyId, publicJwk, signJwt, verifySignature } from './jwt.ts';
 
 /** What kind and most clusters set; tokens carry it in `iss`. */
@@ -234,7 +234,7 @@ export class ServiceAccountTokens implements Authenticator {
     };
     return {
       token: signJwt(claims, this.signingKey, this.keyId),
-      expirationTimestamp: new Date(exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      expirationTimestamp: timestamp(new Date(exp * 1000)),
     };
   }
 
@@ -308,7 +308,7 @@ export class ServiceAccountTokens implements Authenticator {
     const granted = tokenAudiences.filter((a) => audiences.includes(a));
     if (granted.length === 0) {
       throw new InvalidTokenError(
-        `token audiences ${quoteList(tokenAudiences)} is invalid for the target audiences ${quoteList(audiences)}`,
+        `token audiences ${goQuoteList(tokenAudiences)} is invalid for the target audiences ${goQuoteList(audiences)}`,
       );
     }
     const kube = isJsonObject(claims['kubernetes.io'])
@@ -378,7 +378,7 @@ export class ServiceAccountTokens implements Authenticator {
     const granted = this.apiAudiences.filter((a) => audiences.includes(a));
     if (granted.length === 0) {
       throw new InvalidTokenError(
-        `token audiences ${quoteList(this.apiAudiences)} is invalid for the target audiences ${quoteList(audiences)}`,
+        `token audiences ${goQuoteList(this.apiAudiences)} is invalid for the target audiences ${goQuoteList(audiences)}`,
       );
     }
     const secret = await this.lookup.secret(ref.cluster, ref.namespace, secretName);
@@ -413,7 +413,7 @@ export class ServiceAccountTokens implements Authenticator {
     return {
       username: serviceAccountUsername(ref.namespace, ref.name),
       uid: ref.uid,
-      groups: [...serviceAccountGroups(ref.namespace), AUTHENTICATED_GROUP],
+      groups: [...serviceAccountGroups(ref.namespace), AUTHENTICATED],
       extra: { ...extra, [CLUSTER_NAME_EXTRA]: [ref.cluster] },
     };
   }
@@ -435,10 +435,6 @@ export class ServiceAccountTokens implements Authenticator {
       id_token_signing_alg_values_supported: [...new Set(this.jwks().keys.map((k) => k.alg))],
     };
   }
-}
-
-function quoteList(values: readonly string[]): string {
-  return `[${values.map(goQuote).join(' ')}]`;
 }
 
 /**

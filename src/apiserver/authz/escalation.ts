@@ -9,7 +9,7 @@
  * validation, so an invalid object reports its field errors first.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { goQuote } from '../../apimachinery/labels.ts';
+import { goQuote, goQuoteList } from '../../apimachinery/labels.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { forbidden, notFound, type StatusError } from '../../apimachinery/status.ts';
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/admission.ts';
@@ -17,15 +17,7 @@ import { RBAC_GROUP, type RoleRef } from '../builtin/rbac/types.ts';
 import type { UserInfo } from '../rest/scope.ts';
 import { isPrivileged } from './authorization.ts';
 import type { Authorizer } from './authorizer.ts';
-import {
-  compactRules,
-  compactString,
-  covers,
-  goQuoteList,
-  type Rule,
-  toRule,
-  toRules,
-} from './policy-rules.ts';
+import { compactRules, compactString, covers, type Rule, toRule, toRules } from './policy-rules.ts';
 
 /** What the checks need from the authorizer: decisions, the user's rules, a role's rules. */
 export interface EscalationResolver extends Authorizer {

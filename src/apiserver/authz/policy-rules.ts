@@ -4,7 +4,7 @@
  * set of rules cover another (escalation checks), and the compact string form upstream
  * prints in escalation errors. Pure functions, no I/O.
  */
-import { goQuote } from '../../apimachinery/labels.ts';
+import { goQuoteList } from '../../apimachinery/labels.ts';
 import { isJsonObject } from '../../apimachinery/meta.ts';
 import {
   API_GROUP_ALL,
@@ -272,11 +272,6 @@ export function compactRules(rules: readonly Rule[]): Rule[] {
   }
   for (const { verbs, rule } of simple.values()) out.push({ ...rule, verbs });
   return out;
-}
-
-/** `%q` of a Go string slice: `["a" "b"]`. */
-export function goQuoteList(values: readonly string[]): string {
-  return `[${values.map(goQuote).join(' ')}]`;
 }
 
 /** `{APIGroups:[""], Resources:["secrets"], Verbs:["get"]}` (rbacv1helpers.CompactString). */

@@ -78,6 +78,14 @@ export class StoreFollower {
     void this.pump(this.watcher);
   }
 
+  /**
+   * Whether the applied changes are every committed change (after a drain): false before
+   * the first list has finished and while listing again after the watch failed.
+   */
+  get current(): boolean {
+    return this.watcher !== undefined && this.relisting === undefined && !this.watcher.closed;
+  }
+
   /** Applies every change already delivered to the watcher, synchronously. */
   drain(): void {
     const watcher = this.watcher;

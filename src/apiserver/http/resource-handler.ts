@@ -161,6 +161,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       checkTypeMeta(body, type, info.apiVersion);
       const result = await storage.create(scope, body as unknown as KubeObject, {
         ...opts,
+        ownsInput: true,
         duplicateFields,
         fieldManager: opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']),
       });

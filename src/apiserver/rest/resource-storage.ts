@@ -157,6 +157,19 @@ export class ResourceStorage {
     return decodeKeyValue(kv, this.decodeOptions(scope, cluster));
   }
 
+  /**
+   * What `decode` gives for a value just written from `stored` (`kv.value` is its JSON).
+   * When the way back converts nothing, that is `stored` itself with its new
+   * resourceVersion, so it is not parsed again; its JSON is the same either way.
+   */
+  private decodeWritten(scope: Scope, kv: KeyValue, stored: KubeObject): KubeObject {
+    const type = scope.type;
+    if (type.storedAs || scope.version !== type.storageVersion) return this.decode(scope, kv);
+    stored.metadata.resourceVersion = String(kv.revision);
+    const cluster = scope.cluster === WILDCARD_CLUSTER ? clusterOfKey(kv.key) : scope.cluster;
+    return markCluster(stored, this.decodeOptions(scope, cluster).cluster);
+  }
+
   // ---- reads -------------------------------------------------------------------------
 
   async get(scope: Scope, name: string, resourceVersion?: string): Promise<KubeObject> {
@@ -281,7 +294,7 @@ export class ResourceStorage {
     opts: WriteOptions = {},
   ): Promise<WriteResult<KubeObject>> {
     const type = scope.type;
-    const obj = structuredClone(input);
+    const obj = opts.ownsInput ? input : structuredClone(input);
     obj.metadata ??= {};
     placeInNamespace(obj, type, scope.namespace);
     scope.filter?.prepareCreate?.(obj);
@@ -319,11 +332,12 @@ export class ResourceStorage {
       };
     }
     try {
+      const stored = toStoredObject(obj, type);
       const kv = await this.store.create(
         this.key(scope, name, obj.metadata.namespace),
-        JSON.stringify(toStoredObject(obj, type)),
+        JSON.stringify(stored),
       );
-      return { object: this.decode(scope, kv), created: true, warnings };
+      return { object: this.decodeWritten(scope, kv, stored), created: true, warnings };
     } catch (err) {
       if (isStoreError(err, 'AlreadyExists')) throw alreadyExists(resourceRef(type), name);
       throw storeToStatus(err);
@@ -427,10 +441,11 @@ export class ResourceStorage {
           warnings,
         };
       try {
+        const value = JSON.stringify(stored);
         const written = finishesDeletion
           ? await this.store.delete(key, kv.revision)
-          : await this.store.update(key, JSON.stringify(stored), kv.revision);
-        const result = this.decode(scope, { ...written, value: JSON.stringify(stored) });
+          : await this.store.update(key, value, kv.revision);
+        const result = this.decodeWritten(scope, { ...written, value }, stored);
         return { object: result, created: false, warnings };
       } catch (err) {
         if (isStoreError(err, 'Conflict') && attempt < MAX_CONFLICT_RETRIES) continue;
@@ -477,9 +492,10 @@ export class ResourceStorage {
             return { object: current, deleted: false };
           }
           const stored = toStoredObject(marked, type);
-          const written = await this.store.update(key, JSON.stringify(stored), kv.revision);
+          const value = JSON.stringify(stored);
+          const written = await this.store.update(key, value, kv.revision);
           return {
-            object: this.decode(scope, { ...written, value: JSON.stringify(stored) }),
+            object: this.decodeWritten(scope, { ...written, value }, stored),
             deleted: false,
           };
         }

@@ -47,6 +47,11 @@ export interface WriteOptions {
   readonly duplicateFields?: readonly string[];
   /** Server-side apply already settled managedFields; do not record an Update on top. */
   readonly managedFieldsSettled?: boolean;
+  /**
+   * The object given to create is the write's own (a request body just decoded): it is
+   * changed in place instead of copied first.
+   */
+  readonly ownsInput?: boolean;
 }
 
 /** The manager in-process writers are recorded as unless they name themselves. */

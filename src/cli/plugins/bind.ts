@@ -3,6 +3,8 @@
  * workspace (in the apis.kcp.io version the server prefers) with the permission claims
  * accepted or rejected on the command line, then waits for it to be Bound.
  */
+
+import { splitPath } from '../../apimachinery/logicalcluster.ts';
 import { openSession, type PluginContext, requireWorkspace } from './context.ts';
 import {
   type AcceptablePermissionClaim,
@@ -11,7 +13,7 @@ import {
   claimString,
   type PermissionClaim,
 } from './kcp-api.ts';
-import { isValidPath, splitPath } from './paths.ts';
+import { isValidPath } from './paths.ts';
 
 export interface BindOptions {
   readonly name?: string;

@@ -4,7 +4,6 @@ import {
   buildKubectlKcp,
   buildKubectlWs,
   type ContextFactory,
-  parseGoDuration,
   runPlugin,
 } from './commands.ts';
 import { type FakeContext, FakeKcp, fakeContext, kubeconfigFor } from './testing.ts';
@@ -139,6 +138,13 @@ describe('plugin command lines', () => {
     expect(err).toContain(
       `invalid argument "soon" for "--timeout" flag: time: invalid duration "soon"`,
     );
+    err = '';
+    expect(await run(buildKubectlKcp, 'error', 'bind', 'apiexport', 'x:y', '--timeout', '30')).toBe(
+      1,
+    );
+    expect(err).toContain(
+      `invalid argument "30" for "--timeout" flag: time: invalid duration "30"`,
+    );
   });
 
   it('kubectl kcp bind apiexport binds and claims get lists', async () => {
@@ -200,17 +206,5 @@ describe('plugin command lines', () => {
     expect(out).toContain('--location-selector <selector>');
     expect(out).toContain('--create-context <name>');
     expect(out).toContain('--ignore-existing');
-  });
-});
-
-describe('Go durations', () => {
-  it('parses like time.ParseDuration', () => {
-    expect(parseGoDuration('30s')).toBe(30_000);
-    expect(parseGoDuration('1m30s')).toBe(90_000);
-    expect(parseGoDuration('1.5h')).toBe(5_400_000);
-    expect(parseGoDuration('500ms')).toBe(500);
-    expect(parseGoDuration('0')).toBe(0);
-    expect(() => parseGoDuration('30')).toThrow('time: invalid duration "30"');
-    expect(() => parseGoDuration('')).toThrow('time: invalid duration ""');
   });
 });

@@ -4,6 +4,7 @@
  * through a factory, so tests can run the same command lines against fakes.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseGoDuration } from '../../apimachinery/duration.ts';
 import { bindAPIExport } from './bind.ts';
 import { getClaims } from './claims.ts';
 import type { ClientOverrides } from './client-config.ts';
@@ -78,48 +79,15 @@ function contextFrom(factory: ContextFactory, cmd: Command): PluginContext {
   return factory({ ...(o.kubeconfig ? { kubeconfig: o.kubeconfig } : {}), overrides });
 }
 
-const DURATION_UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  μs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** Go's time.ParseDuration, in milliseconds. */
-export function parseGoDuration(text: string): number {
-  const invalid = () => new Error(`time: invalid duration ${JSON.stringify(text)}`);
-  let s = text;
-  let sign = 1;
-  if (s.startsWith('-') || s.startsWith('+')) {
-    if (s[0] === '-') sign = -1;
-    s = s.slice(1);
-  }
-  if (s === '0') return 0;
-  if (s === '') throw invalid();
-  let total = 0;
-  const re = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
-  while (s !== '') {
-    const m = re.exec(s);
-    if (!m) throw invalid();
-    total += Number(m[1]) * (DURATION_UNITS[m[2] as string] as number);
-    s = s.slice(m[0].length);
-  }
-  return sign * total;
-}
-
 function durationOption(flag: string) {
   return (value: string): number => {
-    try {
-      return parseGoDuration(value);
-    } catch (err) {
+    const ms = parseGoDuration(value);
+    if (ms === undefined) {
       throw new InvalidArgumentError(
-        `invalid argument ${JSON.stringify(value)} for "${flag}" flag: ${(err as Error).message}`,
+        `invalid argument ${JSON.stringify(value)} for "${flag}" flag: time: invalid duration ${JSON.stringify(value)}`,
       );
     }
+    return ms;
   };
 }
 

@@ -6,30 +6,24 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments, stringify } from 'yaml';
+import { isJsonObject, type JsonObject, type JsonValue } from '../../apimachinery/meta.ts';
 import { isDNS1123Subdomain } from '../../apimachinery/validation/names.ts';
 import type { PluginContext } from './context.ts';
 
-type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
-type JsonObject = { [key: string]: Json };
-
-function isObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** The CRD's name, or `<plural>.<group>` (group `core` when empty) when it has none. */
 export function crdName(crd: JsonObject): string {
-  const meta = isObject(crd.metadata) ? crd.metadata : {};
+  const meta = isJsonObject(crd.metadata) ? crd.metadata : {};
   if (typeof meta.name === 'string' && meta.name !== '') return meta.name;
-  const spec = isObject(crd.spec) ? crd.spec : {};
-  const names = isObject(spec.names) ? spec.names : {};
+  const spec = isJsonObject(crd.spec) ? crd.spec : {};
+  const names = isJsonObject(spec.names) ? spec.names : {};
   const group = typeof spec.group === 'string' && spec.group !== '' ? spec.group : 'core';
   return `${String(names.plural ?? '')}.${group}`;
 }
 
 /** apisv1alpha1.CRDToAPIResourceSchema, with the CRD defaults applied first. */
 export function crdToAPIResourceSchema(crd: unknown, prefix: string): JsonObject {
-  if (!isObject(crd) || crd.kind !== 'CustomResourceDefinition') {
-    const kind = isObject(crd) && typeof crd.kind === 'string' ? crd.kind : typeof crd;
+  if (!isJsonObject(crd) || crd.kind !== 'CustomResourceDefinition') {
+    const kind = isJsonObject(crd) && typeof crd.kind === 'string' ? crd.kind : typeof crd;
     throw new Error(`unexpected type for CRD ${kind}`);
   }
   if (crd.apiVersion !== 'apiextensions.k8s.io/v1') {
@@ -43,34 +37,36 @@ export function crdToAPIResourceSchema(crd: unknown, prefix: string): JsonObject
     const errs = problems.map((p) => `metadata.name: Invalid value: ${JSON.stringify(name)}: ${p}`);
     throw new Error(errs.length === 1 ? (errs[0] as string) : `[${errs.join(', ')}]`);
   }
-  const spec = isObject(crd.spec) ? crd.spec : {};
-  const names: JsonObject = { ...(isObject(spec.names) ? spec.names : {}) };
+  const spec = isJsonObject(crd.spec) ? crd.spec : {};
+  const names: JsonObject = { ...(isJsonObject(spec.names) ? spec.names : {}) };
   // SetDefaults_CustomResourceDefinitionSpec
   if (!names.singular && typeof names.kind === 'string') names.singular = names.kind.toLowerCase();
   if (!names.listKind && typeof names.kind === 'string') names.listKind = `${names.kind}List`;
 
-  const versions = (Array.isArray(spec.versions) ? spec.versions : []).filter(isObject).map((v) => {
-    const out: JsonObject = {
-      name: v.name ?? '',
-      served: v.served === true,
-      storage: v.storage === true,
-    };
-    if (v.deprecated === true) out.deprecated = true;
-    if (typeof v.deprecationWarning === 'string') out.deprecationWarning = v.deprecationWarning;
-    if (isObject(v.schema) && isObject(v.schema.openAPIV3Schema))
-      out.schema = v.schema.openAPIV3Schema;
-    out.subresources = isObject(v.subresources) ? v.subresources : {};
-    if (Array.isArray(v.additionalPrinterColumns) && v.additionalPrinterColumns.length > 0) {
-      out.additionalPrinterColumns = v.additionalPrinterColumns;
-    }
-    if (Array.isArray(v.selectableFields) && v.selectableFields.length > 0) {
-      out.selectableFields = v.selectableFields;
-    }
-    return out;
-  });
+  const versions = (Array.isArray(spec.versions) ? spec.versions : [])
+    .filter(isJsonObject)
+    .map((v) => {
+      const out: JsonObject = {
+        name: v.name ?? '',
+        served: v.served === true,
+        storage: v.storage === true,
+      };
+      if (v.deprecated === true) out.deprecated = true;
+      if (typeof v.deprecationWarning === 'string') out.deprecationWarning = v.deprecationWarning;
+      if (isJsonObject(v.schema) && isJsonObject(v.schema.openAPIV3Schema))
+        out.schema = v.schema.openAPIV3Schema;
+      out.subresources = isJsonObject(v.subresources) ? v.subresources : {};
+      if (Array.isArray(v.additionalPrinterColumns) && v.additionalPrinterColumns.length > 0) {
+        out.additionalPrinterColumns = v.additionalPrinterColumns;
+      }
+      if (Array.isArray(v.selectableFields) && v.selectableFields.length > 0) {
+        out.selectableFields = v.selectableFields;
+      }
+      return out;
+    });
 
   const conversion: JsonObject =
-    isObject(spec.conversion) && spec.conversion.strategy === 'Webhook'
+    isJsonObject(spec.conversion) && spec.conversion.strategy === 'Webhook'
       ? { ...spec.conversion }
       : { strategy: 'None' };
 
@@ -89,11 +85,11 @@ export function crdToAPIResourceSchema(crd: unknown, prefix: string): JsonObject
 }
 
 /** Go's JSON→YAML path sorts map keys; so do we, for the same document shape. */
-function sortKeys(value: Json): Json {
+function sortKeys(value: JsonValue): JsonValue {
   if (Array.isArray(value)) return value.map(sortKeys);
-  if (!isObject(value)) return value;
+  if (!isJsonObject(value)) return value;
   const out: JsonObject = {};
-  for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key] as Json);
+  for (const key of Object.keys(value).sort()) out[key] = sortKeys(value[key] as JsonValue);
   return out;
 }
 

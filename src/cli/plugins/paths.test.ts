@@ -4,11 +4,9 @@ import {
   clusterURL,
   hasPathPrefix,
   isValidPath,
-  parentPath,
   parseClusterURL,
   resolveAgainst,
   resolveDots,
-  splitPath,
   topOf,
 } from './paths.ts';
 
@@ -42,10 +40,6 @@ describe('logical cluster paths', () => {
   });
 
   it('splits, finds parents and tops', () => {
-    expect(splitPath('root:a:b')).toEqual(['root:a', 'b']);
-    expect(splitPath('root')).toEqual(['', 'root']);
-    expect(parentPath('root:a')).toBe('root');
-    expect(parentPath('root')).toBeUndefined();
     expect(topOf('my-root:foo:bar')).toBe('my-root');
     expect(hasPathPrefix('root:a', 'root')).toBe(true);
     expect(hasPathPrefix('rooted:a', 'root')).toBe(false);

@@ -1,8 +1,10 @@
 /**
  * Logical cluster paths as the kcp plugins see them: colon-separated segments
  * (`root:consumers:pg`), joined, split and resolved textually (`.`, `..`), and the
- * `/clusters/<path>` part of a server URL.
+ * `/clusters/<path>` part of a server URL. Joining and splitting live in
+ * `apimachinery/logicalcluster.ts`, shared with the server.
  */
+import { joinPath, splitPath } from '../../apimachinery/logicalcluster.ts';
 
 const SEGMENT = '[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?';
 const PATH_RE = new RegExp(`^${SEGMENT}(:${SEGMENT})*$`);
@@ -13,23 +15,6 @@ export const ROOT = 'root';
 /** True for a well-formed path (or the wildcard `*`). The empty path is not valid. */
 export function isValidPath(path: string): boolean {
   return path === '*' || PATH_RE.test(path);
-}
-
-/** `parent:name`; joining onto the empty path gives `name`. */
-export function joinPath(parent: string, name: string): string {
-  return parent === '' ? name : `${parent}:${name}`;
-}
-
-/** Splits at the last `:`: `root:a:b` → [`root:a`, `b`]; `root` → [``, `root`]. */
-export function splitPath(path: string): [parent: string, name: string] {
-  const i = path.lastIndexOf(':');
-  return i < 0 ? ['', path] : [path.slice(0, i), path.slice(i + 1)];
-}
-
-/** The parent path, or undefined for a single-segment path. */
-export function parentPath(path: string): string | undefined {
-  const [parent] = splitPath(path);
-  return parent === '' ? undefined : parent;
 }
 
 /** The last segment. */

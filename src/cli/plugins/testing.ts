@@ -4,9 +4,9 @@
  * store, and a PluginContext with captured output and a fake clock.
  */
 import type { Kubeconfig } from '../../apimachinery/kubeconfig.ts';
+import { joinPath, splitPath } from '../../apimachinery/logicalcluster.ts';
 import type { PluginContext } from './context.ts';
 import type { APIBinding, APIExport, Workspace } from './kcp-api.ts';
-import { joinPath, splitPath } from './paths.ts';
 import type { HttpResponse, Method, Transport } from './transport.ts';
 
 function status(code: number, reason: string, message: string): HttpResponse {

@@ -5,6 +5,7 @@
  */
 import type { Kubeconfig } from '../../apimachinery/kubeconfig.ts';
 import { parseLabelSelector } from '../../apimachinery/labels.ts';
+import { joinPath, splitPath } from '../../apimachinery/logicalcluster.ts';
 import type { LabelSelector } from '../../apimachinery/meta.ts';
 import { effectiveConfig } from './client-config.ts';
 import { openSession, type PluginContext, requireWorkspace, type Session } from './context.ts';
@@ -23,11 +24,9 @@ import {
   clusterURL,
   hasPathPrefix,
   isValidPath,
-  joinPath,
   parseClusterURL,
   ROOT,
   resolveAgainst,
-  splitPath,
   topOf,
 } from './paths.ts';
 import { isAlreadyExists, isForbidden, isNotFound } from './transport.ts';

@@ -4,26 +4,13 @@
  * opaque object type with the accessor and comparison functions Kubernetes declares.
  */
 import type { Environment } from '@marcbachmann/cel-js';
+import { parseQuantity, Quantity, tryParseQuantity } from '../../quantity.ts';
 import { isRequestURI, parseCIDR, parseIP } from '../formats.ts';
-import type { QuantityValue } from '../quantity.ts';
-import {
-  addQuantityValues,
-  compareQuantityValues,
-  negateQuantityValue,
-  parseQuantityValue,
-  QUANTITY_SYNTAX_ERROR,
-  quantityFromInteger,
-  quantityIsInteger,
-  quantityToNumber,
-} from '../quantity.ts';
 import { celEquals } from './values.ts';
 
-const INT64_MAX = 2n ** 63n - 1n;
-const INT64_MIN = -(2n ** 63n);
-
 export class CelQuantity {
-  readonly value: QuantityValue;
-  constructor(value: QuantityValue) {
+  readonly value: Quantity;
+  constructor(value: Quantity) {
     this.value = value;
   }
 }
@@ -116,9 +103,7 @@ export function registerURLs(env: Environment): void {
 }
 
 function quantityOf(s: string): CelQuantity {
-  const v = parseQuantityValue(s);
-  if (v === undefined) throw new Error(QUANTITY_SYNTAX_ERROR);
-  return new CelQuantity(v);
+  return new CelQuantity(parseQuantity(s));
 }
 
 export function registerQuantity(env: Environment): void {
@@ -127,49 +112,45 @@ export function registerQuantity(env: Environment): void {
   env.registerFunction(`quantity(string): ${T}`, quantityOf);
   env.registerFunction(
     'isQuantity(string): bool',
-    (s: string) => parseQuantityValue(s) !== undefined,
+    (s: string) => tryParseQuantity(s) !== undefined,
   );
-  env.registerFunction(`${T}.isInteger(): bool`, (q: CelQuantity) => quantityIsInteger(q.value));
+  env.registerFunction(
+    `${T}.isInteger(): bool`,
+    (q: CelQuantity) => q.value.asInt64() !== undefined,
+  );
   env.registerFunction(`${T}.asInteger(): int`, (q: CelQuantity) => {
-    if (!quantityIsInteger(q.value) || q.value.num > INT64_MAX || q.value.num < INT64_MIN) {
-      throw new Error('cannot convert value to integer');
-    }
-    return q.value.num;
+    const n = q.value.asInt64();
+    if (n === undefined) throw new Error('cannot convert value to integer');
+    return n;
   });
   env.registerFunction(`${T}.asApproximateFloat(): double`, (q: CelQuantity) =>
-    quantityToNumber(q.value),
+    q.value.asApproximateNumber(),
   );
-  env.registerFunction(`${T}.sign(): int`, (q: CelQuantity) =>
-    BigInt(compareQuantityValues(q.value, quantityFromInteger(0n))),
-  );
-  const plus = (a: QuantityValue, b: QuantityValue) => new CelQuantity(addQuantityValues(a, b));
+  env.registerFunction(`${T}.sign(): int`, (q: CelQuantity) => BigInt(q.value.sign()));
+  const plus = (a: Quantity, b: Quantity) => new CelQuantity(a.add(b));
+  const int = (n: bigint) => Quantity.of(n, 0, 'DecimalExponent');
   env.registerFunction(`${T}.add(${T}): ${T}`, (a: CelQuantity, b: CelQuantity) =>
     plus(a.value, b.value),
   );
-  env.registerFunction(`${T}.add(int): ${T}`, (a: CelQuantity, b: bigint) =>
-    plus(a.value, quantityFromInteger(b)),
-  );
+  env.registerFunction(`${T}.add(int): ${T}`, (a: CelQuantity, b: bigint) => plus(a.value, int(b)));
   env.registerFunction(`${T}.sub(${T}): ${T}`, (a: CelQuantity, b: CelQuantity) =>
-    plus(a.value, negateQuantityValue(b.value)),
+    plus(a.value, b.value.neg()),
   );
   env.registerFunction(`${T}.sub(int): ${T}`, (a: CelQuantity, b: bigint) =>
-    plus(a.value, quantityFromInteger(-b)),
+    plus(a.value, int(-b)),
   );
   env.registerFunction(
     `${T}.isGreaterThan(${T}): bool`,
-    (a: CelQuantity, b: CelQuantity) => compareQuantityValues(a.value, b.value) > 0,
+    (a: CelQuantity, b: CelQuantity) => a.value.cmp(b.value) > 0,
   );
   env.registerFunction(
     `${T}.isLessThan(${T}): bool`,
-    (a: CelQuantity, b: CelQuantity) => compareQuantityValues(a.value, b.value) < 0,
+    (a: CelQuantity, b: CelQuantity) => a.value.cmp(b.value) < 0,
   );
   env.registerFunction(`${T}.compareTo(${T}): int`, (a: CelQuantity, b: CelQuantity) =>
-    BigInt(compareQuantityValues(a.value, b.value)),
+    BigInt(a.value.cmp(b.value)),
   );
-  env.registerOperator(
-    `${T} == ${T}`,
-    (a: CelQuantity, b: CelQuantity) => compareQuantityValues(a.value, b.value) === 0,
-  );
+  env.registerOperator(`${T} == ${T}`, (a: CelQuantity, b: CelQuantity) => a.value.equals(b.value));
 }
 
 function ipOf(s: string): CelIP {

@@ -3,7 +3,7 @@
  * the requesting user's name, uid, groups and extra, as `kubectl auth whoami` prints them.
  * Served as v1 and v1beta1 (kubectl 1.27 asks v1beta1 first).
  */
-import type { KubeObject } from '../../../apimachinery/meta.ts';
+import { type KubeObject, timestamp } from '../../../apimachinery/meta.ts';
 import { refuseNamespace, reviewAnswer, virtualType } from '../authorization/virtual.ts';
 
 export const AUTHENTICATION_GROUP = 'authentication.k8s.io';
@@ -29,7 +29,7 @@ export const selfSubjectReviews = virtualType({
       },
     });
     // Upstream stamps the review with the time it was made.
-    answer.metadata.creationTimestamp = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    answer.metadata.creationTimestamp = timestamp();
     return answer;
   },
 });

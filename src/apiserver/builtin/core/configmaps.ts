@@ -7,6 +7,7 @@ import {
   typeInvalid,
 } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import { isBase64 } from '../../../apimachinery/schema/formats.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
 import { builtin } from '../define.ts';
@@ -76,10 +77,6 @@ export function validateImmutableData(
     }
   }
   return errs;
-}
-
-export function isBase64(value: string): boolean {
-  return /^[A-Za-z0-9+/]*={0,2}$/.test(value) && value.length % 4 === 0;
 }
 
 function dataCount(obj: KubeObject): number {

@@ -10,11 +10,12 @@ import {
   typeInvalid,
 } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import { isBase64 } from '../../../apimachinery/schema/formats.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
 import { builtin } from '../define.ts';
 import { MAX_DATA_BYTES, validateConfigKey } from './config-keys.ts';
-import { isBase64, validateImmutableData } from './configmaps.ts';
+import { validateImmutableData } from './configmaps.ts';
 import { secretSchema } from './secrets.schema.ts';
 
 export const SERVICE_ACCOUNT_NAME_ANNOTATION = 'kubernetes.io/service-account.name';

@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Phase } from '../../types.ts';
-import {
-  cnpgTimestamp,
-  computeStatus,
-  type InstanceView,
-  readyCondition,
-  steadyPhase,
-} from './status.ts';
+import { computeStatus, type InstanceView, readyCondition, steadyPhase } from './status.ts';
 
 const now = new Date('2026-01-02T03:04:05.678Z');
 const view = (
@@ -126,7 +120,8 @@ describe('cluster status', () => {
       now: later,
     });
     expect(second.instancesStatus).toEqual({ failed: ['kcp-1'], healthy: ['kcp-2'] });
-    expect(second.currentPrimaryTimestamp).toBe(cnpgTimestamp(later));
+    // CloudNativePG's Timestamp: RFC 3339 with microseconds.
+    expect(second.currentPrimaryTimestamp).toBe('2026-01-02T03:05:05.678000Z');
     expect(second.targetPrimary).toBe('pending');
     expect(second.instancesReportedState?.['kcp-1']).toBeUndefined();
     expect(second.conditions?.find((c) => c.type === 'IgnoredFields')?.message).toMatch(/backup/);

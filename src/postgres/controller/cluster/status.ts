@@ -4,7 +4,7 @@
  * and target primary, phase, the `Ready` condition (ClusterIsReady / ClusterIsNotReady),
  * services; plus Canopy's `instanceEndpoints` and `writeEndpoint`.
  */
-import type { Condition } from '../../../apimachinery/meta.ts';
+import { type Condition, microTimestamp, timestamp } from '../../../apimachinery/meta.ts';
 import { compareInstanceNames, readServiceName, writeServiceName } from '../../names.ts';
 import {
   type ClusterStatus,
@@ -46,15 +46,6 @@ export interface StatusInput {
 export const READY_CONDITION = 'Ready';
 export const IGNORED_FIELDS_CONDITION = 'IgnoredFields';
 
-/** CloudNativePG's Timestamp format: RFC 3339 with microseconds. */
-export function cnpgTimestamp(date: Date): string {
-  return `${date.toISOString().slice(0, 23)}000Z`;
-}
-
-function rfc3339(date: Date): string {
-  return `${date.toISOString().slice(0, 19)}Z`;
-}
-
 export function instanceHealth(v: InstanceView): InstanceHealth {
   if (v.ready) return 'healthy';
   if (v.provisioning || v.running) return 'replicating';
@@ -74,7 +65,7 @@ export function setCondition(
     lastTransitionTime:
       old && old.status === next.status && old.lastTransitionTime
         ? old.lastTransitionTime
-        : rfc3339(now),
+        : timestamp(now),
   });
   return out;
 }
@@ -174,13 +165,13 @@ export function computeStatus(input: StatusInput): ClusterStatus {
     prev.currentPrimaryTimestamp
       ? prev.currentPrimaryTimestamp
       : input.currentPrimary
-        ? cnpgTimestamp(input.now)
+        ? microTimestamp(input.now)
         : undefined;
   status.targetPrimaryTimestamp =
     input.targetPrimary && prev.targetPrimary === input.targetPrimary && prev.targetPrimaryTimestamp
       ? prev.targetPrimaryTimestamp
       : input.targetPrimary
-        ? cnpgTimestamp(input.now)
+        ? microTimestamp(input.now)
         : undefined;
   if (status.currentPrimaryTimestamp === undefined) delete status.currentPrimaryTimestamp;
   if (status.targetPrimaryTimestamp === undefined) delete status.targetPrimaryTimestamp;

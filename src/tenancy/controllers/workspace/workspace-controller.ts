@@ -8,7 +8,9 @@
  * - deletes a deleted Workspace's child workspaces and content, then its LogicalCluster,
  *   then lets the Workspace go.
  */
+
 import { setCondition } from '../../../apimachinery/conditions.ts';
+import { joinPath } from '../../../apimachinery/logicalcluster.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
 import type { TypeRegistry } from '../../../apiserver/registry/type-registry.ts';
@@ -17,7 +19,7 @@ import type { Client } from '../../../controller/client.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import { objectKey } from '../../../storage/keys.ts';
 import type { ClusterIndex } from '../../cluster-index.ts';
-import { joinPath, randomClusterName } from '../../names.ts';
+import { randomClusterName } from '../../names.ts';
 import {
   CLUSTER_NAME_ANNOTATION,
   CONTENT_FINALIZER,
