@@ -5,7 +5,7 @@
  * SIGKILL of the primary to a write accepted on the new primary (goal ≤ 10 s).
  */
 import pg from 'pg';
-import { KubeClient } from '../src/postgres/kube/client.ts';
+import { KubeClient } from '../src/controller/kube/client.ts';
 import { findPostgresBinaries } from '../src/postgres/runtime/binaries.ts';
 import type { Cluster, Secret } from '../src/postgres/types.ts';
 import { startCanopy } from '../test/e2e/harness/canopy-process.ts';
@@ -16,9 +16,14 @@ import {
 } from '../test/e2e/harness/postgres-operator.ts';
 import { percentile, Report } from './lib/report.ts';
 
-const CLUSTERS = { group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters' };
-const SECRETS = { group: '', version: 'v1', plural: 'secrets' };
-const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces' };
+const CLUSTERS = {
+  group: 'postgresql.cnpg.io',
+  version: 'v1',
+  plural: 'clusters',
+  namespaced: true,
+};
+const SECRETS = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
+const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
 const RUNS_ONE = 5;
 const RUNS_THREE = 3;
 const FAILOVERS = 3;
@@ -59,7 +64,7 @@ export async function run(): Promise<Report> {
     dataDir,
     args: ['--stop-servers-on-exit'],
   });
-  const client = new KubeClient(server.kubeconfig);
+  const client = KubeClient.fromKubeconfig(server.kubeconfig);
   const ns = 'bench';
   try {
     await client.create(NAMESPACES, undefined, {

@@ -16,14 +16,10 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseKubeconfig, serializeKubeconfig } from '../src/apimachinery/kubeconfig.ts';
 import type { KubeObject } from '../src/apimachinery/meta.ts';
+import { isAlreadyExists, KubeClient, type ResourceRef } from '../src/controller/kube/client.ts';
+import { Reflector } from '../src/controller/kube/reflector.ts';
 import { CRDS as POSTGRES_CRDS } from '../src/postgres/crds/index.ts';
-import {
-  CRDS,
-  isAlreadyExists,
-  KubeClient,
-  type ResourceRef,
-} from '../src/syncagent/kube/client.ts';
-import { Reflector } from '../src/syncagent/kube/reflector.ts';
+import { CRDS } from '../src/syncagent/constants.ts';
 import { silentLog } from '../src/syncagent/testing.ts';
 import {
   CLUSTERS,

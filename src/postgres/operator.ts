@@ -1,24 +1,25 @@
 /**
  * The PostgreSQL operator process: finds the PostgreSQL binaries and the user to run them
  * as, installs the CRDs, loads (and adopts) the local runtime, watches Clusters, Databases
- * and Secrets with informers, reconciles through a work queue, watches instance health
- * (a dead primary is noticed within about half a second), and serves /metrics and
- * /healthz. On shutdown the PostgreSQL servers keep running (as CloudNativePG's pods do
- * when its operator stops) so a restarted operator adopts them; `stopServersOnExit` stops
- * them instead.
+ * and Secrets with list+watch caches (the controller toolkit's Reflector), reconciles
+ * through a work queue, watches instance health (a dead primary is noticed within about
+ * half a second), and serves /metrics and /healthz. On shutdown the PostgreSQL servers
+ * keep running (as CloudNativePG's pods do when its operator stops) so a restarted operator
+ * adopts them; `stopServersOnExit` stops them instead.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
+import { KubeClient, type ResourceRef } from '../controller/kube/client.ts';
+import { EventRecorder } from '../controller/kube/events.ts';
+import { Reflector } from '../controller/kube/reflector.ts';
+import { WorkQueue } from '../controller/work-queue.ts';
 import { ClusterReconciler } from './controller/cluster/reconciler.ts';
 import { DatabaseReconciler } from './controller/database/reconciler.ts';
-import { CLUSTERS, type ControllerDeps, DATABASES } from './controller/deps.ts';
+import { CLUSTERS, type ControllerDeps, cacheOf, DATABASES, SECRETS } from './controller/deps.ts';
 import { connectHostFor, InstanceManager } from './controller/instance-manager.ts';
 import { installCrds } from './crds/index.ts';
-import { type Informer, KubeClient, SECRETS } from './kube/client.ts';
-import { EventRecorder } from './kube/events.ts';
-import { WorkQueue } from './kube/queue.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { appSecretName, superuserSecretName } from './names.ts';
 import { findPostgresBinaries, type PostgresBinaries } from './runtime/binaries.ts';
@@ -56,7 +57,7 @@ export class PostgresOperator {
   manager?: InstanceManager;
   environmentProblem?: string;
   metricsUrl?: string;
-  readonly #informers: Informer<Cluster | Database | Secret>[] = [];
+  readonly #informers: Reflector<Cluster | Database | Secret>[] = [];
   #queue?: WorkQueue;
   #timer?: NodeJS.Timeout;
   #http?: http.Server;
@@ -66,7 +67,10 @@ export class PostgresOperator {
   private constructor(options: OperatorOptions) {
     this.options = options;
     this.log = options.log;
-    this.client = new KubeClient(options.kubeconfig, options.context);
+    this.client = KubeClient.fromKubeconfig(
+      options.kubeconfig,
+      options.context ? { context: options.context } : {},
+    );
   }
 
   static async start(options: OperatorOptions): Promise<PostgresOperator> {
@@ -134,17 +138,19 @@ export class PostgresOperator {
         log.info({ clusters: loaded.map((r) => r.key) }, 'found local clusters');
     }
 
-    const clusters = this.client.informer<Cluster>(CLUSTERS);
-    const databases = this.client.informer<Database>(DATABASES);
-    const secrets = this.client.informer<Secret>(SECRETS);
-    const events = new EventRecorder(this.client, log);
+    const informer = <T extends Cluster | Database | Secret>(ref: ResourceRef) =>
+      new Reflector<T>({ client: this.client, ref, log, name: ref.plural });
+    const clusters = informer<Cluster>(CLUSTERS);
+    const databases = informer<Database>(DATABASES);
+    const secrets = informer<Secret>(SECRETS);
+    const events = new EventRecorder(this.client, log, 'canopy-postgres-operator');
     const host = connectHostFor(this.options.bind);
     const deps: ControllerDeps = {
       client: this.client,
       log,
-      clusters,
-      databases,
-      secrets,
+      clusters: cacheOf(clusters),
+      databases: cacheOf(databases),
+      secrets: cacheOf(secrets),
       manager: this.manager,
       environmentProblem: this.environmentProblem,
       host,
@@ -175,6 +181,7 @@ export class PostgresOperator {
       },
       {
         concurrency: this.options.concurrency ?? 8,
+        baseBackoffMs: 500,
         // Nothing is reconciled before every cache holds the full picture.
         paused: true,
         onError: (key, err) =>
@@ -182,38 +189,26 @@ export class PostgresOperator {
       },
     );
 
-    const onObject = (kind: Kind) => (obj: Cluster | Database) =>
-      this.#enqueue(kind, obj.metadata.namespace, obj.metadata.name);
-    for (const verb of ['add', 'update', 'delete'] as const) {
-      clusters.on(verb, onObject('Cluster'));
-      databases.on(verb, onObject('Database'));
-      secrets.on(verb, (s: Secret) => this.#secretChanged(s, clusters));
-    }
-    clusters.on('delete', (c: Cluster) => {
+    clusters.on((type, c) => {
+      this.#enqueue('Cluster', c.metadata.namespace, c.metadata.name);
+      if (type !== 'delete') return;
       for (const db of databases.list(c.metadata.namespace))
         if (db.spec?.cluster?.name === c.metadata.name)
           this.#enqueue('Database', c.metadata.namespace, db.metadata.name);
     });
-    for (const inf of [clusters, databases, secrets] as Informer<Cluster | Database | Secret>[]) {
-      this.#informers.push(inf);
-      inf.onError((err: unknown) => {
-        if (this.#stopping) return;
-        log.warn(
-          { resource: inf.ref.plural, err: (err as Error)?.message ?? String(err) },
-          'watch failed; restarting',
-        );
-        setTimeout(() => {
-          if (!this.#stopping) inf.start().catch(() => undefined);
-        }, 1000).unref();
-      });
-    }
+    databases.on((_type, d) => this.#enqueue('Database', d.metadata.namespace, d.metadata.name));
+    secrets.on((_type, s) => this.#secretChanged(s, clusters));
+    this.#informers.push(
+      ...([clusters, databases, secrets] as Reflector<Cluster | Database | Secret>[]),
+    );
+    // Each resolves once its first list is cached; failures back off and retry inside.
     await Promise.all(this.#informers.map((i) => i.start()));
     this.#synced = true;
 
     // Local clusters whose Cluster object is gone (deleted while no operator ran).
     if (this.manager) {
       for (const rt of [...this.manager.runtimes.values()]) {
-        const c = clusters.get(rt.meta.name, rt.meta.namespace);
+        const c = clusters.get(`${rt.meta.namespace}/${rt.meta.name}`);
         if (!c || c.metadata.uid !== rt.meta.uid) {
           log.warn(
             { cluster: rt.key },
@@ -246,7 +241,7 @@ export class PostgresOperator {
     else this.#queue.add(key);
   }
 
-  #secretChanged(secret: Secret, clusters: Informer<Cluster>): void {
+  #secretChanged(secret: Secret, clusters: Reflector<Cluster>): void {
     const ns = secret.metadata.namespace;
     const name = secret.metadata.name;
     if (!ns || !name) return;

@@ -16,9 +16,19 @@ import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { parseLabelSelector } from '../apimachinery/labels.ts';
+import { isConflict, isNotFound, KubeClient, type ResourceRef } from '../controller/kube/client.ts';
+import { EventRecorder } from '../controller/kube/events.ts';
+import { LeaderElector } from '../controller/kube/leader.ts';
+import { Reflector } from '../controller/kube/reflector.ts';
 import { ensurePublishedResourceCrd } from './apis/crd.ts';
 import type { PublishedResource } from './apis/types.ts';
-import { KCP_CLUSTER_ANNOTATION, KCP_PATH_ANNOTATION } from './constants.ts';
+import {
+  CRDS,
+  FIELD_MANAGER,
+  KCP_CLUSTER_ANNOTATION,
+  KCP_PATH_ANNOTATION,
+  NAMESPACES,
+} from './constants.ts';
 import { ApiExportController, exportRef } from './controllers/apiexport/controller.ts';
 import {
   ApiResourceSchemaController,
@@ -26,17 +36,6 @@ import {
 } from './controllers/apiresourceschema/controller.ts';
 import { StateStore } from './controllers/sync/state-store.ts';
 import { SyncManager } from './controllers/syncmanager/controller.ts';
-import {
-  CRDS,
-  isConflict,
-  isNotFound,
-  KubeClient,
-  NAMESPACES,
-  type ResourceRef,
-} from './kube/client.ts';
-import { EventRecorder } from './kube/events.ts';
-import { LeaderElector } from './kube/leader.ts';
-import { Reflector } from './kube/reflector.ts';
 import { AgentMetrics } from './metrics.ts';
 import type { Crd } from './projection.ts';
 
@@ -174,7 +173,7 @@ export class SyncAgent {
     this.log = options.log;
     this.agentName =
       options.agentName || `${options.apiExportEndpointSliceRef || options.apiExportRef}-syncagent`;
-    this.kcp = KubeClient.fromKubeconfig(options.kcpKubeconfig);
+    this.kcp = KubeClient.fromKubeconfig(options.kcpKubeconfig, { fieldManager: FIELD_MANAGER });
     if (!/\/clusters\/[^/]+/.test(new URL(this.kcp.server).pathname))
       throw new Error(
         `kcp kubeconfig does not point to a specific workspace: its server ${this.kcp.server} has no /clusters/<workspace> path`,
@@ -182,6 +181,7 @@ export class SyncAgent {
     this.service = KubeClient.fromKubeconfig(
       options.kubeconfig ?? process.env.KUBECONFIG?.split(':')[0],
       {
+        fieldManager: FIELD_MANAGER,
         ...(options.kubeconfigHostOverride ? { hostOverride: options.kubeconfigHostOverride } : {}),
         ...(options.kubeconfigCaFileOverride
           ? { caFileOverride: options.kubeconfigCaFileOverride }

@@ -3,6 +3,7 @@
  * objects Canopy's agent leaves behind look the same to tools written for api-syncagent.
  */
 import { createHash } from 'node:crypto';
+import type { ResourceRef } from '../controller/kube/client.ts';
 
 export const SYNCAGENT_GROUP = 'syncagent.kcp.io';
 
@@ -45,8 +46,37 @@ export const API_GROUP_LABEL = 'syncagent.kcp.io/api-group';
 export const KCP_CLUSTER_ANNOTATION = 'kcp.io/cluster';
 export const KCP_PATH_ANNOTATION = 'kcp.io/path';
 
+/** The built-in resources the agent reads and writes on either side. */
+export const SECRETS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'secrets',
+  namespaced: true,
+};
+export const CONFIGMAPS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'configmaps',
+  namespaced: true,
+};
+export const NAMESPACES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'namespaces',
+  namespaced: false,
+};
+export const CRDS: ResourceRef = {
+  group: 'apiextensions.k8s.io',
+  version: 'v1',
+  plural: 'customresourcedefinitions',
+  namespaced: false,
+};
+
 /** Field manager for every write the agent makes. */
 export const FIELD_MANAGER = 'canopy-syncagent';
+
+/** Retry backoff of the agent's work queues: 250 ms doubling to a minute, ±20 %. */
+export const QUEUE_BACKOFF = { baseBackoffMs: 250, maxBackoffMs: 60_000, jitter: 0.2 } as const;
 
 /** Full SHA-1 hex (40 characters): the value of the hash labels. */
 export function sha1Hex(value: string): string {

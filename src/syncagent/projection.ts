@@ -7,6 +7,7 @@
  * Printer columns, subresources and selectable fields are kept as they are.
  */
 import type { KubeObject } from '../apimachinery/meta.ts';
+import type { ResourceRef } from '../controller/kube/client.ts';
 import type { NormalizedSpec } from './apis/types.ts';
 import {
   AGENT_NAME_LABEL,
@@ -15,7 +16,6 @@ import {
   SOURCE_GENERATION_ANNOTATION,
   sha1Hex,
 } from './constants.ts';
-import type { ResourceRef } from './kube/client.ts';
 
 export interface CrdNames {
   plural: string;

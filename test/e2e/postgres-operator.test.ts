@@ -9,7 +9,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
-import { KubeClient } from '../../src/postgres/kube/client.ts';
+import { KubeClient } from '../../src/controller/kube/client.ts';
 import { findPostgresBinaries } from '../../src/postgres/runtime/binaries.ts';
 import type { Cluster, Database, Secret } from '../../src/postgres/types.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
@@ -26,9 +26,19 @@ import {
   startOperator,
 } from './harness/postgres-operator.ts';
 
-const CLUSTERS = { group: 'postgresql.cnpg.io', version: 'v1', plural: 'clusters' };
-const DATABASES = { group: 'postgresql.cnpg.io', version: 'v1', plural: 'databases' };
-const SECRETS = { group: '', version: 'v1', plural: 'secrets' };
+const CLUSTERS = {
+  group: 'postgresql.cnpg.io',
+  version: 'v1',
+  plural: 'clusters',
+  namespaced: true,
+};
+const DATABASES = {
+  group: 'postgresql.cnpg.io',
+  version: 'v1',
+  plural: 'databases',
+  namespaced: true,
+};
+const SECRETS = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
 
 const haveBinaries = findPostgresBinaries().ok;
 
@@ -128,7 +138,7 @@ describe.skipIf(!haveBinaries)('canopy postgres-operator on real PostgreSQL', ()
     dataDir = operatorDataDir();
     home = mkdtempSync(join(tmpdir(), 'canopy-kubectl-home-'));
     k = kubectl('1.30', server.kubeconfig, home);
-    client = new KubeClient(server.kubeconfig);
+    client = KubeClient.fromKubeconfig(server.kubeconfig);
     operator = await startOp();
   });
 

@@ -9,8 +9,8 @@
 import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { KubeObject } from '../../src/apimachinery/meta.ts';
-import { sha3Short } from '../../src/syncagent/constants.ts';
-import { CRDS, KubeClient, SECRETS } from '../../src/syncagent/kube/client.ts';
+import { KubeClient } from '../../src/controller/kube/client.ts';
+import { CRDS, SECRETS, sha3Short } from '../../src/syncagent/constants.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import type { Kubectl } from './harness/kubectl.ts';
 import {

@@ -1,17 +1,43 @@
 /** What the Cluster and Database reconcilers share: clients, caches, runtime, metrics. */
 import type { Logger } from 'pino';
-import type { KubeClient, ResourceRef } from '../kube/client.ts';
-import type { EventRecorder } from '../kube/events.ts';
+import type { KubeObject } from '../../apimachinery/meta.ts';
+import type { KubeClient, ResourceRef } from '../../controller/kube/client.ts';
+import type { EventRecorder } from '../../controller/kube/events.ts';
+import type { Reflector } from '../../controller/kube/reflector.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { type Cluster, type Database, GROUP, type Secret, VERSION } from '../types.ts';
 import type { InstanceManager } from './instance-manager.ts';
 
-export const CLUSTERS: ResourceRef = { group: GROUP, version: VERSION, plural: 'clusters' };
-export const DATABASES: ResourceRef = { group: GROUP, version: VERSION, plural: 'databases' };
+export const CLUSTERS: ResourceRef = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'clusters',
+  namespaced: true,
+};
+export const DATABASES: ResourceRef = {
+  group: GROUP,
+  version: VERSION,
+  plural: 'databases',
+  namespaced: true,
+};
+export const SECRETS: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'secrets',
+  namespaced: true,
+};
 
 export interface Cache<T> {
   get(name: string, namespace?: string): T | undefined;
   list(namespace?: string): T[];
+}
+
+/** A reflector's cache (keyed `namespace/name`) seen by name and namespace. */
+export function cacheOf<T extends KubeObject>(reflector: Reflector<T>): Cache<T> {
+  return {
+    get: (name, namespace) => reflector.get(`${namespace ?? ''}/${name}`),
+    list: (namespace) => reflector.list(namespace),
+  };
 }
 
 export interface ControllerDeps {

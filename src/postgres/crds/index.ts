@@ -10,7 +10,7 @@ import {
   type KubeClient,
   KubeError,
   type ResourceRef,
-} from '../kube/client.ts';
+} from '../../controller/kube/client.ts';
 import { FIELD_MANAGER } from '../types.ts';
 import { clusterCrd } from './cluster-crd.ts';
 import { databaseCrd } from './database-crd.ts';
@@ -24,6 +24,7 @@ const CRD_RESOURCE: ResourceRef = {
   group: 'apiextensions.k8s.io',
   version: 'v1',
   plural: 'customresourcedefinitions',
+  namespaced: false,
 };
 
 interface CrdObject {
@@ -38,7 +39,7 @@ export async function installCrds(client: KubeClient, log?: Logger): Promise<'ap
     try {
       await client.patch(CRD_RESOURCE, undefined, name, crd, {
         type: 'application/apply-patch+yaml',
-        query: `fieldManager=${FIELD_MANAGER}&force=true`,
+        query: { fieldManager: FIELD_MANAGER, force: 'true' },
       });
     } catch (err) {
       if (!(err instanceof KubeError) || (err.code !== 415 && err.code !== 400)) throw err;
@@ -69,7 +70,7 @@ async function createOrUpdate(client: KubeClient, crd: (typeof CRDS)[number]): P
           ...crd,
           metadata: { ...existing.metadata, ...crd.metadata },
         };
-        await client.replace(CRD_RESOURCE, undefined, crd.metadata.name, body);
+        await client.update(CRD_RESOURCE, undefined, crd.metadata.name, body);
       }
       return;
     } catch (err) {

@@ -5,8 +5,8 @@
  * v0.2 shape the kcp workshop uses and the current one.
  */
 import type { Logger } from 'pino';
-import { FIELD_MANAGER } from '../constants.ts';
-import { CRDS, type KubeClient, KubeError } from '../kube/client.ts';
+import { type KubeClient, KubeError } from '../../controller/kube/client.ts';
+import { CRDS, FIELD_MANAGER } from '../constants.ts';
 import { PR_GROUP, PR_PLURAL, PR_VERSION } from './types.ts';
 
 type Schema = Record<string, unknown>;

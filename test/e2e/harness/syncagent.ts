@@ -10,15 +10,15 @@ import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { KubeObject } from '../../../src/apimachinery/meta.ts';
-import { CRDS as POSTGRES_CRDS } from '../../../src/postgres/crds/index.ts';
 import {
   isConflict,
   isNotFound,
   KubeClient,
   type ResourceRef,
-  SECRETS,
-} from '../../../src/syncagent/kube/client.ts';
-import { Reflector } from '../../../src/syncagent/kube/reflector.ts';
+} from '../../../src/controller/kube/client.ts';
+import { Reflector } from '../../../src/controller/kube/reflector.ts';
+import { CRDS as POSTGRES_CRDS } from '../../../src/postgres/crds/index.ts';
+import { SECRETS } from '../../../src/syncagent/constants.ts';
 import { silentLog } from '../../../src/syncagent/testing.ts';
 import { CANOPY_BIN } from './canopy-process.ts';
 import { type Kubectl, kubectl } from './kubectl.ts';

@@ -10,7 +10,7 @@
  */
 import type { JsonValue } from '../../../apimachinery/meta.ts';
 import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
-import { isAlreadyExists, isConflict, isNotFound, SECRETS } from '../../kube/client.ts';
+import { isAlreadyExists, isConflict, isNotFound } from '../../../controller/kube/client.ts';
 import { appSecretName, compareInstanceNames, superuserSecretName } from '../../names.ts';
 import { effectiveParameters, renderHba, type StandbyConfig } from '../../runtime/config.ts';
 import type { Instance } from '../../runtime/instance.ts';
@@ -34,7 +34,7 @@ import {
   type Secret,
   STREAMING_REPLICATION_USER,
 } from '../../types.ts';
-import { CLUSTERS, type ControllerDeps } from '../deps.ts';
+import { CLUSTERS, type ControllerDeps, SECRETS } from '../deps.ts';
 import { type ClusterRuntime, passwordDigest } from '../instance-manager.ts';
 import {
   type Credentials,
@@ -949,7 +949,7 @@ export class ClusterReconciler {
           JSON.stringify({ ...(existing.metadata.labels ?? {}), ...desired.metadata.labels });
       if (same) return existing;
       try {
-        return await this.#d.client.replace<Secret>(SECRETS, ns, name, {
+        return await this.#d.client.update<Secret>(SECRETS, ns, name, {
           ...desired,
           metadata: {
             ...existing.metadata,

@@ -7,7 +7,7 @@
  * `cnpg.io/deleteDatabase` drops the database on deletion when `databaseReclaimPolicy` is
  * `delete`.
  */
-import { isConflict, isNotFound } from '../../kube/client.ts';
+import { isConflict, isNotFound } from '../../../controller/kube/client.ts';
 import { query, type SocketAddress, withClient } from '../../runtime/sql.ts';
 import { DATABASE_FINALIZER, type Database, type DatabaseStatus } from '../../types.ts';
 import { type ControllerDeps, DATABASES } from '../deps.ts';

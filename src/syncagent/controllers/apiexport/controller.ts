@@ -11,12 +11,17 @@
  */
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  isNotFound,
+  type KubeClient,
+  KubeError,
+  type ResourceRef,
+} from '../../../controller/kube/client.ts';
+import type { EventRecorder } from '../../../controller/kube/events.ts';
+import type { Reflector } from '../../../controller/kube/reflector.ts';
+import { WorkQueue } from '../../../controller/work-queue.ts';
 import { normalize, type PublishedResource } from '../../apis/types.ts';
-import { AGENT_NAME_LABEL } from '../../constants.ts';
-import { isNotFound, type KubeClient, KubeError, type ResourceRef } from '../../kube/client.ts';
-import type { EventRecorder } from '../../kube/events.ts';
-import { WorkQueue } from '../../kube/queue.ts';
-import type { Reflector } from '../../kube/reflector.ts';
+import { AGENT_NAME_LABEL, QUEUE_BACKOFF } from '../../constants.ts';
 import type { AgentMetrics } from '../../metrics.ts';
 
 export const exportRef = (version: 'v1alpha1' | 'v1alpha2'): ResourceRef => ({
@@ -120,6 +125,7 @@ export class ApiExportController {
     this.d = deps;
     this.log = deps.log.child({ controller: 'apiexport' });
     this.queue = new WorkQueue(() => this.#reconcile(), {
+      ...QUEUE_BACKOFF,
       concurrency: 1,
       onError: (_k, err, n) =>
         this.log[n === 1 ? 'warn' : 'debug'](
@@ -232,13 +238,7 @@ export class ApiExportController {
         { export: exportName, schemas: added },
         'added resource schemas to the APIExport',
       );
-      this.d.events.record(
-        '',
-        target,
-        'Normal',
-        'AddingResourceSchemas',
-        `Adding ${added.join(', ')}`,
-      );
+      this.d.events.record(target, 'Normal', 'AddingResourceSchemas', `Adding ${added.join(', ')}`);
     }
     if (addedClaims.length) {
       this.log.info(
@@ -246,7 +246,6 @@ export class ApiExportController {
         'added permission claims to the APIExport',
       );
       this.d.events.record(
-        '',
         target,
         'Normal',
         'AddingPermissionClaims',

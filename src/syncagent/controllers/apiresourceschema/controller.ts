@@ -8,6 +8,15 @@
  */
 import type { Logger } from 'pino';
 import {
+  isAlreadyExists,
+  isNotFound,
+  type KubeClient,
+  type ResourceRef,
+} from '../../../controller/kube/client.ts';
+import type { EventRecorder } from '../../../controller/kube/events.ts';
+import type { Reflector } from '../../../controller/kube/reflector.ts';
+import { WorkQueue } from '../../../controller/work-queue.ts';
+import {
   type NormalizedSpec,
   normalize,
   PR_GROUP,
@@ -15,15 +24,7 @@ import {
   PR_VERSION,
   type PublishedResource,
 } from '../../apis/types.ts';
-import {
-  isAlreadyExists,
-  isNotFound,
-  type KubeClient,
-  type ResourceRef,
-} from '../../kube/client.ts';
-import type { EventRecorder } from '../../kube/events.ts';
-import { WorkQueue } from '../../kube/queue.ts';
-import type { Reflector } from '../../kube/reflector.ts';
+import { QUEUE_BACKOFF } from '../../constants.ts';
 import type { AgentMetrics } from '../../metrics.ts';
 import { type Crd, projectCrd, toResourceSchema } from '../../projection.ts';
 
@@ -76,6 +77,7 @@ export class ApiResourceSchemaController {
     this.d = deps;
     this.log = deps.log.child({ controller: 'apiresourceschema' });
     this.queue = new WorkQueue((name) => this.#reconcile(name), {
+      ...QUEUE_BACKOFF,
       concurrency: 4,
       onError: (name, err, n) =>
         this.log[n === 1 ? 'warn' : 'debug'](
@@ -110,7 +112,6 @@ export class ApiResourceSchemaController {
       'PublishedResource cannot be published',
     );
     this.d.events.record(
-      '',
       {
         apiVersion: `${PR_GROUP}/${PR_VERSION}`,
         kind: 'PublishedResource',

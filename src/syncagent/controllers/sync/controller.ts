@@ -15,26 +15,27 @@ import type { Logger } from 'pino';
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
 import type { JsonObject, KubeObject } from '../../../apimachinery/meta.ts';
 import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
+import {
+  apiVersionOfRef,
+  isAlreadyExists,
+  isNotFound,
+  type KubeClient,
+  type ResourceRef,
+  resourcePath,
+} from '../../../controller/kube/client.ts';
+import type { EventTarget } from '../../../controller/kube/events.ts';
+import { Reflector } from '../../../controller/kube/reflector.ts';
+import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { NormalizedSpec } from '../../apis/types.ts';
 import {
   AGENT_NAME_LABEL,
   CLEANUP_FINALIZER,
   KCP_CLUSTER_ANNOTATION,
   KCP_PATH_ANNOTATION,
+  NAMESPACES,
+  QUEUE_BACKOFF,
   RELATED_ANNOTATION_PREFIX,
 } from '../../constants.ts';
-import {
-  apiVersionOfRef,
-  isAlreadyExists,
-  isNotFound,
-  type KubeClient,
-  NAMESPACES,
-  type ResourceRef,
-  resourcePath,
-} from '../../kube/client.ts';
-import type { EventTarget } from '../../kube/events.ts';
-import { WorkQueue } from '../../kube/queue.ts';
-import { Reflector } from '../../kube/reflector.ts';
 import type { Projection } from '../../projection.ts';
 import { applyMutations } from '../../templating/mutation.ts';
 import { localObjectName } from '../../templating/naming.ts';
@@ -121,6 +122,7 @@ export class SyncController implements SyncControllerHandle {
       onFailure: () => deps.metrics.watchFailures.inc({ watch: `service ${options.name}` }),
     });
     this.queue = new WorkQueue((key) => this.#process(key), {
+      ...QUEUE_BACKOFF,
       concurrency: options.concurrency ?? 16,
       paused: true,
       onError: (key, err, failures) => {
@@ -244,7 +246,7 @@ export class SyncController implements SyncControllerHandle {
     reason: string,
     message: string,
   ): void {
-    this.o.deps.events.record(cluster, this.#target(remote), type, reason, message);
+    this.o.deps.events.record(this.#target(remote), type, reason, message, cluster);
   }
 
   #reportError(key: string, err: unknown): void {

@@ -12,6 +12,12 @@
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
 import type { JsonObject, KubeObject } from '../../../apimachinery/meta.ts';
 import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
+import {
+  apiVersionOfRef,
+  isAlreadyExists,
+  type KubeClient,
+  type ResourceRef,
+} from '../../../controller/kube/client.ts';
 import type { Locator, RelatedResource } from '../../apis/types.ts';
 import {
   AGENT_NAME_LABEL,
@@ -25,12 +31,6 @@ import {
   RELATED_PUBLISHED_RESOURCE_HASH_LABEL,
   sha1Hex,
 } from '../../constants.ts';
-import {
-  apiVersionOfRef,
-  isAlreadyExists,
-  type KubeClient,
-  type ResourceRef,
-} from '../../kube/client.ts';
 import { applyMutations, getPath, regexReplace, scalarString } from '../../templating/mutation.ts';
 import { render } from '../../templating/template.ts';
 import {

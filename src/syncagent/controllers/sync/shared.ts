@@ -14,24 +14,25 @@ import type { Logger } from 'pino';
 import type { LabelSelectorMatcher } from '../../../apimachinery/labels.ts';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
 import {
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  type ResourceRef,
+} from '../../../controller/kube/client.ts';
+import type { EventRecorder } from '../../../controller/kube/events.ts';
+import { Reflector } from '../../../controller/kube/reflector.ts';
+import { WorkQueue } from '../../../controller/work-queue.ts';
+import {
   AGENT_NAME_LABEL,
   CLEANUP_FINALIZER,
   KCP_CLUSTER_ANNOTATION,
+  NAMESPACES,
+  QUEUE_BACKOFF,
   REMOTE_CLUSTER_LABEL,
   REMOTE_NAME_HASH_LABEL,
   REMOTE_NAMESPACE_HASH_LABEL,
   sha1Hex,
 } from '../../constants.ts';
-import {
-  isConflict,
-  isNotFound,
-  type KubeClient,
-  NAMESPACES,
-  type ResourceRef,
-} from '../../kube/client.ts';
-import type { EventRecorder } from '../../kube/events.ts';
-import { WorkQueue } from '../../kube/queue.ts';
-import { Reflector } from '../../kube/reflector.ts';
 import type { AgentMetrics } from '../../metrics.ts';
 import type { StateStore } from './state-store.ts';
 
@@ -197,6 +198,7 @@ export class RelatedTracker {
   constructor(deps: SharedDeps) {
     this.#d = deps;
     this.#sweep = new WorkQueue((key) => this.#sweepOne(key), {
+      ...QUEUE_BACKOFF,
       concurrency: 4,
       onError: (key, err) =>
         deps.log.warn({ object: key, err: (err as Error).message }, 'finalizer sweep failed'),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
-import { type KubeClient, KubeError } from '../../kube/client.ts';
+import { type KubeClient, KubeError } from '../../../controller/kube/client.ts';
 import { silentLog } from '../../testing.ts';
 import { StateStore, stateKey, stateSecretName } from './state-store.ts';
 

@@ -11,15 +11,14 @@
  */
 import type { Logger } from 'pino';
 import type { JsonObject } from '../../../apimachinery/meta.ts';
-import { canonicalJson, OBJECT_STATE_LABEL, sha1Hex, shortHash } from '../../constants.ts';
 import {
   isAlreadyExists,
   isConflict,
   isNotFound,
   type KubeClient,
-  SECRETS,
-} from '../../kube/client.ts';
-import { Reflector } from '../../kube/reflector.ts';
+} from '../../../controller/kube/client.ts';
+import { Reflector } from '../../../controller/kube/reflector.ts';
+import { canonicalJson, OBJECT_STATE_LABEL, SECRETS, sha1Hex, shortHash } from '../../constants.ts';
 import type { SourceKey } from './metadata.ts';
 
 interface StateSecret {

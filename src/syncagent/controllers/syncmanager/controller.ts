@@ -7,12 +7,12 @@
  * changes, everything restarts against the new one. It also runs the workspace cleanup.
  */
 import type { Logger } from 'pino';
+import type { KubeClient } from '../../../controller/kube/client.ts';
+import { EventRecorder } from '../../../controller/kube/events.ts';
+import type { Reflector } from '../../../controller/kube/reflector.ts';
+import { WorkQueue } from '../../../controller/work-queue.ts';
 import { type NormalizedSpec, normalize, type PublishedResource } from '../../apis/types.ts';
-import { canonicalJson } from '../../constants.ts';
-import type { KubeClient } from '../../kube/client.ts';
-import { EventRecorder } from '../../kube/events.ts';
-import { WorkQueue } from '../../kube/queue.ts';
-import type { Reflector } from '../../kube/reflector.ts';
+import { canonicalJson, QUEUE_BACKOFF } from '../../constants.ts';
 import type { AgentMetrics } from '../../metrics.ts';
 import { type Crd, projectCrd } from '../../projection.ts';
 import { crdFor } from '../apiresourceschema/controller.ts';
@@ -72,6 +72,7 @@ export class SyncManager {
     this.d = deps;
     this.log = deps.log.child({ controller: 'syncmanager' });
     this.queue = new WorkQueue((name) => this.#reconcile(name), {
+      ...QUEUE_BACKOFF,
       concurrency: 1,
       onError: (name, err, n) =>
         this.log[n === 1 ? 'warn' : 'debug'](

@@ -12,19 +12,15 @@
  * just before anything is deleted.
  */
 import type { Logger } from 'pino';
+import { isNotFound, type KubeClient, type ResourceRef } from '../../../controller/kube/client.ts';
 import {
   AGENT_NAME_LABEL,
+  NAMESPACES,
   OBJECT_STATE_LABEL,
   RELATED_PRIMARY_CLUSTER_LABEL,
   REMOTE_CLUSTER_LABEL,
-} from '../../constants.ts';
-import {
-  isNotFound,
-  type KubeClient,
-  NAMESPACES,
-  type ResourceRef,
   SECRETS,
-} from '../../kube/client.ts';
+} from '../../constants.ts';
 import type { AgentMetrics } from '../../metrics.ts';
 import type { SyncController } from '../sync/controller.ts';
 import { destRef, originRef } from '../sync/related.ts';

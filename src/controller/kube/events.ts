@@ -1,60 +1,98 @@
 /**
- * Events on tenant objects, written through the virtual workspace into the tenant's
- * workspace (events are a permission claim; where the tenant did not accept it, events
- * are skipped quietly). Repeats of the same reason and message on the same object within
- * ten minutes bump the existing Event's count instead of creating another one, as
- * client-go's event correlator does. Best effort: failures are only logged.
+ * Records core/v1 Events, as client-go's event recorder does: repeats of the same type,
+ * reason and message on the same object within ten minutes bump the existing Event's
+ * count instead of creating another one (the event correlator). Best effort: a failure
+ * is only logged.
+ *
+ * The recorder writes either through one client or through a client per logical cluster
+ * (a virtual workspace, where events on tenant objects go into the tenant's workspace).
+ * In the second form, events are a permission claim: a workspace that answers 403 or 404
+ * (claim not accepted) is skipped quietly for a minute.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { timestamp } from '../../apimachinery/meta.ts';
 import { EVENTS, isForbidden, isNotFound, type KubeClient } from './client.ts';
 
+/** The object an Event is about (`involvedObject`). */
 export interface EventTarget {
-  readonly apiVersion: string;
-  readonly kind: string;
+  readonly apiVersion?: string | undefined;
+  readonly kind?: string | undefined;
   readonly name: string;
-  readonly namespace?: string;
-  readonly uid?: string;
+  readonly namespace?: string | undefined;
+  readonly uid?: string | undefined;
 }
+
+/** An object itself can be the target. */
+export interface EventObject {
+  readonly apiVersion?: string | undefined;
+  readonly kind?: string | undefined;
+  readonly metadata: {
+    readonly name?: string | undefined;
+    readonly namespace?: string | undefined;
+    readonly uid?: string | undefined;
+  };
+}
+
+export type EventType = 'Normal' | 'Warning';
 
 interface Recent {
   name: string;
   namespace: string;
   count: number;
-  first: string;
   at: number;
 }
 
 const AGGREGATE_MS = 10 * 60_000;
 
+function targetOf(t: EventTarget | EventObject): EventTarget {
+  if (!('metadata' in t)) return t;
+  return {
+    apiVersion: t.apiVersion,
+    kind: t.kind,
+    name: t.metadata.name ?? '',
+    namespace: t.metadata.namespace,
+    uid: t.metadata.uid,
+  };
+}
+
 export class EventRecorder {
   readonly #clientFor: (cluster: string) => KubeClient;
+  readonly #perCluster: boolean;
   readonly #log: Logger;
   readonly #component: string;
   readonly #recent = new Map<string, Recent>();
   /** Workspaces where events cannot be written (claim not accepted), until a time. */
   readonly #blocked = new Map<string, number>();
 
-  constructor(clientFor: (cluster: string) => KubeClient, log: Logger, component: string) {
-    this.#clientFor = clientFor;
+  /** `client`: one client, or the client for a logical cluster's events. */
+  constructor(
+    client: KubeClient | ((cluster: string) => KubeClient),
+    log: Logger,
+    component: string,
+  ) {
+    this.#perCluster = typeof client === 'function';
+    this.#clientFor = typeof client === 'function' ? client : () => client;
     this.#log = log;
     this.#component = component;
   }
 
+  /** `cluster` picks the client when the recorder has one per logical cluster. */
   record(
-    cluster: string,
-    target: EventTarget,
-    type: 'Normal' | 'Warning',
+    target: EventTarget | EventObject,
+    type: EventType,
     reason: string,
     message: string,
+    cluster = '',
   ): void {
     const until = this.#blocked.get(cluster);
     if (until && until > Date.now()) return;
-    void this.#record(cluster, target, type, reason, message).catch((err: unknown) => {
-      if (isForbidden(err) || isNotFound(err)) this.#blocked.set(cluster, Date.now() + 60_000);
+    const t = targetOf(target);
+    void this.#record(cluster, t, type, reason, message).catch((err: unknown) => {
+      if (this.#perCluster && (isForbidden(err) || isNotFound(err)))
+        this.#blocked.set(cluster, Date.now() + 60_000);
       this.#log.debug(
-        { cluster, object: target.name, reason, err: (err as Error).message },
+        { cluster, object: t.name, reason, err: (err as Error).message },
         'cannot record event',
       );
     });
@@ -63,7 +101,7 @@ export class EventRecorder {
   async #record(
     cluster: string,
     target: EventTarget,
-    type: 'Normal' | 'Warning',
+    type: EventType,
     reason: string,
     message: string,
   ): Promise<void> {
@@ -95,8 +133,8 @@ export class EventRecorder {
       kind: 'Event',
       metadata: { name, namespace },
       involvedObject: {
-        apiVersion: target.apiVersion,
-        kind: target.kind,
+        apiVersion: target.apiVersion ?? '',
+        kind: target.kind ?? '',
         name: target.name,
         ...(target.namespace ? { namespace: target.namespace } : {}),
         ...(target.uid ? { uid: target.uid } : {}),
@@ -112,6 +150,6 @@ export class EventRecorder {
       lastTimestamp: timestamp(now),
       count: 1,
     });
-    this.#recent.set(key, { name, namespace, count: 1, first: timestamp(now), at: Date.now() });
+    this.#recent.set(key, { name, namespace, count: 1, at: Date.now() });
   }
 }

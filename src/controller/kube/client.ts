@@ -1,16 +1,16 @@
 /**
- * The agent's Kubernetes client, used for both sides exactly as a third-party agent would:
- * a kubeconfig read by `@kubernetes/client-node` (credentials, CA, client certificates,
- * exec plugins), plain JSON requests over one keep-alive HTTPS agent per client, and
- * client-node's `Watch` for watch streams. A client can be re-based onto another URL with
- * the same credentials (the APIExport virtual workspace) and scoped to a path prefix
- * (`/clusters/<name>` in a virtual workspace).
+ * The Kubernetes client of everything that runs outside the API server (the sync agent,
+ * the PostgreSQL operator, their tests and benchmarks), used exactly as a third-party
+ * client would: a kubeconfig read by `@kubernetes/client-node` (credentials, CA, client
+ * certificates, exec plugins), plain JSON requests over one keep-alive HTTP(S) agent per
+ * client, and client-node's `Watch` for watch streams. A client can be re-based onto
+ * another URL with the same credentials (the APIExport virtual workspace) and scoped to a
+ * path prefix (`/clusters/<name>` in a virtual workspace).
  */
 import http from 'node:http';
 import https from 'node:https';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { KubeList, KubeObject } from '../../apimachinery/meta.ts';
-import { FIELD_MANAGER } from '../constants.ts';
 
 export type ContentType =
   | 'application/json'
@@ -45,36 +45,13 @@ export interface ResourceRef {
   readonly namespaced: boolean;
 }
 
-export const SECRETS: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'secrets',
-  namespaced: true,
-};
-export const CONFIGMAPS: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'configmaps',
-  namespaced: true,
-};
-export const NAMESPACES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  namespaced: false,
-};
+/** The resources the toolkit itself writes (event recorder, leader election). */
 export const EVENTS: ResourceRef = { group: '', version: 'v1', plural: 'events', namespaced: true };
 export const LEASES: ResourceRef = {
   group: 'coordination.k8s.io',
   version: 'v1',
   plural: 'leases',
   namespaced: true,
-};
-export const CRDS: ResourceRef = {
-  group: 'apiextensions.k8s.io',
-  version: 'v1',
-  plural: 'customresourcedefinitions',
-  namespaced: false,
 };
 
 export function apiVersionOfRef(ref: ResourceRef): string {
@@ -109,6 +86,8 @@ export interface KubeconfigOptions {
   readonly hostOverride?: string;
   /** Replaces the CA of the kubeconfig (--kubeconfig-ca-file-override). */
   readonly caFileOverride?: string;
+  /** Sent as `fieldManager` with every create, update and patch (none when unset). */
+  readonly fieldManager?: string;
 }
 
 /** A KubeConfig whose current cluster has another server URL (and optionally CA file). */
@@ -199,12 +178,15 @@ export class KubeClient {
   readonly #transport: Transport;
   /** Path prepended to every request (`/clusters/<name>` in a virtual workspace). */
   readonly prefix: string;
+  readonly #fieldManager: string | undefined;
 
-  private constructor(transport: Transport, prefix = '') {
+  private constructor(transport: Transport, prefix: string, fieldManager: string | undefined) {
     this.#transport = transport;
     this.prefix = prefix;
+    this.#fieldManager = fieldManager;
   }
 
+  /** A client for a kubeconfig file (the default loading rules when there is none). */
   static fromKubeconfig(file: string | undefined, options: KubeconfigOptions = {}): KubeClient {
     const config = new KubeConfig();
     if (file) config.loadFromFile(file);
@@ -216,7 +198,7 @@ export class KubeClient {
       options.hostOverride || options.caFileOverride
         ? rebased(config, options.hostOverride ?? cluster.server, options.caFileOverride)
         : config;
-    return new KubeClient(new Transport(final));
+    return new KubeClient(new Transport(final), '', options.fieldManager);
   }
 
   /** The server URL, without the prefix. */
@@ -226,12 +208,16 @@ export class KubeClient {
 
   /** The same credentials against another base URL (e.g. a virtual workspace). */
   rebase(server: string): KubeClient {
-    return new KubeClient(new Transport(rebased(this.#transport.config, server)));
+    return new KubeClient(
+      new Transport(rebased(this.#transport.config, server)),
+      '',
+      this.#fieldManager,
+    );
   }
 
   /** The same connection with a path prefix (shares sockets and credentials). */
   scoped(prefix: string): KubeClient {
-    return new KubeClient(this.#transport, prefix);
+    return new KubeClient(this.#transport, prefix, this.#fieldManager);
   }
 
   async request<T = KubeObject>(
@@ -342,7 +328,7 @@ export class KubeClient {
   create<T = KubeObject>(ref: ResourceRef, namespace: string | undefined, body: unknown) {
     return this.request<T>('POST', resourcePath(ref, namespace), {
       body,
-      query: { fieldManager: FIELD_MANAGER },
+      query: { fieldManager: this.#fieldManager },
     });
   }
 
@@ -355,7 +341,7 @@ export class KubeClient {
   ) {
     return this.request<T>('PUT', resourcePath(ref, namespace, name, subresource), {
       body,
-      query: { fieldManager: FIELD_MANAGER },
+      query: { fieldManager: this.#fieldManager },
     });
   }
 
@@ -370,7 +356,7 @@ export class KubeClient {
     return this.request<T>('PATCH', resourcePath(ref, namespace, name, options.subresource), {
       body,
       contentType: options.type ?? 'application/merge-patch+json',
-      query: { fieldManager: FIELD_MANAGER, ...options.query },
+      query: { fieldManager: this.#fieldManager, ...options.query },
     });
   }
 

@@ -105,8 +105,10 @@ export class Reflector<T extends KubeObject = KubeObject> {
     return this.#store.get(key);
   }
 
-  list(): T[] {
-    return [...this.#store.values()];
+  /** Every cached object, or those of one namespace. */
+  list(namespace?: string): T[] {
+    const all = [...this.#store.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
   }
 
   get size(): number {
