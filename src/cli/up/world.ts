@@ -28,8 +28,6 @@ export const EXAMPLES = join(
 export const PROVIDER_WORKSPACE = 'root:providers:database';
 export const TENANT_WORKSPACE = 'root:consumers:pg';
 export const EXPORT_NAME = 'postgresql.cnpg.io';
-/** The claims the tenant accepts, as `kubectl kcp bind apiexport --accept-permission-claim` spells them. */
-export const ACCEPTED_CLAIMS = ['secrets.core', 'namespaces.core'];
 const PUBLISHED = ['resources-cluster.yaml', 'resources-database.yaml'];
 
 /**
@@ -104,7 +102,7 @@ export async function publishResources(providerKubeconfig: string): Promise<void
 }
 
 /**
- * The tenant persona: `root:consumers:pg` bound to the export with its claims accepted,
+ * The tenant persona: `root:consumers:pg` bound to the export with every claim accepted,
  * once the sync agent has put the schemas and claims into the export. The admin
  * kubeconfig's current workspace is left where it was.
  */
@@ -122,7 +120,9 @@ export async function setUpTenant(adminKubeconfig: string, timeoutMs: number): P
     if (!isNotFound(err)) throw err;
     await bindAPIExport(ctx, `${PROVIDER_WORKSPACE}:${EXPORT_NAME}`, {
       workspace: `:${TENANT_WORKSPACE}`,
-      acceptPermissionClaims: ACCEPTED_CLAIMS,
+      // The workshop accepts secrets and namespaces; the agent also claims events (to tell
+      // the tenant about provider-side problems), and the local stack accepts that too.
+      acceptAllPermissionClaims: true,
       timeoutMs,
     });
   }
