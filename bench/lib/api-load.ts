@@ -4,6 +4,7 @@
  * printing one JSON result on stdout. Usage: node api-load.ts <scenario> <kubeconfig> [args…]
  */
 import { readFileSync } from 'node:fs';
+import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import { parseKubeconfig } from '../../src/apimachinery/kubeconfig.ts';
 
@@ -57,6 +58,56 @@ function callWith(
   });
 }
 
+/** A GET of `path` as `bearer` (default: the kubeconfig's token), sent at once. */
+function openGet(
+  path: string,
+  onResponse: (res: IncomingMessage) => void,
+  bearer = token,
+): ClientRequest {
+  const req = request(
+    {
+      host: server.hostname,
+      port: server.port,
+      path,
+      agent,
+      headers: { Authorization: `Bearer ${bearer}` },
+    },
+    onResponse,
+  );
+  req.end();
+  return req;
+}
+
+/**
+ * Opens a watch (`path` with `?watch=true…`) as the kubeconfig's user and hands each event
+ * to `onEvent`; `onResponse` sees the response first. The caller handles errors and
+ * destroys the request when done.
+ */
+function watch<T>(
+  path: string,
+  onEvent: (event: T) => void,
+  onResponse?: (res: IncomingMessage) => void,
+): ClientRequest {
+  return openGet(path, (res) => {
+    onResponse?.(res);
+    let buf = '';
+    res.setEncoding('utf8');
+    res.on('data', (d: string) => {
+      buf += d;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        onEvent(JSON.parse(line) as T);
+      }
+    });
+  });
+}
+
+/** Runs `concurrency` clients (numbered from 0) until each one's `fn` returns. */
+async function clients(concurrency: number, fn: (client: number) => Promise<void>) {
+  await Promise.all(Array.from({ length: concurrency }, (_, i) => fn(i)));
+}
+
 const cm = (name: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({
     apiVersion: 'v1',
@@ -77,36 +128,26 @@ async function ensureNamespace(ns: string) {
 const percentile = (s: number[], p: number) =>
   s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
 
-async function creates(concurrency: number, ms: number) {
-  await ensureNamespace('load-create');
-  let n = 0;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() - start < ms) {
-        const r = await call('POST', '/api/v1/namespaces/load-create/configmaps', cm(`c-${n++}`));
-        if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
-      }
-    }),
-  );
-  return { perSecond: n / ((performance.now() - start) / 1000) };
-}
-
-async function gets(concurrency: number, ms: number) {
-  await ensureNamespace('load-get');
-  await call('POST', '/api/v1/namespaces/load-get/configmaps', cm('target'));
+/**
+ * Calls `op` from `concurrency` clients for `ms` (`check` throws on a bad answer): latency
+ * percentiles and calls per second.
+ */
+async function sampleFor<R>(
+  concurrency: number,
+  ms: number,
+  op: () => Promise<R>,
+  check: (result: R) => void,
+) {
   const samples: number[] = [];
   const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() - start < ms) {
-        const t = performance.now();
-        const r = await call('GET', '/api/v1/namespaces/load-get/configmaps/target');
-        samples.push(performance.now() - t);
-        if (r.status !== 200) throw new Error(`get: ${r.status}`);
-      }
-    }),
-  );
+  await clients(concurrency, async () => {
+    while (performance.now() - start < ms) {
+      const t = performance.now();
+      const r = await op();
+      samples.push(performance.now() - t);
+      check(r);
+    }
+  });
   samples.sort((a, b) => a - b);
   return {
     p50: percentile(samples, 50),
@@ -115,15 +156,39 @@ async function gets(concurrency: number, ms: number) {
   };
 }
 
+async function creates(concurrency: number, ms: number) {
+  await ensureNamespace('load-create');
+  let n = 0;
+  const start = performance.now();
+  await clients(concurrency, async () => {
+    while (performance.now() - start < ms) {
+      const r = await call('POST', '/api/v1/namespaces/load-create/configmaps', cm(`c-${n++}`));
+      if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
+    }
+  });
+  return { perSecond: n / ((performance.now() - start) / 1000) };
+}
+
+async function gets(concurrency: number, ms: number) {
+  await ensureNamespace('load-get');
+  await call('POST', '/api/v1/namespaces/load-get/configmaps', cm('target'));
+  return sampleFor(
+    concurrency,
+    ms,
+    () => call('GET', '/api/v1/namespaces/load-get/configmaps/target'),
+    (r) => {
+      if (r.status !== 200) throw new Error(`get: ${r.status}`);
+    },
+  );
+}
+
 async function list(count: number) {
   await ensureNamespace('load-list');
   let next = 0;
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < count)
-        await call('POST', '/api/v1/namespaces/load-list/configmaps', cm(`l-${next++}`));
-    }),
-  );
+  await clients(32, async () => {
+    while (next < count)
+      await call('POST', '/api/v1/namespaces/load-list/configmaps', cm(`l-${next++}`));
+  });
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t = performance.now();
@@ -144,39 +209,20 @@ async function watchFanout(watchers: number, writes: number) {
     { length: watchers },
     () =>
       new Promise<void>((resolve, reject) => {
-        const req = request(
-          {
-            host: server.hostname,
-            port: server.port,
-            path: '/api/v1/namespaces/load-watch/configmaps?watch=true&resourceVersion=0',
-            agent,
-            headers: { Authorization: `Bearer ${token}` },
+        let seen = 0;
+        const req = watch<{ object: { metadata: { annotations?: Record<string, string> } } }>(
+          '/api/v1/namespaces/load-watch/configmaps?watch=true&resourceVersion=0',
+          (ev) => {
+            const sent = Number(ev.object.metadata.annotations?.sent);
+            latencies.push(performance.timeOrigin + performance.now() - sent);
+            if (++seen === writes) {
+              req.destroy();
+              resolve();
+            }
           },
-          (res) => {
-            ready++;
-            let buf = '';
-            let seen = 0;
-            res.setEncoding('utf8');
-            res.on('data', (d: string) => {
-              buf += d;
-              for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-                const line = buf.slice(0, nl);
-                buf = buf.slice(nl + 1);
-                const ev = JSON.parse(line) as {
-                  object: { metadata: { annotations?: Record<string, string> } };
-                };
-                const sent = Number(ev.object.metadata.annotations?.sent);
-                latencies.push(performance.timeOrigin + performance.now() - sent);
-                if (++seen === writes) {
-                  req.destroy();
-                  resolve();
-                }
-              }
-            });
-          },
+          () => ready++,
         );
         req.on('error', (e) => (e.message.includes('socket hang up') ? resolve() : reject(e)));
-        req.end();
       }),
   );
   while (ready < watchers) await new Promise((r) => setTimeout(r, 20));
@@ -218,26 +264,24 @@ async function writes(kind: 'apply' | 'update', concurrency: number, ms: number)
   const base = '/api/v1/namespaces/load-apply/configmaps';
   let n = 0;
   const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async (_, w) => {
-      const name = `${kind}-${w}`;
-      await call('POST', base, JSON.stringify(fifty(name, -1)));
-      for (let round = 0; performance.now() - start < ms; round++) {
-        const body = JSON.stringify(fifty(name, round));
-        const r =
-          kind === 'apply'
-            ? await callWith(
-                'PATCH',
-                `${base}/${name}?fieldManager=bench&force=true`,
-                body,
-                'application/apply-patch+yaml',
-              )
-            : await call('PUT', `${base}/${name}`, body);
-        if (r.status !== 200) throw new Error(`${kind}: ${r.status} ${r.body}`);
-        n++;
-      }
-    }),
-  );
+  await clients(concurrency, async (w) => {
+    const name = `${kind}-${w}`;
+    await call('POST', base, JSON.stringify(fifty(name, -1)));
+    for (let round = 0; performance.now() - start < ms; round++) {
+      const body = JSON.stringify(fifty(name, round));
+      const r =
+        kind === 'apply'
+          ? await callWith(
+              'PATCH',
+              `${base}/${name}?fieldManager=bench&force=true`,
+              body,
+              'application/apply-patch+yaml',
+            )
+          : await call('PUT', `${base}/${name}`, body);
+      if (r.status !== 200) throw new Error(`${kind}: ${r.status} ${r.body}`);
+      n++;
+    }
+  });
   return { perSecond: n / ((performance.now() - start) / 1000) };
 }
 
@@ -252,57 +296,36 @@ async function workspaces(parent: string, count: number, concurrency: number, pr
   const allReady = new Promise<void>((r) => {
     resolveAll = r;
   });
-  const watch = request(
-    {
-      host: server.hostname,
-      port: server.port,
-      path: `${base}?watch=true`,
-      agent,
-      headers: { Authorization: `Bearer ${token}` },
-    },
-    (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const ev = JSON.parse(buf.slice(0, nl)) as {
-            object: { metadata: { name: string }; status?: { phase?: string } };
-          };
-          buf = buf.slice(nl + 1);
-          if (ev.object.metadata.name.startsWith(prefix) && ev.object.status?.phase === 'Ready') {
-            ready.add(ev.object.metadata.name);
-            if (ready.size === count) resolveAll();
-          }
-        }
-      });
-    },
-  );
-  watch.on('error', () => {});
-  watch.end();
+  const readyWatch = watch<{
+    object: { metadata: { name: string }; status?: { phase?: string } };
+  }>(`${base}?watch=true`, (ev) => {
+    if (ev.object.metadata.name.startsWith(prefix) && ev.object.status?.phase === 'Ready') {
+      ready.add(ev.object.metadata.name);
+      if (ready.size === count) resolveAll();
+    }
+  });
+  readyWatch.on('error', () => {});
   await new Promise((r) => setTimeout(r, 200));
   const start = performance.now();
   let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const name = `${prefix}${next++}`;
-        const r = await call(
-          'POST',
-          base,
-          JSON.stringify({
-            apiVersion: 'tenancy.kcp.io/v1alpha1',
-            kind: 'Workspace',
-            metadata: { name },
-          }),
-        );
-        if (r.status !== 201) throw new Error(`create workspace: ${r.status} ${r.body}`);
-      }
-    }),
-  );
+  await clients(concurrency, async () => {
+    while (next < count) {
+      const name = `${prefix}${next++}`;
+      const r = await call(
+        'POST',
+        base,
+        JSON.stringify({
+          apiVersion: 'tenancy.kcp.io/v1alpha1',
+          kind: 'Workspace',
+          metadata: { name },
+        }),
+      );
+      if (r.status !== 201) throw new Error(`create workspace: ${r.status} ${r.body}`);
+    }
+  });
   await allReady;
   const seconds = (performance.now() - start) / 1000;
-  watch.destroy();
+  readyWatch.destroy();
   return { perSecond: count / seconds, seconds };
 }
 
@@ -314,20 +337,15 @@ async function workspaceGets(path: string, ms: number) {
     base,
     JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'probe' } }),
   );
-  const samples: number[] = [];
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: 8 }, async () => {
-      while (performance.now() - start < ms) {
-        const t = performance.now();
-        const r = await call('GET', `${base}/probe`);
-        samples.push(performance.now() - t);
-        if (r.status !== 200) throw new Error(`get: ${r.status} ${r.body}`);
-      }
-    }),
+  const { p50, p99 } = await sampleFor(
+    8,
+    ms,
+    () => call('GET', `${base}/probe`),
+    (r) => {
+      if (r.status !== 200) throw new Error(`get: ${r.status} ${r.body}`);
+    },
   );
-  samples.sort((a, b) => a - b);
-  return { p50: percentile(samples, 50), p99: percentile(samples, 99) };
+  return { p50, p99 };
 }
 
 /**
@@ -363,15 +381,13 @@ async function rbacFixtures(ns: string, count: number, reader: string) {
   };
   let next = 0;
   const start = performance.now();
-  await Promise.all(
-    Array.from({ length: 32 }, async () => {
-      while (next < count) {
-        const i = next++;
-        await created(`${rbac}/roles`, role(`role-${i}`, ['configmaps', `things-${i}`]));
-        await created(`${rbac}/rolebindings`, binding(`binding-${i}`, `role-${i}`, `user-${i}`));
-      }
-    }),
-  );
+  await clients(32, async () => {
+    while (next < count) {
+      const i = next++;
+      await created(`${rbac}/roles`, role(`role-${i}`, ['configmaps', `things-${i}`]));
+      await created(`${rbac}/rolebindings`, binding(`binding-${i}`, `role-${i}`, `user-${i}`));
+    }
+  });
   await created(`${rbac}/roles`, role('bench-reader', ['configmaps']));
   await created(`${rbac}/rolebindings`, binding('bench-reader', 'bench-reader', reader));
   return { seconds: (performance.now() - start) / 1000 };
@@ -379,43 +395,26 @@ async function rbacFixtures(ns: string, count: number, reader: string) {
 
 /** GETs of `ns`/target with a bearer token ('' = the kubeconfig's), as `gets` measures them. */
 async function tokenGets(ns: string, bearer: string, concurrency: number, ms: number) {
-  const as = bearer || token;
   const get = (path: string) =>
     new Promise<number>((resolve, reject) => {
-      const req = request(
-        {
-          host: server.hostname,
-          port: server.port,
-          path,
-          agent,
-          headers: { Authorization: `Bearer ${as}` },
-        },
+      const req = openGet(
+        path,
         (res) => {
           res.resume();
           res.on('end', () => resolve(res.statusCode ?? 0));
         },
+        bearer || token,
       );
       req.on('error', reject);
-      req.end();
     });
-  const samples: number[] = [];
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() - start < ms) {
-        const t = performance.now();
-        const status = await get(`/api/v1/namespaces/${ns}/configmaps/target`);
-        samples.push(performance.now() - t);
-        if (status !== 200) throw new Error(`get as ${bearer ? 'token' : 'admin'}: ${status}`);
-      }
-    }),
+  return sampleFor(
+    concurrency,
+    ms,
+    () => get(`/api/v1/namespaces/${ns}/configmaps/target`),
+    (status) => {
+      if (status !== 200) throw new Error(`get as ${bearer ? 'token' : 'admin'}: ${status}`);
+    },
   );
-  samples.sort((a, b) => a - b);
-  return {
-    p50: percentile(samples, 50),
-    p99: percentile(samples, 99),
-    perSecond: samples.length / ((performance.now() - start) / 1000),
-  };
 }
 
 // ---- APIExport virtual workspace (bench/vw.bench.ts) --------------------------------
@@ -464,39 +463,20 @@ function boundWatch(name: string, count: number, ignore: ReadonlySet<string> = n
   const all = new Promise<void>((r) => {
     done = r;
   });
-  const req = request(
-    {
-      host: server.hostname,
-      port: server.port,
-      path: '/clusters/*/apis/apis.kcp.io/v1alpha2/apibindings?watch=true',
-      agent,
-      headers: { Authorization: `Bearer ${token}` },
-    },
-    (res) => {
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const ev = JSON.parse(buf.slice(0, nl)) as {
-            object: {
-              metadata: { name: string; annotations?: Record<string, string> };
-              status?: { phase?: string };
-            };
-          };
-          buf = buf.slice(nl + 1);
-          const o = ev.object;
-          const cluster = o.metadata.annotations?.['kcp.io/cluster'] ?? '';
-          if (o.metadata.name === name && o.status?.phase === 'Bound' && !ignore.has(cluster)) {
-            bound.add(cluster);
-            if (bound.size >= count) done();
-          }
-        }
-      });
-    },
-  );
+  const req = watch<{
+    object: {
+      metadata: { name: string; annotations?: Record<string, string> };
+      status?: { phase?: string };
+    };
+  }>('/clusters/*/apis/apis.kcp.io/v1alpha2/apibindings?watch=true', (ev) => {
+    const o = ev.object;
+    const cluster = o.metadata.annotations?.['kcp.io/cluster'] ?? '';
+    if (o.metadata.name === name && o.status?.phase === 'Bound' && !ignore.has(cluster)) {
+      bound.add(cluster);
+      if (bound.size >= count) done();
+    }
+  });
   req.on('error', () => {});
-  req.end();
   return { all, bound, close: () => req.destroy() };
 }
 
@@ -579,14 +559,12 @@ async function vwSetup(count: number, concurrency: number) {
   const watch = boundWatch(VW_EXPORT, count, plainBound.bound);
   const start = performance.now();
   let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const path = `/clusters/root:vw-tenants:t-${next++}/apis/apis.kcp.io/v1alpha2/apibindings`;
-        await ok('POST', path, binding(provider));
-      }
-    }),
-  );
+  await clients(concurrency, async () => {
+    while (next < count) {
+      const path = `/clusters/root:vw-tenants:t-${next++}/apis/apis.kcp.io/v1alpha2/apibindings`;
+      await ok('POST', path, binding(provider));
+    }
+  });
   const posted = (performance.now() - start) / 1000;
   await watch.all;
   const bindSeconds = (performance.now() - start) / 1000;
@@ -636,62 +614,46 @@ async function vwWatch(mode: string, vwPath: string, count: number, concurrency:
   const all = new Promise<void>((r) => {
     finished = r;
   });
-  const req = request(
-    {
-      host: server.hostname,
-      port: server.port,
-      path: `${watchBase}?watch=true&resourceVersion=${listed.metadata.resourceVersion}`,
-      agent,
-      headers: { Authorization: `Bearer ${token}` },
+  const req = watch<{
+    type: string;
+    object: { metadata: { name: string; annotations?: Record<string, string> } };
+  }>(
+    `${watchBase}?watch=true&resourceVersion=${listed.metadata.resourceVersion}`,
+    (ev) => {
+      const meta = ev.object.metadata;
+      if (ev.type !== 'ADDED' || !meta.name.startsWith(prefix)) return;
+      const now = performance.timeOrigin + performance.now();
+      latencies.push(now - Number(meta.annotations?.sent));
+      clusters.add(meta.annotations?.['kcp.io/cluster'] ?? '');
+      lastEvent = now;
+      if (latencies.length === count) finished();
     },
     (res) => {
       if (res.statusCode !== 200) throw new Error(`watch ${watchBase}: ${res.statusCode}`);
       opened();
-      let buf = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => {
-        buf += d;
-        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-          const ev = JSON.parse(buf.slice(0, nl)) as {
-            type: string;
-            object: { metadata: { name: string; annotations?: Record<string, string> } };
-          };
-          buf = buf.slice(nl + 1);
-          const meta = ev.object.metadata;
-          if (ev.type !== 'ADDED' || !meta.name.startsWith(prefix)) continue;
-          const now = performance.timeOrigin + performance.now();
-          latencies.push(now - Number(meta.annotations?.sent));
-          clusters.add(meta.annotations?.['kcp.io/cluster'] ?? '');
-          lastEvent = now;
-          if (latencies.length === count) finished();
-        }
-      });
     },
   );
   req.on('error', () => {});
-  req.end();
   await open;
 
   const start = performance.timeOrigin + performance.now();
   let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < count) {
-        const i = next++;
-        const t = performance.now();
-        await ok('POST', target(i), {
-          apiVersion: `${VW_GROUP}/v1`,
-          kind: 'Widget',
-          metadata: {
-            name: `${prefix}${i}`,
-            annotations: { sent: String(performance.timeOrigin + performance.now()) },
-          },
-          spec: { size: i },
-        });
-        writeLatencies.push(performance.now() - t);
-      }
-    }),
-  );
+  await clients(concurrency, async () => {
+    while (next < count) {
+      const i = next++;
+      const t = performance.now();
+      await ok('POST', target(i), {
+        apiVersion: `${VW_GROUP}/v1`,
+        kind: 'Widget',
+        metadata: {
+          name: `${prefix}${i}`,
+          annotations: { sent: String(performance.timeOrigin + performance.now()) },
+        },
+        spec: { size: i },
+      });
+      writeLatencies.push(performance.now() - t);
+    }
+  });
   const written = performance.timeOrigin + performance.now();
   await all;
   req.destroy();

@@ -7,12 +7,11 @@
  * keep running (as CloudNativePG's pods do when its operator stops) so a restarted operator
  * adopts them; `stopServersOnExit` stops them instead.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { KubeClient, type ResourceRef } from '../controller/kube/client.ts';
 import { EventRecorder } from '../controller/kube/events.ts';
+import { type ProbeServer, serveProbes } from '../controller/kube/probes.ts';
 import { Reflector } from '../controller/kube/reflector.ts';
 import { WorkQueue } from '../controller/work-queue.ts';
 import { ClusterReconciler } from './controller/cluster/reconciler.ts';
@@ -60,7 +59,7 @@ export class PostgresOperator {
   readonly #informers: Reflector<Cluster | Database | Secret>[] = [];
   #queue?: WorkQueue;
   #timer?: NodeJS.Timeout;
-  #http?: http.Server;
+  #http?: ProbeServer;
   #stopping = false;
   #synced = false;
 
@@ -295,43 +294,11 @@ export class PostgresOperator {
   }
 
   async #serveMetrics(address: string): Promise<void> {
-    const m = /^(.*):(\d+)$/.exec(address);
-    const host = (m?.[1] ?? '127.0.0.1').replace(/^\[|\]$/g, '') || '127.0.0.1';
-    const port = Number(m?.[2] ?? address);
-    this.#http = http.createServer((req, res) => {
-      const path = (req.url ?? '/').split('?')[0];
-      if (path === '/metrics') {
-        this.metrics.registry
-          .metrics()
-          .then((text) => {
-            res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType });
-            res.end(text);
-          })
-          .catch((err: unknown) => {
-            res.writeHead(500);
-            res.end(String(err));
-          });
-        return;
-      }
-      if (path === '/healthz' || path === '/livez') {
-        res.writeHead(200, { 'Content-Type': 'text/plain' });
-        res.end('ok');
-        return;
-      }
-      if (path === '/readyz') {
-        res.writeHead(this.#synced ? 200 : 503, { 'Content-Type': 'text/plain' });
-        res.end(this.#synced ? 'ok' : 'informers not synced');
-        return;
-      }
-      res.writeHead(404);
-      res.end('not found');
+    this.#http = await serveProbes(address, '127.0.0.1', {
+      metrics: this.metrics.registry,
+      notReady: () => (this.#synced ? undefined : 'informers not synced'),
     });
-    await new Promise<void>((resolveListen, reject) => {
-      this.#http?.once('error', reject);
-      this.#http?.listen(port, host, () => resolveListen());
-    });
-    const a = this.#http.address() as AddressInfo;
-    this.metricsUrl = `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
+    this.metricsUrl = this.#http.url;
   }
 
   /** Waits until no reconcile is queued or running (tests and benchmarks). */
@@ -351,7 +318,7 @@ export class PostgresOperator {
       this.log.info('stopping PostgreSQL servers (--stop-servers-on-exit)');
       await this.manager.stopAll(10_000);
     }
-    await new Promise<void>((r) => (this.#http ? this.#http.close(() => r()) : r()));
+    await this.#http?.close();
     this.client.close();
   }
 }

@@ -11,14 +11,13 @@
  * cluster when absent, optionally waits for leadership (a Lease in --namespace), and then
  * runs the controllers. Either side being unreachable at startup is retried with backoff.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { parseLabelSelector } from '../apimachinery/labels.ts';
 import { isConflict, isNotFound, KubeClient, type ResourceRef } from '../controller/kube/client.ts';
 import { EventRecorder } from '../controller/kube/events.ts';
 import { LeaderElector } from '../controller/kube/leader.ts';
+import { type ProbeOptions, type ProbeServer, serveProbes } from '../controller/kube/probes.ts';
 import { Reflector } from '../controller/kube/reflector.ts';
 import { ensurePublishedResourceCrd } from './apis/crd.ts';
 import type { PublishedResource } from './apis/types.ts';
@@ -164,7 +163,7 @@ export class SyncAgent {
   #campaign: Promise<void> | undefined;
   #slices: Reflector | undefined;
   #state: StateStore | undefined;
-  #servers: http.Server[] = [];
+  #servers: ProbeServer[] = [];
   #ready = false;
   #stopped = false;
 
@@ -462,60 +461,20 @@ export class SyncAgent {
 
   async #serve(): Promise<void> {
     const { metricsAddress, healthAddress } = this.o;
-    const handler =
-      (kind: 'metrics' | 'health') => (req: http.IncomingMessage, res: http.ServerResponse) => {
-        const path = (req.url ?? '/').split('?')[0];
-        if (path === '/metrics' && kind === 'metrics') {
-          this.metrics.registry
-            .metrics()
-            .then((text) => {
-              res.writeHead(200, { 'Content-Type': this.metrics.registry.contentType });
-              res.end(text);
-            })
-            .catch((err: unknown) => {
-              res.writeHead(500);
-              res.end(String(err));
-            });
-          return;
-        }
-        if (path === '/healthz' || path === '/livez') {
-          res.writeHead(200, { 'Content-Type': 'text/plain' });
-          res.end('ok');
-          return;
-        }
-        if (path === '/readyz') {
-          const ok = this.#ready && !this.#stopped;
-          res.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' });
-          res.end(ok ? 'ok' : 'not ready');
-          return;
-        }
-        res.writeHead(404);
-        res.end('not found');
-      };
-    if (metricsAddress) this.metricsUrl = await this.#listen(metricsAddress, handler('metrics'));
-    if (healthAddress) this.healthUrl = await this.#listen(healthAddress, handler('health'));
+    const notReady = () => (this.#ready && !this.#stopped ? undefined : 'not ready');
+    const listen = async (address: string, options: ProbeOptions) => {
+      const server = await serveProbes(address, '0.0.0.0', options);
+      this.#servers.push(server);
+      return server.url;
+    };
+    if (metricsAddress)
+      this.metricsUrl = await listen(metricsAddress, { metrics: this.metrics.registry, notReady });
+    if (healthAddress) this.healthUrl = await listen(healthAddress, { notReady });
     if (this.metricsUrl || this.healthUrl)
       this.log.info(
         { metrics: this.metricsUrl, health: this.healthUrl },
         'serving metrics and probes',
       );
-  }
-
-  async #listen(
-    address: string,
-    handler: (req: http.IncomingMessage, res: http.ServerResponse) => void,
-  ): Promise<string> {
-    const m = /^(.*):(\d+)$/.exec(address);
-    const host = (m?.[1] ?? '').replace(/^\[|\]$/g, '') || '0.0.0.0';
-    const port = Number(m?.[2] ?? address);
-    const server = http.createServer(handler);
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => resolve());
-    });
-    this.#servers.push(server);
-    const a = server.address() as AddressInfo;
-    return `http://${a.family === 'IPv6' ? `[${a.address}]` : a.address}:${a.port}`;
   }
 
   async #stopControllers(): Promise<void> {
@@ -543,7 +502,7 @@ export class SyncAgent {
     await this.#stopControllers();
     await this.#elector?.stop();
     await this.#campaign;
-    await Promise.all(this.#servers.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await Promise.all(this.#servers.map((s) => s.close()));
     this.kcp.close();
     this.service.close();
   }

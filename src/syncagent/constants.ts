@@ -65,12 +65,7 @@ export const NAMESPACES: ResourceRef = {
   plural: 'namespaces',
   namespaced: false,
 };
-export const CRDS: ResourceRef = {
-  group: 'apiextensions.k8s.io',
-  version: 'v1',
-  plural: 'customresourcedefinitions',
-  namespaced: false,
-};
+export { CUSTOM_RESOURCE_DEFINITIONS as CRDS } from '../controller/kube/crds.ts';
 
 /** Field manager for every write the agent makes. */
 export const FIELD_MANAGER = 'canopy-syncagent';

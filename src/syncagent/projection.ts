@@ -6,7 +6,13 @@
  * spec, so a changed CRD gives a new schema and reverting a change reuses the old one.
  * Printer columns, subresources and selectable fields are kept as they are.
  */
-import type { KubeObject } from '../apimachinery/meta.ts';
+
+import type { APIResourceSchema } from '../apis/types.ts';
+import type {
+  CustomResourceDefinition,
+  CustomResourceDefinitionNames,
+  CustomResourceDefinitionVersion,
+} from '../apiserver/builtin/apiextensions/types.ts';
 import type { ResourceRef } from '../controller/kube/client.ts';
 import type { NormalizedSpec } from './apis/types.ts';
 import {
@@ -17,66 +23,18 @@ import {
   sha1Hex,
 } from './constants.ts';
 
-export interface CrdNames {
-  plural: string;
-  singular?: string;
-  kind: string;
-  listKind?: string;
-  shortNames?: string[];
-  categories?: string[];
-}
-
-export interface CrdVersion {
-  name: string;
-  served: boolean;
-  storage: boolean;
-  deprecated?: boolean;
-  deprecationWarning?: string;
-  schema?: { openAPIV3Schema?: Record<string, unknown> };
-  subresources?: { status?: Record<string, never>; scale?: Record<string, unknown> };
-  additionalPrinterColumns?: Record<string, unknown>[];
-  selectableFields?: { jsonPath: string }[];
-}
-
-export interface Crd extends KubeObject {
-  spec: {
-    group: string;
-    names: CrdNames;
-    scope: 'Namespaced' | 'Cluster';
-    versions: CrdVersion[];
-    conversion?: unknown;
-  };
-}
-
-export interface APIResourceSchema extends KubeObject {
-  spec: {
-    group: string;
-    names: CrdNames;
-    scope: 'Namespaced' | 'Cluster';
-    versions: Array<{
-      name: string;
-      served: boolean;
-      storage: boolean;
-      deprecated?: boolean;
-      deprecationWarning?: string;
-      schema: Record<string, unknown>;
-      subresources?: CrdVersion['subresources'];
-      additionalPrinterColumns?: Record<string, unknown>[];
-      selectableFields?: { jsonPath: string }[];
-    }>;
-    conversion?: { strategy: 'None' };
-  };
-}
+/** A CRD on the service cluster. */
+export type Crd = CustomResourceDefinition;
 
 /** A projected version with the name it has on the service cluster. */
-interface ProjectedVersion extends CrdVersion {
+interface ProjectedVersion extends CustomResourceDefinitionVersion {
   readonly sourceName: string;
 }
 
 export interface Projection {
   /** The CRD as kcp will see it. */
   readonly group: string;
-  readonly names: CrdNames;
+  readonly names: CustomResourceDefinitionNames;
   readonly scope: 'Namespaced' | 'Cluster';
   readonly versions: ProjectedVersion[];
   /** The resource on the service cluster, in the version both sides sync in. */
@@ -145,7 +103,7 @@ export function projectCrd(crd: Crd, spec: NormalizedSpec): Projection {
     }
     versions = versions.sort((a, b) => compareKubeVersions(a.name, b.name));
   }
-  const names: CrdNames = structuredClone(crd.spec.names);
+  const names: CustomResourceDefinitionNames = structuredClone(crd.spec.names);
   const group = p.group || crd.spec.group;
   if (p.kind) {
     names.kind = p.kind;
@@ -207,7 +165,7 @@ export function toResourceSchema(
       storage: v.storage,
       ...(v.deprecated ? { deprecated: true } : {}),
       ...(v.deprecationWarning ? { deprecationWarning: v.deprecationWarning } : {}),
-      schema: (v.schema?.openAPIV3Schema as Record<string, unknown> | undefined) ?? {
+      schema: v.schema?.openAPIV3Schema ?? {
         type: 'object',
         'x-kubernetes-preserve-unknown-fields': true,
       },

@@ -10,16 +10,17 @@
  * virtual workspace without `apiexports/content`. One control plane serves every test;
  * the tests build on one another and run in order.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
-import { type Kubectl, kubectl } from './harness/kubectl.ts';
+import { type Kubectl, kubectlWithPlugins } from './harness/kubectl.ts';
+import { clusterCrd } from './harness/manifests.ts';
+import { eventually } from './harness/postgres-operator.ts';
 
-const BIN = join(import.meta.dirname, '..', '..', 'bin');
 const TOKENS = 'carol-token,carol,2001,"tenants"\npete-token,pete,2002,"providers"\n';
 const WS = '/apis/tenancy.kcp.io/v1alpha1/workspaces';
 const EXPORT = 'postgresql.cnpg.io';
@@ -27,47 +28,6 @@ const EXPORT_REF = `root:providers:database:${EXPORT}`;
 const PROVIDER = 'root:providers:database';
 const CLUSTERS = '/apis/postgresql.cnpg.io/v1/clusters';
 const ns = (name: string) => `/apis/postgresql.cnpg.io/v1/namespaces/${name}/clusters`;
-
-/** A Cluster-like CRD; `primary` adds a printer column (the schema change of the export). */
-const clusterCrd = (primary = false) => `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: clusters.postgresql.cnpg.io
-spec:
-  group: postgresql.cnpg.io
-  names:
-    kind: Cluster
-    listKind: ClusterList
-    plural: clusters
-    singular: cluster
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      additionalPrinterColumns:
-        - name: Instances
-          type: integer
-          jsonPath: .spec.instances
-        - name: Status
-          type: string
-          jsonPath: .status.phase
-${primary ? '        - name: Primary\n          type: string\n          jsonPath: .status.currentPrimary\n' : ''}      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                instances: {type: integer, minimum: 1}
-            status:
-              type: object
-              properties:
-                phase: {type: string}
-                currentPrimary: {type: string}
-      subresources:
-        status: {}
-`;
 
 /** The workshop's export, in the v1alpha1 shape. */
 const EXPORT_V1ALPHA1 = `apiVersion: apis.kcp.io/v1alpha1
@@ -101,25 +61,12 @@ const secret = (name: string) =>
     stringData: { password: 'hunter2' },
   });
 
-async function until<T>(
+/** `eventually`, polling every 50 ms for up to 15 s unless told. */
+const until = <T>(
   what: string,
   probe: () => Promise<T | undefined | false> | T | undefined | false,
   timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+) => eventually(what, probe, timeoutMs, 50);
 
 interface Obj {
   metadata: {
@@ -166,6 +113,8 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       throw new Error(`${r.method ?? 'GET'} ${r.path}: ${res.status} ${res.body}`);
     return JSON.parse(res.body) as T;
   };
+  /** The status code a request gets. */
+  const statusOf = async (r: RawRequest) => (await send(r)).status;
   const post = (path: string, body: string, token?: string) =>
     send({ method: 'POST', path, body, ...(token ? { token } : {}) });
   /** A request to the virtual workspace, for `target` (a cluster name or `*`). */
@@ -209,13 +158,57 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     return kc;
   };
 
+  /** A ClusterRoleBinding `name` of `role` to the user `user` in workspace `ws`. */
+  const bindClusterRole = (ws: string, name: string, role: string, user: string) =>
+    json({
+      method: 'POST',
+      path: `/clusters/${ws}/apis/rbac.authorization.k8s.io/v1/clusterrolebindings`,
+      body: JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRoleBinding',
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: role },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+      }),
+    });
+  /** `kubectl kcp bind apiexport` of the export, in the current workspace. */
+  const bindExport = (...flags: string[]) =>
+    k.ok(['kcp', 'bind', 'apiexport', EXPORT_REF, ...flags]);
+  /** `kubectl patch --type=json` of the export or the binding named EXPORT. */
+  const patchExport = (kind: 'apiexport' | 'apibinding', ops: unknown[]) =>
+    k.ok(['patch', kind, EXPORT, '--type=json', '-p', JSON.stringify(ops)]);
+  /** `kubectl kcp crd snapshot` of a CRD file in `home`. */
+  const snapshot = (file: string, prefix: string) =>
+    k.ok(['kcp', 'crd', 'snapshot', '-f', join(home, file), '--prefix', prefix]);
+
+  /** The provider replaces a tenant Cluster's status through the virtual workspace. */
+  const writeStatus = async (
+    tenantCluster: string,
+    name: string,
+    status: (current: Obj) => Record<string, unknown>,
+  ) => {
+    const tenant = clientConfig(`${vw}/clusters/${tenantCluster}`).makeApiClient(
+      k8s.CustomObjectsApi,
+    );
+    const ref = {
+      group: 'postgresql.cnpg.io',
+      version: 'v1',
+      namespace: 'default',
+      plural: 'clusters',
+      name,
+    };
+    const current = (await tenant.getNamespacedCustomObject(ref)) as Obj;
+    await tenant.replaceNamespacedCustomObjectStatus({
+      ...ref,
+      body: { ...current, status: status(current) },
+    });
+  };
+
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'canopy-apiexports-'));
     writeFileSync(join(home, 'tokens.csv'), TOKENS);
     server = await startCanopy({ args: ['--token-auth-file', join(home, 'tokens.csv')] });
-    const kubeconfig = join(home, 'kubeconfig');
-    copyFileSync(server.kubeconfig, kubeconfig);
-    k = kubectl('1.33', kubeconfig, home, { path: [BIN, dirname(process.execPath)] });
+    k = kubectlWithPlugins(server.kubeconfig, home, 'kubeconfig');
     send = httpClient(server.kubeconfig);
     admin = new k8s.KubeConfig();
     admin.loadFromFile(server.kubeconfig);
@@ -235,15 +228,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     await k.ok(['create', 'workspace', 'database', '--enter']);
     expect(await k.ok(['ws', '.'])).toBe(`Current workspace is '${PROVIDER}'.\n`);
     writeFileSync(join(home, 'crd.yaml'), clusterCrd());
-    const schema = await k.ok([
-      'kcp',
-      'crd',
-      'snapshot',
-      '-f',
-      join(home, 'crd.yaml'),
-      '--prefix',
-      'v1',
-    ]);
+    const schema = await snapshot('crd.yaml', 'v1');
     expect(schema).toContain('name: v1.clusters.postgresql.cnpg.io');
     expect(await k.ok(['apply', '-f', '-'], { input: schema })).toBe(
       'apiresourceschema.apis.kcp.io/v1.clusters.postgresql.cnpg.io created\n',
@@ -294,16 +279,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       await json<{ spec: { cluster: string } }>({ path: `/clusters/root:consumers${WS}/pg` })
     ).spec.cluster;
     clusterNames.set('root:consumers:pg', pg);
-    expect(
-      await k.ok([
-        'kcp',
-        'bind',
-        'apiexport',
-        EXPORT_REF,
-        '--accept-permission-claim',
-        'secrets.core,namespaces.core',
-      ]),
-    ).toBe(
+    expect(await bindExport('--accept-permission-claim', 'secrets.core,namespaces.core')).toBe(
       `apibinding ${EXPORT} created. Waiting to successfully bind ...\n${EXPORT} created and bound.\n`,
     );
     expect(await k.ok(['kcp', 'claims', 'get', 'apibinding', EXPORT])).toBe(
@@ -388,22 +364,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     expect(clusterOf(dbSecret)).toBe(pg);
 
     // It writes status through the tenant's cluster in the virtual workspace.
-    const tenant = clientConfig(`${vw}/clusters/${pg}`).makeApiClient(k8s.CustomObjectsApi);
-    const current = (await tenant.getNamespacedCustomObject({
-      group: 'postgresql.cnpg.io',
-      version: 'v1',
-      namespace: 'default',
-      plural: 'clusters',
-      name: 'db',
-    })) as Obj;
-    await tenant.replaceNamespacedCustomObjectStatus({
-      group: 'postgresql.cnpg.io',
-      version: 'v1',
-      namespace: 'default',
-      plural: 'clusters',
-      name: 'db',
-      body: { ...current, status: { phase: 'Cluster in healthy state' } },
-    });
+    await writeStatus(pg, 'db', () => ({ phase: 'Cluster in healthy state' }));
     await until(
       'the informer sees the status',
       () => seen.clusters.get(`${pg}/db`)?.status?.phase === 'Cluster in healthy state',
@@ -436,8 +397,11 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     ).toBe(201);
     // Writes through the wildcard are refused.
     expect(
-      (await send({ method: 'POST', path: vwPath('*', ns('default')), body: cluster('nowhere') }))
-        .status,
+      await statusOf({
+        method: 'POST',
+        path: vwPath('*', ns('default')),
+        body: cluster('nowhere'),
+      }),
     ).toBe(405);
     const watched = await send({
       path: vwPath(
@@ -458,7 +422,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     ).toBe('2');
     for (const name of ['from-provider', 'from-tenant']) {
       expect(
-        (await send({ method: 'DELETE', path: `${vwPath(pg, ns('default'))}/${name}` })).status,
+        await statusOf({ method: 'DELETE', path: `${vwPath(pg, ns('default'))}/${name}` }),
       ).toBe(200);
     }
 
@@ -467,34 +431,27 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     expect(names(await json<{ items: Obj[] }>({ path: bindings }))).toEqual([EXPORT]);
     const b = await json<Obj>({ path: `${bindings}/${EXPORT}` });
     expect(
-      (await send({ method: 'PUT', path: `${bindings}/${EXPORT}`, body: JSON.stringify(b) }))
-        .status,
+      await statusOf({ method: 'PUT', path: `${bindings}/${EXPORT}`, body: JSON.stringify(b) }),
     ).toBe(403);
-    expect((await send({ method: 'DELETE', path: `${bindings}/${EXPORT}` })).status).toBe(403);
+    expect(await statusOf({ method: 'DELETE', path: `${bindings}/${EXPORT}` })).toBe(403);
     expect(
-      (
-        await send({
-          method: 'POST',
-          path: bindings,
-          body: JSON.stringify({ ...b, metadata: { name: 'planted' } }),
-        })
-      ).status,
+      await statusOf({
+        method: 'POST',
+        path: bindings,
+        body: JSON.stringify({ ...b, metadata: { name: 'planted' } }),
+      }),
     ).toBe(403);
   });
 
   it('a rejected claim hides that tenant’s secrets; unclaimed resources are not served', async () => {
     const rej = await workspace('root:consumers', 'rejecting');
     await k.ok(['ws', ':root:consumers:rejecting']);
-    await k.ok([
-      'kcp',
-      'bind',
-      'apiexport',
-      EXPORT_REF,
+    await bindExport(
       '--accept-permission-claim',
       'namespaces.core',
       '--reject-permission-claim',
       'secrets.core',
-    ]);
+    );
     expect(await k.ok(['kcp', 'claims', 'get', 'apibinding', EXPORT])).toContain(
       `${EXPORT}   secrets          *       Rejected\n`,
     );
@@ -516,25 +473,19 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     expect(names(all)).toEqual(['db-app', 'later']);
     // Per tenant: no list, get or write of secrets.
     const secrets = vwPath(rej, '/api/v1/namespaces/default/secrets');
-    expect((await send({ path: secrets })).status).toBe(404);
-    expect((await send({ path: `${secrets}/private` })).status).toBe(404);
-    expect((await send({ method: 'POST', path: secrets, body: secret('planted') })).status).toBe(
-      404,
-    );
+    expect(await statusOf({ path: secrets })).toBe(404);
+    expect(await statusOf({ path: `${secrets}/private` })).toBe(404);
+    expect(await statusOf({ method: 'POST', path: secrets, body: secret('planted') })).toBe(404);
     expect(
-      (
-        await send({
-          method: 'DELETE',
-          path: `${secrets}/private`,
-        })
-      ).status,
+      await statusOf({
+        method: 'DELETE',
+        path: `${secrets}/private`,
+      }),
     ).toBe(404);
     expect(
-      (
-        await send({
-          path: `/clusters/root:consumers:rejecting/api/v1/namespaces/default/secrets/private`,
-        })
-      ).status,
+      await statusOf({
+        path: `/clusters/root:consumers:rejecting/api/v1/namespaces/default/secrets/private`,
+      }),
     ).toBe(200);
     // Namespaces were accepted: those are there; the exported resource too.
     expect(
@@ -551,10 +502,8 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     ).toEqual(['db-app', 'later']);
 
     // Nobody claimed configmaps: not served, not discovered.
-    expect((await send({ path: vwPath('*', '/api/v1/configmaps') })).status).toBe(404);
-    expect((await send({ path: vwPath(pg, '/api/v1/namespaces/default/configmaps') })).status).toBe(
-      404,
-    );
+    expect(await statusOf({ path: vwPath('*', '/api/v1/configmaps') })).toBe(404);
+    expect(await statusOf({ path: vwPath(pg, '/api/v1/namespaces/default/configmaps') })).toBe(404);
     const v1 = await json<{ resources: Array<{ name: string }> }>({ path: vwPath(pg, '/api/v1') });
     expect(
       v1.resources
@@ -602,7 +551,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     await k.ok(['create', 'secret', 'generic', 'untagged', '--from-literal=a=b']);
     const secrets = vwPath(lab, '/api/v1/namespaces/default/secrets');
     expect(names(await json<{ items: Obj[] }>({ path: secrets }))).toEqual(['tagged']);
-    expect((await send({ path: `${secrets}/untagged` })).status).toBe(404);
+    expect(await statusOf({ path: `${secrets}/untagged` })).toBe(404);
     const wild = await json<{ items: Obj[] }>({ path: vwPath('*', '/api/v1/secrets') });
     expect(wild.items.filter((i) => clusterOf(i) === lab).map((i) => i.metadata.name)).toEqual([
       'tagged',
@@ -615,24 +564,17 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     expect(created.status).toBe(201);
     expect(JSON.parse(created.body).metadata.labels).toEqual({ 'cnpg.io/reload': 'true' });
     // Only the accepted verbs.
-    expect((await send({ method: 'DELETE', path: `${secrets}/tagged` })).status).toBe(403);
+    expect(await statusOf({ method: 'DELETE', path: `${secrets}/tagged` })).toBe(403);
     // Namespaces were rejected here.
-    expect((await send({ path: vwPath(lab, '/api/v1/namespaces') })).status).toBe(404);
+    expect(await statusOf({ path: vwPath(lab, '/api/v1/namespaces') })).toBe(404);
     const applied = (await binding('root:consumers:labelled')).status?.appliedPermissionClaims;
     expect(applied).toEqual([
       { group: '', resource: 'secrets', verbs: ['get', 'list', 'watch', 'create'] },
     ]);
 
     // The tenant changes its mind: the running watch stops showing its secrets.
-    await k.ok([
-      'patch',
-      'apibinding',
-      EXPORT,
-      '--type=json',
-      '-p',
-      JSON.stringify([
-        { op: 'replace', path: '/spec/permissionClaims/0/state', value: 'Rejected' },
-      ]),
+    await patchExport('apibinding', [
+      { op: 'replace', path: '/spec/permissionClaims/0/state', value: 'Rejected' },
     ]);
     await until(
       'the claim withdrawn',
@@ -645,7 +587,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     await post('/clusters/root:consumers:pg/api/v1/namespaces/default/secrets', secret('marker'));
     await until('the marker secret', () => seen.secrets.get(`${pg}/marker`));
     expect(seen.secrets.has(`${lab}/after-reject`)).toBe(false);
-    expect((await send({ path: secrets })).status).toBe(404);
+    expect(await statusOf({ path: secrets })).toBe(404);
   });
 
   it('a workspace without a binding is invisible to the provider', async () => {
@@ -659,11 +601,10 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       ).status,
     ).toBe(201);
     for (const rest of [CLUSTERS, ns('default'), '/api/v1/secrets', '/api/v1/namespaces']) {
-      expect((await send({ path: vwPath(lone, rest) })).status).toBe(404);
+      expect(await statusOf({ path: vwPath(lone, rest) })).toBe(404);
     }
     expect(
-      (await send({ method: 'POST', path: vwPath(lone, ns('default')), body: cluster('x') }))
-        .status,
+      await statusOf({ method: 'POST', path: vwPath(lone, ns('default')), body: cluster('x') }),
     ).toBe(404);
     for (const rest of [CLUSTERS, '/api/v1/secrets', '/api/v1/namespaces']) {
       const all = await json<{ items: Obj[] }>({ path: vwPath('*', rest) });
@@ -676,21 +617,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
 
   it('binding without the bind verb fails with the uniform error', async () => {
     await workspace('root:consumers', 'carols');
-    await json({
-      method: 'POST',
-      path: '/clusters/root:consumers:carols/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
-      body: JSON.stringify({
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRoleBinding',
-        metadata: { name: 'carol-admin' },
-        roleRef: {
-          apiGroup: 'rbac.authorization.k8s.io',
-          kind: 'ClusterRole',
-          name: 'cluster-admin',
-        },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'carol' }],
-      }),
-    });
+    await bindClusterRole('root:consumers:carols', 'carol-admin', 'cluster-admin', 'carol');
     const asCarol = [
       '--token',
       'carol-token',
@@ -741,15 +668,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
 
   it('two exports of the same group and resource in one workspace: NamingConflicts on the second', async () => {
     await workspace('root:providers', 'rival');
-    const schema = await k.ok([
-      'kcp',
-      'crd',
-      'snapshot',
-      '-f',
-      join(home, 'crd.yaml'),
-      '--prefix',
-      'v1',
-    ]);
+    const schema = await snapshot('crd.yaml', 'v1');
     await k.ok(['ws', ':root:providers:rival']);
     await k.ok(['apply', '-f', '-'], { input: schema });
     await k.ok(['apply', '-f', '-'], {
@@ -789,15 +708,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
 
   it('an APIResourceSchema is immutable and cannot be deleted while the export uses it', async () => {
     await k.ok(['ws', `:${PROVIDER}`]);
-    const schema = await k.ok([
-      'kcp',
-      'crd',
-      'snapshot',
-      '-f',
-      join(home, 'crd.yaml'),
-      '--prefix',
-      'v1',
-    ]);
+    const schema = await snapshot('crd.yaml', 'v1');
     const edited = await k(['apply', '-f', '-'], {
       input: schema.replace('scope: Namespaced', 'scope: Cluster'),
     });
@@ -833,19 +744,12 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       }),
     );
     await k.ok(['ws', `:${PROVIDER}`]);
-    await k.ok([
-      'patch',
-      'apiexport',
-      EXPORT,
-      '--type=json',
-      '-p',
-      JSON.stringify([
-        {
-          op: 'add',
-          path: '/spec/permissionClaims/-',
-          value: { group: '', resource: 'configmaps', verbs: ['get', 'list', 'watch'] },
-        },
-      ]),
+    await patchExport('apiexport', [
+      {
+        op: 'add',
+        path: '/spec/permissionClaims/-',
+        value: { group: '', resource: 'configmaps', verbs: ['get', 'list', 'watch'] },
+      },
     ]);
     const pending = await until('the new claim reaches the binding', async () => {
       const b = await binding('root:consumers:pg');
@@ -856,30 +760,23 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       'secrets',
     ]);
     const configmaps = vwPath(pg, '/api/v1/namespaces/default/configmaps');
-    expect((await send({ path: configmaps })).status).toBe(404);
-    expect((await send({ path: vwPath('*', '/api/v1/configmaps') })).status).toBe(404);
+    expect(await statusOf({ path: configmaps })).toBe(404);
+    expect(await statusOf({ path: vwPath('*', '/api/v1/configmaps') })).toBe(404);
 
     // The tenant accepts it.
     await k.ok(['ws', ':root:consumers:pg']);
-    await k.ok([
-      'patch',
-      'apibinding',
-      EXPORT,
-      '--type=json',
-      '-p',
-      JSON.stringify([
-        {
-          op: 'add',
-          path: '/spec/permissionClaims/-',
-          value: {
-            group: '',
-            resource: 'configmaps',
-            verbs: ['*'],
-            selector: { matchAll: true },
-            state: 'Accepted',
-          },
+    await patchExport('apibinding', [
+      {
+        op: 'add',
+        path: '/spec/permissionClaims/-',
+        value: {
+          group: '',
+          resource: 'configmaps',
+          verbs: ['*'],
+          selector: { matchAll: true },
+          state: 'Accepted',
         },
-      ]),
+      },
     ]);
     const accepted = await until('the claim applied', async () => {
       const b = await binding('root:consumers:pg');
@@ -906,16 +803,14 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     });
     expect(write.status).toBe(403);
     expect(JSON.parse(write.body).message).toContain('not granted by the APIBinding');
-    expect((await send({ method: 'DELETE', path: `${configmaps}/settings` })).status).toBe(403);
+    expect(await statusOf({ method: 'DELETE', path: `${configmaps}/settings` })).toBe(403);
     expect(
-      (
-        await send({
-          method: 'PATCH',
-          path: `${configmaps}/settings`,
-          headers: { 'Content-Type': 'application/merge-patch+json' },
-          body: '{"data":{"a":"changed"}}',
-        })
-      ).status,
+      await statusOf({
+        method: 'PATCH',
+        path: `${configmaps}/settings`,
+        headers: { 'Content-Type': 'application/merge-patch+json' },
+        body: '{"data":{"a":"changed"}}',
+      }),
     ).toBe(403);
     expect(
       (
@@ -926,37 +821,22 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     ).toContain('"a":"b"');
     // The rejecting tenant never accepted it.
     const rej = clusterNames.get('root:consumers:rejecting') as string;
-    expect(
-      (await send({ path: vwPath(rej, '/api/v1/namespaces/default/configmaps') })).status,
-    ).toBe(404);
+    expect(await statusOf({ path: vwPath(rej, '/api/v1/namespaces/default/configmaps') })).toBe(
+      404,
+    );
   });
 
   it('a schema change on the export reaches the existing binding', async () => {
     writeFileSync(join(home, 'crd-v2.yaml'), clusterCrd(true));
     await k.ok(['ws', `:${PROVIDER}`]);
-    const schema = await k.ok([
-      'kcp',
-      'crd',
-      'snapshot',
-      '-f',
-      join(home, 'crd-v2.yaml'),
-      '--prefix',
-      'v2',
-    ]);
+    const schema = await snapshot('crd-v2.yaml', 'v2');
     await k.ok(['apply', '-f', '-'], { input: schema });
-    await k.ok([
-      'patch',
-      'apiexport',
-      EXPORT,
-      '--type=json',
-      '-p',
-      JSON.stringify([
-        {
-          op: 'replace',
-          path: '/spec/resources/0/schema',
-          value: 'v2.clusters.postgresql.cnpg.io',
-        },
-      ]),
+    await patchExport('apiexport', [
+      {
+        op: 'replace',
+        path: '/spec/resources/0/schema',
+        value: 'v2.clusters.postgresql.cnpg.io',
+      },
     ]);
     await until('the binding follows the export', async () => {
       const b = await binding('root:consumers:pg');
@@ -966,22 +846,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     await k.ok(['delete', 'apiresourceschema', 'v1.clusters.postgresql.cnpg.io']);
 
     const pg = clusterNames.get('root:consumers:pg') as string;
-    const tenant = clientConfig(`${vw}/clusters/${pg}`).makeApiClient(k8s.CustomObjectsApi);
-    const current = (await tenant.getNamespacedCustomObject({
-      group: 'postgresql.cnpg.io',
-      version: 'v1',
-      namespace: 'default',
-      plural: 'clusters',
-      name: 'db',
-    })) as Obj;
-    await tenant.replaceNamespacedCustomObjectStatus({
-      group: 'postgresql.cnpg.io',
-      version: 'v1',
-      namespace: 'default',
-      plural: 'clusters',
-      name: 'db',
-      body: { ...current, status: { ...current.status, currentPrimary: 'db-1' } },
-    });
+    await writeStatus(pg, 'db', (current) => ({ ...current.status, currentPrimary: 'db-1' }));
     await k.ok(['ws', ':root:consumers:pg']);
     const table = await until('the new column', async () => {
       const lines = (await k.ok(['get', 'clusters'])).split('\n');
@@ -1015,21 +880,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
         ],
       }),
     });
-    await json({
-      method: 'POST',
-      path: `${rbac}/clusterrolebindings`,
-      body: JSON.stringify({
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRoleBinding',
-        metadata: { name: 'pete-reads-content' },
-        roleRef: {
-          apiGroup: 'rbac.authorization.k8s.io',
-          kind: 'ClusterRole',
-          name: 'export-content-reader',
-        },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'pete' }],
-      }),
-    });
+    await bindClusterRole(PROVIDER, 'pete-reads-content', 'export-content-reader', 'pete');
     const allowed = await until('pete may list', async () => {
       const r = await asPete({ path: list });
       return r.status === 200 && r;
@@ -1054,7 +905,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
   it('deleting a binding removes the resource from the tenant and deletes its objects', async () => {
     const gone = await workspace('root:consumers', 'leaving');
     await k.ok(['ws', ':root:consumers:leaving']);
-    await k.ok(['kcp', 'bind', 'apiexport', EXPORT_REF, '--accept-all-permission-claims']);
+    await bindExport('--accept-all-permission-claims');
     await k.ok(['apply', '-f', '-'], { input: cluster('short-lived') });
     await until('the provider sees it', () => seen.clusters.get(`${gone}/short-lived`));
     expect(await k.ok(['get', 'clusters', '-o', 'name'])).toBe(
@@ -1063,11 +914,9 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
 
     await k.ok(['delete', 'apibinding', EXPORT, '--wait=true', '--timeout=20s']);
     expect(
-      (
-        await send({
-          path: `/clusters/root:consumers:leaving/apis/apis.kcp.io/v1alpha2/apibindings/${EXPORT}`,
-        })
-      ).status,
+      await statusOf({
+        path: `/clusters/root:consumers:leaving/apis/apis.kcp.io/v1alpha2/apibindings/${EXPORT}`,
+      }),
     ).toBe(404);
     await until('the informer sees the delete', () => !seen.clusters.has(`${gone}/short-lived`));
     expect(seen.events).toContain(`delete cluster ${gone}/short-lived`);
@@ -1075,9 +924,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       path: '/clusters/root:consumers:leaving/apis',
     });
     expect(groups.groups.map((g) => g.name)).not.toContain('postgresql.cnpg.io');
-    expect((await send({ path: `/clusters/root:consumers:leaving${ns('default')}` })).status).toBe(
-      404,
-    );
+    expect(await statusOf({ path: `/clusters/root:consumers:leaving${ns('default')}` })).toBe(404);
     const get = await k(['get', 'clusters.postgresql.cnpg.io']);
     expect(get.code).toBe(1);
     expect(get.stderr).toContain('the server doesn\'t have a resource type "clusters"');
@@ -1085,6 +932,6 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     const all = await json<{ items: Obj[] }>({ path: vwPath('*', CLUSTERS) });
     expect(all.items.filter((i) => clusterOf(i) === gone)).toEqual([]);
     expect(all.items.map((i) => i.metadata.name).sort()).toEqual(['db', 'rej-db']);
-    expect((await send({ path: vwPath(gone, ns('default')) })).status).toBe(404);
+    expect(await statusOf({ path: vwPath(gone, ns('default')) })).toBe(404);
   });
 });

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { kubectl as kubectlFor } from './harness/kubectl.ts';
+import { EXAMPLES } from './harness/manifests.ts';
 import {
   cleanupDataDir,
   eventually,
@@ -24,16 +25,16 @@ import {
   processRunning,
   psql,
 } from './harness/postgres-operator.ts';
+import { followOutput } from './harness/process-output.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CANOPY = join(ROOT, 'bin', 'canopy');
-const EXAMPLES = join(ROOT, 'examples', 'dynamic-providers');
 
 interface Up {
   readonly child: ChildProcess;
   output(): string;
   /** Resolves with the output once `pattern` shows up after `from` characters. */
-  waitFor(pattern: RegExp, from?: number, timeoutMs?: number): Promise<string>;
+  waitFor(pattern: RegExp, from?: number): Promise<string>;
   /** Ctrl-C, then the exit code. */
   interrupt(): Promise<number | null>;
 }
@@ -44,45 +45,14 @@ function startUp(dir: string): Up {
     [CANOPY, 'up', '--data-dir', dir, '--port', '0', '--service-port', '0'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let out = '';
-  const listeners = new Set<() => void>();
-  const onData = (d: Buffer) => {
-    out += d;
-    for (const l of listeners) l();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+  const out = followOutput(child, 'canopy up', 120_000);
   return {
     child,
-    output: () => out,
-    waitFor(pattern, from = 0, timeoutMs = 120_000) {
-      return new Promise((resolve, reject) => {
-        const check = () => {
-          if (pattern.test(out.slice(from))) {
-            listeners.delete(check);
-            clearTimeout(timer);
-            resolve(out);
-          }
-        };
-        const timer = setTimeout(() => {
-          listeners.delete(check);
-          reject(new Error(`no ${pattern} from canopy up:\n${out}`));
-        }, timeoutMs);
-        listeners.add(check);
-        check();
-        void exited.then((code) => {
-          if (listeners.has(check)) {
-            listeners.delete(check);
-            clearTimeout(timer);
-            reject(new Error(`canopy up exited with ${code} before ${pattern}:\n${out}`));
-          }
-        });
-      });
-    },
+    output: out.text,
+    waitFor: (pattern, from = 0) => out.waitFor(pattern, { from }),
     async interrupt() {
       child.kill('SIGINT');
-      return exited;
+      return out.exited;
     },
   };
 }
@@ -122,6 +92,13 @@ async function appCredentials(): Promise<Credentials> {
     dbname: get('dbname'),
     uri: get('uri'),
   };
+}
+
+/** psql as the app user of `app`'s Secret: its output, or undefined when it failed. */
+async function asApp(app: Credentials, sql: string): Promise<string | undefined> {
+  const { host, port, user, password, dbname } = app;
+  const r = await psql({ host, port, user, password, dbname }, sql);
+  return r.code === 0 ? r.stdout : undefined;
 }
 
 describe('canopy up', () => {
@@ -166,19 +143,12 @@ describe('canopy up', () => {
       'SELECT current_database()',
     );
     expect(asPostgres).toMatchObject({ code: 0, stdout: 'one' });
-    const written = await eventually('the app user to connect through the uri', async () => {
-      const r = await psql(
-        {
-          host: app.host,
-          port: app.port,
-          user: app.user,
-          password: app.password,
-          dbname: app.dbname,
-        },
+    const written = await eventually('the app user to connect through the uri', () =>
+      asApp(
+        app,
         "CREATE TABLE IF NOT EXISTS notes (t text); INSERT INTO notes VALUES ('kept across restarts'); SELECT count(*) FROM notes",
-      );
-      return r.code === 0 ? r.stdout : undefined;
-    });
+      ),
+    );
     expect(written).toBe('1');
     expect(app.uri).toBe(`postgresql://app:password@${app.host}:${app.port}/app`);
   });
@@ -225,19 +195,9 @@ describe('canopy up', () => {
       'database.postgresql.cnpg.io/db-one\ndatabase.postgresql.cnpg.io/db-two\n',
     );
     const app = await appCredentials();
-    const kept = await eventually('the database to answer again', async () => {
-      const r = await psql(
-        {
-          host: app.host,
-          port: app.port,
-          user: app.user,
-          password: app.password,
-          dbname: app.dbname,
-        },
-        'SELECT t FROM notes',
-      );
-      return r.code === 0 ? r.stdout : undefined;
-    });
+    const kept = await eventually('the database to answer again', () =>
+      asApp(app, 'SELECT t FROM notes'),
+    );
     expect(kept).toBe('kept across restarts');
     await asTenant(['wait', '--for=condition=Ready', 'cluster/kcp', '--timeout=60s']);
   });

@@ -5,53 +5,13 @@
  * The binding part runs only when the server serves apis.kcp.io APIExports and
  * APIBindings (v1alpha2); until then it is reported as skipped.
  */
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
-import { type Kubectl, kubectl } from './harness/kubectl.ts';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin');
-
-const CLUSTER_CRD = `apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata:
-  name: clusters.postgresql.cnpg.io
-spec:
-  group: postgresql.cnpg.io
-  names:
-    kind: Cluster
-    listKind: ClusterList
-    plural: clusters
-    singular: cluster
-  scope: Namespaced
-  versions:
-    - name: v1
-      served: true
-      storage: true
-      additionalPrinterColumns:
-        - name: Instances
-          type: integer
-          jsonPath: .spec.instances
-        - name: Status
-          type: string
-          jsonPath: .status.phase
-      schema:
-        openAPIV3Schema:
-          type: object
-          properties:
-            spec:
-              type: object
-              properties:
-                instances: {type: integer, minimum: 1}
-            status:
-              type: object
-              properties:
-                phase: {type: string}
-      subresources:
-        status: {}
-`;
+import { type Kubectl, kubectlWithPlugins } from './harness/kubectl.ts';
+import { clusterCrd } from './harness/manifests.ts';
 
 describe('kubectl kcp against canopy start', () => {
   let server: CanopyProcess;
@@ -62,11 +22,9 @@ describe('kubectl kcp against canopy start', () => {
   beforeAll(async () => {
     server = await startCanopy();
     home = mkdtempSync(join(tmpdir(), 'canopy-kcp-plugin-'));
-    const kubeconfig = join(home, 'kubeconfig');
-    copyFileSync(server.kubeconfig, kubeconfig);
     crdFile = join(home, 'cluster-crd.yaml');
-    writeFileSync(crdFile, CLUSTER_CRD);
-    k = kubectl('1.33', kubeconfig, home, { path: [BIN, dirname(process.execPath)] });
+    writeFileSync(crdFile, clusterCrd());
+    k = kubectlWithPlugins(server.kubeconfig, home, 'kubeconfig');
   });
 
   afterAll(async () => {

@@ -4,15 +4,13 @@
  * workspace tree, switching back and forth, the kubeconfig edits, and objects kept apart
  * between workspaces.
  */
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKubeconfig } from '../../src/apimachinery/kubeconfig.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
-import { type Kubectl, kubectl } from './harness/kubectl.ts';
-
-const BIN = join(import.meta.dirname, '..', '..', 'bin');
+import { type Kubectl, kubectlWithPlugins } from './harness/kubectl.ts';
 
 describe('kubectl ws and kubectl create workspace against canopy start', () => {
   let server: CanopyProcess;
@@ -23,11 +21,9 @@ describe('kubectl ws and kubectl create workspace against canopy start', () => {
   beforeAll(async () => {
     server = await startCanopy();
     home = mkdtempSync(join(tmpdir(), 'canopy-plugins-'));
-    // The plugins edit the kubeconfig; work on a copy.
+    // The plugins edit the kubeconfig: kubectl works on a copy.
+    k = kubectlWithPlugins(server.kubeconfig, home, 'kubeconfig');
     kubeconfig = join(home, 'kubeconfig');
-    copyFileSync(server.kubeconfig, kubeconfig);
-    // kubectl finds kubectl-ws & co. on PATH; their `#!/usr/bin/env node` needs this Node.
-    k = kubectl('1.33', kubeconfig, home, { path: [BIN, dirname(process.execPath)] });
   });
 
   afterAll(async () => {

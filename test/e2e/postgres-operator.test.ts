@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import { KubeClient } from '../../src/controller/kube/client.ts';
+import { CLUSTERS, DATABASES, SECRETS } from '../../src/postgres/controller/deps.ts';
 import { findPostgresBinaries } from '../../src/postgres/runtime/binaries.ts';
 import type { Cluster, Database, Secret } from '../../src/postgres/types.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
+import { example } from './harness/manifests.ts';
 import {
   cleanupDataDir,
   eventually,
@@ -26,72 +28,11 @@ import {
   startOperator,
 } from './harness/postgres-operator.ts';
 
-const CLUSTERS = {
-  group: 'postgresql.cnpg.io',
-  version: 'v1',
-  plural: 'clusters',
-  namespaced: true,
-};
-const DATABASES = {
-  group: 'postgresql.cnpg.io',
-  version: 'v1',
-  plural: 'databases',
-  namespaced: true,
-};
-const SECRETS = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
-
 const haveBinaries = findPostgresBinaries().ok;
 
-/** The workshop's consumer-1-cluster.yaml (Cluster kcp + two basic-auth Secrets). */
-const WORKSHOP_CLUSTER = `
-apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: kcp
-spec:
-  instances: 1
-  bootstrap:
-    initdb:
-      database: app
-      owner: app
-      secret:
-        name: kcp-postgres
-  enableSuperuserAccess: true
-  superuserSecret:
-    name: kcp-superuser
-  storage:
-    size: 1Gi
----
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/basic-auth
-metadata:
-  name: kcp-postgres
-data:
-  username: YXBw
-  password: cGFzc3dvcmQ=
----
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/basic-auth
-metadata:
-  name: kcp-superuser
-data:
-  username: cG9zdGdyZXM=
-  password: cGFzc3dvcmQ=
-`;
-
-const WORKSHOP_DATABASE = `
-apiVersion: postgresql.cnpg.io/v1
-kind: Database
-metadata:
-  name: db-one
-spec:
-  name: one
-  owner: app
-  cluster:
-    name: kcp
-`;
+/** The workshop's consumer-1-cluster.yaml (Cluster kcp + two basic-auth Secrets) and its Database. */
+const WORKSHOP_CLUSTER = example('consumer-1-cluster.yaml');
+const WORKSHOP_DATABASE = example('consumer-1-database.yaml');
 
 const secretValue = (s: Secret, key: string) =>
   Buffer.from(s.data?.[key] ?? '', 'base64').toString('utf8');

@@ -6,26 +6,24 @@
  * tenant workspace and announced in an annotation), events on tenant objects, and two
  * tenants at once that never see each other.
  */
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { KubeObject } from '../../src/apimachinery/meta.ts';
-import { KubeClient } from '../../src/controller/kube/client.ts';
+import type { KubeClient } from '../../src/controller/kube/client.ts';
 import { CRDS, SECRETS, sha3Short } from '../../src/syncagent/constants.ts';
-import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import type { CanopyProcess } from './harness/canopy-process.ts';
 import type { Kubectl } from './harness/kubectl.ts';
 import {
   type AgentProcess,
+  bindTenant,
   CLUSTERS,
-  installPostgresCrds,
-  kubectlWithPlugins,
-  logicalClusterOf,
   NAMESPACES,
   PUBLISHED_RESOURCES,
   startAgent,
+  startProvider,
+  stopAll,
   TestOperator,
   until,
   type Workdir,
-  workdir,
 } from './harness/syncagent.ts';
 
 const PUBLISHED = `apiVersion: syncagent.kcp.io/v1alpha1
@@ -122,28 +120,19 @@ describe('canopy syncagent: current PublishedResource shape, projection, two ten
   let lcB: string;
 
   beforeAll(async () => {
-    [kcp, service] = await Promise.all([startCanopy(), startCanopy({ plain: true })]);
-    dir = workdir('canopy-syncagent-current-');
-    const provider = kubectlWithPlugins(service.kubeconfig, dir.dir, 'provider.kubeconfig');
-    svc = KubeClient.fromKubeconfig(service.kubeconfig);
-    await installPostgresCrds(provider);
-
-    const sa = kubectlWithPlugins(kcp.kubeconfig, dir.dir, 'agent.kubeconfig');
-    await sa.ok(['ws', 'use', ':root']);
-    await sa.ok(['create', 'workspace', 'providers', '--ignore-existing']);
-    await sa.ok(['create', 'workspace', 'consumers', '--ignore-existing']);
-    await sa.ok(['ws', 'use', ':root:providers']);
-    await sa.ok(['ws', 'create', 'dbaas', '--enter']);
-    await sa.ok(['apply', '-f', '-'], {
-      input: JSON.stringify({
+    const setup = await startProvider({
+      prefix: 'canopy-syncagent-current-',
+      workspace: 'dbaas',
+      apiExport: JSON.stringify({
         apiVersion: 'apis.kcp.io/v1alpha2',
         kind: 'APIExport',
         metadata: { name: 'dbaas' },
         spec: {},
       }),
     });
+    ({ kcp, service, dir, svc } = setup);
     agent = await startAgent({
-      kcpKubeconfig: `${dir.dir}/agent.kubeconfig`,
+      kcpKubeconfig: setup.agentKubeconfig,
       kubeconfig: service.kubeconfig,
       args: [
         '--namespace',
@@ -159,51 +148,26 @@ describe('canopy syncagent: current PublishedResource shape, projection, two ten
       ],
     });
     // The agent installed the PublishedResource CRD.
-    await provider.ok(['apply', '-f', '-'], { input: PUBLISHED });
+    await setup.provider.ok(['apply', '-f', '-'], { input: PUBLISHED });
     operator = new TestOperator(service.kubeconfig);
     await operator.start();
 
-    for (const [name, file] of [
-      ['a', 'tenant-a.kubeconfig'],
-      ['b', 'tenant-b.kubeconfig'],
-    ] as const) {
-      const k = kubectlWithPlugins(kcp.kubeconfig, dir.dir, file);
-      await k.ok(['ws', ':root:consumers']);
-      await k.ok(['ws', 'create', name, '--enter']);
-      // Bind once the export has the resource (or `kubectl kcp bind` has nothing to wait for).
-      await until('the export publishes postgresclusters', async () =>
-        (
-          await k.ok([
-            'get',
-            '--raw',
-            '/clusters/root:providers:dbaas/apis/apis.kcp.io/v1alpha2/apiexports/dbaas',
-          ])
-        ).includes('postgresclusters'),
-      );
-      await k.ok([
-        'kcp',
-        'bind',
-        'apiexport',
-        'root:providers:dbaas:dbaas',
-        '--accept-permission-claim',
-        'secrets.core,namespaces.core,events.core',
-      ]);
-      if (name === 'a') tenantA = k;
-      else tenantB = k;
-    }
-    lcA = await logicalClusterOf(tenantA, 'root:consumers:a');
-    lcB = await logicalClusterOf(tenantB, 'root:consumers:b');
+    // Bind once the export has the resource (or `kubectl kcp bind` has nothing to wait for).
+    await until('the export publishes postgresclusters', async () =>
+      (
+        await setup.exportWorkspace.ok([
+          'get',
+          '--raw',
+          '/clusters/root:providers:dbaas/apis/apis.kcp.io/v1alpha2/apiexports/dbaas',
+        ])
+      ).includes('postgresclusters'),
+    );
+    const exportRef = 'root:providers:dbaas:dbaas';
+    ({ k: tenantA, lc: lcA } = await bindTenant(kcp, dir, 'a', exportRef));
+    ({ k: tenantB, lc: lcB } = await bindTenant(kcp, dir, 'b', exportRef));
   });
 
-  afterAll(async () => {
-    await operator?.stop();
-    await agent?.stop();
-    svc?.close();
-    await Promise.all([kcp?.stop(), service?.stop()]);
-    kcp?.cleanup();
-    service?.cleanup();
-    if (dir) rmSync(dir.dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopAll({ operator, agent, svc, kcp, service, dir }));
 
   beforeEach(() => {
     onTestFailed(() => {

@@ -6,28 +6,26 @@
  * deleted. After each, everything converges: one copy per tenant object, no orphans, no
  * lost update, and nothing left on the service cluster of a workspace that is gone.
  */
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { KubeObject } from '../../src/apimachinery/meta.ts';
-import { KubeClient } from '../../src/controller/kube/client.ts';
+import type { KubeClient } from '../../src/controller/kube/client.ts';
 import { SECRETS } from '../../src/syncagent/constants.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
-import type { Kubectl } from './harness/kubectl.ts';
+import { type Kubectl, kubectlWithPlugins } from './harness/kubectl.ts';
 import {
   type AgentProcess,
+  bindTenant,
   CLUSTERS,
-  installPostgresCrds,
-  kubectlWithPlugins,
-  logicalClusterOf,
   NAMESPACES,
   RESOURCES_CLUSTER_YAML,
   RESOURCES_DATABASE_YAML,
   sleep,
   startAgent,
+  startProvider,
+  stopAll,
   TestOperator,
   until,
   type Workdir,
-  workdir,
 } from './harness/syncagent.ts';
 
 const clusterDoc = (name: string, instances = 1) => ({
@@ -97,46 +95,47 @@ describe('canopy syncagent under faults', () => {
     return out;
   }
 
+  /** Nothing of tenant `lc` is left on the service cluster: namespace, copies, state. */
+  async function expectCleanedUp(lc: string, namespaceGone: string): Promise<void> {
+    await until(
+      namespaceGone,
+      async () => !(await svc.getOrUndefined(NAMESPACES, undefined, lc)),
+      30_000,
+      200,
+    );
+    expect((await copiesOf(lc)).size).toBe(0);
+    const states = await svc.list(SECRETS, 'syncagent', {
+      labelSelector: `${STATE},syncagent.kcp.io/remote-object-cluster=${lc}`,
+    });
+    expect(states.items).toEqual([]);
+  }
+
   async function tenantClusters(k: Kubectl): Promise<KubeObject[]> {
     return (JSON.parse(await k.ok(['get', 'clusters', '-o', 'json'])) as { items: KubeObject[] })
       .items;
   }
 
   async function newTenant(name: string): Promise<{ k: Kubectl; lc: string }> {
-    const k = kubectlWithPlugins(kcp.kubeconfig, dir.dir, `${name}.kubeconfig`);
-    await k.ok(['ws', ':root:consumers']);
-    await k.ok(['ws', 'create', name, '--enter']);
-    await k.ok([
-      'kcp',
-      'bind',
-      'apiexport',
-      'root:providers:faults:pg',
-      '--accept-permission-claim',
-      'secrets.core,namespaces.core,events.core',
-    ]);
-    await until(`${name} serves clusters`, async () => (await k(['get', 'clusters'])).code === 0);
-    return { k, lc: await logicalClusterOf(k, `root:consumers:${name}`) };
+    const tenant = await bindTenant(kcp, dir, name, 'root:providers:faults:pg');
+    await until(
+      `${name} serves clusters`,
+      async () => (await tenant.k(['get', 'clusters'])).code === 0,
+    );
+    return tenant;
   }
 
   beforeAll(async () => {
-    [kcp, service] = await Promise.all([startCanopy(), startCanopy({ plain: true })]);
-    servicePort = new URL(service.url).port;
-    dir = workdir('canopy-syncagent-faults-');
-    const provider = kubectlWithPlugins(service.kubeconfig, dir.dir, 'provider.kubeconfig');
-    svc = KubeClient.fromKubeconfig(service.kubeconfig);
-    await installPostgresCrds(provider);
-    const sa = kubectlWithPlugins(kcp.kubeconfig, dir.dir, 'agent.kubeconfig');
-    await sa.ok(['ws', 'use', ':root']);
-    await sa.ok(['create', 'workspace', 'providers', '--ignore-existing']);
-    await sa.ok(['create', 'workspace', 'consumers', '--ignore-existing']);
-    await sa.ok(['ws', 'use', ':root:providers']);
-    await sa.ok(['ws', 'create', 'faults', '--enter']);
-    await sa.ok(['apply', '-f', '-'], {
-      input: 'apiVersion: apis.kcp.io/v1alpha1\nkind: APIExport\nmetadata:\n  name: pg\nspec: {}\n',
+    const setup = await startProvider({
+      prefix: 'canopy-syncagent-faults-',
+      workspace: 'faults',
+      apiExport:
+        'apiVersion: apis.kcp.io/v1alpha1\nkind: APIExport\nmetadata:\n  name: pg\nspec: {}\n',
     });
+    ({ kcp, service, dir, svc } = setup);
+    servicePort = new URL(service.url).port;
     agent = await start();
-    await provider.ok(['apply', '-f', '-'], { input: RESOURCES_CLUSTER_YAML });
-    await provider.ok(['apply', '-f', '-'], { input: RESOURCES_DATABASE_YAML });
+    await setup.provider.ok(['apply', '-f', '-'], { input: RESOURCES_CLUSTER_YAML });
+    await setup.provider.ok(['apply', '-f', '-'], { input: RESOURCES_DATABASE_YAML });
     operator = new TestOperator(service.kubeconfig);
     await operator.start();
     admin = kubectlWithPlugins(kcp.kubeconfig, dir.dir, 'admin.kubeconfig');
@@ -152,15 +151,7 @@ describe('canopy syncagent under faults', () => {
     ({ k: t1, lc: lc1 } = await newTenant('t1'));
   });
 
-  afterAll(async () => {
-    await operator?.stop();
-    await agent?.stop();
-    svc?.close();
-    await Promise.all([kcp?.stop(), service?.stop()]);
-    kcp?.cleanup();
-    service?.cleanup();
-    if (dir) rmSync(dir.dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopAll({ operator, agent, svc, kcp, service, dir }));
 
   beforeEach(() => {
     onTestFailed(() => {
@@ -324,17 +315,7 @@ describe('canopy syncagent under faults', () => {
     await k.ok(['wait', 'cluster/x', '--for=condition=Ready=true', '--timeout=30s']);
     expect((await svc.getOrUndefined(NAMESPACES, undefined, lc))?.metadata.name).toBe(lc);
     await k.ok(['delete', 'apibinding', 'pg', '--timeout=60s']);
-    await until(
-      'the namespace of the unbound workspace is gone',
-      async () => !(await svc.getOrUndefined(NAMESPACES, undefined, lc)),
-      30_000,
-      200,
-    );
-    expect((await copiesOf(lc)).size).toBe(0);
-    const states = await svc.list(SECRETS, 'syncagent', {
-      labelSelector: `${STATE},syncagent.kcp.io/remote-object-cluster=${lc}`,
-    });
-    expect(states.items).toEqual([]);
+    await expectCleanedUp(lc, 'the namespace of the unbound workspace is gone');
     // The tenant's own Secret stays, released from the finalizer.
     const own = JSON.parse(
       await k.ok(['get', 'secret', 'x-superuser', '-o', 'json']),
@@ -353,17 +334,7 @@ describe('canopy syncagent under faults', () => {
     await admin.ok(['ws', ':root:consumers']);
     // Waits for the workspace to be gone: the agent's finalizers must be released.
     await admin.ok(['delete', 'workspace', 'gone', '--timeout=60s']);
-    await until(
-      'the namespace is gone',
-      async () => !(await svc.getOrUndefined(NAMESPACES, undefined, lc)),
-      30_000,
-      200,
-    );
-    expect((await copiesOf(lc)).size).toBe(0);
-    const states = await svc.list(SECRETS, 'syncagent', {
-      labelSelector: `${STATE},syncagent.kcp.io/remote-object-cluster=${lc}`,
-    });
-    expect(states.items).toEqual([]);
+    await expectCleanedUp(lc, 'the namespace is gone');
     // Tenant 1 is untouched.
     expect((await copiesOf(lc1)).size).toBe(BURST);
     expect(

@@ -2,17 +2,17 @@
  * `canopy syncagent` end to end, the kcp workshop's exercise 03 ("dynamic providers") as
  * written: two Canopy servers (the control plane and a `--plain` service cluster), the
  * workshop's export.yaml, resources-cluster.yaml, resources-database.yaml (api-syncagent
- * v0.2 shape), consumer-1-cluster.yaml and consumer-1-database.yaml, real kubectl with the
+ * v0.2 shape), consumer-1-cluster.yaml and consumer-1-database.yaml (the export and the
+ * consumer's manifests as examples/dynamic-providers/ keeps them), real kubectl with the
  * kcp plugins, the agent started with the workshop's flags, and a small test controller on
  * the service cluster standing in for CloudNativePG (no PostgreSQL needed).
  */
-import { rmSync } from 'node:fs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { KubeObject } from '../../src/apimachinery/meta.ts';
-import { KubeClient } from '../../src/controller/kube/client.ts';
+import type { KubeClient } from '../../src/controller/kube/client.ts';
 import { SECRETS } from '../../src/syncagent/constants.ts';
-import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
-import type { Kubectl } from './harness/kubectl.ts';
+import type { CanopyProcess } from './harness/canopy-process.ts';
+import { type Kubectl, kubectlWithPlugins } from './harness/kubectl.ts';
 import {
   type AgentProcess,
   CLUSTERS,
@@ -20,17 +20,16 @@ import {
   CONSUMER_1_DATABASE_YAML,
   DATABASES,
   EXPORT_YAML,
-  installPostgresCrds,
-  kubectlWithPlugins,
   logicalClusterOf,
   PUBLISHED_RESOURCES,
   RESOURCES_CLUSTER_YAML,
   RESOURCES_DATABASE_YAML,
   startAgent,
+  startProvider,
+  stopAll,
   TestOperator,
   until,
   type Workdir,
-  workdir,
 } from './harness/syncagent.ts';
 
 describe('canopy syncagent: the kcp workshop (api-syncagent v0.2 manifests)', () => {
@@ -48,29 +47,27 @@ describe('canopy syncagent: the kcp workshop (api-syncagent v0.2 manifests)', ()
   let tenantCluster: string;
 
   beforeAll(async () => {
-    [kcp, service] = await Promise.all([startCanopy(), startCanopy({ plain: true })]);
-    dir = workdir('canopy-syncagent-workshop-');
+    // 01: the service owner's cluster: CloudNativePG's CRDs (the PublishedResources follow
+    // once the agent runs). 02: the provider workspace and the (empty) APIExport, with
+    // sync-agent.kubeconfig.
+    ({
+      kcp,
+      service,
+      dir,
+      provider,
+      svc,
+      agentKubeconfig: syncAgentKubeconfig,
+    } = await startProvider({
+      prefix: 'canopy-syncagent-workshop-',
+      workspace: 'database',
+      apiExport: EXPORT_YAML,
+      agentKubeconfig: 'sync-agent.kubeconfig',
+    }));
     const files = {
-      export: dir.write('export.yaml', EXPORT_YAML),
       resourcesCluster: dir.write('resources-cluster.yaml', RESOURCES_CLUSTER_YAML),
       resourcesDatabase: dir.write('resources-database.yaml', RESOURCES_DATABASE_YAML),
     };
     admin = kubectlWithPlugins(kcp.kubeconfig, dir.dir, 'admin.kubeconfig');
-    provider = kubectlWithPlugins(service.kubeconfig, dir.dir, 'provider.kubeconfig');
-    svc = KubeClient.fromKubeconfig(service.kubeconfig);
-
-    // 01: the service owner's cluster: CloudNativePG's CRDs and the PublishedResources.
-    await installPostgresCrds(provider);
-
-    // 02: the provider workspace and the (empty) APIExport, with sync-agent.kubeconfig.
-    const sa = kubectlWithPlugins(kcp.kubeconfig, dir.dir, 'sync-agent.kubeconfig');
-    syncAgentKubeconfig = `${dir.dir}/sync-agent.kubeconfig`;
-    await sa.ok(['ws', 'use', ':root']);
-    await sa.ok(['create', 'workspace', 'providers', '--ignore-existing']);
-    await sa.ok(['create', 'workspace', 'consumers', '--ignore-existing']);
-    await sa.ok(['ws', 'use', ':root:providers']);
-    await sa.ok(['ws', 'create', 'database', '--enter']);
-    await sa.ok(['apply', '-f', files.export]);
 
     // 03: the consumer binds before any agent ran, accepting secrets and namespaces.
     await admin.ok(['ws', ':root:consumers']);
@@ -105,15 +102,7 @@ describe('canopy syncagent: the kcp workshop (api-syncagent v0.2 manifests)', ()
     await operator.start();
   });
 
-  afterAll(async () => {
-    await operator?.stop();
-    await agent?.stop();
-    svc?.close();
-    await Promise.all([kcp?.stop(), service?.stop()]);
-    kcp?.cleanup();
-    service?.cleanup();
-    if (dir) rmSync(dir.dir, { recursive: true, force: true });
-  });
+  afterAll(() => stopAll({ operator, agent, svc, kcp, service, dir }));
 
   beforeEach(() => {
     onTestFailed(() => {

@@ -7,20 +7,8 @@
  */
 import type { Logger } from 'pino';
 import { microTimestamp } from '../../apimachinery/meta.ts';
+import type { Lease } from '../../apiserver/builtin/coordination/leases.ts';
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient, LEASES } from './client.ts';
-
-interface Lease {
-  apiVersion?: string;
-  kind?: string;
-  metadata: { name: string; namespace: string; resourceVersion?: string };
-  spec?: {
-    holderIdentity?: string;
-    leaseDurationSeconds?: number;
-    acquireTime?: string;
-    renewTime?: string;
-    leaseTransitions?: number;
-  };
-}
 
 export interface LeaderElectionOptions {
   readonly client: KubeClient;

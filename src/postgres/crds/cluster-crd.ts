@@ -4,8 +4,7 @@
  * a user sets. Sub-trees the local runtime does not model keep their content
  * (`x-kubernetes-preserve-unknown-fields`) so CloudNativePG manifests apply unchanged.
  */
-import { FIXED_PARAMETERS } from '../runtime/parameters.ts';
-import { GROUP, VERSION } from '../types.ts';
+
 import {
   anyList,
   anyObject,
@@ -15,10 +14,13 @@ import {
   int32,
   localRef,
   obj,
+  rootSchema,
   type Schema,
   str,
   stringMap,
-} from './schema.ts';
+} from '../../controller/kube/crd-schema.ts';
+import { FIXED_PARAMETERS } from '../runtime/parameters.ts';
+import { GROUP, VERSION } from '../types.ts';
 
 const initdb: Schema = {
   ...obj({
@@ -247,16 +249,7 @@ export const clusterCrd = {
           scale: { specReplicasPath: '.spec.instances', statusReplicasPath: '.status.instances' },
         },
         schema: {
-          openAPIV3Schema: obj(
-            {
-              apiVersion: str(),
-              kind: str(),
-              metadata: { type: 'object' },
-              spec,
-              status,
-            },
-            { required: ['metadata', 'spec'] },
-          ),
+          openAPIV3Schema: rootSchema(spec, status, { required: ['metadata', 'spec'] }),
         },
       },
     ],

@@ -3,8 +3,17 @@
  * validation (immutable create options, reserved names `postgres`, `template0`,
  * `template1` refused with CEL rules).
  */
+
+import {
+  anyList,
+  bool,
+  int,
+  obj,
+  rootSchema,
+  type Schema,
+  str,
+} from '../../controller/kube/crd-schema.ts';
 import { GROUP, VERSION } from '../types.ts';
-import { anyList, bool, int, obj, type Schema, str } from './schema.ts';
 
 const immutable = (field: string): Schema =>
   str({
@@ -95,10 +104,7 @@ export const databaseCrd = {
         ],
         subresources: { status: {} },
         schema: {
-          openAPIV3Schema: obj(
-            { apiVersion: str(), kind: str(), metadata: { type: 'object' }, spec, status },
-            { required: ['metadata', 'spec'] },
-          ),
+          openAPIV3Schema: rootSchema(spec, status, { required: ['metadata', 'spec'] }),
         },
       },
     ],

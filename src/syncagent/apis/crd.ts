@@ -1,32 +1,30 @@
 /**
  * The PublishedResource CRD the agent installs on the service cluster when it is absent
- * (server-side apply, field manager canopy-syncagent). Cluster-scoped, status subresource,
+ * (the controller toolkit's `installCrd`, field manager canopy-syncagent). Cluster-scoped, status subresource,
  * no printer columns (as api-syncagent's), and a structural schema that accepts both the
  * v0.2 shape the kcp workshop uses and the current one.
  */
 import type { Logger } from 'pino';
-import { type KubeClient, KubeError } from '../../controller/kube/client.ts';
+import type { KubeClient } from '../../controller/kube/client.ts';
+import {
+  anyObject,
+  arr,
+  bool,
+  obj,
+  rootSchema,
+  type Schema,
+  str,
+  stringMap,
+} from '../../controller/kube/crd-schema.ts';
+import { installCrd, waitEstablished } from '../../controller/kube/crds.ts';
 import { CRDS, FIELD_MANAGER } from '../constants.ts';
 import { PR_GROUP, PR_PLURAL, PR_VERSION } from './types.ts';
-
-type Schema = Record<string, unknown>;
-
-const str = (description?: string): Schema => ({
-  type: 'string',
-  ...(description ? { description } : {}),
-});
-const obj = (properties: Record<string, Schema>, extra: Schema = {}): Schema => ({
-  type: 'object',
-  properties,
-  ...extra,
-});
-const arr = (items: Schema, extra: Schema = {}): Schema => ({ type: 'array', items, ...extra });
 
 const regex = obj({ pattern: str(), replacement: str() });
 const template = obj({ template: str() });
 const labelSelector = (extra: Record<string, Schema> = {}): Schema =>
   obj({
-    matchLabels: { type: 'object', additionalProperties: { type: 'string' } },
+    matchLabels: stringMap(),
     matchExpressions: arr(
       obj({ key: str(), operator: str(), values: arr(str()) }, { required: ['key', 'operator'] }),
     ),
@@ -49,9 +47,11 @@ const objectSpec = (): Record<string, Schema> => ({
 
 const related = obj(
   {
-    identifier: str('Unique name of this related resource within the PublishedResource.'),
-    origin: { type: 'string', enum: ['kcp', 'service'] },
-    kind: str('Deprecated: ConfigMap or Secret.'),
+    identifier: str({
+      description: 'Unique name of this related resource within the PublishedResource.',
+    }),
+    origin: str({ enum: ['kcp', 'service'] }),
+    kind: str({ description: 'Deprecated: ConfigMap or Secret.' }),
     group: str(),
     version: str(),
     resource: str(),
@@ -65,13 +65,13 @@ const related = obj(
     object: obj({ ...objectSpec(), namespace: obj(objectSpec()) }),
     projection: obj({ group: str(), version: str(), resource: str() }),
     mutation: mutationSpec,
-    cleanup: { type: 'boolean' },
-    cleanupPolicy: { type: 'string', enum: ['Orphan', 'OnPrimaryDeletion', 'MatchOrigin'] },
+    cleanup: bool(),
+    cleanupPolicy: str({ enum: ['Orphan', 'OnPrimaryDeletion', 'MatchOrigin'] }),
     watch: obj({
-      byOwner: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+      byOwner: anyObject(),
       bySelector: labelSelector(),
     }),
-    syncStatus: { type: 'boolean' },
+    syncStatus: bool(),
   },
   { required: ['identifier', 'origin'] },
 );
@@ -80,9 +80,9 @@ const spec = obj(
   {
     resource: obj(
       {
-        apiGroup: str('API group of the resource on the service cluster.'),
+        apiGroup: str({ description: 'API group of the resource on the service cluster.' }),
         kind: str(),
-        version: str('Deprecated: use versions.'),
+        version: str({ description: 'Deprecated: use versions.' }),
         versions: arr(str()),
       },
       { required: ['apiGroup', 'kind'] },
@@ -91,18 +91,18 @@ const spec = obj(
     projection: obj({
       group: str(),
       version: str(),
-      versions: { type: 'object', additionalProperties: { type: 'string' } },
+      versions: stringMap(),
       kind: str(),
       plural: str(),
-      scope: { type: 'string', enum: ['Cluster', 'Namespaced'] },
+      scope: str({ enum: ['Cluster', 'Namespaced'] }),
       shortNames: arr(str()),
       categories: arr(str()),
     }),
     filter: obj({ namespace: labelSelector(), resource: labelSelector() }),
-    enableWorkspacePaths: { type: 'boolean' },
+    enableWorkspacePaths: bool(),
     mutation: mutationSpec,
     related: arr(related),
-    synchronization: obj({ enabled: { type: 'boolean' } }),
+    synchronization: obj({ enabled: bool() }),
   },
   { required: ['resource'] },
 );
@@ -127,60 +127,29 @@ export const PUBLISHED_RESOURCE_CRD = {
         storage: true,
         subresources: { status: {} },
         schema: {
-          openAPIV3Schema: obj(
-            {
-              apiVersion: str(),
-              kind: str(),
-              metadata: { type: 'object' },
-              spec,
-              status: obj({ resourceSchemaName: str() }),
-            },
-            {
-              description:
-                'PublishedResource describes how an API type on the service cluster is exposed in kcp workspaces.',
-              required: ['spec'],
-            },
-          ),
+          openAPIV3Schema: rootSchema(spec, obj({ resourceSchemaName: str() }), {
+            description:
+              'PublishedResource describes how an API type on the service cluster is exposed in kcp workspaces.',
+            required: ['spec'],
+          }),
         },
       },
     ],
   },
 };
 
-interface CrdStatus {
-  status?: { conditions?: { type: string; status: string }[] };
-}
-
-/** Installs the CRD when absent (server-side apply), then waits until it is Established. */
+/** Installs the CRD when absent, then waits until it is Established. */
 export async function ensurePublishedResourceCrd(
   client: KubeClient,
   log: Logger,
 ): Promise<'installed' | 'present'> {
   const name = PUBLISHED_RESOURCE_CRD.metadata.name;
   let result: 'installed' | 'present' = 'present';
-  const existing = await client.getOrUndefined<CrdStatus>(CRDS, undefined, name);
-  if (!existing) {
-    try {
-      await client.patch(CRDS, undefined, name, PUBLISHED_RESOURCE_CRD, {
-        type: 'application/apply-patch+yaml',
-        query: { fieldManager: FIELD_MANAGER, force: 'true' },
-      });
-    } catch (err) {
-      // A server without apply: create.
-      if (!(err instanceof KubeError) || (err.code !== 415 && err.code !== 400)) throw err;
-      await client.create(CRDS, undefined, PUBLISHED_RESOURCE_CRD).catch((e: unknown) => {
-        if (!(e instanceof KubeError && e.code === 409)) throw e;
-      });
-    }
+  if (!(await client.getOrUndefined(CRDS, undefined, name))) {
+    await installCrd(client, PUBLISHED_RESOURCE_CRD, FIELD_MANAGER);
     result = 'installed';
     log.info({ crd: name }, 'installed the PublishedResource CRD');
   }
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const crd = await client.getOrUndefined<CrdStatus>(CRDS, undefined, name);
-    if (crd?.status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'))
-      return result;
-    if (Date.now() > deadline) throw new Error(`CRD ${name} did not become Established`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  await waitEstablished(client, [name]);
+  return result;
 }

@@ -4,8 +4,11 @@
  * (with a note in the test output) where the image lacks them.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { delimiter } from 'node:path';
+import { copyFileSync, existsSync } from 'node:fs';
+import { delimiter, dirname, join } from 'node:path';
+
+/** The repository's bin/: `canopy` and the kcp kubectl plugins (kubectl-ws, kubectl-kcp, …). */
+export const BIN = join(import.meta.dirname, '..', '..', '..', 'bin');
 
 let cached: Map<string, string> | undefined;
 
@@ -106,4 +109,15 @@ export function kubectl(
   };
   (fn as { binary: string }).binary = binary;
   return fn;
+}
+
+/**
+ * kubectl 1.33 with the kcp plugins on a private copy of `kubeconfig` (`home/copyAs`: the
+ * plugins edit the kubeconfig). kubectl finds the plugins on PATH; their
+ * `#!/usr/bin/env node` needs this Node.
+ */
+export function kubectlWithPlugins(kubeconfig: string, home: string, copyAs: string): Kubectl {
+  const file = join(home, copyAs);
+  copyFileSync(kubeconfig, file);
+  return kubectl('1.33', file, home, { path: [BIN, dirname(process.execPath)] });
 }

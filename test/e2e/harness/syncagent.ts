@@ -6,49 +6,25 @@
  * consumer setup through real kubectl and the kcp plugins.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import type { KubeObject } from '../../../src/apimachinery/meta.ts';
-import {
-  isConflict,
-  isNotFound,
-  KubeClient,
-  type ResourceRef,
-} from '../../../src/controller/kube/client.ts';
+import { isConflict, isNotFound, KubeClient } from '../../../src/controller/kube/client.ts';
 import { Reflector } from '../../../src/controller/kube/reflector.ts';
+import { CLUSTERS, DATABASES } from '../../../src/postgres/controller/deps.ts';
 import { CRDS as POSTGRES_CRDS } from '../../../src/postgres/crds/index.ts';
 import { SECRETS } from '../../../src/syncagent/constants.ts';
 import { silentLog } from '../../../src/syncagent/testing.ts';
-import { CANOPY_BIN } from './canopy-process.ts';
-import { type Kubectl, kubectl } from './kubectl.ts';
+import { CANOPY_BIN, type CanopyProcess, startCanopy } from './canopy-process.ts';
+import { type Kubectl, kubectlWithPlugins } from './kubectl.ts';
+import { example } from './manifests.ts';
+import { followOutput } from './process-output.ts';
 
-export const BIN = join(import.meta.dirname, '..', '..', '..', 'bin');
-
-export const CLUSTERS: ResourceRef = {
-  group: 'postgresql.cnpg.io',
-  version: 'v1',
-  plural: 'clusters',
-  namespaced: true,
-};
-export const DATABASES: ResourceRef = {
-  group: 'postgresql.cnpg.io',
-  version: 'v1',
-  plural: 'databases',
-  namespaced: true,
-};
-export const NAMESPACES: ResourceRef = {
-  group: '',
-  version: 'v1',
-  plural: 'namespaces',
-  namespaced: false,
-};
-export const PUBLISHED_RESOURCES: ResourceRef = {
-  group: 'syncagent.kcp.io',
-  version: 'v1alpha1',
-  plural: 'publishedresources',
-  namespaced: false,
-};
+/** The refs the tests read and write with, the agent's and the operator's own. */
+export { CLUSTERS, DATABASES } from '../../../src/postgres/controller/deps.ts';
+export { NAMESPACES } from '../../../src/syncagent/constants.ts';
+export { PUBLISHED_RESOURCES } from '../../../src/syncagent/controllers/apiresourceschema/controller.ts';
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
@@ -78,8 +54,8 @@ export async function until<T>(
 export interface AgentProcess {
   readonly child: ChildProcess;
   output(): string;
-  /** Resolves when the output matches. */
-  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+  /** Resolves with the output once it matches. */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
   stop(): Promise<number | null>;
   kill(): Promise<void>;
 }
@@ -110,54 +86,23 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } },
   );
-  let out = '';
-  const listeners = new Set<() => void>();
-  const onData = (d: Buffer) => {
-    out += d;
-    for (const l of listeners) l();
-  };
-  child.stdout?.on('data', onData);
-  child.stderr?.on('data', onData);
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const waitFor = (pattern: RegExp, timeoutMs = 30_000) =>
-    new Promise<void>((resolve, reject) => {
-      const check = () => {
-        if (pattern.test(out)) {
-          cleanup();
-          resolve();
-        }
-      };
-      const timer = setTimeout(() => {
-        cleanup();
-        reject(new Error(`agent did not print ${pattern}:\n${out}`));
-      }, timeoutMs);
-      const onExit = (code: number | null) => {
-        cleanup();
-        reject(new Error(`agent exited with ${code}:\n${out}`));
-      };
-      const cleanup = () => {
-        clearTimeout(timer);
-        listeners.delete(check);
-        child.off('exit', onExit);
-      };
-      listeners.add(check);
-      child.on('exit', onExit);
-      check();
-    });
+  const out = followOutput(child, 'agent');
+  const waitFor = (pattern: RegExp, timeoutMs?: number) =>
+    out.waitFor(pattern, timeoutMs ? { timeoutMs } : {});
   await waitFor(options.readyPattern ?? /sync agent ready/);
   return {
     child,
-    output: () => out,
+    output: out.text,
     waitFor,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');
-      return exited;
+      return out.exited;
     },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGKILL');
-      await exited;
+      await out.exited;
     },
   };
 }
@@ -319,13 +264,14 @@ export class TestOperator {
 
 // ---- the workshop --------------------------------------------------------------------
 
-export const EXPORT_YAML = `apiVersion: apis.kcp.io/v1alpha1
-kind: APIExport
-metadata:
-  name: postgresql.cnpg.io
-spec: {}
-`;
+/** The workshop's export.yaml (the empty APIExport the agent fills in). */
+export const EXPORT_YAML = example('export.yaml');
 
+/**
+ * The workshop's resources-*.yaml as the kcp workshop wrote them, in the api-syncagent v0.2
+ * shape (`$remoteClusterName`, `version`, a related `reference`); examples/ has the
+ * current shape.
+ */
 export const RESOURCES_CLUSTER_YAML = `apiVersion: syncagent.kcp.io/v1alpha1
 kind: PublishedResource
 metadata:
@@ -362,53 +308,9 @@ spec:
     name: "$remoteName"
 `;
 
-export const CONSUMER_1_CLUSTER_YAML = `apiVersion: postgresql.cnpg.io/v1
-kind: Cluster
-metadata:
-  name: kcp
-spec:
-  instances: 1
-  bootstrap:
-    initdb:
-      database: app
-      owner: app
-      secret:
-        name: kcp-postgres
-  enableSuperuserAccess: true
-  superuserSecret:
-    name: kcp-superuser
-  storage:
-    size: 1Gi
----
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/basic-auth
-metadata:
-  name: kcp-postgres
-data:
-  username: YXBw
-  password: cGFzc3dvcmQ=
----
-apiVersion: v1
-kind: Secret
-type: kubernetes.io/basic-auth
-metadata:
-  name: kcp-superuser
-data:
-  username: cG9zdGdyZXM=
-  password: cGFzc3dvcmQ=
-`;
-
-export const CONSUMER_1_DATABASE_YAML = `apiVersion: postgresql.cnpg.io/v1
-kind: Database
-metadata:
-  name: db-one
-spec:
-  name: one
-  owner: app
-  cluster:
-    name: kcp
-`;
+/** The tenant's Cluster `kcp` with its two basic-auth Secrets, and its Database `db-one`. */
+export const CONSUMER_1_CLUSTER_YAML = example('consumer-1-cluster.yaml');
+export const CONSUMER_1_DATABASE_YAML = example('consumer-1-database.yaml');
 
 export interface Workdir {
   readonly dir: string;
@@ -425,13 +327,6 @@ export function workdir(prefix: string): Workdir {
       return file;
     },
   };
-}
-
-/** kubectl 1.33 with the kcp plugins, on a private copy of a kubeconfig. */
-export function kubectlWithPlugins(kubeconfig: string, home: string, copyAs: string): Kubectl {
-  const file = join(home, copyAs);
-  copyFileSync(kubeconfig, file);
-  return kubectl('1.33', file, home, { path: [BIN, dirname(process.execPath)] });
 }
 
 /** Installs the CloudNativePG CRDs (the PostgreSQL operator's) on a service cluster. */
@@ -455,4 +350,107 @@ export async function logicalClusterOf(k: Kubectl, path: string): Promise<string
   ]);
   const lc = JSON.parse(out) as KubeObject;
   return lc.metadata.annotations?.['kcp.io/cluster'] ?? '';
+}
+
+// ---- the two clusters and the tenants ------------------------------------------------
+
+export interface ProviderSetup {
+  /** The control plane. */
+  readonly kcp: CanopyProcess;
+  /** The service cluster (`--plain`), with the CloudNativePG CRDs. */
+  readonly service: CanopyProcess;
+  readonly dir: Workdir;
+  /** kubectl on the service cluster (`provider.kubeconfig`). */
+  readonly provider: Kubectl;
+  /** A client of the service cluster. */
+  readonly svc: KubeClient;
+  /** kubectl in root:providers:<workspace>, on the agent's kubeconfig. */
+  readonly exportWorkspace: Kubectl;
+  /** The agent's kubeconfig (in `dir`), its context in root:providers:<workspace>. */
+  readonly agentKubeconfig: string;
+}
+
+/**
+ * Starts the control plane and a service cluster with the CloudNativePG CRDs, creates
+ * root:providers, root:consumers and root:providers:<workspace>, and applies `apiExport`
+ * (a manifest, written to export.yaml in the workdir) there, through kubectl with the kcp
+ * plugins on the agent's kubeconfig (`agentKubeconfig` in the workdir). What it started
+ * is stopped again when a step fails.
+ */
+export async function startProvider(options: {
+  readonly prefix: string;
+  readonly workspace: string;
+  readonly apiExport: string;
+  readonly agentKubeconfig?: string;
+}): Promise<ProviderSetup> {
+  const [kcp, service] = await Promise.all([startCanopy(), startCanopy({ plain: true })]);
+  const dir = workdir(options.prefix);
+  const svc = KubeClient.fromKubeconfig(service.kubeconfig);
+  try {
+    const provider = kubectlWithPlugins(service.kubeconfig, dir.dir, 'provider.kubeconfig');
+    await installPostgresCrds(provider);
+    const kubeconfigName = options.agentKubeconfig ?? 'agent.kubeconfig';
+    const sa = kubectlWithPlugins(kcp.kubeconfig, dir.dir, kubeconfigName);
+    await sa.ok(['ws', 'use', ':root']);
+    await sa.ok(['create', 'workspace', 'providers', '--ignore-existing']);
+    await sa.ok(['create', 'workspace', 'consumers', '--ignore-existing']);
+    await sa.ok(['ws', 'use', ':root:providers']);
+    await sa.ok(['ws', 'create', options.workspace, '--enter']);
+    await sa.ok(['apply', '-f', dir.write('export.yaml', options.apiExport)]);
+    return {
+      kcp,
+      service,
+      dir,
+      provider,
+      svc,
+      exportWorkspace: sa,
+      agentKubeconfig: join(dir.dir, kubeconfigName),
+    };
+  } catch (err) {
+    await stopAll({ kcp, service, svc, dir });
+    throw err;
+  }
+}
+
+/**
+ * A tenant: the workspace root:consumers:<name> bound to `exportRef` (`path:name`) with the
+ * claims on secrets, namespaces and events accepted, kubectl in it (`<name>.kubeconfig`)
+ * and its logical cluster name.
+ */
+export async function bindTenant(
+  kcp: CanopyProcess,
+  dir: Workdir,
+  name: string,
+  exportRef: string,
+): Promise<{ k: Kubectl; lc: string }> {
+  const k = kubectlWithPlugins(kcp.kubeconfig, dir.dir, `${name}.kubeconfig`);
+  await k.ok(['ws', ':root:consumers']);
+  await k.ok(['ws', 'create', name, '--enter']);
+  await k.ok([
+    'kcp',
+    'bind',
+    'apiexport',
+    exportRef,
+    '--accept-permission-claim',
+    'secrets.core,namespaces.core,events.core',
+  ]);
+  return { k, lc: await logicalClusterOf(k, `root:consumers:${name}`) };
+}
+
+/** Stops what a test started (as far as it got) and removes its workdir. */
+export async function stopAll(parts: {
+  readonly operator?: TestOperator | undefined;
+  readonly agent?: AgentProcess | undefined;
+  readonly svc?: KubeClient | undefined;
+  readonly kcp?: CanopyProcess | undefined;
+  readonly service?: CanopyProcess | undefined;
+  readonly dir?: Workdir | undefined;
+}): Promise<void> {
+  await parts.operator?.stop();
+  await parts.agent?.stop();
+  parts.svc?.close();
+  await Promise.all([parts.kcp?.stop(), parts.service?.stop()]);
+  parts.kcp?.cleanup();
+  parts.service?.cleanup();
+  if (parts.dir) rmSync(parts.dir.dir, { recursive: true, force: true });
 }

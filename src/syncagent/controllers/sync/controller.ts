@@ -45,9 +45,10 @@ import {
   linkAnnotations,
   linkedSource,
   linkLabels,
-  missingMetadata,
+  patchFromState,
   type SourceKey,
   syncContent,
+  withoutManagedFields,
 } from './metadata.ts';
 import {
   cleanupRelated,
@@ -525,27 +526,12 @@ export class SyncController implements SyncControllerHandle {
     const name = local.metadata.name as string;
     const lastKnown = await deps.state.get(state.name, sKey);
     let next = local;
+    let written: 'patched' | 'updated' | undefined;
     if (lastKnown) {
-      const patch = (createMergePatch(lastKnown, content) ?? {}) as JsonObject;
-      const missing = missingMetadata(local, labels, annotations);
-      if (missing.labels || missing.annotations) {
-        const meta = (patch.metadata ?? {}) as JsonObject;
-        patch.metadata = {
-          ...meta,
-          labels: { ...(meta.labels as JsonObject | undefined), ...missing.labels },
-          annotations: { ...(meta.annotations as JsonObject | undefined), ...missing.annotations },
-        };
-      }
+      const patch = patchFromState(lastKnown, content, local, labels, annotations);
       if (Object.keys(patch).length > 0) {
         next = await deps.service.patch(localRef, ns, name, patch);
-        this.#record('patched');
-        this.#event(
-          remote.metadata.annotations?.[KCP_CLUSTER_ANNOTATION] ?? '',
-          remote,
-          'Normal',
-          'ObjectSynced',
-          'The object has been synced to the service cluster.',
-        );
+        written = 'patched';
       }
     } else {
       const desired = buildObject(content, {
@@ -566,21 +552,20 @@ export class SyncController implements SyncControllerHandle {
       };
       for (const k of projection.hasStatus ? ['status'] : [])
         if (local[k] !== undefined) full[k] = local[k];
-      const comparable = (o: KubeObject) => {
-        const { managedFields: _m, ...meta } = o.metadata;
-        return { ...o, metadata: meta };
-      };
-      if (!deepEqual(comparable(full), comparable(local))) {
+      if (!deepEqual(withoutManagedFields(full), withoutManagedFields(local))) {
         next = await deps.service.update(localRef, ns, name, full);
-        this.#record('updated');
-        this.#event(
-          remote.metadata.annotations?.[KCP_CLUSTER_ANNOTATION] ?? '',
-          remote,
-          'Normal',
-          'ObjectSynced',
-          'The object has been synced to the service cluster.',
-        );
+        written = 'updated';
       }
+    }
+    if (written) {
+      this.#record(written);
+      this.#event(
+        remote.metadata.annotations?.[KCP_CLUSTER_ANNOTATION] ?? '',
+        remote,
+        'Normal',
+        'ObjectSynced',
+        'The object has been synced to the service cluster.',
+      );
     }
     await deps.state.put(state.name, state.labels, sKey, content);
     return next;

@@ -8,7 +8,9 @@ import {
   linkedSource,
   linkLabels,
   missingMetadata,
+  patchFromState,
   syncContent,
+  withoutManagedFields,
 } from './metadata.ts';
 
 const remote: KubeObject = {
@@ -91,6 +93,30 @@ describe('synced content and links', () => {
       metadata: { labels: { 'syncagent.kcp.io/agent-name': 'agent', 'provider/tier': 'gold' } },
       spec: { instances: 3, primaryUpdateStrategy: 'unsupervised' },
     });
+  });
+
+  it('patches from the last synced state and restores the link metadata a copy lost', () => {
+    const lastKnown = syncContent(remote, ['status']);
+    const content = syncContent({ ...remote, spec: { instances: 2 } }, ['status']);
+    const copy: KubeObject = {
+      ...remote,
+      metadata: { name: 'x', labels: { 'syncagent.kcp.io/agent-name': 'agent' } },
+    };
+    const links = { labels: { 'syncagent.kcp.io/agent-name': 'agent', x: '1' }, annotations: {} };
+    expect(patchFromState(lastKnown, content, copy, links.labels, links.annotations)).toEqual({
+      spec: { instances: 2 },
+      metadata: { labels: { x: '1' }, annotations: {} },
+    });
+    const linked = { ...copy, metadata: { ...copy.metadata, labels: links.labels } };
+    expect(patchFromState(lastKnown, lastKnown, linked, links.labels, links.annotations)).toEqual(
+      {},
+    );
+  });
+
+  it('compares objects without their managedFields', () => {
+    const a: KubeObject = { ...remote, metadata: { ...remote.metadata, managedFields: [{}] } };
+    expect(withoutManagedFields(a)).toEqual(remote);
+    expect(a.metadata.managedFields).toEqual([{}]);
   });
 
   it('compares deeply, ignoring undefined keys', () => {

@@ -9,6 +9,7 @@
  *   names may exceed 63 characters, full values in annotations).
  */
 import type { JsonObject, KubeObject } from '../../../apimachinery/meta.ts';
+import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
 import {
   AGENT_NAME_LABEL,
   KCP_CLUSTER_ANNOTATION,
@@ -151,6 +152,37 @@ export function missingMetadata(
   for (const [k, v] of Object.entries(annotations))
     if (dest.metadata.annotations?.[k] !== v) out.annotations = { ...out.annotations, [k]: v };
   return out;
+}
+
+/**
+ * The merge patch that brings a destination from the last synced state to `content`, with
+ * the link labels and annotations it lacks (`missingMetadata`) added; `{}` when nothing
+ * changed.
+ */
+export function patchFromState(
+  lastKnown: JsonObject,
+  content: JsonObject,
+  dest: KubeObject,
+  labels: Record<string, string>,
+  annotations: Record<string, string>,
+): JsonObject {
+  const patch = (createMergePatch(lastKnown, content) ?? {}) as JsonObject;
+  const missing = missingMetadata(dest, labels, annotations);
+  if (missing.labels || missing.annotations) {
+    const meta = (patch.metadata ?? {}) as JsonObject;
+    patch.metadata = {
+      ...meta,
+      labels: { ...(meta.labels as JsonObject | undefined), ...missing.labels },
+      annotations: { ...(meta.annotations as JsonObject | undefined), ...missing.annotations },
+    };
+  }
+  return patch;
+}
+
+/** The object without `metadata.managedFields`, to compare what a write would change. */
+export function withoutManagedFields(obj: KubeObject): KubeObject {
+  const { managedFields: _m, ...meta } = obj.metadata;
+  return { ...obj, metadata: meta };
 }
 
 export function deepEqual(a: unknown, b: unknown): boolean {

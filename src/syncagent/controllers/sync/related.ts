@@ -10,8 +10,7 @@
  */
 
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
-import type { JsonObject, KubeObject } from '../../../apimachinery/meta.ts';
-import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
+import type { KubeObject } from '../../../apimachinery/meta.ts';
 import {
   apiVersionOfRef,
   isAlreadyExists,
@@ -38,8 +37,9 @@ import {
   deepEqual,
   linkAnnotations,
   linkLabels,
-  missingMetadata,
+  patchFromState,
   syncContent,
+  withoutManagedFields,
 } from './metadata.ts';
 import {
   addFinalizer,
@@ -392,16 +392,7 @@ async function syncPair(
   }
   const lastKnown = await deps.state.get(ctx.stateSecret, key);
   if (lastKnown) {
-    const patch = (createMergePatch(lastKnown, content) ?? {}) as JsonObject;
-    const missing = missingMetadata(dest, labels, annotations);
-    if (missing.labels || missing.annotations) {
-      const meta = (patch.metadata ?? {}) as JsonObject;
-      patch.metadata = {
-        ...meta,
-        labels: { ...(meta.labels as JsonObject | undefined), ...missing.labels },
-        annotations: { ...(meta.annotations as JsonObject | undefined), ...missing.annotations },
-      };
-    }
+    const patch = patchFromState(lastKnown, content, dest, labels, annotations);
     if (Object.keys(patch).length > 0) {
       await destClient.patch(dRef, pair.dest.namespace, pair.dest.name, patch);
       ctx.record('related-patched');
@@ -417,18 +408,13 @@ async function syncPair(
       annotations: { ...dest.metadata.annotations, ...annotations },
     });
     const next = { ...desired, metadata: { ...dest.metadata, ...desired.metadata } };
-    if (!deepEqual(stripVolatile(next), stripVolatile(dest))) {
+    if (!deepEqual(withoutManagedFields(next), withoutManagedFields(dest))) {
       await destClient.update(dRef, pair.dest.namespace, pair.dest.name, next);
       ctx.record('related-updated');
     }
   }
   await deps.state.put(ctx.stateSecret, ctx.stateLabels, key, content);
   return 'synced';
-}
-
-function stripVolatile(obj: KubeObject): unknown {
-  const { managedFields: _mf, ...meta } = obj.metadata;
-  return { ...obj, metadata: meta };
 }
 
 /** Removes copies of a related resource that no longer correspond to a current origin. */

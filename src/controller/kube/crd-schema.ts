@@ -1,4 +1,7 @@
-/** Small builders for the OpenAPI v3 schemas of the CRDs (structural, as Kubernetes requires). */
+/**
+ * Small builders for the OpenAPI v3 schemas of the CRDs components outside the server
+ * install (structural, as Kubernetes requires): the PostgreSQL operator's, the sync agent's.
+ */
 
 export interface Schema {
   type?: 'object' | 'array' | 'string' | 'integer' | 'boolean' | 'number';
@@ -46,7 +49,10 @@ export const stringMap = (extra: Schema = {}): Schema => ({
   additionalProperties: { type: 'string' },
   ...extra,
 });
-/** A CloudNativePG sub-tree Canopy does not model: accepted as is, reported as ignored. */
+/**
+ * A sub-tree the component does not model: accepted as is (the PostgreSQL operator reports
+ * CloudNativePG's as ignored).
+ */
 export const anyObject = (description?: string): Schema => ({
   type: 'object',
   'x-kubernetes-preserve-unknown-fields': true,
@@ -57,3 +63,6 @@ export const anyList = (): Schema => ({
   items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
 });
 export const localRef = (): Schema => obj({ name: str() }, { required: ['name'] });
+/** A CRD's root schema: apiVersion, kind and metadata, then the kind's spec and status. */
+export const rootSchema = (spec: Schema, status: Schema, extra: Schema = {}): Schema =>
+  obj({ apiVersion: str(), kind: str(), metadata: { type: 'object' }, spec, status }, extra);
