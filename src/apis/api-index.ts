@@ -15,6 +15,7 @@ import type { Logger } from '../cli/log.ts';
 import { StoreInformer } from '../controller/store-informer.ts';
 import { resourcePrefix } from '../storage/keys.ts';
 import type { Store } from '../storage/store.ts';
+import type { ClaimRef } from './claims.ts';
 import { crdVersions } from './resources/apiresourceschemas.ts';
 import { type APIBinding, type APIExport, type APIResourceSchema, APIS_GROUP } from './types.ts';
 
@@ -36,6 +37,8 @@ export class ApiIndex implements TypeSource {
   private readonly exportOfBinding = new Map<string, string>();
   /** `<export key>\0<cluster>` → the key of that cluster's binding to the export. */
   private readonly bindingOfCluster = new Map<string, string>();
+  /** Cluster → its bindings (those naming an export), by binding key. */
+  private readonly byCluster = new Map<string, Map<string, BindingRef>>();
   /** Cluster → its bound types. */
   private readonly bound = new Map<string, ResourceType[]>();
   /** One type per schema and identity, shared by every workspace binding it. */
@@ -86,6 +89,9 @@ export class ApiIndex implements TypeSource {
     const previous = this.exportOfBinding.get(bkey);
     if (previous) this.byExport.get(previous)?.delete(bkey);
     this.exportOfBinding.delete(bkey);
+    const inCluster = this.byCluster.get(cluster);
+    inCluster?.delete(bkey);
+    if (inCluster?.size === 0) this.byCluster.delete(cluster);
     if (binding) {
       const ref = binding.spec?.reference?.export;
       const exportCluster =
@@ -98,8 +104,15 @@ export class ApiIndex implements TypeSource {
           set = new Map();
           this.byExport.set(ekey, set);
         }
-        set.set(bkey, { cluster, binding });
+        const bound = { cluster, binding };
+        set.set(bkey, bound);
         this.exportOfBinding.set(bkey, ekey);
+        let mine = this.byCluster.get(cluster);
+        if (!mine) {
+          mine = new Map();
+          this.byCluster.set(cluster, mine);
+        }
+        mine.set(bkey, bound);
         if (!this.bindingOfCluster.has(`${ekey}\0${cluster}`))
           this.bindingOfCluster.set(`${ekey}\0${cluster}`, bkey);
       }
@@ -178,13 +191,30 @@ export class ApiIndex implements TypeSource {
 
   /** Bindings in a workspace, any export. */
   bindingsIn(cluster: string): BindingRef[] {
-    const out: BindingRef[] = [];
-    for (const [bkey, ekey] of this.exportOfBinding) {
-      if (!bkey.startsWith(`${cluster}/`)) continue;
-      const ref = this.byExport.get(ekey)?.get(bkey);
-      if (ref) out.push(ref);
+    const mine = this.byCluster.get(cluster);
+    return mine ? [...mine.values()] : [];
+  }
+
+  /** Whether a workspace has any binding (the cheap question admission asks per write). */
+  hasBindings(cluster: string): boolean {
+    return this.byCluster.has(cluster);
+  }
+
+  /** The type a permission claim names: built-in, or another export's (by its identity). */
+  claimedType(claim: ClaimRef): ResourceType | undefined {
+    const group = claim.group ?? '';
+    if (!claim.identityHash)
+      return this.registry
+        .builtinTypes()
+        .find((t) => t.group === group && t.names.plural === claim.resource && !t.storedAs);
+    for (const [k, other] of this.exports.entries()) {
+      if (other.status?.identityHash !== claim.identityHash) continue;
+      const r = (other.spec.resources ?? []).find(
+        (x) => x.group === group && x.name === claim.resource,
+      );
+      if (r) return this.typeFor(k.split('/')[4] as string, r.schema, claim.identityHash);
     }
-    return out;
+    return undefined;
   }
 
   /** Re-indexes bindings once the workspace tree knows more paths (start-up order). */

@@ -1,7 +1,8 @@
 /**
  * API exports and bindings for an API server: the index of exports, schemas and
- * bindings (which also serves bound resources), their admission, the export, binding and
- * endpoint-slice controllers, and the APIExport virtual workspace. Plain mode runs none.
+ * bindings (which also serves bound resources), their admission, the export, binding,
+ * endpoint-slice and permission-claim label controllers, and the APIExport virtual
+ * workspace. Plain mode runs none.
  */
 import type { AdmissionPlugin } from '../apiserver/admission/admission.ts';
 import type { Authorizer } from '../apiserver/authz/authorizer.ts';
@@ -13,10 +14,12 @@ import type { Client } from '../controller/client.ts';
 import type { Store } from '../storage/store.ts';
 import { ApiExportVirtualWorkspace } from '../virtual/apiexport/apiexport-virtual-workspace.ts';
 import { apisAdmission } from './admission/apis-admission.ts';
+import { claimLabelsAdmission } from './admission/claim-labels-admission.ts';
 import { ApiIndex } from './api-index.ts';
 import { ApiBindingController } from './controllers/apibinding/apibinding-controller.ts';
 import { ApiExportController } from './controllers/apiexport/apiexport-controller.ts';
 import { EndpointSliceController } from './controllers/endpointslice/endpointslice-controller.ts';
+import { PermissionClaimLabelController } from './controllers/permissionclaimlabel/permissionclaimlabel-controller.ts';
 
 export interface ApisOptions {
   readonly store: Store;
@@ -32,7 +35,8 @@ export interface ApisOptions {
 
 export class Apis {
   readonly index: ApiIndex;
-  readonly admission: AdmissionPlugin;
+  /** The apis.kcp.io checks, and the claim labels on every write. */
+  readonly admission: readonly AdmissionPlugin[];
   readonly virtualWorkspace: ApiExportVirtualWorkspace;
   private readonly o: ApisOptions;
   private controllers: Array<{ stop(): void }> = [];
@@ -41,10 +45,12 @@ export class Apis {
     this.o = options;
     this.index = new ApiIndex(options.store, options.registry, options.resolvePath, options.logger);
     options.registry.addSource(this.index);
-    this.admission = apisAdmission(this.index, options.authorizer);
+    this.admission = [
+      apisAdmission(this.index, options.authorizer),
+      claimLabelsAdmission(this.index),
+    ];
     this.virtualWorkspace = new ApiExportVirtualWorkspace({
       index: this.index,
-      registry: options.registry,
       storage: options.storage,
       authorizer: options.authorizer,
       resolveCluster: options.resolvePath,
@@ -71,13 +77,19 @@ export class Apis {
       baseUrl,
       logger.child({ controller: 'endpointslice' }),
     );
-    this.controllers = [exports, bindings, slices];
+    const claimLabels = new PermissionClaimLabelController(
+      client,
+      this.index,
+      logger.child({ controller: 'permissionclaimlabel' }),
+    );
+    this.controllers = [exports, bindings, slices, claimLabels];
     await this.index.start();
     // Paths of exports resolve now that the workspace tree is known.
     this.index.reindex();
     await slices.start();
     exports.resync();
     bindings.resync();
+    claimLabels.resync();
   }
 
   stop(): void {

@@ -210,7 +210,7 @@ export class ApiServer {
         baseUrl: () => this.url,
         logger: this.logger.child({ component: 'apis' }),
       });
-      this.admission.add(this.apis.admission);
+      for (const plugin of this.apis.admission) this.admission.add(plugin);
     }
     this.discovery = new DiscoveryHandler(this.registry);
     this.openapi = new OpenApiHandler(this.registry);

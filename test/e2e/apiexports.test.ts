@@ -79,6 +79,7 @@ interface Obj {
   spec?: Record<string, unknown>;
 }
 interface Binding extends Obj {
+  spec: { permissionClaims?: Array<{ resource: string; state: string }> };
   status?: {
     phase?: string;
     conditions?: Array<{ type: string; status: string; reason?: string; message?: string }>;
@@ -562,7 +563,26 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     // Created through the virtual workspace, a secret gets the selector's labels.
     const created = await send({ method: 'POST', path: secrets, body: secret('from-provider') });
     expect(created.status).toBe(201);
-    expect(JSON.parse(created.body).metadata.labels).toEqual({ 'cnpg.io/reload': 'true' });
+    // …and, as every object the claim covers, the claim's internal label (kcp's).
+    const createdLabels = JSON.parse(created.body).metadata.labels as Record<string, string>;
+    expect(createdLabels['cnpg.io/reload']).toBe('true');
+    expect(Object.keys(createdLabels).sort()).toEqual([
+      expect.stringMatching(/^claimed\.internal\.apis\.kcp\.io\/[0-9a-f]{40}$/),
+      'cnpg.io/reload',
+    ]);
+    // The tenant cannot take the label away: admission puts it back.
+    const claimKey = Object.keys(createdLabels).find((l) => l.startsWith('claimed.')) as string;
+    await k.ok(['label', 'secret', 'tagged', `${claimKey}-`]);
+    expect(
+      JSON.parse(await k.ok(['get', 'secret', 'tagged', '-o', 'json'])).metadata.labels[claimKey],
+    ).toBe(createdLabels[claimKey]);
+    // Taking the selector's label away hides the secret: the informer is told it is gone.
+    await until('the informer has it', () => seen.secrets.get(`${lab}/from-provider`));
+    await k.ok(['label', 'secret', 'from-provider', 'cnpg.io/reload-']);
+    await until(
+      'the unlabelled secret leaves the informer',
+      () => !seen.secrets.has(`${lab}/from-provider`),
+    );
     // Only the accepted verbs.
     expect(await statusOf({ method: 'DELETE', path: `${secrets}/tagged` })).toBe(403);
     // Namespaces were rejected here.
@@ -588,6 +608,37 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     await until('the marker secret', () => seen.secrets.get(`${pg}/marker`));
     expect(seen.secrets.has(`${lab}/after-reject`)).toBe(false);
     expect(await statusOf({ path: secrets })).toBe(404);
+    // The secret it had shown is gone from the running informer too, by a delete event.
+    await until(
+      'the withdrawn secret leaves the informer',
+      () => !seen.secrets.has(`${lab}/tagged`),
+    );
+    expect(seen.events).toContain(`delete secret ${lab}/tagged`);
+  });
+
+  it('accepting a claim later shows the tenant’s existing objects to running watches', async () => {
+    // The rejecting tenant of an earlier case still holds its secret `private`.
+    const rej = clusterNames.get('root:consumers:rejecting') as string;
+    await k.ok(['ws', ':root:consumers:rejecting']);
+    const claims = (await binding('root:consumers:rejecting')).spec.permissionClaims ?? [];
+    const i = claims.findIndex((c) => c.resource === 'secrets');
+    expect(i).toBeGreaterThanOrEqual(0);
+    await patchExport('apibinding', [
+      { op: 'replace', path: `/spec/permissionClaims/${i}/state`, value: 'Accepted' },
+    ]);
+    // The provider's informer has watched all along: the secret arrives as an add.
+    await until('the informer has the secret', () => seen.secrets.get(`${rej}/private`));
+    expect(seen.events).toContain(`add secret ${rej}/private`);
+    const path = vwPath(rej, '/api/v1/namespaces/default/secrets/private');
+    expect(await statusOf({ path })).toBe(200);
+
+    // Rejected again: a delete event, and the secret is out of reach.
+    await patchExport('apibinding', [
+      { op: 'replace', path: `/spec/permissionClaims/${i}/state`, value: 'Rejected' },
+    ]);
+    await until('the secret leaves the informer', () => !seen.secrets.has(`${rej}/private`));
+    expect(seen.events).toContain(`delete secret ${rej}/private`);
+    expect(await statusOf({ path })).toBe(404);
   });
 
   it('a workspace without a binding is invisible to the provider', async () => {

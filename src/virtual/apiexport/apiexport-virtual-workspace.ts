@@ -10,16 +10,15 @@
  * with its verb on the export, in the export's workspace.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { labelSelectorFromObject } from '../../apimachinery/labels.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { methodNotAllowed, notFoundPath } from '../../apimachinery/status.ts';
 import type { ApiIndex, BindingRef } from '../../apis/api-index.ts';
+import { claimLabelKey, claimLabelValue, grantOf, live } from '../../apis/claims.ts';
 import { apiBindings } from '../../apis/resources/apibindings.ts';
 import {
   type APIBinding,
   type APIExport,
   APIS_GROUP,
-  type ClaimSelector,
   type ExportPermissionClaim,
 } from '../../apis/types.ts';
 import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
@@ -30,7 +29,7 @@ import { requestInfo } from '../../apiserver/http/request-info.ts';
 import { handleResource } from '../../apiserver/http/resource-handler.ts';
 import { writeJson } from '../../apiserver/http/respond.ts';
 import type { ResourceType, Verb } from '../../apiserver/registry/resource-type.ts';
-import type { TypeLookup, TypeRegistry } from '../../apiserver/registry/type-registry.ts';
+import type { TypeLookup } from '../../apiserver/registry/type-registry.ts';
 import { CLUSTER_ANNOTATION } from '../../apiserver/rest/codec.ts';
 import type { ResourceStorage } from '../../apiserver/rest/resource-storage.ts';
 import { type ObjectFilter, type UserInfo, WILDCARD_CLUSTER } from '../../apiserver/rest/scope.ts';
@@ -38,41 +37,12 @@ import { type ObjectFilter, type UserInfo, WILDCARD_CLUSTER } from '../../apiser
 const READ_ONLY: readonly Verb[] = ['get', 'list', 'watch'];
 const PREFIX = /^\/services\/apiexport\/([^/]+)\/([^/]+)\/clusters\/([^/]+)(\/.*)?$/;
 
-interface Grant {
-  readonly verbs: readonly string[];
-  readonly selector: ClaimSelector | undefined;
-}
-
 interface Claimed {
   readonly type: ResourceType;
   readonly claim: ExportPermissionClaim;
-  /** Per bound workspace when the request came: the verbs granted and the claim's selector. */
-  readonly grants: Map<string, Grant>;
+  /** The verbs some binding here accepted. */
+  readonly verbs: ReadonlySet<string>;
 }
-
-const sameClaim = (
-  a: { group?: string; resource: string; identityHash?: string },
-  b: ExportPermissionClaim,
-) =>
-  (a.group ?? '') === (b.group ?? '') &&
-  a.resource === b.resource &&
-  (a.identityHash ?? '') === (b.identityHash ?? '');
-
-/** What a binding grants on a claim: applied (accepted, verbs intersected) or nothing. */
-function grantOf(binding: APIBinding, claim: ExportPermissionClaim): Grant | undefined {
-  const applied = (binding.status?.appliedPermissionClaims ?? []).find((a) => sameClaim(a, claim));
-  if (!applied) return undefined;
-  const decision = (binding.spec.permissionClaims ?? []).find((d) => sameClaim(d, claim));
-  return { verbs: applied.verbs, selector: decision?.selector };
-}
-
-/**
- * A binding that is in force: Bound — also while it is being deleted, as in kcp: the
- * binding's deletion waits for its objects to go, and providers must still reach them to
- * run their finalizers (a sync agent's `syncagent.kcp.io/cleanup`), or unbinding and
- * deleting a workspace would never finish.
- */
-const live = (b: APIBinding) => b.status?.phase === 'Bound';
 
 /** The types one request may reach, and how each is narrowed. */
 class ExportView implements TypeLookup {
@@ -102,14 +72,8 @@ class ExportView implements TypeLookup {
 
 const clusterOf = (obj: KubeObject) => obj.metadata.annotations?.[CLUSTER_ANNOTATION] ?? '';
 
-function matches(selector: ClaimSelector | undefined, obj: KubeObject): boolean {
-  if (!selector || selector.matchAll) return true;
-  return labelSelectorFromObject(selector).matches(obj.metadata.labels);
-}
-
 export interface ApiExportVirtualWorkspaceDeps {
   readonly index: ApiIndex;
-  readonly registry: TypeRegistry;
   readonly storage: ResourceStorage;
   readonly authorizer: Authorizer;
   readonly resolveCluster: (pathOrName: string) => string | undefined;
@@ -211,9 +175,9 @@ export class ApiExportVirtualWorkspace {
         );
       if (type && bindings.some(boundIn)) view.add(type);
     }
+    const labelKey = claimLabelKey(exportCluster, exportName);
     for (const claimed of this.claimed(exp, bindings)) {
-      const verbs = new Set<string>();
-      for (const g of claimed.grants.values()) for (const v of g.verbs) verbs.add(v);
+      const { verbs } = claimed;
       const allowed = verbs.has('*')
         ? claimed.type.verbs
         : claimed.type.verbs.filter((v) => verbs.has(v));
@@ -224,17 +188,24 @@ export class ApiExportVirtualWorkspace {
         const binding = this.d.index.bindingIn(cluster, exportCluster, exportName);
         return binding && live(binding) ? grantOf(binding, claimed.claim) : undefined;
       };
+      const labelValue = claimLabelValue(claimed.claim);
       view.add(
         { ...claimed.type, verbs: allowed },
         {
+          // Only objects carrying the claim's label (set while the claim is accepted and
+          // its selector matches). A watch judges an object by the label even when the
+          // grant is gone, so its unlabelling — the claim revoked — arrives as DELETED,
+          // and its labelling as ADDED.
           visible: (obj, verb) => {
-            const grant = grantIn(clusterOf(obj));
-            if (!grant) return false;
-            const verbAllowed =
+            if (obj.metadata.labels?.[labelKey] !== labelValue) return false;
+            const cluster = clusterOf(obj);
+            const grant = grantIn(cluster);
+            if (!grant) return verb === 'watch' && (wildcard || cluster === target);
+            return (
               grant.verbs.includes('*') ||
               grant.verbs.includes(verb) ||
-              (verb === 'update' && grant.verbs.includes('patch'));
-            return verbAllowed && matches(grant.selector, obj);
+              (verb === 'update' && grant.verbs.includes('patch'))
+            );
           },
           prepareCreate: (obj) => {
             const labels = grantIn(target)?.selector?.matchLabels;
@@ -262,38 +233,23 @@ export class ApiExportVirtualWorkspace {
     return view;
   }
 
-  /** Claimed resources with the workspaces that accepted them, and how. */
+  /** Claimed resources that some binding here accepted. */
   private claimed(exp: APIExport, bindings: BindingRef[]): Claimed[] {
     const out: Claimed[] = [];
     for (const claim of exp.spec.permissionClaims ?? []) {
-      const type = this.claimType(claim.group, claim.resource, claim.identityHash);
+      const type = this.d.index.claimedType(claim);
       if (!type) continue;
-      const grants = new Map<string, Grant>();
+      const verbs = new Set<string>();
+      let granted = false;
       for (const b of bindings) {
         const grant = grantOf(b.binding, claim);
-        if (grant) grants.set(b.cluster, grant);
+        if (!grant) continue;
+        granted = true;
+        for (const v of grant.verbs) verbs.add(v);
       }
-      if (grants.size > 0) out.push({ type, claim, grants });
+      if (granted) out.push({ type, claim, verbs });
     }
     return out;
-  }
-
-  /** A claimed resource: built-in, or another export's (by its identity). */
-  private claimType(
-    group: string,
-    resource: string,
-    identityHash: string | undefined,
-  ): ResourceType | undefined {
-    if (!identityHash)
-      return this.d.registry
-        .builtinTypes()
-        .find((t) => t.group === group && t.names.plural === resource && !t.storedAs);
-    for (const [key, other] of this.d.index.exports.entries()) {
-      if (other.status?.identityHash !== identityHash) continue;
-      const r = (other.spec.resources ?? []).find((x) => x.group === group && x.name === resource);
-      if (r) return this.d.index.typeFor(key.split('/')[4] as string, r.schema, identityHash);
-    }
-    return undefined;
   }
 
   private discovery(
