@@ -755,6 +755,23 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       names(await json<{ items: Obj[] }>({ path: `/clusters/root:consumers:pg${ns('default')}` })),
     ).toEqual(['db']);
     await k.ok(['delete', 'apibinding', 'rival-clusters']);
+
+    // Where the first binding goes away, the conflict is settled: the second binds.
+    await workspace('root:consumers', 'rivalry');
+    await k.ok(['ws', ':root:consumers:rivalry']);
+    await bindExport('--accept-all-permission-claims');
+    await k.ok(['kcp', 'bind', 'apiexport', 'root:providers:rival:rival-clusters']);
+    await until('NamingConflicts in rivalry', async () => {
+      const b = await binding('root:consumers:rivalry', 'rival-clusters');
+      return b.status?.conditions?.find((x) => x.reason === 'NamingConflicts');
+    });
+    await k.ok(['delete', 'apibinding', EXPORT]);
+    const settled = await until('the rival binds', async () => {
+      const b = await binding('root:consumers:rivalry', 'rival-clusters');
+      const c = b.status?.conditions?.find((x) => x.type === 'BindingUpToDate');
+      return c?.status === 'True' && b;
+    });
+    expect(settled.status?.boundResources?.[0]?.schema.identityHash).toBe(rival);
   });
 
   it('an APIResourceSchema is immutable and cannot be deleted while the export uses it', async () => {

@@ -49,9 +49,16 @@ export class ApiBindingController {
       logger,
       concurrency: 8,
     });
+    // A binding or CRD that changes or goes can settle another binding's naming conflict.
+    const allIn = (cluster: string) => {
+      for (const ref of index.bindingsIn(cluster))
+        this.queue.add(bindingKey(ref.cluster, ref.binding.metadata.name as string));
+    };
     index.bindings.onEvent((e) => {
       if (e.object) this.queue.add(e.key);
+      allIn(e.cluster);
     });
+    crds.onChange((cluster) => allIn(cluster));
     // An export's changes (resources, claims, identity) reach every binding to it.
     index.exports.onEvent((e) => {
       for (const ref of index.bindingsOf(e.cluster, e.name))
