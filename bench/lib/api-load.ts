@@ -156,13 +156,17 @@ async function sampleFor<R>(
   };
 }
 
-async function creates(concurrency: number, ms: number) {
+async function creates(concurrency: number, ms: number, prefix: string) {
   await ensureNamespace('load-create');
   let n = 0;
   const start = performance.now();
   await clients(concurrency, async () => {
     while (performance.now() - start < ms) {
-      const r = await call('POST', '/api/v1/namespaces/load-create/configmaps', cm(`c-${n++}`));
+      const r = await call(
+        'POST',
+        '/api/v1/namespaces/load-create/configmaps',
+        cm(`${prefix}${n++}`),
+      );
       if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
     }
   });
@@ -695,7 +699,7 @@ const n = (i: number, d: number) => Number(args[i] ?? d);
 let result: unknown;
 switch (scenario) {
   case 'creates':
-    result = await creates(n(0, 64), n(1, 3000));
+    result = await creates(n(0, 64), n(1, 3000), args[2] ?? 'c-');
     break;
   case 'gets':
     result = await gets(n(0, 50), n(1, 3000));
