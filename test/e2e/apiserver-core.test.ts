@@ -166,7 +166,11 @@ for (const version of ['1.27', '1.33']) {
       expect(opaque).toContain('secret/creds');
       const bad = await k(['get', 'configmaps', '--field-selector', 'spec.nope=1']);
       expect(bad.code).not.toBe(0);
-      expect(bad.stderr).toContain('is not a known field selector');
+      expect(bad.stderr).toContain(
+        '"spec.nope" is not a known field selector: only "metadata.name", "metadata.namespace"',
+      );
+      // kubectl puts "Unable to find … that match …" in front; the server must not as well.
+      expect(bad.stderr.split('Unable to find').length).toBe(2);
     });
 
     it('pages lists with --chunk-size', async () => {

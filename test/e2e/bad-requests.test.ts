@@ -482,12 +482,43 @@ describe('field validation messages', () => {
     const strict = await send({ method: 'POST', path: `${CM}?fieldValidation=Strict`, body });
     expect(strict.status).toBe(400);
     expect(JSON.parse(strict.body).message).toBe(
-      'strict decoding error: unknown field "bogus", duplicate field "data.a"',
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "bogus", duplicate field "data.a"',
     );
     const warn = await send({ method: 'POST', path: `${CM}?fieldValidation=Warn`, body });
     expect(warn.status).toBe(201);
     expect(warn.headers.warning).toEqual(expect.stringContaining('unknown field \\"bogus\\"'));
     expect(String(warn.headers.warning)).toContain('duplicate field \\"data.a\\"');
     expect(JSON.parse(warn.body).data).toEqual({ a: '2' });
+    // Without the parameter, as upstream: Warn.
+    const unset = await send({ method: 'POST', path: CM, body: body.replace('"v"', '"w"') });
+    expect(unset.status).toBe(201);
+    expect(unset.headers.warning).toEqual(expect.stringContaining('unknown field \\"bogus\\"'));
+  });
+
+  it('judges metadata like the rest: unknown ObjectMeta fields are unknown fields', async () => {
+    const body = JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'typo', lables: { app: 'x' } },
+    });
+    const strict = await send({ method: 'POST', path: `${CM}?fieldValidation=Strict`, body });
+    expect(strict.status).toBe(400);
+    expect(JSON.parse(strict.body).message).toBe(
+      'ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: unknown field "metadata.lables"',
+    );
+    const ignored = await send({ method: 'POST', path: `${CM}?fieldValidation=Ignore`, body });
+    expect(ignored.status).toBe(201);
+    expect(JSON.parse(ignored.body).metadata.lables).toBeUndefined();
+    // A patch is not a decoded object: no "cannot be handled as" in front.
+    const patched = await send({
+      method: 'PATCH',
+      path: `${CM}/typo?fieldValidation=Strict`,
+      body: '{"metadata":{"lables":{"a":"b"}}}',
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
+    expect(patched.status).toBe(400);
+    expect(JSON.parse(patched.body).message).toBe(
+      'strict decoding error: unknown field "metadata.lables"',
+    );
   });
 });

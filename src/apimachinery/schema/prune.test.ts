@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { JsonValue } from '../meta.ts';
-import { prune, pruneNulls } from './prune.ts';
+import type { JsonObject, JsonValue } from '../meta.ts';
+import { prune, pruneNulls, pruneObjectMeta } from './prune.ts';
 import type { JSONSchemaProps } from './types.ts';
 
 const schema: JSONSchemaProps = {
@@ -92,6 +92,26 @@ describe('prune', () => {
     expect(
       prune(schema, { spec: { name: 'a' }, status: { ready: true } }, { isResourceRoot: true }),
     ).toEqual([]);
+  });
+});
+
+describe('pruneObjectMeta', () => {
+  it('drops and reports what ObjectMeta does not have, keeping the rest', () => {
+    const value: JsonObject = {
+      kind: 'ConfigMap',
+      metadata: { name: 'n', lables: { app: 'x' }, labels: { app: 'y' }, bogus: 1 },
+      data: { k: 'v' },
+    };
+    expect(pruneObjectMeta(value)).toEqual(['metadata.bogus', 'metadata.lables']);
+    expect(value).toEqual({
+      kind: 'ConfigMap',
+      metadata: { name: 'n', labels: { app: 'y' } },
+      data: { k: 'v' },
+    });
+  });
+
+  it('leaves an object without metadata alone', () => {
+    expect(pruneObjectMeta({ kind: 'X' })).toEqual([]);
   });
 });
 

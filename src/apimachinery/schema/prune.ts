@@ -143,6 +143,17 @@ function coerceMetadata(v: JsonValue, path: string, unknown: string[]): void {
   }
 }
 
+/**
+ * Drops the fields of a resource's `metadata` that ObjectMeta does not have, as decoding
+ * into it does (structural pruning leaves the root's metadata alone); returns their paths.
+ */
+export function pruneObjectMeta(value: JsonObject): string[] {
+  const unknown: string[] = [];
+  const metadata = value.metadata;
+  if (metadata !== undefined) coerceMetadata(metadata, 'metadata', unknown);
+  return unknown.sort();
+}
+
 /** Drops nulls of non-nullable fields without a default, in place. */
 export function pruneNulls(schema: JSONSchemaProps | undefined, value: JsonValue): void {
   if (schema === undefined) return;

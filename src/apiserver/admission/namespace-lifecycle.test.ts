@@ -57,6 +57,17 @@ describe('NamespaceLifecycle with followed namespace phases', () => {
     await expect(configMaps('going').create(cm('b'))).rejects.toMatchObject({
       code: 403,
       message: expect.stringContaining('because it is being terminated'),
+      status: {
+        details: {
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: 'namespace going is being terminated',
+              field: 'metadata.namespace',
+            },
+          ],
+        },
+      },
     });
     // Finalize it by hand (no namespace controller here), as the controller would.
     await namespaces().modify('going', (ns) => ({ ...ns, spec: { finalizers: [] } }), 'finalize');

@@ -99,11 +99,23 @@ export function namespaceLifecycle(
         current = phase(ns);
       }
       if (current === 'Terminating') {
-        throw forbidden(
+        const err = forbidden(
           { group: scope.type.group, resource: scope.type.names.plural },
           request.name,
           `unable to create new content in namespace ${request.namespace} because it is being terminated`,
         );
+        // Controllers look for this cause to stop retrying into a dying namespace.
+        err.status.details = {
+          ...err.status.details,
+          causes: [
+            {
+              reason: 'NamespaceTerminating',
+              message: `namespace ${request.namespace} is being terminated`,
+              field: 'metadata.namespace',
+            },
+          ],
+        };
+        throw err;
       }
     },
   };

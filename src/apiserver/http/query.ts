@@ -88,7 +88,8 @@ export function writeOptions(query: URLSearchParams): WriteOptions & { force?: b
   return {
     ...(dryRun.length > 0 ? { dryRun: true } : {}),
     ...(fieldManager ? { fieldManager } : {}),
-    ...(fieldValidation ? { fieldValidation: fieldValidation as FieldValidation } : {}),
+    // Unset means Warn, as upstream: unknown fields come back as warnings kubectl prints.
+    fieldValidation: (fieldValidation || 'Warn') as FieldValidation,
     ...(force !== undefined ? { force } : {}),
   };
 }

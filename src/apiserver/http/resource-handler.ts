@@ -162,6 +162,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       const result = await storage.create(scope, body as unknown as KubeObject, {
         ...opts,
         ownsInput: true,
+        decodedBody: true,
         duplicateFields,
         fieldManager: opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']),
       });
@@ -181,6 +182,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       checkTypeMeta(body, type, info.apiVersion);
       const result = await storage.update(scope, info.name, () => body as unknown as KubeObject, {
         ...opts,
+        decodedBody: true,
         duplicateFields,
         fieldManager: opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']),
         subresource,

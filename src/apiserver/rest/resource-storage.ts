@@ -7,8 +7,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { ErrorList } from '../../apimachinery/field-errors.ts';
-import type { KubeList, KubeObject } from '../../apimachinery/meta.ts';
+import type { JsonObject, KubeList, KubeObject } from '../../apimachinery/meta.ts';
 import { apiVersionOf, timestamp } from '../../apimachinery/meta.ts';
+import { pruneObjectMeta } from '../../apimachinery/schema/prune.ts';
 import {
   alreadyExists,
   badRequest,
@@ -546,15 +547,18 @@ export class ResourceStorage {
     return { cluster: scope.cluster, version: scope.version, subresource };
   }
 
-  /** Prunes and defaults by schema; returns warnings for unknown fields (or throws, Strict). */
   /**
-   * Prunes and defaults by schema, then applies field validation: unknown fields (pruned)
-   * and duplicate fields (found in the request body) are refused under Strict, returned as
-   * warnings under Warn, and ignored otherwise.
+   * Prunes (ObjectMeta's unknown fields too, as decoding into it drops them) and defaults
+   * by schema, then applies field validation: unknown fields (pruned) and duplicate fields
+   * (found in the request body) are refused under Strict, returned as warnings under Warn,
+   * and ignored otherwise.
    */
   private applySchema(scope: Scope, obj: KubeObject, opts: WriteOptions): string[] {
     const schema = scope.type.schemas?.[scope.version];
-    const unknown = schema ? schema.prune(obj) : [];
+    const unknown = [
+      ...pruneObjectMeta(obj as unknown as JsonObject),
+      ...(schema ? schema.prune(obj) : []),
+    ];
     schema?.applyDefaults(obj);
     if (opts.fieldValidation !== 'Strict' && opts.fieldValidation !== 'Warn') return [];
     const messages = [
@@ -562,7 +566,11 @@ export class ResourceStorage {
       ...(opts.duplicateFields ?? []).map((path) => `duplicate field "${path}"`),
     ];
     if (messages.length > 0 && opts.fieldValidation === 'Strict') {
-      throw badRequest(`strict decoding error: ${messages.join(', ')}`);
+      const kind = scope.type.names.kind;
+      const decoding = opts.decodedBody
+        ? `${kind} in version "${scope.version}" cannot be handled as a ${kind}: `
+        : '';
+      throw badRequest(`${decoding}strict decoding error: ${messages.join(', ')}`);
     }
     return messages;
   }

@@ -45,6 +45,12 @@ export interface WriteOptions {
   readonly fieldValidation?: FieldValidation;
   /** Keys the request body repeated (field validation reports them). */
   readonly duplicateFields?: readonly string[];
+  /**
+   * The object is a create or update request body, so a strict field validation error is
+   * worded as failing to decode it (`ConfigMap in version "v1" cannot be handled as a
+   * ConfigMap: strict decoding error: …`), as upstream's decoder does; patches are not.
+   */
+  readonly decodedBody?: boolean;
   /** Server-side apply already settled managedFields; do not record an Update on top. */
   readonly managedFieldsSettled?: boolean;
   /**

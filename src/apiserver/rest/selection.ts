@@ -16,19 +16,22 @@ export interface Selection {
 
 const META_FIELDS = ['metadata.name', 'metadata.namespace'];
 
-/** Refuses field selectors on fields the resource does not support, as upstream does. */
+/**
+ * Refuses field selectors on fields the resource does not support, with upstream's words:
+ * built-in types (the ones with strategic merge patch) as their field label conversion
+ * says, custom resources as the custom resource handler does. kubectl adds its own
+ * "Unable to find … that match label selector" in front.
+ */
 export function checkFieldSelector(type: ResourceType, selection: Selection): void {
   if (!selection.fields || selection.fields.empty) return;
   const known = [...META_FIELDS, ...(type.strategy.fieldNames ?? [])];
   for (const r of selection.fields.requirements) {
-    if (!known.includes(r.field)) {
-      const resource = type.group
-        ? `${type.group}/${type.versions[0]}, Resource=${type.names.plural}`
-        : `/${type.versions[0]}, Resource=${type.names.plural}`;
-      throw badRequest(
-        `Unable to find "${resource}" that match label selector "", field selector "${selection.fields.toString()}": "${r.field}" is not a known field selector: only ${known.map((k) => `"${k}"`).join(', ')}`,
-      );
-    }
+    if (known.includes(r.field)) continue;
+    throw badRequest(
+      type.strategicMergePatch
+        ? `"${r.field}" is not a known field selector: only ${known.map((k) => `"${k}"`).join(', ')}`
+        : `field label not supported: ${r.field}`,
+    );
   }
 }
 

@@ -78,6 +78,20 @@ function validate(obj: KubeObject): ErrorList {
   const need = (key: string) => {
     if (!keys.has(key)) errs.push(required(DATA.key(key), ''));
   };
+  // Docker configurations must be JSON objects; what is wrong is said, the content never.
+  const needJsonObject = (key: string) => {
+    need(key);
+    const raw = isJsonObject(data) ? data[key] : undefined;
+    if (typeof raw !== 'string' || !isBase64(raw)) return;
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(raw, 'base64').toString('utf8'));
+    } catch {
+      // The parser's message quotes the content: not repeated here.
+    }
+    if (!isJsonObject(parsed))
+      errs.push(invalid(DATA.key(key), '<secret contents redacted>', 'must be a JSON object'));
+  };
   switch (type) {
     case 'kubernetes.io/basic-auth':
       // Either may be empty, but at least one key must be there.
@@ -94,10 +108,10 @@ function validate(obj: KubeObject): ErrorList {
       need('tls.key');
       break;
     case 'kubernetes.io/dockercfg':
-      need('.dockercfg');
+      needJsonObject('.dockercfg');
       break;
     case 'kubernetes.io/dockerconfigjson':
-      need('.dockerconfigjson');
+      needJsonObject('.dockerconfigjson');
       break;
     case 'kubernetes.io/service-account-token':
       if (!obj.metadata.annotations?.[SERVICE_ACCOUNT_NAME_ANNOTATION]) {
