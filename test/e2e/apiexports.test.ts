@@ -735,12 +735,25 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       return e.status?.identityHash;
     });
     await k.ok(['ws', ':root:consumers:pg']);
-    await k.ok(['kcp', 'bind', 'apiexport', 'root:providers:rival:rival-clusters']);
+    // The conflicting binding never becomes Bound: the plugin gives up waiting, as kcp's.
+    const bind = await k([
+      'kcp',
+      'bind',
+      'apiexport',
+      'root:providers:rival:rival-clusters',
+      '--timeout',
+      '3s',
+    ]);
+    expect(bind.code).not.toBe(0);
+    expect(bind.stderr).toContain('could not bind rival-clusters: context deadline exceeded');
     const second = await until('NamingConflicts', async () => {
       const b = await binding('root:consumers:pg', 'rival-clusters');
       const c = b.status?.conditions?.find((x) => x.type === 'BindingUpToDate');
       return c?.status === 'False' && b;
     });
+    expect(second.status?.phase).toBe('Binding');
+    const initial = second.status?.conditions?.find((c) => c.type === 'InitialBindingCompleted');
+    expect(initial).toMatchObject({ status: 'False', reason: 'NamingConflicts' });
     const upToDate = second.status?.conditions?.find((c) => c.type === 'BindingUpToDate');
     expect(upToDate?.reason).toBe('NamingConflicts');
     expect(upToDate?.message).toContain('clusters.postgresql.cnpg.io');
@@ -760,7 +773,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     await workspace('root:consumers', 'rivalry');
     await k.ok(['ws', ':root:consumers:rivalry']);
     await bindExport('--accept-all-permission-claims');
-    await k.ok(['kcp', 'bind', 'apiexport', 'root:providers:rival:rival-clusters']);
+    await k(['kcp', 'bind', 'apiexport', 'root:providers:rival:rival-clusters', '--timeout', '1s']);
     await until('NamingConflicts in rivalry', async () => {
       const b = await binding('root:consumers:rivalry', 'rival-clusters');
       return b.status?.conditions?.find((x) => x.reason === 'NamingConflicts');
@@ -771,6 +784,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       const c = b.status?.conditions?.find((x) => x.type === 'BindingUpToDate');
       return c?.status === 'True' && b;
     });
+    expect(settled.status?.phase).toBe('Bound');
     expect(settled.status?.boundResources?.[0]?.schema.identityHash).toBe(rival);
   });
 

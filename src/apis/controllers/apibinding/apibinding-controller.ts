@@ -160,12 +160,24 @@ export class ApiBindingController {
         storageVersions: [...new Set([...(previous?.storageVersions ?? []), storage])],
       });
     }
+    const wasCompleted = (status.conditions ?? []).some(
+      (c) => c.type === 'InitialBindingCompleted' && c.status === 'True',
+    );
     if (missing.length > 0) {
       setCondition(conditions, {
         type: 'InitialBindingCompleted',
         status: 'False',
         reason: 'APIResourceSchemaInvalid',
         message: `APIResourceSchemas not found: ${missing.join(', ')}`,
+      });
+    } else if (conflicts.length > 0 && !wasCompleted) {
+      // As kcp: a binding whose resources collide never becomes Bound, so `kubectl kcp
+      // bind` and `kubectl wait` do not report an API that is not served.
+      setCondition(conditions, {
+        type: 'InitialBindingCompleted',
+        status: 'False',
+        reason: 'NamingConflicts',
+        message: conflicts.join('; '),
       });
     } else
       setCondition(conditions, {
@@ -224,14 +236,9 @@ export class ApiBindingController {
       reason: 'Applied',
       message: '',
     });
-    const completed = conditions.some(
-      (c) => c.type === 'InitialBindingCompleted' && c.status === 'True',
-    );
     const everCompleted =
-      completed ||
-      (status.conditions ?? []).some(
-        (c) => c.type === 'InitialBindingCompleted' && c.status === 'True',
-      );
+      wasCompleted ||
+      conditions.some((c) => c.type === 'InitialBindingCompleted' && c.status === 'True');
     setCondition(
       conditions,
       everCompleted
