@@ -268,6 +268,50 @@ describe('workspaces', () => {
     ).toBe(403);
   });
 
+  it('lets a workspace’s own service accounts in, and no other workspace’s', async () => {
+    expect((await createWorkspace('root', 'robots')).status).toBe(201);
+    const inRobots = inWs('root:robots');
+    const post = (path: string, body: unknown) =>
+      send({ method: 'POST', path, body: JSON.stringify(body) });
+    expect(
+      (
+        await post(inRobots('/api/v1/namespaces/default/serviceaccounts'), {
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: 'robot' },
+        })
+      ).status,
+    ).toBe(201);
+    expect(
+      (
+        await post(inRobots('/apis/rbac.authorization.k8s.io/v1/namespaces/default/rolebindings'), {
+          apiVersion: 'rbac.authorization.k8s.io/v1',
+          kind: 'RoleBinding',
+          metadata: { name: 'robot-view' },
+          roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'view' },
+          subjects: [{ kind: 'ServiceAccount', name: 'robot', namespace: 'default' }],
+        })
+      ).status,
+    ).toBe(201);
+    const request = await post(inRobots('/api/v1/namespaces/default/serviceaccounts/robot/token'), {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: {},
+    });
+    expect(request.status).toBe(201);
+    const robot = as(JSON.parse(request.body).status.token as string);
+    // No `access` grant was given: its own workspace lets it in, RBAC decides the rest.
+    expect((await robot({ path: inRobots('/api/v1/namespaces/default/configmaps') })).status).toBe(
+      200,
+    );
+    expect((await robot({ path: inRobots('/api/v1/namespaces/default/secrets') })).status).toBe(
+      403,
+    );
+    // Any other workspace stays shut.
+    const elsewhere = await robot({ path: inWs('root')('/api/v1/namespaces/default/configmaps') });
+    expect([401, 403]).toContain(elsewhere.status);
+  });
+
   it('deletes a workspace with its content and its child workspaces', async () => {
     await createWorkspace('root', 'doomed');
     await createWorkspace('root:doomed', 'child');

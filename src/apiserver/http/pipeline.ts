@@ -27,6 +27,7 @@ import {
   forbiddenError,
   nonResourceAttributes,
 } from '../authz/authorizer.ts';
+import { CLUSTER_NAME_EXTRA, isForeign, isInScope, isServiceAccount } from '../authz/scopes.ts';
 import type { DiscoveryHandler } from '../discovery/handler.ts';
 import type { ApiMetrics } from '../metrics.ts';
 import type { OpenApiHandler } from '../openapi/handler.ts';
@@ -221,6 +222,14 @@ export class RequestPipeline {
     }
     if (cluster === undefined) throw forbiddenError(attrs, WORKSPACE_ACCESS_NOT_PERMITTED);
     if (isPrivileged(user)) return;
+    // A workspace's own service accounts are always let in (RBAC still decides the rest).
+    if (
+      isServiceAccount(user) &&
+      user.extra?.[CLUSTER_NAME_EXTRA]?.length === 1 &&
+      !isForeign(user, cluster) &&
+      isInScope(user, cluster)
+    )
+      return;
     const access = this.d.authorizer.authorize(nonResourceAttributes(user, cluster, 'access', '/'));
     if (!access.allowed) throw forbiddenError(attrs, WORKSPACE_ACCESS_NOT_PERMITTED);
   }
