@@ -6,6 +6,7 @@
  */
 import type { AdmissionPlugin } from '../apiserver/admission/admission.ts';
 import type { Authorizer } from '../apiserver/authz/authorizer.ts';
+import type { OpenApiHandler } from '../apiserver/openapi/handler.ts';
 import type { CrdSource } from '../apiserver/registry/crd-source.ts';
 import type { TypeRegistry } from '../apiserver/registry/type-registry.ts';
 import type { ResourceStorage } from '../apiserver/rest/resource-storage.ts';
@@ -30,6 +31,9 @@ export interface ApisOptions {
   readonly authorizer: Authorizer;
   readonly resolvePath: (path: string) => string | undefined;
   readonly baseUrl: () => string;
+  /** The server's OpenAPI documents and /version, served by the virtual workspace too. */
+  readonly openapi: OpenApiHandler;
+  readonly version: () => Record<string, string>;
   readonly logger: Logger;
 }
 
@@ -52,6 +56,8 @@ export class Apis {
     this.virtualWorkspace = new ApiExportVirtualWorkspace({
       index: this.index,
       storage: options.storage,
+      openapi: options.openapi,
+      version: options.version,
       authorizer: options.authorizer,
       resolveCluster: options.resolvePath,
     });

@@ -197,6 +197,7 @@ export class ApiServer {
       ),
     );
     this.admission.add(rbacEscalation(this.authorization));
+    this.openapi = new OpenApiHandler(this.registry);
     if (tenancy) {
       this.admission.add(tenancy.admission);
       this.apis = new Apis({
@@ -208,12 +209,13 @@ export class ApiServer {
         authorizer: this.authorization,
         resolvePath: (p) => tenancy.resolve(p),
         baseUrl: () => this.url,
+        openapi: this.openapi,
+        version: () => this.version(),
         logger: this.logger.child({ component: 'apis' }),
       });
       for (const plugin of this.apis.admission) this.admission.add(plugin);
     }
     this.discovery = new DiscoveryHandler(this.registry);
-    this.openapi = new OpenApiHandler(this.registry);
     this.metrics = new ApiMetrics(() => this.store.currentRevision());
     this.authenticator = new UnionAuthenticator([
       this.tokens,

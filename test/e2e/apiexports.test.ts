@@ -379,6 +379,18 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     expect(await k.ok(['get', 'clusters', 'db', '-o', 'jsonpath={.spec.instances}'])).toBe('3');
   });
 
+  it('kubectl works on the virtual workspace as on a cluster: version, validation, explain', async () => {
+    const pg = clusterNames.get('root:consumers:pg') as string;
+    const onVw = (...args: string[]) => k.ok(['--server', `${vw}/clusters/${pg}`, ...args]);
+    expect(JSON.parse(await onVw('version', '-o', 'json')).serverVersion.minor).toBe('32');
+    // Default client-side validation downloads the OpenAPI of what the provider may reach.
+    await k.ok(['--server', `${vw}/clusters/${pg}`, 'create', '-f', '-'], {
+      input: cluster('via-kubectl'),
+    });
+    expect(await onVw('explain', 'clusters.spec.instances')).toContain('FIELD: instances');
+    await onVw('delete', 'clusters.postgresql.cnpg.io', 'via-kubectl', '-n', 'default');
+  });
+
   it('resumes a wildcard watch from a list’s resourceVersion; writes per tenant; bindings read-only', async () => {
     const pg = clusterNames.get('root:consumers:pg') as string;
     const listed = await json<{ metadata: { resourceVersion: string }; items: Obj[] }>({

@@ -147,7 +147,7 @@ export class RequestPipeline {
       decision = this.authorize(attrs);
       if (!info.isResourceRequest) {
         const c = resolved as string;
-        if (d.openapi.handle(req, res, c, r.path, url.searchParams)) return;
+        if (d.openapi.handle(req, res, d.openapi.forCluster(c), r.path, url.searchParams)) return;
         if (d.discovery.handle(req, res, c, r.path)) return;
         if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
         throw notFoundPath();

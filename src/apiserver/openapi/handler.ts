@@ -1,5 +1,6 @@
 /**
- * Serves OpenAPI for a logical cluster: `/openapi/v3` (an index of group-versions with a
+ * Serves OpenAPI for a set of types — a logical cluster's, or a virtual workspace's view:
+ * `/openapi/v3` (an index of group-versions with a
  * content hash in each URL, relative to the cluster's base so kubectl's `/clusters/…`
  * prefix is not doubled), `/openapi/v3/<gv>` (immutable when fetched by hash), and
  * `/openapi/v2` (an empty protobuf document, which is all kubectl 1.27 and 1.28 need
@@ -10,6 +11,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { notFoundPath } from '../../apimachinery/status.ts';
 import { parseMediaTypes } from '../http/negotiation.ts';
 import { writeJson } from '../http/respond.ts';
+import type { ResourceType } from '../registry/resource-type.ts';
 import type { TypeRegistry } from '../registry/type-registry.ts';
 import {
   buildGroupVersionDocument,
@@ -26,6 +28,12 @@ interface CachedDoc {
   readonly hash: string;
 }
 
+/** The types documents describe; `cacheKey` names that set of types (none: not cached). */
+export interface OpenApiTypes {
+  readonly types: readonly ResourceType[];
+  readonly cacheKey?: string;
+}
+
 export class OpenApiHandler {
   private readonly registry: TypeRegistry;
   private readonly cache = new Map<string, CachedDoc>();
@@ -34,25 +42,28 @@ export class OpenApiHandler {
     this.registry = registry;
   }
 
-  private cacheKey(cluster: string): string {
-    const shared = this.registry.types(cluster).length === this.registry.builtinTypes().length;
-    return shared ? '' : `${cluster}@${this.registry.revision(cluster)}`;
+  /** A logical cluster's types; every cluster serving only the built-ins shares documents. */
+  forCluster(cluster: string): OpenApiTypes {
+    const types = this.registry.types(cluster);
+    const shared = types.length === this.registry.builtinTypes().length;
+    return { types, cacheKey: shared ? '' : `${cluster}@${this.registry.revision(cluster)}` };
   }
 
-  private groupVersions(cluster: string): Array<{ group: string; version: string }> {
+  private groupVersions(types: readonly ResourceType[]): Array<{ group: string; version: string }> {
     const seen = new Map<string, { group: string; version: string }>();
-    for (const t of this.registry.types(cluster)) {
+    for (const t of types) {
       for (const v of t.versions)
         seen.set(groupVersionPath(t.group, v), { group: t.group, version: v });
     }
     return [...seen.values()];
   }
 
-  document(cluster: string, group: string, version: string): CachedDoc | undefined {
-    const key = `${this.cacheKey(cluster)}|${group}/${version}`;
-    let doc = this.cache.get(key);
+  document(source: OpenApiTypes, group: string, version: string): CachedDoc | undefined {
+    const key =
+      source.cacheKey === undefined ? undefined : `${source.cacheKey}|${group}/${version}`;
+    let doc = key === undefined ? undefined : this.cache.get(key);
     if (doc) return doc;
-    const types = this.registry.types(cluster);
+    const { types } = source;
     if (!types.some((t) => t.group === group && t.versions.includes(version))) return undefined;
     const built: OpenApiV3Document = buildGroupVersionDocument(types, group, version);
     const text = JSON.stringify(built);
@@ -60,6 +71,7 @@ export class OpenApiHandler {
       text,
       hash: createHash('sha512').update(text).digest('hex').slice(0, 64).toUpperCase(),
     };
+    if (key === undefined) return doc;
     if (this.cache.size >= MAX_CACHED) {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
@@ -71,7 +83,7 @@ export class OpenApiHandler {
   handle(
     req: IncomingMessage,
     res: ServerResponse,
-    cluster: string,
+    source: OpenApiTypes,
     path: string,
     query: URLSearchParams,
   ): boolean {
@@ -84,14 +96,14 @@ export class OpenApiHandler {
         res.writeHead(200, { 'Content-Type': PROTOBUF_V2, 'Content-Length': 0 });
         res.end();
       } else {
-        writeJson(res, 200, swaggerV2(this.registry.types(cluster)));
+        writeJson(res, 200, swaggerV2(source.types));
       }
       return true;
     }
     if (path === '/openapi/v3' || path === '/openapi/v3/') {
       const paths: Record<string, { serverRelativeURL: string }> = {};
-      for (const { group, version } of this.groupVersions(cluster)) {
-        const doc = this.document(cluster, group, version);
+      for (const { group, version } of this.groupVersions(source.types)) {
+        const doc = this.document(source, group, version);
         const gv = groupVersionPath(group, version);
         if (doc) paths[gv] = { serverRelativeURL: `/openapi/v3/${gv}?hash=${doc.hash}` };
       }
@@ -102,7 +114,7 @@ export class OpenApiHandler {
     if (!m) throw notFoundPath();
     const group = m[2] ? '' : (m[3] as string);
     const version = (m[2] ?? m[4]) as string;
-    const doc = this.document(cluster, group, version);
+    const doc = this.document(source, group, version);
     if (!doc) throw notFoundPath();
     const hash = query.get('hash');
     const headers: Record<string, string> = { ETag: `"${doc.hash}"`, Vary: 'Accept' };

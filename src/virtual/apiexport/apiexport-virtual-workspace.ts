@@ -28,6 +28,7 @@ import { negotiateDiscovery } from '../../apiserver/http/negotiation.ts';
 import { requestInfo } from '../../apiserver/http/request-info.ts';
 import { handleResource } from '../../apiserver/http/resource-handler.ts';
 import { writeJson } from '../../apiserver/http/respond.ts';
+import type { OpenApiHandler } from '../../apiserver/openapi/handler.ts';
 import type { ResourceType, Verb } from '../../apiserver/registry/resource-type.ts';
 import type { TypeLookup } from '../../apiserver/registry/type-registry.ts';
 import { CLUSTER_ANNOTATION } from '../../apiserver/rest/codec.ts';
@@ -75,6 +76,8 @@ const clusterOf = (obj: KubeObject) => obj.metadata.annotations?.[CLUSTER_ANNOTA
 export interface ApiExportVirtualWorkspaceDeps {
   readonly index: ApiIndex;
   readonly storage: ResourceStorage;
+  readonly openapi: OpenApiHandler;
+  readonly version: () => Record<string, string>;
   readonly authorizer: Authorizer;
   readonly resolveCluster: (pathOrName: string) => string | undefined;
 }
@@ -117,7 +120,12 @@ export class ApiExportVirtualWorkspace {
       throw forbiddenError(attrs);
 
     const view = this.view(exportCluster, exportName, exp, target);
-    if (!info.isResourceRequest) return this.discovery(req, res, view, rest);
+    if (!info.isResourceRequest) {
+      // kubectl needs /version and OpenAPI (client-side validation, explain) here too.
+      if (rest === '/version' || rest === '/version/') return writeJson(res, 200, this.d.version());
+      if (this.d.openapi.handle(req, res, { types: view.types }, rest, url.searchParams)) return;
+      return this.discovery(req, res, view, rest);
+    }
     // Across workspaces a provider reads; it writes in one workspace at a time.
     if (target === WILDCARD_CLUSTER && !READ_ONLY.includes(info.verb as Verb))
       throw methodNotAllowed();
