@@ -312,6 +312,14 @@ describe('workspaces', () => {
     expect([401, 403]).toContain(elsewhere.status);
   });
 
+  it('answers /version under every workspace path, as kubectl asks its server URL', async () => {
+    const version = JSON.parse(await admin.ok(['version', '-o', 'json']));
+    expect(version.serverVersion).toMatchObject({ major: '1', minor: '32' });
+    const under = await send({ path: '/clusters/root:alices/version' });
+    expect(under.status).toBe(200);
+    expect(JSON.parse(under.body).minor).toBe('32');
+  });
+
   it('deletes a workspace with its content and its child workspaces', async () => {
     await createWorkspace('root', 'doomed');
     await createWorkspace('root:doomed', 'child');

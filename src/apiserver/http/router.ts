@@ -35,6 +35,8 @@ export function route(
     const cluster = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
     const path = slash < 0 ? '/' : rest.slice(slash);
     if (!cluster) return { kind: 'notFound' };
+    // The same for every workspace (kubectl asks it of its server URL): nothing to guard.
+    if (path === '/version' || path === '/version/') return { kind: 'version' };
     return { kind: 'cluster', cluster, path, explicit: true };
   }
   if (options.workspaces && pathname.startsWith('/services/'))
