@@ -4,7 +4,7 @@
  * and reported; Ctrl-C stops everything, PostgreSQL included; and a second `canopy up` on
  * the same directory comes back with the same workspaces, databases and data.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
   chmodSync,
   copyFileSync,
@@ -107,11 +107,25 @@ describe('canopy up', () => {
     const out = await running.waitFor(/Canopy is ready/);
     expect(out).toContain('starting the control plane');
     expect(out).toContain(join(dir, 'admin.kubeconfig'));
-    expect(out).toContain(`export PATH=${join(ROOT, 'bin')}:$PATH`);
+    expect(out).toContain(`export PATH=${join(ROOT, 'bin')}:`);
     expect(out).toContain('kubectl wait --for=condition=Ready cluster/kcp');
     for (const file of ['admin.kubeconfig', 'provider.kubeconfig', 'sync-agent.kubeconfig'])
       expect(existsSync(join(dir, file))).toBe(true);
     copyFileSync(join(dir, 'admin.kubeconfig'), tenantKubeconfig);
+    // The tenant's lines work verbatim in a new shell elsewhere, without Node 24 on PATH.
+    const lines = out
+      .slice(out.indexOf('In another terminal'), out.indexOf('then create a database'))
+      .split('\n')
+      .filter((l) => /^ {2}(cd|export|kubectl) /.test(l))
+      .map((l) => l.trim());
+    expect(lines[0]).toMatch(/^cd /);
+    const fresh = spawnSync('bash', ['-c', [...lines, 'kubectl ws .'].join('\n')], {
+      cwd: home,
+      env: { HOME: home, PATH: '/usr/local/bin:/usr/bin:/bin' },
+      encoding: 'utf8',
+    });
+    expect(fresh.stderr).toBe('');
+    expect(fresh.stdout).toContain("Current workspace is 'root:consumers:pg'");
     expect(await asTenant(['config', 'current-context'])).toBe('root\n');
     expect(await asTenant(['ws', 'use', ':root:consumers:pg'])).toContain(
       "Current workspace is 'root:consumers:pg'",

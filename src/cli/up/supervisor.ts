@@ -43,6 +43,8 @@ const MAX_BACKOFF_MS = 30_000;
 
 export class Supervisor {
   private readonly running: Running[] = [];
+  /** Children spawned and not yet ready: a stop must not leave them behind. */
+  private readonly starting = new Set<ChildProcess>();
   private readonly events: SupervisorEvents;
   private stopping = false;
 
@@ -61,6 +63,7 @@ export class Supervisor {
   /** SIGTERM to every child, newest first; SIGKILL after `graceMs`. */
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
+    await Promise.all([...this.starting].map((child) => terminate(child, graceMs)));
     for (const entry of [...this.running].reverse()) {
       await terminate(entry.child, graceMs);
     }
@@ -109,7 +112,8 @@ export class Supervisor {
     child.stdout?.pipe(log, { end: false });
     child.stderr?.pipe(log, { end: false });
     child.once('exit', () => closeSoon(log));
-    return waitReady(child, spec, log);
+    this.starting.add(child);
+    return waitReady(child, spec, log).finally(() => this.starting.delete(child));
   }
 }
 

@@ -6,7 +6,7 @@
  * database, and a summary of what to run next.
  */
 import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { parseKubeconfig } from '../../apimachinery/kubeconfig.ts';
 import { type ChildSpec, Supervisor } from './supervisor.ts';
@@ -233,6 +233,10 @@ async function up(flags: UpFlags): Promise<void> {
   process.stdout.write(`${summary(paths, seconds)}\n`);
 }
 
+/**
+ * What to do next. The tenant's lines are meant for a new terminal, which may start
+ * elsewhere and lack Node 24 (the plugins' runtime): they cd here and put this Node on PATH.
+ */
 function summary(paths: ReturnType<typeof layout>, seconds: string): string {
   const show = (file: string) => {
     const rel = relative(process.cwd(), file);
@@ -246,10 +250,11 @@ function summary(paths: ReturnType<typeof layout>, seconds: string): string {
   sync agent                   ${show(paths.syncAgentKubeconfig)}
   logs                         ${show(paths.logs)}/
 
-In another terminal, with the kubectl plugins on PATH, as the tenant:
+In another terminal (these lines work from any directory and shell), as the tenant:
 
-  export PATH=${BIN}:$PATH
-  export KUBECONFIG=${show(paths.adminKubeconfig)}
+  cd ${process.cwd()}
+  export PATH=${BIN}:${dirname(process.execPath)}:$PATH
+  export KUBECONFIG=${paths.adminKubeconfig}
   kubectl ws use :${TENANT_WORKSPACE}
 
 then create a database and connect to it:
