@@ -495,6 +495,27 @@ describe('field validation messages', () => {
     expect(unset.headers.warning).toEqual(expect.stringContaining('unknown field \\"bogus\\"'));
   });
 
+  it('refuses to apply a field the schema does not declare, owning nothing', async () => {
+    const applyTo = (name: string, body: string) =>
+      send({
+        method: 'PATCH',
+        path: `${CM}/${name}?fieldManager=tester`,
+        body,
+        headers: { 'content-type': 'application/apply-patch+yaml' },
+      });
+    const bad = await applyTo(
+      'ssa',
+      'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  a: "1"\nbogus: 1\n',
+    );
+    expect(bad.status).toBe(400);
+    expect(JSON.parse(bad.body).message).toBe(
+      'failed to create typed patch object (/ssa; /v1, Kind=ConfigMap): .bogus: field not declared in schema',
+    );
+    expect((await send({ path: `${CM}/ssa` })).status).toBe(404);
+    const good = await applyTo('ssa', 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\n');
+    expect(good.status).toBe(201);
+  });
+
   it('judges metadata like the rest: unknown ObjectMeta fields are unknown fields', async () => {
     const body = JSON.stringify({
       apiVersion: 'v1',

@@ -3,8 +3,14 @@
  * checked against the endpoint, merged into the live object by the field manager, which
  * also settles ownership — or refuses with a 409 listing every conflicting field.
  */
-import { apiVersionOf, isJsonObject, type JsonObject } from '../../apimachinery/meta.ts';
+import {
+  apiVersionOf,
+  isJsonObject,
+  type JsonObject,
+  type KubeObject,
+} from '../../apimachinery/meta.ts';
 import { apply } from '../../apimachinery/patch/index.ts';
+import { pruneObjectMeta } from '../../apimachinery/schema/prune.ts';
 import { badRequest } from '../../apimachinery/status.ts';
 import { parseYaml } from '../http/body.ts';
 import type { ResourceType, Subresource } from '../registry/resource-type.ts';
@@ -44,6 +50,16 @@ export function applyFunction(r: ApplyRequest): UpdateFunction {
       `the name of the object (${String(meta.name)}) does not match the name on the URL (${r.name})`,
     );
   }
+  // A field the schema does not declare cannot be owned: refused, as upstream's conversion
+  // to a typed object refuses it (upstream answers 500; it is the client's input: 400).
+  const undeclared = undeclaredFields(r.type, r.version, config);
+  if (undeclared.length > 0) {
+    const gvk = `${r.type.group}/${r.version}, Kind=${r.type.names.kind}`;
+    const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
+    throw badRequest(
+      `failed to create typed patch object (${namespace}/${r.name}; ${gvk}): .${undeclared[0]}: field not declared in schema`,
+    );
+  }
   const manager = r.fieldManager;
   const schema = patchSchemaOf(r.type, r.version);
   return (live) => {
@@ -67,4 +83,13 @@ export function applyFunction(r: ApplyRequest): UpdateFunction {
     );
     return result.object;
   };
+}
+
+/** The paths of the applied configuration that the type's schema does not declare. */
+function undeclaredFields(type: ResourceType, version: string, config: JsonObject): string[] {
+  const copy = structuredClone(config);
+  return [
+    ...pruneObjectMeta(copy),
+    ...(type.schemas?.[version]?.prune(copy as unknown as KubeObject) ?? []),
+  ];
 }
