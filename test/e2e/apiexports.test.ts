@@ -245,12 +245,19 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     // The export gets its identity, and an endpoint slice — without a URL while nobody binds it.
     const slicePath = `/clusters/${PROVIDER}/apis/apis.kcp.io/v1alpha1/apiexportendpointslices/${EXPORT}`;
     const exported = await until('the identity hash', async () => {
-      const e = await json<{ status?: { identityHash?: string } }>({
+      const e = await json<{
+        spec: { identity?: unknown };
+        status?: { identityHash?: string };
+      }>({
         path: `/clusters/${PROVIDER}/apis/apis.kcp.io/v1alpha2/apiexports/${EXPORT}`,
       });
       return e.status?.identityHash ? e : undefined;
     });
     expect(exported.status?.identityHash).toMatch(/^[0-9a-f]{64}$/);
+    // As kcp, the export names the identity Secret it was given.
+    expect(exported.spec.identity).toEqual({
+      secretRef: { namespace: 'kcp-system', name: EXPORT },
+    });
     const unbound = await until('the endpoint slice', () =>
       json<{ status?: { endpoints?: unknown[]; conditions?: unknown[] } }>({ path: slicePath }),
     );
@@ -798,6 +805,33 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     });
     expect(settled.status?.phase).toBe('Bound');
     expect(settled.status?.boundResources?.[0]?.schema.identityHash).toBe(rival);
+  });
+
+  it('an export whose identity Secret is missing gets no identity, and says why', async () => {
+    await k.ok(['ws', `:${PROVIDER}`]);
+    await k.ok(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'apis.kcp.io/v1alpha2',
+        kind: 'APIExport',
+        metadata: { name: 'lost-identity' },
+        spec: { identity: { secretRef: { namespace: 'kcp-system', name: 'nowhere' } } },
+      }),
+    });
+    const lost = await until('IdentityValid False', async () => {
+      const e = await json<{
+        status?: {
+          identityHash?: string;
+          conditions?: Array<{ type: string; status: string; message?: string }>;
+        };
+      }>({ path: `/clusters/${PROVIDER}/apis/apis.kcp.io/v1alpha2/apiexports/lost-identity` });
+      const c = e.status?.conditions?.find((x) => x.type === 'IdentityValid');
+      return c?.status === 'False' && e;
+    });
+    expect(lost.status?.identityHash).toBeUndefined();
+    expect(lost.status?.conditions?.find((x) => x.type === 'IdentityValid')?.message).toBe(
+      'the identity secret kcp-system/nowhere does not exist',
+    );
+    await k.ok(['delete', 'apiexport', 'lost-identity']);
   });
 
   it('an APIResourceSchema is immutable and cannot be deleted while the export uses it', async () => {

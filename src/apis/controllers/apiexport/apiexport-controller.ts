@@ -59,7 +59,15 @@ export class ApiExportController {
     const hash = await this.identity(cluster, exp);
     const status = exp.status ?? {};
     const conditions: Condition[] = structuredClone(status.conditions ?? []);
-    if (status.identityHash && status.identityHash !== hash) {
+    if (hash === undefined) {
+      const ref = exp.spec.identity?.secretRef;
+      setCondition(conditions, {
+        type: 'IdentityValid',
+        status: 'False',
+        reason: 'IdentityVerificationFailed',
+        message: `the identity secret ${ref?.namespace}/${ref?.name} does not exist`,
+      });
+    } else if (status.identityHash && status.identityHash !== hash) {
       setCondition(conditions, {
         type: 'IdentityValid',
         status: 'False',
@@ -74,7 +82,8 @@ export class ApiExportController {
         message: '',
       });
     }
-    const next = { ...status, identityHash: status.identityHash ?? hash, conditions };
+    const identityHash = status.identityHash ?? hash;
+    const next = { ...status, ...(identityHash ? { identityHash } : {}), conditions };
     if (JSON.stringify(next) !== JSON.stringify(status)) {
       await this.client
         .resource(cluster, EXPORTS_GVR)
@@ -85,13 +94,18 @@ export class ApiExportController {
     return undefined;
   }
 
-  /** The identity key's hash, creating the default Secret (and its namespace) if needed. */
-  private async identity(cluster: string, exp: APIExport): Promise<string> {
+  /**
+   * The identity key's hash. Without a `spec.identity.secretRef`, as kcp: the default Secret
+   * (and its namespace) is made and the export's spec points to it. A reference to a
+   * Secret that does not exist gives undefined: an identity is never made up for it.
+   */
+  private async identity(cluster: string, exp: APIExport): Promise<string | undefined> {
     const ref = exp.spec?.identity?.secretRef;
     const namespace = ref?.namespace || IDENTITY_NAMESPACE;
     const name = ref?.name || (exp.metadata.name as string);
     const secrets = this.client.resource(cluster, SECRETS, namespace);
     let secret = await secrets.find(name);
+    if (!secret && ref?.name) return undefined;
     if (!secret) {
       await this.ensureNamespace(cluster, namespace);
       try {
@@ -106,6 +120,14 @@ export class ApiExportController {
         if (!isStatusError(err, 'AlreadyExists')) throw err;
         secret = await secrets.get(name);
       }
+    }
+    if (!ref?.name) {
+      await this.client
+        .resource(cluster, EXPORTS_GVR)
+        .modify(exp.metadata.name as string, (cur) => ({
+          ...cur,
+          spec: { ...(cur.spec as object), identity: { secretRef: { namespace, name } } },
+        }));
     }
     const data = (secret.data ?? {}) as Record<string, string>;
     return identityHash(Buffer.from(data[IDENTITY_KEY] ?? '', 'base64'));
