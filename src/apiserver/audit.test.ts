@@ -36,6 +36,7 @@ describe('audit log', () => {
       sourceIPs: ['127.0.0.1'],
       decision: 'allow',
       reason: 'RBAC: allowed by RoleBinding "x/team" of Role "y" to User "alice"',
+      createdName: 'db',
     });
     log.write({
       received: Date.now(),
@@ -60,7 +61,7 @@ describe('audit log', () => {
       user: { username: 'alice', groups: ['devs', 'system:authenticated'] },
       sourceIPs: ['127.0.0.1'],
       userAgent: 'kubectl/v1.32.0',
-      objectRef: { resource: 'secrets', namespace: 'team', apiVersion: 'v1' },
+      objectRef: { resource: 'secrets', namespace: 'team', name: 'db', apiVersion: 'v1' },
       responseStatus: { code: 201 },
       requestReceivedTimestamp: '2024-05-01T12:00:00.000000Z',
       stageTimestamp: '2024-05-01T12:00:00.012000Z',

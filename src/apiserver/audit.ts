@@ -43,6 +43,20 @@ export interface AuditRecord {
   readonly sourceIPs: readonly string[];
   readonly decision?: 'allow' | 'forbid';
   readonly reason?: string;
+  /** The name a create gave its object (the URL names none), as upstream's objectRef has. */
+  readonly createdName?: string;
+}
+
+const createdNames = new WeakMap<object, string>();
+
+/** Remembers the name of the object a create request made, for its audit line. */
+export function noteCreatedName(response: object, name: string): void {
+  createdNames.set(response, name);
+}
+
+/** The name `noteCreatedName` remembered for this response. */
+export function createdNameOf(response: object): string | undefined {
+  return createdNames.get(response);
 }
 
 /** Query parameters dropped from the logged URI: nothing that may hold a secret is kept. */
@@ -98,7 +112,7 @@ export function auditEvent(
           objectRef: {
             resource: info.resource,
             ...(info.namespace ? { namespace: info.namespace } : {}),
-            ...(info.name ? { name: info.name } : {}),
+            ...(info.name || record.createdName ? { name: info.name || record.createdName } : {}),
             ...(info.apiGroup ? { apiGroup: info.apiGroup } : {}),
             apiVersion: info.apiVersion,
             ...(info.subresource ? { subresource: info.subresource } : {}),

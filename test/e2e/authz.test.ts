@@ -1135,6 +1135,20 @@ type: kubernetes.io/service-account-token
       expect(e.objectRef?.namespace).toBe('namespace' in q ? q.namespace : undefined);
       expect(e.responseStatus.code).toBe(q.code);
     });
+    // A create names its object in the body, not the URL; the line names it all the same.
+    const createdNames = readFileSync(auditPath, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l) as Event)
+      .filter(
+        (e) =>
+          e.verb === 'create' &&
+          e.objectRef?.resource === 'secrets' &&
+          e.objectRef.namespace === 'a' &&
+          e.responseStatus.code === 201,
+      )
+      .map((e) => e.objectRef?.name);
+    expect(createdNames).toContain('canary');
     // Anonymous and failed authentications are audited too, as system:anonymous.
     expect(readFileSync(auditPath, 'utf8')).toContain('"username":"system:anonymous"');
 

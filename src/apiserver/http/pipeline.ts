@@ -15,7 +15,7 @@ import {
 } from '../../apimachinery/status.ts';
 import type { Logger } from '../../cli/log.ts';
 import type { AuditLog } from '../audit.ts';
-import { sourceIPs } from '../audit.ts';
+import { createdNameOf, sourceIPs } from '../audit.ts';
 import type { Authenticator } from '../authn/authenticator.ts';
 import { impersonate } from '../authn/impersonation.ts';
 import { isPrivileged } from '../authz/authorization.ts';
@@ -184,6 +184,7 @@ export class RequestPipeline {
           ...(acting && acting !== user ? { impersonatedUser: acting } : {}),
           ...(info ? { info } : {}),
           ...(cluster ? { cluster } : {}),
+          ...(createdNameOf(res) ? { createdName: createdNameOf(res) } : {}),
           code: res.statusCode,
           ...(req.headers['user-agent'] ? { userAgent: req.headers['user-agent'] } : {}),
           sourceIPs: sourceIPs(req.headers, req.socket.remoteAddress),

@@ -14,6 +14,7 @@ import {
   success,
   unsupportedMediaType,
 } from '../../apimachinery/status.ts';
+import { noteCreatedName } from '../audit.ts';
 import type { ResourceType, Subresource, Verb } from '../registry/resource-type.ts';
 import type { TypeLookup } from '../registry/type-registry.ts';
 import { applyFunction } from '../rest/apply.ts';
@@ -167,6 +168,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
         fieldManager: opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']),
       });
       addWarnings(res, result.warnings);
+      noteCreatedName(res, result.object.metadata.name ?? '');
       return respondObject(r, type, representation, 201, result.object);
     }
     case 'update': {
