@@ -18,7 +18,7 @@ import { Apis } from '../apis/apis.ts';
 import { apisTypes } from '../apis/resources/index.ts';
 import type { Logger } from '../cli/log.ts';
 import { Client } from '../controller/client.ts';
-import { SqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import { type AutoCompaction, SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { tenancyTypes } from '../tenancy/apis/index.ts';
 import { Tenancy } from '../tenancy/tenancy.ts';
 import { AdmissionChain } from './admission/admission.ts';
@@ -65,8 +65,8 @@ export interface ApiServerOptions {
   readonly logger: Logger;
   /** More names and addresses the serving certificate covers. */
   readonly hosts?: readonly string[];
-  /** Background compaction of the store (on by default). */
-  readonly compaction?: boolean;
+  /** Background compaction of the store: its schedule, or `false` for none (default: on). */
+  readonly compaction?: AutoCompaction | false;
   /** Write <data-dir>/audit.log. */
   readonly audit?: boolean;
   /** A kube-apiserver token file (`token,user,uid,"group1,group2"`). */
@@ -145,7 +145,7 @@ export class ApiServer {
     mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
     this.store = SqliteStore.open(
       join(this.dataDir, 'store.db'),
-      options.compaction === false ? { compaction: false } : {},
+      options.compaction !== undefined ? { compaction: options.compaction } : {},
     );
     this.admission = new AdmissionChain();
     this.storage = new ResourceStorage({

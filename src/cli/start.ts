@@ -3,7 +3,9 @@
  * `ready` once requests are served (tools and tests wait for it).
  */
 import type { Command } from 'commander';
+import { parseGoDuration } from '../apimachinery/duration.ts';
 import { ApiServer } from '../apiserver/server.ts';
+import type { AutoCompaction } from '../storage/sqlite/sqlite-store.ts';
 import { createLogger, type LogFormat } from './log.ts';
 
 interface StartOptions {
@@ -16,6 +18,7 @@ interface StartOptions {
   audit?: boolean;
   tokenAuthFile?: string;
   maxRequestsInflight?: string;
+  compactionInterval?: string;
 }
 
 export function registerStart(program: Command): void {
@@ -42,6 +45,10 @@ export function registerStart(program: Command): void {
       'bearer tokens, one per line: token,user,uid,"group1,group2" (as kube-apiserver)',
     )
     .option(
+      '--compaction-interval <duration>',
+      "compact the store this often, keeping one interval of history (as kube-apiserver's --etcd-compaction-interval; 0 turns it off). Default: every minute, keeping 5 minutes and at least 1,000 revisions",
+    )
+    .option(
       '--max-requests-inflight <n>',
       'requests served at once before new ones get 429 (watches excluded)',
       '2000',
@@ -58,6 +65,16 @@ export function registerStart(program: Command): void {
           `--port must be a number between 0 and 65535, not ${JSON.stringify(opts.port)}`,
         );
       }
+      let compaction: AutoCompaction | false | undefined;
+      if (opts.compactionInterval !== undefined) {
+        const ms = parseGoDuration(opts.compactionInterval);
+        if (ms === undefined || ms < 0) {
+          program.error(
+            `--compaction-interval must be a duration such as 5m or 30s (0 turns compaction off), not ${JSON.stringify(opts.compactionInterval)}`,
+          );
+        }
+        compaction = ms === 0 ? false : { intervalMs: ms, windowMs: ms, minRevisions: 0 };
+      }
       const server = await ApiServer.start({
         dataDir: opts.dataDir,
         port,
@@ -67,6 +84,7 @@ export function registerStart(program: Command): void {
         audit: opts.audit === true,
         ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
         maxInFlight: Number(opts.maxRequestsInflight),
+        ...(compaction !== undefined ? { compaction } : {}),
       });
       // The ready line is a contract (tools wait for it), whatever the log level.
       const mode = opts.plain ? 'plain' : 'workspaces';

@@ -1,0 +1,175 @@
+/**
+ * Watch and list semantics over HTTP against `canopy start --plain`, with compaction every
+ * second so expired revisions can be met: events one JSON object per line, the server-side
+ * timeout, the initial events with their closing bookmark, 410 for compacted revisions
+ * (an ERROR event for a watch, a Status for a list), resourceVersionMatch, Table watches and
+ * the metrics that count it all.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
+
+const NS = '/api/v1/namespaces/watched';
+const CM = `${NS}/configmaps`;
+
+interface WatchEvent {
+  type: 'ADDED' | 'MODIFIED' | 'DELETED' | 'BOOKMARK' | 'ERROR';
+  object: {
+    kind?: string;
+    code?: number;
+    reason?: string;
+    metadata?: { name?: string; resourceVersion?: string; annotations?: Record<string, string> };
+    rows?: Array<{ cells: unknown[] }>;
+    columnDefinitions?: Array<{ name: string }>;
+  };
+}
+
+const events = (body: string): WatchEvent[] =>
+  body
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as WatchEvent);
+
+const configMap = (name: string, value = '1') =>
+  JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name }, data: { value } });
+
+describe('watch and list semantics', () => {
+  let server: CanopyProcess;
+  let send: (r: RawRequest) => Promise<RawResponse>;
+
+  const create = async (name: string) => {
+    const r = await send({ method: 'POST', path: CM, body: configMap(name) });
+    expect(r.status).toBe(201);
+    return JSON.parse(r.body) as { metadata: { resourceVersion: string } };
+  };
+
+  beforeAll(async () => {
+    server = await startCanopy({ plain: true, args: ['--compaction-interval', '1s'] });
+    send = httpClient(server.kubeconfig);
+    const ns = await send({
+      method: 'POST',
+      path: '/api/v1/namespaces',
+      body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watched' } }),
+    });
+    expect(ns.status).toBe(201);
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    server?.cleanup();
+  });
+
+  it('streams the changes after a resourceVersion and ends at timeoutSeconds', async () => {
+    const from = (await create('w-0')).metadata.resourceVersion;
+    const started = Date.now();
+    const watching = send({ path: `${CM}?watch=true&resourceVersion=${from}&timeoutSeconds=2` });
+    await create('w-1');
+    await send({
+      method: 'PATCH',
+      path: `${CM}/w-1`,
+      body: '{"data":{"value":"2"}}',
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
+    await send({ method: 'DELETE', path: `${CM}/w-1` });
+    const res = await watching;
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1900);
+    expect(events(res.body).map((e) => `${e.type} ${e.object.metadata?.name}`)).toEqual([
+      'ADDED w-1',
+      'MODIFIED w-1',
+      'DELETED w-1',
+    ]);
+  });
+
+  it('sends the initial events, then a bookmark marking their end', async () => {
+    await create('initial-a');
+    const res = await send({
+      path: `${CM}?watch=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1&labelSelector=`,
+    });
+    const all = events(res.body);
+    const bookmark = all.findIndex((e) => e.type === 'BOOKMARK');
+    expect(bookmark).toBeGreaterThan(0);
+    expect(all.slice(0, bookmark).every((e) => e.type === 'ADDED')).toBe(true);
+    expect(all.slice(0, bookmark).map((e) => e.object.metadata?.name)).toContain('initial-a');
+    expect(all[bookmark]?.object.metadata?.annotations).toEqual({
+      'k8s.io/initial-events-end': 'true',
+    });
+    expect(Number(all[bookmark]?.object.metadata?.resourceVersion)).toBeGreaterThan(0);
+  });
+
+  it('answers compacted revisions with 410 Expired: an ERROR event, or a Status for lists', async () => {
+    const old = (await create('old')).metadata.resourceVersion;
+    await send({
+      method: 'PATCH',
+      path: `${CM}/old`,
+      body: '{"data":{"value":"2"}}',
+      headers: { 'content-type': 'application/merge-patch+json' },
+    });
+    // Compaction runs every second and keeps one second: wait until `old` is gone.
+    let watch: WatchEvent[] = [];
+    for (let i = 0; i < 100; i++) {
+      await create(`filler-${i}`);
+      const res = await send({
+        path: `${CM}?watch=true&resourceVersion=${old}&timeoutSeconds=1`,
+      });
+      watch = events(res.body);
+      if (watch[0]?.type === 'ERROR') break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(watch[0]).toMatchObject({
+      type: 'ERROR',
+      object: { kind: 'Status', code: 410, reason: 'Expired' },
+    });
+    const list = await send({
+      path: `${CM}?resourceVersion=${old}&resourceVersionMatch=Exact`,
+    });
+    expect(list.status).toBe(410);
+    expect(JSON.parse(list.body)).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
+  });
+
+  it('lists at an exact revision, or one not older than asked', async () => {
+    const at = (await create('exact-a')).metadata.resourceVersion;
+    await create('exact-b');
+    const exact = JSON.parse(
+      (await send({ path: `${CM}?resourceVersion=${at}&resourceVersionMatch=Exact` })).body,
+    ) as { metadata: { resourceVersion: string }; items: Array<{ metadata: { name: string } }> };
+    expect(exact.metadata.resourceVersion).toBe(at);
+    const names = exact.items.map((i) => i.metadata.name);
+    expect(names).toContain('exact-a');
+    expect(names).not.toContain('exact-b');
+    const notOlder = JSON.parse(
+      (await send({ path: `${CM}?resourceVersion=${at}&resourceVersionMatch=NotOlderThan` })).body,
+    ) as { metadata: { resourceVersion: string }; items: Array<{ metadata: { name: string } }> };
+    expect(Number(notOlder.metadata.resourceVersion)).toBeGreaterThan(Number(at));
+    expect(notOlder.items.map((i) => i.metadata.name)).toContain('exact-b');
+    const future = await send({
+      path: `${CM}?resourceVersion=${Number(at) + 1_000_000}&resourceVersionMatch=Exact`,
+    });
+    expect(future.status).toBe(504);
+  });
+
+  it('watches as a Table, with the columns kubectl get -w prints', async () => {
+    const from = (await create('table-0')).metadata.resourceVersion;
+    const watching = send({
+      path: `${CM}?watch=true&resourceVersion=${from}&timeoutSeconds=1`,
+      headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
+    });
+    await create('table-1');
+    const all = events((await watching).body);
+    expect(all).toHaveLength(1);
+    expect(all[0]?.type).toBe('ADDED');
+    expect(all[0]?.object.kind).toBe('Table');
+    expect(all[0]?.object.columnDefinitions?.map((c) => c.name)).toEqual(['Name', 'Data', 'Age']);
+    expect(all[0]?.object.rows?.[0]?.cells.slice(0, 2)).toEqual(['table-1', 1]);
+  });
+
+  it('counts requests by verb and resource, watches and the store revision in /metrics', async () => {
+    const metrics = (await send({ path: '/metrics' })).body;
+    expect(metrics).toMatch(
+      /apiserver_request_total\{verb="create",group="",resource="configmaps",code="201"\} \d+/,
+    );
+    expect(metrics).toMatch(/apiserver_request_duration_seconds_count\{verb="list"/);
+    expect(metrics).toMatch(/apiserver_registered_watchers(\{[^}]*\})? \d+/);
+    expect(metrics).toMatch(/canopy_store_revision \d+/);
+  });
+});
