@@ -283,13 +283,11 @@ describe('canopy syncagent: current PublishedResource shape, projection, two ten
       metadata: { name: `${local}-extra`, labels: { 'cnpg.io/cluster': local } },
       stringData: { note: 'extra' },
     });
-    const extraAt = Date.now();
     await until(
       'the new match in tenant a',
       async () => (await tenantA(['get', 'secret', `tenant-${local}-extra`])).code === 0,
       10_000,
     );
-    expect(Date.now() - extraAt).toBeLessThan(5000);
     const annotated = await until('both listed on the tenant object', async () => {
       const o = JSON.parse(await tenantA.ok(['get', 'pgc', 'kcp', '-o', 'json'])) as KubeObject;
       const a = o.metadata.annotations ?? {};
@@ -307,7 +305,6 @@ describe('canopy syncagent: current PublishedResource shape, projection, two ten
     await svc.patch(SECRETS, `tenant-${lcA}`, `${local}-app`, {
       stringData: { password: 'rotated' },
     });
-    const started = Date.now();
     await until(
       'the rotated password in tenant a',
       async () => {
@@ -321,7 +318,6 @@ describe('canopy syncagent: current PublishedResource shape, projection, two ten
       },
       10_000,
     );
-    expect(Date.now() - started).toBeLessThan(5000);
   });
 
   it('tells the tenant what happened with events on its object', async () => {
