@@ -175,6 +175,23 @@ describe('canopy syncagent: current PublishedResource shape, projection, two ten
     });
   });
 
+  /** The reasons of the events on tenant a's object `name`. */
+  const eventReasons = async (name: string) =>
+    new Set(
+      (
+        await tenantA.ok([
+          'get',
+          'events',
+          '--field-selector',
+          `involvedObject.name=${name}`,
+          '-o',
+          'jsonpath={range .items[*]}{.reason}{"\\n"}{end}',
+        ])
+      )
+        .split('\n')
+        .filter(Boolean),
+    );
+
   it('publishes the projected API: renamed group and kind, short name, category', async () => {
     const pr = await svc.get(PUBLISHED_RESOURCES, undefined, 'postgres-clusters');
     expect((pr as KubeObject & { status?: { resourceSchemaName?: string } }).status).toEqual({
@@ -322,15 +339,7 @@ describe('canopy syncagent: current PublishedResource shape, projection, two ten
 
   it('tells the tenant what happened with events on its object', async () => {
     const reasons = await until('events for pgc/kcp', async () => {
-      const out = await tenantA.ok([
-        'get',
-        'events',
-        '--field-selector',
-        'involvedObject.name=kcp',
-        '-o',
-        'jsonpath={range .items[*]}{.reason}{"\\n"}{end}',
-      ]);
-      const r = new Set(out.split('\n').filter(Boolean));
+      const r = await eventReasons('kcp');
       return r.has('ObjectAccepted') && r.has('ObjectPlaced') && r.has('ObjectStatusSynced')
         ? r
         : undefined;
@@ -390,6 +399,9 @@ describe('canopy syncagent: current PublishedResource shape, projection, two ten
     });
     const copies = await svc.list(CLUSTERS, `tenant-${lcA}`);
     expect(copies.items.length).toBe(1);
+    await until('an ObjectSynced event', async () =>
+      (await eventReasons('kcp')).has('ObjectSynced'),
+    );
   });
 
   it('reports a provider-side problem to the tenant as a ReconcilingError event', async () => {
@@ -476,6 +488,11 @@ describe('canopy syncagent: current PublishedResource shape, projection, two ten
     expect((await tenantB.ok(['get', 'pgc', '-o', 'name'])).trim()).toBe(
       'postgrescluster.dbaas.example.com/kcp',
     );
+    // Tenant a's events tell the deletion's story.
+    await until('the deletion events', async () => {
+      const r = await eventReasons('kcp');
+      return r.has('ObjectCleanup') && r.has('ObjectDeleted');
+    });
   });
 
   it('when the last tenants unbind, their namespaces on the service cluster go too', async () => {
