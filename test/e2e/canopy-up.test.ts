@@ -35,8 +35,8 @@ interface Up {
   output(): string;
   /** Resolves with the output once `pattern` shows up after `from` characters. */
   waitFor(pattern: RegExp, from?: number): Promise<string>;
-  /** Ctrl-C, then the exit code. */
-  interrupt(): Promise<number | null>;
+  /** Ctrl-C (or another signal), then the exit code. */
+  interrupt(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
 function startUp(dir: string): Up {
@@ -50,8 +50,8 @@ function startUp(dir: string): Up {
     child,
     output: out.text,
     waitFor: (pattern, from = 0) => out.waitFor(pattern, { from }),
-    async interrupt() {
-      child.kill('SIGINT');
+    async interrupt(signal = 'SIGINT') {
+      child.kill(signal);
       return out.exited;
     },
   };
@@ -197,7 +197,7 @@ describe('canopy up', () => {
     expect(postgresServers().length).toBeGreaterThan(0);
     expect(await up.interrupt()).toBe(0);
     expect(up.output()).toContain('stopping every process');
-    await eventually('every child to be gone', () => postgresProcessesUnder(dir).length === 0);
+    await eventually('every child to be gone', () => processesUnder(dir).length === 0);
   });
 
   it('comes back on the same directory with the same workspaces, databases and data', async () => {
@@ -215,6 +215,13 @@ describe('canopy up', () => {
     expect(kept).toBe('kept across restarts');
     await asTenant(['wait', '--for=condition=Ready', 'cluster/kcp', '--timeout=60s']);
   });
+
+  it('stops everything on SIGTERM too', async () => {
+    const up = running as Up;
+    expect(postgresServers().length).toBeGreaterThan(0);
+    expect(await up.interrupt('SIGTERM')).toBe(0);
+    await eventually('every child to be gone', () => processesUnder(dir).length === 0);
+  });
 });
 
 function agentPid(): number {
@@ -229,6 +236,14 @@ function postgresServers(): number[] {
   return postgresProcessesUnder(join(dir, 'postgres')).filter((pid) =>
     commandLine(pid).includes('pgdata'),
   );
+}
+
+/** Every process whose command line names `dir`: the servers, the operator, the agent, PostgreSQL. */
+function processesUnder(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => pid !== process.pid && commandLine(pid).includes(dir) && processRunning(pid));
 }
 
 function commandLine(pid: number): string {
