@@ -9,6 +9,7 @@
  * - Bindings: v1alpha1 claims say `all`; v1alpha2 claims carry verbs and a selector.
  */
 import type { JsonObject, KubeObject } from '../apimachinery/meta.ts';
+import { sameClaim } from './claims.ts';
 import { parseSchemaName } from './resources/apiresourceschemas.ts';
 import type { BindingPermissionClaim, ExportPermissionClaim, ExportResource } from './types.ts';
 
@@ -24,9 +25,6 @@ interface V1Claim {
   resourceSelector?: unknown[];
   state?: 'Accepted' | 'Rejected';
 }
-
-const claimKey = (c: { group?: string; resource: string; identityHash?: string }) =>
-  `${c.group ?? ''}/${c.resource}/${c.identityHash ?? ''}`;
 
 function takeAnnotation<T>(obj: KubeObject, name: string): T | undefined {
   const text = obj.metadata.annotations?.[name];
@@ -77,7 +75,7 @@ export function exportToV1alpha2(input: KubeObject): KubeObject {
   const claims = (s.permissionClaims as V1Claim[] | undefined) ?? [];
   if (claims.length > 0) {
     s.permissionClaims = claims.map((c) => {
-      const stashed = stashedClaims.find((x) => claimKey(x) === claimKey(c));
+      const stashed = stashedClaims.find((x) => sameClaim(x, c));
       return {
         group: c.group ?? '',
         resource: c.resource,
@@ -108,7 +106,7 @@ export function exportToV1alpha1(input: KubeObject): KubeObject {
   const original = takeAnnotation<V1Claim[]>(obj, V1ALPHA1_CLAIMS_ANNOTATION);
   if (claims.length > 0) {
     s.permissionClaims = claims.map((c) => {
-      const back = original?.find((o) => claimKey(o) === claimKey(c));
+      const back = original?.find((o) => sameClaim(o, c));
       return (
         back ?? {
           group: c.group,
@@ -129,7 +127,7 @@ export function exportToV1alpha1(input: KubeObject): KubeObject {
 // ---- APIBinding --------------------------------------------------------------------------
 
 function bindingClaimToV2(c: V1Claim, stashed: BindingPermissionClaim[] | undefined): JsonObject {
-  const back = stashed?.find((x) => claimKey(x) === claimKey(c));
+  const back = stashed?.find((x) => sameClaim(x, c));
   if (back) return { ...back, ...(c.state ? { state: c.state } : {}) } as unknown as JsonObject;
   return {
     group: c.group ?? '',

@@ -14,6 +14,7 @@ import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import type { ApiIndex } from '../../api-index.ts';
+import { sameClaim } from '../../claims.ts';
 import {
   type APIBinding,
   BINDING_FINALIZER,
@@ -24,8 +25,6 @@ import {
 } from '../../types.ts';
 
 const RETRY_MS = 500;
-const claimKey = (c: { group?: string; resource: string; identityHash?: string }) =>
-  `${c.group ?? ''}/${c.resource}/${c.identityHash ?? ''}`;
 
 /** Verbs granted by both sides; `*` on one side yields the other. */
 export function intersectVerbs(a: readonly string[], b: readonly string[]): string[] {
@@ -201,11 +200,11 @@ export class ApiBindingController {
     // Claims: those the export makes and the binding accepted, verbs intersected.
     const exportClaims: ExportPermissionClaim[] = exp.spec.permissionClaims ?? [];
     const decided: BindingPermissionClaim[] = binding.spec.permissionClaims ?? [];
-    const unknown = decided.filter((d) => !exportClaims.some((e) => claimKey(e) === claimKey(d)));
+    const unknown = decided.filter((d) => !exportClaims.some((e) => sameClaim(e, d)));
     const applied = decided
       .filter((d) => d.state === 'Accepted')
       .flatMap((d) => {
-        const e = exportClaims.find((x) => claimKey(x) === claimKey(d));
+        const e = exportClaims.find((x) => sameClaim(x, d));
         if (!e) return [];
         const verbs = intersectVerbs(d.verbs ?? ['*'], e.verbs);
         return verbs.length
