@@ -169,6 +169,27 @@ export class ApiIndex implements TypeSource {
     return this.bound.get(cluster) ?? [];
   }
 
+  /** `/clusters/*` requests name a bound resource by its export's identity. */
+  wildcardType(
+    group: string,
+    version: string,
+    plural: string,
+    identity: string,
+  ): ResourceType | undefined {
+    const type = this.exportedType(group, plural, identity);
+    return type?.versions.includes(version) ? type : undefined;
+  }
+
+  /** The type of a resource exported by the export with this identity, wherever it is. */
+  private exportedType(group: string, plural: string, identity: string): ResourceType | undefined {
+    for (const [k, exp] of this.exports.entries()) {
+      if (exp.status?.identityHash !== identity) continue;
+      const r = (exp.spec.resources ?? []).find((x) => x.group === group && x.name === plural);
+      if (r) return this.typeFor(k.split('/')[4] as string, r.schema, identity);
+    }
+    return undefined;
+  }
+
   schema(cluster: string, name: string): APIResourceSchema | undefined {
     return this.schemas.get(`/${APIS_GROUP}/apiresourceschemas/-/${cluster}/-/${name}`);
   }
@@ -207,14 +228,7 @@ export class ApiIndex implements TypeSource {
       return this.registry
         .builtinTypes()
         .find((t) => t.group === group && t.names.plural === claim.resource && !t.storedAs);
-    for (const [k, other] of this.exports.entries()) {
-      if (other.status?.identityHash !== claim.identityHash) continue;
-      const r = (other.spec.resources ?? []).find(
-        (x) => x.group === group && x.name === claim.resource,
-      );
-      if (r) return this.typeFor(k.split('/')[4] as string, r.schema, claim.identityHash);
-    }
-    return undefined;
+    return this.exportedType(group, claim.resource, claim.identityHash);
   }
 
   /** Re-indexes bindings once the workspace tree knows more paths (start-up order). */

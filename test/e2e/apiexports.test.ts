@@ -398,6 +398,21 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     await onVw('delete', 'clusters.postgresql.cnpg.io', 'via-kubectl', '-n', 'default');
   });
 
+  it('lists a bound resource across workspaces at /clusters/* by its export’s identity, as kcp', async () => {
+    const identity = (
+      await json<{ status: { identityHash: string } }>({
+        path: `/clusters/${PROVIDER}/apis/apis.kcp.io/v1alpha2/apiexports/${EXPORT}`,
+      })
+    ).status.identityHash;
+    const pg = clusterNames.get('root:consumers:pg') as string;
+    const all = await json<{ items: Obj[] }>({
+      path: `/clusters/*/apis/postgresql.cnpg.io/v1/clusters:${identity}`,
+    });
+    expect(all.items.map((i) => `${clusterOf(i)}/${i.metadata.name}`)).toContain(`${pg}/db`);
+    // Without the identity the resource is ambiguous across workspaces: not served.
+    expect(await statusOf({ path: '/clusters/*/apis/postgresql.cnpg.io/v1/clusters' })).toBe(404);
+  });
+
   it('resumes a wildcard watch from a list’s resourceVersion; writes per tenant; bindings read-only', async () => {
     const pg = clusterNames.get('root:consumers:pg') as string;
     const listed = await json<{ metadata: { resourceVersion: string }; items: Obj[] }>({

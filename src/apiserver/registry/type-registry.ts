@@ -3,6 +3,8 @@
  * what sources add per cluster (its established CRDs, later the resources its APIBindings
  * bring). Discovery, OpenAPI and the REST handlers all ask this one registry.
  */
+
+import { WILDCARD_CLUSTER } from '../rest/scope.ts';
 import type { ResourceType } from './resource-type.ts';
 
 /** Finds the type a request addresses (the registry; a virtual workspace's own view). */
@@ -13,6 +15,17 @@ export interface TypeLookup {
 /** Something that contributes types to some clusters (CRDs, bindings). */
 export interface TypeSource {
   types(cluster: string): readonly ResourceType[];
+  /**
+   * For `/clusters/*`: a resource bound from an export, named as kcp names it there,
+   * `<plural>:<identityHash>`, since the same group and resource may be bound from
+   * different exports in different workspaces.
+   */
+  wildcardType?(
+    group: string,
+    version: string,
+    plural: string,
+    identity: string,
+  ): ResourceType | undefined;
 }
 
 type Listener = (cluster: string) => void;
@@ -65,6 +78,15 @@ export class TypeRegistry implements TypeLookup {
     version: string,
     plural: string,
   ): ResourceType | undefined {
+    const colon = plural.indexOf(':');
+    if (cluster === WILDCARD_CLUSTER && colon > 0) {
+      const [name, identity] = [plural.slice(0, colon), plural.slice(colon + 1)];
+      for (const s of this.sources) {
+        const t = s.wildcardType?.(group, version, name, identity);
+        if (t) return t;
+      }
+      return undefined;
+    }
     for (const t of this.builtins) {
       if (t.group === group && t.names.plural === plural && t.versions.includes(version)) return t;
     }
