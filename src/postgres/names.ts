@@ -28,6 +28,5 @@ export const superuserSecretName = (cluster: string) => `${cluster}-superuser`;
 export const appSecretName = (cluster: string) => `${cluster}-app`;
 export const writeServiceName = (cluster: string) => `${cluster}-rw`;
 export const readServiceName = (cluster: string) => `${cluster}-r`;
-export const readOnlyServiceName = (cluster: string) => `${cluster}-ro`;
 
 export const clusterKey = (namespace: string, name: string) => `${namespace}/${name}`;

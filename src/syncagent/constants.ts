@@ -5,8 +5,6 @@
 import { createHash } from 'node:crypto';
 import type { ResourceRef } from '../controller/kube/client.ts';
 
-export const SYNCAGENT_GROUP = 'syncagent.kcp.io';
-
 /** On tenant objects (and kcp-origin related objects) until their copies are cleaned up. */
 export const CLEANUP_FINALIZER = 'syncagent.kcp.io/cleanup';
 

@@ -54,4 +54,19 @@ export class AgentMetrics {
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
+
+  /** Runs one reconcile of `controller`: its duration and result (success, error) counted. */
+  async timeReconcile<T>(controller: string, reconcile: () => Promise<T>): Promise<T> {
+    const end = this.reconcileDuration.startTimer({ controller });
+    try {
+      const result = await reconcile();
+      this.reconciles.inc({ controller, result: 'success' });
+      return result;
+    } catch (err) {
+      this.reconciles.inc({ controller, result: 'error' });
+      throw err;
+    } finally {
+      end();
+    }
+  }
 }

@@ -106,15 +106,6 @@ export const RESTART_PARAMETERS: ReadonlySet<string> = new Set([
   'wal_log_hints',
 ]);
 
-/** Parameters whose value on a hot standby must be at least the primary's. */
-export const STANDBY_MINIMUM_PARAMETERS: ReadonlySet<string> = new Set([
-  'max_connections',
-  'max_locks_per_transaction',
-  'max_prepared_transactions',
-  'max_wal_senders',
-  'max_worker_processes',
-]);
-
 export function isRestartParameter(name: string): boolean {
   return RESTART_PARAMETERS.has(name.toLowerCase());
 }

@@ -34,7 +34,7 @@ import {
   type Secret,
   STREAMING_REPLICATION_USER,
 } from '../../types.ts';
-import { CLUSTERS, type ControllerDeps, SECRETS } from '../deps.ts';
+import { CLUSTERS, type ControllerDeps, ensureFinalizer, SECRETS } from '../deps.ts';
 import { type ClusterRuntime, passwordDigest } from '../instance-manager.ts';
 import {
   type Credentials,
@@ -104,7 +104,7 @@ export class ClusterReconciler {
     const cluster = this.#d.clusters.get(name, namespace);
     if (!cluster) return {};
     if (cluster.metadata.deletionTimestamp) return this.#finalize(cluster);
-    const fresh = await this.#ensureFinalizer(cluster);
+    const fresh = await ensureFinalizer(this.#d.client, CLUSTERS, cluster, CLUSTER_FINALIZER);
     if (!fresh) return {};
     const { spec, errors, ignored } = resolveSpec(fresh.spec);
     const ctx: Ctx = { cluster: fresh, spec, ignored, status: fresh.status ?? {} };
@@ -923,20 +923,16 @@ export class ClusterReconciler {
     const ns = desired.metadata.namespace as string;
     const name = desired.metadata.name as string;
     for (let attempt = 0; attempt < 3; attempt++) {
-      const existing =
-        this.#d.secrets.get(name, ns) ??
-        (await this.#d.client.getOrUndefined<Secret>(SECRETS, ns, name));
+      const existing = await this.#secret(ns, name, true);
       if (!existing) {
         try {
           return await this.#d.client.create<Secret>(SECRETS, ns, desired);
         } catch (err) {
-          if (isAlreadyExists(err)) {
-            const now = await this.#d.client.getOrUndefined<Secret>(SECRETS, ns, name);
-            // Someone (an earlier pass of this operator) created it first: keep its password.
-            if (now && isOwnedBy(now, ctx.cluster)) return now;
-            return now;
-          }
-          throw err;
+          if (!isAlreadyExists(err)) throw err;
+          // Someone (an earlier pass of this operator) created it first: keep its password,
+          // unless the Secret is not the Cluster's (then it is left alone, as below).
+          const now = await this.#d.client.getOrUndefined<Secret>(SECRETS, ns, name);
+          return now && isOwnedBy(now, ctx.cluster) ? now : undefined;
         }
       }
       if (!isOwnedBy(existing, ctx.cluster)) return undefined;
@@ -1080,37 +1076,6 @@ export class ClusterReconciler {
 
   // ---------------------------------------------------------------- finalizer
 
-  async #ensureFinalizer(cluster: Cluster): Promise<Cluster | undefined> {
-    const finalizers = cluster.metadata.finalizers ?? [];
-    if (finalizers.includes(CLUSTER_FINALIZER)) return cluster;
-    try {
-      return await this.#d.client.patch<Cluster>(
-        CLUSTERS,
-        cluster.metadata.namespace,
-        cluster.metadata.name,
-        {
-          metadata: {
-            finalizers: [...finalizers, CLUSTER_FINALIZER],
-            resourceVersion: cluster.metadata.resourceVersion,
-          },
-        },
-      );
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      if (isConflict(err)) {
-        const latest = await this.#d.client.getOrUndefined<Cluster>(
-          CLUSTERS,
-          cluster.metadata.namespace,
-          cluster.metadata.name,
-        );
-        return latest && !latest.metadata.deletionTimestamp
-          ? this.#ensureFinalizer(latest)
-          : undefined;
-      }
-      throw err;
-    }
-  }
-
   async #finalize(cluster: Cluster): Promise<ReconcileResult> {
     const { namespace, name } = cluster.metadata;
     const log = this.#d.log.child({ cluster: `${namespace}/${name}` });
@@ -1121,9 +1086,7 @@ export class ClusterReconciler {
       await this.#d.manager.remove(namespace, name, 10_000);
     }
     for (const secretName of [superuserSecretName(name), appSecretName(name)]) {
-      const s =
-        this.#d.secrets.get(secretName, namespace) ??
-        (await this.#d.client.getOrUndefined<Secret>(SECRETS, namespace, secretName));
+      const s = await this.#secret(namespace, secretName, true);
       if (s && isOwnedBy(s, cluster)) await this.#d.client.delete(SECRETS, namespace, secretName);
     }
     let current: Cluster | undefined = cluster;

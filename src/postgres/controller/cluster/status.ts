@@ -52,8 +52,11 @@ export function instanceHealth(v: InstanceView): InstanceHealth {
   return 'failed';
 }
 
-/** Keeps lastTransitionTime when the status did not change. */
-export function setCondition(
+/**
+ * Keeps lastTransitionTime when the status did not change. Not apimachinery's setCondition:
+ * that one mutates in place and stamps the wall clock, this one is pure and takes `now`.
+ */
+function setCondition(
   previous: readonly Condition[] | undefined,
   next: Condition,
   now: Date,
@@ -70,10 +73,7 @@ export function setCondition(
   return out;
 }
 
-export function removeCondition(
-  previous: readonly Condition[] | undefined,
-  type: string,
-): Condition[] {
+function removeCondition(previous: readonly Condition[] | undefined, type: string): Condition[] {
   return (previous ?? []).filter((c) => c.type !== type);
 }
 

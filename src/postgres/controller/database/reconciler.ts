@@ -10,7 +10,7 @@
 import { isConflict, isNotFound } from '../../../controller/kube/client.ts';
 import { query, type SocketAddress, withClient } from '../../runtime/sql.ts';
 import { DATABASE_FINALIZER, type Database, type DatabaseStatus } from '../../types.ts';
-import { type ControllerDeps, DATABASES } from '../deps.ts';
+import { type ControllerDeps, DATABASES, ensureFinalizer } from '../deps.ts';
 import {
   alterDatabaseSql,
   createDatabaseSql,
@@ -50,7 +50,7 @@ export class DatabaseReconciler {
     const spec = db.spec ?? {};
     const clusterName = spec.cluster?.name ?? '';
     if (db.metadata.deletionTimestamp) return this.#finalize(db);
-    const fresh = await this.#ensureFinalizer(db);
+    const fresh = await ensureFinalizer(this.#d.client, DATABASES, db, DATABASE_FINALIZER);
     if (!fresh) return {};
 
     const generation = fresh.metadata.generation ?? 1;
@@ -137,37 +137,6 @@ export class DatabaseReconciler {
       );
     } catch (err) {
       if (!isNotFound(err)) throw err;
-    }
-  }
-
-  async #ensureFinalizer(db: Database): Promise<Database | undefined> {
-    const finalizers = db.metadata.finalizers ?? [];
-    if (finalizers.includes(DATABASE_FINALIZER)) return db;
-    try {
-      return await this.#d.client.patch<Database>(
-        DATABASES,
-        db.metadata.namespace,
-        db.metadata.name,
-        {
-          metadata: {
-            finalizers: [...finalizers, DATABASE_FINALIZER],
-            resourceVersion: db.metadata.resourceVersion,
-          },
-        },
-      );
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      if (isConflict(err)) {
-        const latest = await this.#d.client.getOrUndefined<Database>(
-          DATABASES,
-          db.metadata.namespace,
-          db.metadata.name,
-        );
-        return latest && !latest.metadata.deletionTimestamp
-          ? this.#ensureFinalizer(latest)
-          : undefined;
-      }
-      throw err;
     }
   }
 

@@ -11,12 +11,7 @@
  */
 import type { Logger } from 'pino';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
-import {
-  isNotFound,
-  type KubeClient,
-  KubeError,
-  type ResourceRef,
-} from '../../../controller/kube/client.ts';
+import { isNotFound, type KubeClient, type ResourceRef } from '../../../controller/kube/client.ts';
 import type { EventRecorder } from '../../../controller/kube/events.ts';
 import type { Reflector } from '../../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
@@ -160,20 +155,14 @@ export class ApiExportController {
   }
 
   async #reconcile(): Promise<{ requeueAfterMs?: number } | undefined> {
-    const { metrics } = this.d;
-    const end = metrics.reconcileDuration.startTimer({ controller: 'apiexport' });
     try {
-      await this.#sync();
-      metrics.reconciles.inc({ controller: 'apiexport', result: 'success' });
-      // Someone may edit the export by hand: check again now and then.
-      return { requeueAfterMs: 60_000 };
+      await this.d.metrics.timeReconcile('apiexport', () => this.#sync());
     } catch (err) {
-      metrics.reconciles.inc({ controller: 'apiexport', result: 'error' });
-      if (err instanceof KubeError && err.code === 404) this.#version = undefined;
+      if (isNotFound(err)) this.#version = undefined;
       throw err;
-    } finally {
-      end();
     }
+    // Someone may edit the export by hand: check again now and then.
+    return { requeueAfterMs: 60_000 };
   }
 
   async #sync(): Promise<void> {

@@ -124,22 +124,11 @@ export class ApiResourceSchemaController {
     );
   }
 
-  async #reconcile(name: string): Promise<{ requeueAfterMs?: number } | undefined> {
-    const { metrics } = this.d;
-    const end = metrics.reconcileDuration.startTimer({ controller: 'apiresourceschema' });
-    try {
-      const r = await this.#run(name);
-      metrics.reconciles.inc({ controller: 'apiresourceschema', result: 'success' });
-      return r;
-    } catch (err) {
-      metrics.reconciles.inc({ controller: 'apiresourceschema', result: 'error' });
-      throw err;
-    } finally {
-      end();
-    }
+  #reconcile(name: string): Promise<undefined> {
+    return this.d.metrics.timeReconcile('apiresourceschema', () => this.#run(name));
   }
 
-  async #run(name: string): Promise<{ requeueAfterMs?: number } | undefined> {
+  async #run(name: string): Promise<undefined> {
     const pr = this.d.prs.get(`/${name}`);
     if (!pr || pr.metadata.deletionTimestamp) return undefined;
     let spec: NormalizedSpec;

@@ -207,18 +207,12 @@ export class SyncController implements SyncControllerHandle {
 
   async #process(key: string): Promise<Result> {
     const { metrics } = this.o.deps;
-    const end = metrics.reconcileDuration.startTimer({ controller: 'sync' });
     try {
-      const result = await this.#reconcile(key);
-      metrics.reconciles.inc({ controller: 'sync', result: 'success' });
+      const result = await metrics.timeReconcile('sync', () => this.#reconcile(key));
       if (this.#pendingInitial?.delete(key) && this.#pendingInitial.size === 0)
         this.#initialDone = true;
       return result;
-    } catch (err) {
-      metrics.reconciles.inc({ controller: 'sync', result: 'error' });
-      throw err;
     } finally {
-      end();
       metrics.queueDepth.set({ controller: `sync ${this.name}` }, this.queue.length);
     }
   }
