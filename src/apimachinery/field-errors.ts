@@ -98,13 +98,6 @@ export const duplicate = (path: FieldPath | string, value: unknown): FieldError 
   detail: '',
 });
 
-export const notFoundField = (path: FieldPath | string, value: unknown): FieldError => ({
-  type: 'FieldValueNotFound',
-  field: at(path),
-  value,
-  detail: '',
-});
-
 export const tooLong = (path: FieldPath | string, value: unknown, max: number): FieldError => ({
   type: 'FieldValueTooLong',
   field: at(path),

@@ -3,6 +3,7 @@
  * `a=b,c!=d`, with backslash escapes for `\`, `,` and `=` inside values. Which fields a
  * resource supports is the caller's business; this module only parses and matches.
  */
+import { compareStrings } from './schema/json.ts';
 import { badRequest } from './status.ts';
 
 export interface FieldRequirement {
@@ -90,18 +91,6 @@ function splitTerm(term: string): [string, '=' | '==' | '!=', string] | undefine
   return undefined;
 }
 
-/** Go's sort.Strings order: UTF-8 bytes, which is code point order. */
-function compareCodePoints(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i) as number;
-    const y = b.codePointAt(i) as number;
-    if (x !== y) return x - y;
-    if (x > 0xffff) i++;
-  }
-  return a.length - b.length;
-}
-
 function matcher(requirements: FieldRequirement[]): FieldSelectorMatcher {
   const reqs: readonly FieldRequirement[] = Object.freeze(
     requirements.map((r) => Object.freeze({ ...r })),
@@ -124,7 +113,7 @@ function matcher(requirements: FieldRequirement[]): FieldSelectorMatcher {
  * (`=`, `!=`), select everything. Throws a 400 BadRequest StatusError on invalid input.
  */
 export function parseFieldSelector(text: string): FieldSelectorMatcher {
-  const terms = splitTerms(text).sort(compareCodePoints);
+  const terms = splitTerms(text).sort(compareStrings);
   const reqs: FieldRequirement[] = [];
   for (const term of terms) {
     if (term === '') continue;
@@ -142,7 +131,7 @@ export function parseFieldSelector(text: string): FieldSelectorMatcher {
 /** A selector requiring every field to equal its value (fields.SelectorFromSet). */
 export function fieldSelectorFromSet(set: Readonly<Record<string, string>>): FieldSelectorMatcher {
   const reqs = Object.entries(set)
-    .sort(([a], [b]) => compareCodePoints(a, b))
+    .sort(([a], [b]) => compareStrings(a, b))
     .map(([field, value]): FieldRequirement => ({ field, operator: '=', value }));
   return matcher(reqs);
 }

@@ -247,10 +247,6 @@ export function internalError(err: unknown): StatusError {
   });
 }
 
-export function serviceUnavailable(message: string): StatusError {
-  return new StatusError({ code: 503, reason: 'ServiceUnavailable', message });
-}
-
 export function resourceVersionTooLarge(requested: number, current: number): StatusError {
   return new StatusError({
     code: 504,

@@ -62,17 +62,3 @@ export function column(
 ): TableColumnDefinition {
   return { name, type, format: '', description, priority };
 }
-
-export function tableRow(
-  obj: KubeObject,
-  cells: unknown[],
-  include: IncludeObject,
-  metaVersion: Table['apiVersion'],
-): TableRow {
-  const row: TableRow = { cells: [obj.metadata.name ?? '', ...cells] };
-  if (include === 'Object') row.object = obj;
-  else if (include === 'Metadata') {
-    row.object = { kind: 'PartialObjectMetadata', apiVersion: metaVersion, metadata: obj.metadata };
-  }
-  return row;
-}

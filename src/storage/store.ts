@@ -79,7 +79,9 @@ export interface Watcher extends AsyncIterable<WatchEvent> {
   close(): void;
   /**
    * The next event if one is ready, without waiting; undefined when there is none. Throws
-   * the watcher's error (Expired, Closed) once the events before it have been taken.
+   * the watcher's error (Expired, Closed) once the events before it have been taken. A
+   * watcher that ends before its history is replayed drops the live events queued behind
+   * it, so what it delivers never skips a revision.
    */
   poll(): WatchEvent | undefined;
   /** Resolves when poll() has something to give (an event, the end or an error). */

@@ -5,6 +5,7 @@
  * string yields its bytes, `null` prints as `<nil>`, and maps and lists print as compact
  * JSON. Map keys are visited in sorted order where Go's order would be random.
  */
+import { compareStrings, goFloat } from '../schema/json.ts';
 import type { JsonPathNode, ListNode, SliceParam } from './parser.ts';
 
 export class JsonPathExecutionError extends Error {
@@ -67,37 +68,10 @@ const GO_TYPE_NAMES: Record<Kind, string> = {
 const numberOf = (v: unknown): number =>
   v instanceof GoFloat || v instanceof GoByte ? v.value : Number(v);
 
-/** Go byte order for strings, which is code point order. */
-export function compareStrings(a: string, b: string): number {
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const x = a.codePointAt(i) as number;
-    const y = b.codePointAt(i) as number;
-    if (x !== y) return x - y;
-    if (x > 0xffff) i++;
-  }
-  return a.length - b.length;
-}
-
 function sortedEntries(map: object): [string, unknown][] {
   return Object.entries(map)
     .filter(([, v]) => v !== undefined)
     .sort(([a], [b]) => compareStrings(a, b));
-}
-
-/** `%v` of a float64: shortest digits, exponent form below 1e-4 and from 1e6 up. */
-export function formatGoFloat(x: number): string {
-  if (Number.isNaN(x)) return 'NaN';
-  if (x === Number.POSITIVE_INFINITY) return '+Inf';
-  if (x === Number.NEGATIVE_INFINITY) return '-Inf';
-  if (x === 0) return Object.is(x, -0) ? '-0' : '0';
-  const [digits, exp] = x.toExponential().split('e') as [string, string];
-  const exponent = Number(exp);
-  if (exponent < -4 || exponent >= 6) {
-    const sign = exponent < 0 ? '-' : '+';
-    return `${digits}e${sign}${String(Math.abs(exponent)).padStart(2, '0')}`;
-  }
-  return String(x);
 }
 
 /** fmt.Fprint of a decoded JSON value. */
@@ -112,7 +86,7 @@ export function goFormat(v: unknown): string {
     case 'uint':
       return String(v instanceof GoByte ? v.value : v);
     case 'float':
-      return formatGoFloat(numberOf(v));
+      return goFloat(numberOf(v));
     case 'slice':
       return `[${(v as unknown[]).map(goFormat).join(' ')}]`;
     case 'map':

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatGoFloat, goJson } from './evaluate.ts';
+import { goFloat } from '../schema/json.ts';
+import { goJson } from './evaluate.ts';
 import {
   compileJsonPath,
   isJsonPathError,
@@ -569,8 +570,8 @@ describe('printing', () => {
     [-2.5e-7, '-2.5e-07'],
     [Number.POSITIVE_INFINITY, '+Inf'],
     [Number.NaN, 'NaN'],
-  ])('formatGoFloat(%d) → %j', (input, expected) => {
-    expect(formatGoFloat(input)).toBe(expected);
+  ])('goFloat(%d) → %j', (input, expected) => {
+    expect(goFloat(input)).toBe(expected);
   });
 
   it('marshals like Go', () => {

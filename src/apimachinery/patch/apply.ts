@@ -18,11 +18,10 @@
  */
 import type { JsonObject, JsonValue, KubeObject } from '../meta.ts';
 import { isJsonObject, parseApiVersion, timestamp } from '../meta.ts';
-import { deepEqual } from '../schema/json.ts';
+import { compareStrings, deepEqual } from '../schema/json.ts';
 import type { JSONSchemaProps } from '../schema/types.ts';
 import { badRequest, internalError, StatusError } from '../status.ts';
 import { FieldSet, type Path, pathString } from './fieldpath.ts';
-import { compareStrings } from './go-format.ts';
 import {
   asJson,
   BEFORE_FIRST_APPLY,

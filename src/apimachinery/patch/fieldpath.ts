@@ -11,7 +11,8 @@
  */
 import type { JsonObject, JsonValue } from '../meta.ts';
 import { isJsonObject } from '../meta.ts';
-import { compareStrings, smdJson, smdJsonString, smdValueString } from './go-format.ts';
+import { compareStrings } from '../schema/json.ts';
+import { smdJson, smdJsonString, smdValueString } from './go-format.ts';
 
 export type PathElement =
   | { readonly kind: 'field'; readonly name: string }

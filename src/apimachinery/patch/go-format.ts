@@ -6,7 +6,7 @@
  */
 import { goQuote } from '../labels.ts';
 import type { JsonValue } from '../meta.ts';
-import { goFloat, isJsonObject } from '../schema/json.ts';
+import { compareStrings, goFloat, isJsonObject } from '../schema/json.ts';
 
 /** Go's `%v` of a value decoded by encoding/json into `interface{}` (numbers are float64). */
 export function goValue(v: JsonValue | undefined): string {
@@ -29,19 +29,6 @@ export function goTypeName(v: JsonValue | undefined): string {
   if (typeof v === 'boolean') return 'bool';
   if (Array.isArray(v)) return '[]interface {}';
   return 'map[string]interface {}';
-}
-
-/** Go's byte-wise string order, which is code-point order (UTF-16 order differs above U+FFFF). */
-export function compareStrings(a: string, b: string): number {
-  if (a === b) return 0;
-  const n = Math.min(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const ca = a.codePointAt(i) as number;
-    const cb = b.codePointAt(i) as number;
-    if (ca !== cb) return ca < cb ? -1 : 1;
-    if (ca > 0xffff) i++;
-  }
-  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 /**

@@ -17,9 +17,10 @@
 import { goQuote } from '../labels.ts';
 import type { JsonObject, JsonValue, KubeObject, ManagedFieldsEntry } from '../meta.ts';
 import { isJsonObject, timestamp } from '../meta.ts';
+import { compareStrings } from '../schema/json.ts';
 import type { JSONSchemaProps } from '../schema/types.ts';
 import { FieldSet, fieldElement } from './fieldpath.ts';
-import { compareStrings, goValue, smdJsonString } from './go-format.ts';
+import { goValue, smdJsonString } from './go-format.ts';
 import { type Schema, withObjectMeta } from './patch-schema.ts';
 import { type Comparison, compare, withoutManagedFields } from './typed.ts';
 

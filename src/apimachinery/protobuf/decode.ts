@@ -14,6 +14,7 @@
  */
 import type { JsonObject, JsonValue } from '../meta.ts';
 import { parseQuantity } from '../quantity.ts';
+import { compareStrings } from '../schema/json.ts';
 import { decodeEnvelope } from './envelope.ts';
 import {
   type FieldSpec,
@@ -269,9 +270,9 @@ function renderMap(
     else if (valueType === 'bytes') entries.set(key, base64(value ?? EMPTY));
     else entries.set(key, decodeMessage(value ?? EMPTY, valueType.message, depth + 2));
   }
-  // encoding/json writes map keys sorted. fromEntries defines own properties, so a key such as
+  // encoding/json writes map keys sorted (byte order). fromEntries defines own properties, so a key such as
   // "__proto__" stays data, as JSON.parse would leave it.
-  return Object.fromEntries([...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+  return Object.fromEntries([...entries].sort(([a], [b]) => compareStrings(a, b)));
 }
 
 // ---------------------------------------------------------------------------------------

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deepCopy, deepEqual, goFloat, jsonTypeName, member } from './json.ts';
+import { compareStrings, deepCopy, deepEqual, goFloat, jsonTypeName, member } from './json.ts';
 
 describe('JSON helpers', () => {
   it("prints floats like Go's %v", () => {
@@ -10,6 +10,19 @@ describe('JSON helpers', () => {
     expect(goFloat(123456789)).toBe('1.23456789e+08');
     expect(goFloat(0.0001)).toBe('0.0001');
     expect(goFloat(0.00001)).toBe('1e-05');
+  });
+
+  it("sorts strings in Go's byte order, which differs from UTF-16 order above U+FFFF", () => {
+    // U+1F600 is a surrogate pair (0xD83D…) in UTF-16 but sorts after U+FF01 by code point.
+    expect(['\u{1F600}', '\uFF01', 'b', 'a', 'ab'].sort(compareStrings)).toEqual([
+      'a',
+      'ab',
+      'b',
+      '\uFF01',
+      '\u{1F600}',
+    ]);
+    expect(['\u{1F600}', '\uFF01'].sort()).toEqual(['\u{1F600}', '\uFF01']);
+    expect(compareStrings('x', 'x')).toBe(0);
   });
 
   it('names JSON types the way go-openapi infers them', () => {

@@ -1,6 +1,6 @@
 /**
  * Small JSON-value helpers the schema engine shares: structural equality and copying, the
- * JSON type names go-openapi reports, Go's `%v` rendering of numbers, and the field-path
+ * JSON type names go-openapi reports, Go's `%v` rendering of numbers and its string order, and the field-path
  * strings Kubernetes prints (`spec.items[0].name`, `metadata.labels[app]`).
  */
 import type { JsonObject, JsonValue } from '../meta.ts';
@@ -83,9 +83,17 @@ export function goFloat(n: number): string {
   return String(n);
 }
 
-/** Go's `%v` for a JSON number the way go-openapi formats bounds and factors. */
-export function goNumber(n: number, asInteger: boolean): string {
-  return asInteger ? String(Math.trunc(n)) : goFloat(n);
+/** Go's byte-wise string order, which is code-point order (UTF-16 order differs above U+FFFF). */
+export function compareStrings(a: string, b: string): number {
+  if (a === b) return 0;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.codePointAt(i) as number;
+    const cb = b.codePointAt(i) as number;
+    if (ca !== cb) return ca < cb ? -1 : 1;
+    if (ca > 0xffff) i++;
+  }
+  return a.length < b.length ? -1 : a.length > b.length ? 1 : 0;
 }
 
 /** `a.b` field-path join; an empty parent means the root. */

@@ -302,6 +302,7 @@ describe('watch', () => {
     for (let i = 0; i < 10; i++) await store.create(`/k/${i}`, 'v');
     const it = slow[Symbol.asyncIterator]();
     const results: unknown[] = [];
+    let error: unknown;
     try {
       for (;;) {
         const r = await it.next();
@@ -309,9 +310,37 @@ describe('watch', () => {
         results.push(r.value);
       }
     } catch (err) {
-      expect((err as StoreError).code).toBe('Expired');
+      error = err;
     }
+    expect(error).toMatchObject({ code: 'Expired' });
     expect(results).toHaveLength(5);
+  });
+
+  it('drops live events queued behind history that was never replayed, so there is no gap', async () => {
+    for (let i = 0; i < 3; i++) await store.create(`/k/old${i}`, 'v');
+    const watcher = store.watch('/k/', { fromRevision: 0, bufferSize: 2 });
+    // Nothing is read: three live writes overflow the queue while revisions 1-3 wait.
+    for (let i = 0; i < 3; i++) await store.create(`/k/new${i}`, 'v');
+    expect(watcher.closed).toBe(true);
+    expect(() => watcher.poll()).toThrow(expect.objectContaining({ code: 'Expired' }));
+    expect(watcher.poll()).toBeUndefined();
+  });
+
+  it('polls without waiting: replay, then live events, then idle until the next write', async () => {
+    await store.create('/k/a', 'a');
+    const watcher = store.watch('/k/', { fromRevision: 0 });
+    expect(watcher.idle).toBe(false);
+    expect(watcher.poll()?.key).toBe('/k/a');
+    expect(watcher.poll()).toBeUndefined();
+    expect(watcher.idle).toBe(true);
+    const ready = watcher.ready();
+    await store.create('/k/b', 'b');
+    await ready;
+    expect(watcher.idle).toBe(false);
+    expect(watcher.poll()?.key).toBe('/k/b');
+    watcher.close();
+    expect(watcher.closed).toBe(true);
+    await watcher.ready();
   });
 
   it('fails Expired when the start revision was compacted', async () => {

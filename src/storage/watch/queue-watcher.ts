@@ -78,13 +78,17 @@ export class QueueWatcher implements Watcher {
   poll(): WatchEvent | undefined {
     if (this.replayHead < this.replayed.length) return this.replayed[this.replayHead++];
     if (this.replay) {
-      if (!this.done) {
-        const chunk = this.replay();
-        if (chunk) {
-          this.replayed = chunk;
-          this.replayHead = 1;
-          return chunk[0];
-        }
+      const chunk = this.done ? undefined : this.replay();
+      if (chunk) {
+        this.replayed = chunk;
+        this.replayHead = 1;
+        return chunk[0];
+      }
+      if (this.done) {
+        // Ended before the history was replayed: the live events queued behind it would
+        // follow a gap, so they are dropped too and only the error (if any) is left.
+        this.queue = [];
+        this.head = 0;
       }
       this.replay = undefined;
       this.replayed = [];
