@@ -23,7 +23,7 @@ import { join } from 'node:path';
 import { goQuote, goQuoteList } from '../../apimachinery/labels.ts';
 import { isJsonObject, type KubeObject, timestamp } from '../../apimachinery/meta.ts';
 import { unauthorized } from '../../apimachinery/status.ts';
-import { type Client, SYSTEM_USER } from '../../controller/client.ts';
+import { SYSTEM_USER } from '../../controller/client.ts';
 import { AUTHENTICATED, CLUSTER_NAME_EXTRA, SERVICE_ACCOUNT_PREFIX } from '../authz/scopes.ts';
 import { secrets } from '../builtin/core/secrets.ts';
 import { serviceAccounts } from '../builtin/core/serviceaccounts.ts';
@@ -105,11 +105,6 @@ export function storageLookup(storage: ResourceStorage): ServiceAccountLookup {
     serviceAccount: (c, ns, n) => findIn(storage, serviceAccounts, c, ns, n),
     secret: (c, ns, n) => findIn(storage, secrets, c, ns, n),
   };
-}
-
-/** Lookups through the in-process client. */
-export function clientLookup(client: Client): ServiceAccountLookup {
-  return storageLookup(client.storage);
 }
 
 export interface ServiceAccountRef {

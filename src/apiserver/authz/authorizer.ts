@@ -139,9 +139,3 @@ export function forbiddenError(attrs: Attributes, reason?: string): StatusError 
     why,
   );
 }
-
-/** Throws the upstream 403 unless the decision allows. */
-export function assertAllowed(authorizer: Authorizer, attrs: Attributes): void {
-  const decision = authorizer.authorize(attrs);
-  if (!decision.allowed) throw forbiddenError(attrs, decision.reason);
-}

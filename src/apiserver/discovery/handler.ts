@@ -7,7 +7,6 @@ import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { notAcceptable, notFoundPath } from '../../apimachinery/status.ts';
 import { negotiateDiscovery } from '../http/negotiation.ts';
-import { writeJson } from '../http/respond.ts';
 import type { TypeRegistry } from '../registry/type-registry.ts';
 import { buildDocuments, type Documents } from './documents.ts';
 
@@ -104,6 +103,12 @@ export class DiscoveryHandler {
       res.end();
       return;
     }
-    writeJson(res, 200, body, { contentType, headers });
+    // The text the ETag hashes is the body: serialised once.
+    res.writeHead(200, {
+      'Content-Type': contentType,
+      'Content-Length': Buffer.byteLength(text),
+      ...headers,
+    });
+    res.end(text);
   }
 }

@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { readBody } from './body.ts';
+import { decodeObjectBody, MAX_NESTING, parseYaml, readBody } from './body.ts';
 
 /** A request body arriving in `chunks`, with the given headers. */
 function request(chunks: string[], headers: Record<string, string> = {}): IncomingMessage {
@@ -35,5 +35,49 @@ describe('readBody', () => {
     req.push(Buffer.from('partial'));
     req.destroy();
     await expect(body).rejects.toMatchObject({ code: 'ERR_STREAM_PREMATURE_CLOSE' });
+  });
+});
+
+describe('parseYaml', () => {
+  it('takes JSON and YAML alike', () => {
+    expect(parseYaml('{"a":1}')).toEqual({ a: 1 });
+    expect(parseYaml('a: 1\nb: [x]')).toEqual({ a: 1, b: ['x'] });
+    expect(parseYaml('{a: 1}')).toEqual({ a: 1 });
+    expect(parseYaml('')).toBeNull();
+  });
+
+  it('refuses bad input with a 400, never a 500', () => {
+    for (const text of [
+      'a: [1',
+      'a: 1\n---\nb: 2',
+      '&a [*a]',
+      '&a {x: *a}',
+      `${'['.repeat(MAX_NESTING + 1)}${']'.repeat(MAX_NESTING + 1)}`,
+    ]) {
+      expect(() => parseYaml(text), text.slice(0, 20)).toThrow(
+        expect.objectContaining({ code: 400 }),
+      );
+    }
+  });
+});
+
+describe('decodeObjectBody', () => {
+  it('decodes JSON and YAML objects, JSON when no type is given', () => {
+    expect(decodeObjectBody(Buffer.from('{"kind":"A"}'), undefined)).toEqual({ kind: 'A' });
+    expect(decodeObjectBody(Buffer.from('kind: A'), 'application/yaml; charset=utf-8')).toEqual({
+      kind: 'A',
+    });
+  });
+
+  it('refuses other media types (415) and non-objects (400)', () => {
+    expect(() => decodeObjectBody(Buffer.from('x'), 'text/plain')).toThrow(
+      expect.objectContaining({ code: 415 }),
+    );
+    expect(() => decodeObjectBody(Buffer.from('[1]'), 'application/json')).toThrow(
+      expect.objectContaining({ code: 400 }),
+    );
+    expect(() => decodeObjectBody(Buffer.from('{'), 'application/json')).toThrow(
+      expect.objectContaining({ code: 400 }),
+    );
   });
 });

@@ -125,14 +125,15 @@ export function parseYaml(text: string): JsonValue {
   if (doc.errors.length > 0) {
     throw badRequest(`error decoding YAML: ${doc.errors[0]?.message ?? 'invalid'}`);
   }
-  let value: unknown;
+  // Re-encode so that nesting, non-JSON values (dates, binary) and sizes follow JSON's rules;
+  // an alias inside its own anchor (`&a [*a]`) is a cycle JSON cannot hold.
+  let json: string | undefined;
   try {
-    value = doc.toJS({ maxAliasCount: 100 });
+    json = JSON.stringify(doc.toJS({ maxAliasCount: 100 }));
   } catch (err) {
     throw badRequest(`error decoding YAML: ${(err as Error).message}`);
   }
-  // Re-encode so that nesting, non-JSON values (dates, binary) and sizes follow JSON's rules.
-  return parseJson(JSON.stringify(value) ?? 'null');
+  return parseJson(json ?? 'null');
 }
 
 const DECODABLE = ['application/json', 'application/yaml', PROTOBUF_CONTENT_TYPE];

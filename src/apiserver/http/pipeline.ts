@@ -35,7 +35,7 @@ import type { TypeRegistry } from '../registry/type-registry.ts';
 import type { ResourceStorage } from '../rest/resource-storage.ts';
 import { type UserInfo, WILDCARD_CLUSTER } from '../rest/scope.ts';
 import { type RequestInfo, requestInfo } from './request-info.ts';
-import { handleResource } from './resource-handler.ts';
+import { handleResource, type ResourceHandlerDeps } from './resource-handler.ts';
 import { writeError, writeJson } from './respond.ts';
 import { route } from './router.ts';
 
@@ -76,10 +76,16 @@ export interface VirtualWorkspace {
 
 export class RequestPipeline {
   private readonly d: PipelineDeps;
+  private readonly resources: ResourceHandlerDeps;
   private inFlight = 0;
 
   constructor(deps: PipelineDeps) {
     this.d = deps;
+    this.resources = {
+      storage: deps.storage,
+      registry: deps.registry,
+      onWatchEvent: () => deps.metrics.watchEvents.inc(),
+    };
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -147,7 +153,8 @@ export class RequestPipeline {
       decision = this.authorize(attrs);
       if (!info.isResourceRequest) {
         const c = resolved as string;
-        if (d.openapi.handle(req, res, d.openapi.forCluster(c), r.path, url.searchParams)) return;
+        const types = () => d.openapi.forCluster(c);
+        if (d.openapi.handle(req, res, types, r.path, url.searchParams)) return;
         if (d.discovery.handle(req, res, c, r.path)) return;
         if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
         throw notFoundPath();
@@ -155,11 +162,7 @@ export class RequestPipeline {
       if (watching) d.metrics.watchers.inc();
       await handleResource(
         { req, res, info, query: url.searchParams, cluster: resolved as string, user: acting },
-        {
-          storage: d.storage,
-          registry: d.registry,
-          onWatchEvent: () => d.metrics.watchEvents.inc(),
-        },
+        this.resources,
       );
     } catch (err) {
       const status = writeError(res, err);

@@ -8,6 +8,7 @@ import { duplicateFields } from '../../apimachinery/json-duplicates.ts';
 import { isJsonObject, type KubeObject } from '../../apimachinery/meta.ts';
 import {
   badRequest,
+  isStatusError,
   methodNotAllowed,
   notAcceptable,
   notFoundPath,
@@ -22,7 +23,13 @@ import { managerFromUserAgent } from '../rest/field-manager.ts';
 import { patchFunction } from '../rest/patch.ts';
 import type { DeleteOptions, ResourceStorage } from '../rest/resource-storage.ts';
 import { getScale, scaleUpdate } from '../rest/scale.ts';
-import type { FieldValidation, ObjectFilter, Scope, UserInfo } from '../rest/scope.ts';
+import type {
+  FieldValidation,
+  ObjectFilter,
+  Scope,
+  UserInfo,
+  WriteOptions,
+} from '../rest/scope.ts';
 import { ObjectWatch } from '../rest/watch.ts';
 import { decodeObjectBody, parseJson, readBody } from './body.ts';
 import {
@@ -57,11 +64,7 @@ export interface ResourceHandlerDeps {
 }
 
 /** The type a request addresses, or a 404 as upstream gives for unknown resources. */
-export function resolveType(
-  registry: TypeLookup,
-  cluster: string,
-  info: RequestInfo,
-): ResourceType {
+function resolveType(registry: TypeLookup, cluster: string, info: RequestInfo): ResourceType {
   const type = registry.lookup(cluster, info.apiGroup, info.apiVersion, info.resource);
   if (!type) throw notFoundPath();
   if (!type.namespaced && info.namespace && info.resource !== 'namespaces') throw notFoundPath();
@@ -165,7 +168,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
         ownsInput: true,
         decodedBody: true,
         duplicateFields,
-        fieldManager: opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']),
+        fieldManager: fieldManagerOf(r, opts),
       });
       addWarnings(res, result.warnings);
       noteCreatedName(res, result.object.metadata.name ?? '');
@@ -186,7 +189,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
         ...opts,
         decodedBody: true,
         duplicateFields,
-        fieldManager: opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']),
+        fieldManager: fieldManagerOf(r, opts),
         subresource,
       });
       addWarnings(res, result.warnings);
@@ -196,7 +199,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       const opts = writeOptions(query);
       const mediaType = contentType(r.req.headers['content-type']);
       const body = (await readBody(r.req)).toString('utf8');
-      const fieldManager = opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']);
+      const fieldManager = fieldManagerOf(r, opts);
       if (mediaType === PATCH_TYPES.apply) {
         if (subresource === 'scale')
           throw unsupportedMediaType(mediaType, [PATCH_TYPES.json, PATCH_TYPES.merge]);
@@ -223,6 +226,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
         body,
         type,
         info.apiVersion,
+        info.name,
         subresource === 'scale' ? 'Scale' : type.names.kind,
       );
       if (subresource === 'scale') {
@@ -276,7 +280,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
           deleted.push((await storage.delete(itemScope, item.metadata.name ?? '', options)).object);
         } catch (err) {
           // Something deleted it meanwhile: that is what we wanted.
-          if ((err as { code?: number }).code !== 404) throw err;
+          if (!isStatusError(err, 'NotFound')) throw err;
         }
       }
       return writeJson(
@@ -369,6 +373,11 @@ async function readObjectBody(
   const checks = fieldValidation === 'Strict' || fieldValidation === 'Warn';
   const json = contentType(r.req.headers['content-type']) === 'application/json';
   return { body, duplicateFields: checks && json ? duplicateFields(raw.toString('utf8')) : [] };
+}
+
+/** Who a write is recorded as: `?fieldManager=`, else the client's user agent. */
+function fieldManagerOf(r: ResourceRequest, opts: WriteOptions): string {
+  return opts.fieldManager ?? managerFromUserAgent(r.req.headers['user-agent']);
 }
 
 /** The body's apiVersion and kind, when given, must be the endpoint's. */

@@ -32,7 +32,7 @@ export function route(
   if (options.workspaces && pathname.startsWith('/clusters/')) {
     const rest = pathname.slice('/clusters/'.length);
     const slash = rest.indexOf('/');
-    const cluster = decodeURIComponent(slash < 0 ? rest : rest.slice(0, slash));
+    const cluster = decodeSegment(slash < 0 ? rest : rest.slice(0, slash));
     const path = slash < 0 ? '/' : rest.slice(slash);
     if (!cluster) return { kind: 'notFound' };
     // The same for every workspace (kubectl asks it of its server URL): nothing to guard.
@@ -45,4 +45,13 @@ export function route(
     return { kind: 'cluster', cluster: options.defaultCluster, path: pathname, explicit: false };
   }
   return { kind: 'notFound' };
+}
+
+/** A percent-decoded path segment; undefined when its escapes are malformed (`%zz`). */
+function decodeSegment(segment: string): string | undefined {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 }

@@ -19,6 +19,7 @@ export interface WatchStreamOptions {
 }
 
 const MIN_SERVER_TIMEOUT_S = 1800;
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export async function streamWatch(
   req: IncomingMessage,
@@ -30,7 +31,8 @@ export async function streamWatch(
     options.timeoutSeconds !== undefined && options.timeoutSeconds > 0
       ? options.timeoutSeconds
       : MIN_SERVER_TIMEOUT_S * (1 + Math.random());
-  const timer = setTimeout(() => watch.close(), timeout * 1000);
+  // Timers hold at most 2^31-1 ms (about 24 days); a longer one would fire at once.
+  const timer = setTimeout(() => watch.close(), Math.min(timeout * 1000, MAX_TIMER_MS));
   const stop = () => watch.close();
   req.on('close', stop);
   res.on('close', stop);

@@ -80,14 +80,19 @@ export class OpenApiHandler {
     return doc;
   }
 
+  /**
+   * Answers an `/openapi/` path; returns false for any other. `types` may be given as a
+   * function, so requests for other paths do not gather the types.
+   */
   handle(
     req: IncomingMessage,
     res: ServerResponse,
-    source: OpenApiTypes,
+    types: OpenApiTypes | (() => OpenApiTypes),
     path: string,
     query: URLSearchParams,
   ): boolean {
     if (!path.startsWith('/openapi/')) return false;
+    const source = typeof types === 'function' ? types() : types;
     if (path === '/openapi/v2') {
       const wantsProto = parseMediaTypes(req.headers.accept).some((m) =>
         m.type.includes('protobuf'),

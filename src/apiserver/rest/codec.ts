@@ -4,7 +4,12 @@
  * version the request speaks. Conversion is `None` (only apiVersion changes), as for CRDs
  * without webhooks; schema defaults of the requested version are applied on read.
  */
-import { apiVersionOf, type KubeObject, parseApiVersion } from '../../apimachinery/meta.ts';
+import {
+  apiVersionOf,
+  type KubeObject,
+  type ObjectMeta,
+  parseApiVersion,
+} from '../../apimachinery/meta.ts';
 import type { KeyValue } from '../../storage/store.ts';
 import type { ResourceType } from '../registry/resource-type.ts';
 
@@ -28,11 +33,7 @@ export function toStoredObject(input: KubeObject, requested: ResourceType): Kube
   const obj = requested.storedAs ? requested.storedAs.toStorage(converted) : converted;
   const type = storageTypeOf(requested);
   const { resourceVersion: _rv, selfLink: _self, ...metadata } = obj.metadata;
-  if (metadata.annotations?.[CLUSTER_ANNOTATION] !== undefined) {
-    const { [CLUSTER_ANNOTATION]: _cluster, ...rest } = metadata.annotations;
-    metadata.annotations = rest;
-    if (Object.keys(rest).length === 0) delete metadata.annotations;
-  }
+  unmarkCluster(metadata);
   // apiVersion and kind first, then the rest, as kubectl prints objects.
   const { apiVersion: _v, kind: _k, metadata: _m, ...rest } = obj;
   return {
@@ -75,6 +76,14 @@ function present(stored: KubeObject, opts: DecodeOptions): KubeObject {
     type.schemas?.[version]?.applyDefaults(obj);
   }
   return markCluster(obj, opts.cluster);
+}
+
+/** Removes the `kcp.io/cluster` mark, in place (without touching the annotations object). */
+export function unmarkCluster(metadata: ObjectMeta): void {
+  if (metadata.annotations?.[CLUSTER_ANNOTATION] === undefined) return;
+  const { [CLUSTER_ANNOTATION]: _mark, ...rest } = metadata.annotations;
+  if (Object.keys(rest).length === 0) delete metadata.annotations;
+  else metadata.annotations = rest;
 }
 
 /** Marks an object with the logical cluster it lives in (workspace mode). */

@@ -6,10 +6,15 @@
 import jsonpatch from 'fast-json-patch';
 import { isJsonObject, type JsonValue, type KubeObject } from '../../apimachinery/meta.ts';
 import { applyMergePatch, applyStrategicMergePatch } from '../../apimachinery/patch/index.ts';
-import { badRequest, StatusError, unsupportedMediaType } from '../../apimachinery/status.ts';
+import {
+  badRequest,
+  notFound,
+  StatusError,
+  unsupportedMediaType,
+} from '../../apimachinery/status.ts';
 import { parseJson } from '../http/body.ts';
 import { PATCH_TYPES } from '../http/negotiation.ts';
-import type { ResourceType } from '../registry/resource-type.ts';
+import { type ResourceType, resourceRef } from '../registry/resource-type.ts';
 import { patchSchemaOf } from './field-manager.ts';
 import type { UpdateFunction } from './resource-storage.ts';
 
@@ -28,6 +33,8 @@ export function patchFunction(
   body: string,
   type: ResourceType,
   version: string,
+  /** The name on the URL: a patch of a missing object is a 404, even where PUT creates. */
+  name: string,
   /** The kind of what is patched, when not the resource itself (the Scale of /scale). */
   patchedKind = type.names.kind,
 ): UpdateFunction {
@@ -38,6 +45,10 @@ export function patchFunction(
     throw unsupportedMediaType(mediaType, acceptedPatchTypes(type));
   }
   const patch = parseJson(body);
+  const requireCurrent = (current: KubeObject | undefined): KubeObject => {
+    if (!current) throw notFound(resourceRef(type), name);
+    return current;
+  };
   if (mediaType === PATCH_TYPES.json) {
     if (!Array.isArray(patch))
       throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
@@ -58,11 +69,6 @@ export function patchFunction(
       applyMergePatch(requireCurrent(current) as unknown as JsonValue, patch),
       patchedKind,
     );
-}
-
-function requireCurrent(current: KubeObject | undefined): KubeObject {
-  if (!current) throw new Error('patch of a missing object');
-  return current;
 }
 
 function applyJsonPatch(doc: KubeObject, ops: JsonValue[]): JsonValue {

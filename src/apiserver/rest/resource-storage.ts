@@ -35,12 +35,12 @@ import {
   type Subresource,
 } from '../registry/resource-type.ts';
 import {
-  CLUSTER_ANNOTATION,
   type DecodeOptions,
   decodeKeyValue,
   markCluster,
   storageTypeOf,
   toStoredObject,
+  unmarkCluster,
 } from './codec.ts';
 import { recordWrite } from './field-manager.ts';
 import {
@@ -489,10 +489,10 @@ export class ResourceStorage {
       try {
         if (marked) {
           if (options.dryRun) return { object: marked, deleted: false };
-          if (isDeepStrictEqual(toStoredObject(marked, type), JSON.parse(kv.value))) {
+          const stored = toStoredObject(marked, type);
+          if (isDeepStrictEqual(stored, JSON.parse(kv.value))) {
             return { object: current, deleted: false };
           }
-          const stored = toStoredObject(marked, type);
           const value = JSON.stringify(stored);
           const written = await this.store.update(key, value, kv.revision);
           return {
@@ -627,11 +627,7 @@ export class ResourceStorage {
 }
 
 function withoutClusterMark(obj: KubeObject): KubeObject {
-  const annotations = obj.metadata?.annotations;
-  if (annotations?.[CLUSTER_ANNOTATION] === undefined) return obj;
-  const { [CLUSTER_ANNOTATION]: _mark, ...rest } = annotations;
-  obj.metadata.annotations = rest;
-  if (Object.keys(rest).length === 0) delete obj.metadata.annotations;
+  if (obj.metadata) unmarkCluster(obj.metadata);
   return obj;
 }
 
@@ -643,12 +639,13 @@ export function parseRevision(rv: string): number {
   return n;
 }
 
-function clusterOfKey(key: string): string {
+/** The logical cluster of a storage key (`/<group>/<resource>/<identity>/<cluster>/…`). */
+export function clusterOfKey(key: string): string {
   return key.split('/')[4] ?? '';
 }
 
 /** Store errors as Kubernetes Statuses; `continuing` marks reads of a continued list. */
-export function storeToStatus(err: unknown, continuing = false): unknown {
+export function storeToStatus(err: unknown, continuing = false): StatusError {
   if (err instanceof StatusError) return err;
   if (!(err instanceof StoreError)) return internalError(err);
   switch (err.code) {

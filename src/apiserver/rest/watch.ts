@@ -6,12 +6,16 @@
  */
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { apiVersionOf } from '../../apimachinery/meta.ts';
-import { badRequest, type Status, StatusError } from '../../apimachinery/status.ts';
-import { StoreError } from '../../storage/errors.ts';
+import { badRequest, type Status } from '../../apimachinery/status.ts';
 import type { WatchEvent, Watcher } from '../../storage/store.ts';
 import { decodeFromStorage } from './codec.ts';
-import { parseRevision, type ResourceStorage, storeToStatus } from './resource-storage.ts';
-import type { Scope } from './scope.ts';
+import {
+  clusterOfKey,
+  parseRevision,
+  type ResourceStorage,
+  storeToStatus,
+} from './resource-storage.ts';
+import { type Scope, WILDCARD_CLUSTER } from './scope.ts';
 import { checkFieldSelector, type Selection, selects } from './selection.ts';
 
 export interface WatchOptions extends Selection {
@@ -169,7 +173,7 @@ export class ObjectWatch implements AsyncIterable<ObjectEvent> {
 
   private decodeEvent(event: WatchEvent): { obj: KubeObject; prev?: KubeObject } {
     const cluster =
-      this.scope.cluster === '*' ? (event.key.split('/')[4] ?? '') : this.scope.cluster;
+      this.scope.cluster === WILDCARD_CLUSTER ? clusterOfKey(event.key) : this.scope.cluster;
     const cacheKey = `${this.scope.version}\u0000${cluster}`;
     let perEvent = decoded.get(event);
     const hit = perEvent?.get(cacheKey);
@@ -207,7 +211,5 @@ export class ObjectWatch implements AsyncIterable<ObjectEvent> {
 }
 
 function errorEvent(err: unknown): ObjectEvent {
-  const status =
-    err instanceof StoreError || !(err instanceof StatusError) ? storeToStatus(err) : err;
-  return { type: 'ERROR', object: (status as StatusError).status };
+  return { type: 'ERROR', object: storeToStatus(err).status };
 }
