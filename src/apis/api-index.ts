@@ -13,7 +13,7 @@ import { versionSchema } from '../apiserver/registry/structural-schema.ts';
 import type { TypeRegistry, TypeSource } from '../apiserver/registry/type-registry.ts';
 import type { Logger } from '../cli/log.ts';
 import { StoreInformer } from '../controller/store-informer.ts';
-import { resourcePrefix } from '../storage/keys.ts';
+import { parseObjectKey, resourcePrefix } from '../storage/keys.ts';
 import type { Store } from '../storage/store.ts';
 import type { ClaimRef } from './claims.ts';
 import { crdVersions } from './resources/apiresourceschemas.ts';
@@ -132,10 +132,9 @@ export class ApiIndex implements TypeSource {
   /** Recomputes the types bound in a cluster from its bindings' boundResources. */
   private rebuildBound(cluster: string): void {
     const types: ResourceType[] = [];
-    for (const [bkey, ekey] of this.exportOfBinding) {
-      if (!bkey.startsWith(`${cluster}/`)) continue;
-      const binding = this.byExport.get(ekey)?.get(bkey)?.binding;
-      if (!binding || binding.metadata.deletionTimestamp) continue;
+    for (const [bkey, { binding }] of this.byCluster.get(cluster) ?? []) {
+      if (binding.metadata.deletionTimestamp) continue;
+      const ekey = this.exportOfBinding.get(bkey) as string;
       const exportCluster = ekey.slice(0, ekey.indexOf('/'));
       for (const r of binding.status?.boundResources ?? []) {
         const type = this.typeFor(exportCluster, r.schema.name, r.schema.identityHash);
@@ -185,7 +184,7 @@ export class ApiIndex implements TypeSource {
     for (const [k, exp] of this.exports.entries()) {
       if (exp.status?.identityHash !== identity) continue;
       const r = (exp.spec.resources ?? []).find((x) => x.group === group && x.name === plural);
-      if (r) return this.typeFor(k.split('/')[4] as string, r.schema, identity);
+      if (r) return this.typeFor(parseObjectKey(k).cluster, r.schema, identity);
     }
     return undefined;
   }
@@ -201,6 +200,15 @@ export class ApiIndex implements TypeSource {
   /** Bindings to an export, in every workspace. */
   bindingsOf(exportCluster: string, exportName: string): BindingRef[] {
     return [...(this.byExport.get(key(exportCluster, exportName))?.values() ?? [])];
+  }
+
+  /** Bindings of one workspace to an export (without scanning every workspace's). */
+  bindingsOfIn(exportCluster: string, exportName: string, cluster: string): BindingRef[] {
+    const ekey = key(exportCluster, exportName);
+    const out: BindingRef[] = [];
+    for (const [bkey, ref] of this.byCluster.get(cluster) ?? [])
+      if (this.exportOfBinding.get(bkey) === ekey) out.push(ref);
+    return out;
   }
 
   /** The binding of a workspace to an export, if it has one. */
@@ -234,8 +242,8 @@ export class ApiIndex implements TypeSource {
   /** Re-indexes bindings once the workspace tree knows more paths (start-up order). */
   reindex(): void {
     for (const [k, b] of this.bindings.entries()) {
-      const parts = k.split('/');
-      this.indexBinding(parts[4] as string, parts[6] as string, b);
+      const { cluster, name } = parseObjectKey(k);
+      this.indexBinding(cluster, name, b);
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import type { JsonObject, KubeList, KubeObject } from '../apimachinery/meta.ts';
 import { applyMergePatch } from '../apimachinery/patch/merge-patch.ts';
-import { notFoundPath } from '../apimachinery/status.ts';
+import { isStatusError, notFoundPath } from '../apimachinery/status.ts';
 import type { ResourceType, Subresource } from '../apiserver/registry/resource-type.ts';
 import type { TypeRegistry } from '../apiserver/registry/type-registry.ts';
 import type {
@@ -15,7 +15,6 @@ import type {
   ResourceStorage,
 } from '../apiserver/rest/resource-storage.ts';
 import type { Scope, UserInfo, WriteOptions } from '../apiserver/rest/scope.ts';
-import { ObjectWatch, type WatchOptions } from '../apiserver/rest/watch.ts';
 
 export const SYSTEM_USER: UserInfo = {
   username: 'system:canopy',
@@ -117,7 +116,7 @@ export class ResourceClient {
     try {
       return await this.get(name);
     } catch (err) {
-      if ((err as { code?: number }).code === 404) return undefined;
+      if (isStatusError(err, 'NotFound')) return undefined;
       throw err;
     }
   }
@@ -134,6 +133,16 @@ export class ResourceClient {
         options,
       )
     ).object;
+  }
+
+  /** Creates the object unless one of its name exists; returns it if it was created. */
+  async createIfAbsent(obj: KubeObject): Promise<KubeObject | undefined> {
+    try {
+      return await this.create(obj);
+    } catch (err) {
+      if (isStatusError(err, 'AlreadyExists')) return undefined;
+      throw err;
+    }
   }
 
   async update(
@@ -185,7 +194,20 @@ export class ResourceClient {
     return this.client.storage.delete(this.scope(), name, options);
   }
 
-  watch(options: WatchOptions = {}): ObjectWatch {
-    return new ObjectWatch(this.client.storage, this.scope(), options);
+  /**
+   * Deletes every object (in the namespace, if the client has one) not already being
+   * deleted; returns how many there were, those still finalizing included.
+   */
+  async deleteAll(): Promise<number> {
+    const list = await this.list();
+    for (const item of list.items) {
+      if (item.metadata.deletionTimestamp) continue;
+      await this.client.storage
+        .delete(this.scope(item.metadata.namespace), item.metadata.name as string, {})
+        .catch((err: unknown) => {
+          if (!isStatusError(err, 'NotFound')) throw err;
+        });
+    }
+    return list.items.length;
   }
 }

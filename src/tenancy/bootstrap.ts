@@ -6,7 +6,6 @@
  */
 
 import type { KubeObject } from '../apimachinery/meta.ts';
-import { isStatusError } from '../apimachinery/status.ts';
 import { WORKSPACE_ACCESS_ROLE } from '../apiserver/authz/bootstrap-policy.ts';
 import { AUTHENTICATED } from '../apiserver/authz/scopes.ts';
 import { RBAC_API_VERSION, RBAC_GROUP } from '../apiserver/builtin/rbac/types.ts';
@@ -133,11 +132,7 @@ async function ensure(
   gvr: GroupVersionResource,
   object: KubeObject,
 ): Promise<void> {
-  try {
-    await client.resource(cluster, gvr).create(object);
-  } catch (err) {
-    if (!isStatusError(err, 'AlreadyExists')) throw err;
-  }
+  await client.resource(cluster, gvr).createIfAbsent(object);
 }
 
 export async function bootstrapRoot(client: Client, baseUrl: string): Promise<void> {

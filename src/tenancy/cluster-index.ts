@@ -94,15 +94,6 @@ export class ClusterIndex {
     return this.clusters.get(cluster);
   }
 
-  /** The child cluster a workspace in `parent` names, once scheduled. */
-  child(parent: string, workspace: string): string | undefined {
-    return this.children.get(`${parent}/${workspace}`);
-  }
-
-  get size(): number {
-    return this.clusters.size;
-  }
-
   stop(): void {
     this.logicalClusters.stop();
     this.workspaces.stop();

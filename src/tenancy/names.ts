@@ -5,8 +5,6 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 
-const NAME = /^[a-z0-9][a-z0-9-]{0,61}[a-z0-9]$/;
-
 /** 16 base36 characters from SHA-224 of 32 random bytes, like kcp's. */
 export function randomClusterName(): string {
   const digest = createHash('sha224').update(randomBytes(32)).digest();
@@ -17,8 +15,4 @@ export function randomClusterName(): string {
     n /= 36n;
   }
   return out;
-}
-
-export function isValidClusterName(name: string): boolean {
-  return NAME.test(name) || name.startsWith('system:');
 }

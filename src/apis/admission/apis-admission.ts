@@ -12,14 +12,13 @@ import { forbidden, invalid } from '../../apimachinery/status.ts';
 import type { AdmissionPlugin, AdmissionRequest } from '../../apiserver/admission/admission.ts';
 import { isPrivileged } from '../../apiserver/authz/authorization.ts';
 import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
+import { parseObjectKey } from '../../storage/keys.ts';
 import type { ApiIndex } from '../api-index.ts';
 import { schemaNameSuffix } from '../resources/apiresourceschemas.ts';
 import { type APIExport, APIS_GROUP } from '../types.ts';
 
 const is = (request: AdmissionRequest, plural: string) =>
   request.scope.type.group === APIS_GROUP && request.scope.type.names.plural === plural;
-
-const SYSTEM_USER_PREFIX = 'system:canopy';
 
 export function apisAdmission(index: ApiIndex, authorizer: Authorizer): AdmissionPlugin {
   return {
@@ -86,7 +85,7 @@ export function apisAdmission(index: ApiIndex, authorizer: Authorizer): Admissio
       }
       if (is(request, 'apiresourceschemas') && operation === 'DELETE') {
         for (const [key, exp] of index.exports.entries()) {
-          if (key.split('/')[4] !== scope.cluster) continue;
+          if (parseObjectKey(key).cluster !== scope.cluster) continue;
           if ((exp.spec?.resources ?? []).some((r) => r.schema === request.name)) {
             throw forbidden(
               { group: APIS_GROUP, resource: 'apiresourceschemas' },
@@ -100,7 +99,7 @@ export function apisAdmission(index: ApiIndex, authorizer: Authorizer): Admissio
         (is(request, 'apiexports') || is(request, 'apibindings')) &&
         request.subresource === 'status'
       ) {
-        if (!user.username.startsWith(SYSTEM_USER_PREFIX) && !isPrivileged(user)) {
+        if (!isPrivileged(user)) {
           throw forbidden(
             { group: APIS_GROUP, resource: `${scope.type.names.plural}/status` },
             request.name,

@@ -33,7 +33,6 @@ export const isNotFound = (err: unknown) => err instanceof KubeError && err.code
 export const isConflict = (err: unknown) => err instanceof KubeError && err.code === 409;
 export const isAlreadyExists = (err: unknown) =>
   err instanceof KubeError && err.code === 409 && err.reason === 'AlreadyExists';
-export const isGone = (err: unknown) => err instanceof KubeError && err.code === 410;
 export const isForbidden = (err: unknown) => err instanceof KubeError && err.code === 403;
 
 /** A resource of an API group: where its objects live. */

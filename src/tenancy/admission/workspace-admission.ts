@@ -12,8 +12,8 @@
 import { isJsonObject } from '../../apimachinery/meta.ts';
 import { badRequest, forbidden, invalid } from '../../apimachinery/status.ts';
 import type { AdmissionPlugin, AdmissionRequest } from '../../apiserver/admission/admission.ts';
+import { isPrivileged } from '../../apiserver/authz/authorization.ts';
 import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
-import type { UserInfo } from '../../apiserver/rest/scope.ts';
 import type { ClusterIndex } from '../cluster-index.ts';
 import {
   OWNER_ANNOTATION,
@@ -24,10 +24,6 @@ import {
 import type { ResolvedType, WorkspaceTypeResolver } from '../workspace-types.ts';
 
 const WORKSPACES = { group: TENANCY_GROUP, resource: 'workspaces' };
-
-function isSystem(user: UserInfo): boolean {
-  return user.groups.includes('system:masters') || user.username.startsWith('system:canopy');
-}
 
 export function workspaceAdmission(
   index: ClusterIndex,
@@ -70,7 +66,7 @@ export function workspaceAdmission(
       }
       ws.spec.type = { name: resolved.name, path: resolved.path };
       checkConstraints(types, request.name, parentType, resolved);
-      if (!isSystem(request.scope.user)) {
+      if (!isPrivileged(request.scope.user)) {
         const decision = authorizer.authorize({
           user: request.scope.user,
           verb: 'use',
@@ -105,7 +101,7 @@ export function workspaceAdmission(
     },
     validate(request) {
       if (!isWorkspace(request) || request.subresource === 'status') return;
-      if (isSystem(request.scope.user)) return;
+      if (isPrivileged(request.scope.user)) return;
       const ws = request.object as Workspace | undefined;
       const old = request.oldObject as Workspace | undefined;
       for (const field of ['cluster', 'URL'] as const) {

@@ -169,9 +169,11 @@ export class ApiExportVirtualWorkspace {
   ): ExportView {
     const view = new ExportView();
     const wildcard = target === WILDCARD_CLUSTER;
-    const bindings = this.d.index
-      .bindingsOf(exportCluster, exportName)
-      .filter((b) => live(b.binding) && (wildcard || b.cluster === target));
+    const bindings = (
+      wildcard
+        ? this.d.index.bindingsOf(exportCluster, exportName)
+        : this.d.index.bindingsOfIn(exportCluster, exportName, target)
+    ).filter((b) => live(b.binding));
     const identity = exp.status?.identityHash;
     if (bindings.length === 0 || !identity) return view;
 

@@ -6,13 +6,14 @@
  * phases. Changes to the export reach its bindings. A deleted binding first deletes the
  * objects of its resources in the workspace.
  */
-import { setCondition } from '../../../apimachinery/conditions.ts';
+import { isConditionTrue, setCondition } from '../../../apimachinery/conditions.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
 import type { CrdSource } from '../../../apiserver/registry/crd-source.ts';
 import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
+import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ApiIndex } from '../../api-index.ts';
 import { sameClaim } from '../../claims.ts';
 import {
@@ -72,7 +73,7 @@ export class ApiBindingController {
   private async reconcile(key: string): Promise<Requeue | undefined> {
     const binding = this.index.bindings.get(key);
     if (!binding) return undefined;
-    const cluster = key.split('/')[4] as string;
+    const { cluster } = parseObjectKey(key);
     const name = binding.metadata.name as string;
     const bindings = this.client.resource(cluster, BINDINGS_GVR);
     if (binding.metadata.deletionTimestamp) return this.cleanup(cluster, binding);
@@ -159,9 +160,7 @@ export class ApiBindingController {
         storageVersions: [...new Set([...(previous?.storageVersions ?? []), storage])],
       });
     }
-    const wasCompleted = (status.conditions ?? []).some(
-      (c) => c.type === 'InitialBindingCompleted' && c.status === 'True',
-    );
+    const wasCompleted = isConditionTrue(status.conditions, 'InitialBindingCompleted');
     if (missing.length > 0) {
       setCondition(conditions, {
         type: 'InitialBindingCompleted',
@@ -235,9 +234,7 @@ export class ApiBindingController {
       reason: 'Applied',
       message: '',
     });
-    const everCompleted =
-      wasCompleted ||
-      conditions.some((c) => c.type === 'InitialBindingCompleted' && c.status === 'True');
+    const everCompleted = wasCompleted || isConditionTrue(conditions, 'InitialBindingCompleted');
     setCondition(
       conditions,
       everCompleted
@@ -283,18 +280,7 @@ export class ApiBindingController {
       const type = exportCluster
         ? this.index.typeFor(exportCluster, r.schema.name, r.schema.identityHash)
         : undefined;
-      if (!type) continue;
-      const list = await this.client.forType(cluster, type).list();
-      left += list.items.length;
-      for (const item of list.items) {
-        if (item.metadata.deletionTimestamp) continue;
-        await this.client
-          .forType(cluster, type, item.metadata.namespace)
-          .delete(item.metadata.name as string)
-          .catch((err) => {
-            if (!isStatusError(err, 'NotFound')) throw err;
-          });
-      }
+      if (type) left += await this.client.forType(cluster, type).deleteAll();
     }
     if (left > 0) return new Requeue(RETRY_MS);
     await this.client

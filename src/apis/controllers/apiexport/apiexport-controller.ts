@@ -7,10 +7,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setCondition } from '../../../apimachinery/conditions.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
-import { isStatusError } from '../../../apimachinery/status.ts';
 import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ApiIndex } from '../../api-index.ts';
 import {
   type APIExport,
@@ -54,7 +54,7 @@ export class ApiExportController {
   private async reconcile(key: string): Promise<undefined> {
     const exp = this.index.exports.get(key);
     if (!exp || exp.metadata.deletionTimestamp) return undefined;
-    const cluster = key.split('/')[4] as string;
+    const { cluster } = parseObjectKey(key);
     const name = exp.metadata.name as string;
     const hash = await this.identity(cluster, exp);
     const status = exp.status ?? {};
@@ -107,19 +107,17 @@ export class ApiExportController {
     let secret = await secrets.find(name);
     if (!secret && ref?.name) return undefined;
     if (!secret) {
-      await this.ensureNamespace(cluster, namespace);
-      try {
-        secret = await secrets.create({
+      await this.client
+        .resource(cluster, NAMESPACES)
+        .createIfAbsent({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
+      secret =
+        (await secrets.createIfAbsent({
           apiVersion: 'v1',
           kind: 'Secret',
           metadata: { name, namespace },
           type: 'Opaque',
           data: { [IDENTITY_KEY]: randomBytes(32).toString('base64') },
-        });
-      } catch (err) {
-        if (!isStatusError(err, 'AlreadyExists')) throw err;
-        secret = await secrets.get(name);
-      }
+        })) ?? (await secrets.get(name));
     }
     if (!ref?.name) {
       await this.client
@@ -133,37 +131,23 @@ export class ApiExportController {
     return identityHash(Buffer.from(data[IDENTITY_KEY] ?? '', 'base64'));
   }
 
-  private async ensureNamespace(cluster: string, name: string): Promise<void> {
-    try {
-      await this.client
-        .resource(cluster, NAMESPACES)
-        .create({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
-    } catch (err) {
-      if (!isStatusError(err, 'AlreadyExists')) throw err;
-    }
-  }
-
   private async endpointSlice(cluster: string, exp: APIExport): Promise<void> {
-    try {
-      await this.client.resource(cluster, ENDPOINT_SLICES_GVR).create({
-        apiVersion: 'apis.kcp.io/v1alpha1',
-        kind: 'APIExportEndpointSlice',
-        metadata: {
-          name: exp.metadata.name as string,
-          ownerReferences: [
-            {
-              apiVersion: 'apis.kcp.io/v1alpha2',
-              kind: 'APIExport',
-              name: exp.metadata.name as string,
-              uid: exp.metadata.uid as string,
-            },
-          ],
-        },
-        spec: { export: { name: exp.metadata.name as string } },
-      });
-    } catch (err) {
-      if (!isStatusError(err, 'AlreadyExists')) throw err;
-    }
+    await this.client.resource(cluster, ENDPOINT_SLICES_GVR).createIfAbsent({
+      apiVersion: 'apis.kcp.io/v1alpha1',
+      kind: 'APIExportEndpointSlice',
+      metadata: {
+        name: exp.metadata.name as string,
+        ownerReferences: [
+          {
+            apiVersion: 'apis.kcp.io/v1alpha2',
+            kind: 'APIExport',
+            name: exp.metadata.name as string,
+            uid: exp.metadata.uid as string,
+          },
+        ],
+      },
+      spec: { export: { name: exp.metadata.name as string } },
+    });
   }
 
   stop(): void {

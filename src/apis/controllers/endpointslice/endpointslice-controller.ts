@@ -9,7 +9,7 @@ import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { StoreInformer } from '../../../controller/store-informer.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
-import { resourcePrefix } from '../../../storage/keys.ts';
+import { parseObjectKey, resourcePrefix } from '../../../storage/keys.ts';
 import type { Store } from '../../../storage/store.ts';
 import type { ApiIndex } from '../../api-index.ts';
 import { type APIExportEndpointSlice, APIS_GROUP, ENDPOINT_SLICES_GVR } from '../../types.ts';
@@ -63,7 +63,7 @@ export class EndpointSliceController {
   private async reconcile(key: string): Promise<undefined> {
     const slice = this.slices.get(key);
     if (!slice || slice.metadata.deletionTimestamp) return undefined;
-    const cluster = key.split('/')[4] as string;
+    const { cluster } = parseObjectKey(key);
     const ref = slice.spec.export;
     const exportCluster = this.index.exportCluster(cluster, ref.path);
     const exists =

@@ -6,10 +6,12 @@
  * by admission (`admission/claim-labels-admission.ts`); this only catches up existing objects.
  */
 import type { KubeObject } from '../../../apimachinery/meta.ts';
+import { isStatusError } from '../../../apimachinery/status.ts';
 import type { ResourceType } from '../../../apiserver/registry/resource-type.ts';
 import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ApiIndex } from '../../api-index.ts';
 import { type ClaimRef, sameClaim, wantedClaimLabels, withClaimLabels } from '../../claims.ts';
 import type { APIBinding } from '../../types.ts';
@@ -44,22 +46,18 @@ export class PermissionClaimLabelController {
 
   /** Reconciles every workspace with bindings (at start, for objects written while down). */
   resync(): void {
-    for (const [k] of this.index.bindings.entries()) this.queue.add(k.split('/')[4] as string);
+    for (const [k] of this.index.bindings.entries()) this.queue.add(parseObjectKey(k).cluster);
   }
 
   private async reconcile(cluster: string): Promise<undefined> {
-    const bindings = this.index.bindingsIn(cluster);
+    const current = this.index.bindingsIn(cluster).flatMap((b) => claimsOf(b.binding));
     const claims: ClaimRef[] = [];
-    for (const claim of [
-      ...(this.seen.get(cluster) ?? []),
-      ...bindings.flatMap((b) => claimsOf(b.binding)),
-    ])
+    for (const claim of [...(this.seen.get(cluster) ?? []), ...current])
       if (!claims.some((c) => sameClaim(c, claim))) claims.push(claim);
     for (const claim of claims) {
       const type = this.index.claimedType(claim);
       if (type) await this.relabel(cluster, type);
     }
-    const current = bindings.flatMap((b) => claimsOf(b.binding));
     if (current.length > 0) this.seen.set(cluster, current);
     else this.seen.delete(cluster);
     return undefined;
@@ -80,7 +78,7 @@ export class PermissionClaimLabelController {
           .forType(cluster, type, obj.metadata.namespace)
           .modify(obj.metadata.name as string, (cur) => cur)
           .catch((err: unknown) => {
-            if ((err as { code?: number }).code !== 404) throw err;
+            if (!isStatusError(err, 'NotFound')) throw err;
           });
       }
       cont = page.metadata.continue || undefined;

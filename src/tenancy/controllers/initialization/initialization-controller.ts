@@ -5,11 +5,11 @@
  * creator cluster-admin — then clears its initializers. Once no initializer is left (other
  * controllers clear theirs), the logical cluster is Ready.
  */
-import { isStatusError } from '../../../apimachinery/status.ts';
 import { bootstrapCluster } from '../../../apiserver/bootstrap.ts';
 import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ClusterIndex } from '../../cluster-index.ts';
 import { LOGICAL_CLUSTER_NAME, LOGICAL_CLUSTERS_GVR, type LogicalCluster } from '../../types.ts';
 
@@ -50,7 +50,7 @@ export class InitializationController {
   private async reconcile(key: string): Promise<undefined> {
     const lc = this.index.logicalClusters.get(key);
     if (lc?.status?.phase !== 'Initializing' || lc.metadata.deletionTimestamp) return undefined;
-    const cluster = key.split('/')[4] as string;
+    const { cluster } = parseObjectKey(key);
     const mine = (lc.status.initializers ?? []).filter((i) => BUILTIN_INITIALIZERS.has(i));
     if (mine.length > 0) {
       await bootstrapCluster(this.client, cluster);
@@ -79,21 +79,17 @@ export class InitializationController {
   private async bindCreator(cluster: string, lc: LogicalCluster): Promise<void> {
     const user = lc.spec.createdBy?.username;
     if (!user) return;
-    try {
-      await this.client.resource(cluster, CLUSTER_ROLE_BINDINGS).create({
-        apiVersion: 'rbac.authorization.k8s.io/v1',
-        kind: 'ClusterRoleBinding',
-        metadata: { name: WORKSPACE_ADMIN_BINDING },
-        roleRef: {
-          apiGroup: 'rbac.authorization.k8s.io',
-          kind: 'ClusterRole',
-          name: 'cluster-admin',
-        },
-        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
-      });
-    } catch (err) {
-      if (!isStatusError(err, 'AlreadyExists')) throw err;
-    }
+    await this.client.resource(cluster, CLUSTER_ROLE_BINDINGS).createIfAbsent({
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRoleBinding',
+      metadata: { name: WORKSPACE_ADMIN_BINDING },
+      roleRef: {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'cluster-admin',
+      },
+      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: user }],
+    });
   }
 
   stop(): void {

@@ -17,7 +17,7 @@ import type { TypeRegistry } from '../../../apiserver/registry/type-registry.ts'
 import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
-import { objectKey } from '../../../storage/keys.ts';
+import { objectKey, parseObjectKey } from '../../../storage/keys.ts';
 import type { ClusterIndex } from '../../cluster-index.ts';
 import { randomClusterName } from '../../names.ts';
 import {
@@ -77,7 +77,7 @@ export class WorkspaceController {
   private async reconcile(key: string): Promise<Requeue | undefined> {
     const ws = this.o.index.workspaces.get(key);
     if (!ws) return undefined;
-    const parent = key.split('/')[4] as string;
+    const parent = parseObjectKey(key).cluster;
     if (ws.metadata.deletionTimestamp) return this.delete(parent, ws);
     if (ws.spec?.mount) return undefined;
     if (!ws.spec?.cluster) return this.schedule(parent, ws);
@@ -216,7 +216,7 @@ export class WorkspaceController {
     );
     const next = { ...status, phase, conditions, ...(initializers.length ? { initializers } : {}) };
     if (!initializers.length) delete (next as { initializers?: string[] }).initializers;
-    if (JSON.stringify(stripTimes(next)) === JSON.stringify(stripTimes(status))) return;
+    if (withoutTimes(next) === withoutTimes(status)) return;
     await this.workspaces(parent).modify(
       ws.metadata.name as string,
       (cur) => ({ ...cur, status: next }),
@@ -261,14 +261,8 @@ export class WorkspaceController {
       );
       await lc.delete(LOGICAL_CLUSTER_NAME).catch(ignoreNotFound);
     }
-    const children = await this.workspaces(cluster).list();
-    for (const c of children.items) {
-      if (!c.metadata.deletionTimestamp)
-        await this.workspaces(cluster)
-          .delete(c.metadata.name as string)
-          .catch(ignoreNotFound);
-    }
-    if (children.items.length > 0) return children.items.length;
+    const children = await this.workspaces(cluster).deleteAll();
+    if (children > 0) return children;
     let left = 0;
     for (const type of this.o.registry.types(cluster)) {
       if (type.storedAs || !type.verbs.includes('delete')) continue;
@@ -277,16 +271,7 @@ export class WorkspaceController {
         type.names.plural === LOGICAL_CLUSTERS_GVR.resource
       )
         continue;
-      const all = this.o.client.forType(cluster, type);
-      const list = await all.list();
-      left += list.items.length;
-      for (const item of list.items) {
-        if (item.metadata.deletionTimestamp) continue;
-        await this.o.client
-          .forType(cluster, type, item.metadata.namespace)
-          .delete(item.metadata.name as string)
-          .catch(ignoreNotFound);
-      }
+      left += await this.o.client.forType(cluster, type).deleteAll();
     }
     if (left > 0) return left;
     await lc
@@ -329,8 +314,9 @@ function parseOwner(text: string | undefined): LogicalCluster['spec']['createdBy
   }
 }
 
-function stripTimes(status: object): unknown {
-  return JSON.parse(JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v)));
+/** The status as JSON without condition transition times, to tell whether it changed. */
+function withoutTimes(status: object): string {
+  return JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
 }
 
 function ignoreNotFound(err: unknown): undefined {
