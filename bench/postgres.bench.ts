@@ -6,50 +6,23 @@
  */
 import pg from 'pg';
 import { KubeClient } from '../src/controller/kube/client.ts';
+import { CLUSTERS, SECRETS } from '../src/postgres/controller/deps.ts';
 import { findPostgresBinaries } from '../src/postgres/runtime/binaries.ts';
 import type { Cluster, Secret } from '../src/postgres/types.ts';
+import { NAMESPACES } from '../src/syncagent/constants.ts';
 import { startCanopy } from '../test/e2e/harness/canopy-process.ts';
 import {
   cleanupDataDir,
   operatorDataDir,
   startOperator,
 } from '../test/e2e/harness/postgres-operator.ts';
-import { percentile, Report } from './lib/report.ts';
+import { until } from '../test/e2e/harness/wait.ts';
+import { median, Report } from './lib/report.ts';
 
-const CLUSTERS = {
-  group: 'postgresql.cnpg.io',
-  version: 'v1',
-  plural: 'clusters',
-  namespaced: true,
-};
-const SECRETS = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
-const NAMESPACES = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
 const RUNS_ONE = 5;
 const RUNS_THREE = 3;
 const FAILOVERS = 3;
 const WORKSHOP_SECONDS = 60;
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const median = (xs: number[]) =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    50,
-  );
-
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 60_000,
-  everyMs = 10,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
 
 export async function run(): Promise<Report> {
   const report = new Report('postgres');
@@ -73,13 +46,18 @@ export async function run(): Promise<Report> {
       metadata: { name: ns },
     });
     const ready = (name: string, instances: number) =>
-      until(`${name} ready`, async () => {
-        const c = await client.get<Cluster>(CLUSTERS, ns, name);
-        return c.status?.phase === 'Cluster in healthy state' &&
-          c.status.readyInstances === instances
-          ? c
-          : undefined;
-      });
+      until(
+        `${name} ready`,
+        async () => {
+          const c = await client.get<Cluster>(CLUSTERS, ns, name);
+          return c.status?.phase === 'Cluster in healthy state' &&
+            c.status.readyInstances === instances
+            ? c
+            : undefined;
+        },
+        60_000,
+        10,
+      );
     const createToReady = async (name: string, instances: number) => {
       const started = performance.now();
       await client.create(CLUSTERS, ns, {

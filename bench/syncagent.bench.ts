@@ -27,9 +27,9 @@ import {
   RESOURCES_CLUSTER_YAML,
   startAgent,
   TestOperator,
-  until,
   workdir,
 } from '../test/e2e/harness/syncagent.ts';
+import { until } from '../test/e2e/harness/wait.ts';
 import { rssMiB, startCanopy } from './lib/canopy-server.ts';
 import { percentile, Report } from './lib/report.ts';
 

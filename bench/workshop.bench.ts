@@ -6,25 +6,20 @@
  * 1–5 minutes; goal ≤ 10 s), against the same Cluster applied straight to the service
  * cluster, so the ratio is what the trip through kcp and the sync agent costs.
  */
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { stringify } from 'yaml';
 import { findPostgresBinaries } from '../src/postgres/runtime/binaries.ts';
 import { startCanopy } from '../test/e2e/harness/canopy-process.ts';
-import { percentile, Report } from './lib/report.ts';
+import { BIN, kubectl as kubectlFor } from '../test/e2e/harness/kubectl.ts';
+import { followOutput } from '../test/e2e/harness/process-output.ts';
+import { median, Report } from './lib/report.ts';
 
-const ROOT = join(import.meta.dirname, '..');
-const CANOPY = join(ROOT, 'bin', 'canopy');
+const CANOPY = join(BIN, 'canopy');
 const RUNS = 3;
 const CLUSTERS = 5;
-
-const median = (xs: number[]) =>
-  percentile(
-    [...xs].sort((a, b) => a - b),
-    50,
-  );
 
 interface Up {
   readonly seconds: number;
@@ -32,54 +27,29 @@ interface Up {
 }
 
 /** `canopy up` on `dir`, timed from spawn to its ready line. */
-function up(dir: string): Promise<Up> {
+async function up(dir: string): Promise<Up> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
     [CANOPY, 'up', '--data-dir', dir, '--port', '0', '--service-port', '0'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
-  let out = '';
-  return new Promise((resolve, reject) => {
-    const onData = (d: Buffer) => {
-      out += d;
-      if (!/Canopy is ready/.test(out)) return;
-      child.stdout?.off('data', onData);
-      resolve({
-        seconds: (performance.now() - started) / 1000,
-        stop: () =>
-          new Promise<void>((done) => {
-            child.once('exit', () => done());
-            child.kill('SIGTERM');
-          }),
-      });
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', (d: Buffer) => {
-      out += d;
-    });
-    child.once('exit', (code) => reject(new Error(`canopy up exited with ${code}:\n${out}`)));
-  });
+  const output = followOutput(child, 'canopy up', 300_000);
+  await output.waitFor(/Canopy is ready/);
+  return {
+    seconds: (performance.now() - started) / 1000,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await output.exited;
+    },
+  };
 }
 
-function kubectl(kubeconfig: string, args: string[], input?: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'kubectl',
-      args,
-      {
-        env: {
-          ...process.env,
-          KUBECONFIG: kubeconfig,
-          PATH: `${join(ROOT, 'bin')}:${process.env.PATH}`,
-        },
-      },
-      (err, stdout, stderr) =>
-        err ? reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)) : resolve(stdout),
-    );
-    if (input !== undefined) child.stdin?.end(input);
+/** kubectl 1.33 with the kcp plugins on PATH, on `kubeconfig` itself; returns stdout. */
+const kubectl = (kubeconfig: string, args: string[], input?: string): Promise<string> =>
+  kubectlFor('1.33', kubeconfig, undefined, { path: [BIN, dirname(process.execPath)] }).ok(args, {
+    input,
   });
-}
 
 /** The workshop's Cluster and its two Secrets, under another name. */
 function clusterManifest(name: string, namespace?: string): string {

@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import { parseKubeconfig } from '../../src/apimachinery/kubeconfig.ts';
+import { percentile } from './report.ts';
 
 const [scenario, kubeconfigPath, ...args] = process.argv.slice(2);
 const config = parseKubeconfig(readFileSync(kubeconfigPath as string, 'utf8'));
@@ -124,9 +125,6 @@ async function ensureNamespace(ns: string) {
     JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } }),
   );
 }
-
-const percentile = (s: number[], p: number) =>
-  s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)] ?? Number.NaN;
 
 /**
  * Calls `op` from `concurrency` clients for `ms` (`check` throws on a bad answer): latency

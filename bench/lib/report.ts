@@ -91,6 +91,13 @@ export function percentile(sorted: readonly number[], p: number): number {
   return sorted[i] as number;
 }
 
+/** The `percentile` median (the lower middle of an even count) of unsorted `xs`. */
+export const median = (xs: readonly number[]): number =>
+  percentile(
+    [...xs].sort((a, b) => a - b),
+    50,
+  );
+
 /** Runs `op` repeatedly for about `ms` milliseconds; returns operations per second. */
 export async function throughput(ms: number, op: (i: number) => Promise<unknown> | unknown) {
   const start = performance.now();

@@ -19,7 +19,7 @@ import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
 import { type Kubectl, kubectlWithPlugins } from './harness/kubectl.ts';
 import { clusterCrd } from './harness/manifests.ts';
-import { eventually } from './harness/postgres-operator.ts';
+import { until as poll } from './harness/wait.ts';
 
 const TOKENS = 'carol-token,carol,2001,"tenants"\npete-token,pete,2002,"providers"\n';
 const WS = '/apis/tenancy.kcp.io/v1alpha1/workspaces';
@@ -61,12 +61,9 @@ const secret = (name: string) =>
     stringData: { password: 'hunter2' },
   });
 
-/** `eventually`, polling every 50 ms for up to 15 s unless told. */
-const until = <T>(
-  what: string,
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 15_000,
-) => eventually(what, probe, timeoutMs, 50);
+/** `until`, polling every 50 ms for up to 15 s unless told. */
+const until = <T>(what: string, probe: () => Promise<T> | T, timeoutMs = 15_000) =>
+  poll(what, probe, timeoutMs, 50);
 
 interface Obj {
   metadata: {

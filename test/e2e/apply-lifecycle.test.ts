@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
+import { eventually } from './harness/wait.ts';
 
 const GADGET_CRD = `
 apiVersion: apiextensions.k8s.io/v1
@@ -48,23 +49,6 @@ spec:
                     name: {type: string}
                     count: {type: integer}
 `;
-
-async function eventually(
-  what: string,
-  probe: () => Promise<void>,
-  timeoutMs = 30_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      await probe();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${(err as Error).message}`);
-      await new Promise((r) => setTimeout(r, 200));
-    }
-  }
-}
 
 for (const version of ['1.27', '1.30', '1.33']) {
   describe(`kubectl ${version}: apply, patch and lifecycle`, () => {

@@ -28,6 +28,7 @@ import {
 import { issueClientCertificate, loadOrCreateCA } from '../../src/apiserver/tls/pki.ts';
 import { CANOPY_BIN, type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
+import { until } from './harness/wait.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -367,14 +368,6 @@ async function pool<T, R>(items: readonly T[], width: number, fn: (t: T) => Prom
   return out;
 }
 
-async function eventually(check: () => Promise<boolean>, what: string, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 const message = (r: Response): string => {
   try {
     return (JSON.parse(r.body) as { message?: string }).message ?? '';
@@ -485,14 +478,19 @@ describe('authentication and RBAC against canopy start --plain --token-auth-file
     k27 = kubectl('1.27', server.kubeconfig, join(tmp, 'home-127'));
     await k.ok(['apply', '-f', '-'], { input: FIXTURES });
     // The RBAC index follows the store; wait until the last bindings decide.
-    await eventually(async () => {
-      const [alice, bob, carol] = await Promise.all([
-        api(as('alice'), 'GET', '/api/v1/namespaces/a/configmaps/x'),
-        api(as('bob'), 'GET', '/api/v1/namespaces/b/configmaps/x'),
-        api(as('carol'), 'GET', '/api/v1/namespaces/a/configmaps/x'),
-      ]);
-      return alice.status === 200 && bob.status === 200 && carol.status === 200;
-    }, 'the fixtures’ bindings');
+    await until(
+      'the fixtures’ bindings',
+      async () => {
+        const [alice, bob, carol] = await Promise.all([
+          api(as('alice'), 'GET', '/api/v1/namespaces/a/configmaps/x'),
+          api(as('bob'), 'GET', '/api/v1/namespaces/b/configmaps/x'),
+          api(as('carol'), 'GET', '/api/v1/namespaces/a/configmaps/x'),
+        ]);
+        return alice.status === 200 && bob.status === 200 && carol.status === 200;
+      },
+      10_000,
+      50,
+    );
   });
 
   afterAll(async () => {
@@ -659,10 +657,12 @@ describe('authentication and RBAC against canopy start --plain --token-auth-file
       '--role=escalator',
       '--user=mallory',
     ]);
-    await eventually(
+    await until(
+      'the escalator binding',
       async () =>
         (await mk(['auth', 'can-i', 'escalate', 'roles.rbac.authorization.k8s.io'])).code === 0,
-      'the escalator binding',
+      10_000,
+      50,
     );
     await k.ok([
       '--token',
@@ -686,10 +686,12 @@ describe('authentication and RBAC against canopy start --plain --token-auth-file
       '--clusterrole=cluster-admin',
       '--user=mallory',
     ]);
-    await eventually(
+    await until(
+      'mallory’s cluster-admin binding in a',
       async () =>
         (await api(as('mallory'), 'GET', '/api/v1/namespaces/a/secrets/x')).status === 200,
-      'mallory’s cluster-admin binding in a',
+      10_000,
+      50,
     );
     // Still only in a.
     expect((await api(as('mallory'), 'GET', '/api/v1/namespaces/b/secrets/x')).status).toBe(403);
@@ -885,19 +887,24 @@ type: kubernetes.io/service-account-token
 `,
     });
     let legacy = '';
-    await eventually(async () => {
-      const data = await k.ok([
-        '-n',
-        'a',
-        'get',
-        'secret',
-        'robot-legacy',
-        '-o',
-        'jsonpath={.data.token}',
-      ]);
-      legacy = Buffer.from(data, 'base64').toString('utf8');
-      return legacy !== '';
-    }, 'the legacy token');
+    await until(
+      'the legacy token',
+      async () => {
+        const data = await k.ok([
+          '-n',
+          'a',
+          'get',
+          'secret',
+          'robot-legacy',
+          '-o',
+          'jsonpath={.data.token}',
+        ]);
+        legacy = Buffer.from(data, 'base64').toString('utf8');
+        return legacy !== '';
+      },
+      10_000,
+      50,
+    );
     secretValues.push(legacy);
     const populated = JSON.parse(
       await k.ok(['-n', 'a', 'get', 'secret', 'robot-legacy', '-o', 'json']),
@@ -952,9 +959,11 @@ type: kubernetes.io/service-account-token
       '--clusterrole=view',
       '--group=devs',
     ]);
-    await eventually(
-      async () => (await erin(['-n', 'a', 'get', 'configmaps'])).code === 0,
+    await until(
       'devs-view',
+      async () => (await erin(['-n', 'a', 'get', 'configmaps'])).code === 0,
+      10_000,
+      50,
     );
 
     // Printed to stdout, with an explicit server and context.
@@ -1113,14 +1122,19 @@ type: kubernetes.io/service-account-token
       requestURI: string;
     };
     let frankLines: Event[] = [];
-    await eventually(async () => {
-      frankLines = readFileSync(auditPath, 'utf8')
-        .split('\n')
-        .filter((l) => l !== '')
-        .map((l) => JSON.parse(l) as Event)
-        .filter((e) => e.user.username === 'frank');
-      return frankLines.length >= requests.length;
-    }, 'frank’s audit lines');
+    await until(
+      'frank’s audit lines',
+      async () => {
+        frankLines = readFileSync(auditPath, 'utf8')
+          .split('\n')
+          .filter((l) => l !== '')
+          .map((l) => JSON.parse(l) as Event)
+          .filter((e) => e.user.username === 'frank');
+        return frankLines.length >= requests.length;
+      },
+      10_000,
+      50,
+    );
     expect(frankLines).toHaveLength(requests.length);
     frankLines.forEach((e, i) => {
       const q = requests[i] as (typeof requests)[number];

@@ -20,12 +20,14 @@ import { kubectl as kubectlFor } from './harness/kubectl.ts';
 import { EXAMPLES } from './harness/manifests.ts';
 import {
   cleanupDataDir,
-  eventually,
+  commandLine,
   postgresProcessesUnder,
+  processesUnder,
   processRunning,
   psql,
 } from './harness/postgres-operator.ts';
 import { followOutput } from './harness/process-output.ts';
+import { until } from './harness/wait.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CANOPY = join(ROOT, 'bin', 'canopy');
@@ -157,7 +159,7 @@ describe('canopy up', () => {
       'SELECT current_database()',
     );
     expect(asPostgres).toMatchObject({ code: 0, stdout: 'one' });
-    const written = await eventually('the app user to connect through the uri', () =>
+    const written = await until('the app user to connect through the uri', () =>
       asApp(
         app,
         "CREATE TABLE IF NOT EXISTS notes (t text); INSERT INTO notes VALUES ('kept across restarts'); SELECT count(*) FROM notes",
@@ -197,7 +199,7 @@ describe('canopy up', () => {
     expect(postgresServers().length).toBeGreaterThan(0);
     expect(await up.interrupt()).toBe(0);
     expect(up.output()).toContain('stopping every process');
-    await eventually('every child to be gone', () => processesUnder(dir).length === 0);
+    await until('every child to be gone', () => processesUnder(dir).length === 0);
   });
 
   it('comes back on the same directory with the same workspaces, databases and data', async () => {
@@ -209,7 +211,7 @@ describe('canopy up', () => {
       'database.postgresql.cnpg.io/db-one\ndatabase.postgresql.cnpg.io/db-two\n',
     );
     const app = await appCredentials();
-    const kept = await eventually('the database to answer again', () =>
+    const kept = await until('the database to answer again', () =>
       asApp(app, 'SELECT t FROM notes'),
     );
     expect(kept).toBe('kept across restarts');
@@ -220,7 +222,7 @@ describe('canopy up', () => {
     const up = running as Up;
     expect(postgresServers().length).toBeGreaterThan(0);
     expect(await up.interrupt('SIGTERM')).toBe(0);
-    await eventually('every child to be gone', () => processesUnder(dir).length === 0);
+    await until('every child to be gone', () => processesUnder(dir).length === 0);
   });
 });
 
@@ -236,22 +238,6 @@ function postgresServers(): number[] {
   return postgresProcessesUnder(join(dir, 'postgres')).filter((pid) =>
     commandLine(pid).includes('pgdata'),
   );
-}
-
-/** Every process whose command line names `dir`: the servers, the operator, the agent, PostgreSQL. */
-function processesUnder(dir: string): number[] {
-  return readdirSync('/proc')
-    .filter((e) => /^\d+$/.test(e))
-    .map(Number)
-    .filter((pid) => pid !== process.pid && commandLine(pid).includes(dir) && processRunning(pid));
-}
-
-function commandLine(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
-  } catch {
-    return '';
-  }
 }
 
 function childPids(parent: number): number[] {

@@ -6,24 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
-
-async function eventually<T>(
-  what: string,
-  probe: () => T | Promise<T>,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: ${(last as Error)?.message ?? last}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { eventually } from './harness/wait.ts';
 
 describe('@kubernetes/client-node against canopy start --plain', () => {
   let server: CanopyProcess;

@@ -8,6 +8,7 @@ import { objectKey } from '../../src/storage/keys.ts';
 import { SqliteStore } from '../../src/storage/sqlite/sqlite-store.ts';
 import { startCanopy } from './harness/canopy-process.ts';
 import { kubectl } from './harness/kubectl.ts';
+import { until } from './harness/wait.ts';
 
 describe('garbage collection across a restart', () => {
   it('collects dependents of an owner that vanished while the server was down', async () => {
@@ -36,11 +37,12 @@ describe('garbage collection across a restart', () => {
 
       server = await startCanopy({ plain: true, dataDir });
       const k2 = kubectl('1.30', server.kubeconfig, dataDir);
-      const deadline = Date.now() + 20_000;
-      while ((await k2(['get', 'configmap', 'dependent'])).code === 0) {
-        if (Date.now() > deadline) throw new Error('dependent was not collected after the restart');
-        await new Promise((r) => setTimeout(r, 200));
-      }
+      await until(
+        'the dependent to be collected after the restart',
+        async () => (await k2(['get', 'configmap', 'dependent'])).code !== 0,
+        20_000,
+        200,
+      );
       expect((await k2(['get', 'configmap', 'dependent'])).stderr).toContain('not found');
     } finally {
       await server.stop();

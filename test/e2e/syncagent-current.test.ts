@@ -22,9 +22,9 @@ import {
   startProvider,
   stopAll,
   TestOperator,
-  until,
   type Workdir,
 } from './harness/syncagent.ts';
+import { until } from './harness/wait.ts';
 
 const PUBLISHED = `apiVersion: syncagent.kcp.io/v1alpha1
 kind: PublishedResource

@@ -19,14 +19,13 @@ import {
   NAMESPACES,
   RESOURCES_CLUSTER_YAML,
   RESOURCES_DATABASE_YAML,
-  sleep,
   startAgent,
   startProvider,
   stopAll,
   TestOperator,
-  until,
   type Workdir,
 } from './harness/syncagent.ts';
+import { sleep, until } from './harness/wait.ts';
 
 const clusterDoc = (name: string, instances = 1) => ({
   apiVersion: 'postgresql.cnpg.io/v1',

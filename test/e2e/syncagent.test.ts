@@ -28,9 +28,9 @@ import {
   startProvider,
   stopAll,
   TestOperator,
-  until,
   type Workdir,
 } from './harness/syncagent.ts';
+import { until } from './harness/wait.ts';
 
 describe('canopy syncagent: the kcp workshop (api-syncagent v0.2 manifests)', () => {
   let kcp: CanopyProcess;

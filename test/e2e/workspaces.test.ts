@@ -10,21 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
+import { until } from './harness/wait.ts';
 
 const TOKENS = 'alice-token,alice,1001,"tenants"\nbob-token,bob,1002,"tenants"\n';
 const WS = '/apis/tenancy.kcp.io/v1alpha1/workspaces';
-
-async function until(
-  what: string,
-  probe: () => Promise<boolean>,
-  timeoutMs = 20_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('workspaces', () => {
   let server: CanopyProcess;

@@ -167,7 +167,7 @@ export function apiBindingFor(
 }
 
 /** Every claim of an export, accepted or rejected (with its identity hash kept). */
-export function claimsFromExport(
+function claimsFromExport(
   exportClaims: readonly PermissionClaim[],
   state: ClaimState,
 ): AcceptablePermissionClaim[] {

@@ -186,7 +186,7 @@ function configureCreate(cmd: Command, factory: ContextFactory, deprecation?: st
 }
 
 /** The `workspace` command tree (`kubectl ws …`, `kubectl kcp workspace …`). */
-export function buildWorkspaceCommand(name: string, cli: string, factory: ContextFactory): Command {
+function buildWorkspaceCommand(name: string, cli: string, factory: ContextFactory): Command {
   const ws = new Command(name)
     .description('Manages KCP workspaces')
     .usage(

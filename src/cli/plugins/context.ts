@@ -69,7 +69,7 @@ export function exitQuietlyOnClosedPipe(): void {
   });
 }
 
-export function processIO(): PluginIO {
+function processIO(): PluginIO {
   return {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

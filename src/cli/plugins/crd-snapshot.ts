@@ -11,7 +11,7 @@ import { isDNS1123Subdomain } from '../../apimachinery/validation/names.ts';
 import type { PluginContext } from './context.ts';
 
 /** The CRD's name, or `<plural>.<group>` (group `core` when empty) when it has none. */
-export function crdName(crd: JsonObject): string {
+function crdName(crd: JsonObject): string {
   const meta = isJsonObject(crd.metadata) ? crd.metadata : {};
   if (typeof meta.name === 'string' && meta.name !== '') return meta.name;
   const spec = isJsonObject(crd.spec) ? crd.spec : {};

@@ -257,7 +257,7 @@ export class FakeKcp {
 }
 
 /** A kubeconfig store in memory; `saved` records every write. */
-export function memoryStore(initial: Kubeconfig): {
+function memoryStore(initial: Kubeconfig): {
   load(): Kubeconfig;
   save(next: Kubeconfig): void;
   saved: Kubeconfig[];

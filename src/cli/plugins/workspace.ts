@@ -34,7 +34,7 @@ import { isAlreadyExists, isForbidden, isNotFound } from './transport.ts';
 // ---------------------------------------------------------------------------------------
 // Printing the current workspace
 
-export function currentWorkspaceMessage(
+function currentWorkspaceMessage(
   host: string,
   short: boolean,
   type?: WorkspaceTypeReference,

@@ -42,7 +42,7 @@ function contextFor(kubeconfig: string): PluginContext {
   };
 }
 
-export function readManifests(file: string): KubeObject[] {
+function readManifests(file: string): KubeObject[] {
   return parseAllDocuments(readFileSync(join(EXAMPLES, file), 'utf8'))
     .map((doc) => doc.toJS() as KubeObject | null)
     .filter((obj): obj is KubeObject => obj !== null);

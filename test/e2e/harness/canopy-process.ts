@@ -35,7 +35,7 @@ export interface StartOptions {
   readonly timeoutMs?: number;
 }
 
-export function freshDataDir(prefix = 'canopy-e2e-'): string {
+function freshDataDir(prefix = 'canopy-e2e-'): string {
   return mkdtempSync(join(tmpdir(), prefix));
 }
 

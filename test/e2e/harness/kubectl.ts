@@ -29,14 +29,12 @@ function versionedBinaries(): Map<string, string> {
 }
 
 /** The kubectl binary for a minor version such as '1.33'. */
-export function kubectlBinary(version: string): string {
+function kubectlBinary(version: string): string {
   const found = versionedBinaries().get(version);
   if (found) return found;
   console.warn(`kubectl ${version} is not on this machine; using the kubectl on PATH instead`);
   return 'kubectl';
 }
-
-export const KUBECTL_VERSIONS = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33'];
 
 export interface KubectlResult {
   readonly code: number;

@@ -165,20 +165,26 @@ export function portListening(port: number, host = '127.0.0.1'): Promise<boolean
   });
 }
 
+/** A process's command line, arguments joined by spaces; '' once it is gone. */
+export function commandLine(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+  } catch {
+    return '';
+  }
+}
+
+/** Pids of live processes, other than this one, whose command line names `dir`. */
+export function processesUnder(dir: string): number[] {
+  return readdirSync('/proc')
+    .filter((e) => /^\d+$/.test(e))
+    .map(Number)
+    .filter((pid) => pid !== process.pid && commandLine(pid).includes(dir) && processRunning(pid));
+}
+
 /** Pids of live postgres processes whose command line names a directory under `dir`. */
 export function postgresProcessesUnder(dir: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0').join(' ');
-      if (cmd.includes('postgres') && cmd.includes(dir) && processRunning(Number(entry)))
-        pids.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
+  return processesUnder(dir).filter((pid) => commandLine(pid).includes('postgres'));
 }
 
 /** Test clean-up: SIGKILLs postgres servers this test's operator started, then removes the directory. */
@@ -191,27 +197,4 @@ export function cleanupDataDir(dir: string): void {
     }
   }
   if (existsSync(dir)) rmSync(dir, { recursive: true, force: true });
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-export async function eventually<T>(
-  what: string,
-  fn: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 30_000,
-  intervalMs = 100,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(intervalMs);
-  }
 }

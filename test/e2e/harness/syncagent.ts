@@ -20,34 +20,12 @@ import { CANOPY_BIN, type CanopyProcess, startCanopy } from './canopy-process.ts
 import { type Kubectl, kubectlWithPlugins } from './kubectl.ts';
 import { example } from './manifests.ts';
 import { followOutput } from './process-output.ts';
+import { sleep } from './wait.ts';
 
 /** The refs the tests read and write with, the agent's and the operator's own. */
 export { CLUSTERS, DATABASES } from '../../../src/postgres/controller/deps.ts';
 export { NAMESPACES } from '../../../src/syncagent/constants.ts';
 export { PUBLISHED_RESOURCES } from '../../../src/syncagent/controllers/apiresourceschema/controller.ts';
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-export async function until<T>(
-  what: string,
-  fn: () => Promise<T> | T,
-  timeoutMs = 30_000,
-  intervalMs = 100,
-): Promise<Exclude<NonNullable<T>, false>> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false && v !== null) return v as Exclude<NonNullable<T>, false>;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${(last as Error).message}` : ''}`);
-    await sleep(intervalMs);
-  }
-}
 
 // ---- the agent process ---------------------------------------------------------------
 
@@ -109,7 +87,7 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
 
 // ---- the test controller on the service cluster --------------------------------------
 
-export const TEST_FINALIZER = 'test.canopy.dev/cleanup';
+const TEST_FINALIZER = 'test.canopy.dev/cleanup';
 
 /**
  * Stands in for CloudNativePG on the service cluster: a Cluster gets a healthy status, a
@@ -330,7 +308,7 @@ export function workdir(prefix: string): Workdir {
 }
 
 /** Installs the CloudNativePG CRDs (the PostgreSQL operator's) on a service cluster. */
-export async function installPostgresCrds(k: Kubectl): Promise<void> {
+async function installPostgresCrds(k: Kubectl): Promise<void> {
   for (const crd of POSTGRES_CRDS)
     await k.ok(['apply', '--server-side', '-f', '-'], { input: JSON.stringify(crd) });
   await k.ok([
