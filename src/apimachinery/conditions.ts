@@ -31,3 +31,13 @@ export function isConditionTrue(
 ): boolean {
   return findCondition(conditions, type)?.status === 'True';
 }
+
+/**
+ * Whether two statuses say the same, transition times aside: a controller that rebuilt its
+ * conditions need not write a status that only their timestamps would change.
+ */
+export function sameStatusIgnoringTimes(a: unknown, b: unknown): boolean {
+  const strip = (s: unknown) =>
+    JSON.stringify(s, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
+  return strip(a) === strip(b);
+}

@@ -26,6 +26,10 @@ describe('canopy start flags', () => {
       ['--port', '0', '--compaction-interval', '-1s'],
       '--compaction-interval must be a duration such as 5m or 30s (0 turns compaction off), not "-1s"',
     ],
+    [
+      ['--port', '0', '--max-requests-inflight', 'lots'],
+      '--max-requests-inflight must be a whole number of at least 1, not "lots"',
+    ],
   ])('refuses %j', (args, message) => {
     const r = start(...args);
     expect(r.status).not.toBe(0);

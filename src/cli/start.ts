@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import { parseGoDuration } from '../apimachinery/duration.ts';
 import { ApiServer } from '../apiserver/server.ts';
 import type { AutoCompaction } from '../storage/sqlite/sqlite-store.ts';
+import { parsePort, parsePositiveInteger } from './flags.ts';
 import { createLogger, type LogFormat } from './log.ts';
 
 interface StartOptions {
@@ -17,7 +18,7 @@ interface StartOptions {
   logLevel?: string;
   audit?: boolean;
   tokenAuthFile?: string;
-  maxRequestsInflight?: string;
+  maxRequestsInflight: string;
   compactionInterval?: string;
 }
 
@@ -59,21 +60,16 @@ export function registerStart(program: Command): void {
         ...(opts.logFormat ? { format: opts.logFormat } : {}),
         ...(opts.logLevel ? { level: opts.logLevel } : {}),
       });
-      const port = Number(opts.port);
-      if (!Number.isInteger(port) || port < 0 || port > 65535) {
-        program.error(
-          `--port must be a number between 0 and 65535, not ${JSON.stringify(opts.port)}`,
-        );
-      }
+      let port = 0;
+      let maxInFlight = 0;
       let compaction: AutoCompaction | false | undefined;
-      if (opts.compactionInterval !== undefined) {
-        const ms = parseGoDuration(opts.compactionInterval);
-        if (ms === undefined || ms < 0) {
-          program.error(
-            `--compaction-interval must be a duration such as 5m or 30s (0 turns compaction off), not ${JSON.stringify(opts.compactionInterval)}`,
-          );
-        }
-        compaction = ms === 0 ? false : { intervalMs: ms, windowMs: ms, minRevisions: 0 };
+      try {
+        port = parsePort('--port', opts.port);
+        maxInFlight = parsePositiveInteger('--max-requests-inflight', opts.maxRequestsInflight);
+        if (opts.compactionInterval !== undefined)
+          compaction = compactionOf(opts.compactionInterval);
+      } catch (err) {
+        program.error((err as Error).message);
       }
       const server = await ApiServer.start({
         dataDir: opts.dataDir,
@@ -83,7 +79,7 @@ export function registerStart(program: Command): void {
         logger,
         audit: opts.audit === true,
         ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
-        maxInFlight: Number(opts.maxRequestsInflight),
+        maxInFlight,
         ...(compaction !== undefined ? { compaction } : {}),
       });
       // The ready line is a contract (tools wait for it), whatever the log level.
@@ -110,4 +106,14 @@ export function registerStart(program: Command): void {
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
     });
+}
+
+/** `--compaction-interval`: every interval, keeping one interval of history; 0 is none. */
+function compactionOf(value: string): AutoCompaction | false {
+  const ms = parseGoDuration(value);
+  if (ms === undefined || ms < 0)
+    throw new Error(
+      `--compaction-interval must be a duration such as 5m or 30s (0 turns compaction off), not ${JSON.stringify(value)}`,
+    );
+  return ms === 0 ? false : { intervalMs: ms, windowMs: ms, minRevisions: 0 };
 }

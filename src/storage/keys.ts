@@ -66,6 +66,11 @@ export function objectKey(p: ObjectKeyParts): string {
   return `${clusterPrefix({ ...p, namespace: p.namespace || NONE })}${segment(p.name, 'name')}`;
 }
 
+/** The logical cluster of an object key, without parsing the rest (hot paths: watches, lists). */
+export function clusterOfKey(key: string): string {
+  return key.split('/')[4] ?? '';
+}
+
 export function parseObjectKey(key: string): ObjectKeyParts {
   const parts = key.split('/');
   if (parts.length !== 7 || parts[0] !== '') {

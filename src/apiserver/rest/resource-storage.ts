@@ -25,7 +25,7 @@ import {
 } from '../../apimachinery/status.ts';
 import { encodeContinue } from '../../storage/continue-token.ts';
 import { isStoreError, StoreError } from '../../storage/errors.ts';
-import { clusterPrefix, objectKey, resourcePrefix } from '../../storage/keys.ts';
+import { clusterOfKey, clusterPrefix, objectKey, resourcePrefix } from '../../storage/keys.ts';
 import type { KeyValue, Store } from '../../storage/store.ts';
 import type { AdmissionChain, AdmissionRequest } from '../admission/admission.ts';
 import {
@@ -637,11 +637,6 @@ export function parseRevision(rv: string): number {
     throw badRequest(`invalid resource version: ${JSON.stringify(rv)}`);
   }
   return n;
-}
-
-/** The logical cluster of a storage key (`/<group>/<resource>/<identity>/<cluster>/…`). */
-export function clusterOfKey(key: string): string {
-  return key.split('/')[4] ?? '';
 }
 
 /** Store errors as Kubernetes Statuses; `continuing` marks reads of a continued list. */

@@ -7,14 +7,10 @@
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { apiVersionOf } from '../../apimachinery/meta.ts';
 import { badRequest, type Status } from '../../apimachinery/status.ts';
+import { clusterOfKey } from '../../storage/keys.ts';
 import type { WatchEvent, Watcher } from '../../storage/store.ts';
 import { decodeFromStorage } from './codec.ts';
-import {
-  clusterOfKey,
-  parseRevision,
-  type ResourceStorage,
-  storeToStatus,
-} from './resource-storage.ts';
+import { parseRevision, type ResourceStorage, storeToStatus } from './resource-storage.ts';
 import { type Scope, WILDCARD_CLUSTER } from './scope.ts';
 import { checkFieldSelector, type Selection, selects } from './selection.ts';
 

@@ -9,6 +9,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { parseKubeconfig } from '../../apimachinery/kubeconfig.ts';
+import { parsePort } from '../flags.ts';
 import { type ChildSpec, Supervisor } from './supervisor.ts';
 import {
   EXAMPLES,
@@ -44,13 +45,6 @@ export function layout(dataDir: string) {
     postgres: join(dir, 'postgres'),
     logs: join(dir, 'logs'),
   };
-}
-
-function parsePort(flag: string, value: string): number {
-  const port = Number(value);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`${flag} must be a number between 0 and 65535, not ${JSON.stringify(value)}`);
-  return port;
 }
 
 function portOf(kubeconfig: string): number {

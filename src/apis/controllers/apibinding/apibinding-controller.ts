@@ -6,7 +6,11 @@
  * phases. Changes to the export reach its bindings. A deleted binding first deletes the
  * objects of its resources in the workspace.
  */
-import { isConditionTrue, setCondition } from '../../../apimachinery/conditions.ts';
+import {
+  isConditionTrue,
+  sameStatusIgnoringTimes,
+  setCondition,
+} from '../../../apimachinery/conditions.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
 import type { CrdSource } from '../../../apiserver/registry/crd-source.ts';
@@ -264,9 +268,7 @@ export class ApiBindingController {
     next: NonNullable<APIBinding['status']>,
   ): Promise<void> {
     const current = this.index.bindings.get(bindingKey(cluster, name));
-    const strip = (s: unknown) =>
-      JSON.stringify(s, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
-    if (current && strip(current.status ?? {}) === strip(next)) return;
+    if (current && sameStatusIgnoringTimes(current.status ?? {}, next)) return;
     await this.client
       .resource(cluster, BINDINGS_GVR)
       .modify(name, (cur) => ({ ...cur, status: next }), 'status');

@@ -3,7 +3,7 @@
  * once some workspace binds it (the URL a provider's controllers, such as the sync agent,
  * connect to), and says whether the export it names exists.
  */
-import { setCondition } from '../../../apimachinery/conditions.ts';
+import { sameStatusIgnoringTimes, setCondition } from '../../../apimachinery/conditions.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
 import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
@@ -91,9 +91,7 @@ export class EndpointSliceController {
       ? [{ url: apiExportUrl(this.baseUrl(), exportCluster as string, ref.name) }]
       : [];
     const next = { ...slice.status, endpoints, conditions };
-    const strip = (s: unknown) =>
-      JSON.stringify(s, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
-    if (strip(next) === strip(slice.status ?? {})) return undefined;
+    if (sameStatusIgnoringTimes(next, slice.status ?? {})) return undefined;
     await this.client
       .resource(cluster, ENDPOINT_SLICES_GVR)
       .modify(slice.metadata.name as string, (cur) => ({ ...cur, status: next }), 'status');

@@ -10,7 +10,7 @@ import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { StoreInformer } from '../../../controller/store-informer.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
-import { resourcePrefix } from '../../../storage/keys.ts';
+import { clusterOfKey, resourcePrefix } from '../../../storage/keys.ts';
 import type { Store } from '../../../storage/store.ts';
 import { NAMESPACE_FINALIZER, specFinalizers } from '../../builtin/core/namespaces.ts';
 import type { TypeRegistry } from '../../registry/type-registry.ts';
@@ -51,7 +51,7 @@ export class NamespaceController {
   private async reconcile(key: string): Promise<Requeue | undefined> {
     const ns = this.informer.get(key);
     if (!ns?.metadata.deletionTimestamp) return undefined;
-    const cluster = key.split('/')[4] as string;
+    const cluster = clusterOfKey(key);
     const name = ns.metadata.name as string;
     const left = await this.deleteContent(cluster, name);
     await this.report(cluster, name, left);

@@ -9,7 +9,7 @@
  *   then lets the Workspace go.
  */
 
-import { setCondition } from '../../../apimachinery/conditions.ts';
+import { sameStatusIgnoringTimes, setCondition } from '../../../apimachinery/conditions.ts';
 import { joinPath } from '../../../apimachinery/logicalcluster.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
@@ -216,7 +216,7 @@ export class WorkspaceController {
     );
     const next = { ...status, phase, conditions, ...(initializers.length ? { initializers } : {}) };
     if (!initializers.length) delete (next as { initializers?: string[] }).initializers;
-    if (withoutTimes(next) === withoutTimes(status)) return;
+    if (sameStatusIgnoringTimes(next, status)) return;
     await this.workspaces(parent).modify(
       ws.metadata.name as string,
       (cur) => ({ ...cur, status: next }),
@@ -312,11 +312,6 @@ function parseOwner(text: string | undefined): LogicalCluster['spec']['createdBy
   } catch {
     return undefined;
   }
-}
-
-/** The status as JSON without condition transition times, to tell whether it changed. */
-function withoutTimes(status: object): string {
-  return JSON.stringify(status, (k, v) => (k === 'lastTransitionTime' ? undefined : v));
 }
 
 function ignoreNotFound(err: unknown): undefined {

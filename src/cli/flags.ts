@@ -1,0 +1,15 @@
+/** Checks of command-line values shared by the `canopy` commands; each throws naming the flag. */
+
+export function parsePort(flag: string, value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`${flag} must be a number between 0 and 65535, not ${JSON.stringify(value)}`);
+  return port;
+}
+
+export function parsePositiveInteger(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1)
+    throw new Error(`${flag} must be a whole number of at least 1, not ${JSON.stringify(value)}`);
+  return n;
+}
