@@ -24,7 +24,7 @@ import {
 import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
 import { forbiddenError } from '../../apiserver/authz/authorizer.ts';
 import { buildDocuments } from '../../apiserver/discovery/documents.ts';
-import { negotiateDiscovery } from '../../apiserver/http/negotiation.ts';
+import { serveDiscovery } from '../../apiserver/discovery/handler.ts';
 import { requestInfo } from '../../apiserver/http/request-info.ts';
 import { handleResource } from '../../apiserver/http/resource-handler.ts';
 import { writeJson } from '../../apiserver/http/respond.ts';
@@ -124,7 +124,9 @@ export class ApiExportVirtualWorkspace {
       // kubectl needs /version and OpenAPI (client-side validation, explain) here too.
       if (rest === '/version' || rest === '/version/') return writeJson(res, 200, this.d.version());
       if (this.d.openapi.handle(req, res, { types: view.types }, rest, url.searchParams)) return;
-      return this.discovery(req, res, view, rest);
+      if (serveDiscovery(req, res, () => buildDocuments(view.types), rest)) return;
+      if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
+      throw notFoundPath();
     }
     // Across workspaces a provider reads; it writes in one workspace at a time.
     if (target === WILDCARD_CLUSTER && !READ_ONLY.includes(info.verb as Verb))
@@ -260,50 +262,5 @@ export class ApiExportVirtualWorkspace {
       if (granted) out.push({ type, claim, verbs });
     }
     return out;
-  }
-
-  private discovery(
-    req: IncomingMessage,
-    res: ServerResponse,
-    view: ExportView,
-    path: string,
-  ): void {
-    const parts = path.split('/').filter(Boolean);
-    if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
-    const docs = buildDocuments(view.types);
-    if (parts.length === 1 && (parts[0] === 'api' || parts[0] === 'apis')) {
-      const format = negotiateDiscovery(req.headers.accept) ?? { kind: 'legacy' as const };
-      if (format.kind === 'aggregated') {
-        writeJson(
-          res,
-          200,
-          {
-            kind: 'APIGroupDiscoveryList',
-            apiVersion: `apidiscovery.k8s.io/${format.version}`,
-            metadata: {},
-            items: parts[0] === 'api' ? docs.aggregatedCore : docs.aggregatedGroups,
-          },
-          { contentType: format.contentType },
-        );
-      } else if (parts[0] === 'api') {
-        writeJson(res, 200, {
-          kind: 'APIVersions',
-          versions: docs.coreVersions,
-          serverAddressByClientCIDRs: [],
-        });
-      } else {
-        writeJson(res, 200, { kind: 'APIGroupList', apiVersion: 'v1', groups: docs.groups });
-      }
-      return;
-    }
-    if (parts[0] === 'apis' && parts.length === 2) {
-      const group = docs.groups.find((g) => g.name === parts[1]);
-      if (!group) throw notFoundPath();
-      writeJson(res, 200, { kind: 'APIGroup', apiVersion: 'v1', ...group });
-      return;
-    }
-    const list = docs.resourceLists.get(parts.join('/'));
-    if (!list) throw notFoundPath();
-    writeJson(res, 200, list);
   }
 }
