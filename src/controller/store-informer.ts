@@ -77,7 +77,22 @@ export class StoreInformer<T extends KubeObject = KubeObject> {
     } catch (err) {
       if (this.stopped || isStoreError(err, 'Closed')) return;
       this.onError(err);
-      await this.start();
+      await this.relist();
+    }
+  }
+
+  /** Lists again after a failed watch, backing off while the list fails too, until it works
+   * or the informer stops: a failure here has nobody to be thrown to. */
+  private async relist(): Promise<void> {
+    for (let delayMs = 100; !this.stopped; delayMs = Math.min(delayMs * 2, 5000)) {
+      try {
+        await this.start();
+        return;
+      } catch (err) {
+        if (this.stopped || isStoreError(err, 'Closed')) return;
+        this.onError(err);
+        await new Promise((r) => setTimeout(r, delayMs));
+      }
     }
   }
 
