@@ -10,6 +10,8 @@ fail() {
   exit 1
 }
 ok() { echo "✓ $1"; }
+# Matches are tested with `grep -x … >/dev/null`, not `grep -q`: -q stops reading at the
+# first match, and under pipefail kubectl, still writing, would fail with SIGPIPE.
 
 : "${KUBECONFIGS_DIR:?source examples/dynamic-providers/env.sh first}"
 
@@ -19,7 +21,7 @@ ok "provider.kubeconfig exists"
 kubectl --kubeconfig "$provider" version >/dev/null 2>&1 ||
   fail "the service cluster does not answer" "is 'canopy start --plain' still running?"
 ok "the service cluster answers"
-kubectl --kubeconfig "$provider" api-resources --api-group=postgresql.cnpg.io -o name | grep -q '^clusters.postgresql.cnpg.io$' ||
+kubectl --kubeconfig "$provider" api-resources --api-group=postgresql.cnpg.io -o name | grep -x 'clusters.postgresql.cnpg.io' >/dev/null ||
   fail "the service cluster does not serve postgresql.cnpg.io/v1" "start 'canopy postgres-operator' against provider.kubeconfig"
 ok "the service cluster serves postgresql.cnpg.io/v1"
 
@@ -44,7 +46,7 @@ pgrep -f 'canopy syncagent' >/dev/null ||
   fail "no sync agent is running" "canopy syncagent --namespace default --apiexport-ref postgresql.cnpg.io --kcp-kubeconfig \$KUBECONFIGS_DIR/sync-agent.kubeconfig"
 ok "the sync agent runs"
 
-kubectl api-resources --api-group=postgresql.cnpg.io -o name | grep -q '^clusters.postgresql.cnpg.io$' ||
+kubectl api-resources --api-group=postgresql.cnpg.io -o name | grep -x 'clusters.postgresql.cnpg.io' >/dev/null ||
   fail "the tenant does not see postgresql.cnpg.io/v1" "check the APIBinding's conditions: kubectl get apibinding postgresql.cnpg.io -o yaml"
 ok "the tenant sees postgresql.cnpg.io/v1"
 

@@ -11,9 +11,9 @@
  */
 import { forbidden, notFound } from '../../apimachinery/status.ts';
 import type { Client } from '../../controller/client.ts';
+import { StoreFollower } from '../../controller/store-follower.ts';
 import { parseObjectKey, resourcePrefix } from '../../storage/keys.ts';
 import type { Store } from '../../storage/store.ts';
-import { StoreFollower } from '../authz/store-follower.ts';
 import { SYSTEM_NAMESPACES } from '../bootstrap.ts';
 import { phase } from '../builtin/core/namespaces.ts';
 import type { AdmissionPlugin } from './admission.ts';

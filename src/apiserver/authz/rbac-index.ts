@@ -17,6 +17,7 @@ import {
   type KubeObject,
   type LabelSelector as MetaLabelSelector,
 } from '../../apimachinery/meta.ts';
+import { StoreFollower } from '../../controller/store-follower.ts';
 import { parseObjectKey, resourcePrefix } from '../../storage/keys.ts';
 import type { Store } from '../../storage/store.ts';
 import {
@@ -32,7 +33,6 @@ import type { UserInfo } from '../rest/scope.ts';
 import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from './bootstrap-policy.ts';
 import { type Rule, toRules } from './policy-rules.ts';
 import { SERVICE_ACCOUNT_PREFIX } from './scopes.ts';
-import { StoreFollower } from './store-follower.ts';
 
 export type RbacResource = 'roles' | 'clusterroles' | 'rolebindings' | 'clusterrolebindings';
 export const RBAC_RESOURCES: readonly RbacResource[] = [

@@ -15,11 +15,11 @@
 import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
 import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
+import { StoreFollower } from '../../../controller/store-follower.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import { parseObjectKey, resourcePrefix } from '../../../storage/keys.ts';
 import type { Store } from '../../../storage/store.ts';
 import type { ServiceAccountTokens } from '../../authn/service-accounts.ts';
-import { StoreFollower } from '../../authz/store-follower.ts';
 import {
   SERVICE_ACCOUNT_NAME_ANNOTATION,
   SERVICE_ACCOUNT_UID_ANNOTATION,

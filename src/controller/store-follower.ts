@@ -9,8 +9,8 @@
  * writer's promise settles, so an index that drains before it answers sees every write
  * that has been acknowledged: a binding created by one request governs the next.
  */
-import { isStoreError } from '../../storage/errors.ts';
-import type { Store, Watcher } from '../../storage/store.ts';
+import { isStoreError } from '../storage/errors.ts';
+import type { Store, Watcher } from '../storage/store.ts';
 
 /**
  * One change: the new value, or undefined for a deletion, with the value the key had
