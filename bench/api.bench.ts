@@ -2,7 +2,8 @@
  * API benchmark: `canopy start --plain` under load from a separate process over HTTPS
  * keep-alive — creates against the store's own creates (same concurrency, same run), GET
  * latency at 50 clients, LIST of 10,000 objects and its memory, and one write fanned out
- * to 500 HTTP watchers.
+ * to 500 HTTP watchers. Creates and GETs come from wrk (see lib/wrk.ts), the rest from
+ * the Node load generator (lib/api-load.ts).
  *
  * Creates are compared at the same concurrency both ways: 64 HTTPS clients against the
  * store with 64 writers (whose creates share commits), and one client against one writer
@@ -15,6 +16,7 @@ import { objectKey } from '../src/storage/keys.ts';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
 import { load, peakRssMiB, resetPeak, rssMiB, startCanopy } from './lib/canopy-server.ts';
 import { Report } from './lib/report.ts';
+import { wrk } from './lib/wrk.ts';
 
 const CONCURRENCY = 64;
 const DURATION_MS = 4000;
@@ -67,12 +69,13 @@ export async function run(): Promise<Report> {
   const server = await startCanopy({ plain: true, args: ['--log-level', 'warn'] });
   const pid = server.child.pid as number;
   try {
-    const created = await load<{ perSecond: number }>(
-      'creates',
-      server.kubeconfig,
-      CONCURRENCY,
-      DURATION_MS,
-    );
+    await load('api-fixtures', server.kubeconfig);
+    const created = await wrk({
+      kubeconfig: server.kubeconfig,
+      connections: CONCURRENCY,
+      durationMs: DURATION_MS,
+      create: { namespace: 'load-create', prefix: 'c-' },
+    });
     report.metric(`API creates/s (${CONCURRENCY} HTTPS clients)`, created.perSecond, 'ops/s');
     report.ratio(
       'creates',
@@ -80,13 +83,12 @@ export async function run(): Promise<Report> {
       `API creates/s ÷ store creates/s, ${CONCURRENCY} at once`,
       0.4,
     );
-    const serial = await load<{ perSecond: number }>(
-      'creates',
-      server.kubeconfig,
-      1,
-      DURATION_MS,
-      'serial-',
-    );
+    const serial = await wrk({
+      kubeconfig: server.kubeconfig,
+      connections: 1,
+      durationMs: DURATION_MS,
+      create: { namespace: 'load-create', prefix: 'serial-' },
+    });
     report.metric('API creates/s (1 HTTPS client)', serial.perSecond, 'ops/s');
     report.ratio(
       'creates-serial',
@@ -95,12 +97,12 @@ export async function run(): Promise<Report> {
       0.4,
     );
 
-    const gets = await load<{ p50: number; p99: number; perSecond: number }>(
-      'gets',
-      server.kubeconfig,
-      50,
-      DURATION_MS,
-    );
+    const gets = await wrk({
+      kubeconfig: server.kubeconfig,
+      connections: 50,
+      durationMs: DURATION_MS,
+      get: '/api/v1/namespaces/load-get/configmaps/target',
+    });
     report.metric('GET p50 (50 clients)', gets.p50, 'ms');
     report.metric('GET p99 (50 clients)', gets.p99, 'ms');
     report.goal({ metric: 'GET p99 (50 clients)', atMost: 5 });

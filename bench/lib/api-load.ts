@@ -154,34 +154,13 @@ async function sampleFor<R>(
   };
 }
 
-async function creates(concurrency: number, ms: number, prefix: string) {
+/** What the API benchmark's wrk load needs: a namespace to create in, an object to GET. */
+async function apiFixtures() {
   await ensureNamespace('load-create');
-  let n = 0;
-  const start = performance.now();
-  await clients(concurrency, async () => {
-    while (performance.now() - start < ms) {
-      const r = await call(
-        'POST',
-        '/api/v1/namespaces/load-create/configmaps',
-        cm(`${prefix}${n++}`),
-      );
-      if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
-    }
-  });
-  return { perSecond: n / ((performance.now() - start) / 1000) };
-}
-
-async function gets(concurrency: number, ms: number) {
   await ensureNamespace('load-get');
-  await call('POST', '/api/v1/namespaces/load-get/configmaps', cm('target'));
-  return sampleFor(
-    concurrency,
-    ms,
-    () => call('GET', '/api/v1/namespaces/load-get/configmaps/target'),
-    (r) => {
-      if (r.status !== 200) throw new Error(`get: ${r.status}`);
-    },
-  );
+  const r = await call('POST', '/api/v1/namespaces/load-get/configmaps', cm('target'));
+  if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
+  return {};
 }
 
 async function list(count: number) {
@@ -696,11 +675,8 @@ async function vwList(mode: string, vwPath: string, rounds: number) {
 const n = (i: number, d: number) => Number(args[i] ?? d);
 let result: unknown;
 switch (scenario) {
-  case 'creates':
-    result = await creates(n(0, 64), n(1, 3000), args[2] ?? 'c-');
-    break;
-  case 'gets':
-    result = await gets(n(0, 50), n(1, 3000));
+  case 'api-fixtures':
+    result = await apiFixtures();
     break;
   case 'list':
     result = await list(n(0, 10_000));

@@ -443,3 +443,41 @@ describe('durability and lifecycle', () => {
     store = open();
   });
 });
+
+describe('reads of the latest value after writes (the in-memory latest cache)', () => {
+  const key = '/core/configmaps/-/root/default/cached';
+
+  it('see every committed write, whether or not the key was read before', async () => {
+    expect(await store.get(key)).toBeUndefined(); // cached as absent
+    const created = await store.create(key, '{"v":1}');
+    expect(await store.get(key)).toEqual(created);
+    const updated = await store.update(key, '{"v":2}', created.revision);
+    expect((await store.get(key))?.value).toBe('{"v":2}');
+    await expectCode(store.update(key, '{"v":3}', created.revision), 'Conflict');
+    expect(await store.get(key)).toEqual(updated);
+    await store.delete(key, updated.revision);
+    expect(await store.get(key)).toBeUndefined();
+    const again = await store.create(key, '{"v":4}');
+    expect(await store.get(key)).toEqual(again);
+    expect((await store.get(key, { revision: updated.revision }))?.value).toBe('{"v":2}');
+  });
+
+  it('see writes of concurrent writers in one commit', async () => {
+    const keys = Array.from({ length: 20 }, (_, i) => `${key}-${i}`);
+    await Promise.all(keys.map((k) => store.get(k)));
+    await Promise.all(keys.map((k, i) => store.create(k, `{"i":${i}}`)));
+    expect((await Promise.all(keys.map((k) => store.get(k)))).map((kv) => kv?.value)).toEqual(
+      keys.map((_, i) => `{"i":${i}}`),
+    );
+  });
+
+  it('stay right for keys pushed out of the cache and read back from SQLite', async () => {
+    const keys = Array.from({ length: 5000 }, (_, i) => `${key}-many-${i}`);
+    await Promise.all(keys.map((k) => store.create(k, '{"v":1}')));
+    for (const k of keys) await store.get(k);
+    const first = keys[0] as string;
+    const kv = await store.get(first);
+    await store.update(first, '{"v":2}', kv?.revision ?? 0);
+    expect((await store.get(first))?.value).toBe('{"v":2}');
+  });
+});

@@ -31,6 +31,7 @@ import type {
 } from '../store.ts';
 import { Broadcaster } from '../watch/broadcaster.ts';
 import { DEFAULT_WATCH_BUFFER, QueueWatcher } from '../watch/queue-watcher.ts';
+import { LatestCache } from './latest-cache.ts';
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 export interface AutoCompaction {
@@ -59,6 +60,8 @@ export const DEFAULT_COMPACTION: AutoCompaction = {
 
 /** Writes per transaction; bigger groups wait in the queue for the next turn. */
 const MAX_GROUP = 1000;
+/** Keys whose latest value reads keep in memory (see LatestCache). */
+const LATEST_CACHE_SIZE = 4096;
 /** Rows per replay query and per compaction step. */
 const CHUNK = 1000;
 const COMPACT_KEY = 'compact_revision';
@@ -105,6 +108,7 @@ export class SqliteStore implements Store {
   private readonly db: DatabaseSync;
   private readonly stmt: Statements;
   private readonly broadcaster = new Broadcaster();
+  private readonly latest = new LatestCache(LATEST_CACHE_SIZE);
   private readonly watchBufferSize: number;
   private revision: number;
   private compacted: number;
@@ -283,8 +287,12 @@ export class SqliteStore implements Store {
     this.revision = revision;
     group.forEach((op, i) => {
       const outcome = outcomes[i] as KeyValue | StoreError;
-      if (outcome instanceof StoreError) op.reject(outcome);
-      else op.resolve(outcome);
+      if (outcome instanceof StoreError) {
+        op.reject(outcome);
+        return;
+      }
+      this.latest.written(op.key, op.kind === 'delete' ? undefined : outcome);
+      op.resolve(outcome);
     });
     this.broadcaster.publish(events);
   }
@@ -338,14 +346,15 @@ export class SqliteStore implements Store {
   async get(key: string, options: GetOptions = {}): Promise<KeyValue | undefined> {
     this.assertOpen();
     assertValidKey(key);
-    let row: Row | undefined;
     if (options.revision === undefined) {
-      row = this.stmt.latest.get(key) as Row | undefined;
-    } else {
-      this.assertReadable(options.revision);
-      row = this.stmt.atRevision.get(key, options.revision) as Row | undefined;
+      const cached = this.latest.get(key);
+      if (cached !== undefined) return cached ?? undefined;
+      const kv = liveValue(this.stmt.latest.get(key) as Row | undefined);
+      this.latest.remember(key, kv);
+      return kv;
     }
-    return row && row.deleted === 0 ? toKeyValue(row) : undefined;
+    this.assertReadable(options.revision);
+    return liveValue(this.stmt.atRevision.get(key, options.revision) as Row | undefined);
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
@@ -509,6 +518,10 @@ export class SqliteStore implements Store {
     if (revision < this.compacted) throw expired(revision, this.compacted);
     if (revision > this.revision) throw futureRevision(revision, this.revision);
   }
+}
+
+function liveValue(row: Row | undefined): KeyValue | undefined {
+  return row && row.deleted === 0 ? toKeyValue(row) : undefined;
 }
 
 function toKeyValue(row: Row): KeyValue {
