@@ -45,6 +45,47 @@ spec:
               phase: {type: string}
 `;
 
+/** Two versions, each with its own printer columns, selectable fields and subresources. */
+const GADGET_CRD = `
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata:
+  name: gadgets.example.com
+spec:
+  group: example.com
+  scope: Namespaced
+  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  versions:
+  - name: v1
+    served: true
+    storage: true
+    additionalPrinterColumns:
+    - {name: Size, type: integer, jsonPath: .spec.size}
+    schema:
+      openAPIV3Schema: &schema
+        type: object
+        properties:
+          spec:
+            type: object
+            properties:
+              size: {type: integer}
+              color: {type: string}
+          status:
+            type: object
+            properties:
+              phase: {type: string}
+  - name: v2
+    served: true
+    storage: false
+    subresources: {status: {}}
+    selectableFields:
+    - {jsonPath: .spec.color}
+    additionalPrinterColumns:
+    - {name: Color, type: string, jsonPath: .spec.color}
+    schema:
+      openAPIV3Schema: *schema
+`;
+
 for (const version of ['1.27', '1.33']) {
   describe(`kubectl ${version} against canopy start --plain`, () => {
     let server: CanopyProcess;
@@ -233,6 +274,36 @@ for (const version of ['1.27', '1.33']) {
       const status = JSON.stringify({ status: { phase: 'Ready' } });
       await k.ok(['patch', 'widget', 'w1', '--subresource=status', '--type=merge', '-p', status]);
       expect((await waiting).code).toBe(0);
+      rmSync(dir, { recursive: true, force: true });
+    });
+
+    it('serves each version of a custom resource with its own columns, field selectors and subresources', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'canopy-crd-versions-'));
+      writeFileSync(join(dir, 'crd.yaml'), GADGET_CRD);
+      await k.ok(['apply', '-f', join(dir, 'crd.yaml')]);
+      await k.ok(['wait', '--for=condition=Established', 'crd/gadgets.example.com']);
+      writeFileSync(
+        join(dir, 'g.yaml'),
+        'apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g1, namespace: default}\nspec: {size: 4, color: red}\n',
+      );
+      await k.ok(['create', '-f', join(dir, 'g.yaml')]);
+      expect(await k.ok(['get', 'gadgets.v1.example.com'])).toMatch(/^NAME\s+SIZE\s*\ng1\s+4\s*$/m);
+      // v2 is the preferred version, so a plain `get gadgets` shows its columns too.
+      expect(await k.ok(['get', 'gadgets'])).toMatch(/^NAME\s+COLOR\s*\ng1\s+red\s*$/m);
+      const selected = ['get', '--field-selector', 'spec.color=red', '-o', 'name'];
+      expect((await k.ok([...selected, 'gadgets.v2.example.com'])).trim()).toBe(
+        'gadget.example.com/g1',
+      );
+      const refused = await k([...selected, 'gadgets.v1.example.com']);
+      expect(refused.code).not.toBe(0);
+      expect(refused.stderr).toContain('field label not supported: spec.color');
+      const status = JSON.stringify({ status: { phase: 'Ready' } });
+      const patch = ['patch', '--subresource=status', '--type=merge', '-p', status];
+      await k.ok([...patch, 'gadgets.v2.example.com', 'g1']);
+      expect(await k.ok(['get', 'gadget', 'g1', '-o', 'jsonpath={.status.phase}'])).toBe('Ready');
+      const noStatus = await k([...patch, 'gadgets.v1.example.com', 'g1']);
+      expect(noStatus.code).not.toBe(0);
+      expect(noStatus.stderr).toContain('NotFound');
       rmSync(dir, { recursive: true, force: true });
     });
 

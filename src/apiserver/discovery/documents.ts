@@ -3,7 +3,7 @@
  * (APIVersions, APIGroupList, APIGroup, APIResourceList) and aggregated
  * (apidiscovery.k8s.io APIGroupDiscoveryList, v2 and v2beta1 share the shape).
  */
-import type { ResourceType } from '../registry/resource-type.ts';
+import { atVersion, type ResourceType } from '../registry/resource-type.ts';
 
 export interface APIResource {
   name: string;
@@ -98,9 +98,10 @@ interface SubresourceEntry {
 function subresources(type: ResourceType, version: string): SubresourceEntry[] {
   const out: SubresourceEntry[] = [];
   const verbs = SUBRESOURCE_VERBS;
-  if (type.subresources.status)
+  const declared = atVersion(type, version).subresources;
+  if (declared.status)
     out.push({ name: 'status', kind: type.names.kind, group: type.group, version, verbs });
-  if (type.subresources.scale)
+  if (declared.scale)
     out.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs });
   if (type.group === '' && type.names.plural === 'namespaces') {
     out.push({ name: 'finalize', kind: 'Namespace', group: '', version: 'v1', verbs: ['update'] });

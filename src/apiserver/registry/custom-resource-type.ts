@@ -3,7 +3,7 @@
  * CRDs, and (with an identity) resources bound from APIExports, whose APIResourceSchemas
  * have the same shape. Validation, defaulting and pruning come from the structural schema
  * of each version; table columns from additionalPrinterColumns; field selectors from
- * selectableFields.
+ * selectableFields; these and the subresources as each version declares them.
  */
 import { humanDuration } from '../../apimachinery/duration.ts';
 import { type JsonPathProgram, printerColumnPath } from '../../apimachinery/jsonpath/index.ts';
@@ -16,7 +16,14 @@ import type {
 } from '../builtin/apiextensions/types.ts';
 import { compareVersions } from '../discovery/documents.ts';
 import { specChanged } from '../rest/meta-lifecycle.ts';
-import { ALL_VERBS, type ObjectSchema, type ResourceType, type Strategy } from './resource-type.ts';
+import {
+  ALL_VERBS,
+  type ObjectSchema,
+  type ResourceType,
+  type Strategy,
+  type Subresources,
+  type VersionView,
+} from './resource-type.ts';
 
 /** The common shape of a CRD spec and an APIResourceSchema spec. */
 export interface CustomResourceSpec {
@@ -69,7 +76,15 @@ export function customResourceType(
         v.deprecationWarning ?? `${spec.group}/${v.name} ${names.kind} is deprecated`;
     }
   }
-  const scale = display.subresources?.scale;
+  const byVersion: Record<string, VersionView> = {};
+  for (const v of served) {
+    if (v !== display) {
+      byVersion[v.name] = {
+        strategy: customResourceStrategy(v, spec.nameValidation),
+        subresources: subresourcesOf(v),
+      };
+    }
+  }
   return {
     group: spec.group,
     versions: served.map((v) => v.name),
@@ -84,22 +99,28 @@ export function customResourceType(
     },
     namespaced: spec.scope === 'Namespaced',
     verbs: options.terminating ? ALL_VERBS.filter((v) => v !== 'create') : ALL_VERBS,
-    subresources: {
-      ...(display.subresources?.status ? { status: true } : {}),
-      ...(scale
-        ? {
-            scale: {
-              specReplicasPath: scale.specReplicasPath,
-              statusReplicasPath: scale.statusReplicasPath,
-              ...(scale.labelSelectorPath ? { labelSelectorPath: scale.labelSelectorPath } : {}),
-            },
-          }
-        : {}),
-    },
+    subresources: subresourcesOf(display),
     ...(options.identity ? { identity: options.identity } : {}),
     strategy: customResourceStrategy(display, spec.nameValidation),
+    ...(Object.keys(byVersion).length ? { byVersion } : {}),
     schemas,
     ...(Object.keys(deprecationWarnings).length ? { deprecationWarnings } : {}),
+  };
+}
+
+function subresourcesOf(version: CustomResourceDefinitionVersion): Subresources {
+  const scale = version.subresources?.scale;
+  return {
+    ...(version.subresources?.status ? { status: true } : {}),
+    ...(scale
+      ? {
+          scale: {
+            specReplicasPath: scale.specReplicasPath,
+            statusReplicasPath: scale.statusReplicasPath,
+            ...(scale.labelSelectorPath ? { labelSelectorPath: scale.labelSelectorPath } : {}),
+          },
+        }
+      : {}),
   };
 }
 

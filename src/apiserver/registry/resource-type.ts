@@ -96,6 +96,15 @@ export interface Strategy {
   readonly fieldNames?: readonly string[];
 }
 
+/** The parts of a custom resource type that each version declares for itself. */
+export type VersionView = Pick<ResourceType, 'strategy' | 'subresources'>;
+
+/** The type as a request in `version` sees it. */
+export function atVersion(type: ResourceType, version: string): ResourceType {
+  const view = type.byVersion?.[version];
+  return view ? { ...type, ...view } : type;
+}
+
 /** A compiled structural schema, as the REST machinery uses it. */
 export interface ObjectSchema {
   /** The schema document it was compiled from (OpenAPI publishes it). */
@@ -186,6 +195,12 @@ export interface ResourceType {
   /** APIExport identity hash for resources bound from an export. */
   readonly identity?: string;
   readonly strategy: Strategy;
+  /**
+   * For custom resources whose versions declare their own printer columns, selectable
+   * fields or subresources: what a request in that version sees instead of `strategy` and
+   * `subresources` (the storage version's). The registry applies it on lookup.
+   */
+  readonly byVersion?: Readonly<Record<string, VersionView>>;
   /**
    * The structural schema of each served version, for resources described by one (CRDs
    * and bound APIResourceSchemas); built-ins validate in code.

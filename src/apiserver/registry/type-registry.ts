@@ -5,7 +5,7 @@
  */
 
 import { WILDCARD_CLUSTER } from '../rest/scope.ts';
-import type { ResourceType } from './resource-type.ts';
+import { atVersion, type ResourceType } from './resource-type.ts';
 
 /** Finds the type a request addresses (the registry; a virtual workspace's own view). */
 export interface TypeLookup {
@@ -83,7 +83,7 @@ export class TypeRegistry implements TypeLookup {
       const [name, identity] = [plural.slice(0, colon), plural.slice(colon + 1)];
       for (const s of this.sources) {
         const t = s.wildcardType?.(group, version, name, identity);
-        if (t) return t;
+        if (t) return atVersion(t, version);
       }
       return undefined;
     }
@@ -93,7 +93,7 @@ export class TypeRegistry implements TypeLookup {
     for (const s of this.sources) {
       for (const t of s.types(cluster)) {
         if (t.group === group && t.names.plural === plural && t.versions.includes(version))
-          return t;
+          return atVersion(t, version);
       }
     }
     return undefined;

@@ -29,7 +29,7 @@ import { requestInfo } from '../../apiserver/http/request-info.ts';
 import { handleResource } from '../../apiserver/http/resource-handler.ts';
 import { writeJson } from '../../apiserver/http/respond.ts';
 import type { OpenApiHandler } from '../../apiserver/openapi/handler.ts';
-import type { ResourceType, Verb } from '../../apiserver/registry/resource-type.ts';
+import { atVersion, type ResourceType, type Verb } from '../../apiserver/registry/resource-type.ts';
 import type { TypeLookup } from '../../apiserver/registry/type-registry.ts';
 import { CLUSTER_ANNOTATION } from '../../apiserver/rest/codec.ts';
 import type { ResourceStorage } from '../../apiserver/rest/resource-storage.ts';
@@ -48,11 +48,12 @@ interface Claimed {
 /** The types one request may reach, and how each is narrowed. */
 class ExportView implements TypeLookup {
   readonly types: ResourceType[] = [];
-  private readonly filters = new Map<ResourceType, ObjectFilter>();
+  /** By resource rather than by type object: lookups hand out per-version views of a type. */
+  private readonly filters = new Map<string, ObjectFilter>();
 
   add(type: ResourceType, filter?: ObjectFilter): void {
     this.types.push(type);
-    if (filter) this.filters.set(type, filter);
+    if (filter) this.filters.set(resourceOf(type), filter);
   }
 
   lookup(
@@ -61,15 +62,19 @@ class ExportView implements TypeLookup {
     version: string,
     plural: string,
   ): ResourceType | undefined {
-    return this.types.find(
+    const type = this.types.find(
       (t) => t.group === group && t.names.plural === plural && t.versions.includes(version),
     );
+    return type && atVersion(type, version);
   }
 
   filter(type: ResourceType): ObjectFilter | undefined {
-    return this.filters.get(type);
+    return this.filters.get(resourceOf(type));
   }
 }
+
+const resourceOf = (type: ResourceType) =>
+  `${type.names.plural}.${type.group}:${type.identity ?? ''}`;
 
 const clusterOf = (obj: KubeObject) => obj.metadata.annotations?.[CLUSTER_ANNOTATION] ?? '';
 
