@@ -8,6 +8,7 @@
  * adopts them; `stopServersOnExit` stops them instead.
  */
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { KubeClient, type ResourceRef } from '../controller/kube/client.ts';
 import { EventRecorder } from '../controller/kube/events.ts';
@@ -23,7 +24,6 @@ import { OperatorMetrics } from './metrics.ts';
 import { appSecretName, superuserSecretName } from './names.ts';
 import { findPostgresBinaries, type PostgresBinaries } from './runtime/binaries.ts';
 import { resolveServerUser, type ServerUser, unreachableAncestor } from './runtime/os-user.ts';
-import { sleep } from './runtime/process.ts';
 import type { Cluster, Database, Secret } from './types.ts';
 
 export interface OperatorOptions {

@@ -12,6 +12,7 @@
  * runs the controllers. Either side being unreachable at startup is retried with backoff.
  */
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { parseLabelSelector } from '../apimachinery/labels.ts';
 import { isConflict, isNotFound, KubeClient, type ResourceRef } from '../controller/kube/client.ts';
@@ -137,11 +138,6 @@ export function rewriteUrl(url: string, overrides: readonly string[]): string {
   return parsed.toString().replace(/\/$/, '');
 }
 
-const sleep = (ms: number) =>
-  new Promise<void>((r) => {
-    setTimeout(r, ms).unref();
-  });
-
 export class SyncAgent {
   readonly o: AgentOptions;
   readonly log: Logger;
@@ -228,7 +224,7 @@ export class SyncAgent {
           { err: (err as Error).message, retryInMs: delay },
           `${what}; retrying`,
         );
-        await sleep(delay);
+        await sleep(delay, undefined, { ref: false });
       }
     }
   }

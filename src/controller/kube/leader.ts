@@ -5,6 +5,7 @@
  * renew deadline. Writes carry the Lease's resourceVersion, so two candidates never both
  * win. On a clean shutdown the leader releases the Lease so a standby takes over at once.
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { microTimestamp } from '../../apimachinery/meta.ts';
 import type { Lease } from '../../apiserver/builtin/coordination/leases.ts';
@@ -20,11 +21,6 @@ export interface LeaderElectionOptions {
   readonly retryPeriodMs: number;
   readonly log: Logger;
 }
-
-const sleep = (ms: number) =>
-  new Promise<void>((r) => {
-    setTimeout(r, ms).unref();
-  });
 
 export class LeaderElector {
   readonly o: LeaderElectionOptions;
@@ -75,7 +71,7 @@ export class LeaderElector {
       } catch (err) {
         this.o.log.warn({ err: (err as Error).message }, 'leader election: cannot read the Lease');
       }
-      await sleep(this.o.retryPeriodMs * (0.8 + Math.random() * 0.4));
+      await sleep(this.o.retryPeriodMs * (0.8 + Math.random() * 0.4), undefined, { ref: false });
     }
     return false;
   }
@@ -83,7 +79,7 @@ export class LeaderElector {
   async #renew(): Promise<void> {
     let lastRenew = Date.now();
     while (!this.#stopped && this.#leader) {
-      await sleep(this.o.retryPeriodMs);
+      await sleep(this.o.retryPeriodMs, undefined, { ref: false });
       if (this.#stopped) return;
       try {
         if (await this.#tryAcquireOrRenew()) {

@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { PostgresBinaries } from './binaries.ts';
 import { type ConfigInput, renderPostgresqlConf } from './config.ts';
 import { chownToServer, type ServerUser } from './os-user.ts';
@@ -18,7 +19,6 @@ import {
   runChecked,
   runProgram,
   signalProcess,
-  sleep,
   spawnDetached,
   stopProcess,
   waitUntil,

@@ -4,8 +4,10 @@
  * session, output to a log file) so they outlive the operator and a restarted operator can
  * adopt them. Liveness is checked by pid, treating zombies as dead.
  */
+
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { ServerUser } from './os-user.ts';
 
 export interface ProgramResult {
@@ -186,8 +188,6 @@ export function signalProcess(pid: number, signal: NodeJS.Signals): boolean {
     return false;
   }
 }
-
-export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** Polls `check` until it returns true or `timeoutMs` passes; returns the last answer. */
 export async function waitUntil(

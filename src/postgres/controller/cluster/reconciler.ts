@@ -8,9 +8,11 @@
  * `primaryUpdateStrategy` / `primaryUpdateMethod` say); credential Secrets; status.
  * Deleting a Cluster stops its servers and removes their data before the finalizer goes.
  */
+
 import type { JsonValue } from '../../../apimachinery/meta.ts';
 import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../../controller/kube/client.ts';
+import { addFinalizer } from '../../../controller/kube/finalizers.ts';
 import { appSecretName, compareInstanceNames, superuserSecretName } from '../../names.ts';
 import { effectiveParameters, renderHba, type StandbyConfig } from '../../runtime/config.ts';
 import type { Instance } from '../../runtime/instance.ts';
@@ -34,7 +36,7 @@ import {
   type Secret,
   STREAMING_REPLICATION_USER,
 } from '../../types.ts';
-import { CLUSTERS, type ControllerDeps, ensureFinalizer, SECRETS } from '../deps.ts';
+import { CLUSTERS, type ControllerDeps, SECRETS } from '../deps.ts';
 import { type ClusterRuntime, passwordDigest } from '../instance-manager.ts';
 import {
   type Credentials,
@@ -104,7 +106,7 @@ export class ClusterReconciler {
     const cluster = this.#d.clusters.get(name, namespace);
     if (!cluster) return {};
     if (cluster.metadata.deletionTimestamp) return this.#finalize(cluster);
-    const fresh = await ensureFinalizer(this.#d.client, CLUSTERS, cluster, CLUSTER_FINALIZER);
+    const fresh = await addFinalizer(this.#d.client, CLUSTERS, cluster, CLUSTER_FINALIZER);
     if (!fresh) return {};
     const { spec, errors, ignored } = resolveSpec(fresh.spec);
     const ctx: Ctx = { cluster: fresh, spec, ignored, status: fresh.status ?? {} };

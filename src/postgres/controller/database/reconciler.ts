@@ -7,10 +7,12 @@
  * `cnpg.io/deleteDatabase` drops the database on deletion when `databaseReclaimPolicy` is
  * `delete`.
  */
+
 import { isConflict, isNotFound } from '../../../controller/kube/client.ts';
+import { addFinalizer } from '../../../controller/kube/finalizers.ts';
 import { query, type SocketAddress, withClient } from '../../runtime/sql.ts';
 import { DATABASE_FINALIZER, type Database, type DatabaseStatus } from '../../types.ts';
-import { type ControllerDeps, DATABASES, ensureFinalizer } from '../deps.ts';
+import { type ControllerDeps, DATABASES } from '../deps.ts';
 import {
   alterDatabaseSql,
   createDatabaseSql,
@@ -50,7 +52,7 @@ export class DatabaseReconciler {
     const spec = db.spec ?? {};
     const clusterName = spec.cluster?.name ?? '';
     if (db.metadata.deletionTimestamp) return this.#finalize(db);
-    const fresh = await ensureFinalizer(this.#d.client, DATABASES, db, DATABASE_FINALIZER);
+    const fresh = await addFinalizer(this.#d.client, DATABASES, db, DATABASE_FINALIZER);
     if (!fresh) return {};
 
     const generation = fresh.metadata.generation ?? 1;

@@ -11,6 +11,7 @@
  * copied up through `/status` → related objects. Events on the tenant object tell the
  * tenant what happened. Errors are retried with exponential backoff.
  */
+
 import type { Logger } from 'pino';
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
 import type { JsonObject, KubeObject } from '../../../apimachinery/meta.ts';
@@ -24,6 +25,7 @@ import {
   resourcePath,
 } from '../../../controller/kube/client.ts';
 import type { EventTarget } from '../../../controller/kube/events.ts';
+import { addFinalizer, removeFinalizer } from '../../../controller/kube/finalizers.ts';
 import { Reflector } from '../../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { NormalizedSpec } from '../../apis/types.ts';
@@ -59,10 +61,8 @@ import {
   syncRelated,
 } from './related.ts';
 import {
-  addFinalizer,
   type RelatedTracker,
   remoteKey,
-  removeFinalizer,
   type SelectorUse,
   type SharedDeps,
   type SyncControllerHandle,
@@ -349,7 +349,7 @@ export class SyncController implements SyncControllerHandle {
     const remoteRef = projection.remote;
     let current = remote;
     if (!current.metadata.finalizers?.includes(CLEANUP_FINALIZER)) {
-      const updated = await addFinalizer(client, remoteRef, current);
+      const updated = await addFinalizer(client, remoteRef, current, CLEANUP_FINALIZER);
       if (!updated) return undefined;
       current = withCluster(updated, src.cluster);
       this.#event(
@@ -707,7 +707,12 @@ export class SyncController implements SyncControllerHandle {
     const ctx = this.#context(src, remote, candidates[0], '');
     for (const r of spec.related) await cleanupRelated(ctx, r);
     await deps.state.delete(this.#stateSecret(src).name);
-    await removeFinalizer(deps.vw.cluster(src.cluster), projection.remote, remote);
+    await removeFinalizer(
+      deps.vw.cluster(src.cluster),
+      projection.remote,
+      remote,
+      CLEANUP_FINALIZER,
+    );
     this.o.tracker.setUses(this.#owner(key), []);
     this.o.tracker.setSelectors(this.#owner(key), []);
     for (const r of spec.related) this.#lastDests.delete(`${key}|${r.identifier}`);

@@ -17,6 +17,7 @@ import {
   type KubeClient,
   type ResourceRef,
 } from '../../../controller/kube/client.ts';
+import { addFinalizer, removeFinalizer } from '../../../controller/kube/finalizers.ts';
 import type { Locator, RelatedResource } from '../../apis/types.ts';
 import {
   AGENT_NAME_LABEL,
@@ -41,13 +42,7 @@ import {
   syncContent,
   withoutManagedFields,
 } from './metadata.ts';
-import {
-  addFinalizer,
-  RelatedTracker,
-  removeFinalizer,
-  type SelectorUse,
-  type SharedDeps,
-} from './shared.ts';
+import { RelatedTracker, type SelectorUse, type SharedDeps } from './shared.ts';
 import { stateKey } from './state-store.ts';
 
 type Side = 'kcp' | 'service';
@@ -329,11 +324,13 @@ async function syncPair(
       await destClient.delete(dRef, pair.dest.namespace, pair.dest.name);
       ctx.record('related-deleted');
     }
-    if (originSide === 'kcp') await removeFinalizer(ctx.remoteClient, originRef(r), origin);
+    if (originSide === 'kcp')
+      await removeFinalizer(ctx.remoteClient, originRef(r), origin, CLEANUP_FINALIZER);
     return 'gone';
   }
   if (originSide === 'kcp' && !origin.metadata.finalizers?.includes(CLEANUP_FINALIZER)) {
-    origin = (await addFinalizer(ctx.remoteClient, originRef(r), origin)) ?? origin;
+    origin =
+      (await addFinalizer(ctx.remoteClient, originRef(r), origin, CLEANUP_FINALIZER)) ?? origin;
   }
   const mutated = structuredClone(origin) as KubeObject;
   applyMutations(r.mutation?.spec, {
@@ -468,6 +465,6 @@ export async function cleanupRelated(ctx: PrimaryContext, r: RelatedResource): P
     if (ctx.tracker.usedByOthers(k, ctx.owner)) continue;
     const obj = await read(ctx, r, 'kcp', place);
     if (obj?.metadata.finalizers?.includes(CLEANUP_FINALIZER))
-      await removeFinalizer(ctx.remoteClient, originRef(r), obj);
+      await removeFinalizer(ctx.remoteClient, originRef(r), obj, CLEANUP_FINALIZER);
   }
 }

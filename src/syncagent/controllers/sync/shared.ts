@@ -10,16 +10,13 @@
  * deleted or now points elsewhere) loses its service-side copy and the finalizer, once
  * every sync controller has reconciled all its primaries at least once.
  */
+
 import type { Logger } from 'pino';
 import type { LabelSelectorMatcher } from '../../../apimachinery/labels.ts';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
-import {
-  isConflict,
-  isNotFound,
-  type KubeClient,
-  type ResourceRef,
-} from '../../../controller/kube/client.ts';
+import { isConflict, type KubeClient, type ResourceRef } from '../../../controller/kube/client.ts';
 import type { EventRecorder } from '../../../controller/kube/events.ts';
+import { removeFinalizer } from '../../../controller/kube/finalizers.ts';
 import { Reflector } from '../../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import {
@@ -407,7 +404,7 @@ export class RelatedTracker {
     if (!obj.metadata.deletionTimestamp && copies.items.length === 0) return undefined;
     for (const c of copies.items)
       await service.delete(ref, c.metadata.namespace, c.metadata.name as string);
-    await removeFinalizer(vw.cluster(cluster), ref, obj);
+    await removeFinalizer(vw.cluster(cluster), ref, obj, CLEANUP_FINALIZER);
     log.info(
       { object: `${cluster}|${namespace}/${name}`, resource: gvr },
       'removed the cleanup finalizer from a related object no primary uses any more',
@@ -421,48 +418,4 @@ export class RelatedTracker {
     await Promise.all([...this.#watches.values()].flatMap((w) => [w.kcp.stop(), w.service.stop()]));
     this.#watches.clear();
   }
-}
-
-/**
- * Sets an object's finalizers with a merge patch guarded by its resourceVersion; on a
- * conflict the object is read again and the change re-applied. Returns the new object.
- */
-export async function patchFinalizers(
-  client: KubeClient,
-  ref: ResourceRef,
-  obj: KubeObject,
-  change: (finalizers: string[]) => string[] | undefined,
-): Promise<KubeObject | undefined> {
-  let current: KubeObject | undefined = obj;
-  for (let attempt = 0; attempt < 5 && current; attempt++) {
-    const next = change([...(current.metadata.finalizers ?? [])]);
-    if (!next) return current;
-    try {
-      return await client.patch(ref, current.metadata.namespace, current.metadata.name as string, {
-        metadata: { finalizers: next, resourceVersion: current.metadata.resourceVersion },
-      });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      if (!isConflict(err)) throw err;
-      current = await client.getOrUndefined(
-        ref,
-        current.metadata.namespace,
-        current.metadata.name as string,
-      );
-    }
-  }
-  if (!current) return undefined;
-  throw new Error(`could not update finalizers of ${current.metadata.name}: conflicts`);
-}
-
-export function addFinalizer(client: KubeClient, ref: ResourceRef, obj: KubeObject) {
-  return patchFinalizers(client, ref, obj, (f) =>
-    f.includes(CLEANUP_FINALIZER) ? undefined : [...f, CLEANUP_FINALIZER],
-  );
-}
-
-export function removeFinalizer(client: KubeClient, ref: ResourceRef, obj: KubeObject) {
-  return patchFinalizers(client, ref, obj, (f) =>
-    f.includes(CLEANUP_FINALIZER) ? f.filter((x) => x !== CLEANUP_FINALIZER) : undefined,
-  );
 }
