@@ -9,17 +9,20 @@
  * store with 64 writers (whose creates share commits), and one client against one writer
  * (a commit, and its sync, per create); the goal applies to both.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { objectKey } from '../src/storage/keys.ts';
 import { SqliteStore } from '../src/storage/sqlite/sqlite-store.ts';
 import { load, peakRssMiB, resetPeak, rssMiB, startCanopy } from './lib/canopy-server.ts';
 import { Report } from './lib/report.ts';
-import { wrk } from './lib/wrk.ts';
+import { targetOf, type WrkResult, wrk } from './lib/wrk.ts';
 
 const CONCURRENCY = 64;
 const DURATION_MS = 4000;
+/** Longer for GETs: a p99 over more requests moves less with the machine's stalls. */
+const GET_DURATION_MS = 8000;
 const VALUE = JSON.stringify({
   apiVersion: 'v1',
   kind: 'ConfigMap',
@@ -54,6 +57,34 @@ async function storeCreates(writers: number): Promise<number> {
   return rate;
 }
 
+/**
+ * The same GET load on a bare Node HTTPS server (lib/https-floor.ts) answering with the
+ * object's bytes: the latency this machine gives any Node HTTPS server.
+ */
+async function httpsFloorGets(dataDir: string, body: string): Promise<WrkResult> {
+  const bodyFile = join(dataDir, 'floor-body.json');
+  writeFileSync(bodyFile, body);
+  const script = join(import.meta.dirname, 'lib', 'https-floor.ts');
+  const key = join(dataDir, 'serving.key');
+  const child = spawn(process.execPath, [script, key, join(dataDir, 'serving.crt'), bodyFile], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  try {
+    const port = await new Promise<string>((resolve, reject) => {
+      child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+      child.once('exit', (code) => reject(new Error(`https-floor exited with ${code}`)));
+    });
+    return await wrk({
+      target: { server: `https://127.0.0.1:${port}`, token: '' },
+      connections: 50,
+      durationMs: GET_DURATION_MS,
+      get: '/',
+    });
+  } finally {
+    child.kill('SIGTERM');
+  }
+}
+
 export async function run(): Promise<Report> {
   const report = new Report('api');
   const baseline = report.metric(
@@ -69,9 +100,10 @@ export async function run(): Promise<Report> {
   const server = await startCanopy({ plain: true, args: ['--log-level', 'warn'] });
   const pid = server.child.pid as number;
   try {
-    await load('api-fixtures', server.kubeconfig);
+    const fixtures = await load<{ target: string }>('api-fixtures', server.kubeconfig);
+    const target = targetOf(server.kubeconfig);
     const created = await wrk({
-      kubeconfig: server.kubeconfig,
+      target,
       connections: CONCURRENCY,
       durationMs: DURATION_MS,
       create: { namespace: 'load-create', prefix: 'c-' },
@@ -84,7 +116,7 @@ export async function run(): Promise<Report> {
       0.4,
     );
     const serial = await wrk({
-      kubeconfig: server.kubeconfig,
+      target,
       connections: 1,
       durationMs: DURATION_MS,
       create: { namespace: 'load-create', prefix: 'serial-' },
@@ -98,15 +130,18 @@ export async function run(): Promise<Report> {
     );
 
     const gets = await wrk({
-      kubeconfig: server.kubeconfig,
+      target,
       connections: 50,
-      durationMs: DURATION_MS,
+      durationMs: GET_DURATION_MS,
       get: '/api/v1/namespaces/load-get/configmaps/target',
     });
     report.metric('GET p50 (50 clients)', gets.p50, 'ms');
     report.metric('GET p99 (50 clients)', gets.p99, 'ms');
     report.goal({ metric: 'GET p99 (50 clients)', atMost: 5 });
     report.metric('GET throughput (50 clients)', gets.perSecond, 'ops/s');
+    const floor = await httpsFloorGets(server.dataDir, fixtures.target);
+    report.metric('bare Node HTTPS server, same load: GET p50', floor.p50, 'ms');
+    report.metric('bare Node HTTPS server, same load: GET p99', floor.p99, 'ms');
 
     const before = rssMiB(pid);
     resetPeak(pid);

@@ -154,13 +154,14 @@ async function sampleFor<R>(
   };
 }
 
-/** What the API benchmark's wrk load needs: a namespace to create in, an object to GET. */
+/** What the API benchmark's wrk load needs: a namespace to create in, an object to GET (and its bytes). */
 async function apiFixtures() {
   await ensureNamespace('load-create');
   await ensureNamespace('load-get');
   const r = await call('POST', '/api/v1/namespaces/load-get/configmaps', cm('target'));
   if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
-  return {};
+  const got = await call('GET', '/api/v1/namespaces/load-get/configmaps/target');
+  return { target: got.body };
 }
 
 async function list(count: number) {

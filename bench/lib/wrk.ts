@@ -25,13 +25,29 @@ export interface WrkResult {
 }
 
 export interface WrkLoad {
-  readonly kubeconfig: string;
+  /** Where to send the load, and as whom. */
+  readonly target: WrkTarget;
   readonly connections: number;
   readonly durationMs: number;
   /** GET this path… */
   readonly get?: string;
   /** …or create ConfigMaps named `<prefix><n>` in this namespace. */
   readonly create?: { readonly namespace: string; readonly prefix: string };
+}
+
+export interface WrkTarget {
+  /** https://host:port */
+  readonly server: string;
+  readonly token: string;
+}
+
+/** The server and bearer token of a kubeconfig's first cluster and user. */
+export function targetOf(kubeconfig: string): WrkTarget {
+  const config = parseKubeconfig(readFileSync(kubeconfig, 'utf8'));
+  return {
+    server: config.clusters[0]?.cluster.server ?? '',
+    token: config.users[0]?.user.token ?? '',
+  };
 }
 
 interface WrkOutput {
@@ -55,9 +71,7 @@ export async function wrk(load: WrkLoad): Promise<WrkResult> {
 }
 
 async function once(load: WrkLoad, ms: number, namePrefix: string): Promise<WrkOutput> {
-  const config = parseKubeconfig(readFileSync(load.kubeconfig, 'utf8'));
-  const server = config.clusters[0]?.cluster.server ?? '';
-  const token = config.users[0]?.user.token ?? '';
+  const { server, token } = load.target;
   const env: NodeJS.ProcessEnv = { ...process.env, CANOPY_TOKEN: token };
   if (load.create) {
     env.CREATE_NAMESPACE = load.create.namespace;
