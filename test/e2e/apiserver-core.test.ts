@@ -46,15 +46,15 @@ spec:
 `;
 
 /** Two versions, each with its own printer columns, selectable fields and subresources. */
-const GADGET_CRD = `
+const GIZMO_CRD = `
 apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
-  name: gadgets.example.com
+  name: gizmos.example.com
 spec:
   group: example.com
   scope: Namespaced
-  names: {plural: gadgets, singular: gadget, kind: Gadget}
+  names: {plural: gizmos, singular: gizmo, kind: Gizmo}
   versions:
   - name: v1
     served: true
@@ -279,29 +279,29 @@ for (const version of ['1.27', '1.33']) {
 
     it('serves each version of a custom resource with its own columns, field selectors and subresources', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'canopy-crd-versions-'));
-      writeFileSync(join(dir, 'crd.yaml'), GADGET_CRD);
+      writeFileSync(join(dir, 'crd.yaml'), GIZMO_CRD);
       await k.ok(['apply', '-f', join(dir, 'crd.yaml')]);
-      await k.ok(['wait', '--for=condition=Established', 'crd/gadgets.example.com']);
+      await k.ok(['wait', '--for=condition=Established', 'crd/gizmos.example.com']);
       writeFileSync(
-        join(dir, 'g.yaml'),
-        'apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g1, namespace: default}\nspec: {size: 4, color: red}\n',
+        join(dir, 'z.yaml'),
+        'apiVersion: example.com/v1\nkind: Gizmo\nmetadata: {name: z1, namespace: default}\nspec: {size: 4, color: red}\n',
       );
-      await k.ok(['create', '-f', join(dir, 'g.yaml')]);
-      expect(await k.ok(['get', 'gadgets.v1.example.com'])).toMatch(/^NAME\s+SIZE\s*\ng1\s+4\s*$/m);
-      // v2 is the preferred version, so a plain `get gadgets` shows its columns too.
-      expect(await k.ok(['get', 'gadgets'])).toMatch(/^NAME\s+COLOR\s*\ng1\s+red\s*$/m);
+      await k.ok(['create', '-f', join(dir, 'z.yaml')]);
+      expect(await k.ok(['get', 'gizmos.v1.example.com'])).toMatch(/^NAME\s+SIZE\s*\nz1\s+4\s*$/m);
+      // v2 is the preferred version, so a plain `get gizmos` shows its columns too.
+      expect(await k.ok(['get', 'gizmos'])).toMatch(/^NAME\s+COLOR\s*\nz1\s+red\s*$/m);
       const selected = ['get', '--field-selector', 'spec.color=red', '-o', 'name'];
-      expect((await k.ok([...selected, 'gadgets.v2.example.com'])).trim()).toBe(
-        'gadget.example.com/g1',
+      expect((await k.ok([...selected, 'gizmos.v2.example.com'])).trim()).toBe(
+        'gizmo.example.com/z1',
       );
-      const refused = await k([...selected, 'gadgets.v1.example.com']);
+      const refused = await k([...selected, 'gizmos.v1.example.com']);
       expect(refused.code).not.toBe(0);
       expect(refused.stderr).toContain('field label not supported: spec.color');
       const status = JSON.stringify({ status: { phase: 'Ready' } });
       const patch = ['patch', '--subresource=status', '--type=merge', '-p', status];
-      await k.ok([...patch, 'gadgets.v2.example.com', 'g1']);
-      expect(await k.ok(['get', 'gadget', 'g1', '-o', 'jsonpath={.status.phase}'])).toBe('Ready');
-      const noStatus = await k([...patch, 'gadgets.v1.example.com', 'g1']);
+      await k.ok([...patch, 'gizmos.v2.example.com', 'z1']);
+      expect(await k.ok(['get', 'gizmo', 'z1', '-o', 'jsonpath={.status.phase}'])).toBe('Ready');
+      const noStatus = await k([...patch, 'gizmos.v1.example.com', 'z1']);
       expect(noStatus.code).not.toBe(0);
       expect(noStatus.stderr).toContain('NotFound');
       rmSync(dir, { recursive: true, force: true });
