@@ -1,0 +1,110 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseLabelSelector } from '../../apimachinery/labels.ts';
+import type { KubeObject } from '../../apimachinery/meta.ts';
+import type { Status, StatusError } from '../../apimachinery/status.ts';
+import { type TestEnv, testEnv } from '../authz/testing.ts';
+import type { ResourceType } from '../registry/resource-type.ts';
+import type { Scope } from './scope.ts';
+import { INITIAL_EVENTS_END_ANNOTATION, type ObjectEvent, ObjectWatch } from './watch.ts';
+
+const ADMIN = { username: 'admin', groups: ['system:masters'] };
+
+let env: TestEnv;
+let scope: Scope;
+
+const configMap = (name: string, labels: Record<string, string> = {}): KubeObject =>
+  ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, labels }, data: {} }) as KubeObject;
+
+const relabel = (name: string, labels: Record<string, string>) =>
+  env.storage.update(scope, name, (cur) => {
+    const obj = structuredClone(cur as KubeObject);
+    obj.metadata.labels = labels;
+    return obj;
+  });
+
+/** The first `n` events of a watch, then closes it. */
+async function take(watch: ObjectWatch, n: number): Promise<ObjectEvent[]> {
+  const out: ObjectEvent[] = [];
+  for await (const event of watch) {
+    out.push(event);
+    if (out.length === n) break;
+  }
+  watch.close();
+  return out;
+}
+
+const summary = (events: ObjectEvent[]) =>
+  events.map((e) => `${e.type} ${(e.object as KubeObject).metadata?.name ?? ''}`);
+
+beforeEach(() => {
+  env = testEnv();
+  const type = env.registry.lookup('root', '', 'v1', 'configmaps') as ResourceType;
+  scope = { cluster: 'root', type, version: 'v1', namespace: 'ns', user: ADMIN };
+});
+
+afterEach(async () => {
+  await env.close();
+});
+
+describe('ObjectWatch', () => {
+  it('sends the initial objects, the bookmark that ends them, then changes', async () => {
+    await env.storage.create(scope, configMap('a'));
+    await env.storage.create(scope, configMap('b'));
+    const watch = new ObjectWatch(env.storage, scope, {
+      sendInitialEvents: true,
+      resourceVersionMatch: 'NotOlderThan',
+      allowWatchBookmarks: true,
+    });
+    const events = take(watch, 4);
+    const created = env.storage.create(scope, configMap('c'));
+    const got = await events;
+    await created;
+    expect(summary(got)).toEqual(['ADDED a', 'ADDED b', 'BOOKMARK ', 'ADDED c']);
+    const bookmark = got[2]?.object as KubeObject;
+    expect(bookmark.metadata.annotations?.[INITIAL_EVENTS_END_ANNOTATION]).toBe('true');
+  });
+
+  it('turns selector transitions into ADDED and DELETED, as upstream does', async () => {
+    const { object } = await env.storage.create(scope, configMap('x', { tier: 'db' }));
+    const watch = new ObjectWatch(env.storage, scope, {
+      resourceVersion: object.metadata.resourceVersion,
+      labels: parseLabelSelector('tier=web'),
+    });
+    const events = take(watch, 3);
+    await relabel('x', { tier: 'web' }); // starts matching
+    await relabel('x', { tier: 'web', more: 'yes' }); // still matching
+    await relabel('x', { tier: 'db' }); // stops matching
+    expect(summary(await events)).toEqual(['ADDED x', 'MODIFIED x', 'DELETED x']);
+  });
+
+  it('ends with an ERROR event carrying 410 when the start revision was compacted', async () => {
+    const { object } = await env.storage.create(scope, configMap('old'));
+    await relabel('old', { v: '2' });
+    await env.store.compact(await env.store.currentRevision());
+    const watch = new ObjectWatch(env.storage, scope, {
+      resourceVersion: object.metadata.resourceVersion,
+    });
+    const [event] = await take(watch, 1);
+    expect(event?.type).toBe('ERROR');
+    expect((event?.object as Status).code).toBe(410);
+    expect((event?.object as Status).reason).toBe('Expired');
+  });
+
+  it('refuses inconsistent options with 400, before anything is sent', () => {
+    const refused = (options: ConstructorParameters<typeof ObjectWatch>[2]) => {
+      try {
+        new ObjectWatch(env.storage, scope, options);
+      } catch (err) {
+        return (err as StatusError).status;
+      }
+      return undefined;
+    };
+    expect(refused({ resourceVersionMatch: 'NotOlderThan' })?.code).toBe(400);
+    expect(refused({ sendInitialEvents: true })?.message).toContain('resourceVersionMatch');
+    expect(
+      refused({ sendInitialEvents: true, resourceVersionMatch: 'NotOlderThan' })?.message,
+    ).toBe('sendInitialEvents requires setting allowWatchBookmarks to true');
+    expect(refused({ resourceVersionMatch: 'Exact' })?.code).toBe(400);
+    expect(refused({ resourceVersion: '0' })).toBeUndefined();
+  });
+});
