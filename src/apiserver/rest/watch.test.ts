@@ -86,8 +86,9 @@ describe('ObjectWatch', () => {
     });
     const [event] = await take(watch, 1);
     expect(event?.type).toBe('ERROR');
-    expect((event?.object as Status).code).toBe(410);
-    expect((event?.object as Status).reason).toBe('Expired');
+    const status = event?.object as Status | undefined;
+    expect(status?.code).toBe(410);
+    expect(status?.reason).toBe('Expired');
   });
 
   it('refuses inconsistent options with 400, before anything is sent', () => {
