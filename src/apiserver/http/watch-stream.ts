@@ -18,6 +18,22 @@ export interface WatchStreamOptions {
   readonly onEvent?: () => void;
 }
 
+/**
+ * An event's object as JSON, written once for every watcher that sends it: watchers of the
+ * same resource and version share decoded objects (ObjectWatch), so a write fanned out to
+ * hundreds of watchers is serialized once.
+ */
+const serialized = new WeakMap<object, string>();
+
+function eventLine(type: string, object: object): string {
+  let json = serialized.get(object);
+  if (json === undefined) {
+    json = JSON.stringify(object);
+    serialized.set(object, json);
+  }
+  return `{"type":${JSON.stringify(type)},"object":${json}}\n`;
+}
+
 const MIN_SERVER_TIMEOUT_S = 1800;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -48,7 +64,7 @@ export async function streamWatch(
   let first = true;
   try {
     for await (const event of watch) {
-      let object: unknown = event.object;
+      let object: object = event.object;
       if (
         options.table &&
         (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED')
@@ -61,7 +77,12 @@ export async function streamWatch(
         first = false;
       }
       options.onEvent?.();
-      if (!res.write(`${JSON.stringify({ type: event.type, object })}\n`)) {
+      // A table row is this watcher's own (column definitions on its first row only).
+      const line =
+        object === event.object
+          ? eventLine(event.type, object)
+          : `${JSON.stringify({ type: event.type, object })}\n`;
+      if (!res.write(line)) {
         await new Promise<void>((resolve) => {
           res.once('drain', resolve);
           res.once('close', resolve);
