@@ -173,6 +173,14 @@ for (const version of ['1.27', '1.30', '1.33']) {
       expect(diff.code).toBe(1);
       expect(diff.stdout).toMatch(/^-\s+a: "1"$/m);
       expect(diff.stdout).toMatch(/^\+\s+a: "2"$/m);
+      // Nothing but the data: kubectl's dry-run patch carries `annotations: {}`, which
+      // upstream's typed metadata drops.
+      expect(diff.stdout).not.toContain('annotations');
+      const same = file(
+        'same.yaml',
+        'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: edited, namespace: default}\ndata: {a: "1"}\n',
+      );
+      expect((await k(['diff', '-f', same])).code).toBe(0);
       const editor = file('editor.sh', '#!/bin/sh\nsed -i \'s/a: "1"/a: "edited"/\' "$1"\n');
       chmodSync(editor, 0o755);
       await k.ok(['edit', 'configmap', 'edited'], { env: { EDITOR: editor, KUBE_EDITOR: editor } });

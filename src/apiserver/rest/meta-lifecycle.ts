@@ -28,6 +28,21 @@ function clearSystemFields(meta: ObjectMeta): void {
   delete meta.resourceVersion;
 }
 
+/**
+ * Upstream round-trips metadata through the typed ObjectMeta, whose lists and maps are
+ * omitted when empty: `annotations: {}` is not kept (kubectl diff would show it as a
+ * change of every object it touches).
+ */
+function dropEmptyCollections(meta: ObjectMeta): void {
+  for (const key of ['labels', 'annotations'] as const) {
+    const value = meta[key];
+    if (value && Object.keys(value).length === 0) delete meta[key];
+  }
+  for (const key of ['finalizers', 'ownerReferences'] as const) {
+    if (meta[key]?.length === 0) delete meta[key];
+  }
+}
+
 /** Places the object in the request's namespace, refusing a contradicting one. */
 export function placeInNamespace(
   obj: KubeObject,
@@ -57,6 +72,7 @@ export function beforeCreate(
     throw badRequest('resourceVersion should not be set on objects to be created');
   }
   clearSystemFields(meta);
+  dropEmptyCollections(meta);
   if (!meta.name && meta.generateName) meta.name = generateName(meta.generateName);
   meta.uid = randomUUID();
   meta.creationTimestamp = timestamp(now);
@@ -88,6 +104,7 @@ export function beforeUpdate(
     meta.creationTimestamp = oldMeta.creationTimestamp ?? null;
   }
   delete meta.selfLink;
+  dropEmptyCollections(meta);
 
   if (ctx.subresource === 'status') {
     keepAllButStatus(obj, old);
