@@ -4,7 +4,7 @@
  * latency in one workspace with 10,000 others present against with none, all against
  * `canopy start` from a separate load process.
  */
-import { load, rssMiB, startCanopy } from './lib/canopy-server.ts';
+import { load, rssMiB, startCanopy, waitForIdle } from './lib/canopy-server.ts';
 import { Report } from './lib/report.ts';
 
 const TOTAL = Number(process.env.CANOPY_BENCH_WORKSPACES ?? 10_000);
@@ -55,6 +55,8 @@ export async function run(): Promise<Report> {
     report.goal({ metric: `memory per empty workspace (RSS growth over ${TOTAL})`, atMost: 100 });
     report.metric('server RSS with all workspaces', after, 'MiB');
 
+    // Others present, not others being set up: controllers finish the burst first.
+    await waitForIdle(pid);
     const crowded = await load<{ p50: number; p99: number }>(
       'workspace-gets',
       k,

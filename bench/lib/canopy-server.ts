@@ -4,6 +4,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type CanopyProcess, startCanopy } from '../../test/e2e/harness/canopy-process.ts';
+import { sleep } from '../../test/e2e/harness/wait.ts';
 
 export { type CanopyProcess, startCanopy };
 
@@ -40,4 +41,27 @@ export const peakRssMiB = (pid: number) => statusField(pid, 'VmHWM');
 /** Resets the peak so the next reading covers only what follows. */
 export function resetPeak(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
+}
+
+/** CPU seconds a process has used so far (user and system). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Waits until the process has used under 5% of a core for a whole second: what it queued
+ * in the background (controllers catching up with a burst) is done.
+ */
+export async function waitForIdle(pid: number, timeoutMs = 120_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = cpuSeconds(pid);
+  while (Date.now() < deadline) {
+    await sleep(1000);
+    const now = cpuSeconds(pid);
+    if (now - last < 0.05) return;
+    last = now;
+  }
+  throw new Error(`process ${pid} was still busy after ${timeoutMs / 1000} s`);
 }

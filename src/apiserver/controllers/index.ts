@@ -7,6 +7,7 @@ import type { TypeRegistry } from '../registry/type-registry.ts';
 import { CrdController } from './crd/crd-controller.ts';
 import { GarbageCollector } from './garbage-collector/garbage-collector.ts';
 import { NamespaceController } from './namespace/namespace-controller.ts';
+import { ServiceAccountController } from './serviceaccount/serviceaccount-controller.ts';
 
 export interface ControllerDeps {
   readonly client: Client;
@@ -34,13 +35,20 @@ export async function startBuiltinControllers(deps: ControllerDeps): Promise<Con
     deps.registry,
     deps.logger.child({ controller: 'garbage-collector' }),
   );
+  const serviceAccounts = new ServiceAccountController(
+    deps.client,
+    deps.store,
+    deps.logger.child({ controller: 'serviceaccount' }),
+  );
   await namespace.start();
   await gc.start();
+  await serviceAccounts.start();
   return {
     async stop() {
       crd.stop();
       namespace.stop();
       gc.stop();
+      serviceAccounts.stop();
     },
   };
 }
