@@ -287,6 +287,7 @@ export class ApiServer {
       registry: this.registry,
       crds: this.crds,
       logger: this.logger,
+      caPem: ca.cert,
     });
     if (this.tenancy) {
       await this.tenancy.start();

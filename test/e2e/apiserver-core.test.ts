@@ -3,12 +3,14 @@
  * (1.27 and 1.33) — create, get in every output, lists across namespaces, watches, wait,
  * selectors, finalizers, a CRD with printer columns and schema errors, pagination.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
+import { ownConfigMaps, ROOT_CA_CONFIGMAP } from './harness/system-objects.ts';
+import { eventually } from './harness/wait.ts';
 
 const WIDGET_CRD = `
 apiVersion: apiextensions.k8s.io/v1
@@ -174,17 +176,10 @@ for (const version of ['1.27', '1.33']) {
       expect(all).toMatch(/^team-b\s+settings\s+1\s+/m);
       const gold = await k.ok(['get', 'configmaps', '-A', '-l', 'tier=gold', '-o', 'name']);
       expect(gold.trim()).toBe('configmap/settings');
-      const notGold = await k.ok([
-        'get',
-        'configmaps',
-        '-A',
-        '-l',
-        'tier!=gold',
-        '-o',
-        'jsonpath={.items[*].metadata.namespace}',
-      ]);
-      expect(notGold.split(' ')).toContain('team-a');
-      expect(notGold.split(' ')).not.toContain('team-b');
+      const where = 'jsonpath={range .items[*]}{.metadata.namespace}/{.metadata.name} {end}';
+      const notGold = await k.ok(['get', 'configmaps', '-A', '-l', 'tier!=gold', '-o', where]);
+      expect(notGold.split(' ')).toContain('team-a/settings');
+      expect(notGold.split(' ')).not.toContain('team-b/settings');
       const byField = await k.ok([
         'get',
         'configmaps',
@@ -194,7 +189,16 @@ for (const version of ['1.27', '1.33']) {
         '-o',
         'name',
       ]);
-      expect(byField.trim()).toBe('configmap/settings');
+      expect(ownConfigMaps(byField)).toEqual(['configmap/settings']);
+      // Every namespace gets the server's CA and a default service account, as upstream.
+      const ca = readFileSync(join(server.dataDir, 'ca.crt'), 'utf8');
+      const published = ['-n', 'team-b', 'get', 'configmap', ROOT_CA_CONFIGMAP];
+      await eventually('the root CA ConfigMap', async () => {
+        expect(await k.ok([...published, '-o', 'jsonpath={.data.ca\\.crt}'])).toBe(ca);
+      });
+      await eventually('the default ServiceAccount', () =>
+        k.ok(['-n', 'team-b', 'get', 'serviceaccount', 'default']),
+      );
       const opaque = await k.ok([
         'get',
         'secrets',
@@ -229,7 +233,9 @@ for (const version of ['1.27', '1.33']) {
         '-v=6',
       ]);
       expect(r.code).toBe(0);
-      expect(r.stdout.trim().split('\n')).toHaveLength(7);
+      expect(ownConfigMaps(r.stdout)).toEqual(
+        Array.from({ length: 7 }, (_, i) => `configmap/cm-${i}`),
+      );
       // Four requests: three pages carried a continue token.
       expect((r.stderr.match(/continue=/g) ?? []).length).toBeGreaterThanOrEqual(3);
     });

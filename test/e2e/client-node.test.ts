@@ -6,6 +6,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { ROOT_CA_CONFIGMAP } from './harness/system-objects.ts';
 import { eventually } from './harness/wait.ts';
 
 describe('@kubernetes/client-node against canopy start --plain', () => {
@@ -69,7 +70,9 @@ describe('@kubernetes/client-node against canopy start --plain', () => {
     const req = await watch.watch(
       '/api/v1/namespaces/watched/configmaps',
       {},
-      (type: string, obj: k8s.V1ConfigMap) => seen.push(`${type} ${obj.metadata?.name}`),
+      (type: string, obj: k8s.V1ConfigMap) => {
+        if (obj.metadata?.name !== ROOT_CA_CONFIGMAP) seen.push(`${type} ${obj.metadata?.name}`);
+      },
       () => {},
     );
     await core.createNamespacedConfigMap({
@@ -107,6 +110,7 @@ describe('@kubernetes/client-node against canopy start --plain', () => {
       informer
         .list('informed')
         .map((c) => c.metadata?.name)
+        .filter((name) => name !== ROOT_CA_CONFIGMAP)
         .sort();
     await eventually('initial cache', () => expect(names()).toEqual(['one', 'two']));
 

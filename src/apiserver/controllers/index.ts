@@ -7,7 +7,8 @@ import type { TypeRegistry } from '../registry/type-registry.ts';
 import { CrdController } from './crd/crd-controller.ts';
 import { GarbageCollector } from './garbage-collector/garbage-collector.ts';
 import { NamespaceController } from './namespace/namespace-controller.ts';
-import { ServiceAccountController } from './serviceaccount/serviceaccount-controller.ts';
+import { rootCaPublisher } from './root-ca-publisher/root-ca-publisher.ts';
+import { serviceAccountController } from './serviceaccount/serviceaccount-controller.ts';
 
 export interface ControllerDeps {
   readonly client: Client;
@@ -15,6 +16,8 @@ export interface ControllerDeps {
   readonly registry: TypeRegistry;
   readonly crds: CrdSource;
   readonly logger: Logger;
+  /** The CA of the serving certificate, published in every namespace. */
+  readonly caPem: string;
 }
 
 export interface Controllers {
@@ -35,20 +38,28 @@ export async function startBuiltinControllers(deps: ControllerDeps): Promise<Con
     deps.registry,
     deps.logger.child({ controller: 'garbage-collector' }),
   );
-  const serviceAccounts = new ServiceAccountController(
-    deps.client,
-    deps.store,
-    deps.logger.child({ controller: 'serviceaccount' }),
-  );
+  const perNamespace = [
+    serviceAccountController(
+      deps.client,
+      deps.store,
+      deps.logger.child({ controller: 'serviceaccount' }),
+    ),
+    rootCaPublisher(
+      deps.client,
+      deps.store,
+      deps.caPem,
+      deps.logger.child({ controller: 'root-ca-publisher' }),
+    ),
+  ];
   await namespace.start();
   await gc.start();
-  await serviceAccounts.start();
+  for (const c of perNamespace) await c.start();
   return {
     async stop() {
       crd.stop();
       namespace.stop();
       gc.stop();
-      serviceAccounts.stop();
+      for (const c of perNamespace) c.stop();
     },
   };
 }

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Logger } from '../../../cli/log.ts';
+import type { PerNamespaceObjectController } from '../../../controller/per-namespace-object.ts';
 import { objectKey } from '../../../storage/keys.ts';
 import { eventually, type TestEnv, testEnv } from '../../authz/testing.ts';
-import { ServiceAccountController } from './serviceaccount-controller.ts';
+import { serviceAccountController } from './serviceaccount-controller.ts';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const SERVICE_ACCOUNTS = { group: '', version: 'v1', resource: 'serviceaccounts' };
@@ -12,12 +13,12 @@ const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', meta
 
 describe('ServiceAccountController', () => {
   let env: TestEnv;
-  let controller: ServiceAccountController;
+  let controller: PerNamespaceObjectController;
 
   beforeEach(async () => {
     env = testEnv();
     await env.client.resource('root', NAMESPACES).create(namespace('before'));
-    controller = new ServiceAccountController(env.client, env.store, quiet);
+    controller = serviceAccountController(env.client, env.store, quiet);
     await controller.start();
   });
 
