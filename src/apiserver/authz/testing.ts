@@ -13,6 +13,7 @@ import { builtinTypes } from '../builtin/index.ts';
 import type { ResourceType } from '../registry/resource-type.ts';
 import { TypeRegistry } from '../registry/type-registry.ts';
 import { ResourceStorage } from '../rest/resource-storage.ts';
+import type { Scope } from '../rest/scope.ts';
 
 export interface TestEnv {
   readonly dir: string;
@@ -43,6 +44,14 @@ export function testEnv(extraTypes: readonly ResourceType[] = []): TestEnv {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+const TEST_ADMIN = { username: 'admin', groups: ['system:masters'] };
+
+/** The scope of an administrator's requests for ConfigMaps in namespace `ns` of `root`. */
+export function configMapScope(env: TestEnv): Scope {
+  const type = env.registry.lookup('root', '', 'v1', 'configmaps') as ResourceType;
+  return { cluster: 'root', type, version: 'v1', namespace: 'ns', user: TEST_ADMIN };
 }
 
 /** Polls `check` until it returns something truthy, or fails after `timeoutMs`. */

@@ -2,12 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseLabelSelector } from '../../apimachinery/labels.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { StatusError } from '../../apimachinery/status.ts';
-import { type TestEnv, testEnv } from '../authz/testing.ts';
-import type { ResourceType } from '../registry/resource-type.ts';
+import { configMapScope, type TestEnv, testEnv } from '../authz/testing.ts';
 import type { ResourceStorage } from './resource-storage.ts';
 import type { Scope } from './scope.ts';
-
-const ADMIN = { username: 'admin', groups: ['system:masters'] };
 
 let env: TestEnv;
 let storage: ResourceStorage;
@@ -33,8 +30,7 @@ async function statusOf(p: Promise<unknown>): Promise<StatusError['status']> {
 beforeEach(() => {
   env = testEnv();
   storage = env.storage;
-  const type = env.registry.lookup('root', '', 'v1', 'configmaps') as ResourceType;
-  scope = { cluster: 'root', type, version: 'v1', namespace: 'ns', user: ADMIN };
+  scope = configMapScope(env);
 });
 
 afterEach(async () => {

@@ -2,12 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseLabelSelector } from '../../apimachinery/labels.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import type { Status, StatusError } from '../../apimachinery/status.ts';
-import { type TestEnv, testEnv } from '../authz/testing.ts';
-import type { ResourceType } from '../registry/resource-type.ts';
+import { configMapScope, type TestEnv, testEnv } from '../authz/testing.ts';
 import type { Scope } from './scope.ts';
 import { INITIAL_EVENTS_END_ANNOTATION, type ObjectEvent, ObjectWatch } from './watch.ts';
-
-const ADMIN = { username: 'admin', groups: ['system:masters'] };
 
 let env: TestEnv;
 let scope: Scope;
@@ -38,8 +35,7 @@ const summary = (events: ObjectEvent[]) =>
 
 beforeEach(() => {
   env = testEnv();
-  const type = env.registry.lookup('root', '', 'v1', 'configmaps') as ResourceType;
-  scope = { cluster: 'root', type, version: 'v1', namespace: 'ns', user: ADMIN };
+  scope = configMapScope(env);
 });
 
 afterEach(async () => {
