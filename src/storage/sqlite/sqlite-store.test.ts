@@ -470,14 +470,4 @@ describe('reads of the latest value after writes (the in-memory latest cache)', 
       keys.map((_, i) => `{"i":${i}}`),
     );
   });
-
-  it('stay right for keys pushed out of the cache and read back from SQLite', async () => {
-    const keys = Array.from({ length: 5000 }, (_, i) => `${key}-many-${i}`);
-    await Promise.all(keys.map((k) => store.create(k, '{"v":1}')));
-    for (const k of keys) await store.get(k);
-    const first = keys[0] as string;
-    const kv = await store.get(first);
-    await store.update(first, '{"v":2}', kv?.revision ?? 0);
-    expect((await store.get(first))?.value).toBe('{"v":2}');
-  });
 });

@@ -60,8 +60,8 @@ export const DEFAULT_COMPACTION: AutoCompaction = {
 
 /** Writes per transaction; bigger groups wait in the queue for the next turn. */
 const MAX_GROUP = 1000;
-/** Keys whose latest value reads keep in memory (see LatestCache). */
-const LATEST_CACHE_SIZE = 4096;
+/** Memory for the latest values of recently read keys (see LatestCache). */
+const LATEST_CACHE_BYTES = 16 * 1024 * 1024;
 /** Rows per replay query and per compaction step. */
 const CHUNK = 1000;
 const COMPACT_KEY = 'compact_revision';
@@ -108,7 +108,7 @@ export class SqliteStore implements Store {
   private readonly db: DatabaseSync;
   private readonly stmt: Statements;
   private readonly broadcaster = new Broadcaster();
-  private readonly latest = new LatestCache(LATEST_CACHE_SIZE);
+  private readonly latest = new LatestCache(LATEST_CACHE_BYTES);
   private readonly watchBufferSize: number;
   private revision: number;
   private compacted: number;
