@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { isStatusError } from '../apimachinery/status.ts';
 import { type TestEnv, testEnv } from '../apiserver/authz/testing.ts';
 
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
@@ -50,5 +51,20 @@ describe('Client', () => {
       .resource('root', CONFIGMAPS, 'b')
       .modify('two', (cur) => ({ ...cur, metadata: { ...cur.metadata, finalizers: [] } }));
     expect(await all.deleteAll()).toBe(0);
+  });
+
+  it('modify of a missing object is a 404, also for types that create on update', async () => {
+    const roles = env.client.resource(
+      'root',
+      { group: 'rbac.authorization.k8s.io', version: 'v1', resource: 'roles' },
+      'a',
+    );
+    const err = await roles
+      .modify('gone', (cur) => cur)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+    expect(isStatusError(err, 'NotFound')).toBe(true);
   });
 });

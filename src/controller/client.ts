@@ -5,7 +5,7 @@
  */
 import type { JsonObject, KubeList, KubeObject } from '../apimachinery/meta.ts';
 import { applyMergePatch } from '../apimachinery/patch/merge-patch.ts';
-import { isStatusError, notFoundPath } from '../apimachinery/status.ts';
+import { isStatusError, notFound, notFoundPath } from '../apimachinery/status.ts';
 import type { ResourceType, Subresource } from '../apiserver/registry/resource-type.ts';
 import type { TypeRegistry } from '../apiserver/registry/type-registry.ts';
 import type {
@@ -182,7 +182,8 @@ export class ResourceClient {
       this.scope(),
       name,
       (current) => {
-        if (!current) throw new Error(`${name} disappeared`);
+        // Types that create on update hand the function nothing: still a 404 to callers.
+        if (!current) throw notFound({ group: this.gvr.group, resource: this.gvr.resource }, name);
         return change(current);
       },
       { subresource },

@@ -329,8 +329,10 @@ async function syncPair(
     return 'gone';
   }
   if (originSide === 'kcp' && !origin.metadata.finalizers?.includes(CLEANUP_FINALIZER)) {
-    origin =
-      (await addFinalizer(ctx.remoteClient, originRef(r), origin, CLEANUP_FINALIZER)) ?? origin;
+    const held = await addFinalizer(ctx.remoteClient, originRef(r), origin, CLEANUP_FINALIZER);
+    // Gone or being deleted meanwhile: the next pass cleans up instead of copying.
+    if (!held) return 'waiting';
+    origin = held;
   }
   const mutated = structuredClone(origin) as KubeObject;
   applyMutations(r.mutation?.spec, {
