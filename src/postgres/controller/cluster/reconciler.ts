@@ -12,7 +12,7 @@
 import type { JsonValue } from '../../../apimachinery/meta.ts';
 import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../../controller/kube/client.ts';
-import { addFinalizer } from '../../../controller/kube/finalizers.ts';
+import { addFinalizer, removeFinalizer } from '../../../controller/kube/finalizers.ts';
 import { appSecretName, compareInstanceNames, superuserSecretName } from '../../names.ts';
 import { effectiveParameters, renderHba, type StandbyConfig } from '../../runtime/config.ts';
 import type { Instance } from '../../runtime/instance.ts';
@@ -1091,22 +1091,7 @@ export class ClusterReconciler {
       const s = await this.#secret(namespace, secretName, true);
       if (s && isOwnedBy(s, cluster)) await this.#d.client.delete(SECRETS, namespace, secretName);
     }
-    let current: Cluster | undefined = cluster;
-    for (let attempt = 0; current && attempt < 5; attempt++) {
-      try {
-        await this.#d.client.patch(CLUSTERS, namespace, name, {
-          metadata: {
-            finalizers: (current.metadata.finalizers ?? []).filter((f) => f !== CLUSTER_FINALIZER),
-            resourceVersion: current.metadata.resourceVersion,
-          },
-        });
-        break;
-      } catch (err) {
-        if (isNotFound(err)) break;
-        if (!isConflict(err)) throw err;
-        current = await this.#d.client.getOrUndefined<Cluster>(CLUSTERS, namespace, name);
-      }
-    }
+    await removeFinalizer(this.#d.client, CLUSTERS, cluster, CLUSTER_FINALIZER);
     log.info('cluster deleted: servers stopped, data removed');
     for (const db of this.#d.databases.list(namespace))
       if (db.spec?.cluster?.name === name) this.#d.enqueueDatabase(namespace, db.metadata.name);

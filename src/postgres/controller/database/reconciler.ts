@@ -8,8 +8,8 @@
  * `delete`.
  */
 
-import { isConflict, isNotFound } from '../../../controller/kube/client.ts';
-import { addFinalizer } from '../../../controller/kube/finalizers.ts';
+import { isNotFound } from '../../../controller/kube/client.ts';
+import { addFinalizer, removeFinalizer } from '../../../controller/kube/finalizers.ts';
 import { query, type SocketAddress, withClient } from '../../runtime/sql.ts';
 import { DATABASE_FINALIZER, type Database, type DatabaseStatus } from '../../types.ts';
 import { type ControllerDeps, DATABASES } from '../deps.ts';
@@ -158,18 +158,7 @@ export class DatabaseReconciler {
         return this.#fail(db, (err as Error).message);
       }
     }
-    try {
-      await this.#d.client.patch(DATABASES, db.metadata.namespace, db.metadata.name, {
-        metadata: {
-          finalizers: finalizers.filter((f) => f !== DATABASE_FINALIZER),
-          resourceVersion: db.metadata.resourceVersion,
-        },
-      });
-    } catch (err) {
-      if (isNotFound(err)) return {};
-      if (isConflict(err)) return { requeueAfterMs: 100 };
-      throw err;
-    }
+    await removeFinalizer(this.#d.client, DATABASES, db, DATABASE_FINALIZER);
     return {};
   }
 }
