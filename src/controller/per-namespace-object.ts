@@ -63,8 +63,7 @@ export class PerNamespaceObjectController {
       store,
       resourcePrefix({ group: spec.resource.group, resource: spec.resource.resource }),
       (key, value) => {
-        const { cluster, namespace = '', name } = parseObjectKey(key);
-        if (name !== spec.name) return;
+        const { cluster, namespace = '' } = parseObjectKey(key);
         const ns = namespaceKey(cluster, namespace);
         const obj = value === undefined ? undefined : parsed(value);
         if (obj && !spec.repair?.(obj)) {
@@ -74,7 +73,8 @@ export class PerNamespaceObjectController {
         this.provided.delete(ns);
         this.queue.add(ns);
       },
-      { trackKeys: true, onError },
+      // Only the one name: keys of every other object of the resource are not kept.
+      { trackKeys: true, onError, accept: (key) => key.endsWith(`/${spec.name}`) },
     );
     this.namespaces = new StoreFollower(
       store,

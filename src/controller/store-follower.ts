@@ -21,6 +21,8 @@ export type ApplyChange = (key: string, value: string | undefined, previous?: st
 export interface StoreFollowerOptions {
   /** Keep the key set so a relist reports objects deleted while not watching (default true). */
   readonly trackKeys?: boolean;
+  /** Only keys this accepts are tracked and applied (a follower of one name per namespace). */
+  readonly accept?: (key: string) => boolean;
   readonly onError?: (err: unknown) => void;
 }
 
@@ -30,6 +32,7 @@ export class StoreFollower {
   private readonly apply: ApplyChange;
   private readonly keys: Set<string> | undefined;
   private readonly onError: (err: unknown) => void;
+  private readonly accept: (key: string) => boolean;
   private watcher: Watcher | undefined;
   private relisting: Promise<void> | undefined;
   private stopped = false;
@@ -45,6 +48,7 @@ export class StoreFollower {
     this.apply = apply;
     this.keys = options.trackKeys === false ? undefined : new Set();
     this.onError = options.onError ?? (() => {});
+    this.accept = options.accept ?? (() => true);
   }
 
   /** Resolves once every object under the prefix has been applied. */
@@ -59,6 +63,7 @@ export class StoreFollower {
       });
       revision = page.revision;
       for (const kv of page.items) {
+        if (!this.accept(kv.key)) continue;
         seen.add(kv.key);
         this.keys?.add(kv.key);
         this.apply(kv.key, kv.value);
@@ -99,6 +104,7 @@ export class StoreFollower {
         return;
       }
       if (!event) return;
+      if (!this.accept(event.key)) continue;
       if (event.type === 'DELETED') {
         this.keys?.delete(event.key);
         this.apply(event.key, undefined, event.value);
