@@ -5,6 +5,7 @@
  * of each version; table columns from additionalPrinterColumns; field selectors from
  * selectableFields; these and the subresources as each version declares them.
  */
+import { isDeepStrictEqual } from 'node:util';
 import { humanDuration } from '../../apimachinery/duration.ts';
 import { type JsonPathProgram, printerColumnPath } from '../../apimachinery/jsonpath/index.ts';
 import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
@@ -22,7 +23,6 @@ import {
   type ResourceType,
   type Strategy,
   type Subresources,
-  type VersionView,
 } from './resource-type.ts';
 
 /** The common shape of a CRD spec and an APIResourceSchema spec. */
@@ -76,16 +76,7 @@ export function customResourceType(
         v.deprecationWarning ?? `${spec.group}/${v.name} ${names.kind} is deprecated`;
     }
   }
-  const byVersion: Record<string, VersionView> = {};
-  for (const v of served) {
-    if (v !== display) {
-      byVersion[v.name] = {
-        strategy: customResourceStrategy(v, spec.nameValidation),
-        subresources: subresourcesOf(v),
-      };
-    }
-  }
-  return {
+  const base: ResourceType = {
     group: spec.group,
     versions: served.map((v) => v.name),
     storageVersion: storage.name,
@@ -102,10 +93,30 @@ export function customResourceType(
     subresources: subresourcesOf(display),
     ...(options.identity ? { identity: options.identity } : {}),
     strategy: customResourceStrategy(display, spec.nameValidation),
-    ...(Object.keys(byVersion).length ? { byVersion } : {}),
     schemas,
     ...(Object.keys(deprecationWarnings).length ? { deprecationWarnings } : {}),
   };
+  // Most CRDs declare the same columns, fields and subresources in every version: one type.
+  const own = served.filter((v) => v !== display && !presentsAlike(v, display));
+  if (own.length === 0) return base;
+  const byVersion: Record<string, ResourceType> = {};
+  for (const v of own) {
+    byVersion[v.name] = {
+      ...base,
+      strategy: customResourceStrategy(v, spec.nameValidation),
+      subresources: subresourcesOf(v),
+    };
+  }
+  return { ...base, byVersion };
+}
+
+/** Whether two versions declare the same printer columns, selectable fields and subresources. */
+function presentsAlike(a: CustomResourceDefinitionVersion, b: CustomResourceDefinitionVersion) {
+  return (
+    isDeepStrictEqual(a.additionalPrinterColumns ?? [], b.additionalPrinterColumns ?? []) &&
+    isDeepStrictEqual(a.selectableFields ?? [], b.selectableFields ?? []) &&
+    isDeepStrictEqual(a.subresources ?? {}, b.subresources ?? {})
+  );
 }
 
 function subresourcesOf(version: CustomResourceDefinitionVersion): Subresources {

@@ -96,13 +96,9 @@ export interface Strategy {
   readonly fieldNames?: readonly string[];
 }
 
-/** The parts of a custom resource type that each version declares for itself. */
-export type VersionView = Pick<ResourceType, 'strategy' | 'subresources'>;
-
 /** The type as a request in `version` sees it. */
 export function atVersion(type: ResourceType, version: string): ResourceType {
-  const view = type.byVersion?.[version];
-  return view ? { ...type, ...view } : type;
+  return type.byVersion?.[version] ?? type;
 }
 
 /** A compiled structural schema, as the REST machinery uses it. */
@@ -196,11 +192,12 @@ export interface ResourceType {
   readonly identity?: string;
   readonly strategy: Strategy;
   /**
-   * For custom resources whose versions declare their own printer columns, selectable
-   * fields or subresources: what a request in that version sees instead of `strategy` and
-   * `subresources` (the storage version's). The registry applies it on lookup.
+   * For custom resources whose versions declare printer columns, selectable fields or
+   * subresources other than the storage version's: the type a request in that version
+   * sees, built once (the same but for `strategy` and `subresources`). The registry hands
+   * it out on lookup; versions alike are not listed.
    */
-  readonly byVersion?: Readonly<Record<string, VersionView>>;
+  readonly byVersion?: Readonly<Record<string, ResourceType>>;
   /**
    * The structural schema of each served version, for resources described by one (CRDs
    * and bound APIResourceSchemas); built-ins validate in code.
