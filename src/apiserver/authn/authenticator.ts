@@ -22,17 +22,10 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return match?.[1];
 }
 
-/** Users of long-lived credentials (static tokens) come back on every request: one copy each. */
-const authenticated = new WeakMap<UserInfo, UserInfo>();
-
 export function withAuthenticatedGroup(user: UserInfo): UserInfo {
-  if (user.groups.includes(AUTHENTICATED)) return user;
-  let out = authenticated.get(user);
-  if (!out) {
-    out = { ...user, groups: [...user.groups, AUTHENTICATED] };
-    authenticated.set(user, out);
-  }
-  return out;
+  return user.groups.includes(AUTHENTICATED)
+    ? user
+    : { ...user, groups: [...user.groups, AUTHENTICATED] };
 }
 
 /** Tries each authenticator in turn; the first that recognises the request wins. */

@@ -4,13 +4,14 @@
  */
 import type { IncomingMessage } from 'node:http';
 import type { UserInfo } from '../rest/scope.ts';
-import { type Authenticator, bearerToken } from './authenticator.ts';
+import { type Authenticator, bearerToken, withAuthenticatedGroup } from './authenticator.ts';
 
 export class TokenAuthenticator implements Authenticator {
   private readonly tokens = new Map<string, UserInfo>();
 
   add(token: string, user: UserInfo): void {
-    this.tokens.set(token, user);
+    // Complete once here, not on every request that presents the token.
+    this.tokens.set(token, withAuthenticatedGroup(user));
   }
 
   authenticate(req: IncomingMessage): UserInfo | undefined {
