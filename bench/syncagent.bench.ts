@@ -30,7 +30,7 @@ import {
   workdir,
 } from '../test/e2e/harness/syncagent.ts';
 import { until } from '../test/e2e/harness/wait.ts';
-import { rssMiB, startCanopy } from './lib/canopy-server.ts';
+import { cpuSeconds, rssMiB, startCanopy } from './lib/canopy-server.ts';
 import { percentile, Report } from './lib/report.ts';
 
 const TENANTS = Number(process.env.CANOPY_BENCH_SYNCAGENT_TENANTS ?? 100);
@@ -100,12 +100,6 @@ async function workspace(root: KubeClient, parent: string, name: string): Promis
     60_000,
     50,
   );
-}
-
-/** CPU seconds a process has used (user + system), from /proc. */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 const seconds = (xs: number[]) => xs.map((x) => x / 1000).sort((a, b) => a - b);

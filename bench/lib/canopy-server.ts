@@ -43,24 +43,26 @@ export function resetPeak(pid: number): void {
   writeFileSync(`/proc/${pid}/clear_refs`, '5');
 }
 
-/** CPU seconds a process has used so far (user and system). */
-function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  // utime and stime are fields 14 and 15 of stat, 12 and 13 after "pid (comm) ".
+/** CPU seconds a process has used so far (user and system), from /proc. */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // After "pid (comm) " (comm may hold spaces and parentheses): utime and stime are 12th and 13th.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 /**
  * Waits until the process has used under 5% of a core for a whole second: what it queued
- * in the background (controllers catching up with a burst) is done.
+ * in the background (controllers catching up with a burst) is done. Returns the seconds
+ * it waited.
  */
-export async function waitForIdle(pid: number, timeoutMs = 120_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+export async function waitForIdle(pid: number, timeoutMs = 120_000): Promise<number> {
+  const started = Date.now();
   let last = cpuSeconds(pid);
-  while (Date.now() < deadline) {
+  while (Date.now() - started < timeoutMs) {
     await sleep(1000);
     const now = cpuSeconds(pid);
-    if (now - last < 0.05) return;
+    if (now - last < 0.05) return (Date.now() - started) / 1000;
     last = now;
   }
   throw new Error(`process ${pid} was still busy after ${timeoutMs / 1000} s`);

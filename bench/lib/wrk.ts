@@ -4,8 +4,8 @@
  * the server it measures (on two cores it took one whole core and added about 200 µs to
  * each serial create), so what it measured was largely itself. wrk runs one thread.
  *
- * Every measured run follows a one-second warm-up of the same kind on fresh connections,
- * so the figures are the server's steady state, not its first TLS handshakes and JIT.
+ * Every measured run follows a one-second warm-up of the same kind, which warms the server
+ * (JIT, caches); the measured run opens its own connections.
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -59,7 +59,7 @@ interface WrkOutput {
   socketErrors: number;
 }
 
-/** Runs a warm-up, then the measured load; throws on any non-2xx answer or socket error. */
+/** Runs a warm-up, then the measured load; throws on any answer other than 2xx or 3xx, or a socket error. */
 export async function wrk(load: WrkLoad): Promise<WrkResult> {
   await once(load, WARM_UP_MS, 'warm-');
   const out = await once(load, load.durationMs, '');

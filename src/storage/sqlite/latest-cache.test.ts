@@ -29,7 +29,7 @@ describe('LatestCache', () => {
     expect(cache.get('a')).toBeNull();
   });
 
-  it('keeps within its bytes, dropping the least recently used first', () => {
+  it('keeps within its bytes, dropping keys not read lately first', () => {
     const value = 'x'.repeat(900); // about 1 KB an entry with the overhead
     const cache = new LatestCache(64 * 1024);
     for (let i = 0; i < 200; i++) cache.remember(`k${i}`, kv(`k${i}`, i, value));

@@ -1,6 +1,6 @@
 /**
  * The latest value of recently read keys, so that hot GETs skip SQLite. Bounded in bytes
- * (least recently used goes first, and a value too big to be worth holding is not held), so
+ * (keys not read lately go first, and a value too big to be worth holding is not held), so
  * the store still does not hold every object in memory.
  *
  * It stays exact because one process owns the database and every write goes through the
@@ -14,14 +14,26 @@ import type { KeyValue } from '../store.ts';
 const ABSENT = null;
 type Entry = KeyValue | typeof ABSENT;
 
-/** What an entry costs beyond its strings: the Map slot and the KeyValue object. */
+interface Slot {
+  readonly entry: Entry;
+  /** Read since it was last passed over for eviction (second chance). */
+  used: boolean;
+}
+
+/** What an entry costs beyond its strings: the Map slot and the objects. */
 const ENTRY_OVERHEAD = 100;
 
 const sizeOf = (key: string, entry: Entry) =>
   ENTRY_OVERHEAD + key.length + (entry ? entry.value.length : 0);
 
+/**
+ * Eviction is "second chance" (CLOCK) in insertion order rather than strict LRU: a read
+ * only sets a flag. Moving the read key to the end of the Map on every hit (delete, then
+ * set) leaves a deleted slot in that key's hash chain each time, and V8 walks them all on
+ * the next lookup until the table is rebuilt: a hot key's reads grew to tens of µs.
+ */
 export class LatestCache {
-  private readonly entries = new Map<string, Entry>();
+  private readonly slots = new Map<string, Slot>();
   private readonly maxBytes: number;
   private bytes = 0;
 
@@ -31,12 +43,10 @@ export class LatestCache {
 
   /** The cached latest value; `null` when cached as absent, `undefined` when not cached. */
   get(key: string): KeyValue | null | undefined {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return undefined;
-    // Most recently used goes last in the Map's order.
-    this.entries.delete(key);
-    this.entries.set(key, entry);
-    return entry;
+    const slot = this.slots.get(key);
+    if (slot === undefined) return undefined;
+    slot.used = true;
+    return slot.entry;
   }
 
   /** Remembers what a read found. */
@@ -46,7 +56,7 @@ export class LatestCache {
 
   /** A committed write: the key's new latest value (`undefined` after a delete), if cached. */
   written(key: string, kv: KeyValue | undefined): void {
-    if (this.entries.has(key)) this.put(key, kv ?? ABSENT);
+    if (this.slots.has(key)) this.put(key, kv ?? ABSENT);
   }
 
   /** Bytes held, as the budget counts them. */
@@ -59,18 +69,26 @@ export class LatestCache {
     const size = sizeOf(key, entry);
     // One object may not take more than a sixty-fourth of the budget.
     if (size > this.maxBytes / 64) return;
-    this.entries.set(key, entry);
+    this.slots.set(key, { entry, used: false });
     this.bytes += size;
-    for (const oldest of this.entries.keys()) {
-      if (this.bytes <= this.maxBytes) break;
+    if (this.bytes <= this.maxBytes) return;
+    for (const [oldest, slot] of this.slots) {
+      if (slot.used) {
+        // Read since: goes to the back once, to be looked at again after the others.
+        slot.used = false;
+        this.slots.delete(oldest);
+        this.slots.set(oldest, slot);
+        continue;
+      }
       this.drop(oldest);
+      if (this.bytes <= this.maxBytes) return;
     }
   }
 
   private drop(key: string): void {
-    const entry = this.entries.get(key);
-    if (entry === undefined) return;
-    this.entries.delete(key);
-    this.bytes -= sizeOf(key, entry);
+    const slot = this.slots.get(key);
+    if (slot === undefined) return;
+    this.slots.delete(key);
+    this.bytes -= sizeOf(key, slot.entry);
   }
 }
