@@ -1,7 +1,8 @@
 /**
- * A server's storage stack without HTTP, for tests of authentication and authorization
- * pieces that read and write objects: a SQLite store in a temporary directory, the REST
- * storage with an admission chain, the built-in types and the in-process client.
+ * A server's storage stack without HTTP, for unit tests of anything that reads and writes
+ * objects (REST storage, watches, controllers, authorization): a SQLite store in a
+ * temporary directory, the REST storage with an admission chain, the built-in types and
+ * the in-process client.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
