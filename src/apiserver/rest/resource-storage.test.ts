@@ -56,6 +56,20 @@ describe('create', () => {
     expect(status.message).toBe('configmaps "one" already exists');
   });
 
+  it('drops empty labels, annotations, finalizers and ownerReferences, on create and update', async () => {
+    const empty = { labels: {}, annotations: {}, finalizers: [], ownerReferences: [] };
+    const { object } = await storage.create(scope, configMap('bare', empty));
+    for (const key of Object.keys(empty)) expect(object.metadata).not.toHaveProperty(key);
+    const updated = await storage.update(scope, 'bare', (cur) => {
+      const obj = structuredClone(cur as KubeObject);
+      Object.assign(obj.metadata, empty, { labels: { kept: 'yes' } });
+      return obj;
+    });
+    expect(updated.object.metadata.labels).toEqual({ kept: 'yes' });
+    for (const key of ['annotations', 'finalizers', 'ownerReferences'])
+      expect(updated.object.metadata).not.toHaveProperty(key);
+  });
+
   it('stores nothing on a dry run', async () => {
     const { object } = await storage.create(scope, configMap('dry'), { dryRun: true });
     expect(object.metadata.name).toBe('dry');
