@@ -11,8 +11,8 @@ import { customResourceType } from '../apiserver/registry/custom-resource-type.t
 import type { ResourceType } from '../apiserver/registry/resource-type.ts';
 import { versionSchema } from '../apiserver/registry/structural-schema.ts';
 import type { TypeRegistry, TypeSource } from '../apiserver/registry/type-registry.ts';
-import type { Logger } from '../cli/log.ts';
 import { StoreInformer } from '../controller/store-informer.ts';
+import type { Logger } from '../logging/logger.ts';
 import { parseObjectKey, resourcePrefix } from '../storage/keys.ts';
 import type { Store } from '../storage/store.ts';
 import type { ClaimRef } from './claims.ts';

@@ -16,8 +16,8 @@ import {
 } from '../apimachinery/kubeconfig.ts';
 import { Apis } from '../apis/apis.ts';
 import { apisTypes } from '../apis/resources/index.ts';
-import type { Logger } from '../cli/log.ts';
 import { Client } from '../controller/client.ts';
+import type { Logger } from '../logging/logger.ts';
 import { type AutoCompaction, SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { tenancyTypes } from '../tenancy/apis/index.ts';
 import { Tenancy } from '../tenancy/tenancy.ts';

@@ -6,8 +6,8 @@
  * --stop-servers-on-exit.
  */
 import type { Command } from 'commander';
+import { createLogger, type LogFormat } from '../logging/logger.ts';
 import { PostgresOperator } from '../postgres/operator.ts';
-import { createLogger, type LogFormat } from './log.ts';
 
 interface OperatorFlags {
   kubeconfig?: string;

@@ -5,9 +5,9 @@
 import type { Command } from 'commander';
 import { parseGoDuration } from '../apimachinery/duration.ts';
 import { ApiServer } from '../apiserver/server.ts';
+import { createLogger, type LogFormat } from '../logging/logger.ts';
 import type { AutoCompaction } from '../storage/sqlite/sqlite-store.ts';
 import { parsePort, parsePositiveInteger } from './flags.ts';
-import { createLogger, type LogFormat } from './log.ts';
 
 interface StartOptions {
   dataDir: string;

@@ -7,8 +7,8 @@
  */
 import { type Command, Option } from 'commander';
 import { parseGoDuration } from '../apimachinery/duration.ts';
+import { createLogger, type LogFormat } from '../logging/logger.ts';
 import { SyncAgent } from '../syncagent/agent.ts';
-import { createLogger, type LogFormat } from './log.ts';
 
 interface SyncAgentFlags {
   kcpKubeconfig?: string;

@@ -9,7 +9,7 @@
  * cost no read, on start or later.
  */
 import type { KubeObject } from '../apimachinery/meta.ts';
-import type { Logger } from '../cli/log.ts';
+import type { Logger } from '../logging/logger.ts';
 import { objectKey, parseObjectKey, resourcePrefix } from '../storage/keys.ts';
 import type { Store } from '../storage/store.ts';
 import type { Client, GroupVersionResource } from './client.ts';

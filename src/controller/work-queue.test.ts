@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Logger } from '../cli/log.ts';
+import type { Logger } from '../logging/logger.ts';
 import { Requeue, WorkQueue } from './work-queue.ts';
 
 const sleep = (ms = 5) => new Promise((r) => setTimeout(r, ms));

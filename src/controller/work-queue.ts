@@ -11,7 +11,7 @@
  * - `paused` collects keys without processing them until `start()` (e.g. until caches
  *   are synced); `stop()` drops what is queued and lets running handlers finish.
  */
-import type { Logger } from '../cli/log.ts';
+import type { Logger } from '../logging/logger.ts';
 
 /** What a handler returns: nothing (done), or when to process the key again. */
 export interface QueueResult {

@@ -9,12 +9,12 @@
  */
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
 import { KubeClient, type ResourceRef } from '../controller/kube/client.ts';
 import { EventRecorder } from '../controller/kube/events.ts';
 import { type ProbeServer, serveProbes } from '../controller/kube/probes.ts';
 import { Reflector } from '../controller/kube/reflector.ts';
 import { WorkQueue } from '../controller/work-queue.ts';
+import type { Logger } from '../logging/logger.ts';
 import { ClusterReconciler } from './controller/cluster/reconciler.ts';
 import { DatabaseReconciler } from './controller/database/reconciler.ts';
 import { CLUSTERS, type ControllerDeps, cacheOf, DATABASES, SECRETS } from './controller/deps.ts';

@@ -13,13 +13,13 @@
  */
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Logger } from 'pino';
 import { parseLabelSelector } from '../apimachinery/labels.ts';
 import { isConflict, isNotFound, KubeClient, type ResourceRef } from '../controller/kube/client.ts';
 import { EventRecorder } from '../controller/kube/events.ts';
 import { LeaderElector } from '../controller/kube/leader.ts';
 import { type ProbeOptions, type ProbeServer, serveProbes } from '../controller/kube/probes.ts';
 import { Reflector } from '../controller/kube/reflector.ts';
+import type { Logger } from '../logging/logger.ts';
 import { ensurePublishedResourceCrd } from './apis/crd.ts';
 import type { PublishedResource } from './apis/types.ts';
 import {

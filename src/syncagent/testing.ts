@@ -1,5 +1,5 @@
 /** Test helpers shared by the agent's unit tests. */
-import type { Logger } from 'pino';
+import type { Logger } from '../logging/logger.ts';
 
 const noop = () => undefined;
 

@@ -4,8 +4,9 @@
  * a path resolves segment by segment through each Workspace's spec.cluster. Its first
  * segment may be any logical cluster name (`root`, or an opaque name).
  */
-import type { Logger } from '../cli/log.ts';
+
 import { StoreInformer } from '../controller/store-informer.ts';
+import type { Logger } from '../logging/logger.ts';
 import { resourcePrefix } from '../storage/keys.ts';
 import type { Store } from '../storage/store.ts';
 import {

@@ -404,5 +404,5 @@ function silentLogger() {
     fatal: noop,
     child: () => logger,
   };
-  return logger as unknown as import('../../cli/log.ts').Logger;
+  return logger as unknown as import('../../logging/logger.ts').Logger;
 }

@@ -1,6 +1,7 @@
 /** The controllers every Canopy API server runs, started and stopped together. */
-import type { Logger } from '../../cli/log.ts';
+
 import type { Client } from '../../controller/client.ts';
+import type { Logger } from '../../logging/logger.ts';
 import type { Store } from '../../storage/store.ts';
 import type { CrdSource } from '../registry/crd-source.ts';
 import type { TypeRegistry } from '../registry/type-registry.ts';

@@ -13,7 +13,7 @@ import {
   tooManyRequests,
   unauthorized,
 } from '../../apimachinery/status.ts';
-import type { Logger } from '../../cli/log.ts';
+import type { Logger } from '../../logging/logger.ts';
 import type { AuditLog } from '../audit.ts';
 import { createdNameOf, sourceIPs } from '../audit.ts';
 import type { Authenticator } from '../authn/authenticator.ts';

@@ -4,8 +4,8 @@
  * them all. Only clusters that have CRDs cost memory here.
  */
 import { isConditionTrue } from '../../apimachinery/conditions.ts';
-import type { Logger } from '../../cli/log.ts';
 import { StoreInformer } from '../../controller/store-informer.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { resourcePrefix } from '../../storage/keys.ts';
 import type { Store } from '../../storage/store.ts';
 import { CRD_GVR, type CustomResourceDefinition } from '../builtin/apiextensions/types.ts';

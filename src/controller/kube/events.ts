@@ -10,8 +10,8 @@
  * (claim not accepted) is skipped quietly for a minute.
  */
 import { randomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
 import { timestamp } from '../../apimachinery/meta.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { EVENTS, isForbidden, isNotFound, type KubeClient } from './client.ts';
 
 /** The object an Event is about (`involvedObject`). */

@@ -7,8 +7,9 @@
  * deletion. With `cache: 'metadata'` only object metadata is kept (for event-only watches
  * over large kinds such as every Secret of a service cluster).
  */
-import type { Logger } from 'pino';
+
 import type { KubeList, KubeObject } from '../../apimachinery/meta.ts';
+import type { Logger } from '../../logging/logger.ts';
 import {
   type KubeClient,
   KubeError,

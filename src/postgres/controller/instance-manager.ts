@@ -18,7 +18,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
+import type { Logger } from '../../logging/logger.ts';
 import { clusterKey, compareInstanceNames, instanceName } from '../names.ts';
 import type { PostgresBinaries } from '../runtime/binaries.ts';
 import { type Health, Instance, type InstanceRole } from '../runtime/instance.ts';

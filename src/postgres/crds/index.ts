@@ -3,9 +3,10 @@
  * the controller toolkit's `installCrd`: server-side apply, or get → create or update on a
  * server without apply.
  */
-import type { Logger } from 'pino';
+
 import type { KubeClient } from '../../controller/kube/client.ts';
 import { installCrd, waitEstablished } from '../../controller/kube/crds.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { FIELD_MANAGER } from '../types.ts';
 import { clusterCrd } from './cluster-crd.ts';
 import { databaseCrd } from './database-crd.ts';

@@ -4,7 +4,7 @@
  * no printer columns (as api-syncagent's), and a structural schema that accepts both the
  * v0.2 shape the kcp workshop uses and the current one.
  */
-import type { Logger } from 'pino';
+
 import type { KubeClient } from '../../controller/kube/client.ts';
 import {
   anyObject,
@@ -17,6 +17,7 @@ import {
   stringMap,
 } from '../../controller/kube/crd-schema.ts';
 import { installCrd, waitEstablished } from '../../controller/kube/crds.ts';
+import type { Logger } from '../../logging/logger.ts';
 import { CRDS, FIELD_MANAGER } from '../constants.ts';
 import { PR_GROUP, PR_PLURAL, PR_VERSION } from './types.ts';
 

@@ -7,9 +7,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { setCondition } from '../../../apimachinery/conditions.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
-import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ApiIndex } from '../../api-index.ts';
 import {

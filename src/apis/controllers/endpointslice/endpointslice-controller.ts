@@ -5,10 +5,10 @@
  */
 import { sameStatusIgnoringTimes, setCondition } from '../../../apimachinery/conditions.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
-import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { StoreInformer } from '../../../controller/store-informer.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey, resourcePrefix } from '../../../storage/keys.ts';
 import type { Store } from '../../../storage/store.ts';
 import type { ApiIndex } from '../../api-index.ts';

@@ -8,9 +8,9 @@
 import type { KubeObject } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
 import type { ResourceType } from '../../../apiserver/registry/resource-type.ts';
-import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ApiIndex } from '../../api-index.ts';
 import { type ClaimRef, sameClaim, wantedClaimLabels, withClaimLabels } from '../../claims.ts';

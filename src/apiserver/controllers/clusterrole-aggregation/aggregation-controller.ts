@@ -10,9 +10,9 @@
  * queues that cluster, and a reconcile rewrites the aggregated roles whose rules differ.
  */
 import type { JsonValue } from '../../../apimachinery/meta.ts';
-import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import type { Authorization } from '../../authz/authorization.ts';
 import { fromRule, rulesEqual } from '../../authz/policy-rules.ts';
 import { RBAC_GROUP } from '../../builtin/rbac/types.ts';

@@ -5,9 +5,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { setCondition } from '../../../apimachinery/conditions.ts';
-import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import {
   CRD_CLEANUP_FINALIZER,
   CRD_GVR,

@@ -5,9 +5,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
-import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { PerNamespaceObjectController } from '../../../controller/per-namespace-object.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import type { Store } from '../../../storage/store.ts';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';

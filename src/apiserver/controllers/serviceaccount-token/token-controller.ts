@@ -13,10 +13,10 @@
  * Follows the store directly and keeps nothing but a work queue: Secrets are not cached.
  */
 import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
-import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { StoreFollower } from '../../../controller/store-follower.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey, resourcePrefix } from '../../../storage/keys.ts';
 import type { Store } from '../../../storage/store.ts';
 import type { ServiceAccountTokens } from '../../authn/service-accounts.ts';

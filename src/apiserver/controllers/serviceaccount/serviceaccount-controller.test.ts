@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../../cli/log.ts';
 import type { PerNamespaceObjectController } from '../../../controller/per-namespace-object.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { objectKey } from '../../../storage/keys.ts';
 import { eventually, type TestEnv, testEnv } from '../../authz/testing.ts';
 import { serviceAccountController } from './serviceaccount-controller.ts';

@@ -2,9 +2,10 @@
  * The service account controller: every namespace has a ServiceAccount `default`, made
  * again when deleted.
  */
-import type { Logger } from '../../../cli/log.ts';
+
 import type { Client } from '../../../controller/client.ts';
 import { PerNamespaceObjectController } from '../../../controller/per-namespace-object.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import type { Store } from '../../../storage/store.ts';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';

@@ -9,12 +9,13 @@
  * resourceVersion. Events `AddingResourceSchemas` and `AddingPermissionClaims` are
  * recorded on the export.
  */
-import type { Logger } from 'pino';
+
 import type { KubeObject } from '../../../apimachinery/meta.ts';
 import { isNotFound, type KubeClient, type ResourceRef } from '../../../controller/kube/client.ts';
 import type { EventRecorder } from '../../../controller/kube/events.ts';
 import type { Reflector } from '../../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { normalize, type PublishedResource } from '../../apis/types.ts';
 import { AGENT_NAME_LABEL, QUEUE_BACKOFF } from '../../constants.ts';
 import type { AgentMetrics } from '../../metrics.ts';

@@ -6,7 +6,7 @@
  * name in `status.resourceSchemaName`. A CRD change re-runs the PublishedResources that
  * use it.
  */
-import type { Logger } from 'pino';
+
 import {
   isAlreadyExists,
   isNotFound,
@@ -16,6 +16,7 @@ import {
 import type { EventRecorder } from '../../../controller/kube/events.ts';
 import type { Reflector } from '../../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import {
   type NormalizedSpec,
   normalize,

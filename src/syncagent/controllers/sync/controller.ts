@@ -12,7 +12,6 @@
  * tenant what happened. Errors are retried with exponential backoff.
  */
 
-import type { Logger } from 'pino';
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
 import type { JsonObject, KubeObject } from '../../../apimachinery/meta.ts';
 import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
@@ -28,6 +27,7 @@ import type { EventTarget } from '../../../controller/kube/events.ts';
 import { addFinalizer, removeFinalizer } from '../../../controller/kube/finalizers.ts';
 import { Reflector } from '../../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import type { NormalizedSpec } from '../../apis/types.ts';
 import {
   AGENT_NAME_LABEL,

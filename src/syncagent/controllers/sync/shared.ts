@@ -11,7 +11,6 @@
  * every sync controller has reconciled all its primaries at least once.
  */
 
-import type { Logger } from 'pino';
 import type { LabelSelectorMatcher } from '../../../apimachinery/labels.ts';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
 import { isConflict, type KubeClient, type ResourceRef } from '../../../controller/kube/client.ts';
@@ -19,6 +18,7 @@ import type { EventRecorder } from '../../../controller/kube/events.ts';
 import { removeFinalizer } from '../../../controller/kube/finalizers.ts';
 import { Reflector } from '../../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import {
   AGENT_NAME_LABEL,
   CLEANUP_FINALIZER,

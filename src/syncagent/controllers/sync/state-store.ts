@@ -9,7 +9,7 @@
  * Only the leading replica writes, one reconcile per primary at a time, so reads are served
  * from a write-through cache (a conflict drops the cache entry and re-reads).
  */
-import type { Logger } from 'pino';
+
 import type { JsonObject } from '../../../apimachinery/meta.ts';
 import {
   isAlreadyExists,
@@ -18,6 +18,7 @@ import {
   type KubeClient,
 } from '../../../controller/kube/client.ts';
 import { Reflector } from '../../../controller/kube/reflector.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { canonicalJson, OBJECT_STATE_LABEL, SECRETS, sha1Hex, shortHash } from '../../constants.ts';
 import type { SourceKey } from './metadata.ts';
 

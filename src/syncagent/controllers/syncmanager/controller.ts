@@ -6,11 +6,12 @@
  * or subresources, its schema) and stopped when its PublishedResource goes. If the URL
  * changes, everything restarts against the new one. It also runs the workspace cleanup.
  */
-import type { Logger } from 'pino';
+
 import type { KubeClient } from '../../../controller/kube/client.ts';
 import { EventRecorder } from '../../../controller/kube/events.ts';
 import type { Reflector } from '../../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { type NormalizedSpec, normalize, type PublishedResource } from '../../apis/types.ts';
 import { canonicalJson, QUEUE_BACKOFF } from '../../constants.ts';
 import type { AgentMetrics } from '../../metrics.ts';

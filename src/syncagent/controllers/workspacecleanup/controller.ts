@@ -11,8 +11,9 @@
  * watch that lags, never costs tenant data), and a fresh list of the bindings confirms it
  * just before anything is deleted.
  */
-import type { Logger } from 'pino';
+
 import { isNotFound, type KubeClient, type ResourceRef } from '../../../controller/kube/client.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import {
   AGENT_NAME_LABEL,
   NAMESPACES,

@@ -6,9 +6,9 @@
  * controllers clear theirs), the logical cluster is Ready.
  */
 import { bootstrapCluster } from '../../../apiserver/bootstrap.ts';
-import type { Logger } from '../../../cli/log.ts';
 import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ClusterIndex } from '../../cluster-index.ts';
 import { LOGICAL_CLUSTER_NAME, LOGICAL_CLUSTERS_GVR, type LogicalCluster } from '../../types.ts';

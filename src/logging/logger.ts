@@ -19,35 +19,43 @@ const LEVELS: Record<number, string> = {
 };
 const HIDDEN = new Set(['level', 'time', 'msg', 'pid', 'hostname', 'name']);
 
-/** `12:00:01 INFO  apiserver: listening url=https://127.0.0.1:6443` */
+/**
+ * One pino JSON line as a person reads it:
+ * `12:00:01 INFO  apiserver: listening url=https://127.0.0.1:6443`. A line that is not
+ * JSON passes through unchanged.
+ */
+export function formatTextLine(line: string): string {
+  let record: Record<string, unknown>;
+  try {
+    record = JSON.parse(line) as Record<string, unknown>;
+  } catch {
+    return line;
+  }
+  const time = new Date(Number(record.time)).toISOString().slice(11, 19);
+  const level = (LEVELS[Number(record.level)] ?? 'INFO').padEnd(5);
+  const fields = Object.entries(record)
+    .filter(([key]) => !HIDDEN.has(key))
+    .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+    .join(' ');
+  const name = record.name ? `${String(record.name)}: ` : '';
+  return `${time} ${level} ${name}${String(record.msg ?? '')}${fields ? ` ${fields}` : ''}`;
+}
+
 function textStream(out: NodeJS.WritableStream): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {
       for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line) continue;
-        let rec: Record<string, unknown>;
-        try {
-          rec = JSON.parse(line) as Record<string, unknown>;
-        } catch {
-          out.write(`${line}\n`);
-          continue;
-        }
-        const time = new Date(Number(rec.time)).toISOString().slice(11, 19);
-        const level = (LEVELS[Number(rec.level)] ?? 'INFO').padEnd(5);
-        const fields = Object.entries(rec)
-          .filter(([k]) => !HIDDEN.has(k))
-          .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-          .join(' ');
-        const name = rec.name ? `${String(rec.name)}: ` : '';
-        out.write(
-          `${time} ${level} ${name}${String(rec.msg ?? '')}${fields ? ` ${fields}` : ''}\n`,
-        );
+        if (line) out.write(`${formatTextLine(line)}\n`);
       }
       done();
     },
   });
 }
 
+/**
+ * The logger of a process. `format` defaults to text when stdout is a terminal and JSON
+ * otherwise (the `--log-format` flags override it); `level` to `$CANOPY_LOG_LEVEL` or info.
+ */
 export function createLogger(options: {
   name: string;
   format?: LogFormat;

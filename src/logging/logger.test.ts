@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { formatTextLine } from './logger.ts';
+
+describe('formatTextLine', () => {
+  it('prints time, level, name, message and the remaining fields', () => {
+    const line = JSON.stringify({
+      level: 40,
+      time: Date.parse('2025-01-02T12:00:01.500Z'),
+      pid: 1,
+      hostname: 'h',
+      name: 'apiserver',
+      msg: 'slow request',
+      url: 'https://127.0.0.1:6443',
+      took: { ms: 12 },
+    });
+    expect(formatTextLine(line)).toBe(
+      '12:00:01 WARN  apiserver: slow request url=https://127.0.0.1:6443 took={"ms":12}',
+    );
+  });
+
+  it('leaves out the name and fields when there are none, and reads unknown levels as INFO', () => {
+    const line = JSON.stringify({ level: 35, time: 0, msg: 'ready' });
+    expect(formatTextLine(line)).toBe('00:00:00 INFO  ready');
+  });
+
+  it('passes a line that is not JSON through unchanged', () => {
+    expect(formatTextLine('plain text')).toBe('plain text');
+  });
+});
