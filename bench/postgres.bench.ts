@@ -5,10 +5,11 @@
  * SIGKILL of the primary to a write accepted on the new primary (goal ≤ 10 s).
  */
 import pg from 'pg';
+import type { Secret } from '../src/api/core/types.ts';
 import { KubeClient } from '../src/controller/kube/client.ts';
 import { CLUSTERS, SECRETS } from '../src/postgres/controller/deps.ts';
 import { findPostgresBinaries } from '../src/postgres/runtime/binaries.ts';
-import type { Cluster, Secret } from '../src/postgres/types.ts';
+import type { Cluster } from '../src/postgres/types.ts';
 import { NAMESPACES } from '../src/syncagent/constants.ts';
 import { startCanopy } from '../test/e2e/harness/canopy-process.ts';
 import {

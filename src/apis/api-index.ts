@@ -7,6 +7,12 @@
  * which claims.
  */
 
+import {
+  type APIBinding,
+  type APIExport,
+  type APIResourceSchema,
+  APIS_GROUP,
+} from '../api/apis/types.ts';
 import { customResourceType } from '../apiserver/registry/custom-resource-type.ts';
 import type { ResourceType } from '../apiserver/registry/resource-type.ts';
 import { versionSchema } from '../apiserver/registry/structural-schema.ts';
@@ -17,7 +23,6 @@ import { parseObjectKey, resourcePrefix } from '../storage/keys.ts';
 import type { Store } from '../storage/store.ts';
 import type { ClaimRef } from './claims.ts';
 import { crdVersions } from './resources/apiresourceschemas.ts';
-import { type APIBinding, type APIExport, type APIResourceSchema, APIS_GROUP } from './types.ts';
 
 export interface BindingRef {
   readonly cluster: string;

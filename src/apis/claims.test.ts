@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { APIBinding, BindingPermissionClaim, ClaimSelector } from '../api/apis/types.ts';
 import { builtinTypes } from '../apiserver/builtin/index.ts';
 import type { ResourceType } from '../apiserver/registry/resource-type.ts';
 import type { BindingRef } from './api-index.ts';
@@ -9,7 +10,6 @@ import {
   wantedClaimLabels,
   withClaimLabels,
 } from './claims.ts';
-import type { APIBinding, BindingPermissionClaim, ClaimSelector } from './types.ts';
 
 const typeOf = (plural: string) =>
   builtinTypes.find((t) => t.group === '' && t.names.plural === plural) as ResourceType;

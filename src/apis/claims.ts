@@ -9,11 +9,11 @@
  * revoking one into DELETED events: the change is a write, not a silent shift of view.
  */
 import { createHash } from 'node:crypto';
+import type { APIBinding, ClaimSelector } from '../api/apis/types.ts';
 import { labelSelectorFromObject } from '../apimachinery/labels.ts';
 import type { KubeObject } from '../apimachinery/meta.ts';
 import type { ResourceType } from '../apiserver/registry/resource-type.ts';
 import type { BindingRef } from './api-index.ts';
-import type { APIBinding, ClaimSelector } from './types.ts';
 
 export const CLAIM_LABEL_PREFIX = 'claimed.internal.apis.kcp.io/';
 

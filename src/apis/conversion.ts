@@ -8,10 +8,15 @@
  *   carry verbs.
  * - Bindings: v1alpha1 claims say `all`; v1alpha2 claims carry verbs and a selector.
  */
+
+import type {
+  BindingPermissionClaim,
+  ExportPermissionClaim,
+  ExportResource,
+} from '../api/apis/types.ts';
 import type { JsonObject, KubeObject } from '../apimachinery/meta.ts';
 import { sameClaim } from './claims.ts';
 import { parseSchemaName } from './resources/apiresourceschemas.ts';
-import type { BindingPermissionClaim, ExportPermissionClaim, ExportResource } from './types.ts';
 
 export const RESOURCE_SCHEMAS_ANNOTATION = 'apis.v1alpha2.kcp.io/resource-schemas';
 export const PERMISSION_CLAIMS_ANNOTATION = 'apis.v1alpha2.kcp.io/permission-claims';

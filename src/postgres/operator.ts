@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Secret } from '../api/core/types.ts';
 import { KubeClient, type ResourceRef } from '../controller/kube/client.ts';
 import { EventRecorder } from '../controller/kube/events.ts';
 import { type ProbeServer, serveProbes } from '../controller/kube/probes.ts';
@@ -24,7 +25,7 @@ import { OperatorMetrics } from './metrics.ts';
 import { appSecretName, superuserSecretName } from './names.ts';
 import { findPostgresBinaries, type PostgresBinaries } from './runtime/binaries.ts';
 import { resolveServerUser, type ServerUser, unreachableAncestor } from './runtime/os-user.ts';
-import type { Cluster, Database, Secret } from './types.ts';
+import type { Cluster, Database } from './types.ts';
 
 export interface OperatorOptions {
   readonly kubeconfig: string;

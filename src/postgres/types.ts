@@ -133,12 +133,6 @@ export interface Database extends KubeObject {
   status?: DatabaseStatus;
 }
 
-export interface Secret extends KubeObject {
-  type?: string;
-  data?: Record<string, string>;
-  stringData?: Record<string, string>;
-}
-
 /** Cluster phases, exactly as CloudNativePG writes them. */
 export const Phase = {
   FirstPrimary: 'Setting up primary',

@@ -7,12 +7,12 @@
  * Printer columns, subresources and selectable fields are kept as they are.
  */
 
-import type { APIResourceSchema } from '../apis/types.ts';
 import type {
   CustomResourceDefinition,
   CustomResourceDefinitionNames,
   CustomResourceDefinitionVersion,
-} from '../apiserver/builtin/apiextensions/types.ts';
+} from '../api/apiextensions/types.ts';
+import type { APIResourceSchema } from '../api/apis/types.ts';
 import type { ResourceRef } from '../controller/kube/client.ts';
 import type { NormalizedSpec } from './apis/types.ts';
 import {

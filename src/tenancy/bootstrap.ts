@@ -5,11 +5,7 @@
  * it runs on every start and only creates what is missing.
  */
 
-import type { KubeObject } from '../apimachinery/meta.ts';
-import { WORKSPACE_ACCESS_ROLE } from '../apiserver/authz/bootstrap-policy.ts';
-import { AUTHENTICATED } from '../apiserver/authz/scopes.ts';
-import { RBAC_API_VERSION, RBAC_GROUP } from '../apiserver/builtin/rbac/types.ts';
-import type { Client, GroupVersionResource } from '../controller/client.ts';
+import { RBAC_API_VERSION, RBAC_GROUP } from '../api/rbac/types.ts';
 import {
   LOGICAL_CLUSTER_NAME,
   LOGICAL_CLUSTERS_GVR,
@@ -18,7 +14,11 @@ import {
   TYPE_ANNOTATION,
   WORKSPACE_TYPES_GVR,
   type WorkspaceType,
-} from './types.ts';
+} from '../api/tenancy/types.ts';
+import type { KubeObject } from '../apimachinery/meta.ts';
+import { WORKSPACE_ACCESS_ROLE } from '../apiserver/authz/bootstrap-policy.ts';
+import { AUTHENTICATED } from '../apiserver/authz/scopes.ts';
+import type { Client, GroupVersionResource } from '../controller/client.ts';
 
 const CLUSTER_ROLES = { group: RBAC_GROUP, version: 'v1', resource: 'clusterroles' };
 const CLUSTER_ROLE_BINDINGS = { group: RBAC_GROUP, version: 'v1', resource: 'clusterrolebindings' };

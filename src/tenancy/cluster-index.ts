@@ -5,10 +5,6 @@
  * segment may be any logical cluster name (`root`, or an opaque name).
  */
 
-import { StoreInformer } from '../controller/store-informer.ts';
-import type { Logger } from '../logging/logger.ts';
-import { resourcePrefix } from '../storage/keys.ts';
-import type { Store } from '../storage/store.ts';
 import {
   CORE_GROUP,
   type LogicalCluster,
@@ -17,7 +13,11 @@ import {
   TENANCY_GROUP,
   TYPE_ANNOTATION,
   type Workspace,
-} from './types.ts';
+} from '../api/tenancy/types.ts';
+import { StoreInformer } from '../controller/store-informer.ts';
+import type { Logger } from '../logging/logger.ts';
+import { resourcePrefix } from '../storage/keys.ts';
+import type { Store } from '../storage/store.ts';
 
 export interface ClusterInfo {
   readonly name: string;

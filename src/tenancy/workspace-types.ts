@@ -4,10 +4,14 @@
  * counts as another (extension is transitive), and the initializers a type brings.
  */
 
+import {
+  WORKSPACE_TYPES_GVR,
+  type WorkspaceType,
+  type WorkspaceTypeReference,
+} from '../api/tenancy/types.ts';
 import { parentPath } from '../apimachinery/logicalcluster.ts';
 import type { Client } from '../controller/client.ts';
 import type { ClusterIndex } from './cluster-index.ts';
-import { WORKSPACE_TYPES_GVR, type WorkspaceType, type WorkspaceTypeReference } from './types.ts';
 
 export interface ResolvedType {
   readonly name: string;

@@ -8,6 +8,7 @@
  * - only the system writes the status of exports and bindings.
  */
 
+import { type APIExport, APIS_GROUP } from '../../api/apis/types.ts';
 import { forbidden, invalid } from '../../apimachinery/status.ts';
 import type { AdmissionPlugin, AdmissionRequest } from '../../apiserver/admission/admission.ts';
 import { isPrivileged } from '../../apiserver/authz/authorization.ts';
@@ -15,7 +16,6 @@ import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
 import { parseObjectKey } from '../../storage/keys.ts';
 import type { ApiIndex } from '../api-index.ts';
 import { schemaNameSuffix } from '../resources/apiresourceschemas.ts';
-import { type APIExport, APIS_GROUP } from '../types.ts';
 
 const is = (request: AdmissionRequest, plural: string) =>
   request.scope.type.group === APIS_GROUP && request.scope.type.names.plural === plural;

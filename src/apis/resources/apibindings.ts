@@ -3,11 +3,12 @@
  * (fixed once made), and which permission claims the tenant accepts or rejects. Served as
  * v1alpha2 (storage) and v1alpha1.
  */
+
+import { APIS_GROUP } from '../../api/apis/types.ts';
 import { array, type BuiltinSchema, object, string } from '../../apimachinery/schema/dsl.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { AGE, systemType } from '../../apiserver/registry/system-type.ts';
 import { bindingToV1alpha1, bindingToV1alpha2, v1alpha1Conversion } from '../conversion.ts';
-import { APIS_GROUP } from '../types.ts';
 import {
   claimIdentity,
   claimSelector,

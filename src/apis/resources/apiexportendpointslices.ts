@@ -2,11 +2,12 @@
  * apis.kcp.io/v1alpha1 APIExportEndpointSlice: where providers reach their tenants' objects
  * — the virtual workspace URLs of an export, listed once a workspace binds it.
  */
+
+import { APIS_GROUP } from '../../api/apis/types.ts';
 import { array, object, string } from '../../apimachinery/schema/dsl.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { AGE, systemType } from '../../apiserver/registry/system-type.ts';
 import { workspacePath } from '../../tenancy/apis/common.ts';
-import { APIS_GROUP } from '../types.ts';
 import { kcpCondition } from './common.ts';
 
 const schema: JSONSchemaProps = {

@@ -3,11 +3,12 @@
  * may bind, the permission claims on their other resources, and the identity whose hash
  * keys the storage of every bound object. Served as v1alpha2 (storage) and v1alpha1.
  */
+
+import { APIS_GROUP } from '../../api/apis/types.ts';
 import { array, type BuiltinSchema, object, string } from '../../apimachinery/schema/dsl.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { AGE, systemType } from '../../apiserver/registry/system-type.ts';
 import { exportToV1alpha1, exportToV1alpha2, v1alpha1Conversion } from '../conversion.ts';
-import { APIS_GROUP } from '../types.ts';
 import {
   claimIdentity,
   claimSelector,

@@ -3,6 +3,9 @@
  * spec, named `<prefix>.<plural>.<group>` (`core` for the empty group). Its spec never
  * changes: an API evolves by a new schema that the export points to.
  */
+
+import type { CustomResourceDefinitionVersion } from '../../api/apiextensions/types.ts';
+import { type APIResourceSchema, APIS_GROUP } from '../../api/apis/types.ts';
 import {
   type ErrorList,
   FieldPath,
@@ -22,9 +25,7 @@ import {
   validateNames,
   validateVersions,
 } from '../../apiserver/builtin/apiextensions/customresourcedefinitions.ts';
-import type { CustomResourceDefinitionVersion } from '../../apiserver/builtin/apiextensions/types.ts';
 import { AGE, systemType } from '../../apiserver/registry/system-type.ts';
-import { type APIResourceSchema, APIS_GROUP } from '../types.ts';
 
 const PREFIX = /^[a-z]([-a-z0-9]*[a-z0-9])?$/;
 const SPEC = FieldPath.root('spec');

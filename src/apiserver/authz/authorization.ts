@@ -6,9 +6,10 @@
  * kcp's further checks (workspace `access`, maximal permission policies, `bind` on
  * APIExports) are separate decisions the request path makes with this same authorizer.
  */
+
+import type { RoleRef } from '../../api/rbac/types.ts';
 import type { Store } from '../../storage/store.ts';
 import { MASTERS_GROUP } from '../authn/authenticator.ts';
-import type { RoleRef } from '../builtin/rbac/types.ts';
 import type { UserInfo } from '../rest/scope.ts';
 import type { Attributes, Authorizer, Decision, RulesResolver, RulesReview } from './authorizer.ts';
 import type { Rule } from './policy-rules.ts';

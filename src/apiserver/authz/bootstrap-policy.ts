@@ -15,9 +15,7 @@
  * for real into one cluster — the server calls it for `root` (which is also the only
  * cluster of plain mode), so a plain Kubernetes server lists them as upstream does.
  */
-import type { JsonObject, JsonValue } from '../../apimachinery/meta.ts';
-import { isStatusError } from '../../apimachinery/status.ts';
-import type { Client } from '../../controller/client.ts';
+
 import {
   type ClusterRole,
   type ClusterRoleBinding,
@@ -25,7 +23,10 @@ import {
   type LabelSelector,
   RBAC_API_VERSION,
   RBAC_GROUP,
-} from '../builtin/rbac/types.ts';
+} from '../../api/rbac/types.ts';
+import type { JsonObject, JsonValue } from '../../apimachinery/meta.ts';
+import { isStatusError } from '../../apimachinery/status.ts';
+import type { Client } from '../../controller/client.ts';
 import { covers, fromRule, type Rule, toRule, toRules } from './policy-rules.ts';
 import { AUTHENTICATED, UNAUTHENTICATED } from './scopes.ts';
 

@@ -9,11 +9,11 @@
  * validation, so an invalid object reports its field errors first.
  */
 import { isDeepStrictEqual } from 'node:util';
+import { RBAC_GROUP, type RoleRef } from '../../api/rbac/types.ts';
 import { goQuote, goQuoteList } from '../../apimachinery/labels.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { forbidden, notFound, type StatusError } from '../../apimachinery/status.ts';
 import type { AdmissionPlugin, AdmissionRequest } from '../admission/admission.ts';
-import { RBAC_GROUP, type RoleRef } from '../builtin/rbac/types.ts';
 import type { UserInfo } from '../rest/scope.ts';
 import { isPrivileged } from './authorization.ts';
 import type { Authorizer } from './authorizer.ts';

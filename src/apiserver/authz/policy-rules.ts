@@ -4,15 +4,16 @@
  * set of rules cover another (escalation checks), and the compact string form upstream
  * prints in escalation errors. Pure functions, no I/O.
  */
-import { goQuoteList } from '../../apimachinery/labels.ts';
-import { isJsonObject } from '../../apimachinery/meta.ts';
+
 import {
   API_GROUP_ALL,
   NON_RESOURCE_ALL,
   type PolicyRule,
   RESOURCE_ALL,
   VERB_ALL,
-} from '../builtin/rbac/types.ts';
+} from '../../api/rbac/types.ts';
+import { goQuoteList } from '../../apimachinery/labels.ts';
+import { isJsonObject } from '../../apimachinery/meta.ts';
 
 /** A rule with every list present (absent and null lists are empty), as the evaluator reads it. */
 export interface Rule {

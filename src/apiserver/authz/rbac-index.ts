@@ -11,6 +11,16 @@
  * decision looks only at the bindings naming the requester, however many bindings the
  * cluster has.
  */
+
+import {
+  GROUP_KIND,
+  type LabelSelector,
+  RBAC_GROUP,
+  type RoleRef,
+  SERVICE_ACCOUNT_KIND,
+  type Subject,
+  USER_KIND,
+} from '../../api/rbac/types.ts';
 import { type LabelSelectorMatcher, labelSelectorFromObject } from '../../apimachinery/labels.ts';
 import {
   isJsonObject,
@@ -20,15 +30,6 @@ import {
 import { StoreFollower } from '../../controller/store-follower.ts';
 import { parseObjectKey, resourcePrefix } from '../../storage/keys.ts';
 import type { Store } from '../../storage/store.ts';
-import {
-  GROUP_KIND,
-  type LabelSelector,
-  RBAC_GROUP,
-  type RoleRef,
-  SERVICE_ACCOUNT_KIND,
-  type Subject,
-  USER_KIND,
-} from '../builtin/rbac/types.ts';
 import type { UserInfo } from '../rest/scope.ts';
 import { BOOTSTRAP_CLUSTER_ROLE_BINDINGS, BOOTSTRAP_CLUSTER_ROLES } from './bootstrap-policy.ts';
 import { type Rule, toRules } from './policy-rules.ts';

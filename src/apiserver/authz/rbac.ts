@@ -13,8 +13,9 @@
  * Users are first reduced to who they are in the cluster (scopes.ts): a service account
  * of another cluster only keeps `system:authenticated`.
  */
+
+import { type RoleRef, SERVICE_ACCOUNT_KIND, type Subject } from '../../api/rbac/types.ts';
 import { goQuote } from '../../apimachinery/labels.ts';
-import { type RoleRef, SERVICE_ACCOUNT_KIND, type Subject } from '../builtin/rbac/types.ts';
 import type { UserInfo } from '../rest/scope.ts';
 import type {
   Attributes,

@@ -3,12 +3,13 @@
  * established ones as resource types of their cluster, and lets the CRD controller see
  * them all. Only clusters that have CRDs cost memory here.
  */
+
+import { CRD_GVR, type CustomResourceDefinition } from '../../api/apiextensions/types.ts';
 import { isConditionTrue } from '../../apimachinery/conditions.ts';
 import { StoreInformer } from '../../controller/store-informer.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { resourcePrefix } from '../../storage/keys.ts';
 import type { Store } from '../../storage/store.ts';
-import { CRD_GVR, type CustomResourceDefinition } from '../builtin/apiextensions/types.ts';
 import { customResourceType } from './custom-resource-type.ts';
 import type { ResourceType } from './resource-type.ts';
 import { versionSchema } from './structural-schema.ts';

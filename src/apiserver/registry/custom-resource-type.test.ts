@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CustomResourceDefinitionVersion } from '../builtin/apiextensions/types.ts';
+import type { CustomResourceDefinitionVersion } from '../../api/apiextensions/types.ts';
 import { type CustomResourceSpec, customResourceType } from './custom-resource-type.ts';
 import { atVersion } from './resource-type.ts';
 

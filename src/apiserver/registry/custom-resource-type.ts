@@ -6,15 +6,15 @@
  * selectableFields; these and the subresources as each version declares them.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { humanDuration } from '../../apimachinery/duration.ts';
-import { type JsonPathProgram, printerColumnPath } from '../../apimachinery/jsonpath/index.ts';
-import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
-import { AGE_COLUMN, NAME_COLUMN, type TableColumnDefinition } from '../../apimachinery/table.ts';
 import type {
   CustomResourceColumnDefinition,
   CustomResourceDefinitionNames,
   CustomResourceDefinitionVersion,
-} from '../builtin/apiextensions/types.ts';
+} from '../../api/apiextensions/types.ts';
+import { humanDuration } from '../../apimachinery/duration.ts';
+import { type JsonPathProgram, printerColumnPath } from '../../apimachinery/jsonpath/index.ts';
+import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
+import { AGE_COLUMN, NAME_COLUMN, type TableColumnDefinition } from '../../apimachinery/table.ts';
 import { compareVersions } from '../discovery/documents.ts';
 import { specChanged } from '../rest/meta-lifecycle.ts';
 import {

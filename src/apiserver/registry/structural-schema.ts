@@ -2,11 +2,12 @@
  * Structural schemas of CRD versions (and APIResourceSchema versions) as the REST
  * machinery uses them. Compilation is shared: equal schemas in many workspaces compile once.
  */
+
+import type { CustomResourceDefinitionVersion } from '../../api/apiextensions/types.ts';
 import { FieldPath } from '../../apimachinery/field-errors.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { type CompiledSchema, compileSchema } from '../../apimachinery/schema/index.ts';
 import { validateAnnotations, validateLabels } from '../../apimachinery/validation/object-meta.ts';
-import type { CustomResourceDefinitionVersion } from '../builtin/apiextensions/types.ts';
 import type { ObjectSchema } from './resource-type.ts';
 
 const adapted = new WeakMap<CompiledSchema, ObjectSchema>();

@@ -5,8 +5,9 @@
  * subresource, served by the custom-resource machinery, plus what a CRD cannot say: a
  * conversion between versions of different shape, and strategy hooks.
  */
+
+import type { CustomResourceColumnDefinition } from '../../api/apiextensions/types.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
-import type { CustomResourceColumnDefinition } from '../builtin/apiextensions/types.ts';
 import { customResourceType } from './custom-resource-type.ts';
 import type { ResourceType, Strategy } from './resource-type.ts';
 import { versionSchema } from './structural-schema.ts';

@@ -6,8 +6,8 @@
  * win. On a clean shutdown the leader releases the Lease so a standby takes over at once.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import type { Lease } from '../../api/coordination/types.ts';
 import { microTimestamp } from '../../apimachinery/meta.ts';
-import type { Lease } from '../../apiserver/builtin/coordination/leases.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { isAlreadyExists, isConflict, isNotFound, type KubeClient, LEASES } from './client.ts';
 

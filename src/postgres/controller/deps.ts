@@ -1,12 +1,13 @@
 /** What the Cluster and Database reconcilers share: clients, caches, runtime, metrics. */
 
+import type { Secret } from '../../api/core/types.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import type { KubeClient, ResourceRef } from '../../controller/kube/client.ts';
 import type { EventRecorder } from '../../controller/kube/events.ts';
 import type { Reflector } from '../../controller/kube/reflector.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { OperatorMetrics } from '../metrics.ts';
-import { type Cluster, type Database, GROUP, type Secret, VERSION } from '../types.ts';
+import { type Cluster, type Database, GROUP, VERSION } from '../types.ts';
 import type { InstanceManager } from './instance-manager.ts';
 
 export const CLUSTERS: ResourceRef = {

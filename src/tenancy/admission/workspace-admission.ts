@@ -9,18 +9,19 @@
  *   additional labels added;
  * - spec.cluster and spec.URL are the system's to set.
  */
+
+import {
+  OWNER_ANNOTATION,
+  TENANCY_GROUP,
+  type Workspace,
+  type WorkspaceTypeReference,
+} from '../../api/tenancy/types.ts';
 import { isJsonObject } from '../../apimachinery/meta.ts';
 import { badRequest, forbidden, invalid } from '../../apimachinery/status.ts';
 import type { AdmissionPlugin, AdmissionRequest } from '../../apiserver/admission/admission.ts';
 import { isPrivileged } from '../../apiserver/authz/authorization.ts';
 import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
 import type { ClusterIndex } from '../cluster-index.ts';
-import {
-  OWNER_ANNOTATION,
-  TENANCY_GROUP,
-  type Workspace,
-  type WorkspaceTypeReference,
-} from '../types.ts';
 import type { ResolvedType, WorkspaceTypeResolver } from '../workspace-types.ts';
 
 const WORKSPACES = { group: TENANCY_GROUP, resource: 'workspaces' };

@@ -2,10 +2,11 @@
  * core.kcp.io/v1alpha1 LogicalCluster: the singleton `cluster` inside every logical
  * cluster, saying who owns it, how far its initialization is, and where it is served.
  */
+
+import { CORE_GROUP } from '../../api/tenancy/types.ts';
 import { array, boolean, object, string } from '../../apimachinery/schema/dsl.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { AGE, systemType } from '../../apiserver/registry/system-type.ts';
-import { CORE_GROUP } from '../types.ts';
 import { INITIALIZER_PATTERN, kcpCondition, PHASES } from './common.ts';
 
 const initializers = (description: string) =>

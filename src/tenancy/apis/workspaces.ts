@@ -3,10 +3,11 @@
  * schema follows kcp's: a DNS-label name, an immutable type, cluster and URL set by the
  * system and never unset, phases from Scheduling to Ready.
  */
+
+import { TENANCY_GROUP } from '../../api/tenancy/types.ts';
 import { array, labelSelector, object, string } from '../../apimachinery/schema/dsl.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { AGE, systemType } from '../../apiserver/registry/system-type.ts';
-import { TENANCY_GROUP } from '../types.ts';
 import { INITIALIZER_PATTERN, kcpCondition, PHASES, typeReference } from './common.ts';
 
 const schema: JSONSchemaProps = {

@@ -2,11 +2,12 @@
  * tenancy.kcp.io/v1alpha1 WorkspaceType: what a kind of workspace is — its initializers,
  * which types it may contain or be contained by, its default child type.
  */
+
+import { TENANCY_GROUP } from '../../api/tenancy/types.ts';
 import { array, boolean, object, string, stringMap } from '../../apimachinery/schema/dsl.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { policyRule } from '../../apiserver/builtin/rbac/roles.schema.ts';
 import { systemType } from '../../apiserver/registry/system-type.ts';
-import { TENANCY_GROUP } from '../types.ts';
 import { kcpCondition, typeReference, workspacePath } from './common.ts';
 
 const constraint = (description: string): JSONSchemaProps => ({

@@ -10,17 +10,17 @@
  * with its verb on the export, in the export's workspace.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { KubeObject } from '../../apimachinery/meta.ts';
-import { methodNotAllowed, notFoundPath } from '../../apimachinery/status.ts';
-import type { ApiIndex, BindingRef } from '../../apis/api-index.ts';
-import { claimLabelKey, claimLabelValue, grantOf, live } from '../../apis/claims.ts';
-import { apiBindings } from '../../apis/resources/apibindings.ts';
 import {
   type APIBinding,
   type APIExport,
   APIS_GROUP,
   type ExportPermissionClaim,
-} from '../../apis/types.ts';
+} from '../../api/apis/types.ts';
+import type { KubeObject } from '../../apimachinery/meta.ts';
+import { methodNotAllowed, notFoundPath } from '../../apimachinery/status.ts';
+import type { ApiIndex, BindingRef } from '../../apis/api-index.ts';
+import { claimLabelKey, claimLabelValue, grantOf, live } from '../../apis/claims.ts';
+import { apiBindings } from '../../apis/resources/apibindings.ts';
 import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
 import { forbiddenError } from '../../apiserver/authz/authorizer.ts';
 import { buildDocuments } from '../../apiserver/discovery/documents.ts';

@@ -6,6 +6,15 @@
  * phases. Changes to the export reach its bindings. A deleted binding first deletes the
  * objects of its resources in the workspace.
  */
+
+import {
+  type APIBinding,
+  BINDING_FINALIZER,
+  BINDINGS_GVR,
+  type BindingPermissionClaim,
+  type BoundResource,
+  type ExportPermissionClaim,
+} from '../../../api/apis/types.ts';
 import {
   isConditionTrue,
   sameStatusIgnoringTimes,
@@ -20,14 +29,6 @@ import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ApiIndex } from '../../api-index.ts';
 import { sameClaim } from '../../claims.ts';
-import {
-  type APIBinding,
-  BINDING_FINALIZER,
-  BINDINGS_GVR,
-  type BindingPermissionClaim,
-  type BoundResource,
-  type ExportPermissionClaim,
-} from '../../types.ts';
 
 const RETRY_MS = 500;
 

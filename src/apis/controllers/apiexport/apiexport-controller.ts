@@ -5,13 +5,6 @@
  * the same name, unless the export opts out.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { setCondition } from '../../../apimachinery/conditions.ts';
-import type { Condition } from '../../../apimachinery/meta.ts';
-import type { Client } from '../../../controller/client.ts';
-import { WorkQueue } from '../../../controller/work-queue.ts';
-import type { Logger } from '../../../logging/logger.ts';
-import { parseObjectKey } from '../../../storage/keys.ts';
-import type { ApiIndex } from '../../api-index.ts';
 import {
   type APIExport,
   ENDPOINT_SLICES_GVR,
@@ -19,7 +12,14 @@ import {
   IDENTITY_KEY,
   IDENTITY_NAMESPACE,
   SKIP_ENDPOINT_SLICE_ANNOTATION,
-} from '../../types.ts';
+} from '../../../api/apis/types.ts';
+import { setCondition } from '../../../apimachinery/conditions.ts';
+import type { Condition } from '../../../apimachinery/meta.ts';
+import type { Client } from '../../../controller/client.ts';
+import { WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
+import { parseObjectKey } from '../../../storage/keys.ts';
+import type { ApiIndex } from '../../api-index.ts';
 
 const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };

@@ -3,6 +3,12 @@
  * once some workspace binds it (the URL a provider's controllers, such as the sync agent,
  * connect to), and says whether the export it names exists.
  */
+
+import {
+  type APIExportEndpointSlice,
+  APIS_GROUP,
+  ENDPOINT_SLICES_GVR,
+} from '../../../api/apis/types.ts';
 import { sameStatusIgnoringTimes, setCondition } from '../../../apimachinery/conditions.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
 import type { Client } from '../../../controller/client.ts';
@@ -12,7 +18,6 @@ import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey, resourcePrefix } from '../../../storage/keys.ts';
 import type { Store } from '../../../storage/store.ts';
 import type { ApiIndex } from '../../api-index.ts';
-import { type APIExportEndpointSlice, APIS_GROUP, ENDPOINT_SLICES_GVR } from '../../types.ts';
 
 /** The virtual workspace URL of an export. */
 export function apiExportUrl(baseUrl: string, exportCluster: string, exportName: string): string {

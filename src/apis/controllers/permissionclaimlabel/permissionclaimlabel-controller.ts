@@ -5,6 +5,8 @@
  * watches on the virtual workspace see them appear and disappear. New writes are labelled
  * by admission (`admission/claim-labels-admission.ts`); this only catches up existing objects.
  */
+
+import type { APIBinding } from '../../../api/apis/types.ts';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
 import type { ResourceType } from '../../../apiserver/registry/resource-type.ts';
@@ -14,7 +16,6 @@ import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ApiIndex } from '../../api-index.ts';
 import { type ClaimRef, sameClaim, wantedClaimLabels, withClaimLabels } from '../../claims.ts';
-import type { APIBinding } from '../../types.ts';
 
 /** Every claim a binding mentions: offered by the export, decided, or applied. */
 function claimsOf(binding: APIBinding): ClaimRef[] {

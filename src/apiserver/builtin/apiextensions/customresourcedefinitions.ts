@@ -3,6 +3,13 @@
  * schemas, printer columns and subresources with upstream's messages; deletion held by
  * the cleanup finalizer until the CRD's objects are gone; the NAME / CREATED AT table.
  */
+
+import {
+  CRD_CLEANUP_FINALIZER,
+  type CustomResourceDefinition,
+  type CustomResourceDefinitionNames,
+  type CustomResourceDefinitionVersion,
+} from '../../../api/apiextensions/types.ts';
 import {
   type ErrorList,
   FieldPath,
@@ -25,12 +32,6 @@ import {
 import { createdAt } from '../age.ts';
 import { builtin } from '../define.ts';
 import { customResourceDefinitionSchema } from './customresourcedefinitions.schema.ts';
-import {
-  CRD_CLEANUP_FINALIZER,
-  type CustomResourceDefinition,
-  type CustomResourceDefinitionNames,
-  type CustomResourceDefinitionVersion,
-} from './types.ts';
 
 const SPEC = FieldPath.root('spec');
 const COLUMN_TYPES = ['boolean', 'date', 'integer', 'number', 'string'];

@@ -3,6 +3,8 @@
  * of the spec (durations, transitions, MicroTime stamps, the coordinated-election
  * strategy) and the NAME / HOLDER / AGE table.
  */
+
+import type { LeaseSpec } from '../../../api/coordination/types.ts';
 import {
   type ErrorList,
   FieldPath,
@@ -21,20 +23,6 @@ import { leaseSchema } from './leases.schema.ts';
 
 /** The strategies Kubernetes itself defines; others must be domain-qualified names. */
 export const LEASE_STRATEGIES = ['OldestEmulationVersion'] as const;
-
-export type LeaseSpec = {
-  holderIdentity?: string | null;
-  leaseDurationSeconds?: number | null;
-  acquireTime?: string | null;
-  renewTime?: string | null;
-  leaseTransitions?: number | null;
-  strategy?: string | null;
-  preferredHolder?: string | null;
-};
-
-export interface Lease extends KubeObject {
-  spec?: LeaseSpec;
-}
 
 const SPEC = FieldPath.root('spec');
 

@@ -12,15 +12,6 @@ import { builtin } from '../define.ts';
 import { checkObjectReference, checkString } from './events.ts';
 import { serviceAccountSchema } from './serviceaccounts.schema.ts';
 
-export type ServiceAccountSecretReference = { name?: string };
-export type LocalObjectReference = { name?: string };
-
-export interface ServiceAccount extends KubeObject {
-  secrets?: ServiceAccountSecretReference[];
-  imagePullSecrets?: LocalObjectReference[];
-  automountServiceAccountToken?: boolean;
-}
-
 const SECRETS = FieldPath.root('secrets');
 const PULL_SECRETS = FieldPath.root('imagePullSecrets');
 const AUTOMOUNT = FieldPath.root('automountServiceAccountToken');

@@ -3,6 +3,8 @@
  * ClusterRole. Shares defaulting, validation and the table with RoleBindings; differs in
  * accepting only ClusterRoles and in requiring a namespace on service account subjects.
  */
+
+import { RBAC_GROUP } from '../../../api/rbac/types.ts';
 import { builtin } from '../define.ts';
 import { clusterRoleBindingSchema } from './clusterrolebindings.schema.ts';
 import {
@@ -12,7 +14,6 @@ import {
   validateBinding,
   validateBindingUpdate,
 } from './rolebindings.ts';
-import { RBAC_GROUP } from './types.ts';
 
 export const clusterRoleBindings = builtin({
   group: RBAC_GROUP,

@@ -3,6 +3,8 @@
  * cover non-resource URLs, and aggregation rules whose label selectors pick the
  * ClusterRoles the aggregation controller folds in.
  */
+
+import { type LabelSelector, RBAC_GROUP } from '../../../api/rbac/types.ts';
 import {
   type ErrorList,
   FieldPath,
@@ -30,7 +32,6 @@ import {
   createdAtCells,
   validatePolicyRules,
 } from './roles.ts';
-import { type LabelSelector, RBAC_GROUP } from './types.ts';
 
 const SELECTORS = FieldPath.root('aggregationRule', 'clusterRoleSelectors');
 

@@ -3,6 +3,14 @@
  * subjects within one namespace. Owns what ClusterRoleBindings share with them: roleRef
  * and subject defaulting and validation, the immutable roleRef, and the binding table.
  */
+
+import {
+  GROUP_KIND,
+  RBAC_GROUP,
+  SERVICE_ACCOUNT_KIND,
+  type Subject,
+  USER_KIND,
+} from '../../../api/rbac/types.ts';
 import {
   type ErrorList,
   FieldPath,
@@ -22,7 +30,6 @@ import { isDNS1123Subdomain, isPathSegmentName } from '../../../apimachinery/val
 import { age } from '../age.ts';
 import { builtin } from '../define.ts';
 import { roleBindingSchema } from './rolebindings.schema.ts';
-import { GROUP_KIND, RBAC_GROUP, SERVICE_ACCOUNT_KIND, type Subject, USER_KIND } from './types.ts';
 
 const ROLE_REF = FieldPath.root('roleRef');
 const SUBJECTS = FieldPath.root('subjects');

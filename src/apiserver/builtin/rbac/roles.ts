@@ -3,6 +3,8 @@
  * rule validation ClusterRoles share, and the NAME / CREATED AT table both print (RBAC
  * roles have no printer of their own upstream, so they get the default columns).
  */
+
+import { type PolicyRule, RBAC_GROUP } from '../../../api/rbac/types.ts';
 import {
   type ErrorList,
   FieldPath,
@@ -15,7 +17,6 @@ import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts'
 import { createdAt } from '../age.ts';
 import { builtin } from '../define.ts';
 import { roleSchema } from './roles.schema.ts';
-import { type PolicyRule, RBAC_GROUP } from './types.ts';
 
 const RULES = FieldPath.root('rules');
 const RULE_LISTS = ['verbs', 'apiGroups', 'resources', 'resourceNames', 'nonResourceURLs'] as const;

@@ -9,13 +9,14 @@
  * Works from the RBAC index (no informer of its own): any ClusterRole change in a cluster
  * queues that cluster, and a reconcile rewrites the aggregated roles whose rules differ.
  */
+
+import { RBAC_GROUP } from '../../../api/rbac/types.ts';
 import type { JsonValue } from '../../../apimachinery/meta.ts';
 import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import type { Authorization } from '../../authz/authorization.ts';
 import { fromRule, rulesEqual } from '../../authz/policy-rules.ts';
-import { RBAC_GROUP } from '../../builtin/rbac/types.ts';
 
 const CLUSTER_ROLES = { group: RBAC_GROUP, version: 'v1', resource: 'clusterroles' };
 

@@ -4,16 +4,16 @@
  * a CRD is deleted it deletes every object of it, then lets the CRD go.
  */
 import { isDeepStrictEqual } from 'node:util';
-import { setCondition } from '../../../apimachinery/conditions.ts';
-import type { Client } from '../../../controller/client.ts';
-import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
-import type { Logger } from '../../../logging/logger.ts';
 import {
   CRD_CLEANUP_FINALIZER,
   CRD_GVR,
   type CustomResourceDefinition,
   type CustomResourceDefinitionNames,
-} from '../../builtin/apiextensions/types.ts';
+} from '../../../api/apiextensions/types.ts';
+import { setCondition } from '../../../apimachinery/conditions.ts';
+import type { Client } from '../../../controller/client.ts';
+import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
 import type { CrdSource } from '../../registry/crd-source.ts';
 import { defaultedNames } from '../../registry/custom-resource-type.ts';
 

@@ -9,6 +9,7 @@
  * Deleting a Cluster stops its servers and removes their data before the finalizer goes.
  */
 
+import type { Secret } from '../../../api/core/types.ts';
 import type { JsonValue } from '../../../apimachinery/meta.ts';
 import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
 import { isAlreadyExists, isConflict, isNotFound } from '../../../controller/kube/client.ts';
@@ -33,7 +34,6 @@ import {
   PENDING_FAILOVER_MARKER,
   Phase,
   type PhaseName,
-  type Secret,
   STREAMING_REPLICATION_USER,
 } from '../../types.ts';
 import { CLUSTERS, type ControllerDeps, SECRETS } from '../deps.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Cluster, Secret } from '../../types.ts';
+import type { Secret } from '../../../api/core/types.ts';
+import type { Cluster } from '../../types.ts';
 import {
   credentialData,
   credentialSecret,

@@ -6,8 +6,9 @@
  * machine; they follow the primary on failover and switchover.
  */
 import { randomBytes } from 'node:crypto';
+import type { Secret } from '../../../api/core/types.ts';
 import type { OwnerReference } from '../../../apimachinery/meta.ts';
-import { API_VERSION, type Cluster, type Secret } from '../../types.ts';
+import { API_VERSION, type Cluster } from '../../types.ts';
 
 export type UserType = 'superuser' | 'app';
 

@@ -5,13 +5,18 @@
  * creator cluster-admin — then clears its initializers. Once no initializer is left (other
  * controllers clear theirs), the logical cluster is Ready.
  */
+
+import {
+  LOGICAL_CLUSTER_NAME,
+  LOGICAL_CLUSTERS_GVR,
+  type LogicalCluster,
+} from '../../../api/tenancy/types.ts';
 import { bootstrapCluster } from '../../../apiserver/bootstrap.ts';
 import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ClusterIndex } from '../../cluster-index.ts';
-import { LOGICAL_CLUSTER_NAME, LOGICAL_CLUSTERS_GVR, type LogicalCluster } from '../../types.ts';
 
 /** The initializers Canopy itself runs (types in root with `initializer: true`). */
 export const BUILTIN_INITIALIZERS: ReadonlySet<string> = new Set(['root:universal']);

@@ -9,17 +9,6 @@
  *   then lets the Workspace go.
  */
 
-import { sameStatusIgnoringTimes, setCondition } from '../../../apimachinery/conditions.ts';
-import { joinPath } from '../../../apimachinery/logicalcluster.ts';
-import type { Condition } from '../../../apimachinery/meta.ts';
-import { isStatusError } from '../../../apimachinery/status.ts';
-import type { TypeRegistry } from '../../../apiserver/registry/type-registry.ts';
-import type { Client } from '../../../controller/client.ts';
-import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
-import type { Logger } from '../../../logging/logger.ts';
-import { objectKey, parseObjectKey } from '../../../storage/keys.ts';
-import type { ClusterIndex } from '../../cluster-index.ts';
-import { randomClusterName } from '../../names.ts';
 import {
   CLUSTER_NAME_ANNOTATION,
   CONTENT_FINALIZER,
@@ -33,7 +22,18 @@ import {
   TYPE_ANNOTATION,
   WORKSPACES_GVR,
   type Workspace,
-} from '../../types.ts';
+} from '../../../api/tenancy/types.ts';
+import { sameStatusIgnoringTimes, setCondition } from '../../../apimachinery/conditions.ts';
+import { joinPath } from '../../../apimachinery/logicalcluster.ts';
+import type { Condition } from '../../../apimachinery/meta.ts';
+import { isStatusError } from '../../../apimachinery/status.ts';
+import type { TypeRegistry } from '../../../apiserver/registry/type-registry.ts';
+import type { Client } from '../../../controller/client.ts';
+import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
+import type { Logger } from '../../../logging/logger.ts';
+import { objectKey, parseObjectKey } from '../../../storage/keys.ts';
+import type { ClusterIndex } from '../../cluster-index.ts';
+import { randomClusterName } from '../../names.ts';
 import type { WorkspaceTypeResolver } from '../../workspace-types.ts';
 
 const RETRY_MS = 300;

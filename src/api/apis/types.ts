@@ -3,12 +3,12 @@
  * interfaces are the storage versions (v1alpha2 for exports and bindings, as kcp stores
  * them); the v1alpha1 shapes exist for conversion.
  */
-import type { Condition, KubeObject, LabelSelector } from '../apimachinery/meta.ts';
-import type { JSONSchemaProps } from '../apimachinery/schema/types.ts';
+import type { Condition, KubeObject, LabelSelector } from '../../apimachinery/meta.ts';
+import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import type {
   CustomResourceDefinitionNames,
   CustomResourceDefinitionVersion,
-} from '../apiserver/builtin/apiextensions/types.ts';
+} from '../apiextensions/types.ts';
 
 export const APIS_GROUP = 'apis.kcp.io';
 export const SCHEMAS_GVR = {

@@ -3,7 +3,7 @@
  * authorizer. Nested types are type literals rather than interfaces so that they stay
  * assignable to the JSON value types objects are stored as.
  */
-import type { KubeObject } from '../../../apimachinery/meta.ts';
+import type { KubeObject } from '../../apimachinery/meta.ts';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 export const RBAC_API_VERSION = `${RBAC_GROUP}/v1`;

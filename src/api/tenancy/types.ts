@@ -3,8 +3,8 @@
  * (tenancy.kcp.io/v1alpha1) and LogicalCluster (core.kcp.io/v1alpha1), with the
  * annotations, finalizers and phases kcp's tools and controllers rely on.
  */
-import type { Condition, KubeObject, LabelSelector } from '../apimachinery/meta.ts';
-import type { PolicyRule } from '../apiserver/builtin/rbac/types.ts';
+import type { Condition, KubeObject, LabelSelector } from '../../apimachinery/meta.ts';
+import type { PolicyRule } from '../rbac/types.ts';
 
 export const TENANCY_GROUP = 'tenancy.kcp.io';
 export const CORE_GROUP = 'core.kcp.io';

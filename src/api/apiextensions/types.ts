@@ -1,6 +1,6 @@
 /** apiextensions.k8s.io/v1 CustomResourceDefinition, the parts Canopy serves. */
-import type { Condition, KubeObject } from '../../../apimachinery/meta.ts';
-import type { JSONSchemaProps } from '../../../apimachinery/schema/types.ts';
+import type { Condition, KubeObject } from '../../apimachinery/meta.ts';
+import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 
 export interface CustomResourceDefinitionNames {
   plural: string;
