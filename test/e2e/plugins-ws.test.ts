@@ -134,6 +134,14 @@ describe('kubectl ws and kubectl create workspace against canopy start', () => {
     expect(again.stderr).toContain('already exists');
   });
 
+  it('kubectl create-workspace, as after kubectl krew install (bin/kubectl-create_workspace)', async () => {
+    await k.ok(['ws', ':root:consumers']);
+    expect(await k.ok(['create-workspace', 'krewed'])).toMatch(
+      /^Workspace "krewed" \(type [a-z0-9:-]+\) created\. Waiting for it to be ready\.\.\./,
+    );
+    expect(await k.ok(['ws', 'tree'])).toContain('krewed');
+  });
+
   it('create-context adds a context named after the workspace', async () => {
     await k.ok(['ws', ':root:consumers:pg']);
     expect(await k.ok(['ws', 'create-context'])).toBe(
