@@ -1,19 +1,16 @@
 /**
  * API exports and bindings for an API server: the index of exports, schemas and
  * bindings (which also serves bound resources), their admission, the export, binding,
- * endpoint-slice and permission-claim label controllers, and the APIExport virtual
- * workspace. Plain mode runs none.
+ * endpoint-slice and permission-claim label controllers. Plain mode runs none. The APIExport
+ * virtual workspace (`virtual/apiexport/`) is built on this index by the server.
  */
 import type { AdmissionPlugin } from '../apiserver/admission/admission.ts';
 import type { Authorizer } from '../apiserver/authz/authorizer.ts';
-import type { OpenApiHandler } from '../apiserver/openapi/handler.ts';
+import type { Client } from '../apiserver/client.ts';
 import type { CrdSource } from '../apiserver/registry/crd-source.ts';
 import type { TypeRegistry } from '../apiserver/registry/type-registry.ts';
-import type { ResourceStorage } from '../apiserver/rest/resource-storage.ts';
-import type { Client } from '../controller/client.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Store } from '../storage/store.ts';
-import { ApiExportVirtualWorkspace } from '../virtual/apiexport/apiexport-virtual-workspace.ts';
 import { apisAdmission } from './admission/apis-admission.ts';
 import { claimLabelsAdmission } from './admission/claim-labels-admission.ts';
 import { ApiIndex } from './api-index.ts';
@@ -25,15 +22,11 @@ import { PermissionClaimLabelController } from './controllers/permissionclaimlab
 export interface ApisOptions {
   readonly store: Store;
   readonly client: Client;
-  readonly storage: ResourceStorage;
   readonly registry: TypeRegistry;
   readonly crds: CrdSource;
   readonly authorizer: Authorizer;
   readonly resolvePath: (path: string) => string | undefined;
   readonly baseUrl: () => string;
-  /** The server's OpenAPI documents and /version, served by the virtual workspace too. */
-  readonly openapi: OpenApiHandler;
-  readonly version: () => Record<string, string>;
   readonly logger: Logger;
 }
 
@@ -41,30 +34,21 @@ export class Apis {
   readonly index: ApiIndex;
   /** The apis.kcp.io checks, and the claim labels on every write. */
   readonly admission: readonly AdmissionPlugin[];
-  readonly virtualWorkspace: ApiExportVirtualWorkspace;
-  private readonly o: ApisOptions;
+  private readonly options: ApisOptions;
   private controllers: Array<{ stop(): void }> = [];
 
   constructor(options: ApisOptions) {
-    this.o = options;
+    this.options = options;
     this.index = new ApiIndex(options.store, options.registry, options.resolvePath, options.logger);
     options.registry.addSource(this.index);
     this.admission = [
       apisAdmission(this.index, options.authorizer),
       claimLabelsAdmission(this.index),
     ];
-    this.virtualWorkspace = new ApiExportVirtualWorkspace({
-      index: this.index,
-      storage: options.storage,
-      openapi: options.openapi,
-      version: options.version,
-      authorizer: options.authorizer,
-      resolveCluster: options.resolvePath,
-    });
   }
 
   async start(): Promise<void> {
-    const { client, store, crds, baseUrl, logger } = this.o;
+    const { client, store, crds, baseUrl, logger } = this.options;
     const exports = new ApiExportController(
       client,
       this.index,

@@ -3,7 +3,7 @@
  * namespaces. Idempotent, so it runs on every start and for every new workspace.
  */
 import { isStatusError } from '../apimachinery/status.ts';
-import type { Client } from '../controller/client.ts';
+import type { Client } from './client.ts';
 
 export const SYSTEM_NAMESPACES = ['default', 'kube-system', 'kube-public'] as const;
 

@@ -1,4 +1,5 @@
 /** Checks of command-line values shared by the `canopy` commands; each throws naming the flag. */
+import { parseGoDuration } from '../apimachinery/duration.ts';
 
 export function parsePort(flag: string, value: string): number {
   const port = Number(value);
@@ -12,4 +13,12 @@ export function parsePositiveInteger(flag: string, value: string): number {
   if (!Number.isInteger(n) || n < 1)
     throw new Error(`${flag} must be a whole number of at least 1, not ${JSON.stringify(value)}`);
   return n;
+}
+
+/** A Go duration flag value (`500ms`, `15s`, `1m30s`) in milliseconds. */
+export function parseDuration(text: string): number {
+  const ms = parseGoDuration(text);
+  if (ms === undefined || ms < 0)
+    throw new Error(`invalid duration ${JSON.stringify(text)} (want e.g. 15s, 1m30s)`);
+  return ms;
 }

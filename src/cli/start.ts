@@ -4,8 +4,8 @@
  */
 import type { Command } from 'commander';
 import { parseGoDuration } from '../apimachinery/duration.ts';
-import { ApiServer } from '../apiserver/server.ts';
 import { createLogger, type LogFormat } from '../logging/logger.ts';
+import { ApiServer } from '../server/server.ts';
 import type { AutoCompaction } from '../storage/sqlite/sqlite-store.ts';
 import { parsePort, parsePositiveInteger } from './flags.ts';
 

@@ -6,9 +6,9 @@
  * controllers and campaigns again, rather than exiting as controller-runtime does.
  */
 import { type Command, Option } from 'commander';
-import { parseGoDuration } from '../apimachinery/duration.ts';
 import { createLogger, type LogFormat } from '../logging/logger.ts';
 import { SyncAgent } from '../syncagent/agent.ts';
+import { parseDuration } from './flags.ts';
 
 interface SyncAgentFlags {
   kcpKubeconfig?: string;
@@ -33,14 +33,6 @@ interface SyncAgentFlags {
   logFormat?: string;
   logLevel?: string;
   logDebug?: boolean;
-}
-
-/** A Go duration flag value (`500ms`, `15s`, `1m30s`) in milliseconds. */
-export function parseDuration(text: string): number {
-  const ms = parseGoDuration(text);
-  if (ms === undefined || ms < 0)
-    throw new Error(`invalid duration ${JSON.stringify(text)} (want e.g. 15s, 1m30s)`);
-  return ms;
 }
 
 const list = (value: string, previous: string[] = []) => [

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { parseDuration } from '../cli/syncagent.ts';
 import { type AgentOptions, rewriteUrl, validateOptions } from './agent.ts';
 import { silentLog } from './testing.ts';
 
@@ -55,12 +54,5 @@ describe('agent options', () => {
     expect(rewriteUrl(url, ['shard-1.internal:6443=kcp.example.com:443'])).toBe(
       'https://kcp.example.com/services/apiexport/abc/pg',
     );
-  });
-
-  it('parses Go durations', () => {
-    expect(parseDuration('15s')).toBe(15_000);
-    expect(parseDuration('500ms')).toBe(500);
-    expect(parseDuration('1m30s')).toBe(90_000);
-    expect(() => parseDuration('15')).toThrow(/invalid duration/);
   });
 });

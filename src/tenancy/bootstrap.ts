@@ -18,7 +18,7 @@ import {
 import type { KubeObject } from '../apimachinery/meta.ts';
 import { WORKSPACE_ACCESS_ROLE } from '../apiserver/authz/bootstrap-policy.ts';
 import { AUTHENTICATED } from '../apiserver/authz/scopes.ts';
-import type { Client, GroupVersionResource } from '../controller/client.ts';
+import type { Client, GroupVersionResource } from '../apiserver/client.ts';
 
 const CLUSTER_ROLES = { group: RBAC_GROUP, version: 'v1', resource: 'clusterroles' };
 const CLUSTER_ROLE_BINDINGS = { group: RBAC_GROUP, version: 'v1', resource: 'clusterrolebindings' };

@@ -4,9 +4,9 @@
  */
 import type { AdmissionPlugin } from '../apiserver/admission/admission.ts';
 import type { Authorizer } from '../apiserver/authz/authorizer.ts';
+import type { Client } from '../apiserver/client.ts';
 import type { ClusterResolver } from '../apiserver/http/pipeline.ts';
 import type { TypeRegistry } from '../apiserver/registry/type-registry.ts';
-import type { Client } from '../controller/client.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Store } from '../storage/store.ts';
 import { workspaceAdmission } from './admission/workspace-admission.ts';

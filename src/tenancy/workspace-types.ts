@@ -10,7 +10,7 @@ import {
   type WorkspaceTypeReference,
 } from '../api/tenancy/types.ts';
 import { parentPath } from '../apimachinery/logicalcluster.ts';
-import type { Client } from '../controller/client.ts';
+import type { Client } from '../apiserver/client.ts';
 import type { ClusterIndex } from './cluster-index.ts';
 
 export interface ResolvedType {

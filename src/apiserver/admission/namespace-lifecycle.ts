@@ -10,12 +10,12 @@
  * read live, as upstream falls back to a live read on a cache miss.
  */
 import { forbidden, notFound } from '../../apimachinery/status.ts';
-import type { Client } from '../../controller/client.ts';
 import { StoreFollower } from '../../controller/store-follower.ts';
 import { parseObjectKey, resourcePrefix } from '../../storage/keys.ts';
 import type { Store } from '../../storage/store.ts';
 import { SYSTEM_NAMESPACES } from '../bootstrap.ts';
 import { phase } from '../builtin/core/namespaces.ts';
+import type { Client } from '../client.ts';
 import type { AdmissionPlugin } from './admission.ts';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };

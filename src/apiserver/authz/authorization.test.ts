@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { isStatusError } from '../../apimachinery/status.ts';
-import { Client } from '../../controller/client.ts';
 import type { Logger } from '../../logging/logger.ts';
+import { Client } from '../client.ts';
 import { ClusterRoleAggregationController } from '../controllers/clusterrole-aggregation/aggregation-controller.ts';
 import type { UserInfo } from '../rest/scope.ts';
 import { Authorization } from './authorization.ts';

@@ -26,7 +26,7 @@ import {
 } from '../../api/rbac/types.ts';
 import type { JsonObject, JsonValue } from '../../apimachinery/meta.ts';
 import { isStatusError } from '../../apimachinery/status.ts';
-import type { Client } from '../../controller/client.ts';
+import type { Client } from '../client.ts';
 import { covers, fromRule, type Rule, toRule, toRules } from './policy-rules.ts';
 import { AUTHENTICATED, UNAUTHENTICATED } from './scopes.ts';
 

@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from '../../controller/client.ts';
 import { SqliteStore } from '../../storage/sqlite/sqlite-store.ts';
 import { AdmissionChain } from '../admission/admission.ts';
 import { builtinTypes } from '../builtin/index.ts';
+import { Client } from '../client.ts';
 import type { ResourceType } from '../registry/resource-type.ts';
 import { TypeRegistry } from '../registry/type-registry.ts';
 import { ResourceStorage } from '../rest/resource-storage.ts';

@@ -1,8 +1,8 @@
 /** The controllers every Canopy API server runs, started and stopped together. */
 
-import type { Client } from '../../controller/client.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { Store } from '../../storage/store.ts';
+import type { Client } from '../client.ts';
 import type { CrdSource } from '../registry/crd-source.ts';
 import type { TypeRegistry } from '../registry/type-registry.ts';
 import { CrdController } from './crd/crd-controller.ts';

@@ -22,8 +22,8 @@ import {
 } from '../../../apimachinery/conditions.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
+import type { Client } from '../../../apiserver/client.ts';
 import type { CrdSource } from '../../../apiserver/registry/crd-source.ts';
-import type { Client } from '../../../controller/client.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey } from '../../../storage/keys.ts';

@@ -11,7 +11,7 @@ import {
 } from '../../../api/apis/types.ts';
 import { sameStatusIgnoringTimes, setCondition } from '../../../apimachinery/conditions.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
-import type { Client } from '../../../controller/client.ts';
+import type { Client } from '../../../apiserver/client.ts';
 import { StoreInformer } from '../../../controller/store-informer.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';

@@ -9,8 +9,8 @@
 import type { APIBinding } from '../../../api/apis/types.ts';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
+import type { Client } from '../../../apiserver/client.ts';
 import type { ResourceType } from '../../../apiserver/registry/resource-type.ts';
-import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey } from '../../../storage/keys.ts';

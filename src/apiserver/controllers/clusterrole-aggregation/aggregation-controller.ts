@@ -12,11 +12,11 @@
 
 import { RBAC_GROUP } from '../../../api/rbac/types.ts';
 import type { JsonValue } from '../../../apimachinery/meta.ts';
-import type { Client } from '../../../controller/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import type { Authorization } from '../../authz/authorization.ts';
 import { fromRule, rulesEqual } from '../../authz/policy-rules.ts';
+import type { Client } from '../../client.ts';
 
 const CLUSTER_ROLES = { group: RBAC_GROUP, version: 'v1', resource: 'clusterroles' };
 

@@ -11,9 +11,9 @@ import {
   type CustomResourceDefinitionNames,
 } from '../../../api/apiextensions/types.ts';
 import { setCondition } from '../../../apimachinery/conditions.ts';
-import type { Client } from '../../../controller/client.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
+import type { Client } from '../../client.ts';
 import type { CrdSource } from '../../registry/crd-source.ts';
 import { defaultedNames } from '../../registry/custom-resource-type.ts';
 

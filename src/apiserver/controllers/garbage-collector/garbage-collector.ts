@@ -20,12 +20,12 @@
 import type { KubeObject, OwnerReference } from '../../../apimachinery/meta.ts';
 import { parseApiVersion } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
-import type { Client } from '../../../controller/client.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { isStoreError } from '../../../storage/errors.ts';
 import { objectKey, parseObjectKey } from '../../../storage/keys.ts';
 import type { Store, WatchEvent, Watcher } from '../../../storage/store.ts';
+import type { Client } from '../../client.ts';
 import type { ResourceType } from '../../registry/resource-type.ts';
 import type { TypeRegistry } from '../../registry/type-registry.ts';
 import { FOREGROUND_FINALIZER, ORPHAN_FINALIZER } from '../../rest/resource-storage.ts';

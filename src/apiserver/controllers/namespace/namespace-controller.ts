@@ -6,13 +6,13 @@
 
 import { setCondition } from '../../../apimachinery/conditions.ts';
 import type { Condition, KubeObject } from '../../../apimachinery/meta.ts';
-import type { Client } from '../../../controller/client.ts';
 import { StoreInformer } from '../../../controller/store-informer.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { clusterOfKey, resourcePrefix } from '../../../storage/keys.ts';
 import type { Store } from '../../../storage/store.ts';
 import { NAMESPACE_FINALIZER, specFinalizers } from '../../builtin/core/namespaces.ts';
+import type { Client } from '../../client.ts';
 import type { TypeRegistry } from '../../registry/type-registry.ts';
 
 interface Remaining {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PerNamespaceObjectController } from '../../../controller/per-namespace-object.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { eventually, type TestEnv, testEnv } from '../../authz/testing.ts';
+import type { PerNamespaceObjectController } from '../per-namespace-object.ts';
 import { ROOT_CA_CONFIGMAP, rootCaPublisher } from './root-ca-publisher.ts';
 
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };

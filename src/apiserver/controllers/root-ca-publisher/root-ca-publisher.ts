@@ -5,10 +5,10 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
-import type { Client } from '../../../controller/client.ts';
-import { PerNamespaceObjectController } from '../../../controller/per-namespace-object.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import type { Store } from '../../../storage/store.ts';
+import type { Client } from '../../client.ts';
+import { PerNamespaceObjectController } from '../per-namespace-object.ts';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 const DESCRIPTION_ANNOTATION = 'kubernetes.io/description';

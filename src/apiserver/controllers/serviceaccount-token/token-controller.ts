@@ -13,7 +13,6 @@
  * Follows the store directly and keeps nothing but a work queue: Secrets are not cached.
  */
 import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
-import type { Client } from '../../../controller/client.ts';
 import { StoreFollower } from '../../../controller/store-follower.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
@@ -24,6 +23,7 @@ import {
   SERVICE_ACCOUNT_NAME_ANNOTATION,
   SERVICE_ACCOUNT_UID_ANNOTATION,
 } from '../../builtin/core/secrets.ts';
+import type { Client } from '../../client.ts';
 
 export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 

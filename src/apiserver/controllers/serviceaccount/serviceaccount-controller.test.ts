@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { PerNamespaceObjectController } from '../../../controller/per-namespace-object.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { objectKey } from '../../../storage/keys.ts';
 import { eventually, type TestEnv, testEnv } from '../../authz/testing.ts';
+import type { PerNamespaceObjectController } from '../per-namespace-object.ts';
 import { serviceAccountController } from './serviceaccount-controller.ts';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };

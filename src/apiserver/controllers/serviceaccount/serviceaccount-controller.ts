@@ -3,10 +3,10 @@
  * again when deleted.
  */
 
-import type { Client } from '../../../controller/client.ts';
-import { PerNamespaceObjectController } from '../../../controller/per-namespace-object.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import type { Store } from '../../../storage/store.ts';
+import type { Client } from '../../client.ts';
+import { PerNamespaceObjectController } from '../per-namespace-object.ts';
 
 export const DEFAULT_SERVICE_ACCOUNT = 'default';
 

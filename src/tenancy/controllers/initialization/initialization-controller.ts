@@ -12,7 +12,7 @@ import {
   type LogicalCluster,
 } from '../../../api/tenancy/types.ts';
 import { bootstrapCluster } from '../../../apiserver/bootstrap.ts';
-import type { Client } from '../../../controller/client.ts';
+import type { Client } from '../../../apiserver/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey } from '../../../storage/keys.ts';

@@ -27,8 +27,8 @@ import { sameStatusIgnoringTimes, setCondition } from '../../../apimachinery/con
 import { joinPath } from '../../../apimachinery/logicalcluster.ts';
 import type { Condition } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
+import type { Client } from '../../../apiserver/client.ts';
 import type { TypeRegistry } from '../../../apiserver/registry/type-registry.ts';
-import type { Client } from '../../../controller/client.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { objectKey, parseObjectKey } from '../../../storage/keys.ts';

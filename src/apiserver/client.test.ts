@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isStatusError } from '../apimachinery/status.ts';
-import { type TestEnv, testEnv } from '../apiserver/authz/testing.ts';
+import { type TestEnv, testEnv } from './authz/testing.ts';
 
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
 

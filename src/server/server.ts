@@ -1,7 +1,8 @@
 /**
- * The Canopy API server: assembles the store, the type registry, the REST machinery,
- * authentication and RBAC, workspaces (unless plain), discovery, OpenAPI and the built-in
- * controllers, and serves them over HTTPS. `start()` resolves once requests are served;
+ * The Canopy API server process: assembles the store, the type registry, the REST machinery,
+ * authentication and RBAC, discovery, OpenAPI and the built-in controllers of `apiserver/`,
+ * and (unless plain) workspaces from `tenancy/`, exports and bindings from `apis/` and the
+ * APIExport virtual workspace from `virtual/`, and serves them over HTTPS. `start()` resolves once requests are served;
  * `stop()` shuts everything down cleanly.
  */
 import { randomBytes } from 'node:crypto';
@@ -16,38 +17,46 @@ import {
 } from '../apimachinery/kubeconfig.ts';
 import { Apis } from '../apis/apis.ts';
 import { apisTypes } from '../apis/resources/index.ts';
-import { Client } from '../controller/client.ts';
+import { AdmissionChain } from '../apiserver/admission/admission.ts';
+import { NamespacePhases, namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.ts';
+import { AUDIT_LOG_FILE, AuditLog } from '../apiserver/audit.ts';
+import {
+  type Authenticator,
+  MASTERS_GROUP,
+  UnionAuthenticator,
+} from '../apiserver/authn/authenticator.ts';
+import { ClientCertificateAuthenticator } from '../apiserver/authn/client-certificates.ts';
+import { ServiceAccountTokens, storageLookup } from '../apiserver/authn/service-accounts.ts';
+import { parseTokenFile, TokenAuthenticator } from '../apiserver/authn/token-file.ts';
+import { Authorization } from '../apiserver/authz/authorization.ts';
+import { writeBootstrapPolicy } from '../apiserver/authz/bootstrap-policy.ts';
+import { rbacEscalation } from '../apiserver/authz/escalation.ts';
+import { bootstrapCluster } from '../apiserver/bootstrap.ts';
+import {
+  authenticationTypes,
+  withTokenRequest,
+} from '../apiserver/builtin/authentication/index.ts';
+import { authorizationTypes } from '../apiserver/builtin/authorization/index.ts';
+import { serviceAccounts } from '../apiserver/builtin/core/serviceaccounts.ts';
+import { builtinTypes } from '../apiserver/builtin/index.ts';
+import { Client } from '../apiserver/client.ts';
+import { ClusterRoleAggregationController } from '../apiserver/controllers/clusterrole-aggregation/aggregation-controller.ts';
+import { type Controllers, startBuiltinControllers } from '../apiserver/controllers/index.ts';
+import { ServiceAccountTokenController } from '../apiserver/controllers/serviceaccount-token/token-controller.ts';
+import { DiscoveryHandler } from '../apiserver/discovery/handler.ts';
+import { type ClusterResolver, RequestPipeline } from '../apiserver/http/pipeline.ts';
+import { ApiMetrics } from '../apiserver/metrics.ts';
+import { OpenApiHandler } from '../apiserver/openapi/handler.ts';
+import { CrdSource } from '../apiserver/registry/crd-source.ts';
+import { TypeRegistry } from '../apiserver/registry/type-registry.ts';
+import { ResourceStorage } from '../apiserver/rest/resource-storage.ts';
+import type { UserInfo } from '../apiserver/rest/scope.ts';
+import { loadOrCreateCA, loadOrIssueServing } from '../apiserver/tls/pki.ts';
 import type { Logger } from '../logging/logger.ts';
 import { type AutoCompaction, SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { tenancyTypes } from '../tenancy/apis/index.ts';
 import { Tenancy } from '../tenancy/tenancy.ts';
-import { AdmissionChain } from './admission/admission.ts';
-import { NamespacePhases, namespaceLifecycle } from './admission/namespace-lifecycle.ts';
-import { AUDIT_LOG_FILE, AuditLog } from './audit.ts';
-import { type Authenticator, MASTERS_GROUP, UnionAuthenticator } from './authn/authenticator.ts';
-import { ClientCertificateAuthenticator } from './authn/client-certificates.ts';
-import { ServiceAccountTokens, storageLookup } from './authn/service-accounts.ts';
-import { parseTokenFile, TokenAuthenticator } from './authn/token-file.ts';
-import { Authorization } from './authz/authorization.ts';
-import { writeBootstrapPolicy } from './authz/bootstrap-policy.ts';
-import { rbacEscalation } from './authz/escalation.ts';
-import { bootstrapCluster } from './bootstrap.ts';
-import { authenticationTypes, withTokenRequest } from './builtin/authentication/index.ts';
-import { authorizationTypes } from './builtin/authorization/index.ts';
-import { serviceAccounts } from './builtin/core/serviceaccounts.ts';
-import { builtinTypes } from './builtin/index.ts';
-import { ClusterRoleAggregationController } from './controllers/clusterrole-aggregation/aggregation-controller.ts';
-import { type Controllers, startBuiltinControllers } from './controllers/index.ts';
-import { ServiceAccountTokenController } from './controllers/serviceaccount-token/token-controller.ts';
-import { DiscoveryHandler } from './discovery/handler.ts';
-import { type ClusterResolver, RequestPipeline } from './http/pipeline.ts';
-import { ApiMetrics } from './metrics.ts';
-import { OpenApiHandler } from './openapi/handler.ts';
-import { CrdSource } from './registry/crd-source.ts';
-import { TypeRegistry } from './registry/type-registry.ts';
-import { ResourceStorage } from './rest/resource-storage.ts';
-import type { UserInfo } from './rest/scope.ts';
-import { loadOrCreateCA, loadOrIssueServing } from './tls/pki.ts';
+import { ApiExportVirtualWorkspace } from '../virtual/apiexport/apiexport-virtual-workspace.ts';
 
 /** The logical cluster of plain mode, and the root of the workspace tree. */
 export const ROOT_CLUSTER = 'root';
@@ -122,6 +131,8 @@ export class ApiServer {
   readonly serviceAccountTokens: ServiceAccountTokens;
   readonly tenancy: Tenancy | undefined;
   readonly apis: Apis | undefined;
+  /** `/services/apiexport/…`: every bound tenant's objects of an export, for its provider. */
+  readonly virtualWorkspace: ApiExportVirtualWorkspace | undefined;
   private readonly crds: CrdSource;
   private readonly namespacePhases: NamespacePhases;
   private readonly discovery: DiscoveryHandler;
@@ -203,17 +214,22 @@ export class ApiServer {
       this.apis = new Apis({
         store: this.store,
         client: this.client,
-        storage: this.storage,
         registry: this.registry,
         crds: this.crds,
         authorizer: this.authorization,
         resolvePath: (p) => tenancy.resolve(p),
         baseUrl: () => this.url,
-        openapi: this.openapi,
-        version: () => this.version(),
         logger: this.logger.child({ component: 'apis' }),
       });
       for (const plugin of this.apis.admission) this.admission.add(plugin);
+      this.virtualWorkspace = new ApiExportVirtualWorkspace({
+        index: this.apis.index,
+        storage: this.storage,
+        openapi: this.openapi,
+        version: () => this.version(),
+        authorizer: this.authorization,
+        resolveCluster: (p) => tenancy.resolve(p),
+      });
     }
     this.discovery = new DiscoveryHandler(this.registry);
     this.metrics = new ApiMetrics(() => this.store.currentRevision());
@@ -325,7 +341,7 @@ export class ApiServer {
           ? { ok: true, message: 'ok' }
           : { ok: false, message: `[-]${check} failed: not ready yet` },
       version: () => this.version(),
-      virtual: this.apis?.virtualWorkspace,
+      virtual: this.virtualWorkspace,
     });
     const pipeline = this.pipeline;
     this.server = createServer(

@@ -8,13 +8,13 @@
  * Follows the store: namespaces whose object is as it should be are remembered, so they
  * cost no read, on start or later.
  */
-import type { KubeObject } from '../apimachinery/meta.ts';
-import type { Logger } from '../logging/logger.ts';
-import { objectKey, parseObjectKey, resourcePrefix } from '../storage/keys.ts';
-import type { Store } from '../storage/store.ts';
-import type { Client, GroupVersionResource } from './client.ts';
-import { StoreFollower } from './store-follower.ts';
-import { WorkQueue } from './work-queue.ts';
+import type { KubeObject } from '../../apimachinery/meta.ts';
+import { StoreFollower } from '../../controller/store-follower.ts';
+import { WorkQueue } from '../../controller/work-queue.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { objectKey, parseObjectKey, resourcePrefix } from '../../storage/keys.ts';
+import type { Store } from '../../storage/store.ts';
+import type { Client, GroupVersionResource } from '../client.ts';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 

@@ -6,15 +6,15 @@
 import type { JsonObject, KubeList, KubeObject } from '../apimachinery/meta.ts';
 import { applyMergePatch } from '../apimachinery/patch/merge-patch.ts';
 import { isStatusError, notFound, notFoundPath } from '../apimachinery/status.ts';
-import type { ResourceType, Subresource } from '../apiserver/registry/resource-type.ts';
-import type { TypeRegistry } from '../apiserver/registry/type-registry.ts';
+import type { ResourceType, Subresource } from './registry/resource-type.ts';
+import type { TypeRegistry } from './registry/type-registry.ts';
 import type {
   DeleteOptions,
   DeleteResult,
   ListOptions,
   ResourceStorage,
-} from '../apiserver/rest/resource-storage.ts';
-import type { Scope, UserInfo, WriteOptions } from '../apiserver/rest/scope.ts';
+} from './rest/resource-storage.ts';
+import type { Scope, UserInfo, WriteOptions } from './rest/scope.ts';
 
 export const SYSTEM_USER: UserInfo = {
   username: 'system:canopy',
