@@ -44,6 +44,7 @@ import { ClusterRoleAggregationController } from '../apiserver/controllers/clust
 import { type Controllers, startBuiltinControllers } from '../apiserver/controllers/index.ts';
 import { ServiceAccountTokenController } from '../apiserver/controllers/serviceaccount-token/token-controller.ts';
 import { DiscoveryHandler } from '../apiserver/discovery/handler.ts';
+import { inConnectionOrder, readThroughStream } from '../apiserver/http/connection.ts';
 import { type ClusterResolver, RequestPipeline } from '../apiserver/http/pipeline.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
 import { OpenApiHandler } from '../apiserver/openapi/handler.ts';
@@ -354,13 +355,12 @@ export class ApiServer {
         // Long selectors live in the URL; allow what kube-apiserver allows (1 MiB).
         maxHeaderSize: MAX_HEADER_BYTES,
       },
-      (req, res) => {
-        void pipeline.handle(req, res);
-      },
+      inConnectionOrder((req, res) => pipeline.handle(req, res)),
     );
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
       rejectMalformed(err, socket),
     );
+    this.server.on('secureConnection', readThroughStream);
     this.server.keepAliveTimeout = 65_000;
     this.server.headersTimeout = 70_000;
     this.server.on('connection', (socket: Socket) => {
