@@ -40,7 +40,7 @@ function parseResponses(data: Buffer): { responses: Parsed[]; rest: Buffer } {
 
 class Connection {
   private readonly socket: TLSSocket;
-  private buffered = Buffer.alloc(0);
+  private buffered: Buffer = Buffer.alloc(0);
   private readonly received: Parsed[] = [];
   private waiting: (() => void) | undefined;
   private closed = false;
