@@ -1,0 +1,104 @@
+/**
+ * The generated form (react-jsonschema-form), loaded on first use. Objects the schema marks
+ * collapsed (optional nested objects) render their fields only when opened, so a CRD with
+ * hundreds of fields stays fast; an object opens by itself when it holds data or an error.
+ */
+import Form from '@rjsf/core';
+import type { ErrorSchema, ObjectFieldTemplateProps, RJSFSchema, UiSchema } from '@rjsf/utils';
+import validator from '@rjsf/validator-ajv8';
+import { useState } from 'react';
+
+function hasContent(value: unknown): boolean {
+  if (value === undefined || value === null || value === '') return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === 'object') return Object.values(value).some(hasContent);
+  return true;
+}
+
+function CollapsibleObject(props: ObjectFieldTemplateProps) {
+  const collapsible = props.uiSchema?.['ui:collapsed'] === true;
+  const [open, setOpen] = useState(
+    () => !collapsible || hasContent(props.formData) || hasContent(props.errorSchema),
+  );
+  const id = props.fieldPathId.$id;
+  const title = props.title || props.schema.title;
+  return (
+    <fieldset className={`form-object${collapsible ? ' collapsible' : ''}`} id={id}>
+      {title ? (
+        collapsible ? (
+          <legend>
+            <button
+              type="button"
+              className="disclosure"
+              aria-expanded={open}
+              aria-controls={`${id}__fields`}
+              onClick={() => setOpen(!open)}
+            >
+              {title}
+              {props.required ? ' *' : ''}
+            </button>
+          </legend>
+        ) : (
+          <legend>
+            {title}
+            {props.required ? ' *' : ''}
+          </legend>
+        )
+      ) : null}
+      {open ? (
+        <div id={`${id}__fields`} className="form-object-fields">
+          {props.description ? <p className="field-description">{props.description}</p> : null}
+          {props.properties.filter((p) => !p.hidden).map((p) => p.content)}
+          {props.schema.additionalProperties && !props.readonly ? (
+            <button type="button" className="button small" onClick={props.onAddProperty}>
+              Add {title ?? 'entry'}
+            </button>
+          ) : null}
+        </div>
+      ) : null}
+    </fieldset>
+  );
+}
+
+export default function SchemaForm({
+  schema,
+  uiSchema,
+  formData,
+  onChange,
+  onSubmit,
+  extraErrors,
+  disabled,
+  submitLabel,
+}: {
+  schema: RJSFSchema;
+  uiSchema: UiSchema;
+  formData: unknown;
+  onChange: (data: unknown) => void;
+  onSubmit: (data: unknown) => void;
+  extraErrors?: ErrorSchema;
+  disabled: boolean;
+  submitLabel: string;
+}) {
+  return (
+    <Form
+      schema={schema}
+      uiSchema={{
+        ...uiSchema,
+        'ui:submitButtonOptions': {
+          submitText: submitLabel,
+          props: { disabled, className: 'button primary' },
+        },
+      }}
+      formData={formData}
+      validator={validator}
+      templates={{ ObjectFieldTemplate: CollapsibleObject }}
+      extraErrors={extraErrors}
+      showErrorList={false}
+      noHtml5Validate
+      onChange={(e) => onChange(e.formData)}
+      onSubmit={(e) => onSubmit(e.formData)}
+      disabled={disabled}
+      className="schema-form"
+    />
+  );
+}

@@ -1,0 +1,112 @@
+/**
+ * What the catalog says about a provider in the current workspace. Whether it is enabled is
+ * read from the workspace's own APIBindings (one per enabled provider, referencing the
+ * provider's export), so the state is what the control plane holds, not what the portal
+ * last did.
+ */
+import type { APIBinding } from '../../../src/apis/types.ts';
+import type { Provider } from '../api/hub.ts';
+
+export type BadgeKind = 'builtin' | 'enabled' | 'enabling' | 'available' | 'blocked' | 'notReady';
+
+export interface ProviderBadge {
+  readonly kind: BadgeKind;
+  readonly label: string;
+  /** Why, in a sentence, when the label alone does not say. */
+  readonly detail?: string;
+}
+
+/** The binding of this workspace that references the provider's export, if any. */
+export function bindingFor(
+  provider: Provider,
+  bindings: readonly APIBinding[],
+): APIBinding | undefined {
+  if (!provider.apiExportName) return undefined;
+  return bindings.find((b) => {
+    const ref = b.spec?.reference?.export;
+    if (!ref || ref.name !== provider.apiExportName) return false;
+    return !ref.path || !provider.apiExportPath || ref.path === provider.apiExportPath;
+  });
+}
+
+export function isBound(binding: APIBinding | undefined): boolean {
+  return binding?.status?.phase === 'Bound';
+}
+
+/** Providers the workspace may use: built-ins and those whose binding is Bound. */
+export function isEnabled(provider: Provider, bindings: readonly APIBinding[]): boolean {
+  return provider.builtin === true || isBound(bindingFor(provider, bindings));
+}
+
+export function providerBadge(
+  provider: Provider,
+  bindings: readonly APIBinding[],
+  catalog: readonly Provider[],
+): ProviderBadge {
+  if (provider.builtin) return { kind: 'builtin', label: 'Built-in' };
+  const binding = bindingFor(provider, bindings);
+  if (isBound(binding)) return { kind: 'enabled', label: 'Enabled' };
+  if (binding) {
+    const waiting = binding.status?.conditions?.find((c) => c.status !== 'True' && c.message);
+    return {
+      kind: 'enabling',
+      label: 'Enabling',
+      ...(waiting?.message ? { detail: waiting.message } : {}),
+    };
+  }
+  if (!provider.ready) {
+    return {
+      kind: 'notReady',
+      label: 'Not ready',
+      detail: 'The provider is not serving yet; try again later.',
+    };
+  }
+  const missing = missingDependencies(provider, bindings, catalog);
+  if (missing.length > 0) {
+    return {
+      kind: 'blocked',
+      label: 'Blocked',
+      detail: `Enable ${missing.join(', ')} first.`,
+    };
+  }
+  return { kind: 'available', label: 'Available' };
+}
+
+/** Display names of the dependencies that are not enabled here. */
+export function missingDependencies(
+  provider: Provider,
+  bindings: readonly APIBinding[],
+  catalog: readonly Provider[],
+): string[] {
+  const missing: string[] = [];
+  for (const { name } of provider.dependencies ?? []) {
+    const dependency = catalog.find((p) => p.name === name);
+    if (!dependency) missing.push(name);
+    else if (!isEnabled(dependency, bindings)) missing.push(dependency.displayName || name);
+  }
+  return missing;
+}
+
+/** Catalog filter: the search text matches name, display name, description or category. */
+export function matchesSearch(provider: Provider, text: string, category: string | null): boolean {
+  if (category !== null && (provider.category || 'Other') !== category) return false;
+  const needle = text.trim().toLowerCase();
+  if (!needle) return true;
+  return [provider.name, provider.displayName, provider.description ?? '', provider.category ?? '']
+    .join('\n')
+    .toLowerCase()
+    .includes(needle);
+}
+
+/** Categories in the hub's order, then by name; providers without one are "Other", last. */
+export function categoriesOf(
+  providers: readonly Provider[],
+  order: readonly { name: string; order?: number }[] = [],
+): string[] {
+  const names = new Set(providers.map((p) => p.category || 'Other'));
+  const rank = (name: string) =>
+    name === 'Other'
+      ? Number.MAX_SAFE_INTEGER
+      : (order.find((c) => c.name === name)?.order ?? 1000);
+  return [...names].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
+}
