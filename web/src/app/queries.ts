@@ -5,7 +5,7 @@
  */
 import { useQueries, useQuery } from '@tanstack/react-query';
 import type { KubeList } from '../../../src/apimachinery/meta.ts';
-import type { APIBinding } from '../../../src/apis/types.ts';
+import type { APIBinding } from '../../../src/api/apis/types.ts';
 import { type ApiResource, groupResources } from '../api/discovery.ts';
 import { listProviders, type Provider } from '../api/hub.ts';
 import { clusterBase } from '../api/paths.ts';

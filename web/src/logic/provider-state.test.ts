@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { APIBinding } from '../../../src/apis/types.ts';
+import type { APIBinding } from '../../../src/api/apis/types.ts';
 import type { Provider } from '../api/hub.ts';
 import {
   categoriesOf,

@@ -4,7 +4,7 @@
  * provider's export), so the state is what the control plane holds, not what the portal
  * last did.
  */
-import type { APIBinding } from '../../../src/apis/types.ts';
+import type { APIBinding } from '../../../src/api/apis/types.ts';
 import type { Provider } from '../api/hub.ts';
 
 export type BadgeKind = 'builtin' | 'enabled' | 'enabling' | 'available' | 'blocked' | 'notReady';
