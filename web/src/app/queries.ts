@@ -4,8 +4,8 @@
  * still binding, so the Enable dialog and the badges follow it to Bound), discovery.
  */
 import { useQueries, useQuery } from '@tanstack/react-query';
-import type { KubeList } from '../../../src/apimachinery/meta.ts';
 import type { APIBinding } from '../../../src/api/apis/types.ts';
+import type { KubeList } from '../../../src/apimachinery/meta.ts';
 import { type ApiResource, groupResources } from '../api/discovery.ts';
 import { listProviders, type Provider } from '../api/hub.ts';
 import { clusterBase } from '../api/paths.ts';
