@@ -44,3 +44,17 @@ export async function groupResources(
   const resources = (list.resources ?? []).filter((r) => !r.name.includes('/'));
   return { group, version, resources };
 }
+
+/**
+ * The plural a person reads for a kind: "Clusters", "Policies", "Databases"; the resource's
+ * own plural when the kind does not pluralize regularly.
+ */
+export function pluralKind(kind: string, resource: string): string {
+  if (!kind) return resource;
+  const lower = kind.toLowerCase();
+  if (resource === `${lower}s`) return `${kind}s`;
+  if (resource === `${lower}es`) return `${kind}es`;
+  if (lower.endsWith('y') && resource === `${lower.slice(0, -1)}ies`)
+    return `${kind.slice(0, -1)}ies`;
+  return resource;
+}

@@ -6,6 +6,7 @@
  */
 import { useEffect, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation, useParams } from 'react-router';
+import { pluralKind } from '../api/discovery.ts';
 import { isWorkspacePath } from '../api/paths.ts';
 import { categoriesOf } from '../logic/provider-state.ts';
 import { useCatalog, useEnabledProviders } from './queries.ts';
@@ -80,7 +81,7 @@ function SideNav({ workspace }: { workspace: string }) {
                             resource: r.name,
                           })}
                         >
-                          {r.kind}s
+                          {pluralKind(r.kind, r.name)}
                         </NavLink>
                       </li>
                     ))}

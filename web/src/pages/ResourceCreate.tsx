@@ -10,13 +10,13 @@ import { lazy, Suspense, useMemo, useState } from 'react';
 import { useNavigate, useParams } from 'react-router';
 import { parse, stringify } from 'yaml';
 import type { KubeObject } from '../../../src/apimachinery/meta.ts';
-import { groupResources } from '../api/discovery.ts';
 import { ApiError } from '../api/http.ts';
 import { clusterBase, resourcePath } from '../api/paths.ts';
 import { groupFromRoute, routes } from '../app/routes.ts';
 import { useApi } from '../app/session.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
+import { useResourceInfo } from '../hooks/useResourceInfo.ts';
 import {
   causesToErrors,
   formSchema,
@@ -33,12 +33,8 @@ export default function ResourceCreate() {
   const type = { group, version, resource };
   const api = useApi();
   const navigate = useNavigate();
-  const discovery = useQuery({
-    queryKey: ['discovery', ws, group],
-    queryFn: ({ signal }) => groupResources(api, ws, group, signal),
-    staleTime: 60_000,
-  });
-  const info = discovery.data?.resources.find((r) => r.name === resource);
+  const discovery = useResourceInfo(ws, group, resource);
+  const info = discovery.info;
   const openapi = useQuery({
     queryKey: ['openapi', ws, group, version],
     queryFn: ({ signal }) =>

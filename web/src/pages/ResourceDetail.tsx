@@ -8,7 +8,6 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { parse, stringify } from 'yaml';
 import type { Condition, KubeList, KubeObject } from '../../../src/apimachinery/meta.ts';
 import { resourcePath, withQuery } from '../api/paths.ts';
-import { useEnabledProviders } from '../app/queries.ts';
 import { groupFromRoute, namespaceFromRoute, routes } from '../app/routes.ts';
 import { useApi } from '../app/session.tsx';
 import { Conditions } from '../components/Conditions.tsx';
@@ -17,6 +16,7 @@ import { Dialog } from '../components/Dialog.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { useLiveObject } from '../hooks/useLiveObject.ts';
+import { useResourceInfo } from '../hooks/useResourceInfo.ts';
 
 const YamlEditor = lazy(() => import('../components/YamlEditor.tsx'));
 
@@ -65,10 +65,7 @@ export default function ResourceDetail() {
   const ref = { workspace: ws, ...type };
   const api = useApi();
   const navigate = useNavigate();
-  const { providers } = useEnabledProviders(ws);
-  const kind =
-    providers.flatMap((p) => p.resources).find((r) => r.group === group && r.name === resource)
-      ?.kind ?? resource;
+  const { kind, plural } = useResourceInfo(ws, group, resource);
   const live = useLiveObject(resourcePath(ref, namespace), name);
   const [tab, setTab] = useState<Tab>('overview');
   const [draft, setDraft] = useState<string | null>(null);
@@ -104,7 +101,7 @@ export default function ResourceDetail() {
           been deleted).
         </p>
         <Link className="button" to={routes.list(ws, type)}>
-          Back to {kind}s
+          Back to {plural}
         </Link>
       </div>
     );
@@ -146,7 +143,7 @@ export default function ResourceDetail() {
       <div className="page-header row">
         <div>
           <p className="muted small">
-            <Link to={routes.list(ws, type)}>{kind}s</Link>
+            <Link to={routes.list(ws, type)}>{plural}</Link>
             {namespace ? ` · namespace ${namespace}` : ''}
           </p>
           <h1 id="detail-title">{name}</h1>

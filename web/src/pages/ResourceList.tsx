@@ -10,12 +10,12 @@ import { useId, useRef, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { KubeList } from '../../../src/apimachinery/meta.ts';
 import { resourcePath } from '../api/paths.ts';
-import { useEnabledProviders } from '../app/queries.ts';
 import { groupFromRoute, routes } from '../app/routes.ts';
 import { useApi } from '../app/session.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { useLiveTable, useNow } from '../hooks/useLiveTable.ts';
+import { useResourceInfo } from '../hooks/useResourceInfo.ts';
 import { formatCell, rowKey, rowMeta, visibleColumns } from '../logic/table.ts';
 
 const ROW_HEIGHT = 40;
@@ -25,12 +25,7 @@ export default function ResourceList() {
   const group = groupFromRoute(groupParam);
   const type = { group, version, resource };
   const api = useApi();
-  const { providers } = useEnabledProviders(ws);
-  const info = providers
-    .flatMap((p) => p.resources)
-    .find((r) => r.group === group && r.name === resource);
-  const kind = info?.kind ?? resource;
-  const namespaced = info?.namespaced ?? true;
+  const { info, kind, plural } = useResourceInfo(ws, group, resource);
   const [namespace, setNamespace] = useState('');
   const namespaces = useQuery({
     queryKey: ['namespaces', ws],
@@ -39,7 +34,7 @@ export default function ResourceList() {
         resourcePath({ workspace: ws, group: '', version: 'v1', resource: 'namespaces' }),
         { signal },
       ),
-    enabled: namespaced,
+    enabled: info?.namespaced === true,
   });
   const path = resourcePath({ workspace: ws, ...type }, namespace || undefined);
   const live = useLiveTable(path, {});
@@ -55,21 +50,21 @@ export default function ResourceList() {
   });
   const nsId = useId();
   const columns = visibleColumns(live.table?.columns ?? [], wide);
-  const showNamespace = namespaced && !namespace;
+  const showNamespace = info?.namespaced === true && !namespace;
   const template = `${showNamespace ? 'minmax(8rem, 1fr) ' : ''}${columns.map((_, i) => (i === 0 ? 'minmax(10rem, 2fr)' : 'minmax(6rem, 1fr)')).join(' ')}`;
 
   return (
     <section aria-labelledby="list-title">
       <div className="page-header row">
         <div>
-          <h1 id="list-title">{kind}s</h1>
+          <h1 id="list-title">{plural}</h1>
           <p className="muted small">
             {resource}
             {group ? `.${group}` : ''} · {version} · {rows.length} shown, updated live
           </p>
         </div>
         <div className="header-actions">
-          {namespaced ? (
+          {info?.namespaced ? (
             <>
               <label htmlFor={nsId} className="visually-hidden">
                 Namespace
@@ -93,12 +88,12 @@ export default function ResourceList() {
           </Link>
         </div>
       </div>
-      <ErrorBanner error={live.error} title={`Could not list ${kind}s`} />
-      {!live.table && !live.error ? <Loading label={`Loading ${kind}s`} lines={6} /> : null}
+      <ErrorBanner error={live.error} title={`Could not list ${plural}`} />
+      {!live.table && !live.error ? <Loading label={`Loading ${plural}`} lines={6} /> : null}
       {live.table && rows.length === 0 ? (
         <div className="empty">
           <p>
-            No {kind}s {namespace ? `in namespace ${namespace}` : 'in this workspace'} yet.
+            No {plural} {namespace ? `in namespace ${namespace}` : 'in this workspace'} yet.
           </p>
           <Link className="button primary" to={routes.create(ws, type)}>
             Create the first {kind}
@@ -108,7 +103,7 @@ export default function ResourceList() {
       {live.table && rows.length > 0 ? (
         <div ref={scroller} className="table table-body" data-testid="table-body">
           <table className="live-table" aria-rowcount={rows.length + 1}>
-            <caption className="visually-hidden">{kind}s</caption>
+            <caption className="visually-hidden">{plural}</caption>
             <thead className="table-head">
               <tr className="table-row" style={{ gridTemplateColumns: template }}>
                 {showNamespace ? (
