@@ -37,7 +37,7 @@ const LAYERS: Record<string, readonly string[]> = {
   server: [...GENERIC_SERVER, 'tenancy', 'apis', 'virtual', 'hub', 'portal'],
   postgres: CLIENT_SIDE,
   syncagent: CLIENT_SIDE,
-  cli: [...GENERIC_SERVER, 'controller/kube', 'server', 'postgres', 'syncagent'],
+  cli: [...GENERIC_SERVER, 'controller/kube', 'server', 'hub', 'postgres', 'syncagent'],
 };
 
 /** npm packages only one folder may import, so one module decides how they are used. */

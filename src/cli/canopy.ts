@@ -3,6 +3,7 @@
  * here; this file only assembles them.
  */
 import { Command } from 'commander';
+import { registerHub } from './hub.ts';
 import { registerKubeconfig } from './kubeconfig.ts';
 import { registerPostgresOperator } from './postgres-operator.ts';
 import { registerStart } from './start.ts';
@@ -21,6 +22,7 @@ const program = new Command('canopy')
 
 registerUp(program);
 registerStart(program);
+registerHub(program);
 registerPostgresOperator(program);
 registerSyncAgent(program);
 registerKubeconfig(program);

@@ -27,6 +27,10 @@ describe('canopy start flags', () => {
       '--compaction-interval must be a duration such as 5m or 30s (0 turns compaction off), not "-1s"',
     ],
     [
+      ['--port', '0', '--hub-port', 'x'],
+      '--hub-port must be a number between 0 and 65535, not "x"',
+    ],
+    [
       ['--port', '0', '--max-requests-inflight', 'lots'],
       '--max-requests-inflight must be a whole number of at least 1, not "lots"',
     ],

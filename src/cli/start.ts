@@ -1,9 +1,16 @@
 /**
  * `canopy start`: runs the API server until SIGTERM or SIGINT. Prints a line containing
- * `ready` once requests are served (tools and tests wait for it).
+ * `ready` once requests are served (tools and tests wait for it). In workspace mode it
+ * serves the hub's CatalogEntry API and, unless `--no-hub`, runs the hub on its own HTTPS
+ * listener; its base URL goes into the ready line and `<data-dir>/hub-url`.
  */
+import { writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { parseGoDuration } from '../apimachinery/duration.ts';
+import { servingHosts } from '../apiserver/tls/pki.ts';
+import { DEFAULT_HUB_PORT, HUB_URL_FILE, Hub } from '../hub/hub.ts';
+import { hubServingCertificate } from '../hub/tls.ts';
 import { createLogger, type LogFormat } from '../logging/logger.ts';
 import { ApiServer } from '../server/server.ts';
 import type { AutoCompaction } from '../storage/sqlite/sqlite-store.ts';
@@ -20,6 +27,9 @@ interface StartOptions {
   tokenAuthFile?: string;
   maxRequestsInflight: string;
   compactionInterval?: string;
+  hub: boolean;
+  hubPort: string;
+  uiDir?: string;
 }
 
 export function registerStart(program: Command): void {
@@ -54,6 +64,16 @@ export function registerStart(program: Command): void {
       'requests served at once before new ones get 429 (watches excluded)',
       '2000',
     )
+    .option('--no-hub', 'do not run the provider hub and portal in this process')
+    .option(
+      '--hub-port <port>',
+      `HTTPS port of the provider hub and portal on --bind (0 picks a free one)`,
+      String(DEFAULT_HUB_PORT),
+    )
+    .option(
+      '--ui-dir <dir>',
+      "the portal's built assets the hub serves under /ui/ (default: web/dist of this checkout)",
+    )
     .action(async (opts: StartOptions) => {
       const logger = createLogger({
         name: 'canopy',
@@ -63,8 +83,10 @@ export function registerStart(program: Command): void {
       let port = 0;
       let maxInFlight = 0;
       let compaction: AutoCompaction | false | undefined;
+      let hubPort = 0;
       try {
         port = parsePort('--port', opts.port);
+        hubPort = parsePort('--hub-port', opts.hubPort);
         maxInFlight = parsePositiveInteger('--max-requests-inflight', opts.maxRequestsInflight);
         if (opts.compactionInterval !== undefined)
           compaction = compactionOf(opts.compactionInterval);
@@ -82,16 +104,38 @@ export function registerStart(program: Command): void {
         maxInFlight,
         ...(compaction !== undefined ? { compaction } : {}),
       });
+      let hub: Hub | undefined;
+      if (!opts.plain && opts.hub) {
+        try {
+          hub = await Hub.start({
+            kubeconfig: server.kubeconfigPath,
+            port: hubPort,
+            bind: opts.bind,
+            tls: await hubServingCertificate(resolve(opts.dataDir), servingHosts(opts.bind)),
+            ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
+            logger: logger.child({ component: 'hub' }),
+          });
+        } catch (err) {
+          await server.stop();
+          throw err;
+        }
+        writeFileSync(join(opts.dataDir, HUB_URL_FILE), `${hub.url}\n`);
+      }
       // The ready line is a contract (tools wait for it), whatever the log level.
       const mode = opts.plain ? 'plain' : 'workspaces';
       if (logger.isLevelEnabled('info')) {
         logger.info(
-          { url: server.url, kubeconfig: server.kubeconfigPath, mode },
+          {
+            url: server.url,
+            kubeconfig: server.kubeconfigPath,
+            mode,
+            ...(hub ? { hub: hub.url } : {}),
+          },
           'Canopy API server ready',
         );
       } else {
         process.stdout.write(
-          `Canopy API server ready at ${server.url} (kubeconfig ${server.kubeconfigPath})\n`,
+          `Canopy API server ready at ${server.url} (kubeconfig ${server.kubeconfigPath}${hub ? `, hub ${hub.url}` : ''})\n`,
         );
       }
       let stopping = false;
@@ -99,6 +143,7 @@ export function registerStart(program: Command): void {
         if (stopping) return;
         stopping = true;
         logger.info({ signal }, 'shutting down');
+        await hub?.stop();
         await server.stop();
         logger.info('stopped');
         process.exit(0);

@@ -1,8 +1,9 @@
 /**
  * The Canopy API server process: assembles the store, the type registry, the REST machinery,
  * authentication and RBAC, discovery, OpenAPI and the built-in controllers of `apiserver/`,
- * and (unless plain) workspaces from `tenancy/`, exports and bindings from `apis/` and the
- * APIExport virtual workspace from `virtual/`, and serves them over HTTPS. `start()` resolves once requests are served;
+ * and (unless plain) workspaces from `tenancy/`, exports and bindings from `apis/`, the
+ * APIExport virtual workspace from `virtual/` and the hub's CatalogEntry API from `hub/apis/`,
+ * and serves them over HTTPS. `start()` resolves once requests are served;
  * `stop()` shuts everything down cleanly.
  */
 import { randomBytes } from 'node:crypto';
@@ -52,7 +53,9 @@ import { CrdSource } from '../apiserver/registry/crd-source.ts';
 import { TypeRegistry } from '../apiserver/registry/type-registry.ts';
 import { ResourceStorage } from '../apiserver/rest/resource-storage.ts';
 import type { UserInfo } from '../apiserver/rest/scope.ts';
-import { loadOrCreateCA, loadOrIssueServing } from '../apiserver/tls/pki.ts';
+import { loadOrCreateCA, loadOrIssueServing, servingHosts } from '../apiserver/tls/pki.ts';
+import { approvalAdmission } from '../hub/apis/approval-admission.ts';
+import { catalogTypes } from '../hub/apis/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import { type AutoCompaction, SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import { tenancyTypes } from '../tenancy/apis/index.ts';
@@ -223,6 +226,10 @@ export class ApiServer {
         logger: this.logger.child({ component: 'apis' }),
       });
       for (const plugin of this.apis.admission) this.admission.add(plugin);
+      // The hub's CatalogEntry, a system API of the control plane like kcp's own types,
+      // served and guarded here whether or not a hub runs in this process.
+      this.registry.addSource(catalogTypes((p) => tenancy.resolve(p)));
+      this.admission.add(approvalAdmission(this.authorization));
       this.virtualWorkspace = new ApiExportVirtualWorkspace({
         index: this.apis.index,
         storage: this.storage,
@@ -261,9 +268,7 @@ export class ApiServer {
     const bind = this.options.bind ?? '127.0.0.1';
     const ca = await loadOrCreateCA(this.dataDir);
     this.caPem = ca.cert;
-    const hosts = [
-      ...new Set([bind, '127.0.0.1', 'localhost', '::1', ...(this.options.hosts ?? [])]),
-    ].filter((h) => h !== '0.0.0.0' && h !== '::');
+    const hosts = servingHosts(bind, this.options.hosts);
     const serving = await loadOrIssueServing(this.dataDir, ca, hosts);
     this.adminToken = this.loadOrCreateAdminToken();
     this.tokens.add(this.adminToken, ADMIN_USER);

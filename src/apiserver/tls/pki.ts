@@ -169,6 +169,13 @@ export async function issueClientCertificate(
   );
 }
 
+/** The names a serving certificate for a listener on `bind` covers (loopback always). */
+export function servingHosts(bind: string, extra: readonly string[] = []): string[] {
+  return [...new Set([bind, '127.0.0.1', 'localhost', '::1', ...extra])].filter(
+    (h) => h !== '0.0.0.0' && h !== '::',
+  );
+}
+
 /** Serving certificate in `dir`, re-issued when the host list changed or it nears expiry. */
 export async function loadOrIssueServing(
   dir: string,

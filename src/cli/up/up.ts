@@ -153,6 +153,7 @@ async function up(flags: UpFlags): Promise<void> {
           String(controlPlanePort),
           '--bind',
           flags.bind,
+          '--no-hub',
         ]),
       ),
       supervisor.start(

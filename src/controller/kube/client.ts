@@ -200,6 +200,11 @@ export class KubeClient {
     return new KubeClient(new Transport(final), '', options.fieldManager);
   }
 
+  /** A client for a kubeconfig built in memory (a caller's bearer token, say). */
+  static fromConfig(config: KubeConfig, options: { fieldManager?: string } = {}): KubeClient {
+    return new KubeClient(new Transport(config), '', options.fieldManager);
+  }
+
   /** The server URL, without the prefix. */
   get server(): string {
     return this.#transport.server;

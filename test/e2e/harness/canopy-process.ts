@@ -17,6 +17,8 @@ export interface CanopyProcess {
   readonly kubeconfig: string;
   /** https://127.0.0.1:PORT */
   readonly url: string;
+  /** The hub's base URL (`hub: true` only). */
+  readonly hubUrl: string | undefined;
   readonly child: ChildProcess;
   output(): string;
   /** SIGTERM and wait for exit. */
@@ -29,6 +31,8 @@ export interface CanopyProcess {
 
 export interface StartOptions {
   readonly plain?: boolean;
+  /** Runs the hub too, on a free port (tests of other parts leave it out). */
+  readonly hub?: boolean;
   readonly dataDir?: string;
   readonly args?: readonly string[];
   readonly env?: Record<string, string>;
@@ -50,6 +54,7 @@ export async function startCanopy(options: StartOptions = {}): Promise<CanopyPro
     '--log-format',
     'json',
     ...(options.plain ? ['--plain'] : []),
+    ...(options.hub ? ['--hub-port', '0'] : ['--no-hub']),
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, [CANOPY_BIN, ...args], {
@@ -85,10 +90,12 @@ export async function startCanopy(options: StartOptions = {}): Promise<CanopyPro
   const config = parseKubeconfig(readFileSync(kubeconfig, 'utf8'));
   const server = config.clusters[0]?.cluster.server ?? '';
   const url = new URL(server).origin;
+  const hubUrl = options.hub ? readFileSync(join(dataDir, 'hub-url'), 'utf8').trim() : undefined;
   return {
     dataDir,
     kubeconfig,
     url,
+    hubUrl,
     child,
     output: () => out,
     async stop() {

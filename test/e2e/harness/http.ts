@@ -18,10 +18,14 @@ export interface RawRequest {
   readonly token?: string | null;
 }
 
-export function httpClient(kubeconfig: string) {
+/**
+ * Requests with the kubeconfig's CA and token; to its server, or to `baseUrl` (another
+ * listener with a certificate from the same CA, such as the hub).
+ */
+export function httpClient(kubeconfig: string, baseUrl?: string) {
   const config = parseKubeconfig(readFileSync(kubeconfig, 'utf8'));
   const cluster = config.clusters[0]?.cluster;
-  const server = new URL(cluster?.server ?? '');
+  const server = new URL(baseUrl ?? cluster?.server ?? '');
   const ca = Buffer.from(cluster?.['certificate-authority-data'] ?? '', 'base64');
   const defaultToken = config.users[0]?.user.token;
   return (r: RawRequest): Promise<RawResponse> =>

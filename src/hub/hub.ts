@@ -1,0 +1,156 @@
+/**
+ * The provider hub: its HTTPS listener (the portal, the hub API, the control plane proxied
+ * as the caller) and its controllers, all talking to the control plane through its public
+ * API with the kubeconfig it was given. `canopy start` runs one in its own process against
+ * itself; `canopy hub` runs one on its own against any kcp-compatible control plane.
+ * `start()` listens at once (probes answer, `/readyz` says what it waits for) and resolves
+ * once the catalog workspace exists and the catalog is loaded, retrying with backoff while
+ * the control plane cannot be reached.
+ */
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo, Socket } from 'node:net';
+import { resolve } from 'node:path';
+import { CATALOG_WORKSPACE } from '../api/providers/types.ts';
+import type { Logger } from '../logging/logger.ts';
+import { Catalog } from './catalog.ts';
+import { ControlPlane } from './control-plane.ts';
+import { ClusterProxy } from './http/cluster-proxy.ts';
+import { hubHandler } from './http/hub-server.ts';
+import { StaticUi } from './http/static-ui.ts';
+import { HubMetrics } from './metrics.ts';
+import { ensureTopology } from './topology.ts';
+
+/** Where the portal's build lands in the repository. */
+export const DEFAULT_UI_DIR = resolve(import.meta.dirname, '..', '..', 'web', 'dist');
+/** The hub's port when none is given (the control plane's is 6443). */
+export const DEFAULT_HUB_PORT = 8443;
+/** The file in a data directory holding the hub's base URL. */
+export const HUB_URL_FILE = 'hub-url';
+
+export interface HubOptions {
+  /** An admin kubeconfig of the control plane. */
+  readonly kubeconfig: string;
+  readonly context?: string;
+  /** 0 picks a free port. */
+  readonly port: number;
+  readonly bind: string;
+  /** The serving certificate and key (PEM). */
+  readonly tls: { readonly cert: string; readonly key: string };
+  /** The portal's built assets. */
+  readonly uiDir?: string;
+  readonly logger: Logger;
+}
+
+export class Hub {
+  readonly options: HubOptions;
+  readonly log: Logger;
+  readonly metrics = new HubMetrics();
+  readonly controlPlane: ControlPlane;
+  readonly catalog: Catalog;
+  #server: Server | undefined;
+  #proxy: ClusterProxy | undefined;
+  readonly #sockets = new Set<Socket>();
+  #waitingFor = 'the catalog workspace';
+  #stopped = false;
+  url = '';
+
+  private constructor(options: HubOptions, controlPlane: ControlPlane) {
+    this.options = options;
+    this.log = options.logger;
+    this.controlPlane = controlPlane;
+    this.catalog = new Catalog(
+      controlPlane.at(CATALOG_WORKSPACE),
+      this.log.child({ component: 'catalog' }),
+      () => new Set(),
+    );
+  }
+
+  static async start(options: HubOptions): Promise<Hub> {
+    const controlPlane = await ControlPlane.fromKubeconfig(options.kubeconfig, options.context);
+    const hub = new Hub(options, controlPlane);
+    try {
+      await hub.#listen();
+      await hub.#bootstrap();
+    } catch (err) {
+      await hub.stop();
+      throw err;
+    }
+    return hub;
+  }
+
+  get ready(): boolean {
+    return this.#waitingFor === '';
+  }
+
+  async #listen(): Promise<void> {
+    const { options } = this;
+    this.#proxy = new ClusterProxy(this.controlPlane, this.log.child({ component: 'proxy' }));
+    const handler = hubHandler({
+      controlPlane: this.controlPlane,
+      catalog: this.catalog,
+      proxy: this.#proxy,
+      ui: new StaticUi(options.uiDir ?? DEFAULT_UI_DIR),
+      metrics: this.metrics,
+      log: this.log,
+      notReady: () => (this.ready ? undefined : `waiting for ${this.#waitingFor}`),
+    });
+    const server = createServer({ cert: options.tls.cert, key: options.tls.key }, handler);
+    this.#server = server;
+    server.keepAliveTimeout = 65_000;
+    server.on('connection', (socket: Socket) => {
+      this.#sockets.add(socket);
+      socket.on('close', () => this.#sockets.delete(socket));
+    });
+    await new Promise<void>((resolveListen, reject) => {
+      server.once('error', (err: NodeJS.ErrnoException) => {
+        reject(
+          err.code === 'EADDRINUSE'
+            ? new Error(
+                `the hub cannot listen on ${options.bind}:${options.port}: the address is in use; stop the other process or choose another hub port`,
+              )
+            : err,
+        );
+      });
+      server.listen(options.port, options.bind, () => resolveListen());
+    });
+    const address = server.address() as AddressInfo;
+    const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const publicHost = host === '0.0.0.0' || host === '[::]' ? '127.0.0.1' : host;
+    this.url = `https://${publicHost}:${address.port}`;
+  }
+
+  /** The catalog workspace and the catalog, retried until the control plane answers. */
+  async #bootstrap(): Promise<void> {
+    let delay = 200;
+    for (let attempt = 1; ; attempt++) {
+      if (this.#stopped) throw new Error('the hub was stopped before it was ready');
+      try {
+        await ensureTopology((path) => this.controlPlane.at(path));
+        break;
+      } catch (err) {
+        this.log[attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug'](
+          { err: (err as Error).message, controlPlane: this.controlPlane.origin, retryInMs: delay },
+          'cannot set up the catalog workspace yet; retrying',
+        );
+        await new Promise((r) => setTimeout(r, delay));
+        delay = Math.min(delay * 2, 5000);
+      }
+    }
+    this.#waitingFor = 'the catalog to load';
+    await this.catalog.start();
+    this.#waitingFor = '';
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.catalog.stop();
+    const server = this.#server;
+    if (server) {
+      const closed = new Promise<void>((r) => server.close(() => r()));
+      for (const socket of this.#sockets) socket.destroy();
+      await closed;
+    }
+    this.#proxy?.close();
+    this.controlPlane.close();
+  }
+}
