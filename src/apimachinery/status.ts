@@ -220,11 +220,12 @@ export function unsupportedMediaType(
   });
 }
 
-export function requestEntityTooLarge(limit: number): StatusError {
+export function requestEntityTooLarge(limit: number | string): StatusError {
   return new StatusError({
     code: 413,
     reason: 'RequestEntityTooLarge',
-    message: `Request entity too large: limit is ${limit}`,
+    message:
+      typeof limit === 'number' ? `Request entity too large: limit is ${limit}` : limit,
   });
 }
 
@@ -245,6 +246,21 @@ export function internalError(err: unknown): StatusError {
     message: `Internal error occurred: ${message}`,
     details: { causes: [{ message }] },
   });
+}
+
+/** The store (etcd) cannot be reached: retry later. */
+export function serviceUnavailable(message: string, retryAfterSeconds = 1): StatusError {
+  return new StatusError({
+    code: 503,
+    reason: 'ServiceUnavailable',
+    message,
+    details: { retryAfterSeconds },
+  });
+}
+
+/** The store did not answer in time; a write's outcome is unknown. */
+export function timeout(message: string, retryAfterSeconds = 1): StatusError {
+  return new StatusError({ code: 504, reason: 'Timeout', message, details: { retryAfterSeconds } });
 }
 
 export function resourceVersionTooLarge(requested: number, current: number): StatusError {

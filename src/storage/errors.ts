@@ -1,7 +1,9 @@
 /**
  * Store errors. Each code maps to one Kubernetes Status the API layer returns:
  * NotFound → 404, AlreadyExists → 409, Conflict → 409, Expired → 410,
- * FutureRevision → 504 (ResourceVersionTooLarge), InvalidKey/InvalidContinue → 400.
+ * FutureRevision → 504 (ResourceVersionTooLarge), InvalidKey/InvalidContinue → 400,
+ * TooLarge → 413; a backend that is a separate service (etcd) adds Unavailable → 503 and
+ * Timeout → 504, whose outcome for a write is unknown (it may have committed).
  */
 export type StoreErrorCode =
   | 'NotFound'
@@ -11,6 +13,9 @@ export type StoreErrorCode =
   | 'FutureRevision'
   | 'InvalidKey'
   | 'InvalidContinue'
+  | 'TooLarge'
+  | 'Unavailable'
+  | 'Timeout'
   | 'Closed';
 
 export class StoreError extends Error {

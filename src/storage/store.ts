@@ -5,7 +5,8 @@
  * resourceVersion. The latest row per key is the object; older rows are history that
  * reads at a revision, continue tokens and watches replay from, until compaction drops
  * them. Writes are compare-and-swap on the revision the writer read, so a lost race is a
- * Conflict, never a silent overwrite. Both backends (SQLite, etcd) implement this.
+ * Conflict, never a silent overwrite. Both backends (SQLite, etcd) implement this, and
+ * `store-conformance.ts` is the contract as tests, run against each.
  */
 
 /** One object as stored: its key, its serialized value and the revisions that locate it. */
@@ -114,6 +115,16 @@ export interface Store {
   compactRevision(): Promise<number>;
   /** Drop history at and before `revision`, keeping the latest value of each live key. */
   compact(revision: number): Promise<void>;
+  /**
+   * Resolves once this store's reads, watchers and currentRevision include every write
+   * acknowledged before the call, by this process or by any other sharing the backend.
+   * The API server awaits it before each request, so a write through one replica governs
+   * the next request through another. Fails Unavailable or Timeout when the backend
+   * cannot say.
+   */
+  fresh(): Promise<void>;
+  /** Undefined while the backend answers; otherwise why not (for /readyz). */
+  health(): Promise<string | undefined>;
   /** Flush, stop background work, close watchers and release the data. */
   close(): Promise<void>;
 }

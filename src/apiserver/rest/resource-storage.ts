@@ -20,8 +20,11 @@ import {
   methodNotAllowed,
   notFound,
   OBJECT_MODIFIED,
+  requestEntityTooLarge,
   resourceVersionTooLarge,
   StatusError,
+  serviceUnavailable,
+  timeout,
 } from '../../apimachinery/status.ts';
 import { encodeContinue } from '../../storage/continue-token.ts';
 import { isStoreError, StoreError } from '../../storage/errors.ts';
@@ -656,6 +659,12 @@ export function storeToStatus(err: unknown, continuing = false): StatusError {
       return badRequest(err.message);
     case 'FutureRevision':
       return resourceVersionTooLarge(err.revisions?.requested ?? 0, err.revisions?.bound ?? 0);
+    case 'TooLarge':
+      return requestEntityTooLarge(`Request entity too large: ${err.message}`);
+    case 'Unavailable':
+      return serviceUnavailable(`storage is unavailable: ${err.message}`);
+    case 'Timeout':
+      return timeout(`Timeout: storage did not answer in time: ${err.message}`);
     default:
       return internalError(err);
   }

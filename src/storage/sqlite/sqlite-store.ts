@@ -65,6 +65,7 @@ const LATEST_CACHE_BYTES = 16 * 1024 * 1024;
 /** Rows per replay query and per compaction step. */
 const CHUNK = 1000;
 const COMPACT_KEY = 'compact_revision';
+const FRESH = Promise.resolve();
 
 interface Row {
   key: string;
@@ -431,6 +432,7 @@ export class SqliteStore implements Store {
       options.bufferSize ?? this.watchBufferSize,
       replay,
       (w) => this.broadcaster.remove(w),
+      options.fromRevision,
     );
     this.broadcaster.add(watcher);
     if (options.fromRevision < this.compacted) {
@@ -447,6 +449,15 @@ export class SqliteStore implements Store {
   async compactRevision(): Promise<number> {
     this.assertOpen();
     return this.compacted;
+  }
+
+  /** One process owns the database: every acknowledged write is already visible. */
+  fresh(): Promise<void> {
+    return this.isClosed ? Promise.reject(closed()) : FRESH;
+  }
+
+  async health(): Promise<string | undefined> {
+    return this.isClosed ? 'the store is closed' : undefined;
   }
 
   /** Number of live watchers (for metrics). */

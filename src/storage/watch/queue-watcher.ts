@@ -15,6 +15,7 @@ export class QueueWatcher implements Watcher {
   readonly prefix: string;
   private readonly bufferSize: number;
   private readonly onClose: (watcher: QueueWatcher) => void;
+  private readonly after: number;
   private replay: ReplaySource | undefined;
   private replayed: WatchEvent[] = [];
   private replayHead = 0;
@@ -29,16 +30,22 @@ export class QueueWatcher implements Watcher {
     bufferSize: number,
     replay: ReplaySource | undefined,
     onClose: (watcher: QueueWatcher) => void,
+    after = 0,
   ) {
     this.prefix = prefix;
     this.bufferSize = bufferSize;
     this.replay = replay;
     this.onClose = onClose;
+    this.after = after;
   }
 
-  /** Called by the broadcaster, synchronously after a commit. Never blocks. */
+  /**
+   * Called by the broadcaster, synchronously after a commit. Never blocks. Events at or
+   * before the watch's start revision are dropped: a watch may start from a revision the
+   * store has not published yet (one a list read from a backend that is further along).
+   */
   push(event: WatchEvent): void {
-    if (this.done) return;
+    if (this.done || event.revision <= this.after) return;
     if (this.queue.length - this.head >= this.bufferSize) {
       this.fail(
         new StoreError(
