@@ -224,8 +224,7 @@ export function requestEntityTooLarge(limit: number | string): StatusError {
   return new StatusError({
     code: 413,
     reason: 'RequestEntityTooLarge',
-    message:
-      typeof limit === 'number' ? `Request entity too large: limit is ${limit}` : limit,
+    message: typeof limit === 'number' ? `Request entity too large: limit is ${limit}` : limit,
   });
 }
 
