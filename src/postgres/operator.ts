@@ -16,7 +16,7 @@ import { type ProbeServer, serveProbes } from '../controller/kube/probes.ts';
 import { Reflector } from '../controller/kube/reflector.ts';
 import { WorkQueue } from '../controller/work-queue.ts';
 import type { Logger } from '../logging/logger.ts';
-import { ClusterReconciler } from './controller/cluster/reconciler.ts';
+import { ClusterController } from './controller/cluster/cluster-controller.ts';
 import { DatabaseReconciler } from './controller/database/reconciler.ts';
 import { CLUSTERS, type ControllerDeps, cacheOf, DATABASES, SECRETS } from './controller/deps.ts';
 import { connectHostFor, InstanceManager } from './controller/instance-manager.ts';
@@ -159,7 +159,7 @@ export class PostgresOperator {
       enqueueCluster: (ns, name, after) => this.#enqueue('Cluster', ns, name, after),
       enqueueDatabase: (ns, name, after) => this.#enqueue('Database', ns, name, after),
     };
-    const clusterReconciler = new ClusterReconciler(deps);
+    const clusterController = new ClusterController(deps);
     const databaseReconciler = new DatabaseReconciler(deps);
     this.#queue = new WorkQueue(
       async (key) => {
@@ -168,7 +168,7 @@ export class PostgresOperator {
         try {
           const result =
             kind === 'Cluster'
-              ? await clusterReconciler.reconcile(ns, name)
+              ? await clusterController.reconcile(ns, name)
               : await databaseReconciler.reconcile(ns, name);
           this.metrics.reconciles.inc({ kind, result: 'success' });
           return result;

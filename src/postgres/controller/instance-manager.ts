@@ -24,6 +24,7 @@ import type { PostgresBinaries } from '../runtime/binaries.ts';
 import { type Health, Instance, type InstanceRole } from '../runtime/instance.ts';
 import type { ServerUser } from '../runtime/os-user.ts';
 import { allocatePort, releasePort, reservePort } from '../runtime/ports.ts';
+import { readyReplicas } from './cluster/cluster-reconcile.ts';
 import { generatePassword } from './cluster/secrets.ts';
 import type { InstanceView } from './cluster/status.ts';
 
@@ -152,6 +153,14 @@ export class ClusterRuntime {
   replicas(): Instance[] {
     const p = this.primary();
     return this.sorted().filter((i) => i !== p);
+  }
+
+  /** An instance's health as the last probe saw it. */
+  readonly healthOf = (name: string): Health | undefined => this.health.get(name);
+
+  /** Replicas that could be promoted now (see `readyReplicas`). */
+  readyReplicas(): Instance[] {
+    return readyReplicas(this.sorted(), this.primary(), this.healthOf);
   }
 
   /** Allocates the next serial (persisted first: never reused) and a port. */
