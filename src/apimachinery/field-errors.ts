@@ -91,6 +91,13 @@ export const forbidden = (path: FieldPath | string, detail: string): FieldError 
   detail,
 });
 
+export const notFound = (path: FieldPath | string, value: unknown): FieldError => ({
+  type: 'FieldValueNotFound',
+  field: at(path),
+  value,
+  detail: '',
+});
+
 export const duplicate = (path: FieldPath | string, value: unknown): FieldError => ({
   type: 'FieldValueDuplicate',
   field: at(path),

@@ -20,6 +20,7 @@ import { Apis } from '../apis/apis.ts';
 import { apisTypes } from '../apis/resources/index.ts';
 import { AdmissionChain } from '../apiserver/admission/admission.ts';
 import { NamespacePhases, namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.ts';
+import { serviceAllocation } from '../apiserver/admission/service-allocation.ts';
 import { AUDIT_LOG_FILE, AuditLog } from '../apiserver/audit.ts';
 import {
   type Authenticator,
@@ -39,7 +40,7 @@ import {
 } from '../apiserver/builtin/authentication/index.ts';
 import { authorizationTypes } from '../apiserver/builtin/authorization/index.ts';
 import { serviceAccounts } from '../apiserver/builtin/core/serviceaccounts.ts';
-import { builtinTypes } from '../apiserver/builtin/index.ts';
+import { builtinTypesFor } from '../apiserver/builtin/index.ts';
 import { Client } from '../apiserver/client.ts';
 import { ClusterRoleAggregationController } from '../apiserver/controllers/clusterrole-aggregation/aggregation-controller.ts';
 import { type Controllers, startBuiltinControllers } from '../apiserver/controllers/index.ts';
@@ -175,7 +176,7 @@ export class ApiServer {
     const lookup = storageLookup(this.storage);
     this.serviceAccountTokens = ServiceAccountTokens.loadOrCreate(this.dataDir, { lookup });
     this.registry = new TypeRegistry([
-      ...builtinTypes.map((t) =>
+      ...builtinTypesFor(options.plain).map((t) =>
         t === serviceAccounts
           ? withTokenRequest(t, { tokens: this.serviceAccountTokens, lookup })
           : t,
@@ -212,6 +213,8 @@ export class ApiServer {
       ),
     );
     this.admission.add(rbacEscalation(this.authorization));
+    // Cluster IPs and node ports of the plain server's Services.
+    if (options.plain) this.admission.add(serviceAllocation(this.client));
     this.openapi = new OpenApiHandler(this.registry);
     if (tenancy) {
       this.admission.add(tenancy.admission);

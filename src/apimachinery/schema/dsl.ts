@@ -221,3 +221,56 @@ export function condition(
     { required: ['type', 'status'] },
   );
 }
+
+/** intstr.IntOrString: a number or a string (`8080` or `http`, `25%`). */
+export function intOrString(description: string): BuiltinSchema {
+  return { description, 'x-kubernetes-int-or-string': true };
+}
+
+/** resource.Quantity: `500m`, `1Gi` or a plain number. */
+export function quantity(description: string): BuiltinSchema {
+  return intOrString(description);
+}
+
+/** map[ResourceName]Quantity: `{cpu: 500m, memory: 1Gi}`. */
+export function quantityMap(description: string): BuiltinSchema {
+  return { type: 'object', description, additionalProperties: quantity('An amount.') };
+}
+
+/**
+ * A list of objects keyed by one or more of their fields: server-side apply merges items by
+ * those keys, strategic merge patch by the first.
+ */
+export function keyedList(
+  description: string,
+  item: BuiltinSchema,
+  keys: readonly string[],
+  patchStrategy: ArrayOptions['patchStrategy'] = 'merge',
+): BuiltinSchema {
+  // Every key is required unless it has a default (what a structural list map needs).
+  const needed = keys.filter((k) => item.properties?.[k]?.default === undefined);
+  const required = [...new Set([...(item.required ?? []), ...needed])];
+  if (required.length > 0) item = { ...item, required };
+  return array(description, item, {
+    listType: 'map',
+    mapKeys: keys,
+    patchStrategy,
+    patchMergeKey: keys[0] as string,
+  });
+}
+
+/** A list of objects replaced whole by every kind of patch. */
+export function atomicList(description: string, item: BuiltinSchema): BuiltinSchema {
+  return array(description, item, { listType: 'atomic' });
+}
+
+/**
+ * An object whose named fields are typed and whose other fields are kept as sent: for deep
+ * structures (security contexts, affinity) that Canopy stores and returns but never reads.
+ */
+export function openObject(
+  description: string,
+  properties: Record<string, BuiltinSchema> = {},
+): BuiltinSchema {
+  return { ...object(description, properties), 'x-kubernetes-preserve-unknown-fields': true };
+}

@@ -157,13 +157,16 @@ export function isPathSegmentName(value: string): string[] {
   return [];
 }
 
+/** The rules resource names follow (Services' names must also be DNS-1035 labels). */
+export type NameRule = 'DNS1123Subdomain' | 'DNS1123Label' | 'DNS1035Label' | 'PathSegmentName';
+
 /** The name validator of a resource, by the name of its rule. */
-export function nameValidator(
-  rule: 'DNS1123Subdomain' | 'DNS1123Label' | 'PathSegmentName' = 'DNS1123Subdomain',
-): (value: string) => string[] {
+export function nameValidator(rule: NameRule = 'DNS1123Subdomain'): (value: string) => string[] {
   switch (rule) {
     case 'DNS1123Label':
       return isDNS1123Label;
+    case 'DNS1035Label':
+      return isDNS1035Label;
     case 'PathSegmentName':
       return isPathSegmentName;
     default:

@@ -8,6 +8,7 @@ import type { FieldError } from '../../apimachinery/field-errors.ts';
 import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import type { TableColumnDefinition } from '../../apimachinery/table.ts';
+import type { NameRule } from '../../apimachinery/validation/names.ts';
 import type { UserInfo } from '../rest/scope.ts';
 
 export type Verb =
@@ -76,10 +77,15 @@ export interface Strategy {
   holdsDeletion?(obj: KubeObject): boolean;
   /** Changes an object gets when it is marked for deletion (a namespace turns Terminating). */
   prepareForDelete?(obj: KubeObject): void;
+  /**
+   * Warnings a valid new object earns (upstream's WarningsOnCreate), sent to the client in
+   * `Warning` headers: e.g. that nothing runs the containers of a workload.
+   */
+  warningsOnCreate?(obj: KubeObject): string[];
   /** Does this update change what `metadata.generation` counts? Absent: no generation. */
   generationChanged?(obj: KubeObject, old: KubeObject): boolean;
   /** Name validation for metadata.name (DNS subdomain unless the resource says otherwise). */
-  readonly nameValidation?: 'DNS1123Subdomain' | 'DNS1123Label' | 'PathSegmentName';
+  readonly nameValidation?: NameRule;
   /** Whether an update of a missing object creates it (PUT-to-create). */
   readonly allowCreateOnUpdate?: boolean;
   /** Whether an update without metadata.resourceVersion is allowed (last write wins). */

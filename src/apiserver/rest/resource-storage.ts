@@ -326,6 +326,7 @@ export class ResourceStorage {
       ...(type.schemas?.[scope.version]?.validate(obj, undefined) ?? []),
     ]);
     await this.admission.validate(request);
+    warnings.push(...(type.strategy.warningsOnCreate?.(obj) ?? []));
 
     const name = obj.metadata.name as string;
     if (opts.dryRun) {

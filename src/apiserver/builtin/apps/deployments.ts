@@ -1,0 +1,188 @@
+/**
+ * Deployments (apps/v1): upstream's defaults (1 replica, RollingUpdate 25%/25%, 10 revisions,
+ * a 600 s progress deadline, the pod template's defaults) and validation (selector matching
+ * the template, strategy, replicas), an immutable selector, generation, the scale
+ * subresource. No controller runs them here: their status stays empty, so kubectl prints
+ * `0/N` ready and 0 available, and creating one earns a warning that says why.
+ */
+import {
+  type ErrorList,
+  forbidden,
+  invalid,
+  notSupported,
+} from '../../../apimachinery/field-errors.ts';
+import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  type BuiltinSchema,
+  boolean,
+  intOrString,
+  labelSelector,
+  object,
+  string,
+} from '../../../apimachinery/schema/dsl.ts';
+import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
+import { age } from '../age.ts';
+import { podTemplateSpecSchema } from '../core/pod-spec.schema.ts';
+import { containersAndImages, defaultPodTemplate } from '../core/pod-spec.ts';
+import { builtin } from '../define.ts';
+import {
+  formatSelector,
+  int32,
+  noControllerWarning,
+  observedGeneration,
+  SPEC,
+  specChanged,
+  specNumber,
+  statusNumber,
+  validateReplicas,
+  validateSelectorAndTemplate,
+  validateSelectorUnchanged,
+  workloadConditions,
+} from './workload.ts';
+
+export const deploymentSchema: BuiltinSchema = object(
+  'Declarative updates of a set of identical pods through ReplicaSets.',
+  {
+    spec: object('The desired pods and how to roll out changes.', {
+      replicas: int32('How many pods (default 1).'),
+      selector: labelSelector('The labels of the pods it manages; must match the template.'),
+      template: podTemplateSpecSchema('The pods it makes.'),
+      strategy: object('How new pods replace old ones.', {
+        type: string('RollingUpdate (the default) or Recreate.'),
+        rollingUpdate: object('Limits of a rolling update.', {
+          maxUnavailable: intOrString(
+            'Pods that may be unavailable, a number or a percentage (default 25%).',
+          ),
+          maxSurge: intOrString(
+            'Pods above the desired count, a number or a percentage (default 25%).',
+          ),
+        }),
+      }),
+      minReadySeconds: int32('Seconds a new pod must be ready to count as available.'),
+      revisionHistoryLimit: int32('Old ReplicaSets kept for rollback (default 10).'),
+      paused: boolean('Stops rolling out changes.'),
+      progressDeadlineSeconds: int32('Seconds before a stalled rollout is reported (default 600).'),
+    }),
+    status: object('The observed state of the rollout.', {
+      observedGeneration,
+      replicas: int32('Pods targeted.'),
+      updatedReplicas: int32('Pods of the current template.'),
+      readyReplicas: int32('Ready pods.'),
+      availableReplicas: int32('Pods available for minReadySeconds.'),
+      unavailableReplicas: int32('Pods still needed.'),
+      terminatingReplicas: int32('Pods terminating.'),
+      conditions: workloadConditions,
+      collisionCount: int32('Hash collisions of the template.'),
+    }),
+  },
+);
+
+function prepare(obj: KubeObject): void {
+  const spec = obj.spec;
+  if (!isJsonObject(spec)) return;
+  spec.replicas ??= 1;
+  const strategy = isJsonObject(spec.strategy) ? spec.strategy : {};
+  strategy.type ??= 'RollingUpdate';
+  if (strategy.type === 'RollingUpdate') {
+    const rolling = isJsonObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
+    rolling.maxUnavailable ??= '25%';
+    rolling.maxSurge ??= '25%';
+    strategy.rollingUpdate = rolling;
+  }
+  spec.strategy = strategy;
+  spec.revisionHistoryLimit ??= 10;
+  spec.progressDeadlineSeconds ??= 600;
+  defaultPodTemplate(spec.template);
+}
+
+function validate(obj: KubeObject): ErrorList {
+  const spec = isJsonObject(obj.spec) ? obj.spec : {};
+  const errs = [...validateSelectorAndTemplate(spec, 'deployment'), ...validateReplicas(spec)];
+  const strategy = isJsonObject(spec.strategy) ? spec.strategy : {};
+  if (
+    strategy.type !== undefined &&
+    !['Recreate', 'RollingUpdate'].includes(String(strategy.type))
+  ) {
+    errs.push(
+      notSupported(SPEC.child('strategy', 'type'), strategy.type, ['Recreate', 'RollingUpdate']),
+    );
+  }
+  if (strategy.type === 'Recreate' && strategy.rollingUpdate !== undefined) {
+    errs.push(
+      forbidden(
+        SPEC.child('strategy', 'rollingUpdate'),
+        "may not be specified when strategy `type` is 'Recreate'",
+      ),
+    );
+  }
+  const rolling = isJsonObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
+  const zero = (v: unknown) => v === 0 || v === '0%' || v === '0';
+  if (zero(rolling.maxUnavailable) && zero(rolling.maxSurge)) {
+    errs.push(
+      invalid(
+        SPEC.child('strategy', 'rollingUpdate', 'maxUnavailable'),
+        rolling.maxUnavailable,
+        'may not be 0 when `maxSurge` is 0',
+      ),
+    );
+  }
+  const restart =
+    isJsonObject(spec.template) && isJsonObject(spec.template.spec)
+      ? spec.template.spec.restartPolicy
+      : undefined;
+  if (restart !== undefined && restart !== 'Always') {
+    errs.push(notSupported(SPEC.child('template', 'spec', 'restartPolicy'), restart, ['Always']));
+  }
+  return errs;
+}
+
+export const deployments = builtin({
+  group: 'apps',
+  version: 'v1',
+  plural: 'deployments',
+  singular: 'deployment',
+  kind: 'Deployment',
+  namespaced: true,
+  shortNames: ['deploy'],
+  categories: ['all'],
+  subresources: {
+    status: true,
+    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+  },
+  schema: deploymentSchema,
+  definitionName: 'io.k8s.api.apps.v1.Deployment',
+  strategy: {
+    prepareForCreate: prepare,
+    prepareForUpdate: prepare,
+    validate,
+    validateUpdate: (obj, old) => [...validate(obj), ...validateSelectorUnchanged(obj, old)],
+    warningsOnCreate: () => [noControllerWarning('Deployment')],
+    generationChanged: specChanged,
+    allowUnconditionalUpdate: true,
+    columns: [
+      NAME_COLUMN,
+      column('Ready', 'string', 'Ready pods of the desired number.'),
+      column('Up-to-date', 'integer', 'Pods of the current template.'),
+      column('Available', 'integer', 'Pods available to serve.'),
+      AGE_COLUMN,
+      column('Containers', 'string', 'The containers of its pods.', 1),
+      column('Images', 'string', 'The images of its pods.', 1),
+      column('Selector', 'string', 'The labels of the pods it manages.', 1),
+    ],
+    cells: (obj, now) => {
+      const spec = isJsonObject(obj.spec) ? obj.spec : {};
+      const template = isJsonObject(spec.template) ? spec.template : {};
+      const [containers, images] = containersAndImages(template.spec);
+      return [
+        obj.metadata.name,
+        `${statusNumber(obj, 'readyReplicas')}/${specNumber(obj, 'replicas')}`,
+        statusNumber(obj, 'updatedReplicas'),
+        statusNumber(obj, 'availableReplicas'),
+        age(obj, now),
+        containers,
+        images,
+        formatSelector(spec.selector),
+      ];
+    },
+  },
+});
