@@ -10,14 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { kubectl } from './harness/kubectl.ts';
-
-export const CNPG_MANIFEST = join(
-  import.meta.dirname,
-  '..',
-  'fixtures',
-  'cloudnative-pg',
-  'cnpg-1.25.1.yaml',
-);
+import { CNPG_MANIFEST } from './harness/manifests.ts';
 
 describe.each(['1.27', '1.33'])('CloudNativePG release manifest with kubectl %s', (version) => {
   let server: CanopyProcess;

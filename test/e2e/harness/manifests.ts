@@ -11,6 +11,16 @@ import { EXAMPLES } from '../../../src/cli/up/world.ts';
 /** examples/dynamic-providers/. */
 export { EXAMPLES };
 
+/** CloudNativePG's own 1.25.1 release manifest (test/fixtures/cloudnative-pg/). */
+export const CNPG_MANIFEST = join(
+  import.meta.dirname,
+  '..',
+  '..',
+  'fixtures',
+  'cloudnative-pg',
+  'cnpg-1.25.1.yaml',
+);
+
 /** The text of a file in examples/dynamic-providers/. */
 export function example(name: string): string {
   return readFileSync(join(EXAMPLES, name), 'utf8');
