@@ -4,7 +4,7 @@ import type { UserInfo } from '../rest/scope.ts';
 import { Authorization } from './authorization.ts';
 import { type Attributes, forbiddenError } from './authorizer.ts';
 import type { RbacResource } from './rbac-index.ts';
-import { CLUSTER_NAME_EXTRA } from './scopes.ts';
+import { CLUSTER_NAME_EXTRA, SCOPES_EXTRA } from './scopes.ts';
 
 const RBAC = 'rbac.authorization.k8s.io';
 
@@ -48,6 +48,18 @@ const BUILDER = user(
   'system:serviceaccounts:team-a',
 );
 const ADMIN = user('admin', 'system:masters');
+/** `u` with kcp's scope extra: valid in `clusters` (comma-separated) only. */
+const scoped = (u: UserInfo, clusters: string): UserInfo => ({
+  ...u,
+  extra: {
+    [SCOPES_EXTRA]: [
+      clusters
+        .split(',')
+        .map((c) => `cluster:${c}`)
+        .join(','),
+    ],
+  },
+});
 const NOBODY = user('nobody');
 
 function fixture(): Authorization {
@@ -181,6 +193,19 @@ describe('RBAC decisions', () => {
     [BUILDER, 'create', 'team-b', 'configmaps', {}, false],
     // masters: everything
     [ADMIN, 'deletecollection', 'x', 'anything', { apiGroup: 'example.com' }, true],
+    // scoped (as an impersonated user is) to the cluster it is in: itself; elsewhere: nobody
+    [scoped(DAVE, 'root'), 'list', 'team-a', 'configmaps', {}, true],
+    [scoped(DAVE, 'root,other'), 'list', 'team-a', 'configmaps', {}, true],
+    [scoped(DAVE, 'other'), 'list', 'team-a', 'configmaps', {}, false],
+    [scoped(ALICE, 'other'), 'get', 'team-a', 'configmaps', {}, false],
+    [
+      scoped(ALICE, 'other'),
+      'create',
+      '',
+      'selfsubjectaccessreviews',
+      { apiGroup: 'authorization.k8s.io' },
+      true,
+    ],
     // nobody: only the defaults every authenticated user has
     [NOBODY, 'get', 'default', 'configmaps', {}, false],
     [NOBODY, 'create', '', 'selfsubjectaccessreviews', { apiGroup: 'authorization.k8s.io' }, true],
@@ -404,6 +429,14 @@ describe('service accounts of other clusters', () => {
     );
     const a1 = { ...attrs(sa('root'), 'get', 'x', 'configmaps'), cluster: 'other' };
     expect(a.authorize(a1).allowed).toBe(true);
+    // Scoped to root (an impersonated account is scoped where it was impersonated), the
+    // global name stays there too.
+    const scoped = sa('root');
+    const inRoot = {
+      ...scoped,
+      extra: { ...scoped.extra, 'authentication.kcp.io/scopes': ['cluster:root'] },
+    };
+    expect(a.authorize({ ...a1, user: inRoot }).allowed).toBe(false);
   });
 });
 

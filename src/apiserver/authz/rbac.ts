@@ -303,7 +303,8 @@ export class RbacAuthorizer implements Authorizer, RulesResolver {
     const policy = this.index.cluster(cluster);
     const boot = this.index.bootstrap;
     const users = effectiveUsers(cluster, user);
-    const keys = users.length === 1 ? userKeys(user) : users.flatMap(userKeys);
+    // Most users are only themselves; one out of its scope is only someone else.
+    const keys = users.length === 1 && users[0] === user ? userKeys(user) : users.flatMap(userKeys);
     const seen = new Set<CompiledBinding>();
     const each = (binding: CompiledBinding): boolean => {
       if (seen.has(binding)) return true;

@@ -10,7 +10,8 @@
  *   (or `system:unauthenticated`), so bindings to that group still apply but nothing bound
  *   to its name or its other groups does;
  * - a service account with a cluster also acts as the global name
- *   `system:kcp:serviceaccount:<cluster>:<namespace>:<name>`, which other clusters can bind;
+ *   `system:kcp:serviceaccount:<cluster>:<namespace>:<name>`, which other clusters can bind
+ *   (within the account's scopes, as kcp's global service-account rewrite keeps them);
  * - warrants (`authorization.kcp.io/warrant`, JSON user infos) add the permissions of
  *   further users, themselves scoped.
  */
@@ -44,6 +45,11 @@ export function isForeign(user: UserInfo, cluster: string): boolean {
 
 export function isInScope(user: UserInfo, cluster: string): boolean {
   if (isServiceAccount(user) && isForeign(user, cluster)) return false;
+  return scopesAllow(user, cluster);
+}
+
+/** Whether the user's `authentication.kcp.io/scopes` (if any) include `cluster`. */
+function scopesAllow(user: UserInfo, cluster: string): boolean {
   for (const value of user.extra?.[SCOPES_EXTRA] ?? []) {
     const found = value
       .split(',')
@@ -92,7 +98,8 @@ export function effectiveUsers(cluster: string, user: UserInfo): readonly UserIn
       wantUnauthenticated ||= !authenticated;
     }
     const clusters = u.extra?.[CLUSTER_NAME_EXTRA];
-    if (isServiceAccount(u) && clusters?.length === 1) {
+    // The global name reaches other clusters, but never past the account's own scopes.
+    if (isServiceAccount(u) && clusters?.length === 1 && scopesAllow(u, cluster)) {
       out.push({
         username: `system:kcp:serviceaccount:${clusters[0]}:${u.username.slice(SERVICE_ACCOUNT_PREFIX.length)}`,
         groups: u.groups.includes(AUTHENTICATED) ? [AUTHENTICATED] : [],
