@@ -7,6 +7,7 @@ import type { UserInfo } from '../rest/scope.ts';
 import { impersonate } from './impersonation.ts';
 
 const RBAC = 'rbac.authorization.k8s.io';
+const SCOPES = 'authentication.kcp.io/scopes';
 
 function request(headers: Record<string, string | string[]>): IncomingMessage {
   const lower: Record<string, string | string[]> = {};
@@ -66,6 +67,7 @@ describe('impersonation', () => {
     expect(impersonate(request({ 'Impersonate-User': 'bob' }), ALICE, 'root', fixture())).toEqual({
       username: 'bob',
       groups: ['system:authenticated'],
+      extra: { [SCOPES]: ['cluster:root'] },
     });
   });
 
@@ -83,7 +85,7 @@ describe('impersonation', () => {
     expect(user).toEqual({
       username: 'bob',
       groups: ['devs', 'system:authenticated'],
-      extra: { scopes: ['a', 'b'] },
+      extra: { scopes: ['a', 'b'], [SCOPES]: ['cluster:root'] },
     });
   });
 
@@ -94,7 +96,33 @@ describe('impersonation', () => {
     ],
     [
       { 'Impersonate-User': 'bob', 'Impersonate-Group': ['devs', 'system:masters'] },
-      '403 groups "system:masters" is forbidden: User "alice" cannot impersonate resource "groups" in API group "" at the cluster scope',
+      '403 forbidden: impersonation is not allowed for the requestor',
+    ],
+    [
+      { 'Impersonate-User': 'bob', 'Impersonate-Group': 'system:kcp:admin' },
+      '403 forbidden: impersonation is not allowed for the requestor',
+    ],
+    [
+      {
+        'Impersonate-User': 'bob',
+        'Impersonate-Extra-Authorization.kcp.io%2Fwarrant':
+          '{"user":"x","groups":["system:masters"]}',
+      },
+      '403 forbidden: impersonating the extra key "authorization.kcp.io/warrant" is not allowed for the requestor',
+    ],
+    [
+      {
+        'Impersonate-User': 'system:serviceaccount:default:robot',
+        'Impersonate-Extra-Authentication.KCP.io%2Fcluster-name': 'other',
+      },
+      '403 forbidden: impersonating the extra key "authentication.kcp.io/cluster-name" is not allowed for the requestor',
+    ],
+    [
+      {
+        'Impersonate-User': 'bob',
+        'Impersonate-Extra-Authentication.kcp.io%2Fscopes': 'cluster:x',
+      },
+      '403 forbidden: impersonating the extra key "authentication.kcp.io/scopes" is not allowed for the requestor',
     ],
     [
       { 'Impersonate-User': 'system:serviceaccount:kube-system:default' },
@@ -146,6 +174,57 @@ describe('impersonation', () => {
     expect(
       impersonate(request({ 'Impersonate-User': 'system:anonymous' }), ADMIN, 'root', fixture()),
     ).toEqual({ username: 'system:anonymous', groups: ['system:unauthenticated'] });
+  });
+
+  it('lets a privileged group be impersonated only by its members, and masters unscoped', () => {
+    const masters = impersonate(
+      request({ 'Impersonate-User': 'bob', 'Impersonate-Group': 'system:masters' }),
+      ADMIN,
+      'root',
+      fixture(),
+    );
+    expect(masters).toEqual({
+      username: 'bob',
+      groups: ['system:masters', 'system:authenticated'],
+    });
+    expect(
+      impersonate(
+        request({
+          'Impersonate-User': 'bob',
+          'Impersonate-Extra-Authentication.kcp.io%2Fscopes': 'cluster:x',
+        }),
+        ADMIN,
+        'root',
+        fixture(),
+      ).extra,
+    ).toEqual({ 'authentication.kcp.io/scopes': ['cluster:x'] });
+    // Being in the group already is what counts, on top of the impersonate verb.
+    const a = fixture();
+    a.index.set('root', 'clusterroles', '', 'impersonator', {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'ClusterRole',
+      metadata: { name: 'impersonator' },
+      rules: [{ apiGroups: [''], resources: ['users', 'groups'], verbs: ['impersonate'] }],
+    } as KubeObject);
+    const kcpAdmin: UserInfo = { username: 'alice', groups: ['system:kcp:admin'] };
+    expect(
+      impersonate(
+        request({ 'Impersonate-User': 'bob', 'Impersonate-Group': 'system:kcp:admin' }),
+        kcpAdmin,
+        'root',
+        a,
+      ).groups,
+    ).toEqual(['system:kcp:admin', 'system:authenticated']);
+    expect(
+      refusal(() =>
+        impersonate(
+          request({ 'Impersonate-User': 'bob', 'Impersonate-Group': 'system:masters' }),
+          ALICE,
+          'root',
+          a,
+        ),
+      ),
+    ).toBe('403 forbidden: impersonation is not allowed for the requestor');
   });
 
   it('checks in the cluster of the request', () => {

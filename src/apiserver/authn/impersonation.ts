@@ -6,13 +6,26 @@
  * `groups` or `serviceaccounts` (core group), on `uids` and `userextras/<key>`
  * (authentication.k8s.io). A refusal is the upstream 403, e.g.
  * `users "x" is forbidden: User "u" cannot impersonate resource "users" in API group "" at the cluster scope`.
+ *
+ * On top of that, as kcp (pkg/server/filters/impersonation.go), because `impersonate` is
+ * something every workspace admin holds in its own workspace:
+ * - the gatekeeper: groups with a special meaning (`system:masters`, kcp's admin groups)
+ *   can only be impersonated by their members, and extras under `kcp.io` keys (warrants,
+ *   scopes, a service account's cluster) by nobody but `system:masters`; both are a 403
+ *   whatever RBAC says;
+ * - scoping: the impersonated user is valid only in the logical cluster where the
+ *   impersonation was allowed (`authentication.kcp.io/scopes: cluster:<name>`), so checks
+ *   made in other clusters (binding an export, using a workspace type) see it as
+ *   `system:anonymous`. Impersonation by `system:masters` is neither gated nor scoped.
  */
 import type { IncomingMessage } from 'node:http';
-import { internalError } from '../../apimachinery/status.ts';
+import { forbiddenMessage, internalError } from '../../apimachinery/status.ts';
+import { isPrivileged } from '../authz/authorization.ts';
 import type { Attributes, Authorizer } from '../authz/authorizer.ts';
 import { forbiddenError } from '../authz/authorizer.ts';
-import { ANONYMOUS_USER, AUTHENTICATED, UNAUTHENTICATED } from '../authz/scopes.ts';
+import { ANONYMOUS_USER, AUTHENTICATED, SCOPES_EXTRA, UNAUTHENTICATED } from '../authz/scopes.ts';
 import type { UserInfo } from '../rest/scope.ts';
+import { MASTERS_GROUP } from './authenticator.ts';
 import {
   serviceAccountGroups,
   serviceAccountUsername,
@@ -25,6 +38,22 @@ export const IMPERSONATE_UID_HEADER = 'impersonate-uid';
 export const IMPERSONATE_EXTRA_PREFIX = 'impersonate-extra-';
 
 const AUTHENTICATION_GROUP = 'authentication.k8s.io';
+
+/**
+ * Groups that only their members may impersonate (kcp's `specialGroups`): allowing
+ * `impersonate` on groups does not reach them.
+ */
+export const PRIVILEGED_GROUPS: ReadonlySet<string> = new Set([
+  MASTERS_GROUP,
+  'system:kcp:admin',
+  'system:kcp:logical-cluster-admin',
+  'system:kcp:external-logical-cluster-admin',
+  'system:kcp:workspace-bootstrapper',
+  AUTHENTICATED,
+]);
+
+/** Extra keys that grant authority (warrants, scopes, a token's cluster) contain this. */
+const RESERVED_EXTRA = 'kcp.io';
 
 type ImpersonationRequest =
   | { kind: 'ServiceAccount'; namespace: string; name: string }
@@ -102,8 +131,31 @@ export function wantsImpersonation(req: IncomingMessage): boolean {
 }
 
 /**
+ * kcp's impersonation gatekeeper: a privileged group only by its members, a reserved
+ * extra key by nobody; `system:masters` may impersonate anything.
+ */
+function gatekeep(req: IncomingMessage, requester: UserInfo): void {
+  if (isPrivileged(requester)) return;
+  for (const header of Object.keys(req.headers)) {
+    if (!header.startsWith(IMPERSONATE_EXTRA_PREFIX)) continue;
+    const key = unescapeExtraKey(header.slice(IMPERSONATE_EXTRA_PREFIX.length));
+    if (key.toLowerCase().includes(RESERVED_EXTRA)) {
+      throw forbiddenMessage(
+        `forbidden: impersonating the extra key "${key}" is not allowed for the requestor`,
+      );
+    }
+  }
+  for (const group of headerValues(req, IMPERSONATE_GROUP_HEADER)) {
+    if (PRIVILEGED_GROUPS.has(group) && !requester.groups.includes(group)) {
+      throw forbiddenMessage('forbidden: impersonation is not allowed for the requestor');
+    }
+  }
+}
+
+/**
  * The user the request acts as: `requester` itself when no impersonation header is set,
- * otherwise the impersonated user once every part of it is allowed in `cluster`. Throws
+ * otherwise the impersonated user once every part of it is allowed in `cluster`, scoped
+ * to `cluster` unless the requester is `system:masters`. Throws the gatekeeper's 403, or
  * the upstream 403 on the first part refused.
  */
 export function impersonate(
@@ -113,6 +165,7 @@ export function impersonate(
   authorizer: Authorizer,
 ): UserInfo {
   if (!wantsImpersonation(req)) return requester;
+  gatekeep(req, requester);
   const requests = buildRequests(req);
   if (requests.length === 0) return requester;
   // Groups given say everything, system:authenticated included; otherwise they are derived.
@@ -169,6 +222,7 @@ export function impersonate(
   } else if (!groups.includes(UNAUTHENTICATED)) {
     groups.push(UNAUTHENTICATED);
   }
+  if (!isPrivileged(requester)) extra[SCOPES_EXTRA] = [`cluster:${cluster}`];
   return {
     username,
     ...(uid ? { uid } : {}),

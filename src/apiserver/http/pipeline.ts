@@ -71,7 +71,18 @@ export interface PipelineDeps {
 
 export interface VirtualWorkspace {
   handles(pathname: string): boolean;
-  handle(req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL): Promise<void>;
+  /**
+   * Serves a request of `requester`; `actAs(cluster)` is the user it acts as once
+   * impersonation (if asked for) is allowed in the logical cluster whose RBAC governs the
+   * request, and scoped to it.
+   */
+  handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requester: UserInfo,
+    actAs: (cluster: string) => UserInfo,
+  ): Promise<void>;
 }
 
 export class RequestPipeline {
@@ -126,11 +137,14 @@ export class RequestPipeline {
       }
       if (r.kind === 'services') {
         if (!d.virtual?.handles(url.pathname)) throw notFoundPath();
-        acting = impersonate(req, user, d.defaultCluster, d.authorizer);
+        const requester = user;
         watching =
           url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
         if (watching) d.metrics.watchers.inc();
-        await d.virtual.handle(req, res, acting, url);
+        await d.virtual.handle(req, res, url, requester, (c) => {
+          acting = impersonate(req, requester, c, d.authorizer);
+          return acting;
+        });
         return;
       }
       if (r.kind !== 'cluster') throw notFoundPath();
@@ -146,7 +160,10 @@ export class RequestPipeline {
       }
       const wildcard = r.cluster === WILDCARD_CLUSTER;
       const resolved = wildcard ? WILDCARD_CLUSTER : d.clusters.resolve(r.cluster);
-      acting = impersonate(req, user, resolved ?? d.defaultCluster, d.authorizer);
+      // Impersonation is allowed (and scoped) in the cluster of the request; an unknown one,
+      // or the wildcard for anyone but system:masters, is refused below as it comes.
+      const refused = resolved === undefined || (wildcard && !isPrivileged(user));
+      acting = refused ? user : impersonate(req, user, resolved, d.authorizer);
       const attrs = attributesFor(acting, resolved ?? r.cluster, info);
       cluster = resolved;
       this.checkWorkspaceAccess(acting, resolved, attrs);

@@ -98,7 +98,13 @@ export class ApiExportVirtualWorkspace {
     return PREFIX.test(pathname);
   }
 
-  async handle(req: IncomingMessage, res: ServerResponse, user: UserInfo, url: URL): Promise<void> {
+  async handle(
+    req: IncomingMessage,
+    res: ServerResponse,
+    url: URL,
+    requester: UserInfo,
+    actAs: (cluster: string) => UserInfo,
+  ): Promise<void> {
     const m = PREFIX.exec(url.pathname);
     if (!m) throw notFoundPath();
     const exportCluster = this.d.resolveCluster(decodeURIComponent(m[1] as string));
@@ -107,6 +113,9 @@ export class ApiExportVirtualWorkspace {
     const rest = m[4] ?? '/';
     const info = requestInfo(req.method ?? 'GET', rest, url.searchParams);
     const exp = exportCluster ? this.d.index.exportOf(exportCluster, exportName) : undefined;
+    // The export's workspace governs the provider's access, so impersonation is decided
+    // (and scoped) there; without one, the request is refused below as it comes.
+    const user = exportCluster ? actAs(exportCluster) : requester;
 
     // apiexports/content with the request's verb, on the export, in its workspace.
     const verb = info.isResourceRequest ? info.verb : (req.method ?? 'GET').toLowerCase();
