@@ -5,7 +5,7 @@
  *   about exports one may not bind;
  * - an APIExport's resources must name schemas for themselves (`.<name>.<group>`);
  * - an APIResourceSchema cannot be deleted while an export of its workspace uses it;
- * - only the system writes the status of exports and bindings.
+ * - only the system writes the status of exports, bindings and endpoint slices.
  */
 
 import { type APIExport, APIS_GROUP } from '../../api/apis/types.ts';
@@ -96,7 +96,9 @@ export function apisAdmission(index: ApiIndex, authorizer: Authorizer): Admissio
         }
       }
       if (
-        (is(request, 'apiexports') || is(request, 'apibindings')) &&
+        (is(request, 'apiexports') ||
+          is(request, 'apibindings') ||
+          is(request, 'apiexportendpointslices')) &&
         request.subresource === 'status'
       ) {
         if (!isPrivileged(user)) {

@@ -2,7 +2,8 @@
  * The APIExport controller: gives every export its identity — a Secret holding a random
  * key (kcp-system/<export> unless the export names one) whose SHA-256 becomes
  * status.identityHash and keys the storage of bound objects — and its endpoint slice of
- * the same name, unless the export opts out.
+ * the same name, unless the export opts out. The hash is recomputed from the Secret on
+ * every reconcile, so a forged one does not stay.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import {
@@ -32,11 +33,13 @@ export function identityHash(key: Buffer): string {
 export class ApiExportController {
   private readonly client: Client;
   private readonly index: ApiIndex;
+  private readonly logger: Logger;
   readonly queue: WorkQueue;
 
   constructor(client: Client, index: ApiIndex, logger: Logger) {
     this.client = client;
     this.index = index;
+    this.logger = logger;
     this.queue = new WorkQueue((k) => this.reconcile(k), {
       name: 'apiexport',
       logger,
@@ -67,13 +70,6 @@ export class ApiExportController {
         reason: 'IdentityVerificationFailed',
         message: `the identity secret ${ref?.namespace}/${ref?.name} does not exist`,
       });
-    } else if (status.identityHash && status.identityHash !== hash) {
-      setCondition(conditions, {
-        type: 'IdentityValid',
-        status: 'False',
-        reason: 'IdentityVerificationFailed',
-        message: 'the identity secret changed after the identity hash was set',
-      });
     } else {
       setCondition(conditions, {
         type: 'IdentityValid',
@@ -82,8 +78,16 @@ export class ApiExportController {
         message: '',
       });
     }
-    const identityHash = status.identityHash ?? hash;
-    const next = { ...status, ...(identityHash ? { identityHash } : {}), conditions };
+    // The hash is always the Secret's: one written by anyone else (another provider's,
+    // to read its tenants) is overwritten, and without the Secret there is no identity.
+    if (status.identityHash && status.identityHash !== hash) {
+      this.logger.warn(
+        { cluster, export: name, was: status.identityHash, secret: hash ?? null },
+        'status.identityHash does not match the identity secret; replacing it',
+      );
+    }
+    const { identityHash: _was, ...rest } = status;
+    const next = { ...rest, ...(hash ? { identityHash: hash } : {}), conditions };
     if (JSON.stringify(next) !== JSON.stringify(status)) {
       await this.client
         .resource(cluster, EXPORTS_GVR)
