@@ -217,7 +217,7 @@ export class ApiServer {
     if (options.plain) this.admission.add(serviceAllocation(this.client));
     this.openapi = new OpenApiHandler(this.registry);
     if (tenancy) {
-      this.admission.add(tenancy.admission);
+      for (const plugin of tenancy.admission) this.admission.add(plugin);
       this.apis = new Apis({
         store: this.store,
         client: this.client,

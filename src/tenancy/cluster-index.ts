@@ -1,8 +1,9 @@
 /**
  * The path index of the workspace tree: which logical clusters exist (their LogicalCluster
- * objects, with canonical path, type and phase) and which child each workspace names, so
- * a path resolves segment by segment through each Workspace's spec.cluster. Its first
- * segment may be any logical cluster name (`root`, or an opaque name).
+ * objects, with canonical path, type, phase and owner) and which child each workspace
+ * names, so a path resolves segment by segment through each Workspace's spec.cluster —
+ * only into a logical cluster that Workspace owns (`ownership.ts`). Its first segment may
+ * be any logical cluster name (`root`, or an opaque name).
  */
 
 import {
@@ -18,6 +19,7 @@ import { StoreInformer } from '../controller/store-informer.ts';
 import type { Logger } from '../logging/logger.ts';
 import { resourcePrefix } from '../storage/keys.ts';
 import type { Store } from '../storage/store.ts';
+import { ownedBy } from './ownership.ts';
 
 export interface ClusterInfo {
   readonly name: string;
@@ -26,14 +28,16 @@ export interface ClusterInfo {
   /** `<path>:<name>` of its WorkspaceType. */
   readonly type: string;
   readonly phase: Phase | undefined;
+  /** UID of the Workspace that owns it (none for root). */
+  readonly ownerUid: string | undefined;
 }
 
 export class ClusterIndex {
   readonly logicalClusters: StoreInformer<LogicalCluster>;
   readonly workspaces: StoreInformer<Workspace>;
   private readonly clusters = new Map<string, ClusterInfo>();
-  /** `<parent cluster>/<workspace name>` → child cluster name. */
-  private readonly children = new Map<string, string>();
+  /** `<parent cluster>/<workspace name>` → the child cluster it names, and its own UID. */
+  private readonly children = new Map<string, { cluster: string; uid: string | undefined }>();
 
   constructor(store: Store, logger: Logger) {
     this.logicalClusters = new StoreInformer(
@@ -55,12 +59,13 @@ export class ClusterIndex {
         path: annotations[PATH_ANNOTATION] ?? e.cluster,
         type: annotations[TYPE_ANNOTATION] ?? '',
         phase: e.object.status?.phase,
+        ownerUid: e.object.spec?.owner?.uid,
       });
     });
     this.workspaces.onEvent((e) => {
       const key = `${e.cluster}/${e.name}`;
       const child = e.object?.spec?.cluster;
-      if (child) this.children.set(key, child);
+      if (child) this.children.set(key, { cluster: child, uid: e.object?.metadata.uid });
       else this.children.delete(key);
     });
     for (const informer of [this.logicalClusters, this.workspaces]) {
@@ -85,8 +90,9 @@ export class ClusterIndex {
     if (!this.clusters.has(cluster)) return undefined;
     for (const segment of segments.slice(1)) {
       const child = this.children.get(`${cluster}/${segment}`);
-      if (!child || !this.clusters.has(child)) return undefined;
-      cluster = child;
+      const info = child && this.clusters.get(child.cluster);
+      if (!child || !info || !ownedBy(info.ownerUid, child.uid)) return undefined;
+      cluster = child.cluster;
     }
     return cluster;
   }

@@ -2,6 +2,12 @@
  * Workspaces for an API server: the path index, workspace admission, the workspace and
  * initialization controllers, and the root of the tree. Plain mode runs none of it.
  */
+
+import {
+  LOGICAL_CLUSTER_NAME,
+  LOGICAL_CLUSTERS_GVR,
+  type LogicalCluster,
+} from '../api/tenancy/types.ts';
 import type { AdmissionPlugin } from '../apiserver/admission/admission.ts';
 import type { Authorizer } from '../apiserver/authz/authorizer.ts';
 import type { Client } from '../apiserver/client.ts';
@@ -9,6 +15,7 @@ import type { ClusterResolver } from '../apiserver/http/pipeline.ts';
 import type { TypeRegistry } from '../apiserver/registry/type-registry.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Store } from '../storage/store.ts';
+import { systemFieldsAdmission } from './admission/system-fields-admission.ts';
 import { workspaceAdmission } from './admission/workspace-admission.ts';
 import { bootstrapRoot } from './bootstrap.ts';
 import { ClusterIndex } from './cluster-index.ts';
@@ -28,7 +35,8 @@ export interface TenancyOptions {
 export class Tenancy implements ClusterResolver {
   readonly index: ClusterIndex;
   readonly types: WorkspaceTypeResolver;
-  readonly admission: AdmissionPlugin;
+  /** Workspace admission, and what only the system may write. */
+  readonly admission: readonly AdmissionPlugin[];
   private readonly options: TenancyOptions;
   private workspaces: WorkspaceController | undefined;
   private initialization: InitializationController | undefined;
@@ -37,7 +45,15 @@ export class Tenancy implements ClusterResolver {
     this.options = options;
     this.index = new ClusterIndex(options.store, options.logger);
     this.types = new WorkspaceTypeResolver(options.client, this.index);
-    this.admission = workspaceAdmission(this.index, this.types, options.authorizer);
+    this.admission = [
+      workspaceAdmission(this.index, this.types, options.authorizer),
+      systemFieldsAdmission(
+        (cluster) =>
+          options.client
+            .resource(cluster, LOGICAL_CLUSTERS_GVR)
+            .find(LOGICAL_CLUSTER_NAME) as Promise<LogicalCluster | undefined>,
+      ),
+    ];
   }
 
   resolve(pathOrName: string): string | undefined {

@@ -7,6 +7,8 @@
  * - mirrors the LogicalCluster's phase and initializers into the Workspace's status;
  * - deletes a deleted Workspace's child workspaces and content, then its LogicalCluster,
  *   then lets the Workspace go.
+ * A logical cluster the Workspace does not own (`ownership.ts`) is never mirrored nor
+ * emptied: the Workspace is Unavailable and its deletion leaves that cluster alone.
  */
 
 import {
@@ -34,6 +36,7 @@ import type { Logger } from '../../../logging/logger.ts';
 import { objectKey, parseObjectKey } from '../../../storage/keys.ts';
 import type { ClusterIndex } from '../../cluster-index.ts';
 import { randomClusterName } from '../../names.ts';
+import { ownedBy } from '../../ownership.ts';
 import type { WorkspaceTypeResolver } from '../../workspace-types.ts';
 
 const RETRY_MS = 300;
@@ -195,14 +198,20 @@ export class WorkspaceController {
     );
     const status = ws.status ?? {};
     const conditions: Condition[] = structuredClone(status.conditions ?? []);
-    setCondition(conditions, {
-      type: 'WorkspaceScheduled',
-      status: 'True',
-      reason: 'Scheduled',
-      message: '',
-    });
-    const phase = lc?.status?.phase ?? 'Unavailable';
-    const initializers = lc?.status?.initializers ?? [];
+    const owned = lc === undefined || ownedBy(lc.spec?.owner?.uid, ws.metadata.uid);
+    setCondition(
+      conditions,
+      owned
+        ? { type: 'WorkspaceScheduled', status: 'True', reason: 'Scheduled', message: '' }
+        : {
+            type: 'WorkspaceScheduled',
+            status: 'False',
+            reason: 'Unschedulable',
+            message: `logical cluster ${cluster} belongs to another workspace`,
+          },
+    );
+    const phase = (owned && lc?.status?.phase) || 'Unavailable';
+    const initializers = (owned && lc?.status?.initializers) || [];
     setCondition(
       conditions,
       initializers.length === 0 && phase === 'Ready'
@@ -229,7 +238,7 @@ export class WorkspaceController {
   private async delete(parent: string, ws: Workspace): Promise<Requeue | undefined> {
     const name = ws.metadata.name as string;
     const child = ws.spec?.cluster ?? ws.metadata.annotations?.[CLUSTER_NAME_ANNOTATION];
-    if (child && (await this.emptied(child)) > 0) return new Requeue(RETRY_MS);
+    if (child && (await this.emptied(child, ws.metadata.uid)) > 0) return new Requeue(RETRY_MS);
     if (ws.metadata.finalizers?.includes(LOGICAL_CLUSTER_FINALIZER)) {
       await this.workspaces(parent)
         .modify(name, (cur) => ({
@@ -249,11 +258,14 @@ export class WorkspaceController {
   /**
    * Marks the LogicalCluster Terminating (new content is refused from then on), deletes
    * child workspaces, then content, then lets the LogicalCluster go; returns what is left.
+   * Only the cluster of the Workspace `owner` is emptied: without its LogicalCluster
+   * (gone, or never made) there is nothing of it left, and another's is not touched.
    */
-  private async emptied(cluster: string): Promise<number> {
+  private async emptied(cluster: string, owner: string | undefined): Promise<number> {
     const lc = this.logicalCluster(cluster);
     const current = (await lc.find(LOGICAL_CLUSTER_NAME)) as LogicalCluster | undefined;
-    if (current && !current.metadata.deletionTimestamp) {
+    if (!current || !ownedBy(current.spec?.owner?.uid, owner)) return 0;
+    if (!current.metadata.deletionTimestamp) {
       await lc.modify(
         LOGICAL_CLUSTER_NAME,
         (cur) => ({ ...cur, status: { ...(cur.status as object), phase: 'Terminating' } }),
