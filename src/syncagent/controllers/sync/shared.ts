@@ -23,6 +23,7 @@ import {
   AGENT_NAME_LABEL,
   CLEANUP_FINALIZER,
   KCP_CLUSTER_ANNOTATION,
+  KCP_PATH_ANNOTATION,
   NAMESPACES,
   QUEUE_BACKOFF,
   REMOTE_CLUSTER_LABEL,
@@ -418,4 +419,16 @@ export class RelatedTracker {
     await Promise.all([...this.#watches.values()].flatMap((w) => [w.kcp.stop(), w.service.stop()]));
     this.#watches.clear();
   }
+}
+
+/** Reads a workspace's path from its LogicalCluster (needs the logicalclusters claim). */
+export async function readWorkspacePath(client: KubeClient): Promise<string> {
+  const ref: ResourceRef = {
+    group: 'core.kcp.io',
+    version: 'v1alpha1',
+    plural: 'logicalclusters',
+    namespaced: false,
+  };
+  const lc = await client.get(ref, undefined, 'cluster');
+  return lc.metadata.annotations?.[KCP_PATH_ANNOTATION] ?? '';
 }

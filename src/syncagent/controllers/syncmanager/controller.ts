@@ -17,15 +17,16 @@ import { canonicalJson, QUEUE_BACKOFF } from '../../constants.ts';
 import type { AgentMetrics } from '../../metrics.ts';
 import { type Crd, projectCrd } from '../../projection.ts';
 import { crdFor } from '../apiresourceschema/controller.ts';
-import { readWorkspacePath, SyncController } from '../sync/controller.ts';
 import {
   BindingTracker,
   NamespaceEnsurer,
   RelatedTracker,
+  readWorkspacePath,
   type SharedDeps,
   VirtualWorkspace,
 } from '../sync/shared.ts';
 import type { StateStore } from '../sync/state-store.ts';
+import { SyncController } from '../sync/sync-controller.ts';
 import { WorkspaceCleanup } from '../workspacecleanup/controller.ts';
 
 export interface SyncManagerDeps {
@@ -243,8 +244,8 @@ export class SyncManager {
       this.log.info(
         {
           publishedResource: name,
-          local: `${controller.o.projection.local.plural}.${controller.o.projection.local.group}`,
-          remote: `${controller.o.projection.remote.plural}.${controller.o.projection.remote.group}`,
+          local: `${controller.projection.local.plural}.${controller.projection.local.group}`,
+          remote: `${controller.projection.remote.plural}.${controller.projection.remote.group}`,
         },
         'started sync controller',
       );

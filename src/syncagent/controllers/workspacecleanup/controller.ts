@@ -23,7 +23,6 @@ import {
   SECRETS,
 } from '../../constants.ts';
 import type { AgentMetrics } from '../../metrics.ts';
-import type { SyncController } from '../sync/controller.ts';
 import { destRef, originRef } from '../sync/related.ts';
 import {
   type BindingTracker,
@@ -32,6 +31,7 @@ import {
   type NamespaceEnsurer,
   type VirtualWorkspace,
 } from '../sync/shared.ts';
+import type { SyncController } from '../sync/sync-controller.ts';
 
 export interface WorkspaceCleanupDeps {
   readonly log: Logger;
@@ -161,8 +161,8 @@ export class WorkspaceCleanup {
     const primaryRefs = new Map<string, ResourceRef>();
     const relatedRefs = new Map<string, ResourceRef>();
     for (const c of controllers) {
-      primaryRefs.set(gvrKey(c.o.projection.local), c.o.projection.local);
-      for (const r of c.o.spec.related) {
+      primaryRefs.set(gvrKey(c.projection.local), c.projection.local);
+      for (const r of c.spec.related) {
         const ref = r.origin === 'kcp' ? destRef(r) : originRef(r);
         relatedRefs.set(gvrKey(ref), ref);
       }
