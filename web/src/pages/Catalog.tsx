@@ -131,7 +131,9 @@ export function Catalog() {
               <p className="provider-description">{provider.description}</p>
               {badge.detail ? <p className="badge-detail">{badge.detail}</p> : null}
               <div className="card-actions">
-                {badge.kind === 'available' ? (
+                {badge.kind === 'available' || badge.kind === 'blocked' ? (
+                  // A blocked provider may still be asked for: the hub decides, and its
+                  // answer (409, naming the dependency) is shown in the dialog.
                   <button
                     type="button"
                     className="button primary"
@@ -140,7 +142,7 @@ export function Catalog() {
                     Enable
                   </button>
                 ) : null}
-                {badge.kind === 'blocked' || badge.kind === 'notReady' ? (
+                {badge.kind === 'notReady' ? (
                   <button type="button" className="button primary" disabled>
                     Enable
                   </button>

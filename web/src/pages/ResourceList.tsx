@@ -5,25 +5,23 @@
  */
 
 import { useQuery } from '@tanstack/react-query';
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { useId, useRef, useState } from 'react';
+import { useId, useMemo, useState } from 'react';
 import { Link, useParams } from 'react-router';
 import type { KubeList } from '../../../src/apimachinery/meta.ts';
 import { resourcePath } from '../api/paths.ts';
 import { groupFromRoute, routes } from '../app/routes.ts';
 import { useApi } from '../app/session.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
+import { LiveTable } from '../components/LiveTable.tsx';
 import { Loading } from '../components/Loading.tsx';
 import { useLiveTable, useNow } from '../hooks/useLiveTable.ts';
 import { useResourceInfo } from '../hooks/useResourceInfo.ts';
-import { formatCell, rowKey, rowMeta, visibleColumns } from '../logic/table.ts';
-
-const ROW_HEIGHT = 40;
+import { visibleColumns } from '../logic/table.ts';
 
 export default function ResourceList() {
   const { ws = '', group: groupParam, version = '', resource = '' } = useParams();
   const group = groupFromRoute(groupParam);
-  const type = { group, version, resource };
+  const type = useMemo(() => ({ group, version, resource }), [group, version, resource]);
   const api = useApi();
   const { info, kind, plural } = useResourceInfo(ws, group, resource);
   const [namespace, setNamespace] = useState('');
@@ -40,18 +38,11 @@ export default function ResourceList() {
   const live = useLiveTable(path, {});
   const now = useNow();
   const [wide, setWide] = useState(false);
-  const scroller = useRef<HTMLDivElement>(null);
   const rows = live.table?.rows ?? [];
-  const virtualizer = useVirtualizer({
-    count: rows.length,
-    getScrollElement: () => scroller.current,
-    estimateSize: () => ROW_HEIGHT,
-    overscan: 12,
-  });
   const nsId = useId();
-  const columns = visibleColumns(live.table?.columns ?? [], wide);
+  const tableColumns = live.table?.columns;
+  const columns = useMemo(() => visibleColumns(tableColumns ?? [], wide), [tableColumns, wide]);
   const showNamespace = info?.namespaced === true && !namespace;
-  const template = `${showNamespace ? 'minmax(8rem, 1fr) ' : ''}${columns.map((_, i) => (i === 0 ? 'minmax(10rem, 2fr)' : 'minmax(6rem, 1fr)')).join(' ')}`;
 
   return (
     <section aria-labelledby="list-title">
@@ -101,67 +92,15 @@ export default function ResourceList() {
         </div>
       ) : null}
       {live.table && rows.length > 0 ? (
-        <div ref={scroller} className="table table-body" data-testid="table-body">
-          <table className="live-table" aria-rowcount={rows.length + 1}>
-            <caption className="visually-hidden">{plural}</caption>
-            <thead className="table-head">
-              <tr className="table-row" style={{ gridTemplateColumns: template }}>
-                {showNamespace ? (
-                  <th scope="col" className="cell">
-                    Namespace
-                  </th>
-                ) : null}
-                {columns.map(({ column }) => (
-                  <th key={column.name} scope="col" className="cell" title={column.description}>
-                    {column.name}
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-              {virtualizer.getVirtualItems().map((item) => {
-                const row = rows[item.index]!;
-                const meta = rowMeta(row);
-                return (
-                  <tr
-                    key={rowKey(row)}
-                    aria-rowindex={item.index + 2}
-                    className="table-row"
-                    style={{
-                      gridTemplateColumns: template,
-                      position: 'absolute',
-                      top: 0,
-                      left: 0,
-                      right: 0,
-                      height: ROW_HEIGHT,
-                      transform: `translateY(${item.start}px)`,
-                    }}
-                  >
-                    {showNamespace ? <td className="cell">{meta.namespace ?? ''}</td> : null}
-                    {columns.map(({ column, index }) => (
-                      <td key={column.name} className="cell">
-                        {index === 0 ? (
-                          <Link
-                            to={routes.detail(
-                              ws,
-                              type,
-                              meta.namespace,
-                              meta.name ?? String(row.cells[0]),
-                            )}
-                          >
-                            {formatCell(row.cells[index], column, now, meta)}
-                          </Link>
-                        ) : (
-                          formatCell(row.cells[index], column, now, meta)
-                        )}
-                      </td>
-                    ))}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+        <LiveTable
+          caption={plural}
+          rows={rows}
+          columns={columns}
+          showNamespace={showNamespace}
+          now={now}
+          workspace={ws}
+          type={type}
+        />
       ) : null}
     </section>
   );

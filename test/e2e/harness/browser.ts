@@ -1,0 +1,68 @@
+/**
+ * Debian's Chromium driven through playwright-core (no browser download): headless, no
+ * network beyond what the page asks of loopback, a fresh profile per launch. `Shots` saves
+ * a screenshot per step under test/e2e/artifacts/<suite>/ (git-ignored), numbered in order,
+ * so a failed run shows where the page was.
+ */
+import { mkdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+
+export const CHROMIUM = process.env.CANOPY_CHROMIUM ?? '/usr/bin/chromium';
+export const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
+
+export function launchChromium(): Promise<Browser> {
+  // playwright-core gives each launch its own temporary profile (user data dir).
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+/**
+ * A browser context for the hub: its self-signed certificate accepted (the hub's CA is the
+ * test's own), the given viewport and colour scheme, and every console error and uncaught
+ * page error collected so a test can assert there were none.
+ */
+export async function hubContext(
+  browser: Browser,
+  options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {},
+): Promise<{ context: BrowserContext; page: Page; pageErrors: string[] }> {
+  const context = await browser.newContext({
+    ignoreHTTPSErrors: true,
+    viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  return { context, page, pageErrors };
+}
+
+export class Shots {
+  private readonly dir: string;
+  private n = 0;
+
+  constructor(suite: string) {
+    this.dir = join(ARTIFACTS, suite);
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+  }
+
+  /** Saves the page as `NN-step.png`; returns the file. */
+  async take(page: Page, step: string, fullPage = false): Promise<string> {
+    this.n++;
+    const file = join(this.dir, `${String(this.n).padStart(2, '0')}-${step}.png`);
+    await page.screenshot({ path: file, fullPage, animations: 'disabled' });
+    return file;
+  }
+}
