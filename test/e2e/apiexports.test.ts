@@ -5,8 +5,8 @@
  * root:providers:database, a tenant in root:consumers:pg binds it accepting claims on
  * secrets and namespaces, and the provider's @kubernetes/client-node informers on the
  * virtual workspace see every tenant's objects through one wildcard watch and write
- * status back — then what must not work: rejected and unaccepted claims, unbound
- * workspaces, binding without `bind`, naming conflicts, schema immutability, and the
+ * status back — then what must not work (a 403 into one workspace, as kcp's bound-API
+ * check): rejected and unaccepted claims, unbound workspaces, binding without `bind`, naming conflicts, schema immutability, and the
  * virtual workspace without `apiexports/content`. One control plane serves every test;
  * the tests build on one another and run in order.
  */
@@ -503,17 +503,17 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     const all = await json<{ items: Obj[] }>({ path: vwPath('*', '/api/v1/secrets') });
     expect(new Set(all.items.map(clusterOf))).toEqual(new Set([pg]));
     expect(names(all)).toEqual(['db-app', 'later']);
-    // Per tenant: no list, get or write of secrets.
+    // Per tenant: no list, get or write of secrets (kcp's bound-API check refuses them).
     const secrets = vwPath(rej, '/api/v1/namespaces/default/secrets');
-    expect(await statusOf({ path: secrets })).toBe(404);
-    expect(await statusOf({ path: `${secrets}/private` })).toBe(404);
-    expect(await statusOf({ method: 'POST', path: secrets, body: secret('planted') })).toBe(404);
+    expect(await statusOf({ path: secrets })).toBe(403);
+    expect(await statusOf({ path: `${secrets}/private` })).toBe(403);
+    expect(await statusOf({ method: 'POST', path: secrets, body: secret('planted') })).toBe(403);
     expect(
       await statusOf({
         method: 'DELETE',
         path: `${secrets}/private`,
       }),
-    ).toBe(404);
+    ).toBe(403);
     expect(
       await statusOf({
         path: `/clusters/root:consumers:rejecting/api/v1/namespaces/default/secrets/private`,
@@ -533,9 +533,9 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       ),
     ).toEqual(['db-app', 'later']);
 
-    // Nobody claimed configmaps: not served, not discovered.
+    // Nobody claimed configmaps: not served, not discovered (and not a tenant's to show).
     expect(await statusOf({ path: vwPath('*', '/api/v1/configmaps') })).toBe(404);
-    expect(await statusOf({ path: vwPath(pg, '/api/v1/namespaces/default/configmaps') })).toBe(404);
+    expect(await statusOf({ path: vwPath(pg, '/api/v1/namespaces/default/configmaps') })).toBe(403);
     const v1 = await json<{ resources: Array<{ name: string }> }>({ path: vwPath(pg, '/api/v1') });
     expect(
       v1.resources
@@ -617,7 +617,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     // Only the accepted verbs.
     expect(await statusOf({ method: 'DELETE', path: `${secrets}/tagged` })).toBe(403);
     // Namespaces were rejected here.
-    expect(await statusOf({ path: vwPath(lab, '/api/v1/namespaces') })).toBe(404);
+    expect(await statusOf({ path: vwPath(lab, '/api/v1/namespaces') })).toBe(403);
     const applied = (await binding('root:consumers:labelled')).status?.appliedPermissionClaims;
     expect(applied).toEqual([
       { group: '', resource: 'secrets', verbs: ['get', 'list', 'watch', 'create'] },
@@ -638,7 +638,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     await post('/clusters/root:consumers:pg/api/v1/namespaces/default/secrets', secret('marker'));
     await until('the marker secret', () => seen.secrets.get(`${pg}/marker`));
     expect(seen.secrets.has(`${lab}/after-reject`)).toBe(false);
-    expect(await statusOf({ path: secrets })).toBe(404);
+    expect(await statusOf({ path: secrets })).toBe(403);
     // The secret it had shown is gone from the running informer too, by a delete event.
     await until(
       'the withdrawn secret leaves the informer',
@@ -669,10 +669,10 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     ]);
     await until('the secret leaves the informer', () => !seen.secrets.has(`${rej}/private`));
     expect(seen.events).toContain(`delete secret ${rej}/private`);
-    expect(await statusOf({ path })).toBe(404);
+    expect(await statusOf({ path })).toBe(403);
   });
 
-  it('a workspace without a binding is invisible to the provider', async () => {
+  it('a workspace without a binding is closed to the provider', async () => {
     const lone = await workspace('root:consumers', 'unbound');
     expect(
       (
@@ -683,18 +683,22 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       ).status,
     ).toBe(201);
     for (const rest of [CLUSTERS, ns('default'), '/api/v1/secrets', '/api/v1/namespaces']) {
-      expect(await statusOf({ path: vwPath(lone, rest) })).toBe(404);
+      const refused = await send({ path: vwPath(lone, rest) });
+      expect(refused.status).toBe(403);
+      expect(JSON.parse(refused.body).message).toContain(
+        'could not find suitable APIBinding in target logical cluster',
+      );
     }
     expect(
       await statusOf({ method: 'POST', path: vwPath(lone, ns('default')), body: cluster('x') }),
-    ).toBe(404);
+    ).toBe(403);
     for (const rest of [CLUSTERS, '/api/v1/secrets', '/api/v1/namespaces']) {
       const all = await json<{ items: Obj[] }>({ path: vwPath('*', rest) });
       expect(all.items.filter((i) => clusterOf(i) === lone)).toEqual([]);
     }
-    // Its discovery through the virtual workspace is empty.
+    // Discovery is the export's API set, the same whichever workspace the URL names.
     const groups = await json<{ groups: Array<{ name: string }> }>({ path: vwPath(lone, '/apis') });
-    expect(groups.groups.map((g) => g.name)).not.toContain('postgresql.cnpg.io');
+    expect(groups.groups.map((g) => g.name)).toContain('postgresql.cnpg.io');
   });
 
   it('binding without the bind verb fails with the uniform error', async () => {
@@ -899,9 +903,12 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
       'namespaces',
       'secrets',
     ]);
+    // Claimed by the export, configmaps are in its API set; nobody accepted the claim yet.
     const configmaps = vwPath(pg, '/api/v1/namespaces/default/configmaps');
-    expect(await statusOf({ path: configmaps })).toBe(404);
-    expect(await statusOf({ path: vwPath('*', '/api/v1/configmaps') })).toBe(404);
+    expect(await statusOf({ path: configmaps })).toBe(403);
+    expect(await json<{ items: Obj[] }>({ path: vwPath('*', '/api/v1/configmaps') })).toMatchObject(
+      { items: [] },
+    );
 
     // The tenant accepts it.
     await k.ok(['ws', ':root:consumers:pg']);
@@ -962,7 +969,7 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     // The rejecting tenant never accepted it.
     const rej = clusterNames.get('root:consumers:rejecting') as string;
     expect(await statusOf({ path: vwPath(rej, '/api/v1/namespaces/default/configmaps') })).toBe(
-      404,
+      403,
     );
   });
 
@@ -1072,6 +1079,6 @@ describe('API exports, bindings and the APIExport virtual workspace', () => {
     const all = await json<{ items: Obj[] }>({ path: vwPath('*', CLUSTERS) });
     expect(all.items.filter((i) => clusterOf(i) === gone)).toEqual([]);
     expect(all.items.map((i) => i.metadata.name).sort()).toEqual(['db', 'rej-db']);
-    expect(await statusOf({ path: vwPath(gone, ns('default')) })).toBe(404);
+    expect(await statusOf({ path: vwPath(gone, ns('default')) })).toBe(403);
   });
 });

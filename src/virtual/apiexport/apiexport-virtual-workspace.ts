@@ -6,26 +6,24 @@
  * workspace that binds the export (one wildcard list or watch spans them all, objects
  * marked with kcp.io/cluster), the resources tenants accepted claims on — only in those
  * workspaces, only with the accepted verbs, only objects matching the claim's selector —
- * and the APIBindings to the export, read-only. Every request needs `apiexports/content`
- * with its verb on the export, in the export's workspace.
+ * and the APIBindings to the export, read-only. Discovery and OpenAPI are the export's API
+ * set whether anyone binds it or not (as kcp's), so informers start before the first
+ * tenant and list nothing. Every request needs `apiexports/content` with its verb on the
+ * export, in the export's workspace; one into a single workspace also needs that workspace
+ * to bind the export and the resource to be bound or claimed there (kcp's bound-API check).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import {
-  type APIBinding,
-  type APIExport,
-  APIS_GROUP,
-  type ExportPermissionClaim,
-} from '../../api/apis/types.ts';
+import { type APIBinding, type APIExport, APIS_GROUP } from '../../api/apis/types.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { methodNotAllowed, notFoundPath } from '../../apimachinery/status.ts';
-import type { ApiIndex, BindingRef } from '../../apis/api-index.ts';
+import type { ApiIndex } from '../../apis/api-index.ts';
 import { claimLabelKey, claimLabelValue, grantOf, live } from '../../apis/claims.ts';
 import { apiBindings } from '../../apis/resources/apibindings.ts';
 import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
 import { forbiddenError } from '../../apiserver/authz/authorizer.ts';
 import { buildDocuments } from '../../apiserver/discovery/documents.ts';
 import { serveDiscovery } from '../../apiserver/discovery/handler.ts';
-import { requestInfo } from '../../apiserver/http/request-info.ts';
+import { type RequestInfo, requestInfo } from '../../apiserver/http/request-info.ts';
 import { handleResource } from '../../apiserver/http/resource-handler.ts';
 import { writeJson } from '../../apiserver/http/respond.ts';
 import type { OpenApiHandler } from '../../apiserver/openapi/handler.ts';
@@ -37,13 +35,6 @@ import { type ObjectFilter, type UserInfo, WILDCARD_CLUSTER } from '../../apiser
 
 const READ_ONLY: readonly Verb[] = ['get', 'list', 'watch'];
 const PREFIX = /^\/services\/apiexport\/([^/]+)\/([^/]+)\/clusters\/([^/]+)(\/.*)?$/;
-
-interface Claimed {
-  readonly type: ResourceType;
-  readonly claim: ExportPermissionClaim;
-  /** The verbs some binding here accepted. */
-  readonly verbs: ReadonlySet<string>;
-}
 
 /** The types one request may reach, and how each is narrowed. */
 class ExportView implements TypeLookup {
@@ -75,6 +66,10 @@ class ExportView implements TypeLookup {
 
 const resourceOf = (type: ResourceType) =>
   `${type.names.plural}.${type.group}:${type.identity ?? ''}`;
+
+/** Whether claim verbs allow `verb` (`*` all; an update through a patch counts as patch). */
+const grants = (verbs: readonly string[], verb: string) =>
+  verbs.includes('*') || verbs.includes(verb) || (verb === 'update' && verbs.includes('patch'));
 
 const clusterOf = (obj: KubeObject) => obj.metadata.annotations?.[CLUSTER_ANNOTATION] ?? '';
 
@@ -142,14 +137,8 @@ export class ApiExportVirtualWorkspace {
       if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
       throw notFoundPath();
     }
-    // Across workspaces a provider reads; it writes in one workspace at a time.
-    if (target === WILDCARD_CLUSTER && !READ_ONLY.includes(info.verb as Verb))
-      throw methodNotAllowed();
-    // A verb the bindings do not grant (claims' accepted verbs, read-only APIBindings) is
-    // forbidden, as kcp's virtual workspace authorizer decides — not an unsupported method.
-    const type = view.lookup(target, info.apiGroup, info.apiVersion, info.resource);
-    if (type && !type.verbs.includes(info.verb as Verb)) {
-      throw forbiddenError(
+    const denied = (reason: string) =>
+      forbiddenError(
         {
           ...attrs,
           cluster: target,
@@ -159,8 +148,20 @@ export class ApiExportVirtualWorkspace {
           subresource: info.subresource,
           name: info.name,
         },
-        'not granted by the APIBinding to this export',
+        reason,
       );
+    if (target === WILDCARD_CLUSTER) {
+      // Across workspaces a provider reads; it writes in one workspace at a time.
+      if (!READ_ONLY.includes(info.verb as Verb)) throw methodNotAllowed();
+    } else {
+      const reason = this.refusal(exportCluster, exportName, exp, target, info);
+      if (reason) throw denied(reason);
+    }
+    // A verb the export does not claim (or read-only APIBindings) is forbidden, as kcp's
+    // virtual workspace authorizer decides — not an unsupported method.
+    const type = view.lookup(target, info.apiGroup, info.apiVersion, info.resource);
+    if (type && !type.verbs.includes(info.verb as Verb)) {
+      throw denied('not granted by the APIBinding to this export');
     }
     return handleResource(
       {
@@ -176,7 +177,41 @@ export class ApiExportVirtualWorkspace {
     );
   }
 
-  /** What the provider may reach through this URL. */
+  /**
+   * Why a request into one workspace is refused, as kcp's bound-API authorizer decides:
+   * the workspace must bind the export, and the resource be one it bound, a claim it
+   * accepted with the request's verb, or its APIBindings (read).
+   */
+  private refusal(
+    exportCluster: string,
+    exportName: string,
+    exp: APIExport,
+    target: string,
+    info: RequestInfo,
+  ): string | undefined {
+    const binding = this.d.index.bindingIn(target, exportCluster, exportName);
+    if (!binding || !live(binding))
+      return 'could not find suitable APIBinding in target logical cluster';
+    const is = (r: { group?: string; resource: string }) =>
+      (r.group ?? '') === info.apiGroup && r.resource === info.resource;
+    if ((binding.status?.boundResources ?? []).some(is)) return undefined;
+    let claimed = false;
+    for (const claim of exp.spec.permissionClaims ?? []) {
+      const grant = is(claim) ? grantOf(binding, claim) : undefined;
+      if (grant && grants(grant.verbs, info.verb)) return undefined;
+      claimed ||= grant !== undefined;
+    }
+    if (claimed) return 'not granted by the APIBinding to this export';
+    if (info.apiGroup === APIS_GROUP && info.resource === 'apibindings') return undefined;
+    return 'failed to find suitable reason to allow access in APIBinding';
+  }
+
+  /**
+   * What the provider may reach through this URL: the export's API set — its resources and
+   * its claims — whether or not anyone binds it yet (so informers can start before the
+   * first tenant; their lists are empty), and the APIBindings to it. Which workspace's
+   * objects a request sees is decided per object (claims) and per target (`refusal`).
+   */
   private view(
     exportCluster: string,
     exportName: string,
@@ -185,38 +220,30 @@ export class ApiExportVirtualWorkspace {
   ): ExportView {
     const view = new ExportView();
     const wildcard = target === WILDCARD_CLUSTER;
-    const bindings = (
-      wildcard
-        ? this.d.index.bindingsOf(exportCluster, exportName)
-        : this.d.index.bindingsOfIn(exportCluster, exportName, target)
-    ).filter((b) => live(b.binding));
     const identity = exp.status?.identityHash;
-    if (bindings.length === 0 || !identity) return view;
-
-    for (const r of exp.spec.resources ?? []) {
-      const type = this.d.index.typeFor(exportCluster, r.schema, identity);
-      const boundIn = (b: BindingRef) =>
-        (b.binding.status?.boundResources ?? []).some(
-          (x) => x.group === r.group && x.resource === r.name,
-        );
-      if (type && bindings.some(boundIn)) view.add(type);
+    const exported = new Set<string>();
+    for (const r of identity ? (exp.spec.resources ?? []) : []) {
+      const type = this.d.index.typeFor(exportCluster, r.schema, identity as string);
+      if (!type) continue;
+      view.add(type);
+      exported.add(`${r.group}/${r.name}`);
     }
     const labelKey = claimLabelKey(exportCluster, exportName);
-    for (const claimed of this.claimed(exp, bindings)) {
-      const { verbs } = claimed;
-      const allowed = verbs.has('*')
-        ? claimed.type.verbs
-        : claimed.type.verbs.filter((v) => verbs.has(v));
+    for (const claim of exp.spec.permissionClaims ?? []) {
+      // A claim on one of the export's own resources means nothing (as kcp ignores it).
+      if (exported.has(`${claim.group ?? ''}/${claim.resource}`)) continue;
+      const type = this.d.index.claimedType(claim);
+      if (!type) continue;
       // Decided per object from the bindings as they are now, not as they were when the
       // request came: a long watch follows tenants binding, accepting and rejecting.
       const grantIn = (cluster: string) => {
         if (!wildcard && cluster !== target) return undefined;
         const binding = this.d.index.bindingIn(cluster, exportCluster, exportName);
-        return binding && live(binding) ? grantOf(binding, claimed.claim) : undefined;
+        return binding && live(binding) ? grantOf(binding, claim) : undefined;
       };
-      const labelValue = claimLabelValue(claimed.claim);
+      const labelValue = claimLabelValue(claim);
       view.add(
-        { ...claimed.type, verbs: allowed },
+        { ...type, verbs: type.verbs.filter((v) => grants(claim.verbs, v)) },
         {
           // Only objects carrying the claim's label (set while the claim is accepted and
           // its selector matches). A watch judges an object by the label even when the
@@ -227,11 +254,7 @@ export class ApiExportVirtualWorkspace {
             const cluster = clusterOf(obj);
             const grant = grantIn(cluster);
             if (!grant) return verb === 'watch' && (wildcard || cluster === target);
-            return (
-              grant.verbs.includes('*') ||
-              grant.verbs.includes(verb) ||
-              (verb === 'update' && grant.verbs.includes('patch'))
-            );
+            return grants(grant.verbs, verb);
           },
           prepareCreate: (obj) => {
             const labels = grantIn(target)?.selector?.matchLabels;
@@ -257,24 +280,5 @@ export class ApiExportVirtualWorkspace {
       },
     );
     return view;
-  }
-
-  /** Claimed resources that some binding here accepted. */
-  private claimed(exp: APIExport, bindings: BindingRef[]): Claimed[] {
-    const out: Claimed[] = [];
-    for (const claim of exp.spec.permissionClaims ?? []) {
-      const type = this.d.index.claimedType(claim);
-      if (!type) continue;
-      const verbs = new Set<string>();
-      let granted = false;
-      for (const b of bindings) {
-        const grant = grantOf(b.binding, claim);
-        if (!grant) continue;
-        granted = true;
-        for (const v of grant.verbs) verbs.add(v);
-      }
-      if (granted) out.push({ type, claim, verbs });
-    }
-    return out;
   }
 }
