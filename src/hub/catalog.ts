@@ -7,6 +7,7 @@ import {
   CATALOG_RESOURCE,
   CATALOG_VERSION,
   type CatalogEntry,
+  type PermissionClaimSpec,
   PROVIDERS_GROUP,
 } from '../api/providers/types.ts';
 import type { KubeClient, ResourceRef } from '../controller/kube/client.ts';
@@ -24,6 +25,8 @@ export const CATALOG_ENTRIES: ResourceRef = {
 export class Catalog {
   readonly reflector: Reflector<CatalogEntry>;
   readonly #builtins: () => ReadonlySet<string>;
+  /** Claims as the reconcile found them (an export managed elsewhere has its own). */
+  readonly #claims = new Map<string, PermissionClaimSpec[]>();
 
   /** `client` is the hub's admin client in the catalog workspace. */
   constructor(client: KubeClient, log: Logger, builtins: () => ReadonlySet<string>) {
@@ -51,6 +54,17 @@ export class Catalog {
       .sort((a, b) => (a.metadata.name ?? '').localeCompare(b.metadata.name ?? ''));
   }
 
+  setClaims(name: string, claims: PermissionClaimSpec[]): void {
+    this.#claims.set(name, claims);
+  }
+
+  /** The claims tenants are asked to accept when they enable `entry`. */
+  claimsOf(entry: CatalogEntry): PermissionClaimSpec[] {
+    return (
+      this.#claims.get(entry.metadata.name ?? '') ?? entry.spec.apiExport?.permissionClaims ?? []
+    );
+  }
+
   /** Built-in means registered in code, not only labelled so: a label anyone could write. */
   isBuiltin(name: string): boolean {
     return this.#builtins().has(name);
@@ -60,7 +74,17 @@ export class Catalog {
   providers(): ProvidersDTO {
     const items = this.list()
       .filter((e) => !e.metadata.deletionTimestamp)
-      .map((e) => providerDto(e, { builtin: this.isBuiltin(e.metadata.name ?? '') }));
+      .map((e) =>
+        providerDto(e, {
+          builtin: this.isBuiltin(e.metadata.name ?? ''),
+          claims: this.claimsOf(e).map((c) => ({
+            group: c.group ?? '',
+            resource: c.resource,
+            verbs: [...(c.verbs ?? [])],
+            tenantScoped: c.tenantScoped === true,
+          })),
+        }),
+      );
     return { items, categories: categoriesOf(items) };
   }
 

@@ -10,6 +10,7 @@
  *   briefly, for the hub's own endpoints.
  */
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import type { AgentOptions } from 'node:https';
 import { KubeConfig } from '@kubernetes/client-node';
 import { LRUCache } from 'lru-cache';
@@ -100,6 +101,13 @@ export class ControlPlane {
         ? { rejectUnauthorized: opts.rejectUnauthorized }
         : {}),
     });
+  }
+
+  /** The control plane's CA (base64 PEM, as kubeconfigs carry it), if the kubeconfig names one. */
+  get caData(): string | undefined {
+    const { caData, caFile } = this.#cluster;
+    if (caData) return caData;
+    return caFile ? readFileSync(caFile).toString('base64') : undefined;
   }
 
   /** The admin client inside one workspace (`root:kedge`). */

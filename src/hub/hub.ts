@@ -14,8 +14,11 @@ import { CATALOG_WORKSPACE } from '../api/providers/types.ts';
 import type { Logger } from '../logging/logger.ts';
 import { Catalog } from './catalog.ts';
 import { ControlPlane } from './control-plane.ts';
+import { CatalogEntryController } from './controllers/catalogentry-controller.ts';
+import { Enablement } from './enablement.ts';
 import { ClusterProxy } from './http/cluster-proxy.ts';
 import { hubHandler } from './http/hub-server.ts';
+import { providersApi } from './http/providers-api.ts';
 import { StaticUi } from './http/static-ui.ts';
 import { HubMetrics } from './metrics.ts';
 import { ensureTopology } from './topology.ts';
@@ -47,6 +50,7 @@ export class Hub {
   readonly metrics = new HubMetrics();
   readonly controlPlane: ControlPlane;
   readonly catalog: Catalog;
+  readonly entries: CatalogEntryController;
   #server: Server | undefined;
   #proxy: ClusterProxy | undefined;
   readonly #sockets = new Set<Socket>();
@@ -63,6 +67,12 @@ export class Hub {
       this.log.child({ component: 'catalog' }),
       () => new Set(),
     );
+    this.entries = new CatalogEntryController({
+      catalog: this.catalog,
+      controlPlane,
+      metrics: this.metrics,
+      log: this.log.child({ controller: 'catalogentries' }),
+    });
   }
 
   static async start(options: HubOptions): Promise<Hub> {
@@ -86,8 +96,12 @@ export class Hub {
     const { options } = this;
     this.#proxy = new ClusterProxy(this.controlPlane, this.log.child({ component: 'proxy' }));
     const handler = hubHandler({
-      controlPlane: this.controlPlane,
-      catalog: this.catalog,
+      api: providersApi({
+        controlPlane: this.controlPlane,
+        catalog: this.catalog,
+        enablement: new Enablement(this.catalog, (name) => this.entries.poke(name)),
+        poke: (name) => this.entries.poke(name),
+      }),
       proxy: this.#proxy,
       ui: new StaticUi(options.uiDir ?? DEFAULT_UI_DIR),
       metrics: this.metrics,
@@ -138,11 +152,13 @@ export class Hub {
     }
     this.#waitingFor = 'the catalog to load';
     await this.catalog.start();
+    this.entries.start();
     this.#waitingFor = '';
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    this.entries.stop();
     await this.catalog.stop();
     const server = this.#server;
     if (server) {

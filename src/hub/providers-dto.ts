@@ -21,12 +21,15 @@ export interface ProviderDTO {
   displayName: string;
   description: string;
   category: string;
+  vendor: string;
   version: string;
   ready: boolean;
   hasUI: boolean;
   hasBackend: boolean;
   iconURL: string;
   dependencies: { name: string }[];
+  /** Sub-navigation entries (kedge's `ui.children`). */
+  children: { displayName: string; builtinRoute: string }[];
   apiExportPath: string;
   apiExportName: string;
   permissionClaims: PermissionClaimDTO[];
@@ -72,12 +75,17 @@ export function providerDto(
     displayName: s.displayName || name,
     description: s.description ?? '',
     category: s.category ?? '',
+    vendor: s.vendor ?? '',
     version: s.version ?? '',
     ready: isConditionTrue(entry.status?.conditions, 'Ready'),
     hasUI: Boolean(s.ui?.url),
     hasBackend: Boolean(s.backend?.url),
     iconURL: s.iconURL ?? '',
     dependencies: (s.dependencies ?? []).map((d) => ({ name: d.name })),
+    children: (s.ui?.children ?? []).map((c) => ({
+      displayName: c.displayName,
+      builtinRoute: c.builtinRoute,
+    })),
     apiExportPath: exportPathOf(entry),
     apiExportName: s.apiExport?.name ?? '',
     permissionClaims: (

@@ -13,19 +13,7 @@ import {
 import type { Workspace, WorkspaceType } from '../api/tenancy/types.ts';
 import type { KubeObject } from '../apimachinery/meta.ts';
 import { isAlreadyExists, type KubeClient, type ResourceRef } from '../controller/kube/client.ts';
-
-export const WORKSPACES: ResourceRef = {
-  group: 'tenancy.kcp.io',
-  version: 'v1alpha1',
-  plural: 'workspaces',
-  namespaced: false,
-};
-export const WORKSPACE_TYPES: ResourceRef = {
-  group: 'tenancy.kcp.io',
-  version: 'v1alpha1',
-  plural: 'workspacetypes',
-  namespaced: false,
-};
+import { WORKSPACE_TYPES, WORKSPACES } from './refs.ts';
 
 /** A provider's own workspace, where the hub puts its export and identity. */
 export function providerWorkspacePath(name: string): string {

@@ -6,7 +6,6 @@
  * caller (never as the hub), `GET /api/providers` from real CatalogEntries, and the
  * CatalogEntry API's validation and approval gate as the control plane enforces them.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,8 +15,9 @@ import {
   serializeKubeconfig,
   singleContextKubeconfig,
 } from '../../src/apimachinery/kubeconfig.ts';
-import { CANOPY_BIN, type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
+import { startHubProcess } from './harness/hub.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
 import { until } from './harness/wait.ts';
 
@@ -30,35 +30,6 @@ const json = <T>(r: RawResponse): T => JSON.parse(r.body) as T;
 interface ProvidersBody {
   items: Array<Record<string, unknown> & { name: string }>;
   categories: Array<{ name: string; icon: string; order: number }>;
-}
-
-/** A `canopy hub` process; resolves once it prints its ready line. */
-async function startHubProcess(
-  args: readonly string[],
-): Promise<{ child: ChildProcess; output: () => string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, [CANOPY_BIN, 'hub', '--log-format', 'json', ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    out += d;
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    out += d;
-  });
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
-  await until('canopy hub ready', () => {
-    if (child.exitCode !== null) throw new Error(`canopy hub exited:\n${out}`);
-    return /Canopy hub ready/.test(out);
-  });
-  return {
-    child,
-    output: () => out,
-    stop: async () => {
-      if (child.exitCode === null) child.kill('SIGTERM');
-      await exited;
-    },
-  };
 }
 
 describe('the hub in canopy start, and canopy hub on its own', () => {
@@ -278,11 +249,13 @@ describe('the hub in canopy start, and canopy hub on its own', () => {
       displayName: 'My Provider',
       description: 'Manage Things.',
       category: 'Custom',
+      vendor: '',
       version: '',
       hasUI: true,
       hasBackend: true,
       iconURL: '',
       dependencies: [],
+      children: [],
       apiExportPath: 'root:kedge:providers:my-provider',
       apiExportName: 'my-provider.providers.kedge.faros.sh',
       permissionClaims: [

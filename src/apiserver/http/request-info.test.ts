@@ -21,6 +21,21 @@ describe('requestInfo', () => {
     ['GET', '/api/v1/namespaces', [true, 'list', '', 'v1', '', 'namespaces', '', '']],
     ['GET', '/api/v1/namespaces/a', [true, 'get', '', 'v1', 'a', 'namespaces', 'a', '']],
     [
+      'GET',
+      '/apis/rbac.authorization.k8s.io/v1/clusterroles/kedge%3Aproviders%3Abind%3Ax',
+      [
+        true,
+        'get',
+        'rbac.authorization.k8s.io',
+        'v1',
+        '',
+        'clusterroles',
+        'kedge:providers:bind:x',
+        '',
+      ],
+    ],
+    ['GET', '/api/v1/namespaces/%zz', [true, 'get', '', 'v1', '%zz', 'namespaces', '%zz', '']],
+    [
       'PUT',
       '/api/v1/namespaces/a/status',
       [true, 'update', '', 'v1', 'a', 'namespaces', 'a', 'status'],

@@ -31,6 +31,15 @@ export interface RequestInfo {
 const API_PREFIXES = new Set(['api', 'apis']);
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 
+/** A percent-decoded path segment; one with malformed escapes (`%zz`) stays as it is. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
+}
+
 export function requestInfo(method: string, path: string, query: URLSearchParams): RequestInfo {
   const nonResource: RequestInfo = {
     isResourceRequest: false,
@@ -45,7 +54,11 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
     name: '',
     parts: [],
   };
-  let parts = path.split('/').filter((p) => p !== '');
+  // Segments are percent-decoded, as Go's URL.Path is (`clusterroles/a%3Ab` names `a:b`).
+  let parts = path
+    .split('/')
+    .filter((p) => p !== '')
+    .map(decodeSegment);
   const prefix = parts[0];
   if (!prefix || !API_PREFIXES.has(prefix)) return nonResource;
   parts = parts.slice(1);

@@ -8,20 +8,16 @@
  * Every error is a Kubernetes Status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { notFoundPath, StatusError, unauthorized } from '../../apimachinery/status.ts';
-import { bearerToken } from '../../apiserver/authn/authenticator.ts';
-import { writeError, writeJson } from '../../apiserver/http/respond.ts';
-import type { UserInfo } from '../../apiserver/rest/scope.ts';
+import { notFoundPath, StatusError } from '../../apimachinery/status.ts';
+import { writeError } from '../../apiserver/http/respond.ts';
 import type { Logger } from '../../logging/logger.ts';
-import type { Catalog } from '../catalog.ts';
-import type { ControlPlane } from '../control-plane.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { ClusterProxy } from './cluster-proxy.ts';
 import type { StaticUi } from './static-ui.ts';
 
 export interface HubHandlerOptions {
-  readonly controlPlane: ControlPlane;
-  readonly catalog: Catalog;
+  /** `/api/…` (`providers-api.ts`). */
+  readonly api: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
   readonly proxy: ClusterProxy;
   readonly ui: StaticUi;
   readonly metrics: HubMetrics;
@@ -37,39 +33,16 @@ export function routeOf(path: string): string {
   if (path === '/' || path === '/ui' || path.startsWith('/ui/')) return 'ui';
   if (path.startsWith('/clusters/')) return 'clusters';
   if (path === '/api/providers') return 'providers';
+  if (/^\/api\/providers\/[^/]+\/heartbeat$/.test(path)) return 'heartbeat';
+  if (/^\/api\/workspaces\/[^/]+\/providers\/enabled$/.test(path)) return 'enabled';
+  if (/^\/api\/workspaces\/[^/]+\/providers\/[^/]+\/enable$/.test(path)) return 'enable';
+  if (/^\/api\/workspaces\/[^/]+\/providers\/[^/]+\/disable$/.test(path)) return 'disable';
   if (path.startsWith('/api/')) return 'api';
   return 'other';
 }
 
-function methodNotAllowed(method: string | undefined): StatusError {
-  return new StatusError({
-    code: 405,
-    reason: 'MethodNotAllowed',
-    message: `the method ${method ?? ''} is not allowed here`,
-  });
-}
-
 export function hubHandler(options: HubHandlerOptions) {
-  const { controlPlane, catalog, proxy, ui, metrics, log } = options;
-
-  /** The verified user of a request's bearer token; 401 without one the control plane accepts. */
-  async function authenticate(req: IncomingMessage): Promise<UserInfo> {
-    const token = bearerToken(req);
-    if (!token) throw unauthorized('send a bearer token (Authorization: Bearer <token>)');
-    const user = await controlPlane.reviewToken(token);
-    if (!user) throw unauthorized('the control plane does not accept this token');
-    return user;
-  }
-
-  async function api(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
-    if (path === '/api/providers') {
-      if (req.method !== 'GET') throw methodNotAllowed(req.method);
-      await authenticate(req);
-      writeJson(res, 200, catalog.providers());
-      return;
-    }
-    throw notFoundPath(path);
-  }
+  const { api, proxy, ui, metrics, log } = options;
 
   async function serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     switch (path) {

@@ -1,0 +1,162 @@
+/**
+ * Wiring of the CatalogEntry reconcile: every change the catalog's watch reports (and a
+ * resync each minute) queues the entry's name; the handler keeps the hub's finalizer on
+ * live entries, reconciles them (`catalogentry-reconcile.ts`) and writes the status when it
+ * says something new, and cleans up entries being deleted before letting them go. Failures
+ * retry with backoff (250 ms doubling to 30 s, jittered) and are reported on the entry.
+ */
+import {
+  CATALOG_FINALIZER,
+  CATALOG_WORKSPACE,
+  type CatalogEntry,
+} from '../../api/providers/types.ts';
+import { sameStatusIgnoringTimes, setCondition } from '../../apimachinery/conditions.ts';
+import { isConflict, isNotFound, type KubeClient } from '../../controller/kube/client.ts';
+import { addFinalizer, removeFinalizer } from '../../controller/kube/finalizers.ts';
+import { WorkQueue } from '../../controller/work-queue.ts';
+import type { Logger } from '../../logging/logger.ts';
+import { CATALOG_ENTRIES, type Catalog } from '../catalog.ts';
+import type { ControlPlane } from '../control-plane.ts';
+import type { HubMetrics } from '../metrics.ts';
+import { cleanupEntry, type Objects, reconcileEntry } from './catalogentry-reconcile.ts';
+
+const RESYNC_MS = 60_000;
+
+/** The reconcile's view of the control plane: the hub's admin client, by workspace path. */
+export function adminObjects(controlPlane: ControlPlane): Objects {
+  return {
+    get: (path, ref, name, namespace) => controlPlane.at(path).getOrUndefined(ref, namespace, name),
+    create: (path, ref, obj) => controlPlane.at(path).create(ref, obj.metadata.namespace, obj),
+    update: (path, ref, obj) =>
+      controlPlane.at(path).update(ref, obj.metadata.namespace, obj.metadata.name as string, obj),
+    remove: async (path, ref, name, namespace) => {
+      await controlPlane.at(path).delete(ref, namespace, name);
+    },
+  };
+}
+
+export class CatalogEntryController {
+  readonly #catalog: Catalog;
+  readonly #controlPlane: ControlPlane;
+  readonly #client: KubeClient;
+  readonly #objects: Objects;
+  readonly #metrics: HubMetrics;
+  readonly #log: Logger;
+  readonly #queue: WorkQueue;
+  #resync: NodeJS.Timeout | undefined;
+
+  constructor(options: {
+    catalog: Catalog;
+    controlPlane: ControlPlane;
+    metrics: HubMetrics;
+    log: Logger;
+  }) {
+    this.#catalog = options.catalog;
+    this.#controlPlane = options.controlPlane;
+    this.#client = options.controlPlane.at(CATALOG_WORKSPACE);
+    this.#objects = adminObjects(options.controlPlane);
+    this.#metrics = options.metrics;
+    this.#log = options.log;
+    this.#queue = new WorkQueue((name) => this.#handle(name), {
+      name: 'catalogentries',
+      concurrency: 4,
+      baseBackoffMs: 250,
+      maxBackoffMs: 30_000,
+      jitter: 0.2,
+      onError: (name, err, failures) => {
+        this.#metrics.reconciles.inc({ result: 'error' });
+        // A conflict is a cache a moment behind a write: the retry sees the new object.
+        const loud = !isConflict(err) && (failures === 1 || failures % 10 === 0);
+        this.#log[loud ? 'warn' : 'debug'](
+          { entry: name, err: (err as Error).message, failures },
+          'reconcile failed; retrying with backoff',
+        );
+      },
+    });
+    options.catalog.reflector.on((_type, entry) => this.#queue.add(entry.metadata.name ?? ''));
+  }
+
+  start(): void {
+    for (const entry of this.#catalog.list()) this.#queue.add(entry.metadata.name ?? '');
+    this.#resync = setInterval(() => {
+      for (const entry of this.#catalog.list()) this.#queue.add(entry.metadata.name ?? '');
+    }, RESYNC_MS);
+    this.#resync.unref();
+  }
+
+  /** Reconciles an entry now (after a heartbeat, say). */
+  poke(name: string): void {
+    this.#queue.add(name);
+  }
+
+  idle(): Promise<void> {
+    return this.#queue.idle();
+  }
+
+  stop(): void {
+    if (this.#resync) clearInterval(this.#resync);
+    this.#queue.stop();
+  }
+
+  async #handle(name: string) {
+    let entry: CatalogEntry | undefined = this.#catalog.get(name);
+    if (!entry) return undefined;
+    if (entry.metadata.deletionTimestamp) {
+      if (!(entry.metadata.finalizers ?? []).includes(CATALOG_FINALIZER)) return undefined;
+      if (!(await cleanupEntry(entry, this.#objects))) return { requeueAfterMs: 500 };
+      await removeFinalizer(this.#client, CATALOG_ENTRIES, entry, CATALOG_FINALIZER);
+      this.#log.info({ entry: name }, 'provider removed from the catalog');
+      return undefined;
+    }
+    entry = await addFinalizer(this.#client, CATALOG_ENTRIES, entry, CATALOG_FINALIZER);
+    if (!entry) return undefined;
+    let outcome: Awaited<ReturnType<typeof reconcileEntry>>;
+    try {
+      outcome = await reconcileEntry(entry, {
+        objects: this.#objects,
+        origin: this.#controlPlane.origin,
+        caData: this.#controlPlane.caData,
+        now: Date.now,
+      });
+    } catch (err) {
+      await this.#reportError(entry, err);
+      throw err;
+    }
+    this.#catalog.setClaims(name, outcome.claims);
+    await this.#writeStatus(entry, outcome.status);
+    this.#metrics.reconciles.inc({
+      result: outcome.requeueAfterMs === undefined ? 'ok' : 'requeue',
+    });
+    return outcome.requeueAfterMs === undefined
+      ? undefined
+      : { requeueAfterMs: outcome.requeueAfterMs };
+  }
+
+  async #writeStatus(entry: CatalogEntry, status: CatalogEntry['status']): Promise<void> {
+    if (sameStatusIgnoringTimes(entry.status ?? {}, status)) return;
+    try {
+      await this.#client.update(
+        CATALOG_ENTRIES,
+        undefined,
+        entry.metadata.name as string,
+        { ...entry, status },
+        'status',
+      );
+    } catch (err) {
+      // Deleted meanwhile: nothing to report on.
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  /** A failure the reconcile could not turn into a condition still shows on the entry. */
+  async #reportError(entry: CatalogEntry, err: unknown): Promise<void> {
+    const conditions = [...(entry.status?.conditions ?? [])];
+    setCondition(conditions, {
+      type: 'Ready',
+      status: 'False',
+      reason: 'ReconcileError',
+      message: `the hub will retry: ${(err as Error).message}`,
+    });
+    await this.#writeStatus(entry, { ...entry.status, conditions }).catch(() => undefined);
+  }
+}
