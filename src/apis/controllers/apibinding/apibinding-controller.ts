@@ -1,298 +1,144 @@
 /**
- * The APIBinding controller: resolves the export, binds each of its resources into the
- * workspace unless another binding or a CRD already serves that group and resource
- * (NamingConflicts), records which permission claims are in force (accepted by the
- * binding and still made by the export, verbs intersected), and sets kcp's conditions and
- * phases. Changes to the export reach its bindings. A deleted binding first deletes the
- * objects of its resources in the workspace.
+ * The APIBinding controller's wiring: which events queue which bindings, and per key the
+ * fetch from the index, a deep copy, the finalizer, the decision of
+ * `apibinding-reconcile.ts` (the status a binding must have, or what its deletion
+ * needs) and one status write when the status changed. This is the template every
+ * controller inside the server follows (see `src/controller/README.md`).
+ *
+ * Queued: a binding that changes; every binding of a workspace whose bindings or CRDs
+ * change (a binding or CRD that goes can settle another's naming conflict); every binding
+ * of an export that changes (resources, claims, identity).
  */
-
 import {
   type APIBinding,
   BINDING_FINALIZER,
   BINDINGS_GVR,
-  type BindingPermissionClaim,
   type BoundResource,
-  type ExportPermissionClaim,
 } from '../../../api/apis/types.ts';
-import {
-  isConditionTrue,
-  sameStatusIgnoringTimes,
-  setCondition,
-} from '../../../apimachinery/conditions.ts';
-import type { Condition } from '../../../apimachinery/meta.ts';
+import { sameStatusIgnoringTimes } from '../../../apimachinery/conditions.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
 import type { Client } from '../../../apiserver/client.ts';
 import type { CrdSource } from '../../../apiserver/registry/crd-source.ts';
-import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
+import { type QueueResult, WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ApiIndex } from '../../api-index.ts';
-import { sameClaim } from '../../claims.ts';
+import {
+  type BindingLookups,
+  type BindingStatus,
+  finalizeBinding,
+  reconcileBinding,
+} from './apibinding-reconcile.ts';
 
-const RETRY_MS = 500;
-
-/** Verbs granted by both sides; `*` on one side yields the other. */
-export function intersectVerbs(a: readonly string[], b: readonly string[]): string[] {
-  if (a.includes('*')) return [...b];
-  if (b.includes('*')) return [...a];
-  return a.filter((v) => b.includes(v));
+export function bindingKey(cluster: string, name: string): string {
+  return `/apis.kcp.io/apibindings/-/${cluster}/-/${name}`;
 }
 
 export class ApiBindingController {
-  private readonly client: Client;
-  private readonly index: ApiIndex;
-  private readonly crds: CrdSource;
   readonly queue: WorkQueue;
+  readonly #client: Client;
+  readonly #index: ApiIndex;
+  readonly #lookups: BindingLookups;
 
   constructor(client: Client, index: ApiIndex, crds: CrdSource, logger: Logger) {
-    this.client = client;
-    this.index = index;
-    this.crds = crds;
-    this.queue = new WorkQueue((k) => this.reconcile(k), {
+    this.#client = client;
+    this.#index = index;
+    this.#lookups = {
+      exportCluster: (cluster, path) => index.exportCluster(cluster, path),
+      getExport: (cluster, name) => index.exportOf(cluster, name),
+      getSchema: (cluster, name) => index.schema(cluster, name),
+      listBindings: (cluster) => index.bindingsIn(cluster).map((ref) => ref.binding),
+      crdServes: (cluster, group, resource) =>
+        crds.crds(cluster).some((c) => c.spec.group === group && c.spec.names.plural === resource),
+    };
+    this.queue = new WorkQueue((key) => this.#sync(key), {
       name: 'apibinding',
       logger,
       concurrency: 8,
     });
-    // A binding or CRD that changes or goes can settle another binding's naming conflict.
     const allIn = (cluster: string) => {
       for (const ref of index.bindingsIn(cluster))
-        this.queue.add(bindingKey(ref.cluster, ref.binding.metadata.name as string));
+        this.queue.add(bindingKey(ref.cluster, ref.binding.metadata.name ?? ''));
     };
     index.bindings.onEvent((e) => {
       if (e.object) this.queue.add(e.key);
       allIn(e.cluster);
     });
     crds.onChange((cluster) => allIn(cluster));
-    // An export's changes (resources, claims, identity) reach every binding to it.
     index.exports.onEvent((e) => {
       for (const ref of index.bindingsOf(e.cluster, e.name))
-        this.queue.add(bindingKey(ref.cluster, ref.binding.metadata.name as string));
+        this.queue.add(bindingKey(ref.cluster, ref.binding.metadata.name ?? ''));
     });
   }
 
   resync(): void {
-    for (const [k] of this.index.bindings.entries()) this.queue.add(k);
+    for (const [key] of this.#index.bindings.entries()) this.queue.add(key);
   }
 
-  private async reconcile(key: string): Promise<Requeue | undefined> {
-    const binding = this.index.bindings.get(key);
-    if (!binding) return undefined;
-    const { cluster } = parseObjectKey(key);
-    const name = binding.metadata.name as string;
-    const bindings = this.client.resource(cluster, BINDINGS_GVR);
-    if (binding.metadata.deletionTimestamp) return this.cleanup(cluster, binding);
+  stop(): void {
+    this.queue.stop();
+  }
+
+  async #sync(key: string): Promise<QueueResult | undefined> {
+    const cached = this.#index.bindings.get(key);
+    if (!cached) return undefined;
+    const binding = structuredClone(cached);
+    const { cluster, name } = parseObjectKey(key);
+    if (binding.metadata.deletionTimestamp) return this.#finalize(cluster, name, binding);
     if (!binding.metadata.finalizers?.includes(BINDING_FINALIZER)) {
-      await bindings.modify(name, (cur) => ({
-        ...cur,
+      // The finalizer's write queues the binding again; the next pass reconciles it.
+      await this.#bindings(cluster).modify(name, (current) => ({
+        ...current,
         metadata: {
-          ...cur.metadata,
-          finalizers: [...(cur.metadata.finalizers ?? []), BINDING_FINALIZER],
+          ...current.metadata,
+          finalizers: [...(current.metadata.finalizers ?? []), BINDING_FINALIZER],
         },
       }));
       return undefined;
     }
-    const status = binding.status ?? {};
-    const conditions: Condition[] = structuredClone(status.conditions ?? []);
-    const ref = binding.spec.reference.export;
-    const exportCluster = this.index.exportCluster(cluster, ref.path);
-    const exp = exportCluster ? this.index.exportOf(exportCluster, ref.name) : undefined;
-    if (!exportCluster || !exp) {
-      setCondition(conditions, {
-        type: 'APIExportValid',
-        status: 'False',
-        reason: 'APIExportNotFound',
-        message: `APIExport ${ref.path ? `${ref.path}:` : ''}${ref.name} not found`,
-      });
-      await this.writeStatus(cluster, name, {
-        ...status,
-        phase: status.phase || 'Binding',
-        conditions,
-      });
-      return new Requeue(RETRY_MS * 4);
-    }
-    setCondition(conditions, {
-      type: 'APIExportValid',
-      status: 'True',
-      reason: 'Valid',
-      message: '',
-    });
-    const identity = exp.status?.identityHash;
-    if (!identity) {
-      await this.writeStatus(cluster, name, {
-        ...status,
-        apiExportClusterName: exportCluster,
-        phase: status.phase || 'Binding',
-        conditions,
-      });
-      return new Requeue(RETRY_MS);
-    }
-
-    // Resources: bind each unless something else already serves its group and resource.
-    const bound: BoundResource[] = [];
-    const conflicts: string[] = [];
-    const missing: string[] = [];
-    const others = this.index.bindingsIn(cluster).filter((o) => o.binding.metadata.name !== name);
-    for (const r of exp.spec.resources ?? []) {
-      const schema = this.index.schema(exportCluster, r.schema);
-      if (!schema) {
-        missing.push(r.schema);
-        continue;
-      }
-      const gr = `${r.name}.${r.group || 'core'}`;
-      const takenByBinding = others.some((o) =>
-        (o.binding.status?.boundResources ?? []).some(
-          (b) => b.group === r.group && b.resource === r.name && b.schema.identityHash !== identity,
-        ),
-      );
-      const takenByCrd = this.crds
-        .crds(cluster)
-        .some((c) => c.spec.group === r.group && c.spec.names.plural === r.name);
-      if (takenByBinding || takenByCrd) {
-        conflicts.push(
-          `${gr} is already served by ${takenByBinding ? 'another APIBinding' : 'a CustomResourceDefinition'}`,
-        );
-        continue;
-      }
-      const storage = schema.spec.versions.find((v) => v.storage)?.name ?? '';
-      const previous = (status.boundResources ?? []).find(
-        (b) => b.group === r.group && b.resource === r.name,
-      );
-      bound.push({
-        group: r.group,
-        resource: r.name,
-        schema: { name: r.schema, UID: schema.metadata.uid as string, identityHash: identity },
-        storageVersions: [...new Set([...(previous?.storageVersions ?? []), storage])],
-      });
-    }
-    const wasCompleted = isConditionTrue(status.conditions, 'InitialBindingCompleted');
-    if (missing.length > 0) {
-      setCondition(conditions, {
-        type: 'InitialBindingCompleted',
-        status: 'False',
-        reason: 'APIResourceSchemaInvalid',
-        message: `APIResourceSchemas not found: ${missing.join(', ')}`,
-      });
-    } else if (conflicts.length > 0 && !wasCompleted) {
-      // As kcp: a binding whose resources collide never becomes Bound, so `kubectl kcp
-      // bind` and `kubectl wait` do not report an API that is not served.
-      setCondition(conditions, {
-        type: 'InitialBindingCompleted',
-        status: 'False',
-        reason: 'NamingConflicts',
-        message: conflicts.join('; '),
-      });
-    } else
-      setCondition(conditions, {
-        type: 'InitialBindingCompleted',
-        status: 'True',
-        reason: 'Bound',
-        message: '',
-      });
-    setCondition(
-      conditions,
-      conflicts.length > 0
-        ? {
-            type: 'BindingUpToDate',
-            status: 'False',
-            reason: 'NamingConflicts',
-            message: conflicts.join('; '),
-          }
-        : { type: 'BindingUpToDate', status: 'True', reason: 'UpToDate', message: '' },
-    );
-
-    // Claims: those the export makes and the binding accepted, verbs intersected.
-    const exportClaims: ExportPermissionClaim[] = exp.spec.permissionClaims ?? [];
-    const decided: BindingPermissionClaim[] = binding.spec.permissionClaims ?? [];
-    const unknown = decided.filter((d) => !exportClaims.some((e) => sameClaim(e, d)));
-    const applied = decided
-      .filter((d) => d.state === 'Accepted')
-      .flatMap((d) => {
-        const e = exportClaims.find((x) => sameClaim(x, d));
-        if (!e) return [];
-        const verbs = intersectVerbs(d.verbs ?? ['*'], e.verbs);
-        return verbs.length
-          ? [
-              {
-                group: d.group ?? '',
-                resource: d.resource,
-                ...(d.identityHash ? { identityHash: d.identityHash } : {}),
-                verbs,
-              },
-            ]
-          : [];
-      });
-    setCondition(
-      conditions,
-      unknown.length > 0
-        ? {
-            type: 'PermissionClaimsValid',
-            status: 'False',
-            reason: 'InvalidPermissionClaims',
-            message: `claims not made by the export: ${unknown.map((u) => `${u.resource}.${u.group || 'core'}`).join(', ')}`,
-          }
-        : { type: 'PermissionClaimsValid', status: 'True', reason: 'Valid', message: '' },
-    );
-    setCondition(conditions, {
-      type: 'PermissionClaimsApplied',
-      status: 'True',
-      reason: 'Applied',
-      message: '',
-    });
-    const everCompleted = wasCompleted || isConditionTrue(conditions, 'InitialBindingCompleted');
-    setCondition(
-      conditions,
-      everCompleted
-        ? { type: 'Ready', status: 'True', reason: 'Bound', message: '' }
-        : {
-            type: 'Ready',
-            status: 'False',
-            reason: 'Binding',
-            message: 'waiting for the initial binding',
-          },
-    );
-    await this.writeStatus(cluster, name, {
-      ...status,
-      apiExportClusterName: exportCluster,
-      boundResources: bound,
-      phase: everCompleted ? 'Bound' : 'Binding',
-      conditions,
-      appliedPermissionClaims: applied,
-      exportPermissionClaims: exportClaims,
-    });
-    return missing.length > 0 ? new Requeue(RETRY_MS) : undefined;
+    const result = reconcileBinding(cluster, binding, this.#lookups);
+    await this.#writeStatus(cluster, name, cached.status, result.status);
+    return result.requeueAfterMs === undefined
+      ? undefined
+      : { requeueAfterMs: result.requeueAfterMs };
   }
 
-  private async writeStatus(
+  #bindings(cluster: string) {
+    return this.#client.resource(cluster, BINDINGS_GVR);
+  }
+
+  /** The one status write of a pass, skipped when only transition times would change. */
+  async #writeStatus(
     cluster: string,
     name: string,
-    next: NonNullable<APIBinding['status']>,
+    current: APIBinding['status'],
+    next: BindingStatus,
   ): Promise<void> {
-    const current = this.index.bindings.get(bindingKey(cluster, name));
-    if (current && sameStatusIgnoringTimes(current.status ?? {}, next)) return;
-    await this.client
-      .resource(cluster, BINDINGS_GVR)
-      .modify(name, (cur) => ({ ...cur, status: next }), 'status');
+    if (sameStatusIgnoringTimes(current ?? {}, next)) return;
+    await this.#bindings(cluster).modify(name, (latest) => ({ ...latest, status: next }), 'status');
   }
 
-  /** Deletes the objects of the binding's resources in the workspace, then lets it go. */
-  private async cleanup(cluster: string, binding: APIBinding): Promise<Requeue | undefined> {
-    const exportCluster = binding.status?.apiExportClusterName;
-    let left = 0;
-    for (const r of binding.status?.boundResources ?? []) {
-      const type = exportCluster
-        ? this.index.typeFor(exportCluster, r.schema.name, r.schema.identityHash)
-        : undefined;
-      if (type) left += await this.client.forType(cluster, type).deleteAll();
-    }
-    if (left > 0) return new Requeue(RETRY_MS);
-    await this.client
-      .resource(cluster, BINDINGS_GVR)
-      .modify(binding.metadata.name as string, (cur) => ({
-        ...cur,
+  async #finalize(
+    cluster: string,
+    name: string,
+    binding: APIBinding,
+  ): Promise<QueueResult | undefined> {
+    const deleteObjectsOf = async (exportCluster: string, resource: BoundResource) => {
+      const type = this.#index.typeFor(
+        exportCluster,
+        resource.schema.name,
+        resource.schema.identityHash,
+      );
+      return type ? this.#client.forType(cluster, type).deleteAll() : 0;
+    };
+    const result = await finalizeBinding(binding, deleteObjectsOf);
+    if (!('removeFinalizer' in result)) return result;
+    await this.#bindings(cluster)
+      .modify(name, (current) => ({
+        ...current,
         metadata: {
-          ...cur.metadata,
-          finalizers: (cur.metadata.finalizers ?? []).filter((f) => f !== BINDING_FINALIZER),
+          ...current.metadata,
+          finalizers: (current.metadata.finalizers ?? []).filter((f) => f !== BINDING_FINALIZER),
         },
       }))
       .catch((err) => {
@@ -300,12 +146,4 @@ export class ApiBindingController {
       });
     return undefined;
   }
-
-  stop(): void {
-    this.queue.stop();
-  }
-}
-
-export function bindingKey(cluster: string, name: string): string {
-  return `/apis.kcp.io/apibindings/-/${cluster}/-/${name}`;
 }
