@@ -18,6 +18,7 @@ import { CatalogEntryController } from './controllers/catalogentry-controller.ts
 import { Enablement } from './enablement.ts';
 import { ClusterProxy } from './http/cluster-proxy.ts';
 import { hubHandler } from './http/hub-server.ts';
+import { ProviderProxy } from './http/provider-proxy.ts';
 import { providersApi } from './http/providers-api.ts';
 import { StaticUi } from './http/static-ui.ts';
 import { HubMetrics } from './metrics.ts';
@@ -53,6 +54,7 @@ export class Hub {
   readonly entries: CatalogEntryController;
   #server: Server | undefined;
   #proxy: ClusterProxy | undefined;
+  #providers: ProviderProxy | undefined;
   readonly #sockets = new Set<Socket>();
   #waitingFor = 'the catalog workspace';
   #stopped = false;
@@ -95,6 +97,13 @@ export class Hub {
   async #listen(): Promise<void> {
     const { options } = this;
     this.#proxy = new ClusterProxy(this.controlPlane, this.log.child({ component: 'proxy' }));
+    const ui = new StaticUi(options.uiDir ?? DEFAULT_UI_DIR);
+    this.#providers = new ProviderProxy({
+      catalog: this.catalog,
+      controlPlane: this.controlPlane,
+      ui,
+      log: this.log.child({ component: 'provider-proxy' }),
+    });
     const handler = hubHandler({
       api: providersApi({
         controlPlane: this.controlPlane,
@@ -103,7 +112,8 @@ export class Hub {
         poke: (name) => this.entries.poke(name),
       }),
       proxy: this.#proxy,
-      ui: new StaticUi(options.uiDir ?? DEFAULT_UI_DIR),
+      providers: this.#providers,
+      ui,
       metrics: this.metrics,
       log: this.log,
       notReady: () => (this.ready ? undefined : `waiting for ${this.#waitingFor}`),
@@ -167,6 +177,7 @@ export class Hub {
       await closed;
     }
     this.#proxy?.close();
+    this.#providers?.close();
     this.controlPlane.close();
   }
 }

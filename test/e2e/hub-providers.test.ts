@@ -7,7 +7,10 @@
  * virtual workspace; dependencies, untrusted claims, schema changes, disable, heartbeats,
  * deletion and a restart. The core flow runs again against a separate `canopy hub`.
  */
+
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -703,6 +706,140 @@ describe('providers through the hub in canopy start', () => {
       );
     });
     expect(json(await disable(env, 'alice', 'root:alice', 'my-provider'))).toEqual({ removed: [] });
+  });
+
+  it('proxies a provider’s UI and backend with the verified identity only', async () => {
+    const echo = createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'application/json', 'Set-Cookie': 'provider=1' });
+      res.end(JSON.stringify({ url: req.url, headers: req.headers }));
+    });
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
+    const port = (echo.address() as AddressInfo).port;
+    try {
+      await env.admin.ok(['--server', `${env.root}:kedge`, 'apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'providers.kedge.faros.sh/v1alpha1',
+          kind: 'CatalogEntry',
+          metadata: { name: 'echo' },
+          spec: {
+            displayName: 'Echo',
+            ui: { url: `http://127.0.0.1:${port}/ui-base` },
+            backend: { url: `http://127.0.0.1:${port}/api-base/` },
+          },
+        }),
+      });
+      await readyEntry(env, 'echo');
+      const aliceCluster = await env.admin.ok([
+        '--server',
+        env.root,
+        'get',
+        'workspace',
+        'alice',
+        '-o',
+        'jsonpath={.spec.cluster}',
+      ]);
+      const spoofed = {
+        'X-Kedge-User': 'admin',
+        'X-Kedge-Groups': 'system:masters',
+        'X-Kedge-Cluster': 'root',
+        'X-Remote-User': 'admin',
+        'X-Forwarded-User': 'admin',
+        'Impersonate-User': 'admin',
+        Cookie: 'session=hub-secret',
+      };
+      const seen = (r: RawResponse) => json<{ url: string; headers: Record<string, string> }>(r);
+
+      const backend = await env.hub({
+        path: '/services/providers/echo/things?x=1',
+        token: TOKENS.alice,
+        headers: { ...spoofed, 'X-Kedge-Workspace': 'root:alice' },
+      });
+      expect(backend.status, backend.body).toBe(200);
+      expect(backend.headers['set-cookie']).toBeUndefined();
+      const b = seen(backend);
+      expect(b.url).toBe('/api-base/things?x=1');
+      expect(b.headers).toMatchObject({
+        authorization: `Bearer ${TOKENS.alice}`,
+        'x-kedge-user': 'alice',
+        'x-kedge-workspace': 'root:alice',
+        'x-kedge-cluster': aliceCluster,
+      });
+      expect(b.headers['x-kedge-groups']?.split(',')).toContain('tenants');
+      expect(b.headers['x-kedge-groups']).not.toContain('system:masters');
+      for (const h of ['x-remote-user', 'x-forwarded-user', 'impersonate-user', 'cookie'])
+        expect(b.headers[h], h).toBeUndefined();
+
+      const ui = await env.hub({
+        path: '/ui/providers/echo/main.js',
+        token: TOKENS.alice,
+        headers: spoofed,
+      });
+      const u = seen(ui);
+      expect(u.url).toBe('/ui-base/main.js');
+      expect(u.headers).toMatchObject({
+        'x-kedge-user': 'alice',
+        'x-kedge-base-path': '/ui/providers/echo/',
+      });
+      for (const h of [
+        'authorization',
+        'cookie',
+        'x-kedge-cluster',
+        'x-remote-user',
+        'impersonate-user',
+      ])
+        expect(u.headers[h], h).toBeUndefined();
+      const anonymous = seen(
+        await env.hub({ path: '/ui/providers/echo/main.js', token: null, headers: spoofed }),
+      );
+      expect(anonymous.headers['x-kedge-user']).toBeUndefined();
+
+      // A page of the portal, not a file of the provider.
+      const page = await env.hub({ path: '/ui/providers/echo/settings', token: null });
+      expect(String(page.headers['content-type'])).toContain('text/html');
+
+      expect((await env.hub({ path: '/services/providers/echo/x', token: null })).status).toBe(401);
+      const elsewhere = await env.hub({
+        path: '/services/providers/echo/x',
+        token: TOKENS.alice,
+        headers: { 'X-Kedge-Workspace': 'root:bob' },
+      });
+      expect(elsewhere.status).toBe(403);
+      expect(
+        (await env.hub({ path: '/services/providers/nope/x', token: TOKENS.alice })).status,
+      ).toBe(404);
+      // A backend that does not answer is a 502 that names it.
+      const down = await env.hub({
+        path: '/services/providers/my-provider/x',
+        token: TOKENS.alice,
+      });
+      expect(down.status).toBe(502);
+      expect(json<{ message: string }>(down).message).toContain(
+        'the backend of provider "my-provider"',
+      );
+
+      // Not Ready: 503, nothing forwarded.
+      await env.admin.ok(['--server', `${env.root}:kedge`, 'apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'providers.kedge.faros.sh/v1alpha1',
+          kind: 'CatalogEntry',
+          metadata: { name: 'shy' },
+          spec: {
+            displayName: 'Shy',
+            backend: { url: `http://127.0.0.1:${port}/` },
+            apiExport: {
+              name: 'shy.providers.kedge.faros.sh',
+              permissionClaims: [{ resource: 'secrets', verbs: ['get'] }],
+            },
+          },
+        }),
+      });
+      await eventually('shy listed', async () => {
+        const r = await env.hub({ path: '/services/providers/shy/x', token: TOKENS.alice });
+        expect(r.status).toBe(503);
+      });
+    } finally {
+      echo.close();
+    }
   });
 
   it('removes a deleted entry from the catalog, and its workspace with it', async () => {

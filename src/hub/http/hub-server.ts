@@ -3,6 +3,8 @@
  * - `/healthz`, `/livez`, `/readyz`, `/metrics`: probes and Prometheus, no credentials;
  * - `/` → `/ui/`; `/ui/*`: the portal (`static-ui.ts`);
  * - `/clusters/*`: the control plane, as the caller (`cluster-proxy.ts`);
+ * - `/ui/providers/{name}/*`, `/services/providers/{name}/*`: a provider's UI and backend
+ *   (`provider-proxy.ts`);
  * - `/api/…`: the hub's own API (kedge's paths). Kubernetes' own `/api` is reached only
  *   under a cluster path (`/clusters/<ws>/api/v1/…`), so the two never meet.
  * Every error is a Kubernetes Status.
@@ -13,12 +15,14 @@ import { writeError } from '../../apiserver/http/respond.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { ClusterProxy } from './cluster-proxy.ts';
+import type { ProviderProxy } from './provider-proxy.ts';
 import type { StaticUi } from './static-ui.ts';
 
 export interface HubHandlerOptions {
   /** `/api/…` (`providers-api.ts`). */
   readonly api: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
   readonly proxy: ClusterProxy;
+  readonly providers: ProviderProxy;
   readonly ui: StaticUi;
   readonly metrics: HubMetrics;
   readonly log: Logger;
@@ -30,6 +34,8 @@ export interface HubHandlerOptions {
 export function routeOf(path: string): string {
   if (path === '/healthz' || path === '/livez' || path === '/readyz' || path === '/metrics')
     return path.slice(1);
+  if (path.startsWith('/ui/providers/')) return 'provider-ui';
+  if (path.startsWith('/services/providers/')) return 'provider-backend';
   if (path === '/' || path === '/ui' || path.startsWith('/ui/')) return 'ui';
   if (path.startsWith('/clusters/')) return 'clusters';
   if (path === '/api/providers') return 'providers';
@@ -42,7 +48,7 @@ export function routeOf(path: string): string {
 }
 
 export function hubHandler(options: HubHandlerOptions) {
-  const { api, proxy, ui, metrics, log } = options;
+  const { api, proxy, providers, ui, metrics, log } = options;
 
   async function serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     switch (path) {
@@ -68,6 +74,14 @@ export function hubHandler(options: HubHandlerOptions) {
         res.writeHead(302, { Location: '/ui/' });
         res.end();
         return;
+    }
+    const provider = /^\/(ui|services)\/providers\/([a-z0-9-]+)(\/.*)?$/.exec(path);
+    if (provider) {
+      const rest = (req.url ?? '').slice(`/${provider[1]}/providers/${provider[2]}`.length);
+      const name = provider[2] as string;
+      return provider[1] === 'ui'
+        ? providers.ui(req, res, name, rest)
+        : providers.backend(req, res, name, rest);
     }
     if (path.startsWith('/ui/')) return ui.serve(req, res, path.slice('/ui/'.length));
     if (path.startsWith('/clusters/')) return proxy.handle(req, res);
