@@ -156,6 +156,8 @@ describe('impersonation', () => {
     ).toEqual({
       username: 'system:serviceaccount:team:builder',
       groups: ['system:serviceaccounts', 'system:serviceaccounts:team', 'system:authenticated'],
+      // One of the cluster it was impersonated in, as its own token would say.
+      extra: { 'authentication.kcp.io/cluster-name': ['root'] },
     });
     expect(
       impersonate(
@@ -168,6 +170,35 @@ describe('impersonation', () => {
         a,
       ).groups,
     ).toEqual(['x', 'system:authenticated']);
+  });
+
+  it('keeps the cluster system:masters names for a service account, and scopes others’', () => {
+    expect(
+      impersonate(
+        request({
+          'Impersonate-User': 'system:serviceaccount:team:builder',
+          'Impersonate-Extra-Authentication.kcp.io%2Fcluster-name': 'other',
+        }),
+        ADMIN,
+        'root',
+        fixture(),
+      ).extra,
+    ).toEqual({ 'authentication.kcp.io/cluster-name': ['other'] });
+    const a = fixture();
+    a.index.set('root', 'clusterroles', '', 'impersonator', {
+      apiVersion: `${RBAC}/v1`,
+      kind: 'ClusterRole',
+      metadata: { name: 'impersonator' },
+      rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['impersonate'] }],
+    } as KubeObject);
+    expect(
+      impersonate(
+        request({ 'Impersonate-User': 'system:serviceaccount:team:builder' }),
+        ALICE,
+        'root',
+        a,
+      ).extra,
+    ).toEqual({ 'authentication.kcp.io/cluster-name': ['root'], [SCOPES]: ['cluster:root'] });
   });
 
   it('makes anonymous unauthenticated', () => {

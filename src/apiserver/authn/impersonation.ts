@@ -17,14 +17,21 @@
  *   impersonation was allowed (`authentication.kcp.io/scopes: cluster:<name>`), so checks
  *   made in other clusters (binding an export, using a workspace type) see it as
  *   `system:anonymous`. Impersonation by `system:masters` is neither gated nor scoped.
+ *   An impersonated service account belongs to that cluster, as its token would.
  */
 import type { IncomingMessage } from 'node:http';
 import { forbiddenMessage, internalError } from '../../apimachinery/status.ts';
 import { isPrivileged } from '../authz/authorization.ts';
 import type { Attributes, Authorizer } from '../authz/authorizer.ts';
 import { forbiddenError } from '../authz/authorizer.ts';
-import { ANONYMOUS_USER, AUTHENTICATED, SCOPES_EXTRA, UNAUTHENTICATED } from '../authz/scopes.ts';
-import type { UserInfo } from '../rest/scope.ts';
+import {
+  ANONYMOUS_USER,
+  AUTHENTICATED,
+  CLUSTER_NAME_EXTRA,
+  SCOPES_EXTRA,
+  UNAUTHENTICATED,
+} from '../authz/scopes.ts';
+import { type UserInfo, WILDCARD_CLUSTER } from '../rest/scope.ts';
 import { MASTERS_GROUP } from './authenticator.ts';
 import {
   serviceAccountGroups,
@@ -221,6 +228,11 @@ export function impersonate(
     }
   } else if (!groups.includes(UNAUTHENTICATED)) {
     groups.push(UNAUTHENTICATED);
+  }
+  // An impersonated service account is one of the cluster it was impersonated in, as its
+  // own token would say (unless system:masters named another).
+  if (requests.some((r) => r.kind === 'ServiceAccount') && !extra[CLUSTER_NAME_EXTRA]) {
+    if (cluster !== WILDCARD_CLUSTER) extra[CLUSTER_NAME_EXTRA] = [cluster];
   }
   if (!isPrivileged(requester)) extra[SCOPES_EXTRA] = [`cluster:${cluster}`];
   return {

@@ -150,16 +150,16 @@ export class ApiExportVirtualWorkspace {
         },
         reason,
       );
+    const type = view.lookup(target, info.apiGroup, info.apiVersion, info.resource);
     if (target === WILDCARD_CLUSTER) {
       // Across workspaces a provider reads; it writes in one workspace at a time.
-      if (!READ_ONLY.includes(info.verb as Verb)) throw methodNotAllowed();
+      if (type && !READ_ONLY.includes(info.verb as Verb)) throw methodNotAllowed();
     } else {
       const reason = this.refusal(exportCluster, exportName, exp, target, info);
       if (reason) throw denied(reason);
     }
     // A verb the export does not claim (or read-only APIBindings) is forbidden, as kcp's
     // virtual workspace authorizer decides — not an unsupported method.
-    const type = view.lookup(target, info.apiGroup, info.apiVersion, info.resource);
     if (type && !type.verbs.includes(info.verb as Verb)) {
       throw denied('not granted by the APIBinding to this export');
     }
