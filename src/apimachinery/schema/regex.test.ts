@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileGoRegex, goRegexError } from './regex.ts';
+import { compileGoRegex, goRegexError, goReplaceAll } from './regex.ts';
 
 const test = (pattern: string, s: string) => compileGoRegex(pattern).regexp.test(s);
 
@@ -81,5 +81,27 @@ describe('Go regular expressions with huge counted repetitions', () => {
     expect(c.linear).toBe(false);
     expect(c.regexp.test('aaa')).toBe(true);
     expect(Date.now() - started).toBeLessThan(500);
+  });
+});
+
+describe('Go replacement (Regexp.ReplaceAllString)', () => {
+  it('replaces every match, expanding numbered and named groups', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's ${n} group references
+    expect(goReplaceAll('a-b c-d', '(\\w)-(\\w)', '${2}$1')).toBe('ba dc');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Go's ${name} group reference
+    expect(goReplaceAll('team-a', '(?P<prefix>\\w+)-(?P<id>\\w)', '${id}.${prefix}')).toBe(
+      'a.team',
+    );
+    expect(goReplaceAll('x1y22', '\\d', '#')).toBe('x#y##');
+  });
+
+  it('reads the pattern as Go does: flags, \\z, ASCII \\s', () => {
+    expect(goReplaceAll('ABC abc', '(?i)b', '_')).toBe('A_C a_c');
+    expect(goReplaceAll('end\n', 'd\\z', 'D')).toBe('end\n');
+    expect(goReplaceAll('a\u00a0b c', '\\s', '_')).toBe('a\u00a0b_c');
+  });
+
+  it("reports an invalid pattern in Go's words", () => {
+    expect(() => goReplaceAll('x', '(a', 'b')).toThrow(/error parsing regexp/);
   });
 });

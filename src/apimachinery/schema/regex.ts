@@ -65,6 +65,28 @@ export function compileGoRegex(pattern: string): CompiledRegex {
   return result;
 }
 
+/** The same expression with the `g` flag, to find or replace every match. */
+export function compileGoRegexGlobal(pattern: string): RegExp {
+  const { regexp } = compileGoRegex(pattern);
+  return new RegExp(regexp.source, `${regexp.flags}g`);
+}
+
+/**
+ * A replacement template of Go's `Regexp.Expand` (`$1`, `${1}`, `${name}`; also `\1`, as
+ * sprig users write) as a JavaScript replacement string.
+ */
+function goReplacement(replacement: string): string {
+  return replacement
+    .replace(/\\(\d+)/g, (_m, d: string) => `$${d}`)
+    .replace(/\$\{(\d+)\}/g, (_m, d: string) => `$${d}`)
+    .replace(/\$\{([A-Za-z_]\w*)\}/g, (_m, n: string) => `$<${n}>`);
+}
+
+/** Go's `Regexp.ReplaceAllString`: every match of `pattern` in `value` replaced. */
+export function goReplaceAll(value: string, pattern: string, replacement: string): string {
+  return value.replace(compileGoRegexGlobal(pattern), goReplacement(replacement));
+}
+
 /** The Go error text for an invalid pattern, or undefined when it compiles. */
 export function goRegexError(pattern: string): string | undefined {
   try {

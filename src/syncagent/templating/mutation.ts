@@ -7,8 +7,9 @@
  * `other`), applied in order.
  */
 import { evaluate as evaluateCel } from '@marcbachmann/cel-js';
+import { goReplaceAll } from '../../apimachinery/schema/regex.ts';
 import type { ResourceMutation } from '../apis/types.ts';
-import { goRegExp, goReplacement, render } from './template.ts';
+import { render } from './template.ts';
 
 type Json = unknown;
 
@@ -117,7 +118,7 @@ export function regexReplace(
   replacement: string,
 ): string {
   if (!pattern) return replacement;
-  return value.replace(goRegExp(pattern, 'g'), goReplacement(replacement));
+  return goReplaceAll(value, pattern, replacement);
 }
 
 /** JSON into CEL values: integral numbers are CEL ints, as Kubernetes' int64s are. */

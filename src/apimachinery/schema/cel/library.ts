@@ -8,7 +8,7 @@
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import { Duration } from '@marcbachmann/cel-js/evaluator';
-import { compileGoRegex } from '../regex.ts';
+import { compileGoRegex, compileGoRegexGlobal } from '../regex.ts';
 import { registerNetwork, registerQuantity, registerURLs } from './library-types.ts';
 import { SAFE_MATCHES } from './source.ts';
 import { celCompare, celEquals } from './values.ts';
@@ -30,8 +30,7 @@ function regex(pattern: string): RegExp {
 }
 
 function globalRegex(pattern: string): RegExp {
-  const re = regex(pattern);
-  return new RegExp(re.source, `${re.flags}g`);
+  return compileGoRegexGlobal(pattern);
 }
 
 export function registerKubernetesLibrary(env: Environment): void {
