@@ -31,7 +31,7 @@ async function up(dir: string): Promise<Up> {
   const started = performance.now();
   const child = spawn(
     process.execPath,
-    [CANOPY, 'up', '--data-dir', dir, '--port', '0', '--service-port', '0'],
+    [CANOPY, 'up', '--data-dir', dir, '--port', '0', '--service-port', '0', '--hub-port', '0'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const output = followOutput(child, 'canopy up', 300_000);

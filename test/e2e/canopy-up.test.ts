@@ -44,7 +44,7 @@ interface Up {
 function startUp(dir: string): Up {
   const child = spawn(
     process.execPath,
-    [CANOPY, 'up', '--data-dir', dir, '--port', '0', '--service-port', '0'],
+    [CANOPY, 'up', '--data-dir', dir, '--port', '0', '--service-port', '0', '--hub-port', '0'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const out = followOutput(child, 'canopy up', 120_000);

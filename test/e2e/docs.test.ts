@@ -53,6 +53,7 @@ async function readerEnv(): Promise<NodeJS.ProcessEnv> {
     ...process.env,
     CANOPY_PORT: String(await freePort()),
     CANOPY_SERVICE_PORT: String(await freePort()),
+    CANOPY_HUB_PORT: String(await freePort()),
     KCP_PORT: String(await freePort()),
     PROVIDER_PORT: String(await freePort()),
   };

@@ -8,7 +8,9 @@
 import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
+import { ensurePortalBuilt } from '../../../web/build.ts';
 import { parseKubeconfig } from '../../apimachinery/kubeconfig.ts';
+import { DEFAULT_HUB_PORT, HUB_URL_FILE } from '../../hub/hub.ts';
 import { parsePort } from '../flags.ts';
 import { type ChildSpec, Supervisor } from './supervisor.ts';
 import {
@@ -25,6 +27,7 @@ interface UpFlags {
   dataDir: string;
   port: string;
   servicePort: string;
+  hubPort: string;
   bind: string;
   postgresBin?: string;
 }
@@ -38,6 +41,7 @@ export function layout(dataDir: string) {
   return {
     dir,
     adminKubeconfig: join(dir, 'admin.kubeconfig'),
+    hubUrl: join(dir, HUB_URL_FILE),
     providerKubeconfig: join(dir, 'provider.kubeconfig'),
     syncAgentKubeconfig: join(dir, 'sync-agent.kubeconfig'),
     controlPlane: join(dir, 'control-plane'),
@@ -79,6 +83,11 @@ export function registerUp(program: Command): void {
         .env('CANOPY_SERVICE_PORT')
         .default('6444'),
     )
+    .addOption(
+      new Option('--hub-port <port>', 'HTTPS port of the hub and portal (0 picks a free one)')
+        .env('CANOPY_HUB_PORT')
+        .default(String(DEFAULT_HUB_PORT)),
+    )
     .option('--bind <address>', 'address every server listens on', '127.0.0.1')
     .option(
       '--postgres-bin <dir>',
@@ -87,7 +96,9 @@ export function registerUp(program: Command): void {
     .addHelpText(
       'after',
       `
-The data directory holds admin.kubeconfig (control plane, context root), provider.kubeconfig
+The control plane runs the provider hub, which serves the portal (built from web/ first when
+its sources changed); its URL is in DIR/hub-url and in the summary. The data directory holds
+admin.kubeconfig (control plane, context root), provider.kubeconfig
 (service cluster), sync-agent.kubeconfig (control plane, in ${PROVIDER_WORKSPACE}), each
 process's data and logs/<process>.log. A second run on the same directory brings back every
 workspace, object and database. Ctrl-C (or SIGTERM) stops every process, PostgreSQL servers
@@ -102,6 +113,7 @@ async function up(flags: UpFlags): Promise<void> {
   const paths = layout(flags.dataDir);
   let controlPlanePort = parsePort('--port', flags.port);
   let servicePort = parsePort('--service-port', flags.servicePort);
+  let hubPort = parsePort('--hub-port', flags.hubPort);
   const started = performance.now();
   const say = (line: string) => {
     const at = ((performance.now() - started) / 1000).toFixed(1).padStart(5);
@@ -142,6 +154,8 @@ async function up(flags: UpFlags): Promise<void> {
   process.on('SIGTERM', () => void stop('terminated', 0));
 
   try {
+    // The hub serves the portal from web/dist: build it first if its sources changed.
+    if ((await ensurePortalBuilt(say)) === 'built') say('portal built');
     say(`starting the control plane and the service cluster (logs in ${paths.logs})`);
     await Promise.all([
       supervisor.start(
@@ -153,7 +167,8 @@ async function up(flags: UpFlags): Promise<void> {
           String(controlPlanePort),
           '--bind',
           flags.bind,
-          '--no-hub',
+          '--hub-port',
+          String(hubPort),
         ]),
       ),
       supervisor.start(
@@ -174,7 +189,11 @@ async function up(flags: UpFlags): Promise<void> {
     copyKubeconfig(join(paths.serviceCluster, 'admin.kubeconfig'), paths.providerKubeconfig);
     controlPlanePort = portOf(paths.adminKubeconfig);
     servicePort = portOf(paths.providerKubeconfig);
-    say(`control plane up on port ${controlPlanePort}, service cluster on port ${servicePort}`);
+    copyFileSync(join(paths.controlPlane, HUB_URL_FILE), paths.hubUrl);
+    hubPort = Number(new URL(readFileSync(paths.hubUrl, 'utf8').trim()).port);
+    say(
+      `control plane up on port ${controlPlanePort} (portal ${portalUrl(paths)}), service cluster on port ${servicePort}`,
+    );
 
     say('starting the PostgreSQL operator on the service cluster');
     const operator = supervisor.start(
@@ -228,6 +247,11 @@ async function up(flags: UpFlags): Promise<void> {
   process.stdout.write(`${summary(paths, seconds)}\n`);
 }
 
+/** The portal's address: the hub's base URL (DIR/hub-url), under /ui/. */
+function portalUrl(paths: ReturnType<typeof layout>): string {
+  return `${readFileSync(paths.hubUrl, 'utf8').trim()}/ui/`;
+}
+
 /**
  * What to do next. The tenant's lines are meant for a new terminal, which may start
  * elsewhere and lack Node 24 (the plugins' runtime): they cd here and put this Node on PATH.
@@ -240,6 +264,7 @@ function summary(paths: ReturnType<typeof layout>, seconds: string): string {
   const examples = show(EXAMPLES);
   return `Canopy is ready: a tenant can create a database (started in ${seconds} s).
 
+  portal (web console)         ${portalUrl(paths)}
   control plane (admin)        ${show(paths.adminKubeconfig)}
   service cluster (provider)   ${show(paths.providerKubeconfig)}
   sync agent                   ${show(paths.syncAgentKubeconfig)}
