@@ -1,7 +1,7 @@
 /**
- * Every shell block of docs/quickstart.md and docs/workshop.md, run in order as a reader
- * would, in a directory laid out like a fresh clone (its own node_modules from `npm
- * install`, its own `.canopy/` and `.workshop/`). The only thing the test adds is free
+ * Every shell block of docs/quickstart.md, docs/workshop.md and docs/portal.md, run in
+ * order as a reader would, in a directory laid out like a fresh clone (its own node_modules
+ * from `npm install`, its own `.canopy/` and `.workshop/`). The only thing the test adds is free
  * ports, through the environment variables `canopy up` and the workshop's env.sh read, so
  * it never collides with a Canopy the developer is running.
  */
@@ -75,7 +75,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('the documentation runs as written', () => {
-  for (const doc of ['quickstart.md', 'workshop.md']) {
+  for (const doc of ['quickstart.md', 'workshop.md', 'portal.md']) {
     it(`runs every command of docs/${doc}`, async () => {
       const runner = new DocRunner(join(clone, 'docs', doc), clone, await readerEnv());
       runners.push(runner);
