@@ -31,12 +31,13 @@ export function launchChromium(): Promise<Browser> {
 /**
  * A browser context for the hub: its self-signed certificate accepted (the hub's CA is the
  * test's own), the given viewport and colour scheme, and every console error and uncaught
- * page error collected so a test can assert there were none.
+ * page error collected so a test can assert there were none (console errors too, which
+ * include the browser's report of every refused request, to show when a step fails).
  */
 export async function hubContext(
   browser: Browser,
   options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {},
-): Promise<{ context: BrowserContext; page: Page; pageErrors: string[] }> {
+): Promise<{ context: BrowserContext; page: Page; pageErrors: string[]; consoleErrors: string[] }> {
   const context = await browser.newContext({
     ignoreHTTPSErrors: true,
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
@@ -44,8 +45,12 @@ export async function hubContext(
   });
   const page = await context.newPage();
   const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
-  return { context, page, pageErrors };
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  return { context, page, pageErrors, consoleErrors };
 }
 
 export class Shots {

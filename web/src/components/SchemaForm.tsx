@@ -5,8 +5,8 @@
  */
 import Form from '@rjsf/core';
 import type { ErrorSchema, ObjectFieldTemplateProps, RJSFSchema, UiSchema } from '@rjsf/utils';
-import validator from '@rjsf/validator-ajv8';
 import { useState } from 'react';
+import { serverValidator } from './server-validator.ts';
 
 function hasContent(value: unknown): boolean {
   if (value === undefined || value === null || value === '') return false;
@@ -90,11 +90,10 @@ export default function SchemaForm({
         },
       }}
       formData={formData}
-      validator={validator}
+      validator={serverValidator}
       templates={{ ObjectFieldTemplate: CollapsibleObject }}
       extraErrors={extraErrors}
       showErrorList={false}
-      noHtml5Validate
       onChange={(e) => onChange(e.formData)}
       onSubmit={(e) => onSubmit(e.formData)}
       disabled={disabled}
