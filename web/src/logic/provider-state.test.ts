@@ -78,8 +78,11 @@ describe('provider badges', () => {
     ).toEqual(['gone']);
   });
 
-  it('says Built-in and Not ready', () => {
-    expect(providerBadge({ ...postgres, builtin: true }, [], catalog).label).toBe('Built-in');
+  it('says Built-in for a built-in without an export, and Not ready', () => {
+    const builtinUi = { ...postgres, builtin: true, apiExportName: '', apiExportPath: '' };
+    expect(providerBadge(builtinUi, [], catalog).label).toBe('Built-in');
+    // A built-in that exports an API is enabled per workspace like any other.
+    expect(providerBadge({ ...postgres, builtin: true }, [], catalog).kind).toBe('available');
     expect(providerBadge({ ...postgres, ready: false }, [], catalog).kind).toBe('notReady');
   });
 });

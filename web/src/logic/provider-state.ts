@@ -33,9 +33,18 @@ export function isBound(binding: APIBinding | undefined): boolean {
   return binding?.status?.phase === 'Bound';
 }
 
-/** Providers the workspace may use: built-ins and those whose binding is Bound. */
+/**
+ * A provider that needs no binding: a built-in without an API export (kedge's first-party
+ * UIs). A built-in that exports an API, like PostgreSQL, is enabled per workspace like any
+ * other provider.
+ */
+function alwaysOn(provider: Provider): boolean {
+  return provider.builtin === true && !provider.apiExportName;
+}
+
+/** Providers the workspace may use: those always on and those whose binding is Bound. */
 export function isEnabled(provider: Provider, bindings: readonly APIBinding[]): boolean {
-  return provider.builtin === true || isBound(bindingFor(provider, bindings));
+  return alwaysOn(provider) || isBound(bindingFor(provider, bindings));
 }
 
 export function providerBadge(
@@ -43,7 +52,7 @@ export function providerBadge(
   bindings: readonly APIBinding[],
   catalog: readonly Provider[],
 ): ProviderBadge {
-  if (provider.builtin) return { kind: 'builtin', label: 'Built-in' };
+  if (alwaysOn(provider)) return { kind: 'builtin', label: 'Built-in' };
   const binding = bindingFor(provider, bindings);
   if (isBound(binding)) return { kind: 'enabled', label: 'Enabled' };
   if (binding) {

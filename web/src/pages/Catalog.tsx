@@ -121,7 +121,12 @@ export function Catalog() {
                 <div>
                   <h2>{provider.displayName}</h2>
                   <p className="muted small">
-                    {[provider.vendor, provider.version, provider.category]
+                    {[
+                      provider.builtin ? 'Built-in' : '',
+                      provider.vendor,
+                      provider.version,
+                      provider.category,
+                    ]
                       .filter(Boolean)
                       .join(' · ')}
                   </p>
@@ -152,7 +157,7 @@ export function Catalog() {
                     Open
                   </Link>
                 ) : null}
-                {binding && !provider.builtin ? (
+                {binding ? (
                   <button
                     type="button"
                     className="button danger"
