@@ -9,6 +9,7 @@
  * each step lands in test/e2e/artifacts/portal/.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -133,6 +134,38 @@ ${users.map((u) => `  - { apiGroup: rbac.authorization.k8s.io, kind: User, name:
 `;
 
 /** RBAC of a tenant workspace: admins may do anything; viewers may enter and read (bindings too). */
+/**
+ * A provider's own UI, kedge's micro-frontend: main.js defines <kedge-provider-ui-demo>,
+ * shows what kedgeContext handed it (never the token itself) and asks the portal to navigate.
+ */
+const DEMO_MAIN_JS = `class Demo extends HTMLElement {
+  set kedgeContext(context) { this.context = context; this.render(); }
+  get kedgeContext() { return this.context; }
+  render() {
+    const c = this.context;
+    const line = document.createElement('p');
+    line.textContent = 'Demo for ' + c.user + ' in ' + c.workspace + ' at ' + c.subPath + ', ' + c.theme + ' theme, base ' + c.basePath + ', token ' + (c.token ? 'given' : 'missing');
+    const go = document.createElement('button');
+    go.textContent = 'Open settings';
+    go.addEventListener('click', () => this.dispatchEvent(new CustomEvent('kedge-navigate', { detail: { path: 'settings' }, bubbles: true })));
+    this.replaceChildren(line, go);
+  }
+}
+customElements.define('kedge-provider-ui-demo', Demo);
+`;
+
+const demoEntry = (url: string) => `apiVersion: providers.kedge.faros.sh/v1alpha1
+kind: CatalogEntry
+metadata:
+  name: ui-demo
+spec:
+  displayName: UI Demo
+  description: A provider with a page of its own and no API to bind.
+  category: Demo
+  ui:
+    url: ${url}
+`;
+
 function tenantRbac(admins: readonly string[], viewers: readonly string[] = []): string {
   const docs = [bindRole('tenant-admins', 'cluster-admin', admins)];
   if (viewers.length > 0) {
@@ -158,6 +191,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
   let hubUrl: string;
   let k: Kubectl;
   let browser: Browser;
+  let demoUi: Server;
   const shots = new Shots('portal');
   const at = (ws: string) => ['--server', `${server.url}/clusters/${ws}`];
 
@@ -191,11 +225,26 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     });
     await k.ok([...at('root:kedge'), 'apply', '-f', '-'], { input: WIDGETS_ENTRY });
     await k.ok([...at('root:kedge'), 'apply', '-f', '-'], { input: GADGETS_ENTRY });
+    demoUi = createServer((req, res) => {
+      if (req.url?.startsWith('/main.js')) {
+        res.writeHead(200, { 'Content-Type': 'text/javascript' });
+        res.end(DEMO_MAIN_JS);
+      } else {
+        res.writeHead(404).end();
+      }
+    });
+    await new Promise<void>((r) => demoUi.listen(0, '127.0.0.1', r));
+    const address = demoUi.address();
+    const demoPort = typeof address === 'object' && address ? address.port : 0;
+    await k.ok([...at('root:kedge'), 'apply', '-f', '-'], {
+      input: demoEntry(`http://127.0.0.1:${demoPort}`),
+    });
     browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
+    demoUi?.close();
     await server?.stop();
     server?.cleanup();
     if (home) rmSync(home, { recursive: true, force: true });
@@ -292,6 +341,24 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await nav.getByRole('link', { name: 'Widgets' }).waitFor();
     expect(await nav.getByRole('heading', { name: 'Developer' }).count()).toBe(1);
     await shots.take(page, 'enabled');
+  });
+
+  it('opens a provider’s own UI with kedge’s context, and follows its navigation', async () => {
+    const { page } = alice!;
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Catalog' })
+      .click();
+    await card(page, 'UI Demo').getByRole('link', { name: 'Open' }).click();
+    const demo = page.locator('kedge-provider-ui-demo');
+    await poll(() => demo.textContent()).toContain(
+      'Demo for alice in root:alice at /, light theme, base /ui/w/root:alice/p/ui-demo, token given',
+    );
+    expect(await demo.textContent()).not.toContain(ALICE);
+    await shots.take(page, 'provider-ui');
+    await demo.getByRole('button', { name: 'Open settings' }).click();
+    await page.waitForURL(`${hubUrl}/ui/w/root:alice/p/ui-demo/settings`);
+    await poll(() => demo.textContent()).toContain('at /settings');
   });
 
   it('creates from the generated form, with the server’s errors next to their fields', async () => {

@@ -9,7 +9,7 @@ import type { KubeList } from '../../../src/apimachinery/meta.ts';
 import { type ApiResource, groupResources } from '../api/discovery.ts';
 import { listProviders, type Provider } from '../api/hub.ts';
 import { clusterBase } from '../api/paths.ts';
-import { bindingFor, isBound } from '../logic/provider-state.ts';
+import { bindingFor, isBound, isEnabled } from '../logic/provider-state.ts';
 import { useApi } from './session.tsx';
 
 export function useCatalog() {
@@ -54,8 +54,8 @@ export function useEnabledProviders(workspace: string): {
   const catalog = useCatalog();
   const bindings = useBindings(workspace);
   const enabled = (catalog.data?.items ?? []).flatMap((provider) => {
+    if (!isEnabled(provider, bindings.data ?? [])) return [];
     const binding = bindingFor(provider, bindings.data ?? []);
-    if (!isBound(binding)) return [];
     const groups = [...new Set((binding?.status?.boundResources ?? []).map((r) => r.group))];
     const resources = new Set(
       (binding?.status?.boundResources ?? []).map((r) => `${r.resource}.${r.group}`),

@@ -11,7 +11,11 @@ export function currentTheme(): Theme {
   return matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light';
 }
 
+/** Dispatched on window when the theme changes, for what renders outside React's tree. */
+export const THEME_EVENT = 'canopy-theme';
+
 export function applyTheme(theme: Theme, remember: boolean): void {
   document.documentElement.dataset.theme = theme;
   if (remember) localStorage.setItem(KEY, theme);
+  window.dispatchEvent(new CustomEvent(THEME_EVENT, { detail: theme }));
 }

@@ -78,6 +78,12 @@ describe('provider badges', () => {
     ).toEqual(['gone']);
   });
 
+  it('needs no binding for a provider without an export', () => {
+    const uiOnly: Provider = { name: 'ui', displayName: 'UI', ready: true, hasUI: true };
+    expect(providerBadge(uiOnly, [], catalog)).toEqual({ kind: 'enabled', label: 'Enabled' });
+    expect(providerBadge({ ...uiOnly, ready: false }, [], catalog).kind).toBe('notReady');
+  });
+
   it('says Built-in for a built-in without an export, and Not ready', () => {
     const builtinUi = { ...postgres, builtin: true, apiExportName: '', apiExportPath: '' };
     expect(providerBadge(builtinUi, [], catalog).label).toBe('Built-in');

@@ -34,12 +34,12 @@ export function isBound(binding: APIBinding | undefined): boolean {
 }
 
 /**
- * A provider that needs no binding: a built-in without an API export (kedge's first-party
- * UIs). A built-in that exports an API, like PostgreSQL, is enabled per workspace like any
- * other provider.
+ * A provider with nothing to bind (no API export: only a UI or a backend) is on in every
+ * workspace. A provider that exports an API, built-in ones like PostgreSQL included, is
+ * enabled per workspace by a binding.
  */
-function alwaysOn(provider: Provider): boolean {
-  return provider.builtin === true && !provider.apiExportName;
+export function alwaysOn(provider: Provider): boolean {
+  return !provider.apiExportName;
 }
 
 /** Providers the workspace may use: those always on and those whose binding is Bound. */
@@ -52,7 +52,12 @@ export function providerBadge(
   bindings: readonly APIBinding[],
   catalog: readonly Provider[],
 ): ProviderBadge {
-  if (alwaysOn(provider)) return { kind: 'builtin', label: 'Built-in' };
+  if (alwaysOn(provider)) {
+    if (!provider.ready) return { kind: 'notReady', label: 'Not ready' };
+    return provider.builtin
+      ? { kind: 'builtin', label: 'Built-in' }
+      : { kind: 'enabled', label: 'Enabled' };
+  }
   const binding = bindingFor(provider, bindings);
   if (isBound(binding)) return { kind: 'enabled', label: 'Enabled' };
   if (binding) {

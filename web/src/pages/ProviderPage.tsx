@@ -9,7 +9,7 @@ import { useNavigate, useParams } from 'react-router';
 import { useCatalog } from '../app/queries.ts';
 import { routes } from '../app/routes.ts';
 import { useSession } from '../app/session.tsx';
-import { currentTheme } from '../app/theme.ts';
+import { currentTheme, THEME_EVENT, type Theme } from '../app/theme.ts';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
 
@@ -36,6 +36,12 @@ export default function ProviderPage() {
   const element = useRef<ProviderElement | null>(null);
   const [error, setError] = useState<unknown>(null);
   const [loaded, setLoaded] = useState(false);
+  const [theme, setTheme] = useState<Theme>(currentTheme);
+  useEffect(() => {
+    const follow = () => setTheme(currentTheme());
+    window.addEventListener(THEME_EVENT, follow);
+    return () => window.removeEventListener(THEME_EVENT, follow);
+  }, []);
   const entry = catalog.data?.items.find((p) => p.name === provider);
   const tag = `kedge-provider-${provider}`;
   const basePath = `/ui${routes.provider(ws, provider)}`;
@@ -68,6 +74,7 @@ export default function ProviderPage() {
     };
   }, [provider, entry?.hasUI, entry?.version, tag, ws, navigate]);
 
+  // Handed again on every render: a new sub-path, workspace, theme or token.
   useEffect(() => {
     if (!element.current || !session) return;
     element.current.kedgeContext = {
@@ -76,7 +83,7 @@ export default function ProviderPage() {
       user: session.user,
       tenant: ws,
       workspace: ws,
-      theme: currentTheme(),
+      theme,
       basePath,
     };
   });
