@@ -18,6 +18,7 @@ import { httpClient } from '../test/e2e/harness/http.ts';
 import { kubectl } from '../test/e2e/harness/kubectl.ts';
 import { clusterCrd } from '../test/e2e/harness/manifests.ts';
 import { until } from '../test/e2e/harness/wait.ts';
+import { ensurePortalBuilt } from '../web/build.ts';
 import { median, percentile, Report } from './lib/report.ts';
 
 const CLUSTERS = 1000;
@@ -76,6 +77,8 @@ function scrollFrames(page: Page, selector: string): Promise<number[]> {
 
 export async function run(): Promise<Report> {
   const report = new Report('portal');
+  // The hub serves web/dist: measure what the sources say, not an older build.
+  await ensurePortalBuilt((line) => process.stdout.write(`portal bench: ${line}\n`));
   const server = await startCanopy({ hub: true });
   const browser = await launchChromium();
   const statics: Server[] = [];

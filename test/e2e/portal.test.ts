@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ensurePortalBuilt } from '../../web/build.ts';
 import { hubContext, launchChromium, Shots } from './harness/browser.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
@@ -197,6 +198,8 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
 
   beforeAll(async () => {
     home = mkdtempSync(join(tmpdir(), 'canopy-portal-e2e-'));
+    // The hub serves web/dist: test what the sources say, not an older build.
+    await ensurePortalBuilt(() => undefined);
     writeFileSync(join(home, 'tokens.csv'), TOKENS);
     server = await startCanopy({
       hub: true,
