@@ -9,11 +9,16 @@ import type { AdmissionPlugin } from '../../apiserver/admission/admission.ts';
 import type { ApiIndex } from '../api-index.ts';
 import { CLAIM_LABEL_PREFIX, wantedClaimLabels, withClaimLabels } from '../claims.ts';
 
-export function claimLabelsAdmission(index: ApiIndex): AdmissionPlugin {
+/** What the plugin asks of the API index: a workspace's bindings. */
+export type WorkspaceBindings = Pick<ApiIndex, 'hasBindings' | 'bindingsIn'>;
+
+export function claimLabelsAdmission(index: WorkspaceBindings): AdmissionPlugin {
   return {
     name: 'PermissionClaimLabels',
     admit({ operation, scope, object, subresource }) {
-      if (!object || operation === 'DELETE' || subresource !== '') return;
+      // /status writes may change labels too.
+      if (!object || operation === 'DELETE' || (subresource !== '' && subresource !== 'status'))
+        return;
       const labels = object.metadata.labels;
       if (!index.hasBindings(scope.cluster)) {
         if (!labels || !Object.keys(labels).some((k) => k.startsWith(CLAIM_LABEL_PREFIX))) return;

@@ -15,6 +15,7 @@ import {
   badRequest,
   conflict,
   expired,
+  forbidden,
   internalError,
   invalid,
   methodNotAllowed,
@@ -308,6 +309,7 @@ export class ResourceStorage {
 
     const request = this.admissionRequest('CREATE', scope, obj, undefined, '', opts);
     await this.admission.admit(request);
+    this.checkFiltered(scope, obj);
     const recorded = opts.managedFieldsSettled
       ? obj
       : recordWrite(
@@ -409,6 +411,7 @@ export class ResourceStorage {
       const warnings = subresource === 'status' ? [] : this.applySchema(scope, obj, opts);
       const request = this.admissionRequest('UPDATE', scope, obj, old, subresource, opts);
       await this.admission.admit(request);
+      this.checkFiltered(scope, obj);
       if (!opts.managedFieldsSettled) {
         const recorded = recordWrite(
           old,
@@ -577,6 +580,12 @@ export class ResourceStorage {
       throw badRequest(`${decoding}strict decoding error: ${messages.join(', ')}`);
     }
     return messages;
+  }
+
+  /** A write through a filter (a claim) keeps the object inside it, or is refused. */
+  private checkFiltered(scope: Scope, obj: KubeObject): void {
+    const why = scope.filter?.refusal?.(obj);
+    if (why) throw forbidden(resourceRef(scope.type), obj.metadata.name, why);
   }
 
   private validate(scope: Scope, obj: KubeObject, errors: ErrorList): void {

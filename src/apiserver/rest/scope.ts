@@ -22,6 +22,11 @@ export interface ObjectFilter {
   visible(obj: KubeObject, verb: string): boolean;
   /** Changes a new object so it is visible (labels a claim's selector requires). */
   prepareCreate?(obj: KubeObject): void;
+  /**
+   * Why an object written through the filter (after admission) may not be stored: a write
+   * must not take it outside what the filter lets through. Undefined when it may.
+   */
+  refusal?(obj: KubeObject): string | undefined;
 }
 
 export interface Scope {

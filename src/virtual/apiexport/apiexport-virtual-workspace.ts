@@ -260,6 +260,12 @@ export class ApiExportVirtualWorkspace {
             const labels = grantIn(target)?.selector?.matchLabels;
             if (labels) obj.metadata.labels = { ...obj.metadata.labels, ...labels };
           },
+          // Admission has set the claim label if the object is inside the claim's selector:
+          // a provider writes nothing it could not see, and moves nothing out of its sight.
+          refusal: (obj) =>
+            obj.metadata.labels?.[labelKey] === labelValue
+              ? undefined
+              : 'the object would be outside what the APIBinding grants (the claim’s selector)',
         },
       );
     }

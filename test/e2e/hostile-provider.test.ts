@@ -1,0 +1,181 @@
+/**
+ * A provider trying to reach past what its tenants granted, and a tenant trying to edit
+ * what only the system decides, end to end on one `canopy start` (harness/tenants.ts):
+ * writes through a permission claim must stay inside the claim's selector (a provider
+ * allowed ConfigMaps labelled tier=web must not create or relabel others into the
+ * tenant's workspace), and claim labels are the system's on every write, /status too.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  buildWorld,
+  CONFIGMAPS,
+  clusterRoleBinding,
+  type KubeObjectLike,
+  type World,
+} from './harness/tenants.ts';
+import { until } from './harness/wait.ts';
+
+const MERGE = { 'Content-Type': 'application/merge-patch+json' };
+const CLAIM_LABEL = 'claimed.internal.apis.kcp.io/';
+
+describe('a hostile provider, and claim labels', () => {
+  let w: World;
+  /** ConfigMaps of alice's default namespace, through paul's export `shared`. */
+  let through = '';
+
+  const configMap = (name: string, labels?: Record<string, string>) =>
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name, labels },
+      data: { a: 'b' },
+    });
+  const aliceHas = async (name: string) =>
+    (await w.as('alice')({ path: `/clusters/root:alice${CONFIGMAPS}/${name}` })).status === 200;
+
+  beforeAll(async () => {
+    w = await buildWorld();
+    // Paul exports nothing but a claim on ConfigMaps, with every verb.
+    const inPaul = (rest: string) => `/clusters/root:paul${rest}`;
+    await w.json({
+      method: 'POST',
+      path: inPaul('/apis/apis.kcp.io/v1alpha2/apiexports'),
+      body: JSON.stringify({
+        apiVersion: 'apis.kcp.io/v1alpha2',
+        kind: 'APIExport',
+        metadata: { name: 'shared' },
+        spec: { permissionClaims: [{ group: '', resource: 'configmaps', verbs: ['*'] }] },
+      }),
+    });
+    await w.json({
+      method: 'POST',
+      path: inPaul('/apis/rbac.authorization.k8s.io/v1/clusterroles'),
+      body: JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'ClusterRole',
+        metadata: { name: 'bind-shared' },
+        rules: [
+          {
+            apiGroups: ['apis.kcp.io'],
+            resources: ['apiexports'],
+            resourceNames: ['shared'],
+            verbs: ['bind'],
+          },
+        ],
+      }),
+    });
+    await w.json({
+      method: 'POST',
+      path: inPaul('/apis/rbac.authorization.k8s.io/v1/clusterrolebindings'),
+      body: JSON.stringify(
+        clusterRoleBinding('tenants-bind-shared', 'bind-shared', {
+          kind: 'Group',
+          name: 'tenants',
+        }),
+      ),
+    });
+    // Alice grants it her ConfigMaps labelled tier=web, and no others.
+    const bound = await w.as('alice')({
+      method: 'POST',
+      path: '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings',
+      body: JSON.stringify({
+        apiVersion: 'apis.kcp.io/v1alpha2',
+        kind: 'APIBinding',
+        metadata: { name: 'shared' },
+        spec: {
+          reference: { export: { path: 'root:paul', name: 'shared' } },
+          permissionClaims: [
+            {
+              group: '',
+              resource: 'configmaps',
+              verbs: ['*'],
+              selector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] },
+              state: 'Accepted',
+            },
+          ],
+        },
+      }),
+    });
+    expect(bound.status, bound.body).toBe(201);
+    await until('the claim applies', async () => {
+      const b = await w.json({
+        path: '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings/shared',
+      });
+      return ((b.status?.appliedPermissionClaims as unknown[] | undefined) ?? []).length === 1;
+    });
+    through = `${w.vw('shared')}/clusters/${w.clusters.alice}${CONFIGMAPS}`;
+  });
+
+  afterAll(async () => {
+    await w?.stop();
+  });
+
+  it('writes through a claim only what stays inside its selector', async () => {
+    const paul = w.as('paul');
+    const web = await paul({
+      method: 'POST',
+      path: through,
+      body: configMap('web', { tier: 'web' }),
+    });
+    expect(web.status, web.body).toBe(201);
+    expect(await aliceHas('web')).toBe(true);
+    // Outside the selector: refused, and nothing lands in alice's workspace.
+    for (const [name, labels] of [
+      ['db', { tier: 'db' }],
+      ['bare', undefined],
+    ] as const) {
+      const res = await paul({ method: 'POST', path: through, body: configMap(name, labels) });
+      expect(res.status, res.body).toBe(403);
+      expect(JSON.parse(res.body).message).toContain('outside what the APIBinding grants');
+      expect(await aliceHas(name)).toBe(false);
+    }
+    // Nor may it move one it may reach out of the selector, where it could no longer see it.
+    for (const patch of [
+      { metadata: { labels: { tier: 'db' } } },
+      { metadata: { labels: { tier: null } } },
+    ]) {
+      const res = await paul({
+        method: 'PATCH',
+        path: `${through}/web`,
+        body: JSON.stringify(patch),
+        headers: MERGE,
+      });
+      expect(res.status, res.body).toBe(403);
+    }
+    const kept = await w.json({ path: `/clusters/root:alice${CONFIGMAPS}/web` });
+    expect(kept.metadata.labels?.tier).toBe('web');
+    // What stays inside, it may change.
+    const changed = await paul({
+      method: 'PATCH',
+      path: `${through}/web`,
+      body: JSON.stringify({ data: { a: 'c' } }),
+      headers: MERGE,
+    });
+    expect(changed.status, changed.body).toBe(200);
+    // Alice herself may of course move her ConfigMap out of the claim.
+    const own = await w.as('alice')({
+      method: 'PATCH',
+      path: `/clusters/root:alice${CONFIGMAPS}/web`,
+      body: JSON.stringify({ metadata: { labels: { tier: 'db' } } }),
+      headers: MERGE,
+    });
+    expect(own.status, own.body).toBe(200);
+    expect((await paul({ path: `${through}/web` })).status).toBe(404);
+  });
+
+  it('keeps claim labels the system’s on /status writes too', async () => {
+    const namespace = '/clusters/root:alice/api/v1/namespaces/default';
+    const forged = { [`${CLAIM_LABEL}0123456789abcdef0123456789abcdef01234567`]: 'x' };
+    for (const path of [namespace, `${namespace}/status`]) {
+      const res = await w.as('alice')({
+        method: 'PATCH',
+        path,
+        body: JSON.stringify({ metadata: { labels: forged } }),
+        headers: MERGE,
+      });
+      expect(res.status, res.body).toBe(200);
+      const labels = (JSON.parse(res.body) as KubeObjectLike).metadata.labels ?? {};
+      expect(Object.keys(labels).filter((k) => k.startsWith(CLAIM_LABEL))).toEqual([]);
+    }
+  });
+});
