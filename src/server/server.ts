@@ -62,6 +62,7 @@ import { type AutoCompaction, SqliteStore } from '../storage/sqlite/sqlite-store
 import { tenancyTypes } from '../tenancy/apis/index.ts';
 import { Tenancy } from '../tenancy/tenancy.ts';
 import { ApiExportVirtualWorkspace } from '../virtual/apiexport/apiexport-virtual-workspace.ts';
+import { ADMISSION_ORDER } from './admission-order.ts';
 
 /** The logical cluster of plain mode, and the root of the workspace tree. */
 export const ROOT_CLUSTER = 'root';
@@ -163,7 +164,7 @@ export class ApiServer {
       join(this.dataDir, 'store.db'),
       options.compaction !== undefined ? { compaction: options.compaction } : {},
     );
-    this.admission = new AdmissionChain();
+    this.admission = new AdmissionChain(ADMISSION_ORDER);
     this.storage = new ResourceStorage({
       store: this.store,
       admission: this.admission,

@@ -2,6 +2,11 @@
  * apis.kcp.io APIBinding: a tenant's binding to a provider's APIExport — which export
  * (fixed once made), and which permission claims the tenant accepts or rejects. Served as
  * v1alpha2 (storage) and v1alpha1.
+ *
+ * See also: Admission: APIs (apis/admission/apis-admission.ts: `bind`, status),
+ * PermissionClaimLabels (apis/admission/claim-labels-admission.ts). Controllers:
+ * apis/controllers/apibinding/, permissionclaimlabel/, endpointslice/. Indexed by
+ * apis/api-index.ts.
  */
 
 import { APIS_GROUP } from '../../api/apis/types.ts';

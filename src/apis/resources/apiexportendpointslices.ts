@@ -1,6 +1,9 @@
 /**
  * apis.kcp.io/v1alpha1 APIExportEndpointSlice: where providers reach their tenants' objects
  * — the virtual workspace URLs of an export, listed once a workspace binds it.
+ *
+ * See also: Admission: APIs (apis/admission/apis-admission.ts: `bind`, status). Controller:
+ * apis/controllers/endpointslice/.
  */
 
 import { APIS_GROUP } from '../../api/apis/types.ts';

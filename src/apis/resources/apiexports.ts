@@ -2,6 +2,10 @@
  * apis.kcp.io APIExport: a provider's API — the resources (by APIResourceSchema) tenants
  * may bind, the permission claims on their other resources, and the identity whose hash
  * keys the storage of every bound object. Served as v1alpha2 (storage) and v1alpha1.
+ *
+ * See also: Admission: APIs (apis/admission/apis-admission.ts: resources name their schemas,
+ * status). Controllers: apis/controllers/apiexport/ (identity), endpointslice/, and every
+ * binding's (apis/controllers/apibinding/). Served to providers by virtual/apiexport/.
  */
 
 import { APIS_GROUP } from '../../api/apis/types.ts';

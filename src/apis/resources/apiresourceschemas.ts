@@ -2,6 +2,9 @@
  * apis.kcp.io/v1alpha1 APIResourceSchema: one resource's definition, shaped like a CRD's
  * spec, named `<prefix>.<plural>.<group>` (`core` for the empty group). Its spec never
  * changes: an API evolves by a new schema that the export points to.
+ *
+ * See also: Admission: APIs (apis/admission/apis-admission.ts: not deleted while an export
+ * uses it). Served as a resource type by apis/api-index.ts.
  */
 
 import type { CustomResourceDefinitionVersion } from '../../api/apiextensions/types.ts';

@@ -30,22 +30,47 @@ export interface AdmissionPlugin {
   validate?(request: AdmissionRequest): void | Promise<void>;
 }
 
+/**
+ * The plugins of one server. Given an order (the server's is `server/admission-order.ts`),
+ * a plugin runs at its place in that order whenever it was added, and one not in the order
+ * is refused; without one (unit tests), plugins run in the order they were added.
+ */
 export class AdmissionChain {
-  private readonly plugins: AdmissionPlugin[];
+  readonly #plugins: AdmissionPlugin[] = [];
+  readonly #order: readonly string[] | undefined;
 
-  constructor(plugins: AdmissionPlugin[] = []) {
-    this.plugins = plugins;
+  constructor(order?: readonly string[]) {
+    this.#order = order;
   }
 
   add(plugin: AdmissionPlugin): void {
-    this.plugins.push(plugin);
+    const order = this.#order;
+    if (!order) {
+      this.#plugins.push(plugin);
+      return;
+    }
+    const rank = order.indexOf(plugin.name);
+    if (rank < 0)
+      throw new Error(
+        `admission plugin ${plugin.name} is not in the server's admission order; add it to src/server/admission-order.ts`,
+      );
+    if (this.#plugins.some((p) => p.name === plugin.name))
+      throw new Error(`admission plugin ${plugin.name} was added twice`);
+    const at = this.#plugins.findIndex((p) => order.indexOf(p.name) > rank);
+    if (at < 0) this.#plugins.push(plugin);
+    else this.#plugins.splice(at, 0, plugin);
+  }
+
+  /** The plugins' names, in the order they run. */
+  get names(): string[] {
+    return this.#plugins.map((p) => p.name);
   }
 
   async admit(request: AdmissionRequest): Promise<void> {
-    for (const p of this.plugins) if (p.admit) await p.admit(request);
+    for (const p of this.#plugins) if (p.admit) await p.admit(request);
   }
 
   async validate(request: AdmissionRequest): Promise<void> {
-    for (const p of this.plugins) if (p.validate) await p.validate(request);
+    for (const p of this.#plugins) if (p.validate) await p.validate(request);
   }
 }

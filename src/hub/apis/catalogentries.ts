@@ -3,6 +3,9 @@
  * cluster-scoped, short name `ce`, a status subresource, kedge's fields and printer columns
  * (display name, category, export, ready, age), validated by `validation.ts`. Names are
  * DNS labels because each names a workspace, `root:kedge:providers:<name>`.
+ *
+ * See also: Admission: CatalogEntryApproval (hub/apis/approval-admission.ts). Controller:
+ * hub/controllers/catalogentry-controller.ts.
  */
 
 import type { CatalogEntry } from '../../api/providers/types.ts';

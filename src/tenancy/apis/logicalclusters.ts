@@ -1,6 +1,10 @@
 /**
  * core.kcp.io/v1alpha1 LogicalCluster: the singleton `cluster` inside every logical
  * cluster, saying who owns it, how far its initialization is, and where it is served.
+ *
+ * See also: Admission: SystemFields (tenancy/admission/system-fields-admission.ts).
+ * Controllers: tenancy/controllers/workspace/ (creates and deletes it),
+ * tenancy/controllers/initialization/. Indexed by tenancy/cluster-index.ts.
  */
 
 import { CORE_GROUP } from '../../api/tenancy/types.ts';

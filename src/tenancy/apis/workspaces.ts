@@ -2,6 +2,10 @@
  * tenancy.kcp.io/v1alpha1 Workspace: a child logical cluster, named in its parent. The
  * schema follows kcp's: a DNS-label name, an immutable type, cluster and URL set by the
  * system and never unset, phases from Scheduling to Ready.
+ *
+ * See also: Admission: WorkspaceAdmission (tenancy/admission/workspace-admission.ts),
+ * SystemFields (tenancy/admission/system-fields-admission.ts). Controller:
+ * tenancy/controllers/workspace/ (scheduling, phase, deletion).
  */
 
 import { TENANCY_GROUP } from '../../api/tenancy/types.ts';

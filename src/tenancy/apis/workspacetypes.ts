@@ -1,6 +1,10 @@
 /**
  * tenancy.kcp.io/v1alpha1 WorkspaceType: what a kind of workspace is — its initializers,
  * which types it may contain or be contained by, its default child type.
+ *
+ * See also: Admission: WorkspaceAdmission (`use`, allowed parents and children), SystemFields
+ * (status). Controller: tenancy/controllers/initialization/ (the built-in initializer).
+ * Resolution of references and `extend`: tenancy/workspace-types.ts.
  */
 
 import { TENANCY_GROUP } from '../../api/tenancy/types.ts';

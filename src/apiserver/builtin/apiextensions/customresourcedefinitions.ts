@@ -2,6 +2,10 @@
  * CustomResourceDefinitions (apiextensions.k8s.io/v1): validation of names, versions,
  * schemas, printer columns and subresources with upstream's messages; deletion held by
  * the cleanup finalizer until the CRD's objects are gone; the NAME / CREATED AT table.
+ *
+ * See also: Controller: apiserver/controllers/crd/ (Established, NamesAccepted, cleanup).
+ * Served types: apiserver/registry/crd-source.ts. A CRD's group and resource also hold off
+ * APIBindings (apis/controllers/apibinding/, NamingConflicts).
  */
 
 import {

@@ -1,4 +1,9 @@
-/** ConfigMaps (core/v1): string and binary data under config keys, optionally immutable. */
+/**
+ * ConfigMaps (core/v1): string and binary data under config keys, optionally immutable.
+ *
+ * See also: Controller: apiserver/controllers/root-ca-publisher/ (`kube-root-ca.crt` in every
+ * namespace).
+ */
 import {
   type ErrorList,
   FieldPath,

@@ -2,6 +2,11 @@
  * Namespaces (core/v1): DNS-label names, the `kubernetes` finalizer in spec that keeps a
  * deleted namespace Terminating until the namespace controller has emptied it, and the
  * `kubernetes.io/metadata.name` label every namespace carries.
+ *
+ * See also: Admission: NamespaceLifecycle (apiserver/admission/namespace-lifecycle.ts).
+ * Controllers: the namespace controller (apiserver/controllers/namespace/), which empties a
+ * deleted one; the service account and root CA controllers, which put `default` and
+ * `kube-root-ca.crt` in each (apiserver/controllers/serviceaccount/, root-ca-publisher/).
  */
 import { type ErrorList, FieldPath, invalid } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';

@@ -1,6 +1,10 @@
 /**
  * Secrets (core/v1): base64 data under config keys, `stringData` folded into `data` on
  * write, and the keys each well-known type requires.
+ *
+ * See also: Controllers: apiserver/controllers/serviceaccount-token/ (fills and prunes
+ * `kubernetes.io/service-account-token` Secrets); apis/controllers/apiexport/ (an export's
+ * identity Secret).
  */
 import {
   type ErrorList,

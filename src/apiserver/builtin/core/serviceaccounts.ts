@@ -3,6 +3,10 @@
  * nothing beyond metadata, so this module owns the shape of `secrets`,
  * `imagePullSecrets` and `automountServiceAccountToken`, the reduction of secret
  * references to their names, and the NAME / SECRETS / AGE table.
+ *
+ * See also: Subresource token: authentication/tokenrequests.ts. Authentication:
+ * apiserver/authn/service-accounts.ts. Controllers: apiserver/controllers/serviceaccount/
+ * (`default` in every namespace), serviceaccount-token/ (legacy token Secrets).
  */
 import { type ErrorList, FieldPath, typeInvalid } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';

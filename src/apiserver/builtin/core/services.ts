@@ -6,6 +6,8 @@
  * which can see the other Services. Nothing routes to a cluster IP on this server (there is
  * no kube-proxy): clients reach a Service's pods with `kubectl port-forward svc/<name>`, as
  * Canopy's docs say. The table is kubectl's (TYPE, CLUSTER-IP, EXTERNAL-IP, PORT(S)).
+ *
+ * See also: Admission: ServiceIPAllocation (apiserver/admission/service-allocation.ts).
  */
 import type { Service, ServicePort } from '../../../api/core/types.ts';
 import {

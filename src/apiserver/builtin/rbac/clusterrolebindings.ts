@@ -2,6 +2,10 @@
  * ClusterRoleBindings (rbac.authorization.k8s.io/v1): cluster-wide grants of a
  * ClusterRole. Shares defaulting, validation and the table with RoleBindings; differs in
  * accepting only ClusterRoles and in requiring a namespace on service account subjects.
+ *
+ * See also: Admission: RBACEscalation (apiserver/authz/escalation.ts). Read by
+ * apiserver/authz/rbac-index.ts; the bootstrap bindings are
+ * apiserver/authz/bootstrap-policy.ts.
  */
 
 import { RBAC_GROUP } from '../../../api/rbac/types.ts';

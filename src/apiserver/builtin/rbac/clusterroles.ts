@@ -2,6 +2,10 @@
  * ClusterRoles (rbac.authorization.k8s.io/v1): cluster-wide policy rules, which may also
  * cover non-resource URLs, and aggregation rules whose label selectors pick the
  * ClusterRoles the aggregation controller folds in.
+ *
+ * See also: Admission: RBACEscalation (apiserver/authz/escalation.ts). Controller:
+ * apiserver/controllers/clusterrole-aggregation/. Read by apiserver/authz/rbac-index.ts; the
+ * bootstrap roles are apiserver/authz/bootstrap-policy.ts.
  */
 
 import { type LabelSelector, RBAC_GROUP } from '../../../api/rbac/types.ts';

@@ -2,6 +2,9 @@
  * RoleBindings (rbac.authorization.k8s.io/v1): grants of a Role or ClusterRole to
  * subjects within one namespace. Owns what ClusterRoleBindings share with them: roleRef
  * and subject defaulting and validation, the immutable roleRef, and the binding table.
+ *
+ * See also: Admission: RBACEscalation (apiserver/authz/escalation.ts). Read by the RBAC
+ * authorizer's index (apiserver/authz/rbac-index.ts).
  */
 
 import {

@@ -2,6 +2,9 @@
  * Roles (rbac.authorization.k8s.io/v1): namespaced sets of policy rules. Owns the policy
  * rule validation ClusterRoles share, and the NAME / CREATED AT table both print (RBAC
  * roles have no printer of their own upstream, so they get the default columns).
+ *
+ * See also: Admission: RBACEscalation (apiserver/authz/escalation.ts). Read by the RBAC
+ * authorizer's index (apiserver/authz/rbac-index.ts).
  */
 
 import { type PolicyRule, RBAC_GROUP } from '../../../api/rbac/types.ts';
