@@ -460,8 +460,37 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await disable.getByRole('button', { name: 'Disable' }).click();
     await poll(() => disable.getByRole('alert').last().textContent()).toContain('(403');
     await shots.take(carol.page, 'disable-403');
+    await disable.getByRole('button', { name: 'Cancel' }).click();
+    // Nor may she create a workspace there: the server's 403 again.
+    await carol.page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Workspaces' })
+      .click();
+    await carol.page.getByLabel('Name').fill('mine');
+    await carol.page.getByRole('button', { name: 'Create', exact: true }).click();
+    await poll(() => carol.page.getByRole('alert').textContent()).toContain('(403');
     expect(carol.pageErrors).toEqual([]);
     await carol.context.close();
+  });
+
+  it('shows the workspace tree, creates a child workspace and enters it', async () => {
+    const { page } = alice!;
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Workspaces' }).click();
+    await page.getByText('No child workspaces.').waitFor();
+    await page.getByLabel('Name').fill('team');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('status').getByText('Created root:alice:team').waitFor();
+    const tree = page.getByRole('list', { name: 'Workspaces' });
+    await tree.getByRole('link', { name: 'team', exact: true }).waitFor();
+    await shots.take(page, 'workspaces');
+    await tree.getByRole('link', { name: 'team', exact: true }).click();
+    await page.waitForURL(`${hubUrl}/ui/w/root:alice:team/catalog`);
+    const path = page.getByRole('navigation', { name: 'Workspace path' });
+    expect(await path.textContent()).toBe('root:alice:team');
+    await path.getByRole('link', { name: 'alice' }).click();
+    await page.waitForURL(`${hubUrl}/ui/w/root:alice/workspaces`);
+    await nav.getByRole('link', { name: 'Catalog' }).click();
   });
 
   it('has a dark theme and a phone layout', async () => {

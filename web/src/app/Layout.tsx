@@ -23,6 +23,7 @@ function Breadcrumbs({ workspace }: { workspace: string }) {
           const path = parts.slice(0, i + 1).join(':');
           return (
             <li key={path}>
+              {i > 0 ? <span className="separator">:</span> : null}
               {i === parts.length - 1 ? (
                 <span aria-current="page">{part}</span>
               ) : (

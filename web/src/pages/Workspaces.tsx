@@ -133,7 +133,7 @@ export default function Workspaces() {
             id={nameId}
             value={name}
             onChange={(e) => setName(e.target.value)}
-            pattern="[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+            pattern="[a-z0-9]([\-a-z0-9]*[a-z0-9])?"
             title="Lower-case letters, digits and dashes"
             required
           />
