@@ -35,7 +35,6 @@ export class Apis {
   /** The apis.kcp.io checks, and the claim labels on every write. */
   readonly admission: readonly AdmissionPlugin[];
   private readonly options: ApisOptions;
-  private controllers: Array<{ stop(): void }> = [];
 
   constructor(options: ApisOptions) {
     this.options = options;
@@ -47,7 +46,18 @@ export class Apis {
     ];
   }
 
+  /** Builds the index of exports, schemas and bindings (every replica, before it serves). */
   async start(): Promise<void> {
+    await this.index.start();
+    // Paths of exports resolve now that the workspace tree is known.
+    this.index.reindex();
+  }
+
+  /**
+   * Starts the export, binding, endpoint-slice and claim-label controllers, on the one
+   * replica that runs the control plane's controllers; the result stops them.
+   */
+  async startControllers(): Promise<{ stop(): void }> {
     const { client, store, crds, baseUrl, logger } = this.options;
     const exports = new ApiExportController(
       client,
@@ -72,18 +82,24 @@ export class Apis {
       this.index,
       logger.child({ controller: 'permissionclaimlabel' }),
     );
-    this.controllers = [exports, bindings, slices, claimLabels];
-    await this.index.start();
-    // Paths of exports resolve now that the workspace tree is known.
-    this.index.reindex();
-    await slices.start();
+    const controllers = [exports, bindings, slices, claimLabels];
+    try {
+      await slices.start();
+    } catch (err) {
+      for (const c of controllers) c.stop();
+      throw err;
+    }
     exports.resync();
     bindings.resync();
     claimLabels.resync();
+    return {
+      stop() {
+        for (const c of controllers) c.stop();
+      },
+    };
   }
 
   stop(): void {
-    for (const c of this.controllers) c.stop();
     this.index.stop();
   }
 }

@@ -12,6 +12,7 @@ export class ApiMetrics {
   readonly watchers: Gauge;
   readonly watchEvents: Counter;
   readonly storeRevision: Gauge;
+  readonly leader: Gauge;
 
   constructor(storeRevision: () => Promise<number>) {
     collectDefaultMetrics({ register: this.registry });
@@ -36,6 +37,11 @@ export class ApiMetrics {
     this.watchEvents = new Counter({
       name: 'apiserver_watch_events_total',
       help: 'Watch events sent to clients.',
+      registers: [this.registry],
+    });
+    this.leader = new Gauge({
+      name: 'canopy_controllers_leader',
+      help: "1 while this replica runs the control plane's controllers (it holds the Lease kube-system/canopy-controllers in root), else 0.",
       registers: [this.registry],
     });
     this.storeRevision = new Gauge({

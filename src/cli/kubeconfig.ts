@@ -17,6 +17,7 @@ import { issueClientCertificate, loadOrCreateCA } from '../apiserver/tls/pki.ts'
 
 interface KubeconfigFlags {
   dataDir: string;
+  pkiDir?: string;
   user?: string;
   group: string[];
   server?: string;
@@ -57,6 +58,10 @@ export function registerKubeconfig(program: Command): void {
       "mint a client certificate for a user, signed by the server's CA, and print a kubeconfig using it",
     )
     .option('--data-dir <dir>', 'the data directory of the server (its CA signs)', '.canopy')
+    .option(
+      '--pki-dir <dir>',
+      'the PKI directory replicas share, when the server was started with --pki-dir (its CA signs)',
+    )
     .option('--user <name>', 'user name (the certificate CN)')
     .option('--group <name>', 'a group of the user (certificate O); repeat for more', collect, [])
     .option('--server <url>', 'API server URL (default: the one in <data-dir>/admin.kubeconfig)')
@@ -84,9 +89,12 @@ cannot be revoked before it expires, so prefer short --expiration values.`,
       if (!user) throw new Error('--user is required (the user name the certificate carries)');
       const validityMs = parseExpiration(flags.expiration);
       const dataDir = resolve(flags.dataDir);
-      if (!existsSync(join(dataDir, 'ca.crt')) || !existsSync(join(dataDir, 'ca.key'))) {
+      const caDir = resolve(flags.pkiDir ?? flags.dataDir);
+      if (!existsSync(join(caDir, 'ca.crt')) || !existsSync(join(caDir, 'ca.key'))) {
         throw new Error(
-          `no certificate authority in ${dataDir} (ca.crt, ca.key): start the server there first (canopy start --data-dir ${flags.dataDir})`,
+          flags.pkiDir
+            ? `no certificate authority in ${caDir} (ca.crt, ca.key): start a replica with --pki-dir ${flags.pkiDir} first`
+            : `no certificate authority in ${dataDir} (ca.crt, ca.key): start the server there first (canopy start --data-dir ${flags.dataDir}), or pass the --pki-dir it was started with`,
         );
       }
       const admin = adminCluster(dataDir);
@@ -101,7 +109,7 @@ cannot be revoked before it expires, so prefer short --expiration values.`,
       } catch {
         throw new Error(`--server must be a URL such as https://127.0.0.1:6443, not ${server}`);
       }
-      const ca = await loadOrCreateCA(dataDir);
+      const ca = await loadOrCreateCA(caDir);
       const caExpires = ca.certificate.notAfter.getTime();
       if (Date.now() + validityMs > caExpires) {
         throw new Error(

@@ -34,6 +34,36 @@ describe('canopy start flags', () => {
       ['--port', '0', '--max-requests-inflight', 'lots'],
       '--max-requests-inflight must be a whole number of at least 1, not "lots"',
     ],
+    [['--port', '0', '--etcd-prefix', '/x'], '--etcd-prefix needs --etcd-servers'],
+    [['--port', '0', '--etcd-servers', ' , '], '--etcd-servers names no URL'],
+    [
+      ['--port', '0', '--etcd-servers', 'http://127.0.0.1:1', '--compaction-interval', '1m'],
+      'with --etcd-servers use --etcd-compaction-interval',
+    ],
+    [
+      ['--port', '0', '--etcd-servers', 'http://127.0.0.1:1', '--etcd-compaction-interval', 'x'],
+      '--etcd-compaction-interval must be a duration such as 5m or 30s (0 turns it off), not "x"',
+    ],
+    [
+      ['--port', '0', '--leader-elect-lease-duration', '5s', '--leader-elect-renew-deadline', '5s'],
+      '--leader-elect-lease-duration must be longer than --leader-elect-renew-deadline',
+    ],
+    [
+      ['--port', '0', '--leader-elect-retry-period', 'soon'],
+      '--leader-elect-retry-period must be a duration such as 5m or 30s, not "soon"',
+    ],
+    [
+      ['--port', '0', '--etcd-servers', 'etcd:2379'],
+      'etcd endpoint "etcd:2379" is not a URL such as http://127.0.0.1:2379',
+    ],
+    [
+      ['--port', '0', '--etcd-servers', 'http://127.0.0.1:1', '--etcd-prefix', 'registry'],
+      '--etcd-prefix must be a path of printable ASCII starting with "/"',
+    ],
+    [
+      ['--port', '0', '--etcd-servers', 'http://127.0.0.1:1'],
+      'cannot reach etcd at http://127.0.0.1:1',
+    ],
   ])('refuses %j', (args, message) => {
     const r = start(...args);
     expect(r.status).not.toBe(0);

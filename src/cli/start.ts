@@ -12,9 +12,15 @@ import { servingHosts } from '../apiserver/tls/pki.ts';
 import { DEFAULT_HUB_PORT, HUB_URL_FILE, Hub } from '../hub/hub.ts';
 import { hubServingCertificate } from '../hub/tls.ts';
 import { createLogger, type LogFormat } from '../logging/logger.ts';
+import type { Timing } from '../server/controller-leadership.ts';
 import { ApiServer } from '../server/server.ts';
+import {
+  DEFAULT_ETCD_COMPACTION_MS,
+  DEFAULT_ETCD_PREFIX,
+  type EtcdStoreOptions,
+} from '../storage/etcd/etcd-store.ts';
 import type { AutoCompaction } from '../storage/sqlite/sqlite-store.ts';
-import { parsePort, parsePositiveInteger } from './flags.ts';
+import { parseDuration, parsePort, parsePositiveInteger } from './flags.ts';
 
 interface StartOptions {
   dataDir: string;
@@ -27,6 +33,16 @@ interface StartOptions {
   tokenAuthFile?: string;
   maxRequestsInflight: string;
   compactionInterval?: string;
+  pkiDir?: string;
+  etcdServers?: string;
+  etcdPrefix?: string;
+  etcdCafile?: string;
+  etcdCertfile?: string;
+  etcdKeyfile?: string;
+  etcdCompactionInterval?: string;
+  leaderElectLeaseDuration: string;
+  leaderElectRenewDeadline: string;
+  leaderElectRetryPeriod: string;
   hub: boolean;
   hubPort: string;
   uiDir?: string;
@@ -60,6 +76,40 @@ export function registerStart(program: Command): void {
       "compact the store this often, keeping one interval of history (as kube-apiserver's --etcd-compaction-interval; 0 turns it off). Default: every minute, keeping 5 minutes and at least 1,000 revisions",
     )
     .option(
+      '--pki-dir <dir>',
+      'the CA, service-account key, admin token and serving certificate replicas of one control plane share (the first to start makes them; default: the data directory)',
+    )
+    .option(
+      '--etcd-servers <urls>',
+      'keep objects in etcd at these comma-separated URLs (http:// or https://) instead of <data-dir>/store.db; replicas on the same etcd serve one control plane (as kube-apiserver)',
+    )
+    .option(
+      '--etcd-prefix <prefix>',
+      `where in etcd the objects live (default ${DEFAULT_ETCD_PREFIX})`,
+    )
+    .option('--etcd-cafile <file>', 'CA certificate that signed the etcd servers’ certificates')
+    .option('--etcd-certfile <file>', 'client certificate for etcd (with --etcd-keyfile)')
+    .option('--etcd-keyfile <file>', 'key of --etcd-certfile')
+    .option(
+      '--etcd-compaction-interval <duration>',
+      'compact etcd this often, keeping one interval of history; replicas take turns (0 turns it off; default 5m)',
+    )
+    .option(
+      '--leader-elect-lease-duration <duration>',
+      "with --etcd-servers: how long the controllers' Lease holds without renewal; a standby takes over after it (as kube-controller-manager)",
+      '15s',
+    )
+    .option(
+      '--leader-elect-renew-deadline <duration>',
+      'how long the leading replica keeps trying to renew before it stops its controllers',
+      '10s',
+    )
+    .option(
+      '--leader-elect-retry-period <duration>',
+      'how often replicas try to take or renew the Lease',
+      '2s',
+    )
+    .option(
       '--max-requests-inflight <n>',
       'requests served at once before new ones get 429 (watches excluded)',
       '2000',
@@ -84,12 +134,16 @@ export function registerStart(program: Command): void {
       let maxInFlight = 0;
       let compaction: AutoCompaction | false | undefined;
       let hubPort = 0;
+      let etcd: EtcdStoreOptions | undefined;
+      let leaderElection: Timing | undefined;
       try {
         port = parsePort('--port', opts.port);
         hubPort = parsePort('--hub-port', opts.hubPort);
         maxInFlight = parsePositiveInteger('--max-requests-inflight', opts.maxRequestsInflight);
         if (opts.compactionInterval !== undefined)
           compaction = compactionOf(opts.compactionInterval);
+        etcd = etcdOptions(opts);
+        leaderElection = leaderElectionOf(opts);
       } catch (err) {
         program.error((err as Error).message);
       }
@@ -103,6 +157,9 @@ export function registerStart(program: Command): void {
         ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
         maxInFlight,
         ...(compaction !== undefined ? { compaction } : {}),
+        ...(etcd ? { etcd } : {}),
+        ...(opts.pkiDir ? { pkiDir: opts.pkiDir } : {}),
+        leaderElection,
       });
       let hub: Hub | undefined;
       if (!opts.plain && opts.hub) {
@@ -111,7 +168,11 @@ export function registerStart(program: Command): void {
             kubeconfig: server.kubeconfigPath,
             port: hubPort,
             bind: opts.bind,
-            tls: await hubServingCertificate(resolve(opts.dataDir), servingHosts(opts.bind)),
+            tls: await hubServingCertificate(
+              server.pkiDir,
+              servingHosts(opts.bind),
+              join(resolve(opts.dataDir), 'hub'),
+            ),
             ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
             logger: logger.child({ component: 'hub' }),
           });
@@ -151,6 +212,80 @@ export function registerStart(program: Command): void {
       process.on('SIGTERM', () => void stop('SIGTERM'));
       process.on('SIGINT', () => void stop('SIGINT'));
     });
+}
+
+/** kube-apiserver's etcd flags; undefined without --etcd-servers (the SQLite store). */
+function etcdOptions(opts: StartOptions): EtcdStoreOptions | undefined {
+  const servers = opts.etcdServers
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  if (!servers || servers.length === 0) {
+    const stray = (
+      [
+        ['--etcd-prefix', opts.etcdPrefix],
+        ['--etcd-cafile', opts.etcdCafile],
+        ['--etcd-certfile', opts.etcdCertfile],
+        ['--etcd-keyfile', opts.etcdKeyfile],
+        ['--etcd-compaction-interval', opts.etcdCompactionInterval],
+      ] as const
+    ).find(([, v]) => v !== undefined);
+    if (opts.etcdServers !== undefined) throw new Error('--etcd-servers names no URL');
+    if (stray) throw new Error(`${stray[0]} needs --etcd-servers`);
+    return undefined;
+  }
+  if (opts.compactionInterval !== undefined) {
+    throw new Error(
+      '--compaction-interval is for the SQLite store; with --etcd-servers use --etcd-compaction-interval',
+    );
+  }
+  const interval =
+    opts.etcdCompactionInterval === undefined
+      ? DEFAULT_ETCD_COMPACTION_MS
+      : parseDurationFlag('--etcd-compaction-interval', opts.etcdCompactionInterval);
+  return {
+    endpoints: servers,
+    ...(opts.etcdPrefix !== undefined ? { prefix: opts.etcdPrefix } : {}),
+    ...(opts.etcdCafile !== undefined ? { caFile: opts.etcdCafile } : {}),
+    ...(opts.etcdCertfile !== undefined ? { certFile: opts.etcdCertfile } : {}),
+    ...(opts.etcdKeyfile !== undefined ? { keyFile: opts.etcdKeyfile } : {}),
+    compactionIntervalMs: interval === 0 ? false : interval,
+  };
+}
+
+/** kube-controller-manager's rule: lease duration > renew deadline > retry period > 0. */
+function leaderElectionOf(opts: StartOptions): Timing {
+  const timing = {
+    leaseDurationMs: parseDurationFlag(
+      '--leader-elect-lease-duration',
+      opts.leaderElectLeaseDuration,
+    ),
+    renewDeadlineMs: parseDurationFlag(
+      '--leader-elect-renew-deadline',
+      opts.leaderElectRenewDeadline,
+    ),
+    retryPeriodMs: parseDurationFlag('--leader-elect-retry-period', opts.leaderElectRetryPeriod),
+  };
+  if (
+    !(timing.leaseDurationMs > timing.renewDeadlineMs) ||
+    !(timing.renewDeadlineMs > timing.retryPeriodMs) ||
+    timing.retryPeriodMs <= 0
+  ) {
+    throw new Error(
+      '--leader-elect-lease-duration must be longer than --leader-elect-renew-deadline, which must be longer than --leader-elect-retry-period (above 0)',
+    );
+  }
+  return timing;
+}
+
+function parseDurationFlag(flag: string, value: string): number {
+  try {
+    return parseDuration(value);
+  } catch {
+    throw new Error(
+      `${flag} must be a duration such as 5m or 30s${flag.includes('compaction') ? ' (0 turns it off)' : ''}, not ${JSON.stringify(value)}`,
+    );
+  }
 }
 
 /** `--compaction-interval`: every interval, keeping one interval of history; 0 is none. */

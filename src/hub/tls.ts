@@ -7,13 +7,17 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KeyPairPem, loadOrCreateCA, loadOrIssueServing } from '../apiserver/tls/pki.ts';
 
-/** CA in `caDir` (made when missing), certificate in `caDir/hub/`. */
+/**
+ * CA in `caDir` (made when missing), certificate in `certDir` (default `caDir/hub/`; a
+ * replica whose CA is shared keeps its hub certificate in its own data directory).
+ */
 export async function hubServingCertificate(
   caDir: string,
   hosts: readonly string[],
+  certDir = join(caDir, 'hub'),
 ): Promise<KeyPairPem> {
   const ca = await loadOrCreateCA(caDir);
-  const dir = join(caDir, 'hub');
+  const dir = certDir;
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return loadOrIssueServing(dir, ca, hosts);
 }

@@ -6,8 +6,7 @@
  * and serves them over HTTPS. `start()` resolves once requests are served;
  * `stop()` shuts everything down cleanly.
  */
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -43,7 +42,7 @@ import { serviceAccounts } from '../apiserver/builtin/core/serviceaccounts.ts';
 import { builtinTypesFor } from '../apiserver/builtin/index.ts';
 import { Client } from '../apiserver/client.ts';
 import { ClusterRoleAggregationController } from '../apiserver/controllers/clusterrole-aggregation/aggregation-controller.ts';
-import { type Controllers, startBuiltinControllers } from '../apiserver/controllers/index.ts';
+import { startBuiltinControllers } from '../apiserver/controllers/index.ts';
 import { ServiceAccountTokenController } from '../apiserver/controllers/serviceaccount-token/token-controller.ts';
 import { DiscoveryHandler } from '../apiserver/discovery/handler.ts';
 import { inConnectionOrder, readThroughStream } from '../apiserver/http/connection.ts';
@@ -54,15 +53,31 @@ import { CrdSource } from '../apiserver/registry/crd-source.ts';
 import { TypeRegistry } from '../apiserver/registry/type-registry.ts';
 import { ResourceStorage } from '../apiserver/rest/resource-storage.ts';
 import type { UserInfo } from '../apiserver/rest/scope.ts';
-import { loadOrCreateCA, loadOrIssueServing, servingHosts } from '../apiserver/tls/pki.ts';
+import {
+  loadOrCreateCA,
+  loadOrIssueServing,
+  loadOrIssueSharedServing,
+  servingHosts,
+} from '../apiserver/tls/pki.ts';
 import { approvalAdmission } from '../hub/apis/approval-admission.ts';
 import { catalogTypes } from '../hub/apis/index.ts';
 import type { Logger } from '../logging/logger.ts';
+import { EtcdStore, type EtcdStoreOptions } from '../storage/etcd/etcd-store.ts';
 import { type AutoCompaction, SqliteStore } from '../storage/sqlite/sqlite-store.ts';
+import type { Store } from '../storage/store.ts';
 import { tenancyTypes } from '../tenancy/apis/index.ts';
 import { Tenancy } from '../tenancy/tenancy.ts';
 import { ApiExportVirtualWorkspace } from '../virtual/apiexport/apiexport-virtual-workspace.ts';
 import { ADMISSION_ORDER } from './admission-order.ts';
+import {
+  ControllerLeadership,
+  type ControllerSet,
+  DEFAULT_LEASE_DURATION_MS,
+  DEFAULT_RENEW_DEADLINE_MS,
+  DEFAULT_RETRY_PERIOD_MS,
+  type Timing,
+} from './controller-leadership.ts';
+import { ensureSharedPki, loadOrCreateAdminToken } from './pki-dir.ts';
 
 /** The logical cluster of plain mode, and the root of the workspace tree. */
 export const ROOT_CLUSTER = 'root';
@@ -80,8 +95,20 @@ export interface ApiServerOptions {
   readonly logger: Logger;
   /** More names and addresses the serving certificate covers. */
   readonly hosts?: readonly string[];
-  /** Background compaction of the store: its schedule, or `false` for none (default: on). */
+  /** Background compaction of the SQLite store: its schedule, or `false` for none (default: on). */
   readonly compaction?: AutoCompaction | false;
+  /**
+   * Keep objects in etcd instead of `<data-dir>/store.db`, so several replicas serve one
+   * control plane (`canopy start --etcd-servers`).
+   */
+  readonly etcd?: Omit<EtcdStoreOptions, 'logger'>;
+  /**
+   * The CA, service-account key, admin token and serving certificate the replicas of one
+   * control plane share (default: the data directory, for a server on its own).
+   */
+  readonly pkiDir?: string;
+  /** Lease timing of the controllers' leader election (with etcd; kube-controller-manager's defaults). */
+  readonly leaderElection?: Timing;
   /** Write <data-dir>/audit.log. */
   readonly audit?: boolean;
   /** A kube-apiserver token file (`token,user,uid,"group1,group2"`). */
@@ -125,7 +152,7 @@ const singleCluster: ClusterResolver = { resolve: (c) => (c === ROOT_CLUSTER ? c
 export class ApiServer {
   readonly options: ApiServerOptions;
   readonly logger: Logger;
-  readonly store: SqliteStore;
+  readonly store: Store;
   readonly registry: TypeRegistry;
   readonly storage: ResourceStorage;
   readonly admission: AdmissionChain;
@@ -144,10 +171,13 @@ export class ApiServer {
   private readonly discovery: DiscoveryHandler;
   private readonly openapi: OpenApiHandler;
   private readonly dataDir: string;
+  /** Where the CA, service-account key, admin token and serving certificate live. */
+  readonly pkiDir: string;
   private pipeline: RequestPipeline | undefined;
   private audit: AuditLog | undefined;
   private server: Server | undefined;
-  private controllers: Controllers | undefined;
+  private controllers: ControllerSet | undefined;
+  private leadership: ControllerLeadership | undefined;
   private stoppables: Array<{ stop(): void }> = [];
   private readonly sockets = new Set<Socket>();
   private ready = false;
@@ -155,15 +185,12 @@ export class ApiServer {
   private caPem = '';
   url = '';
 
-  private constructor(options: ApiServerOptions) {
+  private constructor(options: ApiServerOptions, store: Store) {
     this.options = options;
     this.logger = options.logger;
     this.dataDir = resolve(options.dataDir);
-    mkdirSync(this.dataDir, { recursive: true, mode: 0o700 });
-    this.store = SqliteStore.open(
-      join(this.dataDir, 'store.db'),
-      options.compaction !== undefined ? { compaction: options.compaction } : {},
-    );
+    this.pkiDir = resolve(options.pkiDir ?? options.dataDir);
+    this.store = store;
     this.admission = new AdmissionChain(ADMISSION_ORDER);
     this.storage = new ResourceStorage({
       store: this.store,
@@ -175,7 +202,7 @@ export class ApiServer {
         this.logger.warn({ err: (err as Error).message }, 'RBAC index listing again'),
     });
     const lookup = storageLookup(this.storage);
-    this.serviceAccountTokens = ServiceAccountTokens.loadOrCreate(this.dataDir, { lookup });
+    this.serviceAccountTokens = ServiceAccountTokens.loadOrCreate(this.pkiDir, { lookup });
     this.registry = new TypeRegistry([
       ...builtinTypesFor(options.plain).map((t) =>
         t === serviceAccounts
@@ -253,7 +280,25 @@ export class ApiServer {
   }
 
   static async start(options: ApiServerOptions): Promise<ApiServer> {
-    const server = new ApiServer(options);
+    const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    if (options.pkiDir) await ensureSharedPki(options.pkiDir);
+    const store: Store = options.etcd
+      ? await EtcdStore.open({
+          ...options.etcd,
+          logger: options.logger.child({ component: 'etcd' }),
+        })
+      : SqliteStore.open(
+          join(dataDir, 'store.db'),
+          options.compaction !== undefined ? { compaction: options.compaction } : {},
+        );
+    let server: ApiServer;
+    try {
+      server = new ApiServer(options, store);
+    } catch (err) {
+      await store.close();
+      throw err;
+    }
     try {
       await server.run();
     } catch (err) {
@@ -270,11 +315,13 @@ export class ApiServer {
 
   private async run(): Promise<void> {
     const bind = this.options.bind ?? '127.0.0.1';
-    const ca = await loadOrCreateCA(this.dataDir);
+    const ca = await loadOrCreateCA(this.pkiDir);
     this.caPem = ca.cert;
     const hosts = servingHosts(bind, this.options.hosts);
-    const serving = await loadOrIssueServing(this.dataDir, ca, hosts);
-    this.adminToken = this.loadOrCreateAdminToken();
+    const serving = this.options.pkiDir
+      ? await loadOrIssueSharedServing(this.pkiDir, ca, hosts)
+      : await loadOrIssueServing(this.dataDir, ca, hosts);
+    this.adminToken = loadOrCreateAdminToken(this.pkiDir);
     this.tokens.add(this.adminToken, ADMIN_USER);
     if (this.options.tokenAuthFile) {
       for (const { token, user } of parseTokenFile(
@@ -292,29 +339,6 @@ export class ApiServer {
     await this.namespacePhases.start();
     await bootstrapCluster(this.client, ROOT_CLUSTER);
     await writeBootstrapPolicy(this.client, ROOT_CLUSTER);
-    const aggregation = new ClusterRoleAggregationController(
-      this.client,
-      this.authorization,
-      this.logger.child({ controller: 'clusterrole-aggregation' }),
-    );
-    aggregation.start();
-    const saTokens = new ServiceAccountTokenController({
-      client: this.client,
-      store: this.store,
-      tokens: this.serviceAccountTokens,
-      caPem: ca.cert,
-      logger: this.logger.child({ controller: 'serviceaccount-token' }),
-    });
-    await saTokens.start();
-    this.stoppables.push(aggregation, saTokens);
-    this.controllers = await startBuiltinControllers({
-      client: this.client,
-      store: this.store,
-      registry: this.registry,
-      crds: this.crds,
-      logger: this.logger,
-      caPem: ca.cert,
-    });
     if (this.tenancy) {
       await this.tenancy.start();
       this.stoppables.push(this.tenancy);
@@ -323,8 +347,71 @@ export class ApiServer {
       await this.apis.start();
       this.stoppables.push(this.apis);
     }
+    const start = () => this.startControllers(ca.cert);
+    if (this.options.etcd) {
+      // Replicas share the store: the controllers run on the one that holds the Lease.
+      this.leadership = new ControllerLeadership({
+        client: this.client,
+        timing: this.options.leaderElection ?? {
+          leaseDurationMs: DEFAULT_LEASE_DURATION_MS,
+          renewDeadlineMs: DEFAULT_RENEW_DEADLINE_MS,
+          retryPeriodMs: DEFAULT_RETRY_PERIOD_MS,
+        },
+        logger: this.logger.child({ component: 'leader-election' }),
+        start,
+        onChange: (leading) => this.metrics.leader.set(leading ? 1 : 0),
+      });
+      this.leadership.start();
+    } else {
+      this.controllers = await start();
+      this.metrics.leader.set(1);
+    }
     this.writeAdminKubeconfig();
     this.ready = true;
+  }
+
+  /** Every controller of the control plane, started together and stopped together. */
+  private async startControllers(caPem: string): Promise<ControllerSet> {
+    const started: Array<{ stop(): void | Promise<void> }> = [];
+    const set: ControllerSet = {
+      async stop() {
+        for (const c of started.reverse()) await c.stop();
+      },
+    };
+    try {
+      const aggregation = new ClusterRoleAggregationController(
+        this.client,
+        this.authorization,
+        this.logger.child({ controller: 'clusterrole-aggregation' }),
+      );
+      started.push(aggregation);
+      aggregation.start();
+      const saTokens = new ServiceAccountTokenController({
+        client: this.client,
+        store: this.store,
+        tokens: this.serviceAccountTokens,
+        caPem,
+        logger: this.logger.child({ controller: 'serviceaccount-token' }),
+      });
+      started.push(saTokens);
+      await saTokens.start();
+      started.push(
+        await startBuiltinControllers({
+          client: this.client,
+          store: this.store,
+          registry: this.registry,
+          crds: this.crds,
+          logger: this.logger,
+          caPem,
+        }),
+      );
+      if (this.tenancy) started.push(this.tenancy.startControllers());
+      if (this.apis) started.push(await this.apis.startControllers());
+    } catch (err) {
+      await set.stop();
+      throw err;
+    }
+    return set;
   }
 
   private async listen(
@@ -346,10 +433,7 @@ export class ApiServer {
       logger: this.logger,
       audit: this.audit,
       maxInFlight: this.options.maxInFlight ?? DEFAULT_MAX_IN_FLIGHT,
-      health: (check) =>
-        check === 'livez' || this.ready
-          ? { ok: true, message: 'ok' }
-          : { ok: false, message: `[-]${check} failed: not ready yet` },
+      health: (check) => this.health(check),
       version: () => this.version(),
       virtual: this.virtualWorkspace,
     });
@@ -399,12 +483,17 @@ export class ApiServer {
     this.url = `https://${publicHost}:${address.port}`;
   }
 
-  private loadOrCreateAdminToken(): string {
-    const path = join(this.dataDir, 'admin.token');
-    if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-    const token = randomBytes(32).toString('base64url');
-    writeFileSync(path, `${token}\n`, { mode: 0o600 });
-    return token;
+  /**
+   * /livez: the process runs. /readyz and /healthz: started, and the store answers (for
+   * etcd: its watch is connected and a read comes back in time).
+   */
+  private async health(check: 'livez' | 'readyz' | 'healthz') {
+    if (check === 'livez') return { ok: true, message: 'ok' };
+    if (!this.ready) return { ok: false, message: `[-]${check} failed: not ready yet` };
+    const problem = await this.store.health();
+    return problem
+      ? { ok: false, message: `[-]storage failed: ${problem}` }
+      : { ok: true, message: 'ok' };
   }
 
   get caCertificate(): string {
@@ -455,6 +544,7 @@ export class ApiServer {
       for (const socket of this.sockets) socket.destroy();
       await closed;
     }
+    await this.leadership?.stop();
     await this.controllers?.stop();
     for (const s of this.stoppables) s.stop();
     this.authorization.stop();

@@ -16,9 +16,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseLabelSelector } from '../apimachinery/labels.ts';
 import { isConflict, isNotFound, KubeClient, type ResourceRef } from '../controller/kube/client.ts';
 import { EventRecorder } from '../controller/kube/events.ts';
-import { LeaderElector } from '../controller/kube/leader.ts';
 import { type ProbeOptions, type ProbeServer, serveProbes } from '../controller/kube/probes.ts';
 import { Reflector } from '../controller/kube/reflector.ts';
+import { LeaderElector } from '../controller/leader-election.ts';
 import type { Logger } from '../logging/logger.ts';
 import { ensurePublishedResourceCrd } from './apis/crd.ts';
 import type { PublishedResource } from './apis/types.ts';
@@ -36,6 +36,7 @@ import {
 } from './controllers/apiresourceschema/controller.ts';
 import { StateStore } from './controllers/sync/state-store.ts';
 import { SyncManager } from './controllers/syncmanager/controller.ts';
+import { kubeLeases } from './leases.ts';
 import { AgentMetrics } from './metrics.ts';
 import type { Crd } from './projection.ts';
 
@@ -279,10 +280,11 @@ export class SyncAgent {
     });
 
     if (o.enableLeaderElection) {
+      const leaseName = `syncagent.${this.agentName}`.slice(0, 253);
       this.#elector = new LeaderElector({
-        client: this.service,
+        leases: kubeLeases(this.service, o.namespace, leaseName),
         namespace: o.namespace,
-        name: `syncagent.${this.agentName}`.slice(0, 253),
+        name: leaseName,
         identity: `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
         leaseDurationMs: o.leaseDurationMs ?? 15_000,
         renewDeadlineMs: o.renewDeadlineMs ?? 10_000,

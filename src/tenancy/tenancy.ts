@@ -38,8 +38,6 @@ export class Tenancy implements ClusterResolver {
   /** Workspace admission, and what only the system may write. */
   readonly admission: readonly AdmissionPlugin[];
   private readonly options: TenancyOptions;
-  private workspaces: WorkspaceController | undefined;
-  private initialization: InitializationController | undefined;
 
   constructor(options: TenancyOptions) {
     this.options = options;
@@ -60,10 +58,19 @@ export class Tenancy implements ClusterResolver {
     return this.index.resolve(pathOrName);
   }
 
-  /** Builds the index, makes sure root exists, and starts the controllers. */
+  /** Builds the index and makes sure root exists (every replica, before it serves). */
   async start(): Promise<void> {
+    await this.index.start();
+    await bootstrapRoot(this.options.client, this.options.baseUrl());
+  }
+
+  /**
+   * Starts the workspace and initialization controllers, on the one replica that runs the
+   * control plane's controllers; the result stops them.
+   */
+  startControllers(): { stop(): void } {
     const { client, registry, logger, baseUrl } = this.options;
-    this.workspaces = new WorkspaceController({
+    const workspaces = new WorkspaceController({
       client,
       index: this.index,
       types: this.types,
@@ -71,20 +78,22 @@ export class Tenancy implements ClusterResolver {
       logger: logger.child({ controller: 'workspace' }),
       baseUrl,
     });
-    this.initialization = new InitializationController(
+    const initialization = new InitializationController(
       client,
       this.index,
       logger.child({ controller: 'initialization' }),
     );
-    await this.index.start();
-    await bootstrapRoot(client, baseUrl());
-    this.workspaces.resync();
-    this.initialization.resync();
+    workspaces.resync();
+    initialization.resync();
+    return {
+      stop() {
+        workspaces.stop();
+        initialization.stop();
+      },
+    };
   }
 
   stop(): void {
-    this.workspaces?.stop();
-    this.initialization?.stop();
     this.index.stop();
   }
 }

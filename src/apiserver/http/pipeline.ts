@@ -61,7 +61,9 @@ export interface PipelineDeps {
   readonly metrics: ApiMetrics;
   readonly logger: Logger;
   readonly audit?: AuditLog | undefined;
-  readonly health: (check: 'livez' | 'readyz' | 'healthz') => { ok: boolean; message: string };
+  readonly health: (
+    check: 'livez' | 'readyz' | 'healthz',
+  ) => Promise<{ ok: boolean; message: string }>;
   readonly version: () => Record<string, string>;
   /** Requests (watches excluded) served at once before new ones get 429. */
   readonly maxInFlight: number;
@@ -117,12 +119,15 @@ export class RequestPipeline {
       const r = route(url.pathname, { defaultCluster: d.defaultCluster, workspaces: !d.plain });
       if (r.kind === 'health') {
         audited = false; // probes would drown the log
-        const h = d.health(r.check);
+        const h = await d.health(r.check);
         res.writeHead(h.ok ? 200 : 503, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end(h.message);
         return;
       }
       if (r.kind === 'version') return writeJson(res, 200, d.version());
+      // Everything a replica sharing the store acknowledged before this request governs
+      // it (a no-op on one process's own store). Metrics stay readable while it is away.
+      if (r.kind !== 'metrics') await d.storage.store.fresh();
       user = await d.authenticator.authenticate(req);
       if (!user) throw unauthorized();
       if (r.kind === 'metrics') {

@@ -4,7 +4,8 @@
  */
 import type { ServerResponse } from 'node:http';
 import { stringify } from 'yaml';
-import { internalError, type Status, StatusError } from '../../apimachinery/status.ts';
+import { type Status, StatusError } from '../../apimachinery/status.ts';
+import { storeToStatus } from '../rest/resource-storage.ts';
 
 export function writeJson(
   res: ServerResponse,
@@ -33,9 +34,12 @@ export function writeStatus(res: ServerResponse, status: Status): void {
   writeJson(res, status.code, status, { headers });
 }
 
-/** Writes any error as a Status; anything that is not a StatusError is a 500. */
+/**
+ * Writes any error as a Status: a store error as its Status (503 while etcd is away), and
+ * anything else that is not a StatusError as a 500.
+ */
 export function writeError(res: ServerResponse, err: unknown): StatusError {
-  const status = err instanceof StatusError ? err : internalError(err);
+  const status = err instanceof StatusError ? err : storeToStatus(err);
   writeStatus(res, status.status);
   return status;
 }

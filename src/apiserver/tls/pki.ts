@@ -10,7 +10,16 @@ import { webcrypto } from 'node:crypto';
 type CryptoKey = webcrypto.CryptoKey;
 type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import * as x509 from '@peculiar/x509';
@@ -203,4 +212,78 @@ export async function loadOrIssueServing(
   write(keyPath, pair.key, true);
   write(hostsPath, wanted, false);
   return pair;
+}
+
+/**
+ * The serving certificate the replicas of one control plane share in their PKI directory
+ * (`--pki-dir`): one key pair in `serving.pem` (certificate, then key), valid for the
+ * addresses of every replica that started with it. A replica whose addresses it lacks
+ * issues one for the union, under a lock file so replicas starting together add to each
+ * other's, and swaps it in by rename, so a reader never sees half of one. Each replica
+ * serves the certificate it loaded, which covers itself; all are signed by the one CA.
+ */
+export async function loadOrIssueSharedServing(
+  dir: string,
+  ca: CertificateAuthority,
+  hosts: readonly string[],
+): Promise<KeyPairPem> {
+  const path = join(dir, 'serving.pem');
+  const covers = (b: ServingBundle) =>
+    hosts.every((h) => b.hosts.includes(h)) && b.notAfter - Date.now() > 30 * 24 * 3600 * 1000;
+  const current = readServingBundle(path);
+  if (current && covers(current)) return { cert: current.cert, key: current.key };
+  return withLockFile(`${path}.lock`, async () => {
+    const locked = readServingBundle(path);
+    if (locked && covers(locked)) return { cert: locked.cert, key: locked.key };
+    const pair = await issueServingCertificate(ca, [
+      ...new Set([...hosts, ...(locked?.hosts ?? [])]),
+    ]);
+    const tmp = `${path}.${process.pid}.${randomSerial().slice(0, 8)}`;
+    write(tmp, `${pair.cert}${pair.key}`, true);
+    renameSync(tmp, path);
+    return pair;
+  });
+}
+
+/** A lock older than this was left by a process that died holding it. */
+const STALE_LOCK_MS = 30_000;
+
+/** Runs `fn` holding `lock` (a file made exclusively); waits for another holder to finish. */
+async function withLockFile<T>(lock: string, fn: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      closeSync(openSync(lock, 'wx', 0o600));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      try {
+        if (Date.now() - statSync(lock).mtimeMs > STALE_LOCK_MS) rmSync(lock, { force: true });
+      } catch {}
+      await new Promise((r) => setTimeout(r, 20 + Math.random() * 30));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
+interface ServingBundle {
+  readonly cert: string;
+  readonly key: string;
+  readonly hosts: string[];
+  readonly notAfter: number;
+}
+
+function readServingBundle(path: string): ServingBundle | undefined {
+  if (!existsSync(path)) return undefined;
+  const text = readFileSync(path, 'utf8');
+  const cert = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----\n?/.exec(text)?.[0];
+  const key = /-----BEGIN PRIVATE KEY-----[\s\S]+?-----END PRIVATE KEY-----\n?/.exec(text)?.[0];
+  if (!cert || !key) return undefined;
+  const parsed = new x509.X509Certificate(cert);
+  const san = parsed.getExtension(x509.SubjectAlternativeNameExtension);
+  const hosts = (san?.names.toJSON() ?? []).map((n) => n.value);
+  return { cert, key, hosts, notAfter: parsed.notAfter.getTime() };
 }

@@ -327,16 +327,14 @@ function neverSent(err: grpc.ServiceError): boolean {
 }
 
 function target(url: string): string {
-  let u: URL;
+  let u: URL | undefined;
   try {
     u = new URL(url);
-  } catch {
+  } catch {}
+  if (!u || (u.protocol !== 'http:' && u.protocol !== 'https:') || !u.hostname) {
     throw new Error(
-      `etcd endpoint ${JSON.stringify(url)} is not a URL such as http://127.0.0.1:2379`,
+      `etcd endpoint ${JSON.stringify(url)} is not a URL such as http://127.0.0.1:2379 (http or https)`,
     );
-  }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') {
-    throw new Error(`etcd endpoint ${url}: the scheme must be http or https`);
   }
   // URL keeps IPv6 hosts in brackets, as gRPC targets want them.
   return `${u.hostname}:${u.port || '2379'}`;
@@ -366,7 +364,10 @@ export function toStoreError(err: unknown, client: EtcdClient): StoreError {
   if (err instanceof StoreError) return err;
   const e = err as grpc.ServiceError & { endpoint?: string };
   const where = e.endpoint ?? client.endpoint;
-  const details = e.details || e.message;
+  // grpc-js wraps the socket error in words of its own; the socket error is what tells.
+  const details = (e.details || e.message)
+    .replace(/^No connection established\. Last error: (Error: )?/, '')
+    .replace(/\.? Resolution note: .*$/, '');
   if (COMPACTED.test(details)) {
     return new StoreError('Expired', 'the requested revision has been compacted');
   }

@@ -30,6 +30,8 @@ export interface TestEtcd {
   leader(): Promise<number>;
   /** What a member logged (for a failing test's message). */
   output(member: number): string;
+  /** A member's process id (to kill it from an exit handler, synchronously). */
+  pid(member: number): number;
   /** Kill every member and remove the data. */
   stop(): Promise<void>;
 }
@@ -144,6 +146,7 @@ function cluster(dir: string, specs: EtcdMemberSpec[], running: Member[]): TestE
       throw new Error('no etcd member leads the cluster now');
     },
     output: (i) => member(i).output(),
+    pid: (i) => member(i).child.pid ?? 0,
     async stop() {
       await Promise.all(members.map((m) => m.kill()));
       rmSync(dir, { recursive: true, force: true });

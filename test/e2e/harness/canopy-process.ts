@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseKubeconfig } from '../../../src/apimachinery/kubeconfig.ts';
+import { e2eOnEtcd, etcdArgs } from './etcd.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
 export const CANOPY_BIN = join(ROOT, 'bin', 'canopy');
@@ -55,6 +56,7 @@ export async function startCanopy(options: StartOptions = {}): Promise<CanopyPro
     'json',
     ...(options.plain ? ['--plain'] : []),
     ...(options.hub ? ['--hub-port', '0'] : ['--no-hub']),
+    ...(e2eOnEtcd() ? await etcdArgs(dataDir) : []),
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, [CANOPY_BIN, ...args], {

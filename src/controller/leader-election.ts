@@ -4,15 +4,28 @@
  * renews it every retry period, and gives up leadership when it cannot renew within the
  * renew deadline. Writes carry the Lease's resourceVersion, so two candidates never both
  * win. On a clean shutdown the leader releases the Lease so a standby takes over at once.
+ *
+ * The Lease is reached through a `LeaseClient`: over HTTP for the components outside the
+ * server (`kube/leader.ts`), in process for the server's own controllers, which run on one
+ * replica of a control plane at a time.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Lease } from '../../api/coordination/types.ts';
-import { microTimestamp } from '../../apimachinery/meta.ts';
-import type { Logger } from '../../logging/logger.ts';
-import { isAlreadyExists, isConflict, isNotFound, type KubeClient, LEASES } from './client.ts';
+import type { Lease } from '../api/coordination/types.ts';
+import { microTimestamp } from '../apimachinery/meta.ts';
+import type { Logger } from '../logging/logger.ts';
+
+/** The Lease operations an election makes. Losing a race is an answer, not an error. */
+export interface LeaseClient {
+  /** The Lease, or undefined when there is none. */
+  get(): Promise<Lease | undefined>;
+  /** Creates it; undefined when another candidate created it first. */
+  create(lease: Lease): Promise<Lease | undefined>;
+  /** Writes it if unchanged since read (resourceVersion); undefined when it changed or went. */
+  update(lease: Lease): Promise<Lease | undefined>;
+}
 
 export interface LeaderElectionOptions {
-  readonly client: KubeClient;
+  readonly leases: LeaseClient;
   readonly namespace: string;
   readonly name: string;
   readonly identity: string;
@@ -109,29 +122,26 @@ export class LeaderElector {
   }
 
   async #tryAcquireOrRenew(): Promise<boolean> {
-    const { client, namespace, name, identity } = this.o;
+    const { leases, namespace, name, identity } = this.o;
     const now = new Date();
     const durationSeconds = Math.max(1, Math.round(this.o.leaseDurationMs / 1000));
-    const current = await client.getOrUndefined<Lease>(LEASES, namespace, name);
+    const current = await leases.get();
     if (!current) {
-      try {
-        this.#lease = await client.create<Lease>(LEASES, namespace, {
-          apiVersion: 'coordination.k8s.io/v1',
-          kind: 'Lease',
-          metadata: { name, namespace },
-          spec: {
-            holderIdentity: identity,
-            leaseDurationSeconds: durationSeconds,
-            acquireTime: microTimestamp(now),
-            renewTime: microTimestamp(now),
-            leaseTransitions: 0,
-          },
-        });
-        return true;
-      } catch (err) {
-        if (isAlreadyExists(err)) return false;
-        throw err;
-      }
+      const created = await leases.create({
+        apiVersion: 'coordination.k8s.io/v1',
+        kind: 'Lease',
+        metadata: { name, namespace },
+        spec: {
+          holderIdentity: identity,
+          leaseDurationSeconds: durationSeconds,
+          acquireTime: microTimestamp(now),
+          renewTime: microTimestamp(now),
+          leaseTransitions: 0,
+        },
+      });
+      if (!created) return false;
+      this.#lease = created;
+      return true;
     }
     this.#lease = current;
     const spec = current.spec ?? {};
@@ -159,15 +169,12 @@ export class LeaderElector {
             }),
       },
     };
-    try {
-      this.#lease = await client.update<Lease>(LEASES, namespace, name, next);
-      this.#observedRenew = this.#lease.spec?.renewTime ?? '';
-      this.#observedAt = Date.now();
-      return true;
-    } catch (err) {
-      if (isConflict(err) || isNotFound(err)) return false;
-      throw err;
-    }
+    const updated = await leases.update(next);
+    if (!updated) return false;
+    this.#lease = updated;
+    this.#observedRenew = updated.spec?.renewTime ?? '';
+    this.#observedAt = Date.now();
+    return true;
   }
 
   /** Stops campaigning; a leader releases the Lease so a standby can take over at once. */
@@ -183,9 +190,9 @@ export class LeaderElector {
     const lease = this.#lease;
     if (!lease || lease.spec?.holderIdentity !== this.o.identity) return;
     try {
-      const current = await this.o.client.get<Lease>(LEASES, this.o.namespace, this.o.name);
-      if (current.spec?.holderIdentity !== this.o.identity) return;
-      await this.o.client.update(LEASES, this.o.namespace, this.o.name, {
+      const current = await this.o.leases.get();
+      if (current?.spec?.holderIdentity !== this.o.identity) return;
+      await this.o.leases.update({
         ...current,
         spec: {
           ...current.spec,
