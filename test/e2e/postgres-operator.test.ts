@@ -506,6 +506,13 @@ spec: {instances: 1, storage: {size: 1Gi}}
     });
     expect(fixed.code).not.toBe(0);
     expect(fixed.stderr).toMatch(/managed by the operator/);
+    // Nothing that would run a command on the host every instance shares.
+    const command = await k(['-n', 'bad', 'apply', '-f', '-'], {
+      input:
+        'apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: archive}\nspec: {postgresql: {parameters: {archive_mode: "on", archive_command: "id > /tmp/owned"}}}\n',
+    });
+    expect(command.code).not.toBe(0);
+    expect(command.stderr).toMatch(/managed by the operator/);
     const reserved = await k(['-n', 'bad', 'apply', '-f', '-'], {
       input:
         'apiVersion: postgresql.cnpg.io/v1\nkind: Database\nmetadata: {name: pg}\nspec: {name: postgres, owner: app, cluster: {name: x}}\n',

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { ClusterSpec } from '../../types.ts';
 import { ignoredFields, resolveSpec } from './spec.ts';
 
 describe('spec resolution', () => {
@@ -54,6 +55,44 @@ describe('spec resolution', () => {
       /managed by the operator/,
     );
     expect(resolveSpec({ instances: 0 }).errors[0]).toMatch(/at least 1/);
+  });
+
+  it('refuses what would reach the host the instances share: commands, paths, files', () => {
+    const errors = (postgresql: NonNullable<ClusterSpec['postgresql']>) =>
+      resolveSpec({ postgresql }).errors;
+    expect(errors({ parameters: { archive_mode: 'on', archive_command: 'sh -c id' } })).toEqual([
+      'spec.postgresql.parameters: parameter archive_mode is managed by the operator',
+      'spec.postgresql.parameters: parameter archive_command is managed by the operator',
+    ]);
+    expect(errors({ parameters: { ssl_passphrase_command: 'id' } })).toEqual([
+      'spec.postgresql.parameters: parameter ssl_passphrase_command is managed by the operator',
+    ]);
+    expect(
+      errors({ parameters: { session_preload_libraries: 'auto_explain, /tmp/x.so' } }),
+    ).toEqual([
+      'spec.postgresql.parameters: parameter session_preload_libraries names /tmp/x.so: libraries load by name only, not by path',
+    ]);
+    expect(errors({ shared_preload_libraries: ['pg_stat_statements', '../../x'] })).toEqual([
+      'spec.postgresql.shared_preload_libraries: ../../x: libraries load by name only, not by path',
+    ]);
+    expect(
+      errors({
+        pg_hba: [
+          'include_dir /etc',
+          'host all @/etc/passwd all md5',
+          'host all app 10.0.0.0/8 scram-sha-256',
+        ],
+      }),
+    ).toEqual([
+      'spec.postgresql.pg_hba: a rule may not include or refer to a file',
+      'spec.postgresql.pg_hba: a rule may not include or refer to a file',
+    ]);
+    expect(
+      errors({
+        parameters: { shared_preload_libraries: 'pg_stat_statements', work_mem: '8MB' },
+        shared_preload_libraries: ['auto_explain'],
+      }),
+    ).toEqual([]);
   });
 });
 

@@ -3,7 +3,7 @@
  * ignores: every set field outside the supported ones is named in the `IgnoredFields`
  * condition (accepted, not rejected).
  */
-import { validateParameters } from '../../runtime/parameters.ts';
+import { isLibraryName, validateParameters } from '../../runtime/parameters.ts';
 import type { ClusterSpec } from '../../types.ts';
 
 export interface ResolvedSpec {
@@ -125,10 +125,20 @@ export function resolveSpec(spec: ClusterSpec | undefined): SpecResolution {
   errors.push(
     ...validateParameters(parameters, instances).map((e) => `spec.postgresql.parameters: ${e}`),
   );
+  for (const lib of strings(s.postgresql?.shared_preload_libraries))
+    if (!isLibraryName(lib))
+      errors.push(
+        `spec.postgresql.shared_preload_libraries: ${lib}: libraries load by name only, not by path`,
+      );
   const pgHba = strings(s.postgresql?.pg_hba);
-  for (const line of pgHba)
+  for (const line of pgHba) {
     if (/[\r\n]/.test(line))
       errors.push('spec.postgresql.pg_hba: a rule may not contain a line break');
+    // The server reads files named by include directives and @-lists on the host it
+    // shares with other tenants' instances.
+    if (/^\s*include(_if_exists|_dir)?(\s|$)/.test(line) || /(^|[\s,])@/.test(line))
+      errors.push('spec.postgresql.pg_hba: a rule may not include or refer to a file');
+  }
   const locale = typeof initdb.locale === 'string' && initdb.locale ? initdb.locale : undefined;
   const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
   return {
