@@ -21,7 +21,7 @@ import { bootstrapRoot } from './bootstrap.ts';
 import { ClusterIndex } from './cluster-index.ts';
 import { InitializationController } from './controllers/initialization/initialization-controller.ts';
 import { WorkspaceController } from './controllers/workspace/workspace-controller.ts';
-import { WorkspaceTypeResolver } from './workspace-types.ts';
+import { WorkspaceTypeResolver, workspaceTypesOf } from './workspace-types.ts';
 
 export interface TenancyOptions {
   readonly store: Store;
@@ -42,7 +42,7 @@ export class Tenancy implements ClusterResolver {
   constructor(options: TenancyOptions) {
     this.options = options;
     this.index = new ClusterIndex(options.store, options.logger);
-    this.types = new WorkspaceTypeResolver(options.client, this.index);
+    this.types = new WorkspaceTypeResolver(workspaceTypesOf(options.client), this.index);
     this.admission = [
       workspaceAdmission(this.index, this.types, options.authorizer),
       systemFieldsAdmission(

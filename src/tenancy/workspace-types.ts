@@ -23,21 +23,33 @@ export interface ResolvedType {
 
 const MAX_EXTEND_DEPTH = 10;
 
-export class WorkspaceTypeResolver {
-  private readonly client: Client;
-  private readonly index: ClusterIndex;
+/** A WorkspaceType by logical cluster and name (undefined when there is none). */
+export type WorkspaceTypeLookup = (
+  cluster: string,
+  name: string,
+) => Promise<WorkspaceType | undefined>;
+/** The paths of the workspace tree. */
+export type WorkspaceTree = Pick<ClusterIndex, 'resolve' | 'info'>;
 
-  constructor(client: Client, index: ClusterIndex) {
-    this.client = client;
+/** WorkspaceTypes read through the in-process client. */
+export function workspaceTypesOf(client: Client): WorkspaceTypeLookup {
+  return async (cluster, name) =>
+    (await client.resource(cluster, WORKSPACE_TYPES_GVR).find(name)) as WorkspaceType | undefined;
+}
+
+export class WorkspaceTypeResolver {
+  private readonly lookup: WorkspaceTypeLookup;
+  private readonly index: WorkspaceTree;
+
+  constructor(lookup: WorkspaceTypeLookup, index: WorkspaceTree) {
+    this.lookup = lookup;
     this.index = index;
   }
 
   private async get(path: string, name: string): Promise<ResolvedType | undefined> {
     const cluster = this.index.resolve(path);
     if (!cluster) return undefined;
-    const object = (await this.client.resource(cluster, WORKSPACE_TYPES_GVR).find(name)) as
-      | WorkspaceType
-      | undefined;
+    const object = await this.lookup(cluster, name);
     const canonical = this.index.info(cluster)?.path ?? path;
     return object ? { name, path: canonical, cluster, object } : undefined;
   }

@@ -14,13 +14,18 @@ import type { AdmissionPlugin, AdmissionRequest } from '../../apiserver/admissio
 import { isPrivileged } from '../../apiserver/authz/authorization.ts';
 import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
 import { parseObjectKey } from '../../storage/keys.ts';
-import type { ApiIndex } from '../api-index.ts';
 import { schemaNameSuffix } from '../resources/apiresourceschemas.ts';
 
 const is = (request: AdmissionRequest, plural: string) =>
   request.scope.type.group === APIS_GROUP && request.scope.type.names.plural === plural;
 
-export function apisAdmission(index: ApiIndex, authorizer: Authorizer): AdmissionPlugin {
+/** What the plugin reads of the API index (`api-index.ts`). */
+export interface ApisAdmissionIndex {
+  exportCluster(from: string, path: string | undefined): string | undefined;
+  readonly exports: { entries(): Iterable<[string, APIExport]> };
+}
+
+export function apisAdmission(index: ApisAdmissionIndex, authorizer: Authorizer): AdmissionPlugin {
   return {
     name: 'APIs',
     validate(request) {

@@ -27,7 +27,7 @@ import type { ResolvedType, WorkspaceTypeResolver } from '../workspace-types.ts'
 const WORKSPACES = { group: TENANCY_GROUP, resource: 'workspaces' };
 
 export function workspaceAdmission(
-  index: ClusterIndex,
+  index: Pick<ClusterIndex, 'info'>,
   types: WorkspaceTypeResolver,
   authorizer: Authorizer,
 ): AdmissionPlugin {
