@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerHub } from './hub.ts';
 import { registerKubeconfig } from './kubeconfig.ts';
 import { registerPostgresOperator } from './postgres-operator.ts';
+import { registerProviders } from './providers.ts';
 import { registerStart } from './start.ts';
 import { registerSyncAgent } from './syncagent.ts';
 import { exitWithSupervisor } from './up/parent-watch.ts';
@@ -23,6 +24,7 @@ const program = new Command('canopy')
 registerUp(program);
 registerStart(program);
 registerHub(program);
+registerProviders(program);
 registerPostgresOperator(program);
 registerSyncAgent(program);
 registerKubeconfig(program);

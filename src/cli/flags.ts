@@ -22,3 +22,11 @@ export function parseDuration(text: string): number {
     throw new Error(`invalid duration ${JSON.stringify(text)} (want e.g. 15s, 1m30s)`);
   return ms;
 }
+
+/** A comma-separated flag value as a list (empty items dropped). */
+export function listFlag(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}

@@ -8,10 +8,11 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { servingHosts } from '../apiserver/tls/pki.ts';
+import { BUILTIN_PROVIDERS, type BuiltinProvider, builtinsNamed } from '../hub/builtins/index.ts';
 import { DEFAULT_HUB_PORT, HUB_URL_FILE, Hub } from '../hub/hub.ts';
 import { hubServingCertificate } from '../hub/tls.ts';
 import { createLogger, type LogFormat } from '../logging/logger.ts';
-import { parsePort } from './flags.ts';
+import { listFlag, parsePort } from './flags.ts';
 
 interface HubFlags {
   kubeconfig?: string;
@@ -22,6 +23,7 @@ interface HubFlags {
   uiDir?: string;
   tlsCertFile?: string;
   tlsPrivateKeyFile?: string;
+  builtinProviders: string;
   logFormat?: LogFormat;
   logLevel?: string;
 }
@@ -47,6 +49,11 @@ export function registerHub(program: Command): void {
     .option(
       '--ui-dir <dir>',
       "the portal's built assets served under /ui/ (default: web/dist of this checkout)",
+    )
+    .option(
+      '--builtin-providers <names>',
+      `first-party providers to offer, comma-separated (${BUILTIN_PROVIDERS.map((b) => b.name).join(', ')})`,
+      '',
     )
     .option(
       '--tls-cert-file <file>',
@@ -76,8 +83,10 @@ certificate from its own CA, <data-dir>/ca.crt; clients trust that file:
       if (Boolean(flags.tlsCertFile) !== Boolean(flags.tlsPrivateKeyFile))
         program.error('--tls-cert-file and --tls-private-key-file go together');
       let port = 0;
+      let builtins: BuiltinProvider[] = [];
       try {
         port = parsePort('--port', flags.port);
+        builtins = builtinsNamed(listFlag(flags.builtinProviders));
       } catch (err) {
         program.error((err as Error).message);
       }
@@ -99,6 +108,7 @@ certificate from its own CA, <data-dir>/ca.crt; clients trust that file:
         tls,
         ...(flags.uiDir ? { uiDir: flags.uiDir } : {}),
         logger,
+        builtins,
       });
       writeFileSync(join(dataDir, HUB_URL_FILE), `${hub.url}\n`);
       if (logger.isLevelEnabled('info')) {

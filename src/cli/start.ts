@@ -6,9 +6,10 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { parseGoDuration } from '../apimachinery/duration.ts';
 import { servingHosts } from '../apiserver/tls/pki.ts';
+import { BUILTIN_PROVIDERS, type BuiltinProvider, builtinsNamed } from '../hub/builtins/index.ts';
 import { DEFAULT_HUB_PORT, HUB_URL_FILE, Hub } from '../hub/hub.ts';
 import { hubServingCertificate } from '../hub/tls.ts';
 import { createLogger, type LogFormat } from '../logging/logger.ts';
@@ -20,7 +21,7 @@ import {
   type EtcdStoreOptions,
 } from '../storage/etcd/etcd-store.ts';
 import type { AutoCompaction } from '../storage/sqlite/sqlite-store.ts';
-import { parseDuration, parsePort, parsePositiveInteger } from './flags.ts';
+import { listFlag, parseDuration, parsePort, parsePositiveInteger } from './flags.ts';
 
 interface StartOptions {
   dataDir: string;
@@ -46,6 +47,7 @@ interface StartOptions {
   hub: boolean;
   hubPort: string;
   uiDir?: string;
+  builtinProviders: string;
 }
 
 export function registerStart(program: Command): void {
@@ -115,10 +117,18 @@ export function registerStart(program: Command): void {
       '2000',
     )
     .option('--no-hub', 'do not run the provider hub and portal in this process')
+    .addOption(
+      new Option(
+        '--hub-port <port>',
+        'HTTPS port of the provider hub and portal on --bind (0 picks a free one)',
+      )
+        .env('CANOPY_HUB_PORT')
+        .default(String(DEFAULT_HUB_PORT)),
+    )
     .option(
-      '--hub-port <port>',
-      `HTTPS port of the provider hub and portal on --bind (0 picks a free one)`,
-      String(DEFAULT_HUB_PORT),
+      '--builtin-providers <names>',
+      `first-party providers the hub offers, comma-separated (${BUILTIN_PROVIDERS.map((b) => b.name).join(', ')}; canopy up offers postgresql)`,
+      '',
     )
     .option(
       '--ui-dir <dir>',
@@ -136,7 +146,9 @@ export function registerStart(program: Command): void {
       let hubPort = 0;
       let etcd: EtcdStoreOptions | undefined;
       let leaderElection: Timing | undefined;
+      let builtins: BuiltinProvider[] = [];
       try {
+        builtins = builtinsNamed(listFlag(opts.builtinProviders));
         port = parsePort('--port', opts.port);
         hubPort = parsePort('--hub-port', opts.hubPort);
         maxInFlight = parsePositiveInteger('--max-requests-inflight', opts.maxRequestsInflight);
@@ -175,6 +187,7 @@ export function registerStart(program: Command): void {
             ),
             ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
             logger: logger.child({ component: 'hub' }),
+            builtins,
           });
         } catch (err) {
           await server.stop();

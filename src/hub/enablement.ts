@@ -77,12 +77,9 @@ export function conflictStatus(message: string, causes?: StatusCause[]): StatusE
 
 export class Enablement {
   readonly #catalog: Catalog;
-  /** Asks for a reconcile of an entry: its export's endpoint appears with the first binding. */
-  readonly #poke: (name: string) => void;
 
-  constructor(catalog: Catalog, poke: (name: string) => void) {
+  constructor(catalog: Catalog) {
     this.#catalog = catalog;
-    this.#poke = poke;
   }
 
   /** The catalog entry of a provider that can be enabled, or the Status saying why not. */
@@ -252,7 +249,6 @@ export class Enablement {
         message: `APIBinding ${binding.metadata.name} in ${workspace} is not Bound after ${BOUND_TIMEOUT_MS / 1000} s${conditions ? ` (${conditions})` : ''}`,
       });
     }
-    this.#poke(name);
     const state = (s: string) =>
       permissionClaims
         .filter((c) => c.state === s)

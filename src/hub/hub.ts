@@ -12,6 +12,8 @@ import type { AddressInfo, Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { CATALOG_WORKSPACE } from '../api/providers/types.ts';
 import type { Logger } from '../logging/logger.ts';
+import type { BuiltinProvider } from './builtins/index.ts';
+import { syncBuiltins } from './builtins/sync.ts';
 import { Catalog } from './catalog.ts';
 import { ControlPlane } from './control-plane.ts';
 import { CatalogEntryController } from './controllers/catalogentry-controller.ts';
@@ -43,6 +45,8 @@ export interface HubOptions {
   /** The portal's built assets. */
   readonly uiDir?: string;
   readonly logger: Logger;
+  /** First-party providers to offer (their entries are written at start-up). */
+  readonly builtins?: readonly BuiltinProvider[];
 }
 
 export class Hub {
@@ -61,13 +65,14 @@ export class Hub {
   url = '';
 
   private constructor(options: HubOptions, controlPlane: ControlPlane) {
+    const builtinNames = new Set((options.builtins ?? []).map((b) => b.name));
     this.options = options;
     this.log = options.logger;
     this.controlPlane = controlPlane;
     this.catalog = new Catalog(
       controlPlane.at(CATALOG_WORKSPACE),
       this.log.child({ component: 'catalog' }),
-      () => new Set(),
+      () => builtinNames,
     );
     this.entries = new CatalogEntryController({
       catalog: this.catalog,
@@ -108,7 +113,7 @@ export class Hub {
       api: providersApi({
         controlPlane: this.controlPlane,
         catalog: this.catalog,
-        enablement: new Enablement(this.catalog, (name) => this.entries.poke(name)),
+        enablement: new Enablement(this.catalog),
         poke: (name) => this.entries.poke(name),
       }),
       proxy: this.#proxy,
@@ -150,6 +155,7 @@ export class Hub {
       if (this.#stopped) throw new Error('the hub was stopped before it was ready');
       try {
         await ensureTopology((path) => this.controlPlane.at(path));
+        await syncBuiltins(this.controlPlane.at(CATALOG_WORKSPACE), this.options.builtins ?? []);
         break;
       } catch (err) {
         this.log[attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug'](
@@ -168,7 +174,7 @@ export class Hub {
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.entries.stop();
+    await this.entries.stop();
     await this.catalog.stop();
     const server = this.#server;
     if (server) {

@@ -16,6 +16,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { httpClient } from './harness/http.ts';
 import { kubectl as kubectlFor } from './harness/kubectl.ts';
 import { EXAMPLES } from './harness/manifests.ts';
 import {
@@ -167,6 +168,66 @@ describe('canopy up', () => {
     );
     expect(written).toBe('1');
     expect(app.uri).toBe(`postgresql://app:password@${app.host}:${app.port}/app`);
+  });
+
+  it('offers PostgreSQL in the hub’s catalog; a tenant enables it there and gets a database', async () => {
+    const hubUrl = readFileSync(join(dir, 'hub-url'), 'utf8').trim();
+    expect(running?.output()).toContain(`${hubUrl}/ui/`);
+    const hub = httpClient(tenantKubeconfig, hubUrl);
+    const catalog = JSON.parse((await hub({ path: '/api/providers' })).body);
+    expect(catalog.items).toContainEqual(
+      expect.objectContaining({
+        name: 'postgresql',
+        displayName: 'PostgreSQL',
+        category: 'Databases',
+        builtin: true,
+        ready: true,
+        apiExportPath: 'root:providers:database',
+        apiExportName: 'postgresql.cnpg.io',
+      }),
+    );
+    const claims = catalog.items
+      .find((i: { name: string }) => i.name === 'postgresql')
+      .permissionClaims.map((c: { resource: string }) => c.resource)
+      .sort();
+    expect(claims).toEqual(['events', 'namespaces', 'secrets']);
+
+    await asTenant(['ws', 'use', ':root:consumers']);
+    await asTenant(['ws', 'create', 'shop', '--enter']);
+    const canopy = (...args: string[]) =>
+      spawnSync(process.execPath, [CANOPY, 'providers', ...args], {
+        env: { ...process.env, KUBECONFIG: tenantKubeconfig, CANOPY_HUB_URL: hubUrl },
+        encoding: 'utf8',
+      });
+    const list = canopy('list');
+    expect(list.stderr).toBe('');
+    expect(list.stdout).toMatch(/^postgresql\s+PostgreSQL\s+Databases\s+True\s+no\s+/m);
+    const enabled = canopy(
+      'enable',
+      'postgresql',
+      '--accept-permission-claim',
+      'secrets.core,namespaces.core,events.core',
+    );
+    expect(enabled.stderr).toBe('');
+    expect(enabled.stdout).toContain(
+      'postgresql is enabled in root:consumers:shop (APIBinding postgresql, Bound). Claims accepted: ',
+    );
+    expect(canopy('list').stdout).toMatch(/^postgresql\s+PostgreSQL\s+Databases\s+True\s+yes\s+/m);
+
+    // The workshop's database steps, in the new workspace.
+    await asTenant([
+      'apply',
+      '-f',
+      join(EXAMPLES, 'consumer-1-cluster.yaml'),
+      '-f',
+      join(EXAMPLES, 'consumer-1-database.yaml'),
+    ]);
+    await asTenant(['wait', '--for=condition=Ready', 'cluster/kcp', '--timeout=120s']);
+    const app = await appCredentials();
+    expect(await until('the app user to connect', () => asApp(app, 'SELECT current_user'))).toBe(
+      'app',
+    );
+    await asTenant(['ws', 'use', ':root:consumers:pg']);
   });
 
   it('restarts a process that crashes, and says so', async () => {

@@ -10,6 +10,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ensurePortalBuilt } from '../../../web/build.ts';
 import { parseKubeconfig } from '../../apimachinery/kubeconfig.ts';
+import { postgresql } from '../../hub/builtins/postgresql.ts';
 import { DEFAULT_HUB_PORT, HUB_URL_FILE } from '../../hub/hub.ts';
 import { parsePort } from '../flags.ts';
 import { type ChildSpec, Supervisor } from './supervisor.ts';
@@ -169,6 +170,8 @@ async function up(flags: UpFlags): Promise<void> {
           flags.bind,
           '--hub-port',
           String(hubPort),
+          '--builtin-providers',
+          postgresql.name,
         ]),
       ),
       supervisor.start(
@@ -275,7 +278,9 @@ In another terminal (these lines work from any directory and shell), as the tena
   cd ${process.cwd()}
   export PATH=${BIN}:${dirname(process.execPath)}:$PATH
   export KUBECONFIG=${paths.adminKubeconfig}
+  export CANOPY_HUB_URL=${readFileSync(paths.hubUrl, 'utf8').trim()}
   kubectl ws use :${TENANT_WORKSPACE}
+  canopy providers list
 
 then create a database and connect to it:
 

@@ -10,6 +10,7 @@ import { copyFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { KubeObject } from '../../apimachinery/meta.ts';
+import { POSTGRESQL_EXPORT, POSTGRESQL_WORKSPACE } from '../../hub/builtins/postgresql.ts';
 import { bindAPIExport } from '../plugins/bind.ts';
 import { openSession, type PluginContext, processContext } from '../plugins/context.ts';
 import type { APIExport, KcpClient } from '../plugins/kcp-api.ts';
@@ -25,9 +26,10 @@ export const EXAMPLES = join(
   'examples',
   'dynamic-providers',
 );
-export const PROVIDER_WORKSPACE = 'root:providers:database';
+// The hub's built-in PostgreSQL provider offers this export: one place names it.
+export const PROVIDER_WORKSPACE = POSTGRESQL_WORKSPACE;
 export const TENANT_WORKSPACE = 'root:consumers:pg';
-export const EXPORT_NAME = 'postgresql.cnpg.io';
+export const EXPORT_NAME = POSTGRESQL_EXPORT;
 const PUBLISHED = ['resources-cluster.yaml', 'resources-database.yaml'];
 
 /**

@@ -5,22 +5,28 @@
  * says something new, and cleans up entries being deleted before letting them go. Failures
  * retry with backoff (250 ms doubling to 30 s, jittered) and are reported on the entry.
  */
+
 import {
   CATALOG_FINALIZER,
   CATALOG_WORKSPACE,
   type CatalogEntry,
 } from '../../api/providers/types.ts';
 import { sameStatusIgnoringTimes, setCondition } from '../../apimachinery/conditions.ts';
+import type { KubeObject } from '../../apimachinery/meta.ts';
 import { isConflict, isNotFound, type KubeClient } from '../../controller/kube/client.ts';
 import { addFinalizer, removeFinalizer } from '../../controller/kube/finalizers.ts';
+import { Reflector } from '../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../controller/work-queue.ts';
 import type { Logger } from '../../logging/logger.ts';
 import { CATALOG_ENTRIES, type Catalog } from '../catalog.ts';
 import type { ControlPlane } from '../control-plane.ts';
 import type { HubMetrics } from '../metrics.ts';
+import { ENDPOINT_SLICES, EXPORTS } from '../refs.ts';
 import { cleanupEntry, type Objects, reconcileEntry } from './catalogentry-reconcile.ts';
 
 const RESYNC_MS = 60_000;
+/** Where a wildcard list puts an object's logical cluster. */
+const CLUSTER_ANNOTATION = 'kcp.io/cluster';
 
 /** The reconcile's view of the control plane: the hub's admin client, by workspace path. */
 export function adminObjects(controlPlane: ControlPlane): Objects {
@@ -43,6 +49,8 @@ export class CatalogEntryController {
   readonly #metrics: HubMetrics;
   readonly #log: Logger;
   readonly #queue: WorkQueue;
+  /** Exports and endpoint slices in every workspace (metadata only). */
+  readonly #watches: Reflector[];
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: {
@@ -74,9 +82,36 @@ export class CatalogEntryController {
       },
     });
     options.catalog.reflector.on((_type, entry) => this.#queue.add(entry.metadata.name ?? ''));
+    // An entry depends on its export and slice: an owner filling an export managed
+    // elsewhere, an identity arriving, the first binding giving the slice its URL.
+    const everywhere = options.controlPlane.admin.scoped('/clusters/*');
+    const clusterOf = (o: KubeObject) => o.metadata.annotations?.[CLUSTER_ANNOTATION] ?? '';
+    this.#watches = [EXPORTS, ENDPOINT_SLICES].map((ref) => {
+      const watch = new Reflector<KubeObject>({
+        client: everywhere,
+        ref,
+        cache: 'metadata',
+        key: (o) => `${clusterOf(o)}/${o.metadata.name}`,
+        log: options.log,
+        name: `${ref.plural} in every workspace`,
+      });
+      watch.on((_type, obj) => {
+        for (const entry of this.#catalog.list()) {
+          if (
+            entry.status?.logicalCluster === clusterOf(obj) &&
+            entry.spec.apiExport?.name === obj.metadata.name
+          )
+            this.#queue.add(entry.metadata.name ?? '');
+        }
+      });
+      return watch;
+    });
   }
 
   start(): void {
+    // Not waited for: the catalog is served meanwhile, and the resync covers a control
+    // plane that refuses wildcard watches.
+    for (const watch of this.#watches) void watch.start();
     for (const entry of this.#catalog.list()) this.#queue.add(entry.metadata.name ?? '');
     this.#resync = setInterval(() => {
       for (const entry of this.#catalog.list()) this.#queue.add(entry.metadata.name ?? '');
@@ -93,9 +128,10 @@ export class CatalogEntryController {
     return this.#queue.idle();
   }
 
-  stop(): void {
+  async stop(): Promise<void> {
     if (this.#resync) clearInterval(this.#resync);
     this.#queue.stop();
+    await Promise.all(this.#watches.map((w) => w.stop()));
   }
 
   async #handle(name: string) {

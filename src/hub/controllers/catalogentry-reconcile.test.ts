@@ -350,7 +350,25 @@ describe('reconcileEntry', () => {
 
     cp.put(path, EXPORTS, {
       metadata: { name: 'postgresql.cnpg.io' },
+      spec: {},
+      status: { identityHash: 'db-hash' },
+    } as APIExport);
+    expect(summary(await settle(cp, db))).toMatchObject({
+      APIExportReady: 'False NoResources',
+      Ready: 'False NoResources',
+    });
+
+    cp.put(path, EXPORTS, {
+      metadata: { name: 'postgresql.cnpg.io' },
       spec: {
+        resources: [
+          {
+            name: 'clusters',
+            group: 'postgresql.cnpg.io',
+            schema: 'v1.clusters.postgresql.cnpg.io',
+            storage: { crd: {} },
+          },
+        ],
         permissionClaims: [
           { group: '', resource: 'secrets', verbs: ['*'] },
           { group: '', resource: 'events', verbs: ['*'] },

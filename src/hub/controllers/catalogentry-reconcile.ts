@@ -332,6 +332,14 @@ export async function reconcileEntry(entry: CatalogEntry, ctx: ReconcileContext)
           );
           throw new Stop(LATER_MS);
         }
+        if ((exported.spec.resources ?? []).length === 0) {
+          blocked(
+            'APIExportReady',
+            'NoResources',
+            `APIExport ${exp.name} in ${path} exports no resources yet: its owner (e.g. a sync agent) adds them`,
+          );
+          throw new Stop(LATER_MS);
+        }
         claims = claimsOfExport(exported, exp.permissionClaims ?? []);
       }
       const untrusted = claims.filter((c) => c.tenantScoped !== true);
