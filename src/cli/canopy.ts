@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { registerHub } from './hub.ts';
 import { registerKubeconfig } from './kubeconfig.ts';
 import { registerPostgresOperator } from './postgres-operator.ts';
+import { registerPostgresProxy } from './postgres-proxy.ts';
 import { registerProviders } from './providers.ts';
 import { registerStart } from './start.ts';
 import { registerSyncAgent } from './syncagent.ts';
@@ -26,6 +27,7 @@ registerStart(program);
 registerHub(program);
 registerProviders(program);
 registerPostgresOperator(program);
+registerPostgresProxy(program);
 registerSyncAgent(program);
 registerKubeconfig(program);
 

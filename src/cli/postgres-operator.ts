@@ -8,6 +8,7 @@
 import type { Command } from 'commander';
 import { createLogger, type LogFormat } from '../logging/logger.ts';
 import { PostgresOperator } from '../postgres/operator.ts';
+import { version } from './version.ts';
 
 interface OperatorFlags {
   kubeconfig?: string;
@@ -18,6 +19,7 @@ interface OperatorFlags {
   metricsAddress: string;
   stopServersOnExit?: boolean;
   runAsUser: string;
+  nodeName?: string;
   logFormat?: LogFormat;
   logLevel?: string;
 }
@@ -58,6 +60,10 @@ export function registerPostgresOperator(program: Command): void {
       'OS user for PostgreSQL when the operator runs as root (PostgreSQL refuses root)',
       'postgres',
     )
+    .option(
+      '--node-name <name>',
+      "the Node the instances' Pods run on, as registered with the API server (default: this machine's host name)",
+    )
     .option('--log-format <format>', 'json or text (default: text on a terminal, json otherwise)')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .addHelpText(
@@ -89,6 +95,8 @@ stops (SIGTERM, SIGINT or SIGKILL); the next start adopts them.`,
         metricsAddress: flags.metricsAddress,
         stopServersOnExit: flags.stopServersOnExit === true,
         runAsUser: flags.runAsUser,
+        ...(flags.nodeName ? { nodeName: flags.nodeName } : {}),
+        version,
         log,
       });
       let stopping = false;

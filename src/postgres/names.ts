@@ -1,7 +1,7 @@
 /**
  * Names derived from a Cluster, as CloudNativePG derives them: instances `<cluster>-<n>`
  * (serials never reused), Secrets `<cluster>-superuser` / `<cluster>-app`, Services
- * `<cluster>-rw` / `<cluster>-r`.
+ * `<cluster>-rw` / `<cluster>-ro` / `<cluster>-r`.
  */
 
 export function instanceName(cluster: string, serial: number): string {
@@ -28,5 +28,6 @@ export const superuserSecretName = (cluster: string) => `${cluster}-superuser`;
 export const appSecretName = (cluster: string) => `${cluster}-app`;
 export const writeServiceName = (cluster: string) => `${cluster}-rw`;
 export const readServiceName = (cluster: string) => `${cluster}-r`;
+export const readOnlyServiceName = (cluster: string) => `${cluster}-ro`;
 
 export const clusterKey = (namespace: string, name: string) => `${namespace}/${name}`;

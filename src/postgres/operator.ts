@@ -9,7 +9,7 @@
  */
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Secret } from '../api/core/types.ts';
+import type { Pod, Secret, Service } from '../api/core/types.ts';
 import { KubeClient, type ResourceRef } from '../controller/kube/client.ts';
 import { EventRecorder } from '../controller/kube/events.ts';
 import { type ProbeServer, serveProbes } from '../controller/kube/probes.ts';
@@ -17,12 +17,28 @@ import { Reflector } from '../controller/kube/reflector.ts';
 import { WorkQueue } from '../controller/work-queue.ts';
 import type { Logger } from '../logging/logger.ts';
 import { ClusterController } from './controller/cluster/cluster-controller.ts';
+import {
+  LABEL_CLUSTER,
+  POSTGRES_CONTAINER,
+  POSTGRES_PORT,
+} from './controller/cluster/workloads.ts';
 import { DatabaseReconciler } from './controller/database/reconciler.ts';
-import { CLUSTERS, type ControllerDeps, cacheOf, DATABASES, SECRETS } from './controller/deps.ts';
+import {
+  CLUSTERS,
+  type ControllerDeps,
+  cacheOf,
+  DATABASES,
+  PODS,
+  SECRETS,
+  SERVICES,
+  type WorkloadDeps,
+} from './controller/deps.ts';
 import { connectHostFor, InstanceManager } from './controller/instance-manager.ts';
 import { installCrds } from './crds/index.ts';
+import { EndpointProxyProcess } from './endpoints/proxy-supervisor.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { appSecretName, superuserSecretName } from './names.ts';
+import { type AgentPod, defaultNodeName, NodeAgent } from './node-agent/agent.ts';
 import { findPostgresBinaries, type PostgresBinaries } from './runtime/binaries.ts';
 import { resolveServerUser, type ServerUser, unreachableAncestor } from './runtime/os-user.ts';
 import type { Cluster, Database } from './types.ts';
@@ -43,6 +59,10 @@ export interface OperatorOptions {
   /** How often instance liveness is checked (default 500 ms). */
   readonly healthIntervalMs?: number;
   readonly concurrency?: number;
+  /** The Node the instances' Pods run on (default: this machine's host name). */
+  readonly nodeName?: string;
+  /** Canopy's version, which the Node reports. */
+  readonly version?: string;
 }
 
 type Kind = 'Cluster' | 'Database';
@@ -57,7 +77,10 @@ export class PostgresOperator {
   manager?: InstanceManager;
   environmentProblem?: string;
   metricsUrl?: string;
-  readonly #informers: Reflector<Cluster | Database | Secret>[] = [];
+  readonly #informers: { start(): Promise<void>; stop(): Promise<void> }[] = [];
+  #agent?: NodeAgent;
+  #proxy?: EndpointProxyProcess;
+  #routesPending = false;
   #queue?: WorkQueue;
   #timer?: NodeJS.Timeout;
   #http?: ProbeServer;
@@ -136,6 +159,10 @@ export class PostgresOperator {
       const loaded = this.manager.loadAll();
       if (loaded.length > 0)
         log.info({ clusters: loaded.map((r) => r.key) }, 'found local clusters');
+      // The stable endpoints come back first: a proxy that died with the operator (or a
+      // machine restart) serves the last known routes again before anything is reconciled.
+      this.#proxy = new EndpointProxyProcess(resolve(this.options.dataDir), log);
+      await this.#proxy.ensure();
     }
 
     const informer = <T extends Cluster | Database | Secret>(ref: ResourceRef) =>
@@ -145,6 +172,7 @@ export class PostgresOperator {
     const secrets = informer<Secret>(SECRETS);
     const events = new EventRecorder(this.client, log, 'canopy-postgres-operator');
     const host = connectHostFor(this.options.bind);
+    const workloads = await this.#workloads();
     const deps: ControllerDeps = {
       client: this.client,
       log,
@@ -156,6 +184,8 @@ export class PostgresOperator {
       host,
       metrics: this.metrics,
       events,
+      workloads: workloads?.deps,
+      publishEndpoints: () => this.#publishEndpoints(),
       enqueueCluster: (ns, name, after) => this.#enqueue('Cluster', ns, name, after),
       enqueueDatabase: (ns, name, after) => this.#enqueue('Database', ns, name, after),
     };
@@ -198,9 +228,15 @@ export class PostgresOperator {
     });
     databases.on((_type, d) => this.#enqueue('Database', d.metadata.namespace, d.metadata.name));
     secrets.on((_type, s) => this.#secretChanged(s, clusters));
-    this.#informers.push(
-      ...([clusters, databases, secrets] as Reflector<Cluster | Database | Secret>[]),
-    );
+    this.#informers.push(clusters, databases, secrets);
+    if (workloads) {
+      // A Pod or Service of a Cluster that changes behind our back is put right.
+      const owner = (o: Pod | Service) =>
+        this.#enqueue('Cluster', o.metadata.namespace, o.metadata.labels?.[LABEL_CLUSTER]);
+      workloads.pods.on((_type, p) => owner(p));
+      workloads.services.on((_type, svc) => owner(svc));
+      this.#informers.push(workloads.pods, workloads.services);
+    }
     // Each resolves once its first list is cached; failures back off and retry inside.
     await Promise.all(this.#informers.map((i) => i.start()));
     this.#synced = true;
@@ -225,8 +261,102 @@ export class PostgresOperator {
     this.#queue.start();
 
     this.#startMonitor();
+    this.#publishEndpoints();
+    if (workloads) {
+      this.#agent = new NodeAgent({
+        client: this.client,
+        nodeName: workloads.deps.nodeName,
+        address: host,
+        version: `canopy-postgres-operator/${this.options.version ?? 'dev'}`,
+        log,
+        lookup: (namespace, pod) => this.#agentPod(workloads.pods, namespace, pod),
+      });
+      await this.#agent.start();
+    }
     if (this.options.metricsAddress) await this.#serveMetrics(this.options.metricsAddress);
     log.info({ metrics: this.metricsUrl }, 'PostgreSQL operator ready');
+  }
+
+  /**
+   * The Pods and Services of Clusters, when the server serves them (a Canopy plain server
+   * or any Kubernetes): their caches, and the Node the pods run on.
+   */
+  async #workloads(): Promise<
+    { deps: WorkloadDeps; pods: Reflector<Pod>; services: Reflector<Service> } | undefined
+  > {
+    let served: string[] = [];
+    try {
+      const core = await this.client.request<{ resources?: { name: string }[] }>('GET', '/api/v1');
+      served = (core.resources ?? []).map((r) => r.name);
+    } catch (err) {
+      this.log.warn(
+        { err: (err as Error).message },
+        'cannot read the core API; no Pods or Services',
+      );
+    }
+    if (!['pods', 'services', 'nodes'].every((r) => served.includes(r))) {
+      this.log.info('the server serves no Pods, Services or Nodes: Clusters get none');
+      return undefined;
+    }
+    const reflect = <T extends Pod | Service>(ref: ResourceRef) =>
+      new Reflector<T>({
+        client: this.client,
+        ref,
+        log: this.log,
+        name: ref.plural,
+        labelSelector: LABEL_CLUSTER,
+      });
+    const pods = reflect<Pod>(PODS);
+    const services = reflect<Service>(SERVICES);
+    const version = this.binaries?.version ?? '';
+    return {
+      pods,
+      services,
+      deps: {
+        nodeName: this.options.nodeName ?? defaultNodeName(),
+        image: `local/postgresql:${version.split('.')[0] || 'unknown'}`,
+        pods: cacheOf(pods),
+        services: cacheOf(services),
+      },
+    };
+  }
+
+  /** A pod this operator runs, for the node agent: its UID, log and ports. */
+  #agentPod(pods: Reflector<Pod>, namespace: string, name: string): AgentPod | undefined {
+    const pod = pods.get(`${namespace}/${name}`);
+    const clusterName = pod?.metadata.labels?.[LABEL_CLUSTER];
+    const rt = clusterName ? this.manager?.get(namespace, clusterName) : undefined;
+    const inst = rt?.instances.get(name);
+    const endpoints = rt?.meta.endpointPorts;
+    if (!pod?.metadata.uid || !rt || !inst || !endpoints) return undefined;
+    const host = rt.connectHost;
+    return {
+      uid: pod.metadata.uid,
+      container: POSTGRES_CONTAINER,
+      logFile: inst.logFile,
+      ports: new Map([
+        [POSTGRES_PORT, { host, port: inst.port }],
+        [endpoints.rw, { host, port: endpoints.rw }],
+        [endpoints.ro, { host, port: endpoints.ro }],
+        [endpoints.r, { host, port: endpoints.r }],
+      ]),
+    };
+  }
+
+  /** Sends the endpoint proxy the routes as they are now (coalesced within a tick). */
+  #publishEndpoints(): void {
+    if (!this.#proxy || !this.manager || this.#routesPending) return;
+    this.#routesPending = true;
+    setImmediate(() => {
+      this.#routesPending = false;
+      const manager = this.manager;
+      if (!manager) return;
+      this.#proxy
+        ?.publish(manager.proxyRoutes())
+        .catch((err: Error) =>
+          this.log.warn({ err: err.message }, 'cannot update the endpoint proxy'),
+        );
+    });
   }
 
   #enqueue(
@@ -276,6 +406,7 @@ export class PostgresOperator {
             const key = `Cluster/${rt.meta.namespace}/${rt.meta.name}`;
             if (rt.busy || this.#queue?.isRunning(key)) continue;
             if (rt.runningSignature() !== rt.lastRunning) {
+              this.#publishEndpoints();
               this.#queue?.add(key);
               continue;
             }
@@ -283,6 +414,11 @@ export class PostgresOperator {
               await rt.refreshHealth();
               if (!rt.busy && rt.signature() !== rt.lastSignature) this.#queue?.add(key);
             }
+          }
+          // A proxy that died (or was killed) comes back within a few ticks.
+          if (deep && this.#proxy && !this.#proxy.pid()) {
+            await this.#proxy.ensure();
+            this.#publishEndpoints();
           }
         } catch (err) {
           this.log.debug({ err: (err as Error).message }, 'health check failed');
@@ -315,9 +451,11 @@ export class PostgresOperator {
     this.#queue?.stop();
     // Let a reconcile in flight finish (bounded): what it leaves half-done is adopted later.
     await Promise.race([this.#queue?.idle(), sleep(10_000)]);
+    await this.#agent?.stop();
     if (this.options.stopServersOnExit && this.manager) {
       this.log.info('stopping PostgreSQL servers (--stop-servers-on-exit)');
       await this.manager.stopAll(10_000);
+      await this.#proxy?.stop();
     }
     await this.#http?.close();
     this.client.close();

@@ -7,6 +7,7 @@
  * `stop()` shuts everything down cleanly.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { join, resolve } from 'node:path';
@@ -38,6 +39,8 @@ import {
   withTokenRequest,
 } from '../apiserver/builtin/authentication/index.ts';
 import { authorizationTypes } from '../apiserver/builtin/authorization/index.ts';
+import { nodes } from '../apiserver/builtin/core/nodes.ts';
+import { pods } from '../apiserver/builtin/core/pods.ts';
 import { serviceAccounts } from '../apiserver/builtin/core/serviceaccounts.ts';
 import { builtinTypesFor } from '../apiserver/builtin/index.ts';
 import { Client } from '../apiserver/client.ts';
@@ -47,9 +50,14 @@ import { ServiceAccountTokenController } from '../apiserver/controllers/servicea
 import { DiscoveryHandler } from '../apiserver/discovery/handler.ts';
 import { inConnectionOrder, readThroughStream } from '../apiserver/http/connection.ts';
 import { type ClusterResolver, RequestPipeline } from '../apiserver/http/pipeline.ts';
+import { upgradeResponse } from '../apiserver/http/upgrade.ts';
 import { ApiMetrics } from '../apiserver/metrics.ts';
+import { withNodeTunnel } from '../apiserver/node-tunnel/node-connect.ts';
+import { withPodConnect } from '../apiserver/node-tunnel/pod-connect.ts';
+import { NodeTunnels } from '../apiserver/node-tunnel/tunnels.ts';
 import { OpenApiHandler } from '../apiserver/openapi/handler.ts';
 import { CrdSource } from '../apiserver/registry/crd-source.ts';
+import type { ResourceType } from '../apiserver/registry/resource-type.ts';
 import { TypeRegistry } from '../apiserver/registry/type-registry.ts';
 import { ResourceStorage } from '../apiserver/rest/resource-storage.ts';
 import type { UserInfo } from '../apiserver/rest/scope.ts';
@@ -180,6 +188,8 @@ export class ApiServer {
   private leadership: ControllerLeadership | undefined;
   private stoppables: Array<{ stop(): void }> = [];
   private readonly sockets = new Set<Socket>();
+  /** Connections of node agents (the operator), for pods' logs and port-forwards. */
+  readonly nodeTunnels: NodeTunnels;
   private ready = false;
   private adminToken = '';
   private caPem = '';
@@ -203,12 +213,18 @@ export class ApiServer {
     });
     const lookup = storageLookup(this.storage);
     this.serviceAccountTokens = ServiceAccountTokens.loadOrCreate(this.pkiDir, { lookup });
+    this.nodeTunnels = new NodeTunnels(this.logger.child({ component: 'node-tunnels' }));
+    this.stoppables.push(this.nodeTunnels);
+    const composed = (t: ResourceType): ResourceType => {
+      if (t === serviceAccounts) {
+        return withTokenRequest(t, { tokens: this.serviceAccountTokens, lookup });
+      }
+      if (t === pods) return withPodConnect(t, this.nodeTunnels);
+      if (t === nodes) return withNodeTunnel(t, this.nodeTunnels);
+      return t;
+    };
     this.registry = new TypeRegistry([
-      ...builtinTypesFor(options.plain).map((t) =>
-        t === serviceAccounts
-          ? withTokenRequest(t, { tokens: this.serviceAccountTokens, lookup })
-          : t,
-      ),
+      ...builtinTypesFor(options.plain).map(composed),
       ...authenticationTypes({
         tokens: this.serviceAccountTokens,
         bearerAuthenticators: [this.tokens],
@@ -397,6 +413,7 @@ export class ApiServer {
       await saTokens.start();
       started.push(
         await startBuiltinControllers({
+          plain: this.options.plain,
           client: this.client,
           store: this.store,
           registry: this.registry,
@@ -450,6 +467,11 @@ export class ApiServer {
       },
       inConnectionOrder((req, res) => pipeline.handle(req, res)),
     );
+    // Protocol switches (port-forward, node tunnels) go through the same pipeline.
+    this.server.on('upgrade', (req: IncomingMessage, socket: Socket, head: Buffer) => {
+      socket.pause();
+      void pipeline.handle(req, upgradeResponse(req, socket, head));
+    });
     this.server.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) =>
       rejectMalformed(err, socket),
     );

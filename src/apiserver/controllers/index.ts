@@ -6,6 +6,7 @@ import type { Client } from '../client.ts';
 import type { CrdSource } from '../registry/crd-source.ts';
 import type { TypeRegistry } from '../registry/type-registry.ts';
 import { CrdController } from './crd/crd-controller.ts';
+import { EndpointsController } from './endpoints/endpoints-controller.ts';
 import { GarbageCollector } from './garbage-collector/garbage-collector.ts';
 import { NamespaceController } from './namespace/namespace-controller.ts';
 import { rootCaPublisher } from './root-ca-publisher/root-ca-publisher.ts';
@@ -19,6 +20,8 @@ export interface ControllerDeps {
   readonly logger: Logger;
   /** The CA of the serving certificate, published in every namespace. */
   readonly caPem: string;
+  /** The plain server also runs the controllers of its workload APIs. */
+  readonly plain: boolean;
 }
 
 export interface Controllers {
@@ -52,12 +55,21 @@ export async function startBuiltinControllers(deps: ControllerDeps): Promise<Con
       deps.logger.child({ controller: 'root-ca-publisher' }),
     ),
   ];
+  const endpoints = deps.plain
+    ? new EndpointsController(
+        deps.client,
+        deps.store,
+        deps.logger.child({ controller: 'endpoints' }),
+      )
+    : undefined;
+  await endpoints?.start();
   await namespace.start();
   await gc.start();
   for (const c of perNamespace) await c.start();
   return {
     async stop() {
       crd.stop();
+      endpoints?.stop();
       namespace.stop();
       gc.stop();
       for (const c of perNamespace) c.stop();

@@ -30,6 +30,12 @@ export interface RequestInfo {
 
 const API_PREFIXES = new Set(['api', 'apis']);
 const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
+/**
+ * Subresources that take the connection over. A WebSocket upgrade is a GET, but what it
+ * opens can write (a forwarded connection, a command's stdin): it needs `create`, as
+ * kube-apiserver ≥ 1.35 requires too, not just `get`.
+ */
+const CONNECT_SUBRESOURCES = new Set(['attach', 'exec', 'portforward', 'tunnel']);
 
 /** A percent-decoded path segment; one with malformed escapes (`%zz`) stays as it is. */
 function decodeSegment(segment: string): string {
@@ -112,6 +118,7 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   const name = parts[1] ?? '';
   const subresource = parts[2] ?? '';
 
+  if (verb === 'get' && name !== '' && CONNECT_SUBRESOURCES.has(subresource)) verb = 'create';
   if (verb === 'get' && name === '') verb = isWatch(query) ? 'watch' : 'list';
   else if (verb === 'get' && isWatch(query)) verb = 'watch';
   if (verb === 'delete' && name === '') verb = 'deletecollection';

@@ -43,6 +43,7 @@ import { includeObject, listOptions, writeOptions } from './query.ts';
 import type { RequestInfo } from './request-info.ts';
 import { addWarnings, writeJson } from './respond.ts';
 import { listToTable, toTable } from './table-convert.ts';
+import { upgradeOf } from './upgrade.ts';
 import { streamWatch } from './watch-stream.ts';
 
 export interface ResourceRequest {
@@ -86,6 +87,28 @@ function subresourceOf(type: ResourceType, info: RequestInfo): Subresource {
 export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDeps): Promise<void> {
   const { info, res, query } = r;
   const type = resolveType(deps.registry, r.cluster, info);
+  const connect = info.subresource ? type.connect?.[info.subresource] : undefined;
+  if (connect) {
+    if (!info.name) throw notFoundPath();
+    const scope: Scope = {
+      cluster: r.cluster,
+      type,
+      version: info.apiVersion,
+      ...(info.namespace && type.namespaced ? { namespace: info.namespace } : {}),
+      user: r.user,
+    };
+    return connect({
+      req: r.req,
+      res,
+      upgrade: upgradeOf(r.req),
+      query,
+      cluster: r.cluster,
+      namespace: info.namespace || undefined,
+      name: info.name,
+      user: r.user,
+      object: () => deps.storage.get(scope, info.name),
+    });
+  }
   if (info.subresource ? type.virtualSubresources?.[info.subresource] : type.virtualCreate) {
     return handleVirtualCreate(r, type);
   }

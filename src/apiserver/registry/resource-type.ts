@@ -4,6 +4,8 @@
  * strategy (validation, defaulting, table columns) that makes it behave like upstream.
  * Built-ins, local CRDs and resources bound from APIExports all become ResourceTypes.
  */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
 import type { FieldError } from '../../apimachinery/field-errors.ts';
 import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
@@ -150,6 +152,27 @@ export interface VirtualCreateContext {
  */
 export type VirtualCreate = (ctx: VirtualCreateContext, body: KubeObject) => Promise<KubeObject>;
 
+/** What a connect subresource (a pod's logs, port-forward, exec) is handed. */
+export interface ConnectContext {
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  /** The connection, when the request asks to switch protocols (`Upgrade`). */
+  readonly upgrade: { readonly socket: Duplex; readonly head: Buffer } | undefined;
+  readonly query: URLSearchParams;
+  readonly cluster: string;
+  readonly namespace: string | undefined;
+  readonly name: string;
+  readonly user: UserInfo;
+  /** Reads the object the subresource belongs to (a 404 Status when there is none). */
+  readonly object: () => Promise<KubeObject>;
+}
+
+/**
+ * Serves a connect subresource: streams a response (logs) or takes the connection over
+ * (port-forward), after authentication and authorization like every request.
+ */
+export type ConnectHandler = (ctx: ConnectContext) => Promise<void>;
+
 /** A create-only subresource served by code, with the kind its body and answer have. */
 export interface VirtualSubresource {
   readonly group: string;
@@ -194,6 +217,11 @@ export interface ResourceType {
    * List them in `extraSubresources` too, so discovery shows them.
    */
   readonly virtualSubresources?: Readonly<Record<string, VirtualSubresource>>;
+  /**
+   * Subresources served by code that streams or switches protocols (pods/log,
+   * pods/portforward), by subresource name. List them in `extraSubresources` too.
+   */
+  readonly connect?: Readonly<Record<string, ConnectHandler>>;
   /** APIExport identity hash for resources bound from an export. */
   readonly identity?: string;
   readonly strategy: Strategy;

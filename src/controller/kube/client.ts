@@ -9,6 +9,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import type { Duplex } from 'node:stream';
 import { KubeConfig, Watch } from '@kubernetes/client-node';
 import type { KubeList, KubeObject } from '../../apimachinery/meta.ts';
 
@@ -289,6 +290,65 @@ export class KubeClient {
       req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timed out`)));
       req.on('error', reject);
       req.end(payload);
+    });
+  }
+
+  /**
+   * A request that switches protocols (`Connection: Upgrade`): resolves with the connection
+   * once the server answers `101 Switching Protocols`; any other answer is a KubeError with
+   * the Status message. The connection is the caller's from then on (not pooled).
+   */
+  async upgrade(method: string, path: string, protocol: string): Promise<Duplex> {
+    const { agent, headers } = await this.#transport.prepare();
+    const url = new URL(this.#transport.server + this.prefix + path);
+    const tls = (agent as https.Agent).options ?? {};
+    const mod = url.protocol === 'https:' ? https : http;
+    return new Promise<Duplex>((resolve, reject) => {
+      const req = mod.request(url, {
+        method,
+        agent: false,
+        ...(url.protocol === 'https:'
+          ? {
+              ca: tls.ca,
+              cert: tls.cert,
+              key: tls.key,
+              ...(tls.rejectUnauthorized !== undefined
+                ? { rejectUnauthorized: tls.rejectUnauthorized }
+                : {}),
+              ...(tls.servername ? { servername: tls.servername } : {}),
+            }
+          : {}),
+        headers: { ...headers, Connection: 'Upgrade', Upgrade: protocol },
+        timeout: 30_000,
+      });
+      req.on('upgrade', (_res, socket, head) => {
+        socket.setTimeout(0);
+        if (head.length > 0) socket.unshift(head);
+        resolve(socket);
+      });
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let status: { reason?: string; message?: string } = {};
+          try {
+            status = JSON.parse(text);
+          } catch {
+            // not a Status object
+          }
+          reject(
+            new KubeError(
+              res.statusCode ?? 0,
+              status.reason ?? '',
+              `${method} ${url.pathname}: ${status.message ?? (text || `HTTP ${res.statusCode}`)}`,
+            ),
+          );
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error(`${method} ${url.pathname}: timed out`)));
+      req.on('error', reject);
+      req.end();
     });
   }
 

@@ -1,6 +1,6 @@
 /** What the Cluster and Database reconcilers share: clients, caches, runtime, metrics. */
 
-import type { Secret } from '../../api/core/types.ts';
+import type { Pod, Secret, Service } from '../../api/core/types.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import type { KubeClient, ResourceRef } from '../../controller/kube/client.ts';
 import type { EventRecorder } from '../../controller/kube/events.ts';
@@ -29,6 +29,23 @@ export const SECRETS: ResourceRef = {
   namespaced: true,
 };
 
+export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+export const SERVICES: ResourceRef = {
+  group: '',
+  version: 'v1',
+  plural: 'services',
+  namespaced: true,
+};
+
+/** Where the Cluster's Pods and Services go (absent: the server does not serve them). */
+export interface WorkloadDeps {
+  readonly nodeName: string;
+  /** What pods show as their image: the PostgreSQL the operator runs. */
+  readonly image: string;
+  readonly pods: Cache<Pod>;
+  readonly services: Cache<Service>;
+}
+
 export interface Cache<T> {
   get(name: string, namespace?: string): T | undefined;
   list(namespace?: string): T[];
@@ -56,6 +73,9 @@ export interface ControllerDeps {
   readonly host: string;
   readonly metrics: OperatorMetrics;
   readonly events: EventRecorder;
+  readonly workloads: WorkloadDeps | undefined;
+  /** Tells the endpoint proxy what the stable endpoints lead to now. */
+  publishEndpoints(): void;
   enqueueCluster(namespace: string, name: string, afterMs?: number): void;
   enqueueDatabase(namespace: string, name: string, afterMs?: number): void;
 }

@@ -21,12 +21,14 @@ import { join } from 'node:path';
 import type { Logger } from '../../logging/logger.ts';
 import { clusterKey, compareInstanceNames, instanceName } from '../names.ts';
 import type { PostgresBinaries } from '../runtime/binaries.ts';
+import type { ClusterRoutes, ProxyRoutes } from '../runtime/endpoint-proxy.ts';
 import { type Health, Instance, type InstanceRole } from '../runtime/instance.ts';
 import type { ServerUser } from '../runtime/os-user.ts';
-import { allocatePort, releasePort, reservePort } from '../runtime/ports.ts';
+import { allocatePort, allocateStablePort, releasePort, reservePort } from '../runtime/ports.ts';
 import { readyReplicas } from './cluster/cluster-reconcile.ts';
 import { generatePassword } from './cluster/secrets.ts';
 import type { InstanceView } from './cluster/status.ts';
+import type { EndpointPorts } from './cluster/workloads.ts';
 
 /** A wildcard listen address (0.0.0.0, ::, *) is reached through loopback. */
 export function connectHostFor(bind: string): string {
@@ -43,6 +45,8 @@ export interface ClusterMeta {
   readonly replicationPassword: string;
   latestGeneratedNode: number;
   currentPrimary?: string;
+  /** The ports of the Cluster's stable endpoints, fixed for its life (runtime/endpoint-proxy.ts). */
+  endpointPorts?: EndpointPorts;
   /** role → digest of the password last set (or of NULL), so unchanged ones are not re-set. */
   appliedPasswords: Record<string, string>;
 }
@@ -252,6 +256,27 @@ export class ClusterRuntime {
     });
   }
 
+  /**
+   * What the Cluster's stable endpoints lead to now: read-write the primary once it accepts
+   * writes, read-only the ready replicas, any-instance every ready instance.
+   */
+  routes(): ClusterRoutes | undefined {
+    const ports = this.meta.endpointPorts;
+    if (!ports) return undefined;
+    const views = this.views().filter((v) => v.ready);
+    return {
+      rw: {
+        port: ports.rw,
+        backends: views.filter((v) => v.role === 'primary').map((v) => v.port),
+      },
+      ro: {
+        port: ports.ro,
+        backends: views.filter((v) => v.role === 'replica').map((v) => v.port),
+      },
+      r: { port: ports.r, backends: views.map((v) => v.port) },
+    };
+  }
+
   async stopAll(timeoutMs: number): Promise<void> {
     await Promise.all(
       this.sorted().map(async (inst) => {
@@ -324,6 +349,7 @@ export class InstanceManager {
       this.options.host,
     );
     rt.loadInstances();
+    for (const port of Object.values(meta.endpointPorts ?? {})) reservePort(port);
     return rt;
   }
 
@@ -370,8 +396,27 @@ export class InstanceManager {
       rt = new ClusterRuntime(dir, meta, this.options.bin, this.options.user, this.options.host);
       rt.saveMeta();
     }
+    if (!rt.meta.endpointPorts) {
+      const host = this.options.host;
+      rt.meta.endpointPorts = {
+        rw: await allocateStablePort(connectHostFor(host)),
+        ro: await allocateStablePort(connectHostFor(host)),
+        r: await allocateStablePort(connectHostFor(host)),
+      };
+      rt.saveMeta();
+    }
     this.runtimes.set(key, rt);
     return rt;
+  }
+
+  /** The routes of every Cluster's stable endpoints, for the endpoint proxy. */
+  proxyRoutes(): ProxyRoutes {
+    const clusters: Record<string, ClusterRoutes> = {};
+    for (const rt of this.runtimes.values()) {
+      const routes = rt.routes();
+      if (routes) clusters[rt.key] = routes;
+    }
+    return { host: this.options.host, backendHost: connectHostFor(this.options.host), clusters };
   }
 
   async remove(namespace: string, name: string, timeoutMs: number): Promise<void> {

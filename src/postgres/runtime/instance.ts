@@ -46,6 +46,10 @@ export interface InstanceState {
   /** The configuration changed restart-only parameters and the server still runs the old ones. */
   readonly pendingRestart?: boolean;
   readonly createdAt: string;
+  /** How many times the server was started, when the last time was, and the one before. */
+  readonly starts?: number;
+  readonly startedAt?: string;
+  readonly lastRestartAt?: string;
 }
 
 export interface Health {
@@ -424,7 +428,11 @@ export class Instance {
         exited = code;
       },
     });
-    if (!staging) this.update({ pid });
+    if (!staging) {
+      const now = new Date().toISOString();
+      const starts = (this.state.starts ?? 0) + 1;
+      this.update({ pid, starts, startedAt: now, ...(starts > 1 ? { lastRestartAt: now } : {}) });
+    }
     const ok = await waitUntil(
       async () => {
         if (exited !== undefined) return true;

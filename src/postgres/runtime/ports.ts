@@ -51,3 +51,34 @@ export function portIsListening(
     socket.once('error', () => done(false));
   });
 }
+
+/** The node-port range: below Linux's ephemeral ports, so no client socket takes one. */
+export const STABLE_PORT_MIN = 30000;
+export const STABLE_PORT_MAX = 32767;
+
+function bindable(port: number, host: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host, exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/**
+ * A port for a stable endpoint: free now, not handed out by this operator, from the
+ * node-port range (so it also serves as the node port of the Cluster's Services).
+ */
+export async function allocateStablePort(host = '127.0.0.1'): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port =
+      STABLE_PORT_MIN + Math.floor(Math.random() * (STABLE_PORT_MAX - STABLE_PORT_MIN + 1));
+    if (reserved.has(port)) continue;
+    if (await bindable(port, host)) {
+      reserved.add(port);
+      return port;
+    }
+  }
+  throw new Error(
+    `no free port between ${STABLE_PORT_MIN} and ${STABLE_PORT_MAX} for a stable endpoint`,
+  );
+}

@@ -41,6 +41,8 @@ export function secretLookup(deps: ControllerDeps, namespace: string): SecretLoo
  */
 export async function ensureSecrets(pass: ClusterPass, primary: Instance): Promise<void> {
   const { cluster, spec, deps } = pass;
+  // The read-write endpoint: its port never changes, whichever instance is primary.
+  const port = pass.runtime?.meta.endpointPorts?.rw ?? primary.port;
   const namespace = cluster.metadata.namespace;
   const plan = credentialSecretsPlan(spec, cluster.metadata.name);
   const superuser = pass.credentials.superuser;
@@ -50,7 +52,7 @@ export async function ensureSecrets(pass: ClusterPass, primary: Instance): Promi
       plan.superuser.name,
       credentialSecret(cluster, plan.superuser.name, 'superuser', superuser, {
         host: deps.host,
-        port: primary.port,
+        port,
         dbname: '*',
       }),
     );
@@ -69,7 +71,7 @@ export async function ensureSecrets(pass: ClusterPass, primary: Instance): Promi
       plan.app,
       credentialSecret(cluster, plan.app, 'app', owner, {
         host: deps.host,
-        port: primary.port,
+        port,
         dbname: spec.database,
       }),
     );

@@ -14,6 +14,7 @@ import type { ClusterRuntime } from '../instance-manager.ts';
 import { type ResolvedCredentials, statusPrimaries } from './cluster-reconcile.ts';
 import type { ResolvedSpec } from './spec.ts';
 import { computeStatus, OWNED_STATUS_FIELDS } from './status.ts';
+import { syncWorkloads } from './workload-sync.ts';
 
 export class ClusterPass {
   readonly deps: ControllerDeps;
@@ -86,6 +87,8 @@ export class ClusterPass {
       now: new Date(),
     });
     await this.writeStatus(status);
+    this.deps.publishEndpoints();
+    await syncWorkloads(this);
   }
 
   /** Merge-patches the operator's status fields that differ from the last written. */

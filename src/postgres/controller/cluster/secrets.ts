@@ -1,9 +1,10 @@
 /**
  * Credential Secrets, with CloudNativePG's keys: `username`, `user`, `password`, `dbname`,
  * `host`, `port`, `pgpass`, `uri`, `jdbc-uri`. Unlike CloudNativePG, whose `host` is the
- * `<cluster>-rw` Service, `host`/`port` here are the address the current primary listens
- * on (127.0.0.1 and its own port by default), so the connection string works from this
- * machine; they follow the primary on failover and switchover.
+ * `<cluster>-rw` Service name, `host`/`port` here are the Cluster's read-write endpoint
+ * (127.0.0.1 and the node port of `<cluster>-rw` by default; runtime/endpoint-proxy.ts), so
+ * the connection string works from this machine and never changes: the endpoint follows
+ * the primary through failover and switchover.
  */
 import { randomBytes } from 'node:crypto';
 import type { Secret } from '../../../api/core/types.ts';
