@@ -247,8 +247,10 @@ export class EndpointProxy {
         },
       },
     });
+    // Reading stopped when a write could not finish at once (the callback said false);
+    // once the client took everything, the buffer is free again.
     const resumeWhenFlushed = () => {
-      if (client.writableLength === 0 && backend.isPaused()) backend.resume();
+      if (client.writableLength === 0 && !backend.destroyed) backend.resume();
     };
     link.backend = backend;
     link.backendPort = port;
