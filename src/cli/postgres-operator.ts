@@ -71,12 +71,15 @@ export function registerPostgresOperator(program: Command): void {
       `
 Each Cluster instance is a PostgreSQL server on --bind (default 127.0.0.1) with its own
 free port, data directory and log under --data-dir/<namespace>/<cluster>/<instance>/.
-Secrets <cluster>-app (always) and <cluster>-superuser (when generated) carry host and port
-of the current primary; status.instanceEndpoints lists every instance's port.
+Each Cluster also gets three stable ports (read-write, read-only, any instance) served by
+canopy postgres-proxy, which the operator starts; Secrets <cluster>-app (always) and
+<cluster>-superuser (when generated) carry the read-write one, which follows failover.
+On a server that serves them, instances are Pods on the Node --node-name, and
+<cluster>-rw/-ro/-r are Services: kubectl logs and kubectl port-forward work through it.
 
 Running as root, PostgreSQL programs run as --run-as-user (default postgres) and the data
-directories are handed to that user. PostgreSQL servers keep running when the operator
-stops (SIGTERM, SIGINT or SIGKILL); the next start adopts them.`,
+directories are handed to that user. PostgreSQL servers and the endpoint proxy keep
+running when the operator stops (SIGTERM, SIGINT or SIGKILL); the next start adopts them.`,
     )
     .action(async (flags: OperatorFlags) => {
       const log = createLogger({

@@ -34,7 +34,7 @@ import {
   type WorkloadDeps,
 } from './controller/deps.ts';
 import { connectHostFor, InstanceManager } from './controller/instance-manager.ts';
-import { installCrds } from './crds/index.ts';
+import { clusterCrd, installCrds } from './crds/index.ts';
 import { EndpointProxyProcess } from './endpoints/proxy-supervisor.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { appSecretName, superuserSecretName } from './names.ts';
@@ -146,8 +146,8 @@ export class PostgresOperator {
   async #start(): Promise<void> {
     const { log } = this;
     this.#checkEnvironment();
-    const method = await installCrds(this.client, log);
-    log.info({ method }, 'CRDs installed');
+    const crds = await installCrds(this.client, log);
+    log.info({ method: crds.method, kept: crds.kept }, 'CRDs ready');
     if (!this.environmentProblem && this.binaries && this.user) {
       this.manager = new InstanceManager({
         dataDir: resolve(this.options.dataDir),
@@ -185,6 +185,7 @@ export class PostgresOperator {
       metrics: this.metrics,
       events,
       workloads: workloads?.deps,
+      statusExtensions: !crds.kept.includes(clusterCrd.metadata.name),
       publishEndpoints: () => this.#publishEndpoints(),
       enqueueCluster: (ns, name, after) => this.#enqueue('Cluster', ns, name, after),
       enqueueDatabase: (ns, name, after) => this.#enqueue('Database', ns, name, after),

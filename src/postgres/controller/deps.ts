@@ -74,6 +74,8 @@ export interface ControllerDeps {
   readonly metrics: OperatorMetrics;
   readonly events: EventRecorder;
   readonly workloads: WorkloadDeps | undefined;
+  /** The Cluster CRD is the operator's own, with Canopy's status fields (not CloudNativePG's). */
+  readonly statusExtensions: boolean;
   /** Tells the endpoint proxy what the stable endpoints lead to now. */
   publishEndpoints(): void;
   enqueueCluster(namespace: string, name: string, afterMs?: number): void;

@@ -198,7 +198,10 @@ const status: Schema = obj({
       dataDirectory: str(),
     }),
   },
-  writeEndpoint: str({ description: 'Canopy: host:port of the current primary' }),
+  writeEndpoint: str({
+    description:
+      "Canopy: host:port of the Cluster's read-write endpoint, which reaches the current primary",
+  }),
 });
 
 export const clusterCrd = {

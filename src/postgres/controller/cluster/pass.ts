@@ -13,7 +13,7 @@ import { CLUSTERS, type ControllerDeps } from '../deps.ts';
 import type { ClusterRuntime } from '../instance-manager.ts';
 import { type ResolvedCredentials, statusPrimaries } from './cluster-reconcile.ts';
 import type { ResolvedSpec } from './spec.ts';
-import { computeStatus, OWNED_STATUS_FIELDS } from './status.ts';
+import { CANOPY_STATUS_FIELDS, computeStatus, OWNED_STATUS_FIELDS } from './status.ts';
 import { syncWorkloads } from './workload-sync.ts';
 
 export class ClusterPass {
@@ -84,6 +84,7 @@ export class ClusterPass {
       latestGeneratedNode: runtime?.meta.latestGeneratedNode ?? 0,
       ignoredFields: [...this.ignored],
       ...(this.#credentials ? { secretsResourceVersion: this.#credentials.versions } : {}),
+      ...(runtime?.meta.endpointPorts ? { readWritePort: runtime.meta.endpointPorts.rw } : {}),
       now: new Date(),
     });
     await this.writeStatus(status);
@@ -95,8 +96,12 @@ export class ClusterPass {
   async writeStatus(next: ClusterStatus): Promise<void> {
     const owned = (status: ClusterStatus) => {
       const out: Record<string, unknown> = {};
-      for (const field of OWNED_STATUS_FIELDS)
+      for (const field of OWNED_STATUS_FIELDS) {
+        // CloudNativePG's own schema has no place for Canopy's additions (they would be
+        // pruned, and written again on every pass).
+        if (!this.deps.statusExtensions && CANOPY_STATUS_FIELDS.has(field)) continue;
         if (status[field] !== undefined) out[field] = status[field];
+      }
       return JSON.parse(JSON.stringify(out)) as JsonValue;
     };
     const patch = createMergePatch(owned(this.status), owned(next));

@@ -40,6 +40,8 @@ export interface StatusInput {
   readonly latestGeneratedNode: number;
   readonly ignoredFields: readonly string[];
   readonly secretsResourceVersion?: Record<string, string>;
+  /** The port of the Cluster's read-write endpoint (what writeEndpoint names). */
+  readonly readWritePort?: number;
   readonly now: Date;
 }
 
@@ -154,7 +156,7 @@ export function computeStatus(input: StatusInput): ClusterStatus {
   if (input.phaseReason) status.phaseReason = input.phaseReason;
   if (input.currentPrimary) status.currentPrimary = input.currentPrimary;
   if (input.targetPrimary) status.targetPrimary = input.targetPrimary;
-  if (primary) status.writeEndpoint = `${primary.host}:${primary.port}`;
+  if (primary) status.writeEndpoint = `${primary.host}:${input.readWritePort ?? primary.port}`;
   if (primaryTimeline) status.timelineID = primaryTimeline;
   if (input.secretsResourceVersion && Object.keys(input.secretsResourceVersion).length > 0)
     status.secretsResourceVersion = input.secretsResourceVersion;
@@ -211,3 +213,9 @@ export const OWNED_STATUS_FIELDS = [
   'instanceEndpoints',
   'writeEndpoint',
 ] as const;
+
+/** Status fields of Canopy's own Cluster schema that CloudNativePG's does not have. */
+export const CANOPY_STATUS_FIELDS: ReadonlySet<string> = new Set([
+  'instanceEndpoints',
+  'writeEndpoint',
+]);
