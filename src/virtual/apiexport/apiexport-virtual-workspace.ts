@@ -13,25 +13,30 @@
  * to bind the export and the resource to be bound or claimed there (kcp's bound-API check).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type APIBinding, type APIExport, APIS_GROUP } from '../../api/apis/types.ts';
-import type { KubeObject } from '../../apimachinery/meta.ts';
+import { type APIExport, APIS_GROUP } from '../../api/apis/types.ts';
 import { methodNotAllowed, notFoundPath } from '../../apimachinery/status.ts';
 import type { ApiIndex } from '../../apis/api-index.ts';
-import { claimLabelKey, claimLabelValue, grantOf, live } from '../../apis/claims.ts';
+import { claimLabelKey, claimLabelValue } from '../../apis/claims.ts';
 import { apiBindings } from '../../apis/resources/apibindings.ts';
 import type { Authorizer } from '../../apiserver/authz/authorizer.ts';
 import { forbiddenError } from '../../apiserver/authz/authorizer.ts';
 import { buildDocuments } from '../../apiserver/discovery/documents.ts';
 import { serveDiscovery } from '../../apiserver/discovery/handler.ts';
-import { type RequestInfo, requestInfo } from '../../apiserver/http/request-info.ts';
+import { requestInfo } from '../../apiserver/http/request-info.ts';
 import { handleResource } from '../../apiserver/http/resource-handler.ts';
 import { writeJson } from '../../apiserver/http/respond.ts';
 import type { OpenApiHandler } from '../../apiserver/openapi/handler.ts';
 import { atVersion, type ResourceType, type Verb } from '../../apiserver/registry/resource-type.ts';
 import type { TypeLookup } from '../../apiserver/registry/type-registry.ts';
-import { CLUSTER_ANNOTATION } from '../../apiserver/rest/codec.ts';
 import type { ResourceStorage } from '../../apiserver/rest/resource-storage.ts';
 import { type ObjectFilter, type UserInfo, WILDCARD_CLUSTER } from '../../apiserver/rest/scope.ts';
+import {
+  bindingsFilter,
+  boundApiRefusal,
+  claimFilter,
+  grantInForce,
+  grants,
+} from './apiexport-access.ts';
 
 const READ_ONLY: readonly Verb[] = ['get', 'list', 'watch'];
 const PREFIX = /^\/services\/apiexport\/([^/]+)\/([^/]+)\/clusters\/([^/]+)(\/.*)?$/;
@@ -67,12 +72,6 @@ class ExportView implements TypeLookup {
 const resourceOf = (type: ResourceType) =>
   `${type.names.plural}.${type.group}:${type.identity ?? ''}`;
 
-/** Whether claim verbs allow `verb` (`*` all; an update through a patch counts as patch). */
-const grants = (verbs: readonly string[], verb: string) =>
-  verbs.includes('*') || verbs.includes(verb) || (verb === 'update' && verbs.includes('patch'));
-
-const clusterOf = (obj: KubeObject) => obj.metadata.annotations?.[CLUSTER_ANNOTATION] ?? '';
-
 export interface ApiExportVirtualWorkspaceDeps {
   readonly index: ApiIndex;
   readonly storage: ResourceStorage;
@@ -83,10 +82,10 @@ export interface ApiExportVirtualWorkspaceDeps {
 }
 
 export class ApiExportVirtualWorkspace {
-  private readonly d: ApiExportVirtualWorkspaceDeps;
+  private readonly deps: ApiExportVirtualWorkspaceDeps;
 
   constructor(deps: ApiExportVirtualWorkspaceDeps) {
-    this.d = deps;
+    this.deps = deps;
   }
 
   handles(pathname: string): boolean {
@@ -102,12 +101,12 @@ export class ApiExportVirtualWorkspace {
   ): Promise<void> {
     const m = PREFIX.exec(url.pathname);
     if (!m) throw notFoundPath();
-    const exportCluster = this.d.resolveCluster(decodeURIComponent(m[1] as string));
+    const exportCluster = this.deps.resolveCluster(decodeURIComponent(m[1] as string));
     const exportName = decodeURIComponent(m[2] as string);
     const target = decodeURIComponent(m[3] as string);
     const rest = m[4] ?? '/';
     const info = requestInfo(req.method ?? 'GET', rest, url.searchParams);
-    const exp = exportCluster ? this.d.index.exportOf(exportCluster, exportName) : undefined;
+    const exp = exportCluster ? this.deps.index.exportOf(exportCluster, exportName) : undefined;
     // The export's workspace governs the provider's access, so impersonation is decided
     // (and scoped) there; without one, the request is refused below as it comes.
     const user = exportCluster ? actAs(exportCluster) : requester;
@@ -125,14 +124,15 @@ export class ApiExportVirtualWorkspace {
       path: '',
       isResourceRequest: true,
     };
-    if (!exportCluster || !exp || !this.d.authorizer.authorize(attrs).allowed)
+    if (!exportCluster || !exp || !this.deps.authorizer.authorize(attrs).allowed)
       throw forbiddenError(attrs);
 
     const view = this.view(exportCluster, exportName, exp, target);
     if (!info.isResourceRequest) {
       // kubectl needs /version and OpenAPI (client-side validation, explain) here too.
-      if (rest === '/version' || rest === '/version/') return writeJson(res, 200, this.d.version());
-      if (this.d.openapi.handle(req, res, { types: view.types }, rest, url.searchParams)) return;
+      if (rest === '/version' || rest === '/version/')
+        return writeJson(res, 200, this.deps.version());
+      if (this.deps.openapi.handle(req, res, { types: view.types }, rest, url.searchParams)) return;
       if (serveDiscovery(req, res, () => buildDocuments(view.types), rest)) return;
       if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
       throw notFoundPath();
@@ -155,7 +155,8 @@ export class ApiExportVirtualWorkspace {
       // Across workspaces a provider reads; it writes in one workspace at a time.
       if (type && !READ_ONLY.includes(info.verb as Verb)) throw methodNotAllowed();
     } else {
-      const reason = this.refusal(exportCluster, exportName, exp, target, info);
+      const binding = this.deps.index.bindingIn(target, exportCluster, exportName);
+      const reason = boundApiRefusal(binding, exp, info);
       if (reason) throw denied(reason);
     }
     // A verb the export does not claim (or read-only APIBindings) is forbidden, as kcp's
@@ -173,37 +174,8 @@ export class ApiExportVirtualWorkspace {
         user,
         filter: (t) => view.filter(t),
       },
-      { storage: this.d.storage, registry: view },
+      { storage: this.deps.storage, registry: view },
     );
-  }
-
-  /**
-   * Why a request into one workspace is refused, as kcp's bound-API authorizer decides:
-   * the workspace must bind the export, and the resource be one it bound, a claim it
-   * accepted with the request's verb, or its APIBindings (read).
-   */
-  private refusal(
-    exportCluster: string,
-    exportName: string,
-    exp: APIExport,
-    target: string,
-    info: RequestInfo,
-  ): string | undefined {
-    const binding = this.d.index.bindingIn(target, exportCluster, exportName);
-    if (!binding || !live(binding))
-      return 'could not find suitable APIBinding in target logical cluster';
-    const is = (r: { group?: string; resource: string }) =>
-      (r.group ?? '') === info.apiGroup && r.resource === info.resource;
-    if ((binding.status?.boundResources ?? []).some(is)) return undefined;
-    let claimed = false;
-    for (const claim of exp.spec.permissionClaims ?? []) {
-      const grant = is(claim) ? grantOf(binding, claim) : undefined;
-      if (grant && grants(grant.verbs, info.verb)) return undefined;
-      claimed ||= grant !== undefined;
-    }
-    if (claimed) return 'not granted by the APIBinding to this export';
-    if (info.apiGroup === APIS_GROUP && info.resource === 'apibindings') return undefined;
-    return 'failed to find suitable reason to allow access in APIBinding';
   }
 
   /**
@@ -223,7 +195,7 @@ export class ApiExportVirtualWorkspace {
     const identity = exp.status?.identityHash;
     const exported = new Set<string>();
     for (const r of identity ? (exp.spec.resources ?? []) : []) {
-      const type = this.d.index.typeFor(exportCluster, r.schema, identity as string);
+      const type = this.deps.index.typeFor(exportCluster, r.schema, identity as string);
       if (!type) continue;
       view.add(type);
       exported.add(`${r.group}/${r.name}`);
@@ -232,58 +204,29 @@ export class ApiExportVirtualWorkspace {
     for (const claim of exp.spec.permissionClaims ?? []) {
       // A claim on one of the export's own resources means nothing (as kcp ignores it).
       if (exported.has(`${claim.group ?? ''}/${claim.resource}`)) continue;
-      const type = this.d.index.claimedType(claim);
+      const type = this.deps.index.claimedType(claim);
       if (!type) continue;
-      // Decided per object from the bindings as they are now, not as they were when the
-      // request came: a long watch follows tenants binding, accepting and rejecting.
-      const grantIn = (cluster: string) => {
-        if (!wildcard && cluster !== target) return undefined;
-        const binding = this.d.index.bindingIn(cluster, exportCluster, exportName);
-        return binding && live(binding) ? grantOf(binding, claim) : undefined;
-      };
-      const labelValue = claimLabelValue(claim);
+      // Decided per object from the bindings as they are now (see claimFilter).
+      const grantIn = (cluster: string) =>
+        !wildcard && cluster !== target
+          ? undefined
+          : grantInForce(this.deps.index.bindingIn(cluster, exportCluster, exportName), claim);
       view.add(
         { ...type, verbs: type.verbs.filter((v) => grants(claim.verbs, v)) },
-        {
-          // Only objects carrying the claim's label (set while the claim is accepted and
-          // its selector matches). A watch judges an object by the label even when the
-          // grant is gone, so its unlabelling — the claim revoked — arrives as DELETED,
-          // and its labelling as ADDED.
-          visible: (obj, verb) => {
-            if (obj.metadata.labels?.[labelKey] !== labelValue) return false;
-            const cluster = clusterOf(obj);
-            const grant = grantIn(cluster);
-            if (!grant) return verb === 'watch' && (wildcard || cluster === target);
-            return grants(grant.verbs, verb);
-          },
-          prepareCreate: (obj) => {
-            const labels = grantIn(target)?.selector?.matchLabels;
-            if (labels) obj.metadata.labels = { ...obj.metadata.labels, ...labels };
-          },
-          // Admission has set the claim label if the object is inside the claim's selector:
-          // a provider writes nothing it could not see, and moves nothing out of its sight.
-          refusal: (obj) =>
-            obj.metadata.labels?.[labelKey] === labelValue
-              ? undefined
-              : 'the object would be outside what the APIBinding grants (the claim’s selector)',
-        },
+        claimFilter({
+          labelKey,
+          labelValue: claimLabelValue(claim),
+          target,
+          wildcard,
+          grantIn,
+        }),
       );
     }
     // The bindings to this export are always visible, never writable. Judged by the
     // binding itself, so its own events are never decided by a lagging index.
     view.add(
       { ...apiBindings, verbs: READ_ONLY },
-      {
-        visible: (obj) => {
-          const b = obj as APIBinding;
-          return (
-            live(b) &&
-            b.status?.apiExportClusterName === exportCluster &&
-            b.spec?.reference?.export?.name === exportName &&
-            (wildcard || clusterOf(obj) === target)
-          );
-        },
-      },
+      bindingsFilter({ exportCluster, exportName, target, wildcard }),
     );
     return view;
   }
