@@ -59,16 +59,20 @@ function callWith(
   });
 }
 
-/** A GET of `path` as `bearer` (default: the kubeconfig's token), sent at once. */
+/**
+ * A GET of `path` as `bearer` (default: the kubeconfig's token), sent at once to the
+ * kubeconfig's server or to `at` (another replica with the same CA and token).
+ */
 function openGet(
   path: string,
   onResponse: (res: IncomingMessage) => void,
   bearer = token,
+  at: URL = server,
 ): ClientRequest {
   const req = request(
     {
-      host: server.hostname,
-      port: server.port,
+      host: at.hostname,
+      port: at.port,
       path,
       agent,
       headers: { Authorization: `Bearer ${bearer}` },
@@ -88,20 +92,26 @@ function watch<T>(
   path: string,
   onEvent: (event: T) => void,
   onResponse?: (res: IncomingMessage) => void,
+  at: URL = server,
 ): ClientRequest {
-  return openGet(path, (res) => {
-    onResponse?.(res);
-    let buf = '';
-    res.setEncoding('utf8');
-    res.on('data', (d: string) => {
-      buf += d;
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + 1);
-        onEvent(JSON.parse(line) as T);
-      }
-    });
-  });
+  return openGet(
+    path,
+    (res) => {
+      onResponse?.(res);
+      let buf = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        buf += d;
+        for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          onEvent(JSON.parse(line) as T);
+        }
+      });
+    },
+    token,
+    at,
+  );
 }
 
 /** Runs `concurrency` clients (numbered from 0) until each one's `fn` returns. */
@@ -233,6 +243,60 @@ async function watchFanout(watchers: number, writes: number) {
     p99: percentile(latencies, 99),
     events: latencies.length,
   };
+}
+
+/**
+ * Latency from a write on this kubeconfig's server to its watch event on another replica
+ * (`watchKubeconfig`; the same one measures a single server): ConfigMaps created one at a
+ * time, each carrying the moment it was sent.
+ */
+async function replicaWatch(watchKubeconfig: string, writes: number) {
+  const other = parseKubeconfig(readFileSync(watchKubeconfig, 'utf8')).clusters[0]?.cluster;
+  const at = new URL(other?.server ?? '');
+  const ns = `load-replica-watch-${Date.now()}`;
+  await ensureNamespace(ns);
+  const latencies: number[] = [];
+  let opened = false;
+  let seen = 0;
+  let resolveDone: () => void = () => {};
+  const done = new Promise<void>((r) => {
+    resolveDone = r;
+  });
+  const req = watch<{ object: { metadata: { annotations?: Record<string, string> } } }>(
+    `${at.pathname.replace(/\/$/, '')}/api/v1/namespaces/${ns}/configmaps?watch=true&resourceVersion=0`,
+    (ev) => {
+      const sent = Number(ev.object.metadata.annotations?.sent);
+      if (!sent) return;
+      latencies.push(performance.timeOrigin + performance.now() - sent);
+      if (++seen === writes) resolveDone();
+    },
+    () => {
+      opened = true;
+    },
+    at,
+  );
+  req.on('error', () => {});
+  while (!opened) await new Promise((r) => setTimeout(r, 20));
+  for (let i = 0; i < writes; i++) {
+    const r = await call(
+      'POST',
+      `/api/v1/namespaces/${ns}/configmaps`,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: {
+          name: `w-${i}`,
+          annotations: { sent: String(performance.timeOrigin + performance.now()) },
+        },
+      }),
+    );
+    if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  await done;
+  req.destroy();
+  latencies.sort((a, b) => a - b);
+  return { p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
 }
 
 /** 50 data fields; one changes on every write so none is a no-op. */
@@ -710,6 +774,9 @@ switch (scenario) {
     break;
   case 'vw-watch':
     result = await vwWatch(args[0] ?? 'vw', args[1] ?? '', n(2, 1000), n(3, 64));
+    break;
+  case 'replica-watch':
+    result = await replicaWatch(args[0] ?? '', n(1, 200));
     break;
   case 'vw-list':
     result = await vwList(args[0] ?? 'vw', args[1] ?? '', n(2, 5));

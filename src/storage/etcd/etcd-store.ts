@@ -8,9 +8,10 @@
  * follow etcd rather than its own writes. Each store runs ONE etcd watch over its whole
  * prefix (with previous values) and is, for its process, a single ordered stream of
  * changes, like the SQLite store's commits:
- * - `currentRevision()` is the last revision that stream delivered ("observed"); latest
- *   reads are etcd reads at that revision, so a replica's reads, watchers and indexes
- *   agree with each other.
+ * - `currentRevision()` is the last revision that stream delivered ("observed"); reads
+ *   are etcd reads at that revision, so a replica's reads, watchers and indexes agree
+ *   with each other. Recently read keys are answered from memory (`latest-cache.ts`),
+ *   kept exact by the same stream, so a hot GET costs etcd nothing once `fresh()` ran.
  * - A write resolves once the stream has delivered its revision, so this process's own
  *   indexes have applied it (as the SQLite store publishes before it acknowledges).
  * - `fresh()` reads etcd's revision (linearizable, one read shared by the requests that
@@ -35,6 +36,7 @@ import {
   StoreError,
 } from '../errors.ts';
 import { assertValidKey, assertValidPrefix, prefixEnd } from '../keys.ts';
+import { LatestCache } from '../latest-cache.ts';
 import type {
   GetOptions,
   KeyValue,
@@ -80,6 +82,8 @@ export interface EtcdStoreOptions extends EtcdClientOptions {
 export const DEFAULT_ETCD_PREFIX = '/registry';
 export const DEFAULT_ETCD_COMPACTION_MS = 5 * 60_000;
 const DEFAULT_WINDOW_BYTES = 64 * 1024 * 1024;
+/** Memory for the latest values of recently read keys. */
+const LATEST_CACHE_BYTES = 16 * 1024 * 1024;
 
 /** What `<prefix>/.canopy/layout` holds: the key layout of `storage/keys.ts`, version 1. */
 const LAYOUT = 'canopy-keys/v1';
@@ -123,6 +127,12 @@ export class EtcdStore implements Store {
   private readonly client: EtcdClient;
   private readonly broadcaster = new Broadcaster();
   private readonly window: EventWindow;
+  private readonly latest = new LatestCache(LATEST_CACHE_BYTES);
+  /**
+   * Keys being read from etcd for the cache, and whether a change to them arrived since
+   * the read was sent (then what it returns may be older than the cache must be).
+   */
+  private readonly reading = new Map<string, { changed: boolean }>();
   private readonly watchBufferSize: number;
   private readonly timeoutMs: number;
   private readonly log: Logger | undefined;
@@ -214,6 +224,8 @@ export class EtcdStore implements Store {
         keys_only: true,
       });
       const foreign = any.kvs[0];
+      // Another replica claimed the prefix since the marker was read: read it again.
+      if (foreign && this.storeKey(foreign.key)?.startsWith(META)) continue;
       if (foreign) {
         throw new Error(
           `etcd prefix ${this.prefix} holds data that is not Canopy's (for example ${foreign.key.toString('utf8')}). Use another --etcd-prefix, or an etcd Canopy does not share with other programs`,
@@ -298,6 +310,14 @@ export class EtcdStore implements Store {
       if (key === undefined || key.startsWith(META)) continue;
       const event = toWatchEvent(key, e);
       this.window.append(event);
+      this.latest.written(
+        key,
+        event.type === 'DELETED'
+          ? undefined
+          : { key, value: event.value, revision, createRevision: e.kv.create_revision },
+      );
+      const read = this.reading.get(key);
+      if (read) read.changed = true;
       out.push(event);
     }
     this.observed = last;
@@ -353,6 +373,9 @@ export class EtcdStore implements Store {
       );
       const err = expired(this.observed, compactRevision);
       this.broadcaster.failAll((w) => w.fail(err));
+      // What changed in between is unknown, so is whether the cached values still hold.
+      this.latest.clear();
+      for (const read of this.reading.values()) read.changed = true;
     }
     this.window.reset(restartAt);
     this.observed = Math.max(this.observed, restartAt);
@@ -626,11 +649,28 @@ export class EtcdStore implements Store {
     this.assertOpen();
     assertValidKey(key);
     if (key.startsWith(META)) return undefined;
-    const revision = options.revision ?? this.observed;
-    this.assertReadable(revision);
-    const res = await this.client.range({ key: this.etcdKey(key), revision });
-    const kv = res.kvs[0];
-    return kv ? toKeyValue(key, kv) : undefined;
+    if (options.revision !== undefined) {
+      this.assertReadable(options.revision);
+      const res = await this.client.range({ key: this.etcdKey(key), revision: options.revision });
+      const kv = res.kvs[0];
+      return kv ? toKeyValue(key, kv) : undefined;
+    }
+    const cached = this.latest.get(key);
+    if (cached !== undefined) return cached ?? undefined;
+    // Read at the revision the watch delivered, and keep the answer unless the watch
+    // brought a change of the key meanwhile (it may be newer than what etcd returned).
+    const read = this.reading.get(key) ?? { changed: false };
+    const own = !this.reading.has(key);
+    if (own) this.reading.set(key, read);
+    try {
+      const res = await this.client.range({ key: this.etcdKey(key), revision: this.observed });
+      const found = res.kvs[0];
+      const kv = found ? toKeyValue(key, found) : undefined;
+      if (own && !read.changed) this.latest.remember(key, kv);
+      return kv;
+    } finally {
+      if (own) this.reading.delete(key);
+    }
   }
 
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {

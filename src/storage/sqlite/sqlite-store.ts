@@ -19,6 +19,7 @@ import {
   StoreError,
 } from '../errors.ts';
 import { assertValidKey, assertValidPrefix, prefixEnd } from '../keys.ts';
+import { LatestCache } from '../latest-cache.ts';
 import type {
   GetOptions,
   KeyValue,
@@ -31,7 +32,6 @@ import type {
 } from '../store.ts';
 import { Broadcaster } from '../watch/broadcaster.ts';
 import { DEFAULT_WATCH_BUFFER, QueueWatcher } from '../watch/queue-watcher.ts';
-import { LatestCache } from './latest-cache.ts';
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 export interface AutoCompaction {

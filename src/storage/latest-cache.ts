@@ -1,14 +1,15 @@
 /**
- * The latest value of recently read keys, so that hot GETs skip SQLite. Bounded in bytes
- * (keys not read lately go first, and a value too big to be worth holding is not held), so
- * the store still does not hold every object in memory.
+ * The latest value of recently read keys, so that hot GETs skip the backend. Bounded in
+ * bytes (keys not read lately go first, and a value too big to be worth holding is not
+ * held), so the store still does not hold every object in memory.
  *
- * It stays exact because one process owns the database and every write goes through the
- * store's commit: after each commit the store updates the keys it wrote that are cached
- * (before anyone learns of the commit). Writes do not add keys, so a write-only load
- * costs no memory. Reads at an older revision never come here.
+ * It stays exact because every change reaches the store in order before anyone learns of
+ * it: the SQLite store's own commits (one process owns the database), the etcd store's
+ * one watch (which every replica's writes come through). The store updates the keys it
+ * caches as each change lands. Changes do not add keys, so a write-only load costs no
+ * memory. Reads at an older revision never come here.
  */
-import type { KeyValue } from '../store.ts';
+import type { KeyValue } from './store.ts';
 
 /** A cached "no live value" (never created, or deleted). */
 const ABSENT = null;
@@ -57,6 +58,12 @@ export class LatestCache {
   /** A committed write: the key's new latest value (`undefined` after a delete), if cached. */
   written(key: string, kv: KeyValue | undefined): void {
     if (this.slots.has(key)) this.put(key, kv ?? ABSENT);
+  }
+
+  /** Forgets everything (the changes it followed were interrupted). */
+  clear(): void {
+    this.slots.clear();
+    this.bytes = 0;
   }
 
   /** Bytes held, as the budget counts them. */

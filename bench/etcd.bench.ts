@@ -1,0 +1,233 @@
+/**
+ * etcd benchmark: Canopy's store on etcd, and replicas of one control plane.
+ *
+ * - API creates/s with `canopy start --etcd-servers` ÷ raw etcd transactions/s made by the
+ *   same client library (src/storage/etcd/client.ts) at the same concurrency, each the
+ *   create-if-absent transaction the store sends: what Canopy adds on top of its store
+ *   (the issue's goal: at least 0.8, as kube-apiserver adds little on top of etcd).
+ * - GETs/s of 50 clients on two replicas ÷ on one (the clients split between them).
+ * - A write on replica A → its watch event on replica B, p50 and p99, against the same
+ *   on one replica (A → A).
+ * - SIGKILL of the replica running the controllers → a workspace created right after is
+ *   Ready, with kube-controller-manager's Lease timings (15 s lease, 2 s retry), against a
+ *   workspace's time to Ready while the leader lives.
+ *
+ * One etcd member on loopback, in a temporary directory; creates and GETs come from wrk
+ * (lib/wrk.ts), the watch latency from the Node load generator (lib/api-load.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CompareResult, CompareTarget, EtcdClient } from '../src/storage/etcd/client.ts';
+import { startTestEtcd } from '../src/storage/etcd/testing.ts';
+import { httpClient } from '../test/e2e/harness/http.ts';
+import { until } from '../test/e2e/harness/wait.ts';
+import { type CanopyProcess, load, startCanopy } from './lib/canopy-server.ts';
+import { Report } from './lib/report.ts';
+import { targetOf, type WrkResult, wrk } from './lib/wrk.ts';
+
+const CONCURRENCY = 64;
+const DURATION_MS = 4000;
+const GET_DURATION_MS = 8000;
+const WATCH_WRITES = 200;
+/** What wrk's creates store (lib/wrk-load.lua): a ConfigMap with a 512-byte value. */
+const VALUE = Buffer.from(
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name: 'c-0000', namespace: 'load-create', uid: crypto.randomUUID() },
+    data: { payload: 'x'.repeat(512) },
+  }),
+);
+
+/** The store's create, straight on etcd: a transaction that puts the key unless it exists. */
+async function rawTransactions(endpoints: readonly string[]): Promise<number> {
+  const client = new EtcdClient({ endpoints });
+  let n = 0;
+  const start = performance.now();
+  try {
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (performance.now() - start < DURATION_MS) {
+          const key = Buffer.from(`/raw/core/configmaps/-/root/load-create/c-${n++}`);
+          const res = await client.txn({
+            compare: [
+              {
+                key,
+                target: CompareTarget.CREATE,
+                result: CompareResult.EQUAL,
+                create_revision: 0,
+              },
+            ],
+            success: [{ request_put: { key, value: VALUE } }],
+            failure: [],
+          });
+          if (!res.succeeded) throw new Error('raw create found its key taken');
+        }
+      }),
+    );
+  } finally {
+    client.close();
+  }
+  return n / ((performance.now() - start) / 1000);
+}
+
+/** Lease holder identities are host_pid_random: the replica whose process holds it. */
+async function leaderOf(replicas: readonly CanopyProcess[], kubeconfig: string): Promise<number> {
+  const send = httpClient(kubeconfig);
+  return until('a replica holding the controllers’ Lease', async () => {
+    const res = await send({
+      path: '/clusters/root/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/canopy-controllers',
+    });
+    if (res.status !== 200) return undefined;
+    const pid = Number(String(JSON.parse(res.body).spec?.holderIdentity ?? '').split('_')[1]);
+    const i = replicas.findIndex((r) => r.child.pid === pid && r.child.exitCode === null);
+    return i >= 0 ? i : undefined;
+  });
+}
+
+/** Creates workspace `name` through `kubeconfig` and returns the seconds until it is Ready. */
+async function secondsToReady(kubeconfig: string, name: string): Promise<number> {
+  const send = httpClient(kubeconfig);
+  const started = performance.now();
+  const created = await send({
+    method: 'POST',
+    path: '/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspaces',
+    body: JSON.stringify({
+      apiVersion: 'tenancy.kcp.io/v1alpha1',
+      kind: 'Workspace',
+      metadata: { name },
+    }),
+  });
+  if (created.status !== 201)
+    throw new Error(`workspace ${name}: ${created.status} ${created.body}`);
+  await until(
+    `workspace ${name} Ready`,
+    async () => {
+      const res = await send({
+        path: `/clusters/root/apis/tenancy.kcp.io/v1alpha1/workspaces/${name}`,
+      });
+      return res.status === 200 && JSON.parse(res.body).status?.phase === 'Ready';
+    },
+    120_000,
+    50,
+  );
+  return (performance.now() - started) / 1000;
+}
+
+export async function run(): Promise<Report> {
+  const report = new Report('etcd');
+  const etcd = await startTestEtcd();
+  const home = mkdtempSync(join(tmpdir(), 'canopy-bench-etcd-'));
+  const replicas: CanopyProcess[] = [];
+  const replica = async () => {
+    const r = await startCanopy({
+      timeoutMs: 120_000,
+      args: [
+        '--etcd-servers',
+        etcd.endpoints.join(','),
+        '--pki-dir',
+        join(home, 'pki'),
+        '--log-level',
+        'warn',
+      ],
+    });
+    replicas.push(r);
+    return r;
+  };
+  try {
+    const raw = report.metric(
+      `raw etcd transactions/s (${CONCURRENCY} at once, same client library)`,
+      await rawTransactions(etcd.endpoints),
+      'ops/s',
+    );
+    const a = await replica();
+    await load('api-fixtures', a.kubeconfig);
+    const created = await wrk({
+      target: targetOf(a.kubeconfig),
+      connections: CONCURRENCY,
+      durationMs: DURATION_MS,
+      create: { namespace: 'load-create', prefix: 'c-' },
+    });
+    report.metric(
+      `API creates/s on etcd (${CONCURRENCY} HTTPS clients)`,
+      created.perSecond,
+      'ops/s',
+    );
+    report.ratio(
+      'creates',
+      created.perSecond / raw,
+      `API creates/s ÷ raw etcd transactions/s, ${CONCURRENCY} at once`,
+      0.8,
+    );
+
+    const get = '/api/v1/namespaces/load-get/configmaps/target';
+    const one = await wrk({
+      target: targetOf(a.kubeconfig),
+      connections: 50,
+      durationMs: GET_DURATION_MS,
+      get,
+    });
+    report.metric('GETs/s, one replica (50 clients)', one.perSecond, 'ops/s');
+    report.metric('GET p99, one replica', one.p99, 'ms');
+    const b = await replica();
+    const both: WrkResult[] = await Promise.all(
+      [a, b].map((r) =>
+        wrk({ target: targetOf(r.kubeconfig), connections: 25, durationMs: GET_DURATION_MS, get }),
+      ),
+    );
+    const twoRate = both.reduce((sum, r) => sum + r.perSecond, 0);
+    report.metric('GETs/s, two replicas (25 clients each)', twoRate, 'ops/s');
+    report.metric('GET p99, two replicas', Math.max(...both.map((r) => r.p99)), 'ms');
+    report.ratio('gets-two-replicas', twoRate / one.perSecond, 'GETs/s on two replicas ÷ on one');
+
+    const same = await load<{ p50: number; p99: number }>(
+      'replica-watch',
+      a.kubeconfig,
+      a.kubeconfig,
+      WATCH_WRITES,
+    );
+    const cross = await load<{ p50: number; p99: number }>(
+      'replica-watch',
+      a.kubeconfig,
+      b.kubeconfig,
+      WATCH_WRITES,
+    );
+    report.metric('write on A → watch event on A, p50', same.p50, 'ms');
+    report.metric('write on A → watch event on A, p99', same.p99, 'ms');
+    report.metric('write on A → watch event on B, p50', cross.p50, 'ms');
+    report.metric('write on A → watch event on B, p99', cross.p99, 'ms');
+    report.ratio('watch-across-replicas', cross.p99 / same.p99, 'A → B p99 ÷ A → A p99');
+
+    const leader = await leaderOf(replicas, a.kubeconfig);
+    const other = replicas[1 - leader] as CanopyProcess;
+    const alive = report.metric(
+      'workspace → Ready, leader alive',
+      await secondsToReady(other.kubeconfig, 'with-leader'),
+      's',
+    );
+    const killed = performance.now();
+    await (replicas[leader] as CanopyProcess).kill();
+    const afterKill = await secondsToReady(other.kubeconfig, 'after-leader-died');
+    const sinceKill = (performance.now() - killed) / 1000;
+    report.metric('SIGKILL of the controllers’ leader → next workspace Ready', sinceKill, 's');
+    report.metric('(of which the workspace’s own time to Ready)', afterKill, 's');
+    report.goal({
+      metric: 'SIGKILL of the controllers’ leader → next workspace Ready',
+      atMost: 15 + 2 + alive,
+    });
+    report.ratio(
+      'takeover',
+      (sinceKill - alive) / 15,
+      'time to Ready after the leader died, less the time with a live leader, ÷ the 15 s lease',
+    );
+  } finally {
+    for (const r of replicas) {
+      await r.stop();
+      r.cleanup();
+    }
+    await etcd.stop();
+    rmSync(home, { recursive: true, force: true });
+  }
+  return report;
+}
