@@ -13,6 +13,9 @@ export const ADMISSION_ORDER = [
   // apiserver/authz/escalation.ts: a Role, ClusterRole or binding grants nothing its
   // writer lacks (unless the writer may `escalate` / `bind`).
   'RBACEscalation',
+  // apiserver/admission/served-resources.ts: a CRD may not define a resource the
+  // workspace serves otherwise (its objects share their storage).
+  'ServedResources',
   // apiserver/admission/service-allocation.ts (plain servers only): Services get cluster
   // IPs and node ports.
   'ServiceIPAllocation',

@@ -20,6 +20,7 @@ import { Apis } from '../apis/apis.ts';
 import { apisTypes } from '../apis/resources/index.ts';
 import { AdmissionChain } from '../apiserver/admission/admission.ts';
 import { NamespacePhases, namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.ts';
+import { servedResources } from '../apiserver/admission/served-resources.ts';
 import { serviceAllocation } from '../apiserver/admission/service-allocation.ts';
 import { AUDIT_LOG_FILE, AuditLog } from '../apiserver/audit.ts';
 import {
@@ -257,6 +258,12 @@ export class ApiServer {
       ),
     );
     this.admission.add(rbacEscalation(this.authorization));
+    this.admission.add(
+      servedResources({
+        types: (c) => this.registry.types(c),
+        crdTypes: (c) => this.crds.types(c),
+      }),
+    );
     // Cluster IPs and node ports of the plain server's Services.
     if (options.plain) this.admission.add(serviceAllocation(this.client));
     this.openapi = new OpenApiHandler(this.registry);

@@ -402,6 +402,46 @@ describe('a hostile workspace admin', () => {
     await bobIsIntact();
   });
 
+  it('cannot take over a system resource’s storage with a CustomResourceDefinition', async () => {
+    // Served at a version of its own, such a CRD would read and write the very objects of
+    // that resource, without its status subresource or admission.
+    for (const [group, plural, kind] of [
+      ['apis.kcp.io', 'apibindings', 'APIBinding'],
+      ['apis.kcp.io', 'apiexports', 'APIExport'],
+      ['tenancy.kcp.io', 'workspaces', 'Workspace'],
+      ['rbac.authorization.k8s.io', 'roles', 'Role'],
+      ['example.com', 'widgets', 'Widget'],
+    ] as const) {
+      const res = await req('alice', {
+        method: 'POST',
+        path: inWs('root:alice', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions'),
+        body: JSON.stringify({
+          apiVersion: 'apiextensions.k8s.io/v1',
+          kind: 'CustomResourceDefinition',
+          metadata: { name: `${plural}.${group}` },
+          spec: {
+            group,
+            names: { plural, singular: kind.toLowerCase(), kind, listKind: `${kind}List` },
+            scope: 'Cluster',
+            versions: [
+              {
+                name: 'v9',
+                served: true,
+                storage: true,
+                schema: {
+                  openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+                },
+              },
+            ],
+          },
+        }),
+      });
+      expect(refusal(res, 422)).toContain(
+        `spec.names.plural: Invalid value: "${plural}": ${plural}.${group} is already served in this workspace`,
+      );
+    }
+  });
+
   it('cannot write what only the system writes: statuses and her LogicalCluster', async () => {
     const patch = (who: Person, path: string, body: unknown) =>
       req(who, { method: 'PATCH', path, body: JSON.stringify(body), headers: MERGE });
