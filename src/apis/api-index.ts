@@ -19,7 +19,7 @@ import { versionSchema } from '../apiserver/registry/structural-schema.ts';
 import type { TypeRegistry, TypeSource } from '../apiserver/registry/type-registry.ts';
 import { StoreInformer } from '../controller/store-informer.ts';
 import type { Logger } from '../logging/logger.ts';
-import { parseObjectKey, resourcePrefix } from '../storage/keys.ts';
+import { objectKey, parseObjectKey, resourcePrefix } from '../storage/keys.ts';
 import type { Store } from '../storage/store.ts';
 import type { ClaimRef } from './claims.ts';
 import { crdVersions } from './resources/apiresourceschemas.ts';
@@ -49,6 +49,7 @@ export class ApiIndex implements TypeSource {
   /** One type per schema and identity, shared by every workspace binding it. */
   private readonly typeCache = new Map<string, ResourceType>();
   private readonly resolvePath: (path: string) => string | undefined;
+  private readonly store: Store;
 
   constructor(
     store: Store,
@@ -58,6 +59,7 @@ export class ApiIndex implements TypeSource {
   ) {
     this.registry = registry;
     this.resolvePath = resolvePath;
+    this.store = store;
     this.exports = new StoreInformer(
       store,
       resourcePrefix({ group: APIS_GROUP, resource: 'apiexports' }),
@@ -200,6 +202,13 @@ export class ApiIndex implements TypeSource {
 
   exportOf(cluster: string, name: string): APIExport | undefined {
     return this.exports.get(`/${APIS_GROUP}/apiexports/-/${cluster}/-/${name}`);
+  }
+
+  /** Whether an export exists: from the informer, or the store when the informer lags a create. */
+  async exportExists(cluster: string, name: string): Promise<boolean> {
+    if (this.exportOf(cluster, name)) return true;
+    const key = objectKey({ group: APIS_GROUP, resource: 'apiexports', cluster, name });
+    return (await this.store.get(key)) !== undefined;
   }
 
   /** Bindings to an export, in every workspace. */

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { type Kubectl, kubectlWithPlugins } from './harness/kubectl.ts';
 import { clusterCrd } from './harness/manifests.ts';
+import { until } from './harness/wait.ts';
 
 describe('kubectl kcp against canopy start', () => {
   let server: CanopyProcess;
@@ -129,5 +130,92 @@ describe('kubectl kcp against canopy start', () => {
     // As upstream: declared printer columns replace the default Age column.
     expect(table.split('\n')[0]).toMatch(/^NAME\s+INSTANCES\s+STATUS$/);
     expect(table.split('\n')[1]).toMatch(/^db\s+3\s+/);
+  });
+
+  it('a second tenant binding without claims is told which are open and accepts them later', async (ctx) => {
+    const exported = await k([
+      'get',
+      'apiexport',
+      'postgres',
+      '--server',
+      `${server.url}/clusters/root:providers:database`,
+    ]);
+    if (exported.code !== 0) ctx.skip('the workshop binding did not run');
+    await k.ok(['ws', ':root:consumers']);
+    await k.ok(['create', 'workspace', 'second', '--enter', '--ignore-existing']);
+    const bound = await k(['kcp', 'bind', 'apiexport', 'root:providers:database:postgres']);
+    expect(bound.code).toBe(0);
+    expect(bound.stdout).toBe(
+      'apibinding postgres created. Waiting to successfully bind ...\npostgres created and bound.\n',
+    );
+    expect(bound.stderr).toContain(
+      'Warning: APIExport root:providers:database:postgres claims 2 resources in this workspace that APIBinding postgres neither accepts nor rejects: secrets, namespaces.',
+    );
+    expect(bound.stderr).toContain('  kubectl kcp claims accept postgres --resource=secrets\n');
+    expect(bound.stderr).toContain('  kubectl kcp claims accept postgres --resource=namespaces\n');
+    expect(await k.ok(['kcp', 'claims', 'get', 'apibinding'])).toBe(
+      'APIBINDING   GROUP-RESOURCE   VERBS   STATUS\n' +
+        'postgres     secrets          *       Open\n' +
+        'postgres     namespaces       *       Open\n',
+    );
+    // Binding again does not help; the error says what does.
+    const again = await k([
+      'kcp',
+      'bind',
+      'apiexport',
+      'root:providers:database:postgres',
+      '--accept-all-permission-claims',
+    ]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain(
+      'already exists; to change its permission claims use `kubectl kcp claims accept postgres',
+    );
+    expect(await k.ok(['kcp', 'claims', 'accept', 'postgres', '--resource=secrets'])).toBe(
+      'claim "secrets" on APIBinding "postgres" is accepted\n',
+    );
+    expect(
+      await k.ok(['kcp', 'claims', 'reject', 'postgres', '--resource', 'namespaces.core']),
+    ).toBe('claim "namespaces.core" on APIBinding "postgres" is rejected\n');
+    expect(await k.ok(['kcp', 'claims', 'get', 'apibinding', 'postgres'])).toBe(
+      'APIBINDING   GROUP-RESOURCE   VERBS   STATUS\n' +
+        'postgres     secrets          *       Accepted\n' +
+        'postgres     namespaces       *       Rejected\n',
+    );
+    // The server holds what the plugin wrote: the claim is in force.
+    await until(
+      'the accepted claim to be applied',
+      async () =>
+        (await k.ok([
+          'get',
+          'apibinding',
+          'postgres',
+          '-o',
+          'jsonpath={.status.appliedPermissionClaims[*].resource}',
+        ])) === 'secrets',
+    );
+    const unknown = await k(['kcp', 'claims', 'accept', 'postgres', '--resource=configmaps']);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toBe(
+      'error: error updating permission claim for APIBinding "postgres": APIBinding "postgres" has no claim "configmaps"; its export claims secrets, namespaces\n',
+    );
+  });
+
+  it('a typo in the export name fails at once and leaves no binding', async (ctx) => {
+    const exported = await k([
+      'get',
+      'apiexport',
+      'postgres',
+      '--server',
+      `${server.url}/clusters/root:providers:database`,
+    ]);
+    if (exported.code !== 0) ctx.skip('the workshop binding did not run');
+    await k.ok(['ws', ':root:consumers']);
+    await k.ok(['create', 'workspace', 'typo', '--enter', '--ignore-existing']);
+    const r = await k(['kcp', 'bind', 'apiexport', 'root:providers:database:postgers']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(
+      'error: failed to create APIBinding: apibindings.apis.kcp.io "postgers" is forbidden: unable to create APIBinding: no permission to bind to export root:providers:database:postgers\n',
+    );
+    expect(await k.ok(['get', 'apibindings', '-o', 'name'])).toBe('');
   });
 });

@@ -48,25 +48,29 @@ const exportNamed = (name: string, schemas: string[], cluster = PROVIDER): [stri
 
 /** Who may bind what: alice may bind `postgresql` in the provider's workspace, nothing else. */
 const asked: Attributes[] = [];
+const exports = new Map([
+  exportNamed('postgresql', ['v1.clusters.postgresql.cnpg.io']),
+  exportNamed('elsewhere', ['v2.clusters.postgresql.cnpg.io'], OTHER),
+]);
 const plugin = apisAdmission(
   {
     exportCluster: (from, path) =>
       path === 'root:providers:db' ? PROVIDER : path === undefined ? from : undefined,
-    exports: new Map([
-      exportNamed('postgresql', ['v1.clusters.postgresql.cnpg.io']),
-      exportNamed('elsewhere', ['v2.clusters.postgresql.cnpg.io'], OTHER),
-    ]),
+    exports,
+    exportExists: (cluster, name) => exports.has(`/apis.kcp.io/apiexports/-/${cluster}/-/${name}`),
   },
   {
     authorize: (attrs) => {
       asked.push(attrs);
       return {
         allowed:
-          attrs.user.username === 'alice' &&
-          attrs.verb === 'bind' &&
-          attrs.cluster === PROVIDER &&
-          attrs.resource === 'apiexports' &&
-          attrs.name === 'postgresql',
+          // system:masters may bind anything, also exports that do not exist.
+          attrs.user.groups.includes('system:masters') ||
+          (attrs.user.username === 'alice' &&
+            attrs.verb === 'bind' &&
+            attrs.cluster === PROVIDER &&
+            attrs.resource === 'apiexports' &&
+            attrs.name === 'postgresql'),
         reason: '',
       };
     },
@@ -127,6 +131,21 @@ const cases: Record<string, Case> = {
     user: { username: 'bob', groups: ['system:authenticated'] },
     object: binding('root:providers:db', 'postgresql'),
     want: `403 ${NO_BIND} root:providers:db:postgresql`,
+  },
+  'binding an export that does not exist is refused even for system:masters (a typo fails at once)':
+    {
+      type: apiBindings,
+      operation: 'CREATE',
+      user: ADMIN,
+      object: binding('root:providers:db', 'postgersql'),
+      want: `403 ${NO_BIND} root:providers:db:postgersql`,
+    },
+  'an export of one’s own workspace or of root is not looked up (bootstrapping)': {
+    type: apiBindings,
+    operation: 'CREATE',
+    user: ADMIN,
+    object: binding(undefined, 'not-yet'),
+    want: 'allowed',
   },
   'binding an export in a workspace that does not resolve reads the same': {
     type: apiBindings,

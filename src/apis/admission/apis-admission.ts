@@ -1,8 +1,10 @@
 /**
  * Admission of the apis.kcp.io types, as kcp's:
- * - binding an export (an APIBinding or an APIExportEndpointSlice) needs the `bind` verb
- *   on it in the export's workspace; every failure reads the same, so nothing is learnt
- *   about exports one may not bind;
+ * - binding an export (an APIBinding or an APIExportEndpointSlice) needs the export to
+ *   exist (when it is named by a path other than root's, as kcp looks it up) and the `bind`
+ *   verb on it in the export's workspace; every failure reads the same, so nothing is
+ *   learnt about exports one may not bind — and a typo in the name fails at once instead
+ *   of leaving a binding that never binds;
  * - an APIExport's resources must name schemas for themselves (`.<name>.<group>`);
  * - an APIResourceSchema cannot be deleted while an export of its workspace uses it;
  * - only the system writes the status of exports, bindings and endpoint slices.
@@ -22,13 +24,15 @@ const is = (request: AdmissionRequest, plural: string) =>
 /** What the plugin reads of the API index (`api-index.ts`). */
 export interface ApisAdmissionIndex {
   exportCluster(from: string, path: string | undefined): string | undefined;
+  /** Whether the export exists (also when it was created a moment ago). */
+  exportExists(cluster: string, name: string): boolean | Promise<boolean>;
   readonly exports: { entries(): Iterable<[string, APIExport]> };
 }
 
 export function apisAdmission(index: ApisAdmissionIndex, authorizer: Authorizer): AdmissionPlugin {
   return {
     name: 'APIs',
-    validate(request) {
+    async validate(request) {
       const { scope, operation } = request;
       const user = scope.user;
       if (
@@ -44,8 +48,12 @@ export function apisAdmission(index: ApisAdmissionIndex, authorizer: Authorizer)
         const exp = is(request, 'apibindings') ? ref?.reference?.export : ref?.export;
         if (exp?.name) {
           const exportCluster = index.exportCluster(scope.cluster, exp.path);
+          // kcp finds an export named by path before checking access; its own workspace's
+          // and root's are taken on trust (bootstrapping binds exports not there yet).
+          const mustExist = exp.path !== undefined && exp.path !== '' && exp.path !== 'root';
           const allowed =
             exportCluster !== undefined &&
+            (!mustExist || (await index.exportExists(exportCluster, exp.name))) &&
             authorizer.authorize({
               user,
               verb: 'bind',

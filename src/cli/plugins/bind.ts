@@ -2,18 +2,27 @@
  * `kubectl kcp bind apiexport <path>:<export>`: creates an APIBinding in the current
  * workspace (in the apis.kcp.io version the server prefers) with the permission claims
  * accepted or rejected on the command line, then waits for it to be Bound.
+ *
+ * Beyond kcp's plugin: once bound, every claim of the export the binding leaves open is
+ * named on stderr with the command that accepts it; an export that does not exist fails
+ * at once (the binding controller says so in a condition) and the binding just created is
+ * deleted again; a timeout names the binding's failing conditions and what was left.
  */
 
+import { findCondition } from '../../apimachinery/conditions.ts';
 import { splitPath } from '../../apimachinery/logicalcluster.ts';
+import { acceptCommand, openClaims, resourceFlag } from './claims.ts';
 import { openSession, type PluginContext, requireWorkspace } from './context.ts';
 import {
   type AcceptablePermissionClaim,
   type APIBinding,
   APIS_GROUP,
   claimString,
+  type KcpClient,
   type PermissionClaim,
 } from './kcp-api.ts';
 import { isValidPath } from './paths.ts';
+import { isAlreadyExists } from './transport.ts';
 
 export interface BindOptions {
   readonly name?: string;
@@ -231,6 +240,11 @@ export async function bindAPIExport(
   try {
     created = await session.client.createAPIBinding(current.path, version, binding);
   } catch (err) {
+    if (isAlreadyExists(err)) {
+      throw new Error(
+        `failed to create APIBinding: ${(err as Error).message}; to change its permission claims use \`kubectl kcp claims accept ${name} --resource=<resource.group>\` (\`kubectl kcp claims get apibinding ${name}\` lists them)`,
+      );
+    }
     throw new Error(`failed to create APIBinding: ${(err as Error).message}`);
   }
   const createdName = created.metadata?.name ?? name;
@@ -238,19 +252,69 @@ export async function bindAPIExport(
 
   const timeoutMs = options.timeoutMs ?? 30_000;
   const deadline = ctx.now() + timeoutMs;
-  let phase = created.status?.phase;
-  while (phase !== 'Bound') {
+  let latest = created;
+  while (latest.status?.phase !== 'Bound') {
     try {
-      phase = (await session.client.getAPIBinding(current.path, version, createdName)).status
-        ?.phase;
+      latest = await session.client.getAPIBinding(current.path, version, createdName);
     } catch (err) {
       throw new Error(`could not bind ${createdName}: ${(err as Error).message}`);
     }
-    if (phase === 'Bound') break;
+    if (latest.status?.phase === 'Bound') break;
+    const notFound = findCondition(latest.status?.conditions, 'APIExportValid');
+    if (notFound?.status === 'False' && notFound.reason === 'APIExportNotFound') {
+      throw new Error(
+        `could not bind ${createdName}: ${notFound.message || 'APIExport not found'}; ${await removeBinding(session.client, current.path, version, createdName)}`,
+      );
+    }
     if (ctx.now() + 500 > deadline) {
-      throw new Error(`could not bind ${createdName}: context deadline exceeded`);
+      throw new Error(
+        `could not bind ${createdName}: context deadline exceeded${notReady(latest)}; the APIBinding is left as it is (\`kubectl get apibinding ${createdName} -o yaml\` shows it, \`kubectl delete apibinding ${createdName}\` removes it)`,
+      );
     }
     await ctx.sleep(500);
   }
   ctx.io.out(`${createdName} created and bound.\n`);
+  warnOpenClaims(ctx, latest, valid);
+}
+
+/** Deletes a binding that cannot bind, saying so, or how to remove it when that failed. */
+async function removeBinding(
+  client: KcpClient,
+  path: string,
+  version: string,
+  name: string,
+): Promise<string> {
+  try {
+    await client.deleteAPIBinding(path, version, name);
+    return `the APIBinding ${name} it created was deleted`;
+  } catch (err) {
+    return `the APIBinding ${name} is left behind (deleting it failed: ${(err as Error).message}); \`kubectl delete apibinding ${name}\` removes it`;
+  }
+}
+
+/** ` (<reason>: <message>; …)` for the binding's conditions that are not True. */
+function notReady(binding: APIBinding): string {
+  const problems = (binding.status?.conditions ?? [])
+    .filter((c) => c.status !== 'True' && c.type !== 'Ready')
+    .map((c) => `${c.type} ${c.reason ?? ''}${c.message ? `: ${c.message}` : ''}`);
+  return problems.length > 0 ? ` (${problems.join('; ')})` : '';
+}
+
+/**
+ * A warning on stderr for every claim the export makes that the binding leaves open: the
+ * provider cannot use those resources in this workspace, and things it does for the
+ * tenant (copying Secrets, telling about problems) silently do not happen.
+ */
+function warnOpenClaims(ctx: PluginContext, binding: APIBinding, valid: ValidatedBind): void {
+  const open = openClaims(binding);
+  if (open.length === 0) return;
+  const name = binding.metadata.name;
+  const ref = `${valid.exportPath}:${valid.exportName}`;
+  const lines = [
+    `Warning: APIExport ${ref} claims ${open.length === 1 ? 'a resource' : `${open.length} resources`} in this workspace that APIBinding ${name} neither accepts nor rejects: ${open.map(resourceFlag).join(', ')}.`,
+    'The provider cannot use them here until you accept them. To accept:',
+    ...open.map((claim) => `  ${acceptCommand(name, claim)}`),
+    `(\`kubectl kcp claims get apibinding ${name}\` lists the claims; \`--accept-all-permission-claims\` accepts them all when binding.)`,
+  ];
+  ctx.io.err(`${lines.join('\n')}\n`);
 }

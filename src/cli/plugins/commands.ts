@@ -6,7 +6,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseGoDuration } from '../../apimachinery/duration.ts';
 import { bindAPIExport } from './bind.ts';
-import { getClaims } from './claims.ts';
+import { type ClaimAction, decideClaimsCommand, getClaims } from './claims.ts';
 import type { ClientOverrides } from './client-config.ts';
 import type { PluginContext } from './context.ts';
 import { crdSnapshot } from './crd-snapshot.ts';
@@ -361,6 +361,12 @@ Examples:
 
   # ... with rejected permission claims.
   kubectl kcp bind apiexport root:my-service:my-export --name my-binding --reject-permission-claim secrets.core,configmaps.core
+
+  # ... accepting every permission claim the export makes.
+  kubectl kcp bind apiexport root:my-service:my-export --accept-all-permission-claims
+
+A claim the binding leaves open is named in a warning once bound; accept it later with
+  kubectl kcp claims accept my-binding --resource=secrets
 `,
     );
   addWorkspaceFlag(addConnectionFlags(apiexport)).action(
@@ -396,9 +402,34 @@ Examples:
   kcp.addCommand(bind);
 
   // claims get apibinding
-  const claims = new Command('claims').description(
-    'Operations related to viewing or updating permission claims',
-  );
+  const claims = new Command('claims')
+    .description('Operations related to viewing or updating permission claims')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  # Lists the permission claims and their respective status related to a specific APIBinding.
+  kubectl kcp claims get apibinding cert-manager
+
+  # List permission claims and their respective status for all APIBindings in current workspace.
+  kubectl kcp claims get apibinding
+
+  # Accept specific permission claim of a specific APIBinding
+  kubectl kcp claims accept cert-manager --resource=secrets
+
+  # Accept specific permission claim from non-core group of a specific APIBinding
+  kubectl kcp claims accept cert-manager --resource=gateways.networking.istio.io
+
+  # Accept several permission claims of a specific APIBinding at once
+  kubectl kcp claims accept cert-manager --resource=secrets,namespaces,events
+
+  # Accept specific permission claim of a specific APIBinding using identity hash
+  kubectl kcp claims accept cert-manager --identity-hash=5fdf7c7aaf407fd1594566869803f565bb84d22156cef5c445d2ee13ac2cfca6
+
+  # Reject specific permission claim of a specific APIBinding
+  kubectl kcp claims reject cert-manager --resource=secrets
+`,
+    );
   const get = new Command('get').description(
     'Operations related to fetching APIs with respect to permission claims',
   );
@@ -414,6 +445,9 @@ Examples:
 
   # List permission claims and their respective status for all APIBindings in current workspace.
   kubectl kcp claims get apibinding
+
+STATUS is Accepted or Rejected as the binding decided, or Open for a claim the export makes
+that the binding has not decided yet.
 `,
     );
   addWorkspaceFlag(addConnectionFlags(apibinding)).action(
@@ -425,6 +459,37 @@ Examples:
   );
   get.addCommand(apibinding);
   claims.addCommand(get);
+  for (const action of ['accept', 'reject'] as ClaimAction[]) {
+    const decide = new Command(action)
+      .description(
+        `${action === 'accept' ? 'Accept' : 'Reject'} permission claims of an APIBinding`,
+      )
+      .usage('<apibinding_name> (--resource=resource.group | --identity-hash=hash) [flags]')
+      .argument('[apibinding_name]', 'the APIBinding whose claim to decide')
+      .option(
+        '--resource <resource.group>',
+        'Resource group of permission claim. Format: --resource resource.group (several: comma-separated or repeated)',
+        collect,
+      )
+      .option(
+        '--identity-hash <hash>',
+        'Identity hash of the resource. Format: --identity-hash id',
+      );
+    addWorkspaceFlag(addConnectionFlags(decide)).action(
+      async (
+        bindingName: string | undefined,
+        flags: { resource?: string[]; identityHash?: string; workspace?: string },
+        self: Command,
+      ) => {
+        await decideClaimsCommand(contextFrom(factory, self), action, bindingName, {
+          ...(flags.resource ? { resources: flags.resource } : {}),
+          ...(flags.identityHash ? { identityHash: flags.identityHash } : {}),
+          ...(flags.workspace ? { workspace: flags.workspace } : {}),
+        });
+      },
+    );
+    claims.addCommand(decide);
+  }
   kcp.addCommand(claims);
 
   // crd snapshot

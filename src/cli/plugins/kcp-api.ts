@@ -3,6 +3,7 @@
  * (tenancy.kcp.io/v1alpha1), APIBindings and APIExports (apis.kcp.io, whichever version
  * the server prefers). Only the fields the plugins read are typed.
  */
+import type { Condition } from '../../apimachinery/meta.ts';
 import { requestPath } from './paths.ts';
 import { ApiError, expectOk, isForbidden, isNotFound, type Transport } from './transport.ts';
 
@@ -45,12 +46,17 @@ export interface AcceptablePermissionClaim extends PermissionClaim {
 export interface APIBinding {
   apiVersion?: string;
   kind?: string;
-  metadata: { name: string; [k: string]: unknown };
+  metadata: { name: string; resourceVersion?: string; [k: string]: unknown };
   spec?: {
     reference?: { export?: { path?: string; name?: string } };
     permissionClaims?: AcceptablePermissionClaim[];
   };
-  status?: { phase?: string; exportPermissionClaims?: PermissionClaim[] };
+  status?: {
+    phase?: string;
+    conditions?: Condition[];
+    /** The claims the export makes, as the binding controller last saw them. */
+    exportPermissionClaims?: PermissionClaim[];
+  };
 }
 
 export interface APIExport {
@@ -177,6 +183,19 @@ export class KcpClient {
 
   createAPIBinding(path: string, version: string, binding: APIBinding): Promise<APIBinding> {
     return this.create<APIBinding>(this.bindings(path, version), binding);
+  }
+
+  updateAPIBinding(path: string, version: string, binding: APIBinding): Promise<APIBinding> {
+    return this.update<APIBinding>(
+      `${this.bindings(path, version)}/${enc(binding.metadata.name)}`,
+      binding,
+    );
+  }
+
+  async deleteAPIBinding(path: string, version: string, name: string): Promise<void> {
+    await expectOk<unknown>(
+      await this.transport.request('DELETE', `${this.bindings(path, version)}/${enc(name)}`),
+    );
   }
 
   getAPIExport(path: string, version: string, name: string): Promise<APIExport> {

@@ -43,6 +43,12 @@ export class FakeKcp {
   readyAfterGets = 1;
   /** GETs of a new APIBinding before it turns Bound (Infinity: never). */
   boundAfterGets = 1;
+  /** APIBinding updates to refuse with a Conflict before accepting one. */
+  conflicts = 0;
+  /** The status a new APIBinding gets (before it is Bound). */
+  newBindingStatus: APIBinding['status'] = { phase: 'Binding' };
+  /** `<path>:<name>` of exports the binding controller reports as not found. */
+  readonly missingExports = new Set<string>();
   /** Type admission gives workspaces created without one. */
   defaultType = { name: 'universal', path: 'root' };
   readonly requests: FakeRequest[] = [];
@@ -222,20 +228,49 @@ export class FakeKcp {
     }
     const list = this.bindings.get(ws) ?? [];
     if (method === 'GET' && name === undefined) return ok({ kind: 'APIBindingList', items: list });
+    const index = list.findIndex((b) => b.metadata.name === name);
+    const found = list[index];
+    const notFound = () => status(404, 'NotFound', `apibindings.apis.kcp.io "${name}" not found`);
     if (method === 'GET') {
-      const found = list.find((b) => b.metadata.name === name);
-      if (!found) return status(404, 'NotFound', `apibindings.apis.kcp.io "${name}" not found`);
+      if (!found) return notFound();
       const key = `binding:${ws}/${name}`;
       const left = this.pendingGets.get(key);
       if (left !== undefined) {
         if (left <= 1) {
           this.pendingGets.delete(key);
-          found.status = { ...found.status, phase: 'Bound' };
+          this.bind(found);
         } else {
           this.pendingGets.set(key, left - 1);
         }
       }
       return ok(found);
+    }
+    if (method === 'PUT') {
+      if (!found) return notFound();
+      const wanted = structuredClone(body as APIBinding);
+      if (
+        this.conflicts > 0 ||
+        wanted.metadata.resourceVersion !== found.metadata.resourceVersion
+      ) {
+        this.conflicts = Math.max(0, this.conflicts - 1);
+        return status(
+          409,
+          'Conflict',
+          `Operation cannot be fulfilled on apibindings.apis.kcp.io "${name}": the object has been modified; please apply your changes to the latest version and try again`,
+        );
+      }
+      const updated: APIBinding = {
+        ...found,
+        ...(wanted.spec ? { spec: wanted.spec } : {}),
+        metadata: { ...found.metadata, resourceVersion: this.nextVersion() },
+      };
+      list[index] = updated;
+      return ok(updated);
+    }
+    if (method === 'DELETE') {
+      if (!found) return notFound();
+      list.splice(index, 1);
+      return ok({ kind: 'Status', status: 'Success' });
     }
     if (method === 'POST') {
       const wanted = structuredClone(body as APIBinding);
@@ -246,13 +281,48 @@ export class FakeKcp {
           `apibindings.apis.kcp.io "${wanted.metadata.name}" already exists`,
         );
       }
-      wanted.status = { phase: 'Binding' };
+      wanted.metadata.resourceVersion = this.nextVersion();
+      const ref = wanted.spec?.reference?.export;
+      const missing = `${ref?.path}:${ref?.name}`;
+      wanted.status = this.missingExports.has(missing)
+        ? {
+            phase: 'Binding',
+            conditions: [
+              {
+                type: 'APIExportValid',
+                status: 'False',
+                reason: 'APIExportNotFound',
+                message: `APIExport ${missing} not found`,
+              },
+            ],
+          }
+        : structuredClone(this.newBindingStatus);
       list.push(wanted);
       this.bindings.set(ws, list);
-      this.pendingGets.set(`binding:${ws}/${wanted.metadata.name}`, this.boundAfterGets);
+      if (!this.missingExports.has(missing))
+        this.pendingGets.set(`binding:${ws}/${wanted.metadata.name}`, this.boundAfterGets);
       return ok(wanted, 201);
     }
     return status(405, 'MethodNotAllowed', 'method not allowed');
+  }
+
+  private version = 0;
+  private nextVersion(): string {
+    this.version++;
+    return String(this.version);
+  }
+
+  /** What the binding controller does: Bound, with the export's claims in the status. */
+  private bind(binding: APIBinding): void {
+    const ref = binding.spec?.reference?.export;
+    const exp = (this.exports.get(ref?.path ?? '') ?? []).find(
+      (e) => e.metadata.name === ref?.name,
+    );
+    binding.status = {
+      ...binding.status,
+      phase: 'Bound',
+      exportPermissionClaims: exp?.spec?.permissionClaims ?? [],
+    };
   }
 }
 

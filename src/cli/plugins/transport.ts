@@ -50,6 +50,11 @@ export function isAlreadyExists(err: unknown): boolean {
   return err instanceof ApiError && err.status === 409 && err.reason === 'AlreadyExists';
 }
 
+/** A write refused because the object changed since it was read. */
+export function isConflict(err: unknown): boolean {
+  return err instanceof ApiError && err.status === 409 && err.reason === 'Conflict';
+}
+
 const GENERIC: Record<number, [reason: string, message: string]> = {
   400: ['BadRequest', 'the server rejected our request for an unknown reason'],
   401: ['Unauthorized', 'the server has asked for the client to provide credentials'],
