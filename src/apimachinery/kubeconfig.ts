@@ -85,3 +85,51 @@ export function parseKubeconfig(text: string): Kubeconfig {
     'current-context': raw['current-context'] ?? '',
   };
 }
+
+/** scheme://host:port of a server URL ('' when it is not a URL). */
+function originOf(server: string): string {
+  try {
+    return new URL(server).origin;
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * `existing` (a kubeconfig a server once wrote, since edited by its user) brought up to
+ * date with `fresh` (what the server writes now): every cluster entry that pointed at the
+ * server — the server's own and those the user made from it, such as the kcp plugins'
+ * `workspace.kcp.io/current` — gets the new scheme, host, port and CA, keeping its path;
+ * the server's users get the new credentials; its contexts are added when missing. The
+ * user's contexts, namespaces and current context stay, so a restart does not move them.
+ */
+export function refreshKubeconfig(existing: Kubeconfig, fresh: Kubeconfig): Kubeconfig {
+  const next = structuredClone(existing);
+  for (const { name, cluster } of fresh.clusters) {
+    const newOrigin = originOf(cluster.server);
+    const own = next.clusters.find((c) => c.name === name);
+    const oldOrigin = own ? originOf(own.cluster.server) : '';
+    const ca = cluster['certificate-authority-data'];
+    for (const entry of next.clusters) {
+      if (entry !== own && (oldOrigin === '' || originOf(entry.cluster.server) !== oldOrigin))
+        continue;
+      const { 'certificate-authority': _file, ...tls } = entry.cluster;
+      const server =
+        entry === own ? cluster.server : newOrigin + entry.cluster.server.slice(oldOrigin.length);
+      entry.cluster = { ...tls, server, ...(ca ? { 'certificate-authority-data': ca } : {}) };
+    }
+    if (!own) next.clusters.push(structuredClone({ name, cluster }));
+  }
+  for (const { name, user } of fresh.users) {
+    const own = next.users.find((u) => u.name === name);
+    if (own) own.user = structuredClone(user);
+    else next.users.push(structuredClone({ name, user }));
+  }
+  for (const context of fresh.contexts) {
+    if (!next.contexts.some((c) => c.name === context.name))
+      next.contexts.push(structuredClone(context));
+  }
+  if (!next.contexts.some((c) => c.name === next['current-context']))
+    next['current-context'] = fresh['current-context'];
+  return next;
+}

@@ -1,6 +1,7 @@
 /**
  * `canopy kubeconfig`: mints a client certificate for a user (CN the user, each O a group)
- * signed by the CA of a server's data directory, and prints or writes a kubeconfig that
+ * signed by the CA of a server's data directory (or of the control plane `canopy up` runs
+ * under its own), and prints or writes a kubeconfig that
  * embeds the CA, the certificate and its key. The server URL comes from the data
  * directory's admin kubeconfig unless `--server` says otherwise.
  */
@@ -14,6 +15,7 @@ import {
   singleContextKubeconfig,
 } from '../apimachinery/kubeconfig.ts';
 import { issueClientCertificate, loadOrCreateCA } from '../apiserver/tls/pki.ts';
+import { layout } from './up/layout.ts';
 
 interface KubeconfigFlags {
   dataDir: string;
@@ -51,13 +53,33 @@ function adminCluster(dataDir: string): { name: string; server: string } | undef
   return { name: cluster.name, server: cluster.cluster.server };
 }
 
+const hasCA = (dir: string) => existsSync(join(dir, 'ca.crt')) && existsSync(join(dir, 'ca.key'));
+
+/**
+ * The data directory whose CA signs: `dir` itself when a server (`canopy start`) keeps its
+ * data there, or the control plane's under it when `canopy up` (`npm start`) does.
+ */
+export function serverDataDir(dir: string): string {
+  const given = resolve(dir);
+  if (hasCA(given)) return given;
+  const controlPlane = layout(given).controlPlane;
+  if (hasCA(controlPlane)) return controlPlane;
+  throw new Error(
+    `no certificate authority in ${given} (ca.crt, ca.key), nor in ${controlPlane}: point --data-dir at the directory of a server that ran once (canopy start --data-dir DIR), or of canopy up (npm start keeps it in .canopy), or pass the --pki-dir the server was started with`,
+  );
+}
+
 export function registerKubeconfig(program: Command): void {
   program
     .command('kubeconfig')
     .description(
       "mint a client certificate for a user, signed by the server's CA, and print a kubeconfig using it",
     )
-    .option('--data-dir <dir>', 'the data directory of the server (its CA signs)', '.canopy')
+    .option(
+      '--data-dir <dir>',
+      "the data directory of the server (its CA signs), or of canopy up (its control plane's)",
+      '.canopy',
+    )
     .option(
       '--pki-dir <dir>',
       'the PKI directory replicas share, when the server was started with --pki-dir (its CA signs)',
@@ -88,13 +110,11 @@ cannot be revoked before it expires, so prefer short --expiration values.`,
       const user = flags.user?.trim() ?? '';
       if (!user) throw new Error('--user is required (the user name the certificate carries)');
       const validityMs = parseExpiration(flags.expiration);
-      const dataDir = resolve(flags.dataDir);
-      const caDir = resolve(flags.pkiDir ?? flags.dataDir);
-      if (!existsSync(join(caDir, 'ca.crt')) || !existsSync(join(caDir, 'ca.key'))) {
+      const dataDir = flags.pkiDir ? resolve(flags.dataDir) : serverDataDir(flags.dataDir);
+      const caDir = flags.pkiDir ? resolve(flags.pkiDir) : dataDir;
+      if (!hasCA(caDir)) {
         throw new Error(
-          flags.pkiDir
-            ? `no certificate authority in ${caDir} (ca.crt, ca.key): start a replica with --pki-dir ${flags.pkiDir} first`
-            : `no certificate authority in ${dataDir} (ca.crt, ca.key): start the server there first (canopy start --data-dir ${flags.dataDir}), or pass the --pki-dir it was started with`,
+          `no certificate authority in ${caDir} (ca.crt, ca.key): start a replica with --pki-dir ${flags.pkiDir} first`,
         );
       }
       const admin = adminCluster(dataDir);

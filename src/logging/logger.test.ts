@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTextLine } from './logger.ts';
+import { formatTextLine, logLineField } from './logger.ts';
 
 describe('formatTextLine', () => {
   it('prints time, level, name, message and the remaining fields', () => {
@@ -25,5 +25,24 @@ describe('formatTextLine', () => {
 
   it('passes a line that is not JSON through unchanged', () => {
     expect(formatTextLine('plain text')).toBe('plain text');
+  });
+});
+
+describe('logLineField', () => {
+  const json = JSON.stringify({
+    level: 30,
+    time: 0,
+    name: 'syncagent',
+    msg: 'sync agent ready',
+    metrics: 'http://127.0.0.1:4242',
+  });
+
+  it('reads a field from a JSON line and from its text form', () => {
+    expect(logLineField(json, 'metrics')).toBe('http://127.0.0.1:4242');
+    expect(logLineField(formatTextLine(json), 'metrics')).toBe('http://127.0.0.1:4242');
+    expect(logLineField(json, 'health')).toBeUndefined();
+    expect(logLineField(formatTextLine(json), 'health')).toBeUndefined();
+    // A field name inside another does not count.
+    expect(logLineField('12:00:00 INFO  x: ready xmetrics=1', 'metrics')).toBeUndefined();
   });
 });

@@ -41,6 +41,21 @@ export function formatTextLine(line: string): string {
   return `${time} ${level} ${name}${String(record.msg ?? '')}${fields ? ` ${fields}` : ''}`;
 }
 
+/**
+ * A field of one log line in either format (a supervisor reading where its child serves
+ * from the child's ready line): the JSON property, or the text form's `key=value` (values
+ * without spaces only). Undefined when the line does not carry it.
+ */
+export function logLineField(line: string, key: string): string | undefined {
+  try {
+    const value = (JSON.parse(line) as Record<string, unknown>)[key];
+    return value === undefined || value === null ? undefined : String(value);
+  } catch {
+    // Keys are plain words (`metrics`, `url`), nothing a regular expression reads otherwise.
+    return new RegExp(`(?:^| )${key}=(\\S+)`).exec(line)?.[1];
+  }
+}
+
 function textStream(out: NodeJS.WritableStream): Writable {
   return new Writable({
     write(chunk: Buffer, _enc, done) {

@@ -300,7 +300,7 @@ export class SyncAgent {
     this.metrics.leader.set(1);
     await this.#runControllers();
     this.#ready = true;
-    log.info('sync agent ready');
+    log.info(this.#endpoints(), 'sync agent ready');
   }
 
   async #campaignLoop(elector: LeaderElector): Promise<void> {
@@ -310,7 +310,7 @@ export class SyncAgent {
       this.metrics.leader.set(1);
       try {
         await this.#runControllers();
-        this.log.info('sync agent ready');
+        this.log.info(this.#endpoints(), 'sync agent ready');
       } catch (err) {
         this.log.error({ err: (err as Error).message }, 'cannot start the controllers');
       }
@@ -455,6 +455,14 @@ export class SyncAgent {
     this.#schemas?.start();
     this.#export?.start();
     this.syncManager?.start();
+  }
+
+  /** Where the metrics and probes are served, for the ready line (a supervisor reads them). */
+  #endpoints(): { metrics?: string; health?: string } {
+    return {
+      ...(this.metricsUrl ? { metrics: this.metricsUrl } : {}),
+      ...(this.healthUrl ? { health: this.healthUrl } : {}),
+    };
   }
 
   async #serve(): Promise<void> {

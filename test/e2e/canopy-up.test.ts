@@ -1,8 +1,11 @@
 /**
  * `canopy up` as a newcomer meets it: one command brings up the stack with the workshop's
- * world; a tenant gets a database whose credentials work; a crashed process is restarted
- * and reported; Ctrl-C stops everything, PostgreSQL included; and a second `canopy up` on
- * the same directory comes back with the same workspaces, databases and data.
+ * world, saying where the operator's and the agent's metrics and health are; a second run
+ * on the same directory, or on a busy port, stops at once and says why; a tenant gets a
+ * database whose credentials work; a crashed process is restarted and reported; Ctrl-C
+ * stops everything, PostgreSQL included; and a second `canopy up` on the same directory
+ * comes back with the same workspaces, databases and data, and the tenant's kubeconfig
+ * still in the tenant's workspace.
  */
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import {
@@ -40,14 +43,17 @@ interface Up {
   waitFor(pattern: RegExp, from?: number): Promise<string>;
   /** Ctrl-C (or another signal), then the exit code. */
   interrupt(signal?: NodeJS.Signals): Promise<number | null>;
+  /** The exit code, once it exits by itself. */
+  readonly exited: Promise<number | null>;
 }
 
-function startUp(dir: string): Up {
-  const child = spawn(
-    process.execPath,
-    [CANOPY, 'up', '--data-dir', dir, '--port', '0', '--service-port', '0', '--hub-port', '0'],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+function startUp(
+  dir: string,
+  ports: string[] = ['--port', '0', '--service-port', '0', '--hub-port', '0'],
+): Up {
+  const child = spawn(process.execPath, [CANOPY, 'up', '--data-dir', dir, ...ports], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const out = followOutput(child, 'canopy up', 120_000);
   return {
     child,
@@ -57,6 +63,7 @@ function startUp(dir: string): Up {
       child.kill(signal);
       return out.exited;
     },
+    exited: out.exited,
   };
 }
 
@@ -66,6 +73,10 @@ chmodSync(dir, 0o711);
 const home = mkdtempSync(join(tmpdir(), 'canopy-up-home-'));
 const tenantKubeconfig = join(home, 'tenant.kubeconfig');
 const kubectl = kubectlFor('1.33', tenantKubeconfig, home, { path: [join(ROOT, 'bin')] });
+/** The kubeconfig `canopy up` hands out, used as it is (the summary's KUBECONFIG). */
+const handedOut = kubectlFor('1.33', join(dir, 'admin.kubeconfig'), home, {
+  path: [join(ROOT, 'bin')],
+});
 const asTenant = (args: string[]) => kubectl.ok(args);
 let running: Up | undefined;
 
@@ -136,6 +147,49 @@ describe('canopy up', () => {
     expect(
       await asTenant(['get', 'apibinding', 'postgresql.cnpg.io', '-o', 'jsonpath={.status.phase}']),
     ).toBe('Bound');
+    // Where the operator and the agent serve metrics and health, and that they answer.
+    const operator = /^ {2}PostgreSQL operator +(\S+\/metrics) +(\S+\/healthz)$/m.exec(out);
+    const agent = /^ {2}sync agent metrics, health +(\S+\/metrics) +(\S+\/healthz)$/m.exec(out);
+    expect(operator).not.toBeNull();
+    expect(agent).not.toBeNull();
+    for (const url of [...(operator ?? []).slice(1), ...(agent ?? []).slice(1)]) {
+      const res = await fetch(url);
+      expect(res.status, url).toBe(200);
+      if (url.endsWith('/metrics')) expect(await res.text()).toContain('# TYPE');
+    }
+    expect(out).toContain('`canopy up` again brings it all back');
+  }, 180_000);
+
+  it('refuses a second run on the same directory before printing anything', async () => {
+    const second = startUp(dir);
+    expect(await second.exited).toBe(1);
+    expect(second.output()).toMatch(
+      new RegExp(
+        `^canopy: another canopy up \\(pid ${running?.child.pid}\\) is running on ${dir}; stop it first`,
+      ),
+    );
+  });
+
+  it('names the flag that moves a busy port', async () => {
+    const other = mkdtempSync(join(tmpdir(), 'canopy-up-ports-'));
+    try {
+      const servicePort = String(portOf(join(dir, 'provider.kubeconfig')));
+      const clash = startUp(other, [
+        '--port',
+        '0',
+        '--service-port',
+        servicePort,
+        '--hub-port',
+        '0',
+      ]);
+      expect(await clash.exited).toBe(1);
+      expect(clash.output()).toContain(
+        `cannot listen on 127.0.0.1:${servicePort} for the service cluster: the address is in use; stop the program using it or choose another port with --service-port (or CANOPY_SERVICE_PORT; 0 picks a free one)`,
+      );
+      expect(clash.output()).not.toContain('ready');
+    } finally {
+      cleanupDataDir(other);
+    }
   });
 
   it('gives a tenant a database whose credentials work', async () => {
@@ -257,6 +311,8 @@ describe('canopy up', () => {
 
   it('stops every process, PostgreSQL servers included, on Ctrl-C', async () => {
     const up = running as Up;
+    // The tenant works in the kubeconfig handed out, in its own workspace.
+    await handedOut.ok(['ws', 'use', ':root:consumers:pg']);
     expect(postgresServers().length).toBeGreaterThan(0);
     expect(await up.interrupt()).toBe(0);
     expect(up.output()).toContain('stopping every process');
@@ -266,6 +322,9 @@ describe('canopy up', () => {
   it('comes back on the same directory with the same workspaces, databases and data', async () => {
     running = startUp(dir);
     await running.waitFor(/Canopy is ready/);
+    // The restart refreshed the kubeconfig handed out and left the tenant where it was.
+    expect(await handedOut.ok(['ws', '.'])).toContain("Current workspace is 'root:consumers:pg'");
+    expect(await handedOut.ok(['get', 'databases', '-o', 'name'])).toContain('db-one');
     copyFileSync(join(dir, 'admin.kubeconfig'), tenantKubeconfig);
     await asTenant(['ws', 'use', ':root:consumers:pg']);
     expect(await asTenant(['get', 'databases', '-o', 'name'])).toBe(
@@ -277,7 +336,7 @@ describe('canopy up', () => {
     );
     expect(kept).toBe('kept across restarts');
     await asTenant(['wait', '--for=condition=Ready', 'cluster/kcp', '--timeout=60s']);
-  });
+  }, 180_000);
 
   it('stops everything on SIGTERM too', async () => {
     const up = running as Up;
@@ -286,6 +345,11 @@ describe('canopy up', () => {
     await until('every child to be gone', () => processesUnder(dir).length === 0);
   });
 });
+
+function portOf(kubeconfig: string): number {
+  const server = /server: (\S+)/.exec(readFileSync(kubeconfig, 'utf8'))?.[1] ?? '';
+  return Number(new URL(server).port);
+}
 
 function agentPid(): number {
   const pids = childPids((running as Up).child.pid as number).filter((pid) =>

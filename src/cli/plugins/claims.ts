@@ -10,6 +10,7 @@
  * the binding's spec and silently does nothing otherwise). `--resource` takes several
  * claims, comma-separated or repeated.
  */
+import { qualifiedResource } from '../../apimachinery/status.ts';
 import { openSession, type PluginContext, requireWorkspace } from './context.ts';
 import {
   type AcceptablePermissionClaim,
@@ -40,9 +41,9 @@ export function openClaims(binding: APIBinding): PermissionClaim[] {
   );
 }
 
-/** The `--resource` value naming a claim: `resource` in the core group, else `resource.group`. */
+/** The `--resource` value naming a claim (schema.GroupResource's string, as kcp's `claims get`). */
 export function resourceFlag(claim: PermissionClaim): string {
-  return claim.group ? `${claim.resource}.${claim.group}` : claim.resource;
+  return qualifiedResource({ group: claim.group ?? '', resource: claim.resource });
 }
 
 /** The command that accepts `claim` on `binding` (by identity hash for another export's resource). */
@@ -72,11 +73,6 @@ export function tabwrite(rows: readonly (readonly string[])[]): string {
     .join('');
 }
 
-/** schema.GroupResource.String(). */
-function groupResource(group: string | undefined, resource: string): string {
-  return group ? `${resource}.${group}` : resource;
-}
-
 export function claimsTable(bindings: readonly APIBinding[], version: string): string {
   const withVerbs = version !== 'v1alpha1';
   const rows: string[][] = [
@@ -85,7 +81,7 @@ export function claimsTable(bindings: readonly APIBinding[], version: string): s
       : ['APIBINDING', 'GROUP-RESOURCE', 'STATUS'],
   ];
   const row = (binding: APIBinding, claim: PermissionClaim, state: string) => {
-    const gr = groupResource(claim.group, claim.resource);
+    const gr = resourceFlag(claim);
     rows.push(
       withVerbs
         ? [binding.metadata.name, gr, (claim.verbs ?? []).join(','), state]

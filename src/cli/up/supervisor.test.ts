@@ -36,3 +36,31 @@ describe('Supervisor', () => {
     expect((await failed)?.message).toMatch(/slow (exited|was killed).*before it was ready/);
   });
 });
+
+describe('Supervisor ready lines', () => {
+  it('resolves with the whole line that said ready, which tells where the child serves', async () => {
+    const supervisor = new Supervisor(quiet);
+    try {
+      const line = await supervisor.start({
+        name: 'plain',
+        args: () => [
+          'start',
+          '--plain',
+          '--data-dir',
+          join(dir, 'plain'),
+          '--port',
+          '0',
+          '--log-format',
+          'json',
+        ],
+        logFile: join(dir, 'plain.log'),
+        ready: /API server ready/,
+        readyTimeoutMs: 60_000,
+      });
+      expect(line).not.toContain('\n');
+      expect(JSON.parse(line).msg).toMatch(/API server ready/);
+    } finally {
+      await supervisor.stop(5_000);
+    }
+  });
+});

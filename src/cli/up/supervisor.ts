@@ -52,12 +52,16 @@ export class Supervisor {
     this.events = events;
   }
 
-  /** Starts a child and resolves once it printed `ready`; rejects with its log's tail otherwise. */
-  async start(spec: ChildSpec): Promise<void> {
-    const child = await this.spawnReady(spec);
+  /**
+   * Starts a child and resolves with its ready line once it printed it (the line says where
+   * the child serves); rejects with its log's tail otherwise.
+   */
+  async start(spec: ChildSpec): Promise<string> {
+    const { child, line } = await this.spawnReady(spec);
     const entry: Running = { spec, child, restarts: 0 };
     this.running.push(entry);
     this.watch(entry);
+    return line;
   }
 
   /** SIGTERM to every child, newest first; SIGKILL after `graceMs`. */
@@ -85,7 +89,7 @@ export class Supervisor {
       await new Promise((r) => setTimeout(r, delayMs));
       if (this.stopping) return;
       try {
-        entry.child = await this.spawnReady(entry.spec);
+        entry.child = (await this.spawnReady(entry.spec)).child;
         // A child that stays up for a minute has recovered; the next crash starts the back-off anew.
         const settled = setTimeout(() => {
           entry.restarts = 0;
@@ -102,7 +106,7 @@ export class Supervisor {
     }
   }
 
-  private spawnReady(spec: ChildSpec): Promise<ChildProcess> {
+  private spawnReady(spec: ChildSpec): Promise<Ready> {
     mkdirSync(dirname(spec.logFile), { recursive: true });
     const log = createWriteStream(spec.logFile, { flags: 'a' });
     const child = spawn(process.execPath, [CANOPY_BIN, ...spec.args()], {
@@ -117,13 +121,25 @@ export class Supervisor {
   }
 }
 
-function waitReady(child: ChildProcess, spec: ChildSpec, log: WriteStream): Promise<ChildProcess> {
+interface Ready {
+  readonly child: ChildProcess;
+  /** The line that matched `ready`. */
+  readonly line: string;
+}
+
+function waitReady(child: ChildProcess, spec: ChildSpec, log: WriteStream): Promise<Ready> {
   return new Promise((resolve, reject) => {
     let seen = '';
     const onData = (chunk: Buffer) => {
       // Only the tail matters: the ready line is short and arrives whole or split in two.
       seen = (seen + chunk.toString('utf8')).slice(-4096);
-      if (spec.ready.test(seen)) finish();
+      const match = spec.ready.exec(seen);
+      if (!match) return;
+      const start = seen.lastIndexOf('\n', match.index) + 1;
+      const end = seen.indexOf('\n', match.index);
+      // The rest of the line may still be on its way.
+      if (end < 0) return;
+      finish(undefined, seen.slice(start, end));
     };
     const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
       finish(
@@ -140,12 +156,12 @@ function waitReady(child: ChildProcess, spec: ChildSpec, log: WriteStream): Prom
         ),
       );
     }, spec.readyTimeoutMs);
-    const finish = (err?: Error) => {
+    const finish = (err?: Error, line = '') => {
       clearTimeout(timer);
       child.stdout?.off('data', onData);
       child.off('exit', onExit);
       if (err) reject(err);
-      else resolve(child);
+      else resolve({ child, line });
     };
     child.stdout?.on('data', onData);
     child.once('exit', onExit);

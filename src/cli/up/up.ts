@@ -4,15 +4,36 @@
  * workspaces set up, everything kept under one data directory across restarts. Prints
  * progress while it starts, one line containing `ready` once a tenant can create a
  * database, and a summary of what to run next.
+ *
+ * One run per data directory (`lock.ts`); busy ports are reported with the flag that
+ * moves them before anything starts; on a restart the kubeconfigs handed out keep the
+ * user's contexts (only server, CA and credentials are refreshed), and the operator's and
+ * the agent's metrics and health ports stay what the first start picked.
  */
-import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, relative, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { ensurePortalBuilt } from '../../../web/build.ts';
-import { parseKubeconfig } from '../../apimachinery/kubeconfig.ts';
+import {
+  parseKubeconfig,
+  refreshKubeconfig,
+  serializeKubeconfig,
+} from '../../apimachinery/kubeconfig.ts';
 import { postgresql } from '../../hub/builtins/postgresql.ts';
 import { DEFAULT_HUB_PORT, HUB_URL_FILE } from '../../hub/hub.ts';
+import { type LogFormat, logLineField } from '../../logging/logger.ts';
 import { parsePort } from '../flags.ts';
+import { layout } from './layout.ts';
+import { lockDataDir } from './lock.ts';
 import { type ChildSpec, Supervisor } from './supervisor.ts';
 import {
   EXAMPLES,
@@ -31,36 +52,67 @@ interface UpFlags {
   hubPort: string;
   bind: string;
   postgresBin?: string;
+  logFormat?: LogFormat;
 }
 
 const BIN = resolve(import.meta.dirname, '..', '..', '..', 'bin');
 const START_TIMEOUT_MS = 60_000;
-
-/** Where everything lives under the data directory (docs/architecture.md shows the same). */
-export function layout(dataDir: string) {
-  const dir = resolve(dataDir);
-  return {
-    dir,
-    adminKubeconfig: join(dir, 'admin.kubeconfig'),
-    hubUrl: join(dir, HUB_URL_FILE),
-    providerKubeconfig: join(dir, 'provider.kubeconfig'),
-    syncAgentKubeconfig: join(dir, 'sync-agent.kubeconfig'),
-    controlPlane: join(dir, 'control-plane'),
-    serviceCluster: join(dir, 'service-cluster'),
-    postgres: join(dir, 'postgres'),
-    logs: join(dir, 'logs'),
-  };
-}
 
 function portOf(kubeconfig: string): number {
   const config = parseKubeconfig(readFileSync(kubeconfig, 'utf8'));
   return Number(new URL(config.clusters[0]?.cluster.server ?? '').port);
 }
 
-/** A copy the user may edit freely (kubectl ws moves its context), private like the original. */
-function copyKubeconfig(from: string, to: string): void {
-  copyFileSync(from, to);
-  chmodSync(to, 0o600);
+/**
+ * The kubeconfig a server wrote, handed out as `to`: a copy the first time; later, `to`
+ * refreshed (server, CA, credentials) with the user's contexts and current context kept —
+ * `kubectl ws use` moved it, and a restart must not move the user back to root. Written
+ * whole (rename), private like the original.
+ */
+function handOutKubeconfig(from: string, to: string): void {
+  const fresh = parseKubeconfig(readFileSync(from, 'utf8'));
+  const next = existsSync(to)
+    ? refreshKubeconfig(parseKubeconfig(readFileSync(to, 'utf8')), fresh)
+    : fresh;
+  const temporary = `${to}.${process.pid}.tmp`;
+  writeFileSync(temporary, serializeKubeconfig(next), { mode: 0o600 });
+  chmodSync(temporary, 0o600);
+  renameSync(temporary, to);
+}
+
+/** Fails naming the flag (and variable) that moves a port something else already listens on. */
+async function ensurePortFree(
+  bind: string,
+  port: number,
+  what: string,
+  flag: string,
+  env: string,
+): Promise<void> {
+  if (port === 0) return;
+  const problem = await new Promise<string | undefined>((done) => {
+    const probe = createServer();
+    probe.once('error', (err: NodeJS.ErrnoException) =>
+      done(err.code === 'EADDRINUSE' ? 'the address is in use' : err.message),
+    );
+    probe.listen(port, bind, () => probe.close(() => done(undefined)));
+  });
+  if (problem) {
+    throw new Error(
+      `cannot listen on ${bind}:${port} for ${what}: ${problem}; stop the program using it or choose another port with ${flag} (or ${env}; 0 picks a free one)`,
+    );
+  }
+}
+
+/** `host:port` of a URL a child printed, so a restarted child serves where the first did. */
+function addressOf(url: string | undefined, fallback: string): string {
+  if (!url) return fallback;
+  const u = new URL(url);
+  return `${u.hostname.replace(/^\[|\]$/g, '')}:${u.port}`;
+}
+
+/** How the user started this: `npm start` runs `canopy up` with npm's lifecycle variables set. */
+function invokedAs(): string {
+  return process.env.npm_lifecycle_event === 'start' ? 'npm start' : 'canopy up';
 }
 
 export function registerUp(program: Command): void {
@@ -90,6 +142,12 @@ export function registerUp(program: Command): void {
         .default(String(DEFAULT_HUB_PORT)),
     )
     .option('--bind <address>', 'address every server listens on', '127.0.0.1')
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        "format of the processes' logs in <data-dir>/logs (default: text when this runs on a terminal, json otherwise)",
+      ).choices(['json', 'text']),
+    )
     .option(
       '--postgres-bin <dir>',
       'directory with initdb and postgres (default: found as canopy postgres-operator finds it)',
@@ -102,8 +160,10 @@ its sources changed); its URL is in DIR/hub-url and in the summary. The data dir
 admin.kubeconfig (control plane, context root), provider.kubeconfig
 (service cluster), sync-agent.kubeconfig (control plane, in ${PROVIDER_WORKSPACE}), each
 process's data and logs/<process>.log. A second run on the same directory brings back every
-workspace, object and database. Ctrl-C (or SIGTERM) stops every process, PostgreSQL servers
-included; a process that crashes is restarted and reported.`,
+workspace, object and database, and keeps the contexts you chose in admin.kubeconfig (only
+its server, CA and credentials are refreshed); two runs on one directory at once are refused.
+Ctrl-C (or SIGTERM) stops every process, PostgreSQL servers included; a process that
+crashes is restarted and reported.`,
     )
     .action(async (flags: UpFlags) => {
       await up(flags);
@@ -115,6 +175,8 @@ async function up(flags: UpFlags): Promise<void> {
   let controlPlanePort = parsePort('--port', flags.port);
   let servicePort = parsePort('--service-port', flags.servicePort);
   let hubPort = parsePort('--hub-port', flags.hubPort);
+  const logFormat: LogFormat = flags.logFormat ?? (process.stdout.isTTY ? 'text' : 'json');
+  const command = invokedAs();
   const started = performance.now();
   const say = (line: string) => {
     const at = ((performance.now() - started) / 1000).toFixed(1).padStart(5);
@@ -122,6 +184,17 @@ async function up(flags: UpFlags): Promise<void> {
   };
 
   mkdirSync(paths.postgres, { recursive: true });
+  // Before anything is printed: a second run on this directory would report the first's lines.
+  const unlock = lockDataDir(paths.dir);
+  await ensurePortFree(flags.bind, controlPlanePort, 'the control plane', '--port', 'CANOPY_PORT');
+  await ensurePortFree(
+    flags.bind,
+    servicePort,
+    'the service cluster',
+    '--service-port',
+    'CANOPY_SERVICE_PORT',
+  );
+  await ensurePortFree(flags.bind, hubPort, 'the hub and portal', '--hub-port', 'CANOPY_HUB_PORT');
   // PostgreSQL runs as its own user when Canopy runs as root; it must be able to reach its directory.
   chmodSync(paths.dir, 0o711);
   chmodSync(paths.postgres, 0o711);
@@ -136,7 +209,7 @@ async function up(flags: UpFlags): Promise<void> {
   const logOf = (name: string) => join(paths.logs, `${name}.log`);
   const child = (name: string, ready: RegExp, args: () => string[]): ChildSpec => ({
     name,
-    args: () => [...args(), '--log-format', 'json'],
+    args: () => [...args(), '--log-format', logFormat],
     ready,
     logFile: logOf(name),
     readyTimeoutMs: START_TIMEOUT_MS,
@@ -149,11 +222,17 @@ async function up(flags: UpFlags): Promise<void> {
     say(`${why}: stopping every process (PostgreSQL servers included)`);
     await supervisor.stop();
     say('stopped');
+    unlock();
     process.exit(code);
   };
   process.on('SIGINT', () => void stop('interrupted', 0));
   process.on('SIGTERM', () => void stop('terminated', 0));
 
+  // Port 0 the first time; what the child got once it is ready, so a restart serves there too.
+  let operatorMetrics = `${flags.bind}:0`;
+  let agentMetrics = `${flags.bind}:0`;
+  let agentHealth = `${flags.bind}:0`;
+  const endpoints: Endpoints = {};
   try {
     // The hub serves the portal from web/dist: build it first if its sources changed.
     if ((await ensurePortalBuilt(say)) === 'built') say('portal built');
@@ -188,8 +267,8 @@ async function up(flags: UpFlags): Promise<void> {
       ),
     ]);
     // A restarted server keeps the port it got, so the kubeconfigs stay right.
-    copyKubeconfig(join(paths.controlPlane, 'admin.kubeconfig'), paths.adminKubeconfig);
-    copyKubeconfig(join(paths.serviceCluster, 'admin.kubeconfig'), paths.providerKubeconfig);
+    handOutKubeconfig(join(paths.controlPlane, 'admin.kubeconfig'), paths.adminKubeconfig);
+    handOutKubeconfig(join(paths.serviceCluster, 'admin.kubeconfig'), paths.providerKubeconfig);
     controlPlanePort = portOf(paths.adminKubeconfig);
     servicePort = portOf(paths.providerKubeconfig);
     copyFileSync(join(paths.controlPlane, HUB_URL_FILE), paths.hubUrl);
@@ -209,17 +288,18 @@ async function up(flags: UpFlags): Promise<void> {
         '--bind',
         flags.bind,
         '--metrics-address',
-        `${flags.bind}:0`,
+        operatorMetrics,
         '--stop-servers-on-exit',
         ...(flags.postgresBin ? ['--postgres-bin', flags.postgresBin] : []),
       ]),
     );
     say(`setting up the provider workspace ${PROVIDER_WORKSPACE} with APIExport ${EXPORT_NAME}`);
     await setUpProvider(paths.adminKubeconfig, paths.syncAgentKubeconfig);
-    await operator;
+    endpoints.operatorMetrics = logLineField(await operator, 'metrics');
+    operatorMetrics = addressOf(endpoints.operatorMetrics, operatorMetrics);
 
     say('starting the sync agent');
-    await supervisor.start(
+    const agentReady = await supervisor.start(
       child('syncagent', /sync agent ready/, () => [
         'syncagent',
         '--namespace',
@@ -231,11 +311,15 @@ async function up(flags: UpFlags): Promise<void> {
         '--kubeconfig',
         paths.providerKubeconfig,
         '--metrics-address',
-        `${flags.bind}:0`,
+        agentMetrics,
         '--health-address',
-        `${flags.bind}:0`,
+        agentHealth,
       ]),
     );
+    endpoints.agentMetrics = logLineField(agentReady, 'metrics');
+    endpoints.agentHealth = logLineField(agentReady, 'health');
+    agentMetrics = addressOf(endpoints.agentMetrics, agentMetrics);
+    agentHealth = addressOf(endpoints.agentHealth, agentHealth);
     say('publishing Cluster and Database from the service cluster');
     await publishResources(paths.providerKubeconfig);
     say(`setting up the tenant workspace ${TENANT_WORKSPACE}, bound to ${EXPORT_NAME}`);
@@ -247,7 +331,14 @@ async function up(flags: UpFlags): Promise<void> {
   }
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
-  process.stdout.write(`${summary(paths, seconds)}\n`);
+  process.stdout.write(`${summary(paths, seconds, endpoints, command)}\n`);
+}
+
+/** Where the operator and the agent serve metrics and health (from their ready lines). */
+interface Endpoints {
+  operatorMetrics?: string | undefined;
+  agentMetrics?: string | undefined;
+  agentHealth?: string | undefined;
 }
 
 /** The portal's address: the hub's base URL (DIR/hub-url), under /ui/. */
@@ -259,12 +350,19 @@ function portalUrl(paths: ReturnType<typeof layout>): string {
  * What to do next. The tenant's lines are meant for a new terminal, which may start
  * elsewhere and lack Node 24 (the plugins' runtime): they cd here and put this Node on PATH.
  */
-function summary(paths: ReturnType<typeof layout>, seconds: string): string {
+function summary(
+  paths: ReturnType<typeof layout>,
+  seconds: string,
+  endpoints: Endpoints,
+  command: string,
+): string {
   const show = (file: string) => {
     const rel = relative(process.cwd(), file);
     return rel.startsWith('..') ? file : rel;
   };
   const examples = show(EXAMPLES);
+  const serving = (metrics: string | undefined, health: string | undefined) =>
+    [metrics && `${metrics}/metrics`, health && `${health}/healthz`].filter(Boolean).join('  ');
   return `Canopy is ready: a tenant can create a database (started in ${seconds} s).
 
   portal (web console)         ${portalUrl(paths)}
@@ -272,6 +370,8 @@ function summary(paths: ReturnType<typeof layout>, seconds: string): string {
   service cluster (provider)   ${show(paths.providerKubeconfig)}
   sync agent                   ${show(paths.syncAgentKubeconfig)}
   logs                         ${show(paths.logs)}/
+  PostgreSQL operator          ${serving(endpoints.operatorMetrics, endpoints.operatorMetrics)}
+  sync agent metrics, health   ${serving(endpoints.agentMetrics, endpoints.agentHealth)}
 
 In another terminal (these lines work from any directory and shell), as the tenant:
 
@@ -288,5 +388,6 @@ then create a database and connect to it:
   kubectl wait --for=condition=Ready cluster/kcp --timeout=120s
   psql "$(kubectl get secret kcp-app -o jsonpath='{.data.uri}' | base64 -d)"
 
-Ctrl-C stops everything; \`canopy up\` again brings it all back.`;
+Ctrl-C stops everything; \`${command}\` again brings it all back, with your workspace and
+contexts in ${show(paths.adminKubeconfig)} as you left them.`;
 }

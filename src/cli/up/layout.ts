@@ -1,0 +1,18 @@
+/** Where `canopy up` keeps everything under its data directory (docs/architecture.md shows the same). */
+import { join, resolve } from 'node:path';
+import { HUB_URL_FILE } from '../../hub/hub.ts';
+
+export function layout(dataDir: string) {
+  const dir = resolve(dataDir);
+  return {
+    dir,
+    adminKubeconfig: join(dir, 'admin.kubeconfig'),
+    hubUrl: join(dir, HUB_URL_FILE),
+    providerKubeconfig: join(dir, 'provider.kubeconfig'),
+    syncAgentKubeconfig: join(dir, 'sync-agent.kubeconfig'),
+    controlPlane: join(dir, 'control-plane'),
+    serviceCluster: join(dir, 'service-cluster'),
+    postgres: join(dir, 'postgres'),
+    logs: join(dir, 'logs'),
+  };
+}
