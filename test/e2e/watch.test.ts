@@ -131,6 +131,45 @@ describe('watch and list semantics', () => {
     expect(JSON.parse(list.body)).toMatchObject({ kind: 'Status', code: 410, reason: 'Expired' });
   });
 
+  it('answers an expired continue token with 410 and a fresh token that lists the rest', async () => {
+    for (const name of ['page-a', 'page-b', 'page-c']) await create(name);
+    const first = JSON.parse((await send({ path: `${CM}?limit=1` })).body) as {
+      metadata: { continue?: string };
+      items: Array<{ metadata: { name: string } }>;
+    };
+    const token = first.metadata.continue as string;
+    expect(token).toBeTruthy();
+    // Compaction runs every second and keeps one second: write until the token's revision
+    // is gone.
+    let filler = 0;
+    const expired = await until(
+      'the continue token expired',
+      async () => {
+        await create(`page-filler-${filler++}`);
+        const res = await send({ path: `${CM}?limit=1&continue=${encodeURIComponent(token)}` });
+        return res.status === 410 ? res : undefined;
+      },
+      60_000,
+      200,
+    );
+    const status = JSON.parse(expired.body) as {
+      reason: string;
+      message: string;
+      metadata: { continue?: string };
+    };
+    expect(status.reason).toBe('Expired');
+    expect(status.message).toContain('use the continue token in this response');
+    const fresh = status.metadata.continue as string;
+    expect(fresh).toBeTruthy();
+    // The fresh token goes on after the first page, at the latest revision.
+    const rest = JSON.parse(
+      (await send({ path: `${CM}?continue=${encodeURIComponent(fresh)}` })).body,
+    ) as { items: Array<{ metadata: { name: string } }> };
+    const names = rest.items.map((i) => i.metadata.name);
+    expect(names).not.toContain(first.items[0]?.metadata.name);
+    expect(names).toEqual(expect.arrayContaining(['page-filler-0']));
+  });
+
   it('lists at an exact revision, or one not older than asked', async () => {
     const at = (await create('exact-a')).metadata.resourceVersion;
     await create('exact-b');

@@ -8,6 +8,8 @@
 import type { FieldError } from '../field-errors.ts';
 import { invalid, required } from '../field-errors.ts';
 import type { JsonObject, JsonValue } from '../meta.ts';
+import { isPathSegmentName, isPathSegmentPrefix } from '../validation/names.ts';
+import { OBJECT_META, objectMetaDecodeError } from '../validation/object-meta.ts';
 import { child, index, isJsonObject, key, member } from './json.ts';
 import type { JSONSchemaProps } from './types.ts';
 import { additionalPropertiesOf, isEmbeddedResource, itemsOf } from './types.ts';
@@ -21,39 +23,8 @@ export interface EmbeddedOptions {
   validateObjectMeta?: ObjectMetaValidator;
 }
 
-type FieldKind = 'string' | 'int' | 'time' | 'stringMap' | 'stringList' | 'objectList' | 'object';
-
-/** ObjectMeta's JSON fields and the Go types their values must decode into. */
-const OBJECT_META_FIELDS: Record<string, FieldKind> = {
-  name: 'string',
-  generateName: 'string',
-  namespace: 'string',
-  selfLink: 'string',
-  uid: 'string',
-  resourceVersion: 'string',
-  generation: 'int',
-  creationTimestamp: 'time',
-  deletionTimestamp: 'time',
-  deletionGracePeriodSeconds: 'int',
-  labels: 'stringMap',
-  annotations: 'stringMap',
-  ownerReferences: 'objectList',
-  finalizers: 'stringList',
-  managedFields: 'objectList',
-};
-
-const GO_TYPE: Record<FieldKind, string> = {
-  string: 'string',
-  int: 'int64',
-  time: 'v1.Time',
-  stringMap: 'map[string]string',
-  stringList: '[]string',
-  objectList: '[]v1.OwnerReference',
-  object: 'struct',
-};
-
 export function isObjectMetaField(name: string): boolean {
-  return Object.hasOwn(OBJECT_META_FIELDS, name);
+  return Object.hasOwn(OBJECT_META.fields, name);
 }
 
 export function validateEmbeddedResources(
@@ -141,80 +112,23 @@ function checkKind(v: JsonValue, path: string): FieldError[] {
     : [];
 }
 
-function jsonKindName(v: JsonValue): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'object') return 'object';
-  if (typeof v === 'boolean') return 'bool';
-  return typeof v;
-}
-
-/** Why `v` does not decode into the ObjectMeta field, in encoding/json's words, or ''. */
-function decodeProblem(field: string, kind: FieldKind, v: JsonValue): string {
-  if (v === null) return '';
-  const bad = (what: JsonValue, goType: string) =>
-    `json: cannot unmarshal ${jsonKindName(what)} into Go struct field ObjectMeta.${field} of type ${goType}`;
-  switch (kind) {
-    case 'string':
-    case 'time':
-      return typeof v === 'string' ? '' : bad(v, GO_TYPE[kind]);
-    case 'int':
-      return typeof v === 'number' && Number.isInteger(v) ? '' : bad(v, GO_TYPE[kind]);
-    case 'stringMap': {
-      if (!isJsonObject(v)) return bad(v, GO_TYPE[kind]);
-      const wrong = Object.values(v).find(
-        (e) => e !== undefined && e !== null && typeof e !== 'string',
-      );
-      return wrong === undefined ? '' : bad(wrong, 'string');
-    }
-    case 'stringList': {
-      if (!Array.isArray(v)) return bad(v, GO_TYPE[kind]);
-      const wrong = v.find((e) => e !== null && typeof e !== 'string');
-      return wrong === undefined ? '' : bad(wrong, 'string');
-    }
-    case 'objectList':
-      if (!Array.isArray(v)) return bad(v, GO_TYPE[kind]);
-      return v.every((e) => e === null || isJsonObject(e)) ? '' : bad(v, GO_TYPE[kind]);
-    case 'object':
-      return isJsonObject(v) ? '' : bad(v, GO_TYPE[kind]);
-  }
-}
-
 function checkMetadata(v: JsonValue, path: string, opts: EmbeddedOptions): FieldError[] {
   if (v === null) return [];
-  if (!isJsonObject(v)) {
-    return [
-      invalid(
-        path,
-        v,
-        `json: cannot unmarshal ${jsonKindName(v)} into Go value of type v1.ObjectMeta`,
-      ),
-    ];
-  }
-  for (const [f, kind] of Object.entries(OBJECT_META_FIELDS)) {
-    const fv = member(v, f);
-    if (fv === undefined) continue;
-    const problem = decodeProblem(f, kind, fv);
-    if (problem) return [invalid(path, v, problem)];
-  }
+  // Decoded into ObjectMeta on its own, so encoding/json names fields from the metadata down.
+  const problem = objectMetaDecodeError(v, '');
+  if (problem) return [invalid(path, v, problem.message)];
+  if (!isJsonObject(v)) return [];
   const errs: FieldError[] = [];
   // Embedded objects need no name; upstream validates a placeholder when it is missing.
   for (const f of ['name', 'generateName'] as const) {
     const n = member(v, f);
     if (typeof n === 'string' && n !== '') {
-      for (const msg of pathSegmentProblems(n, f === 'generateName')) {
+      const problems = f === 'generateName' ? isPathSegmentPrefix(n) : isPathSegmentName(n);
+      for (const msg of problems) {
         errs.push(invalid(child(path, f), n, msg));
       }
     }
   }
   if (opts.validateObjectMeta) errs.push(...opts.validateObjectMeta(v, path));
   return errs;
-}
-
-/** apimachinery's ValidatePathSegmentName. */
-function pathSegmentProblems(name: string, prefix: boolean): string[] {
-  if (!prefix && (name === '.' || name === '..')) return [`may not be '${name}'`];
-  const out: string[] = [];
-  for (const bad of ['/', '%']) if (name.includes(bad)) out.push(`may not contain '${bad}'`);
-  return out;
 }

@@ -151,7 +151,25 @@ export function pruneObjectMeta(value: JsonObject): string[] {
   const unknown: string[] = [];
   const metadata = value.metadata;
   if (metadata !== undefined) coerceMetadata(metadata, 'metadata', unknown);
+  if (isJsonObject(metadata)) zeroNulls(metadata);
   return unknown.sort();
+}
+
+/**
+ * `null` decodes into ObjectMeta as Go's zero value: an unset field (every field is
+ * `omitempty`), an empty string in a map or a list of strings. Stored objects never hold it.
+ */
+function zeroNulls(metadata: JsonObject): void {
+  for (const [k, v] of Object.entries(metadata)) {
+    if (v === null) delete metadata[k];
+    else if ((k === 'labels' || k === 'annotations') && isJsonObject(v)) {
+      for (const [key, value] of Object.entries(v)) if (value === null) v[key] = '';
+    } else if (k === 'finalizers' && Array.isArray(v)) {
+      v.forEach((item, i) => {
+        if (item === null) v[i] = '';
+      });
+    }
+  }
 }
 
 /** Drops nulls of non-nullable fields without a default, in place. */

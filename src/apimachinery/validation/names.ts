@@ -148,13 +148,18 @@ export function isValidLabelValue(value: string): string[] {
   );
 }
 
-/** RBAC objects and some others only forbid what would break a URL path segment. */
+/**
+ * What would break a URL path segment (RBAC objects and some others forbid only this, and
+ * no name on a URL may be it): `.`, `..`, `/` or `%`.
+ */
 export function isPathSegmentName(value: string): string[] {
   if (value === '.' || value === '..') return [`may not be '${value}'`];
-  for (const bad of ['/', '%']) {
-    if (value.includes(bad)) return [`may not contain '${bad}'`];
-  }
-  return [];
+  return isPathSegmentPrefix(value);
+}
+
+/** A generateName prefix: a name without the whole-name rules (`.` and `..`). */
+export function isPathSegmentPrefix(value: string): string[] {
+  return ['/', '%'].filter((bad) => value.includes(bad)).map((bad) => `may not contain '${bad}'`);
 }
 
 /** The rules resource names follow (Services' names must also be DNS-1035 labels). */

@@ -11,8 +11,65 @@ import {
   required,
   tooLong,
 } from '../field-errors.ts';
-import type { ObjectMeta } from '../meta.ts';
+import { type GoDecodeError, type GoStruct, goDecodeError } from '../go-decode.ts';
+import type { JsonValue, ObjectMeta } from '../meta.ts';
 import { isDNS1123Label, isQualifiedName, isValidLabelValue } from './names.ts';
+
+const OWNER_REFERENCE: GoStruct = {
+  name: 'v1.OwnerReference',
+  fields: {
+    apiVersion: 'string',
+    kind: 'string',
+    name: 'string',
+    uid: 'string',
+    controller: 'bool',
+    blockOwnerDeletion: 'bool',
+  },
+};
+
+const MANAGED_FIELDS_ENTRY: GoStruct = {
+  name: 'v1.ManagedFieldsEntry',
+  fields: {
+    manager: 'string',
+    operation: 'string',
+    apiVersion: 'string',
+    time: 'time',
+    fieldsType: 'string',
+    // FieldsV1 keeps any JSON as it is; its meaning is the field manager's business.
+    fieldsV1: 'raw',
+    subresource: 'string',
+  },
+};
+
+/** ObjectMeta's JSON fields and the Go types their values must decode into. */
+export const OBJECT_META: GoStruct = {
+  name: 'v1.ObjectMeta',
+  fields: {
+    name: 'string',
+    generateName: 'string',
+    namespace: 'string',
+    selfLink: 'string',
+    uid: 'string',
+    resourceVersion: 'string',
+    generation: 'int64',
+    creationTimestamp: 'time',
+    deletionTimestamp: 'time',
+    deletionGracePeriodSeconds: 'int64',
+    labels: { map: 'string' },
+    annotations: { map: 'string' },
+    ownerReferences: { slice: OWNER_REFERENCE },
+    finalizers: { slice: 'string' },
+    managedFields: { slice: MANAGED_FIELDS_ENTRY },
+  },
+};
+
+/** What decoding `metadata` (at `path`) into ObjectMeta would refuse first, if anything. */
+export function objectMetaDecodeError(
+  metadata: JsonValue | undefined,
+  path = 'metadata',
+): GoDecodeError | undefined {
+  return goDecodeError(OBJECT_META, metadata, path);
+}
 
 const META = FieldPath.root('metadata');
 export const TOTAL_ANNOTATION_SIZE_LIMIT = 256 * 1024;

@@ -74,6 +74,7 @@ export function builtin(def: BuiltinDefinition): ResourceType {
   return {
     ...type,
     strategy: withDecodeCheck(def.strategy, schema),
+    typedDecode: (obj) => decodeErrors(schema, obj),
     schemas: { [def.version]: builtinObjectSchema(schema) },
     // The schema carries the merge keys strategic merge patches need.
     strategicMergePatch: true,

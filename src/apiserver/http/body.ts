@@ -1,10 +1,10 @@
 /**
  * Request bodies: read with a size limit (413 beyond 3 MiB, as upstream), decoded from
  * JSON or YAML with a nesting limit, so malformed, huge or deeply nested input ends in a
- * 4xx Status and never reaches code that could be hurt by it.
+ * 4xx Status and never reaches code that could be hurt by it; YAML is decoded off the
+ * event loop, so no body stalls other requests.
  */
 import type { IncomingMessage } from 'node:http';
-import { parseAllDocuments } from 'yaml';
 import { isJsonObject, type JsonValue } from '../../apimachinery/meta.ts';
 import {
   decodeKubernetesProtobuf,
@@ -17,6 +17,7 @@ import {
   unsupportedMediaType,
 } from '../../apimachinery/status.ts';
 import { contentType } from './negotiation.ts';
+import { decodeYamlOffThread } from './yaml-decode.ts';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 export const MAX_NESTING = 1000;
@@ -101,39 +102,26 @@ export function parseJson(text: string): JsonValue {
   }
 }
 
-export function parseYaml(text: string): JsonValue {
-  // JSON is YAML, and most clients (kubectl included) send JSON: take the fast path.
+/**
+ * A YAML (or JSON) body as a JSON value. JSON, which most clients send even as YAML, is
+ * parsed here; anything else is decoded off the event loop (`yaml-decode.ts`).
+ */
+export async function parseYaml(text: string): Promise<JsonValue> {
   const start = text.trimStart()[0];
   if (start === '{' || start === '[') {
     try {
       return parseJson(text);
     } catch {
-      // Not JSON after all (a flow mapping in YAML): parse it as YAML below.
+      // Not JSON after all (a flow mapping in YAML): decode it as YAML below.
     }
   }
-  let docs: ReturnType<typeof parseAllDocuments>;
+  let json: string;
   try {
-    docs = parseAllDocuments(text, { uniqueKeys: false });
+    json = await decodeYamlOffThread(text);
   } catch (err) {
     throw badRequest(`error decoding YAML: ${(err as Error).message}`);
   }
-  if (!Array.isArray(docs)) throw badRequest('error decoding YAML: not a document');
-  const real = docs.filter((d) => d.contents !== null);
-  if (real.length > 1) throw badRequest('error decoding YAML: expected a single document');
-  const doc = real[0];
-  if (!doc) return null;
-  if (doc.errors.length > 0) {
-    throw badRequest(`error decoding YAML: ${doc.errors[0]?.message ?? 'invalid'}`);
-  }
-  // Re-encode so that nesting, non-JSON values (dates, binary) and sizes follow JSON's rules;
-  // an alias inside its own anchor (`&a [*a]`) is a cycle JSON cannot hold.
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(doc.toJS({ maxAliasCount: 100 }));
-  } catch (err) {
-    throw badRequest(`error decoding YAML: ${(err as Error).message}`);
-  }
-  return parseJson(json ?? 'null');
+  return parseJson(json);
 }
 
 const DECODABLE = ['application/json', 'application/yaml', PROTOBUF_CONTENT_TYPE];
@@ -142,17 +130,17 @@ const DECODABLE = ['application/json', 'application/yaml', PROTOBUF_CONTENT_TYPE
  * Decodes a create or update body into an object. kubectl 1.32+ sends built-in kinds as
  * Kubernetes protobuf; the endpoint's apiVersion and kind fill an envelope that omits them.
  */
-export function decodeObjectBody(
+export async function decodeObjectBody(
   body: Buffer,
   contentTypeHeader: string | undefined,
   endpoint?: { apiVersion: string; kind: string },
-): Record<string, unknown> {
+): Promise<Record<string, unknown>> {
   const type = contentType(contentTypeHeader) || 'application/json';
   let value: JsonValue;
   if (isProtobuf(type)) value = decodeKubernetesProtobuf(body, endpoint);
   else if (type === 'application/json') value = parseJson(body.toString('utf8'));
   else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') {
-    value = parseYaml(body.toString('utf8'));
+    value = await parseYaml(body.toString('utf8'));
   } else throw unsupportedMediaType(type, DECODABLE);
   if (!isJsonObject(value)) {
     throw badRequest("Object 'Kind' is missing in the request body: expected a JSON object");

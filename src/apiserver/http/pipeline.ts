@@ -34,10 +34,11 @@ import type { OpenApiHandler } from '../openapi/handler.ts';
 import type { TypeRegistry } from '../registry/type-registry.ts';
 import type { ResourceStorage } from '../rest/resource-storage.ts';
 import { type UserInfo, WILDCARD_CLUSTER } from '../rest/scope.ts';
+import { isPretty, isWatch } from './query.ts';
 import { type RequestInfo, requestInfo } from './request-info.ts';
 import { handleResource, type ResourceHandlerDeps } from './resource-handler.ts';
 import { writeError, writeJson } from './respond.ts';
-import { route } from './router.ts';
+import { requestTarget, route } from './router.ts';
 
 /** kcp's reason for refusing a workspace, unknown or forbidden alike. */
 export const WORKSPACE_ACCESS_NOT_PERMITTED = 'workspace access not permitted';
@@ -87,6 +88,11 @@ export interface VirtualWorkspace {
   ): Promise<void>;
 }
 
+/** Whether an error is written indented, as the request's responses would be. */
+function pretty(req: IncomingMessage): boolean {
+  return isPretty(requestTarget(req.url ?? '/').query, req.headers['user-agent']);
+}
+
 export class RequestPipeline {
   private readonly d: PipelineDeps;
   private readonly resources: ResourceHandlerDeps;
@@ -115,8 +121,8 @@ export class RequestPipeline {
     let labels = { verb: (req.method ?? '').toLowerCase(), group: '', resource: '' };
     let watching = false;
     try {
-      const url = new URL(req.url ?? '/', 'https://canopy');
-      const r = route(url.pathname, { defaultCluster: d.defaultCluster, workspaces: !d.plain });
+      const target = requestTarget(req.url ?? '/');
+      const r = route(target.path, { defaultCluster: d.defaultCluster, workspaces: !d.plain });
       if (r.kind === 'health') {
         audited = false; // probes would drown the log
         const h = await d.health(r.check);
@@ -141,10 +147,10 @@ export class RequestPipeline {
         return;
       }
       if (r.kind === 'services') {
-        if (!d.virtual?.handles(url.pathname)) throw notFoundPath();
+        const url = URL.parse(req.url ?? '/', 'https://canopy');
+        if (!url || !d.virtual?.handles(url.pathname)) throw notFoundPath();
         const requester = user;
-        watching =
-          url.searchParams.get('watch') === 'true' || url.searchParams.get('watch') === '1';
+        watching = isWatch(target.query);
         if (watching) d.metrics.watchers.inc();
         await d.virtual.handle(req, res, url, requester, (c) => {
           acting = impersonate(req, requester, c, d.authorizer);
@@ -153,7 +159,7 @@ export class RequestPipeline {
         return;
       }
       if (r.kind !== 'cluster') throw notFoundPath();
-      info = requestInfo(req.method ?? 'GET', r.path, url.searchParams);
+      info = requestInfo(req.method ?? 'GET', r.path, target.query);
       labels = { verb: info.verb, group: info.apiGroup, resource: info.resource };
       watching = info.verb === 'watch';
       if (!watching) {
@@ -176,18 +182,18 @@ export class RequestPipeline {
       if (!info.isResourceRequest) {
         const c = resolved as string;
         const types = () => d.openapi.forCluster(c);
-        if (d.openapi.handle(req, res, types, r.path, url.searchParams)) return;
+        if (d.openapi.handle(req, res, types, r.path, target.query)) return;
         if (d.discovery.handle(req, res, c, r.path)) return;
         if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
         throw notFoundPath();
       }
       if (watching) d.metrics.watchers.inc();
       await handleResource(
-        { req, res, info, query: url.searchParams, cluster: resolved as string, user: acting },
+        { req, res, info, query: target.query, cluster: resolved as string, user: acting },
         this.resources,
       );
     } catch (err) {
-      const status = writeError(res, err);
+      const status = writeError(res, err, pretty(req));
       if (status.code >= 500) {
         d.logger.error(
           { err: (err as Error).message, stack: (err as Error).stack, path: req.url },

@@ -5,6 +5,8 @@
  * cluster: `/clusters/<x>` has already been taken off.
  */
 import { parseFieldSelector } from '../../apimachinery/fields.ts';
+import { isPathSegmentName } from '../../apimachinery/validation/names.ts';
+import { isWatch } from './query.ts';
 
 export interface RequestInfo {
   readonly isResourceRequest: boolean;
@@ -119,8 +121,8 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   const subresource = parts[2] ?? '';
 
   if (verb === 'get' && name !== '' && CONNECT_SUBRESOURCES.has(subresource)) verb = 'create';
+  // `?watch` turns a GET of a collection into a watch; a GET of one object stays a get.
   if (verb === 'get' && name === '') verb = isWatch(query) ? 'watch' : 'list';
-  else if (verb === 'get' && isWatch(query)) verb = 'watch';
   if (verb === 'delete' && name === '') verb = 'deletecollection';
   const selectedName =
     name === '' && (verb === 'list' || verb === 'watch') ? nameFromFieldSelector(query) : undefined;
@@ -141,6 +143,7 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   };
 }
 
+
 /**
  * `metadata.name` an `=`/`==` term of the field selector requires, when it is a valid path
  * segment name; a selector that does not parse names nothing (the handler answers 400).
@@ -154,11 +157,6 @@ function nameFromFieldSelector(query: URLSearchParams): string | undefined {
   } catch {
     return undefined;
   }
-  if (!name || name === '.' || name === '..' || /[/%]/.test(name)) return undefined;
+  if (!name || isPathSegmentName(name).length > 0) return undefined;
   return name;
-}
-
-function isWatch(query: URLSearchParams): boolean {
-  const w = query.get('watch');
-  return w === 'true' || w === '1';
 }

@@ -4,8 +4,9 @@
  * the answer in the representation the client negotiated (JSON, YAML, Table).
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type GoStruct, goDecodeError } from '../../apimachinery/go-decode.ts';
 import { duplicateFields } from '../../apimachinery/json-duplicates.ts';
-import { isJsonObject, type KubeObject } from '../../apimachinery/meta.ts';
+import { isJsonObject, type JsonValue, type KubeObject } from '../../apimachinery/meta.ts';
 import {
   badRequest,
   isStatusError,
@@ -15,13 +16,15 @@ import {
   success,
   unsupportedMediaType,
 } from '../../apimachinery/status.ts';
+import { isPathSegmentName } from '../../apimachinery/validation/names.ts';
 import { noteCreatedName } from '../audit.ts';
 import type { ResourceType, Subresource, Verb } from '../registry/resource-type.ts';
 import type { TypeLookup } from '../registry/type-registry.ts';
 import { applyFunction } from '../rest/apply.ts';
+import { decodeCauses, decodeProblems } from '../rest/decode-check.ts';
 import { managerFromUserAgent } from '../rest/field-manager.ts';
-import { patchFunction } from '../rest/patch.ts';
-import type { DeleteOptions, ResourceStorage } from '../rest/resource-storage.ts';
+import { acceptedPatchTypes, patchFunction } from '../rest/patch.ts';
+import type { ResourceStorage } from '../rest/resource-storage.ts';
 import { getScale, scaleUpdate } from '../rest/scale.ts';
 import type {
   FieldValidation,
@@ -31,7 +34,7 @@ import type {
   WriteOptions,
 } from '../rest/scope.ts';
 import { ObjectWatch } from '../rest/watch.ts';
-import { decodeObjectBody, parseJson, readBody } from './body.ts';
+import { decodeObjectBody, parseYaml, readBody } from './body.ts';
 import {
   contentType,
   negotiateObject,
@@ -39,7 +42,16 @@ import {
   type Representation,
   SERVED_MEDIA_TYPES,
 } from './negotiation.ts';
-import { includeObject, listOptions, writeOptions } from './query.ts';
+import {
+  deleteOptionsFromQuery,
+  includeObject,
+  isPretty,
+  listOptions,
+  type RawDeleteOptions,
+  selectingName,
+  validDeleteOptions,
+  writeOptions,
+} from './query.ts';
 import type { RequestInfo } from './request-info.ts';
 import { addWarnings, writeJson } from './respond.ts';
 import { listToTable, toTable } from './table-convert.ts';
@@ -72,6 +84,14 @@ function resolveType(registry: TypeLookup, cluster: string, info: RequestInfo): 
   const needsNamespace = type.namespaced && (info.name !== '' || info.verb === 'create');
   if (needsNamespace && !info.namespace) throw notFoundPath();
   return type;
+}
+
+/** A name on the URL must be one an object can have in a path: not `.`, `..`, `/` or `%`. */
+function checkNameOnUrl(name: string): void {
+  const problems = name ? isPathSegmentName(name) : [];
+  if (problems.length > 0) {
+    throw badRequest(`Name parameter invalid: ${JSON.stringify(name)}: ${problems.join(';')}`);
+  }
 }
 
 function subresourceOf(type: ResourceType, info: RequestInfo): Subresource {
@@ -113,6 +133,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
     return handleVirtualCreate(r, type);
   }
   const subresource = subresourceOf(type, info);
+  checkNameOnUrl(info.name);
   const verb = info.verb as Verb;
   // PUT and PATCH address one object; on a collection there is nothing to replace.
   if ((verb === 'update' || verb === 'patch') && !info.name) throw methodNotAllowed();
@@ -140,20 +161,21 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
   switch (verb) {
     case 'get': {
       const obj = await storage.get(scope, info.name, query.get('resourceVersion') ?? undefined);
-      if (subresource === 'scale') return writeJson(res, 200, getScale(type, obj));
+      if (subresource === 'scale') return send(r, representation, 200, getScale(type, obj));
       return respondObject(r, type, representation, 200, obj);
     }
     case 'list': {
-      const list = await storage.list(scope, listOptions(query));
+      const list = await storage.list(scope, listOptions(query, false));
       if (representation.kind === 'table') {
-        return writeJson(
-          res,
+        return send(
+          r,
+          representation,
           200,
           listToTable(type, list, `meta.k8s.io/${representation.version}`, includeObject(query)),
         );
       }
       if (representation.kind === 'partial') {
-        return writeJson(res, 200, {
+        return send(r, representation, 200, {
           kind: 'PartialObjectMetadataList',
           apiVersion: `meta.k8s.io/${representation.version}`,
           metadata: list.metadata,
@@ -164,10 +186,12 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
           })),
         });
       }
-      return writeJson(res, 200, list, { yaml: representation.yaml });
+      return send(r, representation, 200, list);
     }
     case 'watch': {
-      const options = listOptions(query);
+      const listed = listOptions(query, true);
+      // A watch of one object (the deprecated `/watch/…/<name>`) sees that object only.
+      const options = info.name ? selectingName(listed, info.name) : listed;
       const watch = new ObjectWatch(storage, scope, options);
       return streamWatch(r.req, res, watch, {
         type,
@@ -183,7 +207,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       });
     }
     case 'create': {
-      const opts = writeOptions(query);
+      const opts = writeOptions(query, 'create');
       const { body, duplicateFields } = await readObjectBody(r, type, opts.fieldValidation);
       checkTypeMeta(body, type, info.apiVersion);
       const result = await storage.create(scope, body as unknown as KubeObject, {
@@ -198,14 +222,14 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       return respondObject(r, type, representation, 201, result.object);
     }
     case 'update': {
-      const opts = writeOptions(query);
+      const opts = writeOptions(query, 'update');
       const { body, duplicateFields } = await readObjectBody(r, type, opts.fieldValidation);
       if (subresource === 'scale') {
         const result = await storage.update(scope, info.name, scaleUpdate(type, body), {
           ...opts,
           subresource: '',
         });
-        return writeJson(res, 200, getScale(type, result.object));
+        return send(r, representation, 200, getScale(type, result.object));
       }
       checkTypeMeta(body, type, info.apiVersion);
       const result = await storage.update(scope, info.name, () => body as unknown as KubeObject, {
@@ -219,15 +243,17 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       return respondObject(r, type, representation, result.created ? 201 : 200, result.object);
     }
     case 'patch': {
-      const opts = writeOptions(query);
       const mediaType = contentType(r.req.headers['content-type']);
+      const accepted: readonly string[] = acceptedPatchTypes(type);
+      if (!accepted.includes(mediaType)) throw unsupportedMediaType(mediaType, accepted);
+      const opts = writeOptions(query, 'patch', mediaType === PATCH_TYPES.apply);
       const body = (await readBody(r.req)).toString('utf8');
       const fieldManager = fieldManagerOf(r, opts);
       if (mediaType === PATCH_TYPES.apply) {
         if (subresource === 'scale')
           throw unsupportedMediaType(mediaType, [PATCH_TYPES.json, PATCH_TYPES.merge]);
         const applyFn = applyFunction({
-          body,
+          config: await parseYaml(body),
           type,
           version: info.apiVersion,
           name: info.name,
@@ -264,7 +290,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
           },
           { ...opts, fieldManager, subresource: '' },
         );
-        return writeJson(res, 200, getScale(type, patched.object));
+        return send(r, representation, 200, getScale(type, patched.object));
       }
       const result = await storage.update(scope, info.name, patchFn, {
         ...opts,
@@ -275,13 +301,19 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       return respondObject(r, type, representation, result.created ? 201 : 200, result.object);
     }
     case 'delete': {
-      const options = await deleteOptions(r);
-      const result = await storage.delete(scope, info.name, options);
-      if (!result.deleted) return respondObject(r, type, representation, 202, result.object);
+      const raw = await deleteOptions(r);
+      const result = await storage.delete(scope, info.name, validDeleteOptions(raw));
+      if (!result.deleted) {
+        // Not gone yet (finalizers): 200 with the object, or 202 when the client asked to
+        // cascade with `orphanDependents: false`, as upstream.
+        const code = raw.orphanDependents === false ? 202 : 200;
+        return respondObject(r, type, representation, code, result.object);
+      }
       if (type.strategy.returnDeletedObject)
         return respondObject(r, type, representation, 200, result.object);
-      return writeJson(
-        res,
+      return send(
+        r,
+        representation,
         200,
         success({
           name: info.name,
@@ -292,8 +324,9 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       );
     }
     case 'deletecollection': {
-      const options = await deleteOptions(r);
-      const list = await storage.list(scope, listOptions(query));
+      const selection = listOptions(query, false);
+      const options = validDeleteOptions(await deleteOptions(r));
+      const list = await storage.list(scope, selection);
       const deleted: KubeObject[] = [];
       for (const item of list.items) {
         const itemScope = item.metadata.namespace
@@ -306,12 +339,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
           if (!isStatusError(err, 'NotFound')) throw err;
         }
       }
-      return writeJson(
-        res,
-        200,
-        { ...list, items: deleted },
-        { yaml: representation.kind === 'object' && representation.yaml },
-      );
+      return send(r, representation, 200, { ...list, items: deleted });
     }
     default:
       throw methodNotAllowed();
@@ -326,6 +354,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
 async function handleVirtualCreate(r: ResourceRequest, type: ResourceType): Promise<void> {
   const { info } = r;
   const sub = info.subresource ? type.virtualSubresources?.[info.subresource] : undefined;
+  checkNameOnUrl(info.name);
   const create = sub ? sub.create : type.virtualCreate;
   if (!create || info.verb !== 'create' || (sub ? !info.name : info.name !== '')) {
     throw methodNotAllowed();
@@ -337,12 +366,14 @@ async function handleVirtualCreate(r: ResourceRequest, type: ResourceType): Prom
     ? `${group}/${sub ? sub.version : info.apiVersion}`
     : (sub?.version ?? info.apiVersion);
   const kind = sub ? sub.kind : type.names.kind;
-  const body = decodeObjectBody(await readBody(r.req), r.req.headers['content-type'], {
+  const body = await decodeObjectBody(await readBody(r.req), r.req.headers['content-type'], {
     apiVersion,
     kind,
   });
+  // A subresource's body is its own kind (a TokenRequest), not the resource's.
+  checkDecodable(body, sub ? undefined : type, sub ? sub.version : info.apiVersion, kind);
   checkEndpointTypeMeta(body, apiVersion, kind);
-  const opts = writeOptions(r.query);
+  const opts = writeOptions(r.query, 'create');
   const result = await create(
     {
       cluster: r.cluster,
@@ -354,7 +385,23 @@ async function handleVirtualCreate(r: ResourceRequest, type: ResourceType): Prom
     },
     body as unknown as KubeObject,
   );
-  writeJson(r.res, 201, result, { yaml: representation.kind === 'object' && representation.yaml });
+  send(r, representation, 201, result);
+}
+
+/**
+ * A response body in the negotiated encoding: YAML when asked for; JSON otherwise, indented
+ * for `?pretty=true` and for browsers and curl, as upstream.
+ */
+function send(
+  r: ResourceRequest,
+  representation: Representation,
+  code: number,
+  body: unknown,
+): void {
+  writeJson(r.res, code, body, {
+    yaml: representation.kind === 'object' && representation.yaml,
+    pretty: isPretty(r.query, r.req.headers['user-agent']),
+  });
 }
 
 function respondObject(
@@ -366,15 +413,20 @@ function respondObject(
 ): void {
   if (representation.kind === 'table') {
     const version = `meta.k8s.io/${representation.version}` as const;
-    writeJson(r.res, code, toTable(type, [obj], { version, include: includeObject(r.query) }));
+    send(
+      r,
+      representation,
+      code,
+      toTable(type, [obj], { version, include: includeObject(r.query) }),
+    );
   } else if (representation.kind === 'partial') {
-    writeJson(r.res, code, {
+    send(r, representation, code, {
       kind: 'PartialObjectMetadata',
       apiVersion: `meta.k8s.io/${representation.version}`,
       metadata: obj.metadata,
     });
   } else {
-    writeJson(r.res, code, obj, { yaml: representation.yaml });
+    send(r, representation, code, obj);
   }
 }
 
@@ -389,10 +441,18 @@ async function readObjectBody(
 ): Promise<{ body: Record<string, unknown>; duplicateFields: string[] }> {
   const raw = await readBody(r.req);
   const apiVersion = type.group ? `${type.group}/${r.info.apiVersion}` : r.info.apiVersion;
-  const body = decodeObjectBody(raw, r.req.headers['content-type'], {
+  const body = await decodeObjectBody(raw, r.req.headers['content-type'], {
     apiVersion,
     kind: type.names.kind,
   });
+  // A /scale body is a Scale: only its TypeMeta and metadata decode the same way.
+  const scale = r.info.subresource === 'scale';
+  checkDecodable(
+    body,
+    scale ? undefined : type,
+    r.info.apiVersion,
+    scale ? 'Scale' : type.names.kind,
+  );
   const checks = fieldValidation === 'Strict' || fieldValidation === 'Warn';
   const json = contentType(r.req.headers['content-type']) === 'application/json';
   return { body, duplicateFields: checks && json ? duplicateFields(raw.toString('utf8')) : [] };
@@ -428,36 +488,75 @@ function checkEndpointTypeMeta(
   }
 }
 
-/** DeleteOptions from the body (kubectl sends one) or the query. */
-async function deleteOptions(r: ResourceRequest): Promise<DeleteOptions> {
+/**
+ * DeleteOptions from the body when there is one (kubectl sends one), else from the query,
+ * as upstream: a body's options win whole, the query is not read. A body decodes as typed
+ * DeleteOptions would (JSON, YAML or protobuf); one that does not is a 400.
+ */
+async function deleteOptions(r: ResourceRequest): Promise<RawDeleteOptions> {
   const raw = await readBody(r.req);
-  const body = raw.length > 0 ? parseJson(raw.toString('utf8')) : {};
-  if (!isJsonObject(body)) throw badRequest('DeleteOptions must be a JSON object');
-  const q = r.query;
-  const policy = (body.propagationPolicy ?? q.get('propagationPolicy') ?? undefined) as
-    | string
-    | undefined;
-  const orphan = body.orphanDependents ?? (q.get('orphanDependents') === 'true' ? true : undefined);
-  if (policy !== undefined && !['Orphan', 'Background', 'Foreground'].includes(policy)) {
-    throw badRequest(
-      `DeleteOptions.propagationPolicy: Unsupported value: "${policy}": supported values: "Foreground", "Background", "Orphan"`,
-    );
+  if (raw.length === 0) return deleteOptionsFromQuery(r.query);
+  const body = await decodeObjectBody(raw, r.req.headers['content-type'], DELETE_OPTIONS_ENDPOINT);
+  if (body.kind !== undefined && body.kind !== null && body.kind !== 'DeleteOptions') {
+    throw badRequest('decoded object cannot be converted to DeleteOptions');
   }
+  const problem = goDecodeError(DELETE_OPTIONS, body as JsonValue);
+  if (problem) throw badRequest(problem.message, decodeCauses([problem]));
+  const options = body as RawDeleteOptions & { dryRun?: string[] | null };
   const pre = isJsonObject(body.preconditions) ? body.preconditions : {};
-  const dryRun = (Array.isArray(body.dryRun) ? body.dryRun : []).concat(q.getAll('dryRun'));
-  for (const d of dryRun) {
-    if (d !== 'All')
-      throw badRequest(`dryRun: Unsupported value: "${String(d)}": supported values: "All"`);
-  }
-  const effective = policy ?? (orphan === true ? 'Orphan' : undefined);
   return {
-    ...(effective
-      ? { propagationPolicy: effective as DeleteOptions['propagationPolicy'] & string }
+    ...(typeof options.gracePeriodSeconds === 'number'
+      ? { gracePeriodSeconds: options.gracePeriodSeconds }
+      : {}),
+    ...(typeof options.orphanDependents === 'boolean'
+      ? { orphanDependents: options.orphanDependents }
+      : {}),
+    ...(typeof options.propagationPolicy === 'string'
+      ? { propagationPolicy: options.propagationPolicy }
       : {}),
     preconditions: {
       ...(typeof pre.uid === 'string' ? { uid: pre.uid } : {}),
       ...(typeof pre.resourceVersion === 'string' ? { resourceVersion: pre.resourceVersion } : {}),
     },
-    ...(dryRun.length > 0 ? { dryRun: true } : {}),
+    ...(Array.isArray(options.dryRun) ? { dryRun: options.dryRun.map((d) => d ?? '') } : {}),
   };
+}
+
+const DELETE_OPTIONS_ENDPOINT = { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions' };
+
+/** metav1.DeleteOptions, as a body decodes into it. */
+const DELETE_OPTIONS: GoStruct = {
+  name: 'v1.DeleteOptions',
+  fields: {
+    kind: 'string',
+    apiVersion: 'string',
+    gracePeriodSeconds: 'int64',
+    preconditions: {
+      name: 'v1.Preconditions',
+      fields: { uid: 'string', resourceVersion: 'string' },
+    },
+    orphanDependents: 'bool',
+    propagationPolicy: 'string',
+    dryRun: { slice: 'string' },
+    ignoreStoreReadErrorWithClusterBreakingPotential: 'bool',
+  },
+};
+
+/**
+ * A create or update body whose apiVersion, kind or metadata (or, for built-ins, any field)
+ * would not decode into the kind's type: 400 as upstream's decoder answers, naming each field.
+ */
+function checkDecodable(
+  body: Record<string, unknown>,
+  type: ResourceType | undefined,
+  version: string,
+  kind: string,
+): void {
+  const problems = decodeProblems(body, type);
+  const first = problems[0];
+  if (!first) return;
+  throw badRequest(
+    `${kind} in version "${version}" cannot be handled as a ${kind}: ${first.message}`,
+    decodeCauses(problems),
+  );
 }

@@ -11,9 +11,19 @@ export function writeJson(
   res: ServerResponse,
   code: number,
   body: unknown,
-  options: { yaml?: boolean; contentType?: string; headers?: Record<string, string> } = {},
+  options: {
+    yaml?: boolean;
+    /** Indented JSON (`?pretty=true`, curl, browsers). */
+    pretty?: boolean;
+    contentType?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): void {
-  const text = options.yaml ? stringify(body) : JSON.stringify(body);
+  const text = options.yaml
+    ? stringify(body)
+    : options.pretty
+      ? `${JSON.stringify(body, null, 2)}\n`
+      : JSON.stringify(body);
   res.writeHead(code, {
     'Content-Type': options.contentType ?? (options.yaml ? 'application/yaml' : 'application/json'),
     'Content-Length': Buffer.byteLength(text),
@@ -22,7 +32,7 @@ export function writeJson(
   res.end(text);
 }
 
-export function writeStatus(res: ServerResponse, status: Status): void {
+export function writeStatus(res: ServerResponse, status: Status, pretty = false): void {
   if (res.headersSent) {
     res.destroy();
     return;
@@ -31,16 +41,16 @@ export function writeStatus(res: ServerResponse, status: Status): void {
   const retry = status.details?.retryAfterSeconds;
   if (retry !== undefined && (status.code === 429 || status.code >= 500))
     headers['Retry-After'] = String(retry);
-  writeJson(res, status.code, status, { headers });
+  writeJson(res, status.code, status, { headers, pretty });
 }
 
 /**
  * Writes any error as a Status: a store error as its Status (503 while etcd is away), and
  * anything else that is not a StatusError as a 500.
  */
-export function writeError(res: ServerResponse, err: unknown): StatusError {
+export function writeError(res: ServerResponse, err: unknown, pretty = false): StatusError {
   const status = err instanceof StatusError ? err : storeToStatus(err);
-  writeStatus(res, status.status);
+  writeStatus(res, status.status, pretty);
   return status;
 }
 

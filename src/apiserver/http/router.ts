@@ -21,6 +21,20 @@ export type Route =
 
 const HEALTH = /^\/(livez|readyz|healthz)(\/.*)?$/;
 
+/**
+ * The path and query of a request target, as sent: no dot segments removed (`…/configmaps/..`
+ * names an object called `..`, which is refused, not the namespace), escapes left for the
+ * segments to decode. An absolute-form target (`https://host/api`) counts by its path.
+ */
+export function requestTarget(url: string): { path: string; query: URLSearchParams } {
+  const withoutFragment = url.split('#', 1)[0] ?? '';
+  const q = withoutFragment.indexOf('?');
+  let path = q < 0 ? withoutFragment : withoutFragment.slice(0, q);
+  const absolute = /^[a-z][a-z\d+.-]*:\/\/[^/]*/i.exec(path);
+  if (absolute) path = path.slice(absolute[0].length) || '/';
+  return { path, query: new URLSearchParams(q < 0 ? '' : withoutFragment.slice(q + 1)) };
+}
+
 export function route(
   pathname: string,
   options: { defaultCluster: string; workspaces: boolean },

@@ -6,7 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { FieldError } from '../../apimachinery/field-errors.ts';
+import type { ErrorList, FieldError } from '../../apimachinery/field-errors.ts';
 import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import type { TableColumnDefinition } from '../../apimachinery/table.ts';
@@ -207,6 +207,12 @@ export interface ResourceType {
    * custom resources answer them with 415, as upstream.
    */
   readonly strategicMergePatch?: boolean;
+  /**
+   * Built-in kinds are decoded into typed structs: what that decode refuses among the kind's
+   * own fields (apiVersion, kind and metadata aside), as field errors. Custom resources are
+   * unstructured; their schema validates them instead.
+   */
+  readonly typedDecode?: (obj: KubeObject) => ErrorList;
   /**
    * A virtual resource: POST runs this instead of storing anything (SubjectAccessReview,
    * SelfSubjectReview, ...); every other verb answers 405. Its `verbs` should be ['create'].

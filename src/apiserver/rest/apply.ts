@@ -7,18 +7,20 @@ import {
   apiVersionOf,
   isJsonObject,
   type JsonObject,
+  type JsonValue,
   type KubeObject,
 } from '../../apimachinery/meta.ts';
 import { apply } from '../../apimachinery/patch/index.ts';
 import { pruneObjectMeta } from '../../apimachinery/schema/prune.ts';
 import { badRequest } from '../../apimachinery/status.ts';
-import { parseYaml } from '../http/body.ts';
 import type { ResourceType, Subresource } from '../registry/resource-type.ts';
+import { decodeProblems } from './decode-check.ts';
 import { ignoredFields, patchSchemaOf } from './field-manager.ts';
 import type { UpdateFunction } from './resource-storage.ts';
 
 export interface ApplyRequest {
-  readonly body: string;
+  /** The applied configuration, decoded from the request body. */
+  readonly config: JsonValue;
   readonly type: ResourceType;
   readonly version: string;
   readonly name: string;
@@ -31,7 +33,7 @@ export interface ApplyRequest {
 export function applyFunction(r: ApplyRequest): UpdateFunction {
   if (!r.fieldManager)
     throw badRequest('fieldManager: Required value: is required for apply patch');
-  const config = parseYaml(r.body);
+  const config = r.config;
   if (!isJsonObject(config)) throw badRequest('the applied configuration must be an object');
   const expected = apiVersionOf(r.type.group, r.version);
   if (config.apiVersion !== expected) {
@@ -45,6 +47,14 @@ export function applyFunction(r: ApplyRequest): UpdateFunction {
     );
   }
   const meta = isJsonObject(config.metadata) ? config.metadata : {};
+  const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
+  const typedPatchError = (problem: string) =>
+    badRequest(
+      `failed to create typed patch object (${namespace}/${r.name}; ${r.type.group}/${r.version}, Kind=${r.type.names.kind}): ${problem}`,
+    );
+  // A configuration that does not decode into the type cannot be applied.
+  const problem = decodeProblems(config, r.type)[0];
+  if (problem) throw typedPatchError(problem.message);
   if (meta.name !== undefined && meta.name !== r.name) {
     throw badRequest(
       `the name of the object (${String(meta.name)}) does not match the name on the URL (${r.name})`,
@@ -54,11 +64,7 @@ export function applyFunction(r: ApplyRequest): UpdateFunction {
   // to a typed object refuses it (upstream answers 500; it is the client's input: 400).
   const undeclared = undeclaredFields(r.type, r.version, config);
   if (undeclared.length > 0) {
-    const gvk = `${r.type.group}/${r.version}, Kind=${r.type.names.kind}`;
-    const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
-    throw badRequest(
-      `failed to create typed patch object (${namespace}/${r.name}; ${gvk}): .${undeclared[0]}: field not declared in schema`,
-    );
+    throw typedPatchError(`.${undeclared[0]}: field not declared in schema`);
   }
   const manager = r.fieldManager;
   const schema = patchSchemaOf(r.type, r.version);

@@ -92,11 +92,15 @@ function applyJsonPatch(doc: KubeObject, ops: JsonValue[]): JsonValue {
   }
 }
 
-/** A patch may not turn the object into another kind or drop its metadata. */
+/**
+ * A patch may not turn the object into another kind. One that removes the metadata (or the
+ * name) no longer names the object on the URL, which the update refuses with 400, as upstream;
+ * metadata of the wrong type does not decode, which the update refuses with 422.
+ */
 function keepIdentity(patched: JsonValue, kind: string): KubeObject {
   if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
   const obj = patched as unknown as KubeObject;
-  if (!isJsonObject(obj.metadata as unknown as JsonValue)) obj.metadata = {};
+  obj.metadata ??= {};
   if (obj.kind !== undefined && obj.kind !== kind) {
     throw badRequest(`the kind of the patched object (${String(obj.kind)}) does not match ${kind}`);
   }

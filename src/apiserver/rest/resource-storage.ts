@@ -6,7 +6,7 @@
  * Watches live in watch.ts; HTTP encoding lives in ../http.
  */
 import { isDeepStrictEqual } from 'node:util';
-import type { ErrorList } from '../../apimachinery/field-errors.ts';
+import { type ErrorList, typeInvalid } from '../../apimachinery/field-errors.ts';
 import type { JsonObject, KubeList, KubeObject } from '../../apimachinery/meta.ts';
 import { apiVersionOf, timestamp } from '../../apimachinery/meta.ts';
 import { pruneObjectMeta } from '../../apimachinery/schema/prune.ts';
@@ -18,6 +18,7 @@ import {
   forbidden,
   internalError,
   invalid,
+  isStatusError,
   methodNotAllowed,
   notFound,
   OBJECT_MODIFIED,
@@ -27,7 +28,7 @@ import {
   serviceUnavailable,
   timeout,
 } from '../../apimachinery/status.ts';
-import { encodeContinue } from '../../storage/continue-token.ts';
+import { decodeContinue, encodeContinue } from '../../storage/continue-token.ts';
 import { isStoreError, StoreError } from '../../storage/errors.ts';
 import { clusterOfKey, clusterPrefix, objectKey, resourcePrefix } from '../../storage/keys.ts';
 import type { KeyValue, Store } from '../../storage/store.ts';
@@ -46,6 +47,7 @@ import {
   toStoredObject,
   unmarkCluster,
 } from './codec.ts';
+import { decodeProblems } from './decode-check.ts';
 import { recordWrite } from './field-manager.ts';
 import {
   beforeCreate,
@@ -137,6 +139,19 @@ export class ResourceStorage {
     });
   }
 
+  /**
+   * The key of an object the request names on its URL: a name no key can hold (a NUL, a
+   * space) names no object, so it is not found.
+   */
+  private existingKey(scope: Scope, name: string): string {
+    try {
+      return this.key(scope, name);
+    } catch (err) {
+      if (isStoreError(err, 'InvalidKey')) throw notFound(resourceRef(scope.type), name);
+      throw err;
+    }
+  }
+
   /** The key prefix a list or watch of this scope reads. */
   prefix(scope: Scope): string {
     const type = storageTypeOf(scope.type);
@@ -178,7 +193,7 @@ export class ResourceStorage {
   // ---- reads -------------------------------------------------------------------------
 
   async get(scope: Scope, name: string, resourceVersion?: string): Promise<KubeObject> {
-    const key = this.key(scope, name);
+    const key = this.existingKey(scope, name);
     const revision =
       resourceVersion && resourceVersion !== '0' ? parseRevision(resourceVersion) : undefined;
     const kv = await this.read(() =>
@@ -223,15 +238,18 @@ export class ResourceStorage {
       // Pages from the store are filtered, so keep reading until the page is full.
       for (;;) {
         const want = limit ? limit - items.length : 0;
-        const continuing = token !== undefined;
-        const page = await this.read(
-          () =>
-            this.store.list(prefix, {
-              ...(want ? { limit: Math.max(want, 100) } : {}),
-              ...(token ? { continue: token } : revision !== undefined ? { revision } : {}),
-            }),
-          continuing,
-        );
+        const continuing = token;
+        const page = await this.read(() =>
+          this.store.list(prefix, {
+            ...(want ? { limit: Math.max(want, 100) } : {}),
+            ...(token ? { continue: token } : revision !== undefined ? { revision } : {}),
+          }),
+        ).catch(async (err: unknown) => {
+          if (continuing && isStatusError(err, 'Expired')) {
+            throw await this.expiredContinue(continuing, prefix);
+          }
+          throw err;
+        });
         listRevision = page.revision;
         let lastKey: string | undefined;
         for (const kv of page.items) {
@@ -263,6 +281,21 @@ export class ResourceStorage {
     };
   }
 
+  /**
+   * A continue token whose revision was compacted away: 410, as upstream, with a token that
+   * goes on from the same place at the latest revision, for a client that accepts a list
+   * whose pages are not all of one revision.
+   */
+  private async expiredContinue(token: string, prefix: string): Promise<StatusError> {
+    const { after } = decodeContinue(token, prefix);
+    const err = expired(INCONSISTENT_CONTINUE);
+    err.status.metadata.continue = encodeContinue({
+      revision: await this.store.currentRevision(),
+      after,
+    });
+    return err;
+  }
+
   /** The revision a list reads at, per resourceVersion and resourceVersionMatch. */
   private async listRevision(options: ListOptions): Promise<number | undefined> {
     const rv = options.resourceVersion;
@@ -272,15 +305,9 @@ export class ResourceStorage {
       }
       return undefined;
     }
-    if (options.resourceVersionMatch && !rv) {
-      throw badRequest('resourceVersionMatch is forbidden unless resourceVersion is provided');
-    }
-    if (!rv || rv === '0') {
-      if (options.resourceVersionMatch === 'Exact') {
-        throw badRequest('resourceVersionMatch "exact" is forbidden for resourceVersion "0"');
-      }
-      return undefined;
-    }
+    // resourceVersionMatch without a resourceVersion, or Exact at "0", was refused with the
+    // query: no read can be at a revision here.
+    if (!rv || rv === '0') return undefined;
     const revision = parseRevision(rv);
     const current = await this.store.currentRevision();
     if (revision > current) throw resourceVersionTooLarge(revision, current);
@@ -300,6 +327,7 @@ export class ResourceStorage {
   ): Promise<WriteResult<KubeObject>> {
     const type = scope.type;
     const obj = opts.ownsInput ? input : structuredClone(input);
+    checkDecodes(type, obj, typeof obj.metadata?.name === 'string' ? obj.metadata.name : '');
     obj.metadata ??= {};
     placeInNamespace(obj, type, scope.namespace);
     scope.filter?.prepareCreate?.(obj);
@@ -331,13 +359,7 @@ export class ResourceStorage {
     warnings.push(...(type.strategy.warningsOnCreate?.(obj) ?? []));
 
     const name = obj.metadata.name as string;
-    if (opts.dryRun) {
-      return {
-        object: markCluster(obj, this.decodeOptions(scope).cluster),
-        created: true,
-        warnings,
-      };
-    }
+    if (opts.dryRun) return { object: this.dryRunResult(scope, obj), created: true, warnings };
     try {
       const stored = toStoredObject(obj, type);
       const kv = await this.store.create(
@@ -364,7 +386,7 @@ export class ResourceStorage {
   ): Promise<WriteResult<KubeObject>> {
     const type = scope.type;
     const subresource = opts.subresource ?? '';
-    const key = this.key(scope, name);
+    const key = this.existingKey(scope, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.read(() => this.store.get(key));
       if (!kv) {
@@ -382,6 +404,7 @@ export class ResourceStorage {
         throw notFound(resourceRef(type), name);
       const old = withoutClusterMark(decoded);
       const obj = withoutClusterMark(structuredClone(await update(structuredClone(old))));
+      checkDecodes(type, obj, name);
       obj.metadata ??= {};
       this.checkName(obj, name);
       placeInNamespace(obj, type, scope.namespace);
@@ -442,12 +465,10 @@ export class ResourceStorage {
         obj.metadata.deletionTimestamp !== undefined &&
         (obj.metadata.finalizers ?? []).length === 0 &&
         !type.strategy.holdsDeletion?.(obj);
-      if (opts.dryRun)
-        return {
-          object: markCluster(obj, this.decodeOptions(scope).cluster),
-          created: false,
-          warnings,
-        };
+      if (opts.dryRun) {
+        const object = this.dryRunResult(scope, obj, String(kv.revision));
+        return { object, created: false, warnings };
+      }
       try {
         const value = JSON.stringify(stored);
         const written = finishesDeletion
@@ -466,7 +487,7 @@ export class ResourceStorage {
 
   async delete(scope: Scope, name: string, options: DeleteOptions = {}): Promise<DeleteResult> {
     const type = scope.type;
-    const key = this.key(scope, name);
+    const key = this.existingKey(scope, name);
     for (let attempt = 0; ; attempt++) {
       const kv = await this.read(() => this.store.get(key));
       if (!kv) throw notFound(resourceRef(type), name);
@@ -547,6 +568,21 @@ export class ResourceStorage {
 
   // ---- helpers -----------------------------------------------------------------------
 
+  /**
+   * What a dry run answers: the object as the write would have returned it, with its type
+   * and, for an update, the resourceVersion it still has, since nothing was written.
+   */
+  private dryRunResult(scope: Scope, obj: KubeObject, resourceVersion?: string): KubeObject {
+    const { apiVersion: _v, kind: _k, metadata, ...rest } = obj;
+    const object: KubeObject = {
+      apiVersion: apiVersionOf(scope.type.group, scope.version),
+      kind: scope.type.names.kind,
+      metadata: resourceVersion ? { ...metadata, resourceVersion } : metadata,
+      ...rest,
+    };
+    return markCluster(object, this.decodeOptions(scope).cluster);
+  }
+
   private strategyContext(
     scope: Scope,
     subresource: StrategyContext['subresource'],
@@ -598,12 +634,12 @@ export class ResourceStorage {
     }
   }
 
+  /** An update or a patch keeps the name on the URL; a body without one does not match it. */
   private checkName(obj: KubeObject, name: string): void {
     obj.metadata ??= {};
-    if (!obj.metadata.name) obj.metadata.name = name;
-    if (obj.metadata.name !== name) {
+    if ((obj.metadata.name ?? '') !== name) {
       throw badRequest(
-        `the name of the object (${obj.metadata.name}) does not match the name on the URL (${name})`,
+        `the name of the object (${obj.metadata.name ?? ''}) does not match the name on the URL (${name})`,
       );
     }
   }
@@ -630,19 +666,37 @@ export class ResourceStorage {
   }
 
   /** Runs a store read, turning store errors into Statuses. */
-  private async read<T>(op: () => Promise<T>, continuing = false): Promise<T> {
+  private async read<T>(op: () => Promise<T>): Promise<T> {
     try {
       return await op();
     } catch (err) {
-      throw storeToStatus(err, continuing);
+      throw storeToStatus(err);
     }
   }
+}
+
+/**
+ * An object whose apiVersion, kind or metadata would not decode is refused before anything
+ * reads it: a 422, as upstream answers a patch whose result does not decode (request bodies
+ * that do not decode were already refused with a 400 by the HTTP layer).
+ */
+function checkDecodes(type: ResourceType, obj: KubeObject, name: string): void {
+  const problems = decodeProblems(obj, undefined);
+  if (problems.length === 0) return;
+  throw invalid(
+    { group: type.group, kind: type.names.kind },
+    name,
+    problems.map((p) => typeInvalid(p.field, p.value, p.message)),
+  );
 }
 
 function withoutClusterMark(obj: KubeObject): KubeObject {
   if (obj.metadata) unmarkCluster(obj.metadata);
   return obj;
 }
+
+const INCONSISTENT_CONTINUE =
+  'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.';
 
 export function parseRevision(rv: string): number {
   const n = Number(rv);
@@ -652,16 +706,14 @@ export function parseRevision(rv: string): number {
   return n;
 }
 
-/** Store errors as Kubernetes Statuses; `continuing` marks reads of a continued list. */
-export function storeToStatus(err: unknown, continuing = false): StatusError {
+/** Store errors as Kubernetes Statuses. */
+export function storeToStatus(err: unknown): StatusError {
   if (err instanceof StatusError) return err;
   if (!(err instanceof StoreError)) return internalError(err);
   switch (err.code) {
     case 'Expired':
       return expired(
-        continuing
-          ? 'The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter.'
-          : `too old resource version: ${err.revisions?.requested} (${err.revisions?.bound})`,
+        `too old resource version: ${err.revisions?.requested} (${err.revisions?.bound})`,
       );
     case 'InvalidContinue':
       return badRequest(`continue key is not valid: ${err.message}`);

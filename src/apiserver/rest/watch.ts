@@ -6,7 +6,7 @@
  */
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { apiVersionOf } from '../../apimachinery/meta.ts';
-import { badRequest, type Status } from '../../apimachinery/status.ts';
+import type { Status } from '../../apimachinery/status.ts';
 import { clusterOfKey } from '../../storage/keys.ts';
 import type { WatchEvent, Watcher } from '../../storage/store.ts';
 import { decodeFromStorage } from './codec.ts';
@@ -48,21 +48,8 @@ export class ObjectWatch implements AsyncIterable<ObjectEvent> {
     this.storage = storage;
     this.scope = scope;
     this.options = options;
+    // The combinations of options upstream refuses are refused where the query is decoded.
     checkFieldSelector(scope.type, options);
-    if (options.sendInitialEvents !== undefined) {
-      if (options.resourceVersionMatch !== 'NotOlderThan') {
-        throw badRequest(
-          'sendInitialEvents is forbidden for watch unless resourceVersionMatch is set to NotOlderThan',
-        );
-      }
-    } else if (options.resourceVersionMatch) {
-      throw badRequest(
-        'resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided',
-      );
-    }
-    if (options.sendInitialEvents && !options.allowWatchBookmarks) {
-      throw badRequest('sendInitialEvents requires setting allowWatchBookmarks to true');
-    }
   }
 
   close(): void {
@@ -91,7 +78,10 @@ export class ObjectWatch implements AsyncIterable<ObjectEvent> {
           if (this.closed) return;
           yield { type: 'ADDED', object: item };
         }
-        if (options.sendInitialEvents) yield this.bookmark(from, true);
+        // The end of the initial events is a bookmark, sent when bookmarks are allowed.
+        if (options.sendInitialEvents && options.allowWatchBookmarks) {
+          yield this.bookmark(from, true);
+        }
       } else {
         from = parseRevision(rv as string);
       }
