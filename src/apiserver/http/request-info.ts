@@ -143,7 +143,6 @@ export function requestInfo(method: string, path: string, query: URLSearchParams
   };
 }
 
-
 /**
  * `metadata.name` an `=`/`==` term of the field selector requires, when it is a valid path
  * segment name; a selector that does not parse names nothing (the handler answers 400).
