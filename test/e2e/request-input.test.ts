@@ -582,3 +582,42 @@ describe('hostile bodies', () => {
     expect(Math.max(...latencies)).toBeLessThan(5_000);
   });
 });
+
+describe('metadata-only clients', () => {
+  const SECRETS = '/api/v1/namespaces/default/secrets';
+  const PARTIAL = 'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json';
+
+  it('watch PartialObjectMetadata: metadata only, never the data', async () => {
+    const created = await send({
+      method: 'POST',
+      path: SECRETS,
+      body: json({ metadata: { name: 'partial', labels: { a: 'b' } }, data: { key: 'c2VjcmV0' } }),
+    });
+    expect(created.status).toBe(201);
+    const res = await send({
+      path: `${SECRETS}?watch=true&timeoutSeconds=1&allowWatchBookmarks=true&fieldSelector=metadata.name%3Dpartial`,
+      headers: { Accept: PARTIAL },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe(
+      'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1',
+    );
+    const events = res.body
+      .split('\n')
+      .filter((l) => l)
+      .map((l) => JSON.parse(l) as { type: string; object: Record<string, unknown> });
+    expect(events[0]).toMatchObject({
+      type: 'ADDED',
+      object: {
+        kind: 'PartialObjectMetadata',
+        apiVersion: 'meta.k8s.io/v1',
+        metadata: { name: 'partial', labels: { a: 'b' } },
+      },
+    });
+    for (const e of events) {
+      expect(e.object.kind).toBe('PartialObjectMetadata');
+      expect(e.object.data).toBeUndefined();
+    }
+    expect(res.body).not.toContain('c2VjcmV0');
+  });
+});

@@ -202,6 +202,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
                 include: includeObject(query),
               }
             : undefined,
+        partial: representation.kind === 'partial' ? representation.version : undefined,
         timeoutSeconds: options.timeoutSeconds,
         ...(deps.onWatchEvent ? { onEvent: deps.onWatchEvent } : {}),
       });

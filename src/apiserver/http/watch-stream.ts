@@ -1,7 +1,8 @@
 /**
  * Streams a watch: one JSON event per line, written and flushed as it happens, as Tables
- * when the client asked for them (column definitions on the first row only), until the
- * client goes away, the timeout passes, or the watch ends with an ERROR event.
+ * when the client asked for them (column definitions on the first row only) or as
+ * PartialObjectMetadata, until the client goes away, the timeout passes, or the watch ends
+ * with an ERROR event.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { KubeObject } from '../../apimachinery/meta.ts';
@@ -13,6 +14,8 @@ import { toTable } from './table-convert.ts';
 export interface WatchStreamOptions {
   readonly type: ResourceType;
   readonly table?: { version: Table['apiVersion']; include: IncludeObject } | undefined;
+  /** Stream PartialObjectMetadata (metadata-only clients, informers) of this meta.k8s.io version. */
+  readonly partial?: 'v1' | 'v1beta1' | undefined;
   /** Client-requested timeout; without one the server picks 30–60 minutes, as upstream. */
   readonly timeoutSeconds?: number | undefined;
   readonly onEvent?: () => void;
@@ -32,6 +35,30 @@ function eventLine(type: string, object: object): string {
     serialized.set(object, json);
   }
   return `{"type":${JSON.stringify(type)},"object":${json}}\n`;
+}
+
+/**
+ * An object as PartialObjectMetadata, made once per object and version, so watchers of the
+ * same event share it (and its serialization) as they share the object.
+ */
+const partials = new WeakMap<object, Map<string, object>>();
+
+function partialOf(object: KubeObject, version: 'v1' | 'v1beta1'): object {
+  let byVersion = partials.get(object);
+  if (!byVersion) {
+    byVersion = new Map();
+    partials.set(object, byVersion);
+  }
+  let partial = byVersion.get(version);
+  if (!partial) {
+    partial = {
+      kind: 'PartialObjectMetadata',
+      apiVersion: `meta.k8s.io/${version}`,
+      metadata: object.metadata,
+    };
+    byVersion.set(version, partial);
+  }
+  return partial;
 }
 
 const MIN_SERVER_TIMEOUT_S = 1800;
@@ -56,7 +83,9 @@ export async function streamWatch(
   res.writeHead(200, {
     'Content-Type': options.table
       ? `application/json;as=Table;v=${options.table.version};g=meta.k8s.io`
-      : 'application/json',
+      : options.partial
+        ? `application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=${options.partial}`
+        : 'application/json',
     'Cache-Control': 'no-cache, private',
     'Transfer-Encoding': 'chunked',
   });
@@ -75,13 +104,15 @@ export async function streamWatch(
           noHeaders: !first,
         });
         first = false;
+      } else if (options.partial && event.type !== 'ERROR') {
+        // Metadata only, bookmarks included: a metadata client never sees the rest.
+        object = partialOf(event.object as KubeObject, options.partial);
       }
       options.onEvent?.();
       // A table row is this watcher's own (column definitions on its first row only).
-      const line =
-        object === event.object
-          ? eventLine(event.type, object)
-          : `${JSON.stringify({ type: event.type, object })}\n`;
+      const line = options.table
+        ? `${JSON.stringify({ type: event.type, object })}\n`
+        : eventLine(event.type, object);
       if (!res.write(line)) {
         await new Promise<void>((resolve) => {
           res.once('drain', resolve);
