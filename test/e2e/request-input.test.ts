@@ -5,9 +5,11 @@
  * parameters converted as upstream converts them (booleans, int64s, 400 against 422),
  * names on the URL that no object can have, dry-run answers, and watches of one object.
  */
+import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
+import { kubectl } from './harness/kubectl.ts';
 import { until } from './harness/wait.ts';
 
 const CM = '/api/v1/namespaces/default/configmaps';
@@ -619,5 +621,61 @@ describe('metadata-only clients', () => {
       expect(e.object.data).toBeUndefined();
     }
     expect(res.body).not.toContain('c2VjcmV0');
+  });
+});
+
+describe('YAML answers', () => {
+  /** Strings YAML 1.1 readers (PyYAML, kubectl's go-yaml v2) take for something else unquoted. */
+  const TRICKY = {
+    bool: 'yes',
+    on: 'on',
+    letter: 'y',
+    separated: '1_000',
+    octal: '0755',
+    exponent: '1e3',
+    base60: '1:20',
+    date: '2024-01-01',
+    time: '2001-12-14t21:59:43.10-05:00',
+    merge: '<<',
+    value: '=',
+    nulls: '~',
+    empty: '',
+    tab: 'a\tb',
+    separator: 'a\u2028b',
+    nel: '\u0085x',
+    indicator: '- a',
+    comment: 'a #b',
+    multiline: 'line one\n  line two\n',
+    quantity: '10Gi',
+  };
+
+  it('are read back as the same values by PyYAML and by kubectl', async () => {
+    const created = await send({
+      method: 'POST',
+      path: CM,
+      body: json({ metadata: { name: 'yaml-out' }, data: TRICKY }),
+    });
+    expect(created.status).toBe(201);
+    const res = await send({ path: `${CM}/yaml-out`, headers: { Accept: 'application/yaml' } });
+    expect(res.status).toBe(200);
+    expect(res.headers['content-type']).toBe('application/yaml');
+    expect(res.body).toContain('quantity: 10Gi');
+    const python = execFileSync(
+      '/usr/bin/python3',
+      ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)["data"]))'],
+      { input: res.body, encoding: 'utf8' },
+    );
+    expect(JSON.parse(python)).toEqual(TRICKY);
+    // kubectl create -f of the server's own YAML, under another name and without the fields
+    // only the server sets.
+    const copy = res.body
+      .split('\n')
+      .filter((line) => !/^ {2}(resourceVersion|uid|creationTimestamp):/.test(line))
+      .join('\n')
+      .replace(/^ {2}name: yaml-out$/m, '  name: yaml-copy');
+    const k = kubectl('1.33', server.kubeconfig);
+    await k.ok(['create', '-f', '-'], { input: copy });
+    const copied = JSON.parse((await send({ path: `${CM}/yaml-copy` })).body);
+    expect(copied.data).toEqual(TRICKY);
   });
 });

@@ -3,8 +3,9 @@
  * errors with the HTTP code they carry, and Warning headers kubectl prints.
  */
 import type { ServerResponse } from 'node:http';
-import { stringify } from 'yaml';
+import type { JsonValue } from '../../apimachinery/meta.ts';
 import { type Status, StatusError } from '../../apimachinery/status.ts';
+import { toYaml } from '../../apimachinery/yaml.ts';
 import { storeToStatus } from '../rest/resource-storage.ts';
 
 export function writeJson(
@@ -20,7 +21,7 @@ export function writeJson(
   } = {},
 ): void {
   const text = options.yaml
-    ? stringify(body)
+    ? toYaml(body as JsonValue)
     : options.pretty
       ? `${JSON.stringify(body, null, 2)}\n`
       : JSON.stringify(body);

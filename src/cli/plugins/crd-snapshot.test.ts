@@ -106,7 +106,7 @@ describe('CRD → APIResourceSchema', () => {
     });
   });
 
-  it('prints YAML documents separated by ---, core group spelled core in the name', () => {
+  it('prints YAML documents separated by ---, as kcp lays them out, core group spelled core in the name', () => {
     expect(snapshot(CORE_CRD, 'today')).toBe(`apiVersion: apis.kcp.io/v1alpha1
 kind: APIResourceSchema
 metadata:
@@ -122,12 +122,12 @@ spec:
     singular: service
   scope: Namespaced
   versions:
-    - name: v1
-      schema:
-        type: object
-      served: true
-      storage: true
-      subresources: {}
+  - name: v1
+    schema:
+      type: object
+    served: true
+    storage: true
+    subresources: {}
 
 ---
 `);

@@ -5,9 +5,10 @@
  * document each, as YAML or JSON. No server involved.
  */
 import { readFileSync } from 'node:fs';
-import { parseAllDocuments, stringify } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { isJsonObject, type JsonObject, type JsonValue } from '../../apimachinery/meta.ts';
 import { isDNS1123Subdomain } from '../../apimachinery/validation/names.ts';
+import { toYaml } from '../../apimachinery/yaml.ts';
 import type { PluginContext } from './context.ts';
 
 /** The CRD's name, or `<plural>.<group>` (group `core` when empty) when it has none. */
@@ -125,8 +126,8 @@ export function snapshot(text: string, prefix: string, output = 'yaml'): string 
     } catch (err) {
       throw new Error(`error converting CRD: ${(err as Error).message}`);
     }
-    const encoded =
-      output === 'json' ? `${JSON.stringify(schema)}\n` : stringify(schema, { lineWidth: 0 });
+    // YAML that kubectl (go-yaml v2) reads back as written: see apimachinery/yaml.ts.
+    const encoded = output === 'json' ? `${JSON.stringify(schema)}\n` : toYaml(schema);
     out += `${encoded}\n---\n`;
   }
   return out;
