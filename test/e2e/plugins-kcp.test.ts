@@ -38,7 +38,7 @@ describe('kubectl kcp against canopy start', () => {
     const out = await k.ok(['kcp', 'crd', 'snapshot', '-f', crdFile, '--prefix', 'v260801']);
     expect(out).toMatch(/^apiVersion: apis\.kcp\.io\/v1alpha1\nkind: APIResourceSchema\n/);
     expect(out).toContain('  name: v260801.clusters.postgresql.cnpg.io\n');
-    expect(out).toContain('        - jsonPath: .spec.instances\n');
+    expect(out).toContain('  - additionalPrinterColumns:\n    - jsonPath: .spec.instances\n');
     expect(out.endsWith('\n---\n')).toBe(true);
     const bad = await k(['kcp', 'crd', 'snapshot', '-f', crdFile]);
     expect(bad.code).toBe(1);
