@@ -1,5 +1,5 @@
 /**
- * Every shell block of docs/quickstart.md, workshop.md, portal.md and security.md, run in
+ * Every shell block of docs/quickstart.md, workshop.md, portal.md, security.md and providers.md, run in
  * order as a reader would, in a directory laid out like a fresh clone (its own node_modules
  * from `npm install`, its own `.canopy/` and `.workshop/`). The only thing the test adds is free
  * ports, through the environment variables `canopy up` and the workshop's env.sh read, so
@@ -20,6 +20,7 @@ const NOT_LINKED = new Set([
   'node_modules',
   '.canopy',
   '.workshop',
+  '.providers',
   'package.json',
   'package-lock.json',
 ]);
@@ -75,7 +76,7 @@ afterAll(async () => {
 }, 120_000);
 
 describe('the documentation runs as written', () => {
-  for (const doc of ['quickstart.md', 'workshop.md', 'portal.md', 'security.md']) {
+  for (const doc of ['quickstart.md', 'workshop.md', 'portal.md', 'security.md', 'providers.md']) {
     it(`runs every command of docs/${doc}`, async () => {
       const runner = new DocRunner(join(clone, 'docs', doc), clone, await readerEnv());
       runners.push(runner);

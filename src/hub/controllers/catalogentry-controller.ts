@@ -10,10 +10,17 @@ import {
   CATALOG_FINALIZER,
   CATALOG_WORKSPACE,
   type CatalogEntry,
+  PROVIDERS_WORKSPACE,
 } from '../../api/providers/types.ts';
+import type { Workspace } from '../../api/tenancy/types.ts';
 import { sameStatusIgnoringTimes, setCondition } from '../../apimachinery/conditions.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
-import { isConflict, isNotFound, type KubeClient } from '../../controller/kube/client.ts';
+import {
+  isConflict,
+  isNotFound,
+  type KubeClient,
+  type ResourceRef,
+} from '../../controller/kube/client.ts';
 import { addFinalizer, removeFinalizer } from '../../controller/kube/finalizers.ts';
 import { Reflector } from '../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../controller/work-queue.ts';
@@ -21,10 +28,13 @@ import type { Logger } from '../../logging/logger.ts';
 import { CATALOG_ENTRIES, type Catalog } from '../catalog.ts';
 import type { ControlPlane } from '../control-plane.ts';
 import type { HubMetrics } from '../metrics.ts';
-import { ENDPOINT_SLICES, EXPORTS } from '../refs.ts';
+import { ENDPOINT_SLICES, EXPORTS, SECRETS, WORKSPACES } from '../refs.ts';
 import { cleanupEntry, type Objects, reconcileEntry } from './catalogentry-reconcile.ts';
+import { MANAGED_BY, MANAGED_BY_LABEL } from './provisioning.ts';
 
 const RESYNC_MS = 60_000;
+/** Status fields the heartbeat endpoint writes, never the reconcile. */
+const HEARTBEAT_FIELDS: readonly string[] = ['lastHeartbeat', 'reportedVersion'];
 /** Where a wildcard list puts an object's logical cluster. */
 const CLUSTER_ANNOTATION = 'kcp.io/cluster';
 
@@ -49,8 +59,10 @@ export class CatalogEntryController {
   readonly #metrics: HubMetrics;
   readonly #log: Logger;
   readonly #queue: WorkQueue;
-  /** Exports and endpoint slices in every workspace (metadata only). */
-  readonly #watches: Reflector[];
+  /** What entries wait on: provider workspaces; exports, slices, the hub's Secrets everywhere. */
+  readonly #watches: { stop(): Promise<void>; start(): Promise<void> }[];
+  /** Logical cluster of a provider workspace the hub made → its entry. */
+  readonly #clusters = new Map<string, string>();
   #resync: NodeJS.Timeout | undefined;
 
   constructor(options: {
@@ -67,7 +79,7 @@ export class CatalogEntryController {
     this.#log = options.log;
     this.#queue = new WorkQueue((name) => this.#handle(name), {
       name: 'catalogentries',
-      concurrency: 4,
+      concurrency: 8,
       baseBackoffMs: 250,
       maxBackoffMs: 30_000,
       jitter: 0.2,
@@ -82,30 +94,55 @@ export class CatalogEntryController {
       },
     });
     options.catalog.reflector.on((_type, entry) => this.#queue.add(entry.metadata.name ?? ''));
-    // An entry depends on its export and slice: an owner filling an export managed
-    // elsewhere, an identity arriving, the first binding giving the slice its URL.
-    const everywhere = options.controlPlane.admin.scoped('/clusters/*');
+    // An entry waits on what the control plane makes for it: its workspace becoming Ready,
+    // its export's identity (or an owner filling an export managed elsewhere), the token
+    // of its identity, the first binding giving its slice a URL. Watches bring each change
+    // at once; the reconcile's own requeue is only the fallback.
     const clusterOf = (o: KubeObject) => o.metadata.annotations?.[CLUSTER_ANNOTATION] ?? '';
-    this.#watches = [EXPORTS, ENDPOINT_SLICES].map((ref) => {
-      const watch = new Reflector<KubeObject>({
+    const workspaces = new Reflector<Workspace>({
+      client: options.controlPlane.at(PROVIDERS_WORKSPACE),
+      ref: WORKSPACES,
+      key: (w) => w.metadata.name ?? '',
+      log: options.log,
+      name: 'provider workspaces',
+    });
+    workspaces.on((_type, ws) => {
+      if (ws.spec?.cluster) this.#clusters.set(ws.spec.cluster, ws.metadata.name ?? '');
+      this.#queue.add(ws.metadata.name ?? '');
+    });
+    const everywhere = options.controlPlane.admin.scoped('/clusters/*');
+    const inEveryWorkspace = (ref: ResourceRef, labelSelector?: string) =>
+      new Reflector<KubeObject>({
         client: everywhere,
         ref,
         cache: 'metadata',
-        key: (o) => `${clusterOf(o)}/${o.metadata.name}`,
+        key: (o) => `${clusterOf(o)}/${o.metadata.namespace ?? ''}/${o.metadata.name}`,
         log: options.log,
         name: `${ref.plural} in every workspace`,
+        ...(labelSelector ? { labelSelector } : {}),
       });
+    const exportsAndSlices = [EXPORTS, ENDPOINT_SLICES].map((ref) => {
+      const watch = inEveryWorkspace(ref);
       watch.on((_type, obj) => {
-        for (const entry of this.#catalog.list()) {
-          if (
-            entry.status?.logicalCluster === clusterOf(obj) &&
-            entry.spec.apiExport?.name === obj.metadata.name
-          )
-            this.#queue.add(entry.metadata.name ?? '');
-        }
+        const entry = this.#entryIn(clusterOf(obj));
+        if (entry && this.#catalog.get(entry)?.spec.apiExport?.name === obj.metadata.name)
+          this.#queue.add(entry);
       });
       return watch;
     });
+    const secrets = inEveryWorkspace(SECRETS, `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
+    secrets.on((_type, obj) => {
+      const entry = this.#entryIn(clusterOf(obj));
+      if (entry) this.#queue.add(entry);
+    });
+    this.#watches = [workspaces, ...exportsAndSlices, secrets];
+  }
+
+  /** The entry whose provider workspace is `cluster`. */
+  #entryIn(cluster: string): string | undefined {
+    const known = this.#clusters.get(cluster);
+    if (known) return known;
+    return this.#catalog.list().find((e) => e.status?.logicalCluster === cluster)?.metadata.name;
   }
 
   start(): void {
@@ -168,15 +205,24 @@ export class CatalogEntryController {
       : { requeueAfterMs: outcome.requeueAfterMs };
   }
 
+  /**
+   * Writes the status as a merge patch of the fields the reconcile owns: no resourceVersion
+   * to be stale (the cache may not have seen the last write yet), and the heartbeat fields,
+   * which the heartbeat endpoint writes, left alone.
+   */
   async #writeStatus(entry: CatalogEntry, status: CatalogEntry['status']): Promise<void> {
     if (sameStatusIgnoringTimes(entry.status ?? {}, status)) return;
+    const owned: Record<string, unknown> = { ...status };
+    for (const field of HEARTBEAT_FIELDS) delete owned[field];
+    for (const field of Object.keys(entry.status ?? {}))
+      if (!(field in owned) && !HEARTBEAT_FIELDS.includes(field)) owned[field] = null;
     try {
-      await this.#client.update(
+      await this.#client.patch(
         CATALOG_ENTRIES,
         undefined,
         entry.metadata.name as string,
-        { ...entry, status },
-        'status',
+        { status: owned },
+        { subresource: 'status' },
       );
     } catch (err) {
       // Deleted meanwhile: nothing to report on.

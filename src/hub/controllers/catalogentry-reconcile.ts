@@ -108,8 +108,12 @@ export const CONDITIONS = [
 type ConditionType = (typeof CONDITIONS)[number] | 'Ready';
 
 export const HEARTBEAT_TIMEOUT_MS = 90_000;
-/** How soon to look again while the control plane makes something (a workspace, an identity). */
-const SOON_MS = 300;
+/**
+ * How soon to look again while the control plane makes something (a workspace, an
+ * identity, a token). The controller's watches bring those changes at once; this is the
+ * fallback for a control plane whose watches do not.
+ */
+export const SOON_MS = 1_000;
 /** How soon to look again for something a person or another process must make. */
 const LATER_MS = 5_000;
 
