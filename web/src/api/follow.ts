@@ -1,7 +1,8 @@
 /**
  * List-then-watch, the informer pattern: list once, then watch from the list's
  * resourceVersion, resuming from the last event after the server ends a watch and listing
- * again when the server says that revision is gone (410). Runs until the signal aborts.
+ * again when the server says that revision is gone (410). Runs until the signal aborts, or
+ * until the server refuses with a 4xx other than 410 and 429 (asking again would not help).
  */
 import { type Api, ApiError } from './http.ts';
 import { withQuery } from './paths.ts';
@@ -77,6 +78,8 @@ export async function follow<L, E>(
         continue;
       }
       handlers.onError(err as Error);
+      // A refusal (forbidden, not found, bad request) will not change by asking again.
+      if (err instanceof ApiError && err.code >= 400 && err.code < 500 && err.code !== 429) return;
       // A list that fails is not retried in a tight loop; a watch that breaks resumes.
       await sleep(RETRY_MS[Math.min(failures, RETRY_MS.length - 1)]!, signal);
       failures++;

@@ -51,7 +51,8 @@ export default function ResourceList() {
           <h1 id="list-title">{plural}</h1>
           <p className="muted small">
             {resource}
-            {group ? `.${group}` : ''} · {version} · {rows.length} shown, updated live
+            {group ? `.${group}` : ''} · {version}
+            {live.table ? ` · ${rows.length} shown, updated live` : ''}
           </p>
         </div>
         <div className="header-actions">
