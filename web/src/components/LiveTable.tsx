@@ -4,10 +4,11 @@
  * changes, so scrolling 1,000 rows costs a handful of row renders a frame.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useRef } from 'react';
+import { memo, useMemo, useRef } from 'react';
 import { Link } from 'react-router';
 import { routes, type TypeRoute } from '../app/routes.ts';
 import {
+  columnTemplate,
   formatCell,
   rowKey,
   rowMeta,
@@ -104,9 +105,10 @@ export function LiveTable({
     // Let React batch scroll updates instead of rendering synchronously on every event.
     useFlushSync: false,
   });
-  const template = `${showNamespace ? 'minmax(8rem, 1fr) ' : ''}${columns
-    .map((_, i) => (i === 0 ? 'minmax(10rem, 2fr)' : 'minmax(6rem, 1fr)'))
-    .join(' ')}`;
+  const template = useMemo(
+    () => columnTemplate(rows, columns, now, showNamespace),
+    [rows, columns, now, showNamespace],
+  );
   return (
     <div ref={scroller} className="table table-body" data-testid="table-body">
       <table className="live-table" aria-rowcount={rows.length + 1}>

@@ -4,7 +4,13 @@
  * hundreds of fields stays fast; an object opens by itself when it holds data or an error.
  */
 import Form from '@rjsf/core';
-import type { ErrorSchema, ObjectFieldTemplateProps, RJSFSchema, UiSchema } from '@rjsf/utils';
+import type {
+  ErrorSchema,
+  IconButtonProps,
+  ObjectFieldTemplateProps,
+  RJSFSchema,
+  UiSchema,
+} from '@rjsf/utils';
 import { useState } from 'react';
 import { serverValidator } from './server-validator.ts';
 
@@ -60,6 +66,34 @@ function CollapsibleObject(props: ObjectFieldTemplateProps) {
   );
 }
 
+/**
+ * The library's list buttons draw icon-font glyphs this portal does not ship: these say
+ * what they do in words (and to screen readers).
+ */
+function TextButton({
+  label,
+  icon: _icon,
+  iconType: _iconType,
+  registry: _registry,
+  uiSchema: _uiSchema,
+  className: _className,
+  ...button
+}: IconButtonProps & { label: string }) {
+  return (
+    <button type="button" className="button small" {...button}>
+      {label}
+    </button>
+  );
+}
+
+const BUTTONS = {
+  AddButton: (props: IconButtonProps) => <TextButton {...props} label="Add" />,
+  RemoveButton: (props: IconButtonProps) => <TextButton {...props} label="Remove" />,
+  MoveUpButton: (props: IconButtonProps) => <TextButton {...props} label="Up" />,
+  MoveDownButton: (props: IconButtonProps) => <TextButton {...props} label="Down" />,
+  CopyButton: (props: IconButtonProps) => <TextButton {...props} label="Copy" />,
+};
+
 export default function SchemaForm({
   schema,
   uiSchema,
@@ -91,7 +125,7 @@ export default function SchemaForm({
       }}
       formData={formData}
       validator={serverValidator}
-      templates={{ ObjectFieldTemplate: CollapsibleObject }}
+      templates={{ ObjectFieldTemplate: CollapsibleObject, ButtonTemplates: BUTTONS }}
       extraErrors={extraErrors}
       showErrorList={false}
       onChange={(e) => onChange(e.formData)}

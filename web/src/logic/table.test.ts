@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { Table, TableColumnDefinition } from '../../../src/apimachinery/table.ts';
-import { applyTableEvent, formatCell, humanDuration, tableState, visibleColumns } from './table.ts';
+import {
+  applyTableEvent,
+  columnTemplate,
+  formatCell,
+  humanDuration,
+  tableState,
+  visibleColumns,
+} from './table.ts';
 
 const col = (name: string, type: TableColumnDefinition['type'], priority = 0) => ({
   name,
@@ -83,5 +90,19 @@ describe('rows kept current by watch events', () => {
   it('ignores events that are not tables (bookmarks, errors)', () => {
     const state = tableState(table([['a', 'x', '1']]));
     expect(applyTableEvent(state, 'ERROR', undefined)).toBe(state);
+  });
+});
+
+describe('column sizes', () => {
+  it('sizes each column to its header or longest cell, the name column growing most', () => {
+    const state = tableState(
+      table([['a-rather-long-cluster-name', 'Cluster in healthy state', '1']]),
+    );
+    const shown = visibleColumns(state.columns, false);
+    expect(columnTemplate(state.rows, shown, 0, true)).toBe(
+      'minmax(12ch, 1fr) minmax(29ch, 2fr) minmax(27ch, 1fr)',
+    );
+    const long = tableState(table([['x'.repeat(100), 'ok', '1']]));
+    expect(columnTemplate(long.rows, shown, 0, false)).toBe('minmax(51ch, 2fr) minmax(9ch, 1fr)');
   });
 });

@@ -131,3 +131,38 @@ export function applyTableEvent(
   }
   return { columns, rows, resourceVersion };
 }
+
+/** How many rows `columnTemplate` reads to size the columns (the rest scroll by). */
+const SIZING_ROWS = 200;
+
+/**
+ * The grid columns of a list: each as wide as its header or the longest of its first
+ * SIZING_ROWS cells (6 to 48 characters), then sharing what space is left, the first
+ * (the name) twice as much. Every row uses the same template, so columns line up.
+ */
+export function columnTemplate(
+  rows: readonly TableRow[],
+  columns: readonly { column: TableColumnDefinition; index: number }[],
+  now: number,
+  namespace: boolean,
+): string {
+  const sample = rows.slice(0, SIZING_ROWS);
+  const width = (header: string, texts: string[]) => {
+    const longest = Math.max(header.length, ...texts.map((t) => t.length));
+    return Math.min(48, Math.max(6, longest)) + 3;
+  };
+  const parts: string[] = [];
+  if (namespace) {
+    parts.push(
+      `minmax(${width(
+        'Namespace',
+        sample.map((r) => rowMeta(r).namespace ?? ''),
+      )}ch, 1fr)`,
+    );
+  }
+  columns.forEach(({ column, index }, i) => {
+    const texts = sample.map((r) => formatCell(r.cells[index], column, now, rowMeta(r)));
+    parts.push(`minmax(${width(column.name, texts)}ch, ${i === 0 ? 2 : 1}fr)`);
+  });
+  return parts.join(' ');
+}

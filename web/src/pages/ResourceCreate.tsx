@@ -163,9 +163,13 @@ export default function ResourceCreate() {
       {!form ? <p className="muted">This resource publishes no schema: write it as YAML.</p> : null}
       <ErrorBanner error={error} title={`Could not create the ${kind}`} />
       {form && form.yamlOnly.length > 0 && mode === 'form' ? (
-        <p className="muted small">
-          Free-form fields ({form.yamlOnly.join(', ')}) can be set in the YAML view.
-        </p>
+        <details className="yaml-only">
+          <summary>
+            {form.yamlOnly.length} free-form field{form.yamlOnly.length === 1 ? '' : 's'} can be set
+            in the YAML view
+          </summary>
+          <p className="muted small">{form.yamlOnly.join(', ')}</p>
+        </details>
       ) : null}
       <Suspense fallback={<Loading label="Loading the editor" lines={8} />}>
         {mode === 'form' && form ? (
