@@ -60,6 +60,25 @@ describe('projection and CRD → APIResourceSchema', () => {
     });
     expect(p.remote).toEqual(p.local);
     expect(p.hasStatus).toBe(true);
+    // Its status schema has no conditions: the agent does not report there.
+    expect(p.hasConditions).toBe(false);
+  });
+
+  it('knows whether the status keeps conditions the agent may add', () => {
+    const withStatus = (status: object) => {
+      const c = crd();
+      const v1 = c.spec.versions[1] as (typeof c.spec.versions)[number];
+      v1.schema = { openAPIV3Schema: { type: 'object', properties: { status } } };
+      return projectCrd(c, normalize(pr({}))).hasConditions;
+    };
+    expect(
+      withStatus({
+        type: 'object',
+        properties: { conditions: { type: 'array', items: { type: 'object' } } },
+      }),
+    ).toBe(true);
+    expect(withStatus({ type: 'object', 'x-kubernetes-preserve-unknown-fields': true })).toBe(true);
+    expect(withStatus({ type: 'object', properties: { phase: { type: 'string' } } })).toBe(false);
   });
 
   it('projects group, kind (and thereby plural, singular, listKind), short names, categories, scope', () => {

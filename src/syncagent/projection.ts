@@ -43,6 +43,8 @@ export interface Projection {
   readonly remote: ResourceRef & { kind: string };
   /** The synced version has a status subresource (status flows up, never down). */
   readonly hasStatus: boolean;
+  /** Its status keeps `conditions` (the agent may report there; a pruned field would not stick). */
+  readonly hasConditions: boolean;
 }
 
 /** Kubernetes version priority: GA > beta > alpha, higher numbers first; others by name. */
@@ -140,7 +142,16 @@ export function projectCrd(crd: Crd, spec: NormalizedSpec): Projection {
       kind: names.kind,
     },
     hasStatus: storage.subresources?.status !== undefined,
+    hasConditions: keepsConditions(storage),
   };
+}
+
+/** Whether the version's status schema keeps a `conditions` list (or any field). */
+function keepsConditions(version: CustomResourceDefinitionVersion): boolean {
+  const status = version.schema?.openAPIV3Schema?.properties?.status;
+  if (!status) return false;
+  if (status['x-kubernetes-preserve-unknown-fields'] === true) return true;
+  return status.properties?.conditions?.type === 'array';
 }
 
 /** `v<8 hex of SHA-1 over the spec>.<plural>.<group or core>`. */

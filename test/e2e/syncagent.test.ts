@@ -281,6 +281,68 @@ describe('canopy syncagent: the kcp workshop (api-syncagent v0.2 manifests)', ()
     });
   });
 
+  it('a consumer binding without the secrets claim is told on its Cluster, and syncs once it accepts', async () => {
+    await admin.ok(['ws', ':root:consumers']);
+    await admin.ok(['create', 'workspace', 'unclaimed', '--enter']);
+    // Events accepted (so the agent may tell), secrets and namespaces left open.
+    const bound = await admin([
+      'kcp',
+      'bind',
+      'apiexport',
+      'root:providers:database:postgresql.cnpg.io',
+      '--accept-permission-claim',
+      'events.core',
+    ]);
+    expect(bound.code).toBe(0);
+    expect(bound.stderr).toContain('neither accepts nor rejects: namespaces, secrets.');
+    const unclaimed = await logicalClusterOf(admin, 'root:consumers:unclaimed');
+    await admin.ok(['apply', '-f', dir.write('consumer-1-cluster.yaml', CONSUMER_1_CLUSTER_YAML)]);
+    const held = await until('the claim condition on the tenant’s Cluster', async () => {
+      const status = JSON.parse(
+        (await admin.ok(['get', 'cluster', 'kcp', '-o', 'jsonpath={.status}'])) || '{}',
+      ) as { conditions?: Array<Record<string, string>> };
+      return status.conditions?.find((c) => c.type === 'Synced');
+    });
+    expect(held).toMatchObject({
+      status: 'False',
+      reason: 'PermissionClaimNotAccepted',
+      message:
+        'the provider cannot sync this object until APIBinding postgresql.cnpg.io accepts the permission claim on secrets; accept it with: kubectl kcp claims accept postgresql.cnpg.io --resource=secrets',
+    });
+    const events = await until('the Warning event', async () => {
+      const out = await admin.ok([
+        'get',
+        'events',
+        '--field-selector',
+        'reason=PermissionClaimNotAccepted',
+        '-o',
+        'jsonpath={.items[*].message}',
+      ]);
+      return out || undefined;
+    });
+    expect(events).toContain('kubectl kcp claims accept postgresql.cnpg.io --resource=secrets');
+    // Nothing placed on the service side for a Cluster whose Secret the provider cannot read.
+    expect(await svc.getOrUndefined(CLUSTERS, unclaimed, 'kcp')).toBeUndefined();
+
+    expect(
+      await admin.ok(['kcp', 'claims', 'accept', 'postgresql.cnpg.io', '--resource=secrets']),
+    ).toBe('claim "secrets" on APIBinding "postgresql.cnpg.io" is accepted\n');
+    await admin.ok(['wait', 'cluster/kcp', '--for=condition=Ready=true', '--timeout=60s']);
+    await until('kcp-superuser on the service cluster', () =>
+      svc.getOrUndefined(SECRETS, unclaimed, 'kcp-superuser'),
+    );
+    const conditions = await admin.ok([
+      'get',
+      'cluster',
+      'kcp',
+      '-o',
+      'jsonpath={.status.conditions[*].type}',
+    ]);
+    expect(conditions.split(' ')).not.toContain('Synced');
+    await admin.ok(['delete', 'cluster', 'kcp', '--wait=true', '--timeout=60s']);
+    await admin.ok(['ws', ':root:consumers:pg']);
+  });
+
   it('deleting in kcp deletes the copies, waits for the service-side finalizers, then lets go', async () => {
     const started = Date.now();
     await admin.ok([

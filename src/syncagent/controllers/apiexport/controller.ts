@@ -17,6 +17,7 @@ import type { Reflector } from '../../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { normalize, type PublishedResource } from '../../apis/types.ts';
+import { type Claim, claimKey, claimsToAsk } from '../../claims.ts';
 import { AGENT_NAME_LABEL, QUEUE_BACKOFF } from '../../constants.ts';
 import type { AgentMetrics } from '../../metrics.ts';
 
@@ -26,12 +27,6 @@ export const exportRef = (version: 'v1alpha1' | 'v1alpha2'): ResourceRef => ({
   plural: 'apiexports',
   namespaced: false,
 });
-
-export interface Claim {
-  group: string;
-  resource: string;
-  identityHash?: string;
-}
 
 interface ExportV2 extends KubeObject {
   spec: {
@@ -58,7 +53,6 @@ export function parseSchemaName(name: string): { group: string; resource: string
   return { group: group === 'core' ? '' : group, resource };
 }
 
-const claimKey = (c: Claim) => `${c.group}/${c.resource}/${c.identityHash ?? ''}`;
 const byGroupResource = (a: Claim, b: Claim) =>
   a.group === b.group ? a.resource.localeCompare(b.resource) : a.group.localeCompare(b.group);
 
@@ -83,17 +77,7 @@ export function desiredExport(prs: readonly PublishedResource[]): {
     } catch {
       continue;
     }
-    for (const r of spec.related)
-      add({
-        group: r.origin === 'kcp' ? r.group : r.destGroup,
-        resource: r.origin === 'kcp' ? r.resource : r.destResource,
-        ...(r.identityHash ? { identityHash: r.identityHash } : {}),
-      });
-    if (spec.related.length > 0 || spec.filter?.namespace)
-      add({ group: '', resource: 'namespaces' });
-    if (spec.enableWorkspacePaths) add({ group: 'core.kcp.io', resource: 'logicalclusters' });
-    // Events tell tenants what happened to their objects.
-    add({ group: '', resource: 'events' });
+    for (const c of claimsToAsk(spec)) add(c);
   }
   // Resources the export serves itself need no claim.
   for (const k of schemas.keys())

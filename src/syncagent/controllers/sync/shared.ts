@@ -19,6 +19,7 @@ import { removeFinalizer } from '../../../controller/kube/finalizers.ts';
 import { Reflector } from '../../../controller/kube/reflector.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
+import type { BindingClaims } from '../../claims.ts';
 import {
   AGENT_NAME_LABEL,
   CLEANUP_FINALIZER,
@@ -75,7 +76,28 @@ export class VirtualWorkspace {
   }
 }
 
-/** The workspaces bound to the export, from the read-only APIBindings in the virtual workspace. */
+/** What the agent reads of an APIBinding (either version's claims have these fields). */
+interface BindingObject extends KubeObject {
+  spec?: { permissionClaims?: BindingClaims['permissionClaims'] };
+  status?: { exportPermissionClaims?: BindingClaims['exportClaims'] };
+}
+
+/** Whether two versions of a binding decide the same claims, and know the same export claims. */
+export function sameClaimDecisions(a: KubeObject, b: KubeObject | undefined): boolean {
+  const decisions = (o: KubeObject | undefined) => {
+    const binding = o as BindingObject | undefined;
+    return JSON.stringify([
+      binding?.spec?.permissionClaims ?? [],
+      binding?.status?.exportPermissionClaims ?? [],
+    ]);
+  };
+  return decisions(a) === decisions(b);
+}
+
+/**
+ * The workspaces bound to the export and their claim decisions, from the read-only
+ * APIBindings in the virtual workspace.
+ */
 export class BindingTracker {
   readonly reflector: Reflector;
 
@@ -83,7 +105,6 @@ export class BindingTracker {
     this.reflector = new Reflector({
       client: vw.wildcard,
       ref: { group: 'apis.kcp.io', version: 'v1alpha1', plural: 'apibindings', namespaced: false },
-      cache: 'metadata',
       key: remoteKey,
       log,
       name: 'apibindings',
@@ -103,6 +124,20 @@ export class BindingTracker {
 
   bound(cluster: string): boolean {
     return this.reflector.list().some((b) => clusterOf(b) === cluster);
+  }
+
+  /** The claim decisions of `cluster`'s binding to the export (undefined while unknown). */
+  claims(cluster: string): BindingClaims | undefined {
+    const binding = this.reflector.list().find((b) => clusterOf(b) === cluster) as
+      | BindingObject
+      | undefined;
+    if (!binding) return undefined;
+    const exportClaims = binding.status?.exportPermissionClaims;
+    return {
+      name: binding.metadata.name ?? '',
+      permissionClaims: binding.spec?.permissionClaims ?? [],
+      ...(exportClaims ? { exportClaims } : {}),
+    };
   }
 }
 

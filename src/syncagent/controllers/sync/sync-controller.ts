@@ -21,6 +21,7 @@ import type { Projection } from '../../projection.ts';
 import { linkedSource, type SourceKey } from './metadata.ts';
 import { cleanupRelated, destRef, originRef, pruneRelated, syncRelated } from './related.ts';
 import {
+  clusterOf,
   type RelatedTracker,
   remoteKey,
   type SharedDeps,
@@ -119,6 +120,7 @@ export class SyncController implements SyncControllerHandle {
       remoteRef: projection.remote,
       localRef: projection.local,
       hasStatus: projection.hasStatus,
+      hasConditions: projection.hasConditions,
       agentName: deps.agentName,
       publishedResource: options.name,
       lastDests: new Map(),
@@ -134,6 +136,12 @@ export class SyncController implements SyncControllerHandle {
 
   enqueue(key: string): void {
     this.queue.add(key);
+  }
+
+  /** Syncs every tenant object of one workspace again (its binding's claims changed). */
+  resyncCluster(cluster: string): void {
+    for (const obj of this.remote.list())
+      if (clusterOf(obj) === cluster) this.queue.add(remoteKey(obj));
   }
 
   async start(): Promise<void> {
@@ -303,6 +311,7 @@ export class SyncController implements SyncControllerHandle {
         workspacePath,
         listed: () => this.remote.hasSynced,
         bound: (cluster) => deps.bindings.synced && deps.bindings.bound(cluster),
+        claims: (cluster) => deps.bindings.claims(cluster),
       },
       copies: {
         get: (place) => deps.service.getOrUndefined(localRef, ns(place.namespace), place.name),

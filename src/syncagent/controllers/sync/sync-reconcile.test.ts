@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject, KubeObject } from '../../../apimachinery/meta.ts';
 import { KubeError } from '../../../controller/kube/client.ts';
 import { normalize, type PublishedResourceSpec } from '../../apis/types.ts';
+import type { BindingClaims } from '../../claims.ts';
 import {
   AGENT_NAME_LABEL,
   CLEANUP_FINALIZER,
@@ -100,6 +101,10 @@ interface Setup {
   namespaceLabels?: Record<string, string>;
   related?: Partial<RelatedResult>;
   spec?: Partial<PublishedResourceSpec>;
+  /** The tenant's binding's claim decisions (undefined: not known). */
+  claims?: BindingClaims;
+  /** The tenant-side status keeps conditions (default true). */
+  hasConditions?: boolean;
 }
 
 function fake(setup: Setup): { env: SyncEnv; world: World; primary: () => PrimaryObject } {
@@ -159,6 +164,7 @@ function fake(setup: Setup): { env: SyncEnv; world: World; primary: () => Primar
       workspacePath: async () => 'root:team',
       listed: () => setup.listed ?? true,
       bound: () => setup.bound ?? true,
+      claims: () => setup.claims,
     },
     copies: {
       get: async (place) => world.copies.get(placeKey(place)),
@@ -219,14 +225,17 @@ function fake(setup: Setup): { env: SyncEnv; world: World; primary: () => Primar
       },
     },
     related: () => ({
-      sync: async () => ({
-        uses: [],
-        annotations: {},
-        dests: [],
-        waiting: false,
-        selectors: [],
-        ...setup.related,
-      }),
+      sync: async (rule) => {
+        world.calls.push(`related.sync ${rule.identifier}`);
+        return {
+          uses: [],
+          annotations: {},
+          dests: [],
+          waiting: false,
+          selectors: [],
+          ...setup.related,
+        };
+      },
       prune: async (rule) => {
         world.calls.push(`related.prune ${rule.identifier}`);
       },
@@ -255,6 +264,7 @@ function fake(setup: Setup): { env: SyncEnv; world: World; primary: () => Primar
     remoteRef: REF,
     localRef: REF,
     hasStatus: true,
+    hasConditions: setup.hasConditions ?? true,
     agentName: AGENT,
     publishedResource: 'things',
     lastDests: new Map(),
@@ -633,6 +643,138 @@ const cases: Case[] = [
     calls: ['tenant.probeCollection', `copies.delete ${placeKey(TARGET)}`, 'state.delete'],
   },
 ];
+
+/** The related Secret the claim cases sync: the tenant's superuser Secret, copied down. */
+const SECRET_RELATED: Partial<PublishedResourceSpec> = {
+  related: [
+    {
+      identifier: 'superuser',
+      origin: 'kcp',
+      kind: 'Secret',
+      reference: { name: { path: 'spec.secret' } },
+    },
+  ],
+};
+const EXPORT_CLAIMS = [
+  { group: '', resource: 'secrets' },
+  { group: '', resource: 'namespaces' },
+  { group: '', resource: 'events' },
+];
+const notAcceptedYet: BindingClaims = {
+  name: 'things-export',
+  permissionClaims: [],
+  exportClaims: EXPORT_CLAIMS,
+};
+const accepted: BindingClaims = {
+  name: 'things-export',
+  permissionClaims: [{ group: '', resource: 'secrets', state: 'Accepted' }],
+  exportClaims: EXPORT_CLAIMS,
+};
+const CLAIM_MESSAGE =
+  'the provider cannot sync this object until APIBinding things-export accepts the permission claim on secrets; accept it with: kubectl kcp claims accept things-export --resource=secrets';
+const claimCondition = {
+  type: 'Synced',
+  status: 'False',
+  reason: 'PermissionClaimNotAccepted',
+  message: CLAIM_MESSAGE,
+  lastTransitionTime: '2026-01-01T00:00:00Z',
+};
+/** The status patches the pass wrote, parsed. */
+const statusPatches = (world: World) =>
+  world.calls
+    .filter((c) => c.startsWith('tenant.patchStatus '))
+    .map((c) => JSON.parse(c.slice('tenant.patchStatus '.length)));
+
+cases.push(
+  {
+    name: 'a claim the sync needs and the binding has not accepted: no copy, the tenant is told on its object',
+    setup: { tenant: [tenantObject()], spec: SECRET_RELATED, claims: notAcceptedYet },
+    events: ['Warning PermissionClaimNotAccepted'],
+    never: ['copies.create', 'state.put', 'related.sync', 'namespaces.ensure'],
+    check: (world) => {
+      const [patch] = statusPatches(world);
+      expect(patch.status.conditions).toEqual([
+        { ...claimCondition, lastTransitionTime: expect.any(String) },
+      ]);
+    },
+  },
+  {
+    name: 'the claim condition already shown: nothing is written and no event repeats',
+    setup: {
+      tenant: [tenantObject({ status: { conditions: [claimCondition] } })],
+      spec: SECRET_RELATED,
+      claims: notAcceptedYet,
+    },
+    events: [],
+    never: ['tenant.patchStatus', 'copies.create'],
+  },
+  {
+    name: 'a copy placed before the claim was revoked keeps syncing; its related objects wait; the condition joins its status',
+    setup: {
+      tenant: [tenantObject()],
+      copies: [
+        copyOf(TARGET, {
+          status: { phase: 'Ready', conditions: [{ type: 'Ready', status: 'True' }] },
+        }),
+      ],
+      spec: SECRET_RELATED,
+      claims: {
+        ...accepted,
+        permissionClaims: [{ group: '', resource: 'secrets', state: 'Rejected' }],
+      },
+    },
+    events: ['Warning PermissionClaimNotAccepted', 'Normal ObjectStatusSynced'],
+    never: ['related.sync', 'related.prune'],
+    check: (world) => {
+      const [patch] = statusPatches(world);
+      expect(patch.status.phase).toBe('Ready');
+      expect(patch.status.conditions).toEqual([
+        { type: 'Ready', status: 'True' },
+        { ...claimCondition, lastTransitionTime: expect.any(String) },
+      ]);
+    },
+  },
+  {
+    name: 'once the claim is accepted the copy is placed, related objects sync and the condition goes',
+    setup: {
+      tenant: [tenantObject({ status: { conditions: [claimCondition] } })],
+      spec: SECRET_RELATED,
+      claims: accepted,
+    },
+    events: ['Normal ObjectPlaced', 'Normal ObjectStatusSynced'],
+    calls: [
+      `copies.create ${CLUSTER}/placeholder`,
+      'tenant.patchStatus {"status":{"conditions":null}}',
+      'related.sync superuser',
+    ],
+  },
+  {
+    name: 'a status without conditions gets no condition (it would be pruned), only the event',
+    setup: {
+      tenant: [tenantObject()],
+      spec: SECRET_RELATED,
+      claims: notAcceptedYet,
+      hasConditions: false,
+    },
+    events: ['Warning PermissionClaimNotAccepted'],
+    never: ['tenant.patchStatus', 'copies.create'],
+  },
+  {
+    name: 'a claim the export does not make, or a binding not known yet, holds nothing back',
+    setup: {
+      tenant: [tenantObject()],
+      spec: SECRET_RELATED,
+      claims: { name: 'things-export', permissionClaims: [], exportClaims: [] },
+    },
+    calls: [`copies.create ${CLUSTER}/placeholder`, 'related.sync superuser'],
+  },
+  {
+    name: 'a resource without related objects needs no claim',
+    setup: { tenant: [tenantObject()], claims: notAcceptedYet },
+    events: ['Normal ObjectPlaced'],
+    calls: [`copies.create ${CLUSTER}/placeholder`],
+  },
+);
 
 describe('sync reconcile of one tenant object', () => {
   for (const c of cases) {

@@ -11,9 +11,23 @@
  * the last synced state (ObjectSynced); status copied up through `/status`
  * (ObjectStatusSynced); related objects; the related-resources annotations. Deletion is
  * `sync-delete.ts`.
+ *
+ * A permission claim the object's sync needs (its related resources, …; `claims.ts`) that
+ * the tenant's binding has not accepted holds it back where the tenant looks: no copy is
+ * placed (the provider could not give it what it references), an existing copy's related
+ * objects wait, and the tenant's object carries `Synced=False` with reason
+ * `PermissionClaimNotAccepted`, naming the claim and the command that accepts it, plus a
+ * Warning event of that reason (where the events claim lets the agent write events). The
+ * condition goes with the next status copy once the claim is accepted.
  */
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
-import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  type KubeObject,
+  timestamp,
+} from '../../../apimachinery/meta.ts';
 import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
 import {
   apiVersionOfRef,
@@ -23,6 +37,15 @@ import {
 } from '../../../controller/kube/client.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import type { NormalizedSpec, RelatedResource } from '../../apis/types.ts';
+import {
+  type AgentCondition,
+  type BindingClaims,
+  CLAIM_NOT_ACCEPTED,
+  claimsCondition,
+  claimsToSync,
+  notAccepted,
+  SYNCED_CONDITION,
+} from '../../claims.ts';
 import {
   AGENT_NAME_LABEL,
   CLEANUP_FINALIZER,
@@ -80,6 +103,8 @@ export interface SyncOps {
     listed(): boolean;
     /** `cluster` binds the export (false while the bindings are not listed yet). */
     bound(cluster: string): boolean;
+    /** The claim decisions of `cluster`'s binding (undefined while not known). */
+    claims(cluster: string): BindingClaims | undefined;
   };
   /** The agent's copies on the service cluster. */
   readonly copies: {
@@ -135,6 +160,8 @@ export interface SyncEnv {
   readonly localRef: ResourceRef & { kind: string };
   /** The resource has a status subresource: status is copied up. */
   readonly hasStatus: boolean;
+  /** Its status keeps conditions: the agent may add one of its own. */
+  readonly hasConditions: boolean;
   readonly agentName: string;
   /** The PublishedResource's name. */
   readonly publishedResource: string;
@@ -276,26 +303,68 @@ export function contentWrite(input: {
     : { update: full };
 }
 
+/** A condition the agent itself sets on the tenant's object (not the service side's). */
+const agentsOwn = (c: JsonValue) =>
+  isJsonObject(c) && c.type === SYNCED_CONDITION && c.reason === CLAIM_NOT_ACCEPTED;
+
 /**
  * The status patch for the tenant's object: the copy's status (after the status
- * mutations), as a merge patch from the tenant's; undefined when equal.
+ * mutations) — or, with no copy, the tenant's own without the agent's condition — with
+ * `condition` added when given, as a merge patch from the tenant's; undefined when equal.
  */
 export function statusPatch(
   remote: KubeObject,
-  local: KubeObject,
+  local: KubeObject | undefined,
   mutations: NormalizedSpec['mutation']['status'],
+  condition?: AgentCondition,
 ): JsonObject | undefined {
   const objectOr = (value: unknown): JsonObject => (isJsonObject(value) ? value : {});
-  let status = objectOr(local.status);
-  if (mutations?.length) {
-    const copy = structuredClone(local);
-    applyMutations(mutations, { self: copy, other: remote });
-    status = objectOr(copy.status);
-  }
   const current = objectOr(remote.status);
+  let status: JsonObject;
+  if (local) {
+    status = objectOr(local.status);
+    if (mutations?.length) {
+      const copy = structuredClone(local);
+      applyMutations(mutations, { self: copy, other: remote });
+      status = objectOr(copy.status);
+    }
+  } else {
+    status = structuredClone(current);
+    if (Array.isArray(status.conditions)) {
+      status.conditions = status.conditions.filter((c) => !agentsOwn(c));
+      if (status.conditions.length === 0) delete status.conditions;
+    }
+  }
+  if (condition) {
+    const list = (v: JsonValue | undefined) => (Array.isArray(v) ? v : []);
+    const ofType = (c: JsonValue) => isJsonObject(c) && c.type === condition.type;
+    // The tenant's copy of the condition keeps its transition time while its status holds.
+    const previous = list(current.conditions).find(
+      (c) => ofType(c) && isJsonObject(c) && c.status === condition.status,
+    );
+    const since =
+      isJsonObject(previous) && typeof previous.lastTransitionTime === 'string'
+        ? previous.lastTransitionTime
+        : timestamp();
+    status = {
+      ...status,
+      conditions: [
+        ...list(status.conditions).filter((c) => !ofType(c)),
+        { ...condition, lastTransitionTime: since },
+      ],
+    };
+  }
   if (deepEqual(status, current)) return undefined;
   const patch = createMergePatch({ status: current }, { status });
   return isJsonObject(patch) ? patch : undefined;
+}
+
+/** The claims the tenant's binding has not accepted that this object's sync needs. */
+export function unacceptedClaims(env: SyncEnv, cluster: string) {
+  const binding = env.ops.tenant.claims(cluster);
+  if (!binding) return undefined;
+  const missing = notAccepted(claimsToSync(env.spec), binding);
+  return missing.length > 0 ? claimsCondition(binding.name, missing) : undefined;
 }
 
 /**
@@ -366,6 +435,26 @@ export async function reconcileObject(env: SyncEnv, primary: PrimaryObject): Pro
   const sync = (copy: KubeObject) =>
     syncCopy(env, { copy, content, labels, annotations, contentKey, state, remote: current });
 
+  // Claims the sync needs and the tenant has not accepted: said on the tenant's object.
+  const held = unacceptedClaims(env, src.cluster);
+  const shown = isJsonObject(current.status) ? current.status.conditions : undefined;
+  const announced =
+    held !== undefined &&
+    env.hasStatus &&
+    env.hasConditions &&
+    Array.isArray(shown) &&
+    shown.some((c) => isJsonObject(c) && c.reason === held.reason && c.message === held.message);
+  if (held && !announced) ops.event(src.cluster, current, 'Warning', held.reason, held.message);
+  const statusCondition = held && env.hasConditions ? held : undefined;
+
+  if (!local && held) {
+    // No copy: the provider could not give it the objects it references.
+    if (env.hasStatus) {
+      const patch = statusPatch(current, undefined, spec.mutation.status, statusCondition);
+      if (patch) await copyStatusUp(env, src, current, patch, false);
+    }
+    return undefined;
+  }
   if (!local) {
     const target = localObjectName(
       spec.naming,
@@ -419,9 +508,11 @@ export async function reconcileObject(env: SyncEnv, primary: PrimaryObject): Pro
   }
 
   if (env.hasStatus) {
-    const patch = statusPatch(current, local, spec.mutation.status);
+    const patch = statusPatch(current, local, spec.mutation.status, statusCondition);
     if (patch) await copyStatusUp(env, src, current, patch);
   }
+  // Related objects wait for the claims; accepting one syncs the workspace again.
+  if (held) return undefined;
   const waiting = await syncRelatedObjects(env, primary, current, local, clusterPath);
   return waiting ? { requeueAfterMs: 30_000 } : undefined;
 }
@@ -496,11 +587,13 @@ async function syncCopy(
   return next;
 }
 
+/** Writes the tenant's status; `copied` says it came from the copy (recorded and announced). */
 async function copyStatusUp(
   env: SyncEnv,
   src: SourceKey,
   remote: KubeObject,
   patch: JsonObject,
+  copied = true,
 ): Promise<void> {
   try {
     await env.ops.tenant.patchStatus(src.cluster, src, patch);
@@ -508,6 +601,7 @@ async function copyStatusUp(
     if (isNotFound(err)) return;
     throw err;
   }
+  if (!copied) return;
   env.ops.record('status');
   env.ops.event(
     src.cluster,

@@ -19,10 +19,12 @@ import { type Crd, projectCrd } from '../../projection.ts';
 import { crdFor } from '../apiresourceschema/controller.ts';
 import {
   BindingTracker,
+  clusterOf,
   NamespaceEnsurer,
   RelatedTracker,
   readWorkspacePath,
   type SharedDeps,
+  sameClaimDecisions,
   VirtualWorkspace,
 } from '../sync/shared.ts';
 import type { StateStore } from '../sync/state-store.ts';
@@ -142,7 +144,14 @@ export class SyncManager {
     const bindings = new BindingTracker(vw, log, metrics);
     void bindings.reflector.start();
     // A new binding: watches still waiting for the virtual workspace to serve them retry.
-    bindings.reflector.on((type) => {
+    // A binding whose claims changed: its workspace's objects sync again (a claim accepted
+    // lets them sync, one revoked is reported on them).
+    bindings.reflector.on((type, binding, old) => {
+      if (type === 'update') {
+        if (!sameClaimDecisions(binding, old))
+          for (const c of this.controllers) c.resyncCluster(clusterOf(binding));
+        return;
+      }
       if (type !== 'add') return;
       for (const c of this.controllers) if (!c.remote.hasSynced) c.remote.retryNow();
       this.#session?.tracker.retryNow();
@@ -207,6 +216,7 @@ export class SyncManager {
               local: projection.local,
               remote: projection.remote,
               hasStatus: projection.hasStatus,
+              hasConditions: projection.hasConditions,
               schema: pr.status.resourceSchemaName,
             }),
           };
