@@ -7,10 +7,14 @@
  * once the catalog workspace exists and the catalog is loaded, retrying with backoff while
  * the control plane cannot be reached.
  */
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import { CATALOG_WORKSPACE } from '../api/providers/types.ts';
+import { kubeLeases } from '../controller/kube/leases.ts';
+import { LeaderElector } from '../controller/leader-election.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { BuiltinProvider } from './builtins/index.ts';
 import { syncBuiltins } from './builtins/sync.ts';
@@ -32,6 +36,11 @@ export const DEFAULT_UI_DIR = resolve(import.meta.dirname, '..', '..', 'web', 'd
 export const DEFAULT_HUB_PORT = 8443;
 /** The file in a data directory holding the hub's base URL. */
 export const HUB_URL_FILE = 'hub-url';
+/**
+ * The Lease (in the catalog workspace) that picks the one hub of several (replicas of a
+ * control plane, or `canopy hub` beside `canopy start`) that reconciles; all of them serve.
+ */
+export const HUB_LEASE = { namespace: 'default', name: 'canopy-hub' } as const;
 
 export interface HubOptions {
   /** An admin kubeconfig of the control plane. */
@@ -62,6 +71,8 @@ export class Hub {
   readonly #sockets = new Set<Socket>();
   #waitingFor = 'the catalog workspace';
   #stopped = false;
+  #elector: LeaderElector | undefined;
+  #leading: Promise<void> | undefined;
   url = '';
 
   private constructor(options: HubOptions, controlPlane: ControlPlane) {
@@ -155,7 +166,6 @@ export class Hub {
       if (this.#stopped) throw new Error('the hub was stopped before it was ready');
       try {
         await ensureTopology((path) => this.controlPlane.at(path));
-        await syncBuiltins(this.controlPlane.at(CATALOG_WORKSPACE), this.options.builtins ?? []);
         break;
       } catch (err) {
         this.log[attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug'](
@@ -168,12 +178,60 @@ export class Hub {
     }
     this.#waitingFor = 'the catalog to load';
     await this.catalog.start();
-    this.entries.start();
     this.#waitingFor = '';
+    this.#leading = this.#lead();
+  }
+
+  /**
+   * Campaigns for the hub's Lease for good: the leader writes the built-ins' entries and
+   * runs the controller; a lost Lease stops the controller until this hub leads again.
+   */
+  async #lead(): Promise<void> {
+    const elector = new LeaderElector({
+      leases: kubeLeases(
+        this.controlPlane.at(CATALOG_WORKSPACE),
+        HUB_LEASE.namespace,
+        HUB_LEASE.name,
+      ),
+      ...HUB_LEASE,
+      identity: `${hostname()}_${process.pid}_${randomBytes(3).toString('hex')}`,
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+      log: this.log,
+    });
+    this.#elector = elector;
+    while (!this.#stopped) {
+      const lost = new Promise<void>((resolve) => elector.onLost(resolve));
+      if (!(await elector.acquire()) || this.#stopped) return;
+      await this.#syncBuiltins(elector);
+      if (this.#stopped || !elector.isLeader) continue;
+      this.entries.start();
+      await lost;
+      await this.entries.stop();
+    }
+  }
+
+  /** The built-ins' entries, retried while this hub leads. */
+  async #syncBuiltins(elector: LeaderElector): Promise<void> {
+    for (let delay = 200; !this.#stopped && elector.isLeader; delay = Math.min(delay * 2, 5000)) {
+      try {
+        await syncBuiltins(this.controlPlane.at(CATALOG_WORKSPACE), this.options.builtins ?? []);
+        return;
+      } catch (err) {
+        this.log.warn(
+          { err: (err as Error).message },
+          'cannot write the built-in providers yet; retrying',
+        );
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
+    await this.#elector?.stop();
+    await this.#leading;
     await this.entries.stop();
     await this.catalog.stop();
     const server = this.#server;

@@ -16,6 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { parseLabelSelector } from '../apimachinery/labels.ts';
 import { isConflict, isNotFound, KubeClient, type ResourceRef } from '../controller/kube/client.ts';
 import { EventRecorder } from '../controller/kube/events.ts';
+import { kubeLeases } from '../controller/kube/leases.ts';
 import { type ProbeOptions, type ProbeServer, serveProbes } from '../controller/kube/probes.ts';
 import { Reflector } from '../controller/kube/reflector.ts';
 import { LeaderElector } from '../controller/leader-election.ts';
@@ -36,7 +37,6 @@ import {
 } from './controllers/apiresourceschema/controller.ts';
 import { StateStore } from './controllers/sync/state-store.ts';
 import { SyncManager } from './controllers/syncmanager/controller.ts';
-import { kubeLeases } from './leases.ts';
 import { AgentMetrics } from './metrics.ts';
 import type { Crd } from './projection.ts';
 

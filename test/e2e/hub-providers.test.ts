@@ -913,4 +913,46 @@ describe('providers through a separate canopy hub process', () => {
       removed: ['my-provider'],
     });
   });
+
+  it('lets one of several hubs reconcile, and another take over when it stops', async () => {
+    const second = await startHubProcess([
+      '--kubeconfig',
+      env.server.kubeconfig,
+      '--data-dir',
+      join(env.tmp, 'second-hub'),
+      '--port',
+      '0',
+    ]);
+    try {
+      const holder = () =>
+        env.admin.ok([
+          '--server',
+          `${env.root}:kedge`,
+          'get',
+          'lease',
+          'canopy-hub',
+          '-n',
+          'default',
+          '-o',
+          'jsonpath={.spec.holderIdentity}',
+        ]);
+      const first = env.standalone as HubProcess;
+      expect(await holder()).toContain(`_${first.child.pid}_`);
+      await first.stop();
+      await eventually('the second hub leading', async () => {
+        expect(await holder()).toContain(`_${second.child.pid}_`);
+      });
+      await env.admin.ok(['--server', `${env.root}:kedge`, 'apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'providers.kedge.faros.sh/v1alpha1',
+          kind: 'CatalogEntry',
+          metadata: { name: 'later' },
+          spec: { displayName: 'Later', apiExport: { name: 'later.providers.kedge.faros.sh' } },
+        }),
+      });
+      await readyEntry(env, 'later');
+    } finally {
+      await second.stop();
+    }
+  });
 });

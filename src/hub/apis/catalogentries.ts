@@ -79,7 +79,9 @@ const spec = object(
       'The provider’s HTTP backend, served by the hub at /services/providers/<name>/.',
       {
         url: string('Where the hub proxies /services/providers/<name>/* to.'),
-        healthPath: string('The path the hub probes for health (default /healthz).'),
+        healthPath: string(
+          'kedge: where a health check would look; Canopy’s hub does not probe backends (heartbeats tell it a provider is alive).',
+        ),
       },
       { required: ['url'] },
     ),

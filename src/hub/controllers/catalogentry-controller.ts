@@ -58,12 +58,16 @@ export class CatalogEntryController {
   readonly #objects: Objects;
   readonly #metrics: HubMetrics;
   readonly #log: Logger;
-  readonly #queue: WorkQueue;
-  /** What entries wait on: provider workspaces; exports, slices, the hub's Secrets everywhere. */
-  readonly #watches: { stop(): Promise<void>; start(): Promise<void> }[];
+  /** Queue, watches and resync while this replica runs the controller (it leads). */
+  #running:
+    | {
+        queue: WorkQueue;
+        watches: { stop(): Promise<void>; start(): Promise<void> }[];
+        resync: NodeJS.Timeout;
+      }
+    | undefined;
   /** Logical cluster of a provider workspace the hub made → its entry. */
   readonly #clusters = new Map<string, string>();
-  #resync: NodeJS.Timeout | undefined;
 
   constructor(options: {
     catalog: Catalog;
@@ -77,7 +81,67 @@ export class CatalogEntryController {
     this.#objects = adminObjects(options.controlPlane);
     this.#metrics = options.metrics;
     this.#log = options.log;
-    this.#queue = new WorkQueue((name) => this.#handle(name), {
+    options.catalog.reflector.on((_type, entry) => this.poke(entry.metadata.name ?? ''));
+  }
+
+  /** The entry whose provider workspace is `cluster`. */
+  #entryIn(cluster: string): string | undefined {
+    const known = this.#clusters.get(cluster);
+    if (known) return known;
+    return this.#catalog.list().find((e) => e.status?.logicalCluster === cluster)?.metadata.name;
+  }
+
+  /**
+   * An entry waits on what the control plane makes for it: its workspace becoming Ready,
+   * its export's identity (or an owner filling an export managed elsewhere), the token of
+   * its identity, the first binding giving its slice a URL. Watches bring each change at
+   * once; the reconcile's own requeue is only the fallback.
+   */
+  #watches(): { stop(): Promise<void>; start(): Promise<void> }[] {
+    const clusterOf = (o: KubeObject) => o.metadata.annotations?.[CLUSTER_ANNOTATION] ?? '';
+    const workspaces = new Reflector<Workspace>({
+      client: this.#controlPlane.at(PROVIDERS_WORKSPACE),
+      ref: WORKSPACES,
+      key: (w) => w.metadata.name ?? '',
+      log: this.#log,
+      name: 'provider workspaces',
+    });
+    workspaces.on((_type, ws) => {
+      if (ws.spec?.cluster) this.#clusters.set(ws.spec.cluster, ws.metadata.name ?? '');
+      this.poke(ws.metadata.name ?? '');
+    });
+    const everywhere = this.#controlPlane.admin.scoped('/clusters/*');
+    const inEveryWorkspace = (ref: ResourceRef, labelSelector?: string) =>
+      new Reflector<KubeObject>({
+        client: everywhere,
+        ref,
+        cache: 'metadata',
+        key: (o) => `${clusterOf(o)}/${o.metadata.namespace ?? ''}/${o.metadata.name}`,
+        log: this.#log,
+        name: `${ref.plural} in every workspace`,
+        ...(labelSelector ? { labelSelector } : {}),
+      });
+    const exportsAndSlices = [EXPORTS, ENDPOINT_SLICES].map((ref) => {
+      const watch = inEveryWorkspace(ref);
+      watch.on((_type, obj) => {
+        const entry = this.#entryIn(clusterOf(obj));
+        if (entry && this.#catalog.get(entry)?.spec.apiExport?.name === obj.metadata.name)
+          this.poke(entry);
+      });
+      return watch;
+    });
+    const secrets = inEveryWorkspace(SECRETS, `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
+    secrets.on((_type, obj) => {
+      const entry = this.#entryIn(clusterOf(obj));
+      if (entry) this.poke(entry);
+    });
+    return [workspaces, ...exportsAndSlices, secrets];
+  }
+
+  /** Starts reconciling (again, after a stop: a new leadership term). */
+  start(): void {
+    if (this.#running) return;
+    const queue = new WorkQueue((name) => this.#handle(name), {
       name: 'catalogentries',
       concurrency: 8,
       baseBackoffMs: 250,
@@ -93,82 +157,30 @@ export class CatalogEntryController {
         );
       },
     });
-    options.catalog.reflector.on((_type, entry) => this.#queue.add(entry.metadata.name ?? ''));
-    // An entry waits on what the control plane makes for it: its workspace becoming Ready,
-    // its export's identity (or an owner filling an export managed elsewhere), the token
-    // of its identity, the first binding giving its slice a URL. Watches bring each change
-    // at once; the reconcile's own requeue is only the fallback.
-    const clusterOf = (o: KubeObject) => o.metadata.annotations?.[CLUSTER_ANNOTATION] ?? '';
-    const workspaces = new Reflector<Workspace>({
-      client: options.controlPlane.at(PROVIDERS_WORKSPACE),
-      ref: WORKSPACES,
-      key: (w) => w.metadata.name ?? '',
-      log: options.log,
-      name: 'provider workspaces',
-    });
-    workspaces.on((_type, ws) => {
-      if (ws.spec?.cluster) this.#clusters.set(ws.spec.cluster, ws.metadata.name ?? '');
-      this.#queue.add(ws.metadata.name ?? '');
-    });
-    const everywhere = options.controlPlane.admin.scoped('/clusters/*');
-    const inEveryWorkspace = (ref: ResourceRef, labelSelector?: string) =>
-      new Reflector<KubeObject>({
-        client: everywhere,
-        ref,
-        cache: 'metadata',
-        key: (o) => `${clusterOf(o)}/${o.metadata.namespace ?? ''}/${o.metadata.name}`,
-        log: options.log,
-        name: `${ref.plural} in every workspace`,
-        ...(labelSelector ? { labelSelector } : {}),
-      });
-    const exportsAndSlices = [EXPORTS, ENDPOINT_SLICES].map((ref) => {
-      const watch = inEveryWorkspace(ref);
-      watch.on((_type, obj) => {
-        const entry = this.#entryIn(clusterOf(obj));
-        if (entry && this.#catalog.get(entry)?.spec.apiExport?.name === obj.metadata.name)
-          this.#queue.add(entry);
-      });
-      return watch;
-    });
-    const secrets = inEveryWorkspace(SECRETS, `${MANAGED_BY_LABEL}=${MANAGED_BY}`);
-    secrets.on((_type, obj) => {
-      const entry = this.#entryIn(clusterOf(obj));
-      if (entry) this.#queue.add(entry);
-    });
-    this.#watches = [workspaces, ...exportsAndSlices, secrets];
-  }
-
-  /** The entry whose provider workspace is `cluster`. */
-  #entryIn(cluster: string): string | undefined {
-    const known = this.#clusters.get(cluster);
-    if (known) return known;
-    return this.#catalog.list().find((e) => e.status?.logicalCluster === cluster)?.metadata.name;
-  }
-
-  start(): void {
+    const resync = setInterval(() => {
+      for (const entry of this.#catalog.list()) queue.add(entry.metadata.name ?? '');
+    }, RESYNC_MS);
+    resync.unref();
+    const watches = this.#watches();
+    this.#running = { queue, watches, resync };
     // Not waited for: the catalog is served meanwhile, and the resync covers a control
     // plane that refuses wildcard watches.
-    for (const watch of this.#watches) void watch.start();
-    for (const entry of this.#catalog.list()) this.#queue.add(entry.metadata.name ?? '');
-    this.#resync = setInterval(() => {
-      for (const entry of this.#catalog.list()) this.#queue.add(entry.metadata.name ?? '');
-    }, RESYNC_MS);
-    this.#resync.unref();
+    for (const watch of watches) void watch.start();
+    for (const entry of this.#catalog.list()) queue.add(entry.metadata.name ?? '');
   }
 
-  /** Reconciles an entry now (after a heartbeat, say). */
+  /** Reconciles an entry soon (after a heartbeat, say); nothing while stopped. */
   poke(name: string): void {
-    this.#queue.add(name);
-  }
-
-  idle(): Promise<void> {
-    return this.#queue.idle();
+    this.#running?.queue.add(name);
   }
 
   async stop(): Promise<void> {
-    if (this.#resync) clearInterval(this.#resync);
-    this.#queue.stop();
-    await Promise.all(this.#watches.map((w) => w.stop()));
+    const running = this.#running;
+    if (!running) return;
+    this.#running = undefined;
+    clearInterval(running.resync);
+    running.queue.stop();
+    await Promise.all(running.watches.map((w) => w.stop()));
   }
 
   async #handle(name: string) {
