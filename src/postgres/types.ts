@@ -44,6 +44,8 @@ export interface ClusterSpec {
   switchoverDelay?: number;
   startDelay?: number;
   stopDelay?: number;
+  minSyncReplicas?: number;
+  maxSyncReplicas?: number;
   [field: string]: unknown;
 }
 

@@ -5,6 +5,7 @@ import {
   primaryConninfo,
   renderHba,
   renderPostgresqlConf,
+  synchronousStandbyNames,
 } from './config.ts';
 
 const base = {
@@ -88,5 +89,20 @@ describe('pg_hba.conf', () => {
     expect(rules[2]).toBe('host app app 10.0.0.0/8 scram-sha-256');
     expect(rules[3]).toMatch(/^host\s+all\s+all\s+all\s+md5$/);
     expect(hba).not.toMatch(/host\s+\S+\s+\S+\s+\S+\s+trust/);
+  });
+});
+
+describe('synchronous standbys', () => {
+  it('names the standbys a primary waits for', () => {
+    expect(synchronousStandbyNames(1, ['db-2', 'db-3'])).toBe('ANY 1 ("db-2","db-3")');
+    const conf = renderPostgresqlConf({ ...base, synchronous: { count: 1, names: ['db-2'] } });
+    expect(conf).toContain(`synchronous_standby_names = 'ANY 1 ("db-2")'`);
+  });
+
+  it('writes none for asynchronous replication', () => {
+    expect(renderPostgresqlConf(base)).not.toContain('synchronous_standby_names');
+    expect(
+      renderPostgresqlConf({ ...base, synchronous: { count: 0, names: ['db-2'] } }),
+    ).not.toContain('synchronous_standby_names');
   });
 });

@@ -39,6 +39,13 @@ export interface ConfigInput {
   readonly parameters: Readonly<Record<string, string>>;
   readonly sharedPreloadLibraries?: readonly string[];
   readonly standby?: StandbyConfig;
+  /** A primary's synchronous standbys: how many of which must confirm each commit. */
+  readonly synchronous?: { readonly count: number; readonly names: readonly string[] };
+}
+
+/** `ANY n ("a","b")`: commits wait for n of the named standbys (their application_name). */
+export function synchronousStandbyNames(count: number, names: readonly string[]): string {
+  return `ANY ${count} (${names.map((n) => `"${n.replace(/"/g, '""')}"`).join(',')})`;
 }
 
 /** A conninfo value: quoted, with backslash and quote escaped (libpq rules). */
@@ -91,6 +98,11 @@ export function renderPostgresqlConf(input: ConfigInput): string {
     'wal_log_hints = on',
     "log_destination = 'stderr'",
     'logging_collector = off',
+    ...(input.synchronous && input.synchronous.count > 0 && input.synchronous.names.length > 0
+      ? [
+          `synchronous_standby_names = ${quoteConfValue(synchronousStandbyNames(input.synchronous.count, input.synchronous.names))}`,
+        ]
+      : []),
     '',
     '# defaults and spec.postgresql.parameters',
   ];

@@ -48,6 +48,29 @@ export async function validateParameters(
   pass.effective = last;
 }
 
+/**
+ * The synchronous standbys of a primary (`minSyncReplicas` / `maxSyncReplicas`, as
+ * CloudNativePG computes them): every other instance may confirm; as many must as there
+ * are ready replicas, but at least the minimum and at most the maximum. With fewer
+ * replicas ready than the minimum, commits wait (durability over availability).
+ */
+export function synchronousStandbys(
+  pass: ClusterPass,
+  runtime: ClusterRuntime,
+  primary: Instance,
+): { count: number; names: string[] } | undefined {
+  const { minSyncReplicas: min, maxSyncReplicas: max } = pass.spec;
+  if (max <= 0) return undefined;
+  const names = runtime
+    .sorted()
+    .filter((i) => i !== primary)
+    .map((i) => i.name);
+  if (names.length === 0) return undefined;
+  const ready = runtime.readyReplicas().filter((i) => i !== primary).length;
+  const count = Math.min(Math.max(ready, min), max, names.length);
+  return count > 0 ? { count, names } : undefined;
+}
+
 /** `postgresql.conf` and `pg_hba.conf` of `inst`: a standby of `primary` when one is given. */
 export function renderConfig(
   pass: ClusterPass,
@@ -64,10 +87,12 @@ export function renderConfig(
         applicationName: inst.name,
       }
     : undefined;
+  const synchronous = primary ? undefined : synchronousStandbys(pass, runtime, inst);
   const conf = inst.renderConfig({
     listenAddress: runtime.host === '0.0.0.0' || runtime.host === '::' ? '*' : runtime.host,
     parameters: effective(pass),
     ...(standby ? { standby } : {}),
+    ...(synchronous ? { synchronous } : {}),
   });
   return { conf, hba: renderHba(STREAMING_REPLICATION_USER, pass.spec.pgHba) };
 }

@@ -120,3 +120,25 @@ describe('ignored fields', () => {
     ]);
   });
 });
+
+describe('synchronous replication', () => {
+  it('takes minSyncReplicas and maxSyncReplicas as CloudNativePG does', () => {
+    const ok = resolveSpec({ instances: 3, minSyncReplicas: 1, maxSyncReplicas: 2 });
+    expect(ok.errors).toEqual([]);
+    expect(ok.ignored).toEqual([]);
+    expect(ok.spec).toMatchObject({ minSyncReplicas: 1, maxSyncReplicas: 2 });
+    expect(resolveSpec({ instances: 2 }).spec).toMatchObject({
+      minSyncReplicas: 0,
+      maxSyncReplicas: 0,
+    });
+  });
+
+  it('refuses more synchronous replicas than there are replicas, and min above max', () => {
+    expect(resolveSpec({ instances: 1, minSyncReplicas: 1, maxSyncReplicas: 1 }).errors).toContain(
+      'spec.maxSyncReplicas must be lower than the number of instances',
+    );
+    expect(resolveSpec({ instances: 3, minSyncReplicas: 2, maxSyncReplicas: 1 }).errors).toContain(
+      'spec.minSyncReplicas cannot be greater than spec.maxSyncReplicas',
+    );
+  });
+});

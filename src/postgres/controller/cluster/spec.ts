@@ -31,6 +31,9 @@ export interface ResolvedSpec {
   readonly startDelaySeconds: number;
   readonly stopDelaySeconds: number;
   readonly storageSize?: string;
+  /** Synchronous replication: how many replicas must confirm a commit (0, 0: asynchronous). */
+  readonly minSyncReplicas: number;
+  readonly maxSyncReplicas: number;
 }
 
 export interface SpecResolution {
@@ -65,6 +68,8 @@ const SUPPORTED = new Set([
   'postgresql.shared_preload_libraries',
   'primaryUpdateStrategy',
   'primaryUpdateMethod',
+  'minSyncReplicas',
+  'maxSyncReplicas',
   'failoverDelay',
   'switchoverDelay',
   'startDelay',
@@ -141,6 +146,13 @@ export function resolveSpec(spec: ClusterSpec | undefined): SpecResolution {
   }
   const locale = typeof initdb.locale === 'string' && initdb.locale ? initdb.locale : undefined;
   const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
+  // CloudNativePG's rules: at most instances - 1 synchronous replicas, min not above max.
+  const minSync = Math.max(0, num(s.minSyncReplicas, 0));
+  const maxSync = Math.max(0, num(s.maxSyncReplicas, 0));
+  if (minSync > maxSync)
+    errors.push('spec.minSyncReplicas cannot be greater than spec.maxSyncReplicas');
+  if (maxSync > 0 && maxSync >= instances)
+    errors.push('spec.maxSyncReplicas must be lower than the number of instances');
   return {
     errors,
     ignored: ignoredFields(s),
@@ -172,6 +184,8 @@ export function resolveSpec(spec: ClusterSpec | undefined): SpecResolution {
       startDelaySeconds: Math.max(1, num(s.startDelay, 3600)),
       stopDelaySeconds: Math.max(1, num(s.stopDelay, 1800)),
       ...(typeof s.storage?.size === 'string' ? { storageSize: s.storage.size } : {}),
+      minSyncReplicas: minSync,
+      maxSyncReplicas: maxSync,
     },
   };
 }
