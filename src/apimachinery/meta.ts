@@ -98,6 +98,32 @@ export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * The name of an object that has one (every stored or listed object does; only a create
+ * with generateName lacks one until the server names it), '' otherwise.
+ */
+export function nameOf(obj: { readonly metadata: ObjectMeta }): string {
+  return obj.metadata.name ?? '';
+}
+
+/**
+ * An object seen as the JSON it is, for JSON-level code (patches, field paths, schemas).
+ * Objects are plain JSON values, parsed from a body or the store or built from JSON
+ * values; this is the one place that tells the type checker so. No copy is made.
+ */
+export function asJson(obj: KubeObject): JsonObject {
+  return obj as unknown as JsonObject;
+}
+
+/**
+ * A JSON object seen as a Kubernetes object (no copy). Callers hand in what will be, or
+ * already was, checked to carry object metadata (request bodies are, before any strategy
+ * sees them; stored values always do).
+ */
+export function asKubeObject(json: Readonly<Record<string, unknown>>): KubeObject {
+  return json as unknown as KubeObject;
+}
+
 /** Splits an apiVersion into group and version ("v1" → core group). */
 export function parseApiVersion(apiVersion: string): { group: string; version: string } {
   const slash = apiVersion.indexOf('/');

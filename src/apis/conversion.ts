@@ -14,7 +14,7 @@ import type {
   ExportPermissionClaim,
   ExportResource,
 } from '../api/apis/types.ts';
-import type { JsonObject, KubeObject } from '../apimachinery/meta.ts';
+import type { KubeObject } from '../apimachinery/meta.ts';
 import { sameClaim } from './claims.ts';
 import { parseSchemaName } from './resources/apiresourceschemas.ts';
 
@@ -48,9 +48,12 @@ function putAnnotation(obj: KubeObject, name: string, value: unknown): void {
   obj.metadata.annotations = { ...obj.metadata.annotations, [name]: JSON.stringify(value) };
 }
 
-function spec(obj: KubeObject): JsonObject {
+/** A field of the object (its spec or status) as a record to read and rewrite. */
+type Fields = Record<string, unknown>;
+
+function spec(obj: KubeObject): Fields {
   if (obj.spec === undefined || obj.spec === null) obj.spec = {};
-  return obj.spec as JsonObject;
+  return obj.spec as Fields;
 }
 
 // ---- APIExport ---------------------------------------------------------------------------
@@ -76,7 +79,7 @@ export function exportToV1alpha2(input: KubeObject): KubeObject {
         storage: { crd: {} },
       });
   }
-  if (resources.length > 0) s.resources = resources as unknown as JsonObject[];
+  if (resources.length > 0) s.resources = resources;
   const claims = (s.permissionClaims as V1Claim[] | undefined) ?? [];
   if (claims.length > 0) {
     s.permissionClaims = claims.map((c) => {
@@ -88,7 +91,7 @@ export function exportToV1alpha2(input: KubeObject): KubeObject {
         verbs: stashed?.verbs ?? ['*'],
         ...(stashed?.defaultSelector ? { defaultSelector: stashed.defaultSelector } : {}),
       };
-    }) as unknown as JsonObject[];
+    });
     if (claims.some((c) => c.resourceSelector?.length))
       putAnnotation(obj, V1ALPHA1_CLAIMS_ANNOTATION, claims);
   }
@@ -98,7 +101,7 @@ export function exportToV1alpha2(input: KubeObject): KubeObject {
 export function exportToV1alpha1(input: KubeObject): KubeObject {
   const obj = structuredClone(input);
   const s = spec(obj);
-  const resources = (s.resources as unknown as ExportResource[] | undefined) ?? [];
+  const resources = (s.resources as ExportResource[] | undefined) ?? [];
   delete s.resources;
   if (resources.length > 0) {
     s.latestResourceSchemas = resources.map((r) => r.schema);
@@ -107,7 +110,7 @@ export function exportToV1alpha1(input: KubeObject): KubeObject {
       putAnnotation(obj, RESOURCE_SCHEMAS_ANNOTATION, resources);
     }
   }
-  const claims = (s.permissionClaims as unknown as ExportPermissionClaim[] | undefined) ?? [];
+  const claims = (s.permissionClaims as ExportPermissionClaim[] | undefined) ?? [];
   const original = takeAnnotation<V1Claim[]>(obj, V1ALPHA1_CLAIMS_ANNOTATION);
   if (claims.length > 0) {
     s.permissionClaims = claims.map((c) => {
@@ -120,7 +123,7 @@ export function exportToV1alpha1(input: KubeObject): KubeObject {
           all: true,
         }
       );
-    }) as unknown as JsonObject[];
+    });
     const lossy = claims.some(
       (c) => c.verbs.length !== 1 || c.verbs[0] !== '*' || c.defaultSelector,
     );
@@ -131,9 +134,9 @@ export function exportToV1alpha1(input: KubeObject): KubeObject {
 
 // ---- APIBinding --------------------------------------------------------------------------
 
-function bindingClaimToV2(c: V1Claim, stashed: BindingPermissionClaim[] | undefined): JsonObject {
+function bindingClaimToV2(c: V1Claim, stashed: BindingPermissionClaim[] | undefined): Fields {
   const back = stashed?.find((x) => sameClaim(x, c));
-  if (back) return { ...back, ...(c.state ? { state: c.state } : {}) } as unknown as JsonObject;
+  if (back) return { ...back, ...(c.state ? { state: c.state } : {}) };
   return {
     group: c.group ?? '',
     resource: c.resource,
@@ -170,7 +173,7 @@ export function bindingToV1alpha2(input: KubeObject): KubeObject {
   takeAnnotation(obj, V1ALPHA1_CLAIMS_ANNOTATION);
   const claims = (s.permissionClaims as V1Claim[] | undefined) ?? [];
   if (claims.length > 0) s.permissionClaims = claims.map((c) => bindingClaimToV2(c, stashed));
-  const status = obj.status as JsonObject | undefined;
+  const status = obj.status as Fields | undefined;
   if (status) {
     for (const field of ['appliedPermissionClaims', 'exportPermissionClaims'] as const) {
       const list = status[field] as V1Claim[] | undefined;
@@ -189,15 +192,15 @@ export function bindingToV1alpha2(input: KubeObject): KubeObject {
 export function bindingToV1alpha1(input: KubeObject): KubeObject {
   const obj = structuredClone(input);
   const s = spec(obj);
-  const claims = (s.permissionClaims as unknown as BindingPermissionClaim[] | undefined) ?? [];
+  const claims = (s.permissionClaims as BindingPermissionClaim[] | undefined) ?? [];
   if (claims.length > 0) {
-    s.permissionClaims = claims.map(bindingClaimToV1) as unknown as JsonObject[];
+    s.permissionClaims = claims.map(bindingClaimToV1);
     if (claims.some(lossyClaim)) putAnnotation(obj, PERMISSION_CLAIMS_ANNOTATION, claims);
   }
-  const status = obj.status as JsonObject | undefined;
+  const status = obj.status as Fields | undefined;
   if (status) {
     for (const field of ['appliedPermissionClaims', 'exportPermissionClaims'] as const) {
-      const list = status[field] as unknown as
+      const list = status[field] as
         | Array<{ group: string; resource: string; identityHash?: string }>
         | undefined;
       if (list)
@@ -206,7 +209,7 @@ export function bindingToV1alpha1(input: KubeObject): KubeObject {
           resource: c.resource,
           ...(c.identityHash ? { identityHash: c.identityHash } : {}),
           all: true,
-        })) as unknown as JsonObject[];
+        }));
     }
   }
   return obj;

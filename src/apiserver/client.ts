@@ -3,7 +3,15 @@
  * HTTP requests reach (validation, admission, storage), without HTTP or serialisation.
  * It acts as a system user that RBAC always allows.
  */
-import type { JsonObject, KubeList, KubeObject } from '../apimachinery/meta.ts';
+import {
+  asJson,
+  asKubeObject,
+  isJsonObject,
+  type JsonObject,
+  type KubeList,
+  type KubeObject,
+  nameOf,
+} from '../apimachinery/meta.ts';
 import { applyMergePatch } from '../apimachinery/patch/merge-patch.ts';
 import { isStatusError, notFound, notFoundPath } from '../apimachinery/status.ts';
 import type { ResourceType, Subresource } from './registry/resource-type.ts';
@@ -165,8 +173,11 @@ export class ResourceClient {
       this.scope(),
       name,
       // Applied to the latest object (its resourceVersion included), retried on conflicts.
-      (current) =>
-        applyMergePatch(current as unknown as JsonObject, patch) as unknown as KubeObject,
+      (current) => {
+        const patched = applyMergePatch(current && asJson(current), patch);
+        // A merge patch of an object with an object is an object.
+        return asKubeObject(isJsonObject(patched) ? patched : {});
+      },
       { subresource },
     );
     return result.object;
@@ -204,7 +215,7 @@ export class ResourceClient {
     for (const item of list.items) {
       if (item.metadata.deletionTimestamp) continue;
       await this.client.storage
-        .delete(this.scope(item.metadata.namespace), item.metadata.name as string, {})
+        .delete(this.scope(item.metadata.namespace), nameOf(item), {})
         .catch((err: unknown) => {
           if (!isStatusError(err, 'NotFound')) throw err;
         });

@@ -13,6 +13,7 @@ import type {
   CatalogEntrySpec,
   PermissionClaimSpec,
 } from '../api/providers/types.ts';
+import { nameOf } from '../apimachinery/meta.ts';
 import { type StatusCause, StatusError, type StatusReason } from '../apimachinery/status.ts';
 import {
   isAlreadyExists,
@@ -199,7 +200,7 @@ export class Enablement {
         JSON.stringify(binding.spec.permissionClaims ?? []) !== JSON.stringify(permissionClaims)
       ) {
         binding = await caller
-          .update<APIBinding>(BINDINGS, undefined, binding.metadata.name as string, {
+          .update<APIBinding>(BINDINGS, undefined, nameOf(binding), {
             ...binding,
             spec: { ...binding.spec, permissionClaims },
           })
@@ -233,7 +234,7 @@ export class Enablement {
     }
     const bound = await waitFor(
       caller,
-      binding.metadata.name as string,
+      nameOf(binding),
       binding,
       (b) => b?.status?.phase === 'Bound',
       BOUND_TIMEOUT_MS,
@@ -256,7 +257,7 @@ export class Enablement {
     return {
       provider: name,
       workspace,
-      bindingName: bound.metadata.name as string,
+      bindingName: nameOf(bound),
       phase: 'Bound',
       acceptedClaims: state('Accepted'),
       rejectedClaims: state('Rejected'),
@@ -272,17 +273,11 @@ export class Enablement {
     const bindings = (await this.#bindings(caller, workspace)).filter((b) => this.#binds(b, entry));
     for (const b of bindings) {
       await caller
-        .delete(BINDINGS, undefined, b.metadata.name as string)
+        .delete(BINDINGS, undefined, nameOf(b))
         .catch((err) => passOn(err, `cannot delete APIBinding ${b.metadata.name} in ${workspace}`));
     }
     for (const b of bindings) {
-      const gone = await waitFor(
-        caller,
-        b.metadata.name as string,
-        b,
-        (x) => x === undefined,
-        GONE_TIMEOUT_MS,
-      );
+      const gone = await waitFor(caller, nameOf(b), b, (x) => x === undefined, GONE_TIMEOUT_MS);
       if (gone !== undefined) continue;
       throw new StatusError({
         code: 504,
@@ -290,7 +285,7 @@ export class Enablement {
         message: `APIBinding ${b.metadata.name} in ${workspace} is still being removed with its objects after ${GONE_TIMEOUT_MS / 1000} s; it goes on, check again later`,
       });
     }
-    return { removed: bindings.map((b) => b.metadata.name as string) };
+    return { removed: bindings.map((b) => nameOf(b)) };
   }
 }
 

@@ -67,6 +67,11 @@ function textStream(out: NodeJS.WritableStream): Writable {
   });
 }
 
+/** A logger that writes nothing (unit tests). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}
+
 /**
  * The logger of a process. `format` defaults to text when stdout is a terminal and JSON
  * otherwise (the `--log-format` flags override it); `level` to `$CANOPY_LOG_LEVEL` or info.

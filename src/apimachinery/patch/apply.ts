@@ -17,13 +17,12 @@
  *   time unset for a new applier that changes nothing; this sets it.)
  */
 import type { JsonObject, JsonValue, KubeObject } from '../meta.ts';
-import { isJsonObject, parseApiVersion, timestamp } from '../meta.ts';
+import { asJson, asKubeObject, isJsonObject, parseApiVersion, timestamp } from '../meta.ts';
 import { compareStrings, deepEqual } from '../schema/json.ts';
 import type { JSONSchemaProps } from '../schema/types.ts';
 import { badRequest, internalError, StatusError } from '../status.ts';
 import { FieldSet, type Path, pathString } from './fieldpath.ts';
 import {
-  asJson,
   BEFORE_FIRST_APPLY,
   compareIgnoring,
   conflictingFields,
@@ -214,7 +213,9 @@ export function apply(
     managed.set(id, { ...entry, time: changed ? time : last?.time, set: owned });
   }
 
-  const object = structuredClone(next) as unknown as KubeObject;
+  // Merging an object into an object yields one.
+  if (!isJsonObject(next)) throw internalError('the applied object is not a JSON object');
+  const object = asKubeObject(structuredClone(next));
   const { managedFields: _, ...objectMeta } = isJsonObject(object.metadata) ? object.metadata : {};
   const entries = encodeManagedFields(managed);
   object.metadata = entries.length > 0 ? { ...objectMeta, managedFields: entries } : objectMeta;

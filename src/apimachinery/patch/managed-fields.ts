@@ -16,7 +16,7 @@
  */
 import { goQuote } from '../labels.ts';
 import type { JsonObject, JsonValue, KubeObject, ManagedFieldsEntry } from '../meta.ts';
-import { isJsonObject, timestamp } from '../meta.ts';
+import { asJson, isJsonObject, timestamp } from '../meta.ts';
 import { compareStrings } from '../schema/json.ts';
 import type { JSONSchemaProps } from '../schema/types.ts';
 import { FieldSet, fieldElement } from './fieldpath.ts';
@@ -323,11 +323,6 @@ function isReset(entries: unknown): boolean {
   if (!Array.isArray(entries)) return false;
   if (entries.length === 0) return true;
   return entries.length === 1 && isJsonObject(entries[0]) && Object.keys(entries[0]).length === 0;
-}
-
-/** A KubeObject seen as the JSON value it is. */
-export function asJson(obj: KubeObject): JsonObject {
-  return obj as unknown as JsonObject;
 }
 
 /**

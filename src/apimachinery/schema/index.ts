@@ -17,6 +17,7 @@ import { deepCopy } from './json.ts';
 import { canonicalJSON } from './list-types.ts';
 import { prune, pruneNulls } from './prune.ts';
 import type { JSONSchemaProps } from './types.ts';
+import { jsonAsSchema, schemaAsJson } from './types.ts';
 import { hasBlockingErrors, RULES_NOT_CHECKED, validateValue } from './validate.ts';
 
 export type { FieldError } from '../field-errors.ts';
@@ -71,7 +72,7 @@ export function compileSchema(openAPIV3Schema: JSONSchemaProps): CompiledSchema 
 
 function compileByContent(openAPIV3Schema: JSONSchemaProps): CompiledSchema {
   const key = createHash('sha256')
-    .update(canonicalJSON(openAPIV3Schema as unknown as JsonValue))
+    .update(canonicalJSON(schemaAsJson(openAPIV3Schema)))
     .digest('base64');
   const hit = cache.get(key);
   if (hit !== undefined) {
@@ -79,9 +80,7 @@ function compileByContent(openAPIV3Schema: JSONSchemaProps): CompiledSchema {
     cache.set(key, hit);
     return hit;
   }
-  const compiled = build(
-    deepCopy(openAPIV3Schema as unknown as JsonValue) as unknown as JSONSchemaProps,
-  );
+  const compiled = build(jsonAsSchema(deepCopy(schemaAsJson(openAPIV3Schema))));
   if (cache.size >= CACHE_LIMIT) {
     const oldest = cache.keys().next().value;
     if (oldest !== undefined) cache.delete(oldest);

@@ -5,7 +5,7 @@
  * never trust the declared unions (an unknown `x-kubernetes-list-type` is reported, not assumed
  * away).
  */
-import type { JsonValue } from '../meta.ts';
+import type { JsonObject, JsonValue } from '../meta.ts';
 
 export type ListType = 'atomic' | 'set' | 'map';
 export type MapType = 'granular' | 'atomic';
@@ -118,4 +118,17 @@ export function isEmbeddedResource(s: JSONSchemaProps | undefined): boolean {
 
 export function isIntOrString(s: JSONSchemaProps | undefined): boolean {
   return s?.['x-kubernetes-int-or-string'] === true;
+}
+
+/**
+ * A schema seen as the JSON it is (schemas are parsed from JSON or written in code from
+ * JSON values), for hashing, copying and serving it. No copy is made.
+ */
+export function schemaAsJson(schema: JSONSchemaProps): JsonObject {
+  return schema as unknown as JsonObject;
+}
+
+/** A JSON object seen as a schema (no copy; validated by `structural.ts` where it matters). */
+export function jsonAsSchema(json: JsonObject): JSONSchemaProps {
+  return json as unknown as JSONSchemaProps;
 }

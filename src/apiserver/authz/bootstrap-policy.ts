@@ -24,7 +24,7 @@ import {
   RBAC_API_VERSION,
   RBAC_GROUP,
 } from '../../api/rbac/types.ts';
-import type { JsonObject, JsonValue } from '../../apimachinery/meta.ts';
+import { type JsonObject, type JsonValue, nameOf } from '../../apimachinery/meta.ts';
 import { isStatusError } from '../../apimachinery/status.ts';
 import type { Client } from '../client.ts';
 import { covers, fromRule, type Rule, toRule, toRules } from './policy-rules.ts';
@@ -341,7 +341,7 @@ function selectorsOf(role: ClusterRole): LabelSelector[] {
 export async function writeBootstrapPolicy(client: Client, cluster: string): Promise<void> {
   const roles = client.resource(cluster, CLUSTER_ROLES);
   for (const wanted of BOOTSTRAP_CLUSTER_ROLES) {
-    const name = wanted.metadata.name as string;
+    const name = nameOf(wanted);
     const existing = (await roles.find(name)) as ClusterRole | undefined;
     if (!existing) {
       await createIgnoringConflict(() => roles.create(structuredClone(wanted)));
@@ -370,7 +370,7 @@ export async function writeBootstrapPolicy(client: Client, cluster: string): Pro
   }
   const bindings = client.resource(cluster, CLUSTER_ROLE_BINDINGS);
   for (const wanted of BOOTSTRAP_CLUSTER_ROLE_BINDINGS) {
-    const name = wanted.metadata.name as string;
+    const name = nameOf(wanted);
     const existing = (await bindings.find(name)) as ClusterRoleBinding | undefined;
     if (!existing) {
       await createIgnoringConflict(() => bindings.create(structuredClone(wanted)));

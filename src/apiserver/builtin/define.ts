@@ -18,11 +18,11 @@
  */
 import type { ErrorList, FieldError } from '../../apimachinery/field-errors.ts';
 import { FieldPath, invalid, typeInvalid } from '../../apimachinery/field-errors.ts';
-import type { JsonObject, JsonValue, KubeObject } from '../../apimachinery/meta.ts';
-import { isJsonObject } from '../../apimachinery/meta.ts';
+import type { JsonValue, KubeObject } from '../../apimachinery/meta.ts';
+import { asJson, isJsonObject } from '../../apimachinery/meta.ts';
 import { stringFormatCheck } from '../../apimachinery/schema/formats.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
-import { additionalPropertiesOf, itemsOf } from '../../apimachinery/schema/types.ts';
+import { additionalPropertiesOf, itemsOf, schemaAsJson } from '../../apimachinery/schema/types.ts';
 import type {
   ObjectSchema,
   ResourceType,
@@ -79,8 +79,7 @@ export function builtin(def: BuiltinDefinition): ResourceType {
     // The schema carries the merge keys strategic merge patches need.
     strategicMergePatch: true,
     openapi: {
-      schema: (version) =>
-        version === def.version ? (schema as unknown as JsonObject) : undefined,
+      schema: (version) => (version === def.version ? schemaAsJson(schema) : undefined),
       ...(name === undefined ? {} : { definitionName: () => name }),
     },
   };
@@ -138,7 +137,7 @@ const appendKey = (path: string, k: string) => (path ? `${path}.${k}` : k);
  */
 export function pruneLikeDecode(schema: JSONSchemaProps, obj: KubeObject): string[] {
   const unknown: string[] = [];
-  walk(obj as unknown as JsonValue, schema, '', unknown, true);
+  walk(asJson(obj), schema, '', unknown, true);
   return unknown.sort();
 }
 

@@ -6,7 +6,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type GoStruct, goDecodeError } from '../../apimachinery/go-decode.ts';
 import { duplicateFields } from '../../apimachinery/json-duplicates.ts';
-import { isJsonObject, type JsonValue, type KubeObject } from '../../apimachinery/meta.ts';
+import {
+  asKubeObject,
+  isJsonObject,
+  type JsonValue,
+  type KubeObject,
+} from '../../apimachinery/meta.ts';
 import {
   badRequest,
   isStatusError,
@@ -211,7 +216,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       const opts = writeOptions(query, 'create');
       const { body, duplicateFields } = await readObjectBody(r, type, opts.fieldValidation);
       checkTypeMeta(body, type, info.apiVersion);
-      const result = await storage.create(scope, body as unknown as KubeObject, {
+      const result = await storage.create(scope, asKubeObject(body), {
         ...opts,
         ownsInput: true,
         decodedBody: true,
@@ -233,7 +238,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
         return send(r, representation, 200, getScale(type, result.object));
       }
       checkTypeMeta(body, type, info.apiVersion);
-      const result = await storage.update(scope, info.name, () => body as unknown as KubeObject, {
+      const result = await storage.update(scope, info.name, () => asKubeObject(body), {
         ...opts,
         decodedBody: true,
         duplicateFields,
@@ -384,7 +389,7 @@ async function handleVirtualCreate(r: ResourceRequest, type: ResourceType): Prom
       user: r.user,
       dryRun: opts.dryRun === true,
     },
-    body as unknown as KubeObject,
+    asKubeObject(body),
   );
   send(r, representation, 201, result);
 }

@@ -13,7 +13,7 @@ import type {
 } from '../../api/apiextensions/types.ts';
 import { humanDuration } from '../../apimachinery/duration.ts';
 import { type JsonPathProgram, printerColumnPath } from '../../apimachinery/jsonpath/index.ts';
-import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
+import { asJson, type KubeObject } from '../../apimachinery/meta.ts';
 import { AGE_COLUMN, NAME_COLUMN, type TableColumnDefinition } from '../../apimachinery/table.ts';
 import { compareVersions } from '../discovery/documents.ts';
 import { specChanged } from '../rest/meta-lifecycle.ts';
@@ -210,7 +210,7 @@ function printerColumns(
 /** Results of a column path; evaluation errors are an empty cell, as upstream. */
 function find(path: JsonPathProgram | undefined, obj: KubeObject): unknown[][] {
   try {
-    return path?.findResults(obj as unknown as JsonObject) ?? [];
+    return path?.findResults(asJson(obj)) ?? [];
   } catch {
     return [];
   }

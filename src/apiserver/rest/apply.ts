@@ -5,10 +5,10 @@
  */
 import {
   apiVersionOf,
+  asKubeObject,
   isJsonObject,
   type JsonObject,
   type JsonValue,
-  type KubeObject,
 } from '../../apimachinery/meta.ts';
 import { apply } from '../../apimachinery/patch/index.ts';
 import { pruneObjectMeta } from '../../apimachinery/schema/prune.ts';
@@ -69,11 +69,7 @@ export function applyFunction(r: ApplyRequest): UpdateFunction {
   const manager = r.fieldManager;
   const schema = patchSchemaOf(r.type, r.version);
   return (live) => {
-    const ignored = ignoredFields(
-      r.type,
-      r.subresource,
-      config as unknown as Parameters<typeof ignoredFields>[2],
-    );
+    const ignored = ignoredFields(r.type, r.subresource, asKubeObject(config));
     const result = apply(
       live,
       { ...config, metadata: { ...meta, name: r.name } } as JsonObject,
@@ -94,8 +90,5 @@ export function applyFunction(r: ApplyRequest): UpdateFunction {
 /** The paths of the applied configuration that the type's schema does not declare. */
 function undeclaredFields(type: ResourceType, version: string, config: JsonObject): string[] {
   const copy = structuredClone(config);
-  return [
-    ...pruneObjectMeta(copy),
-    ...(type.schemas?.[version]?.prune(copy as unknown as KubeObject) ?? []),
-  ];
+  return [...pruneObjectMeta(copy), ...(type.schemas?.[version]?.prune(asKubeObject(copy)) ?? [])];
 }

@@ -4,7 +4,13 @@
  * strategic merge is for built-ins only, as upstream.
  */
 import jsonpatch from 'fast-json-patch';
-import { isJsonObject, type JsonValue, type KubeObject } from '../../apimachinery/meta.ts';
+import {
+  asJson,
+  asKubeObject,
+  isJsonObject,
+  type JsonValue,
+  type KubeObject,
+} from '../../apimachinery/meta.ts';
 import { applyMergePatch, applyStrategicMergePatch } from '../../apimachinery/patch/index.ts';
 import {
   badRequest,
@@ -60,15 +66,12 @@ export function patchFunction(
     const schema = patchSchemaOf(type, version);
     return (current) =>
       keepIdentity(
-        applyStrategicMergePatch(requireCurrent(current) as unknown as JsonValue, patch, schema),
+        applyStrategicMergePatch(asJson(requireCurrent(current)), patch, schema),
         patchedKind,
       );
   }
   return (current) =>
-    keepIdentity(
-      applyMergePatch(requireCurrent(current) as unknown as JsonValue, patch),
-      patchedKind,
-    );
+    keepIdentity(applyMergePatch(asJson(requireCurrent(current)), patch), patchedKind);
 }
 
 function applyJsonPatch(doc: KubeObject, ops: JsonValue[]): JsonValue {
@@ -99,7 +102,7 @@ function applyJsonPatch(doc: KubeObject, ops: JsonValue[]): JsonValue {
  */
 function keepIdentity(patched: JsonValue, kind: string): KubeObject {
   if (!isJsonObject(patched)) throw badRequest('the patched object is not a JSON object');
-  const obj = patched as unknown as KubeObject;
+  const obj = asKubeObject(patched);
   obj.metadata ??= {};
   if (obj.kind !== undefined && obj.kind !== kind) {
     throw badRequest(`the kind of the patched object (${String(obj.kind)}) does not match ${kind}`);

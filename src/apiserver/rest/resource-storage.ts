@@ -7,8 +7,14 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import { type ErrorList, typeInvalid } from '../../apimachinery/field-errors.ts';
-import type { JsonObject, KubeList, KubeObject } from '../../apimachinery/meta.ts';
-import { apiVersionOf, timestamp } from '../../apimachinery/meta.ts';
+import {
+  apiVersionOf,
+  asJson,
+  type KubeList,
+  type KubeObject,
+  nameOf,
+  timestamp,
+} from '../../apimachinery/meta.ts';
 import { pruneObjectMeta } from '../../apimachinery/schema/prune.ts';
 import {
   alreadyExists,
@@ -358,7 +364,7 @@ export class ResourceStorage {
     await this.admission.validate(request);
     warnings.push(...(type.strategy.warningsOnCreate?.(obj) ?? []));
 
-    const name = obj.metadata.name as string;
+    const name = nameOf(obj);
     if (opts.dryRun) return { object: this.dryRunResult(scope, obj), created: true, warnings };
     try {
       const stored = toStoredObject(obj, type);
@@ -598,10 +604,7 @@ export class ResourceStorage {
    */
   private applySchema(scope: Scope, obj: KubeObject, opts: WriteOptions): string[] {
     const schema = scope.type.schemas?.[scope.version];
-    const unknown = [
-      ...pruneObjectMeta(obj as unknown as JsonObject),
-      ...(schema ? schema.prune(obj) : []),
-    ];
+    const unknown = [...pruneObjectMeta(asJson(obj)), ...(schema ? schema.prune(obj) : [])];
     schema?.applyDefaults(obj);
     if (opts.fieldValidation !== 'Strict' && opts.fieldValidation !== 'Warn') return [];
     const messages = [

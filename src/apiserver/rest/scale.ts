@@ -3,7 +3,7 @@
  * read from and written to the paths the resource names (`.spec.replicas`), so
  * `kubectl scale` and autoscalers work on custom resources.
  */
-import { isJsonObject, type JsonObject, type KubeObject } from '../../apimachinery/meta.ts';
+import { asJson, isJsonObject, type JsonObject, type KubeObject } from '../../apimachinery/meta.ts';
 import { badRequest, notFoundPath } from '../../apimachinery/status.ts';
 import type { ResourceType } from '../registry/resource-type.ts';
 import type { UpdateFunction } from './resource-storage.ts';
@@ -74,7 +74,7 @@ export function scaleUpdate(type: ResourceType, body: Record<string, unknown>): 
   return (current) => {
     if (!current) throw notFoundPath();
     const next = structuredClone(current);
-    write(next as unknown as JsonObject, spec.specReplicasPath, replicas);
+    write(asJson(next), spec.specReplicasPath, replicas);
     if (rv) next.metadata.resourceVersion = rv;
     return next;
   };

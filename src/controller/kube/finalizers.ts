@@ -3,7 +3,7 @@
  * resourceVersion, so that a finalizer another controller set meanwhile is never lost; on a
  * conflict the object is read again and the change made anew.
  */
-import type { KubeObject } from '../../apimachinery/meta.ts';
+import { type KubeObject, nameOf } from '../../apimachinery/meta.ts';
 import { isConflict, isNotFound, type KubeClient, type ResourceRef } from './client.ts';
 
 const ATTEMPTS = 5;
@@ -23,7 +23,7 @@ async function patchFinalizers<T extends KubeObject>(
     const finalizers = change(current);
     if (!finalizers) return current;
     const namespace: string | undefined = current.metadata.namespace;
-    const name = current.metadata.name as string;
+    const name = nameOf(current);
     try {
       return await client.patch<T>(ref, namespace, name, {
         metadata: { finalizers, resourceVersion: current.metadata.resourceVersion },

@@ -291,12 +291,14 @@ export class Reflector<T extends KubeObject = KubeObject> {
         events++;
         const obj = event.object;
         if (event.type === 'ERROR') {
-          const status = obj as unknown as { code?: number; reason?: string; message?: string };
+          // An ERROR event carries a Status, not an object.
+          const status: Record<string, unknown> = obj;
+          const code = typeof status.code === 'number' ? status.code : 500;
+          const reason = typeof status.reason === 'string' ? status.reason : '';
+          const message = typeof status.message === 'string' ? status.message : 'watch error';
           this.#abort?.();
-          if (status.code === 410) this.#rv = '';
-          finish(
-            new KubeError(status.code ?? 500, status.reason ?? '', status.message ?? 'watch error'),
-          );
+          if (code === 410) this.#rv = '';
+          finish(new KubeError(code, reason, message));
           return;
         }
         const rv = obj?.metadata?.resourceVersion;

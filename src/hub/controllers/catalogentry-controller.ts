@@ -14,7 +14,7 @@ import {
 } from '../../api/providers/types.ts';
 import type { Workspace } from '../../api/tenancy/types.ts';
 import { sameStatusIgnoringTimes, setCondition } from '../../apimachinery/conditions.ts';
-import type { KubeObject } from '../../apimachinery/meta.ts';
+import { type KubeObject, nameOf } from '../../apimachinery/meta.ts';
 import {
   isConflict,
   isNotFound,
@@ -44,7 +44,7 @@ export function adminObjects(controlPlane: ControlPlane): Objects {
     get: (path, ref, name, namespace) => controlPlane.at(path).getOrUndefined(ref, namespace, name),
     create: (path, ref, obj) => controlPlane.at(path).create(ref, obj.metadata.namespace, obj),
     update: (path, ref, obj) =>
-      controlPlane.at(path).update(ref, obj.metadata.namespace, obj.metadata.name as string, obj),
+      controlPlane.at(path).update(ref, obj.metadata.namespace, nameOf(obj), obj),
     remove: async (path, ref, name, namespace) => {
       await controlPlane.at(path).delete(ref, namespace, name);
     },
@@ -232,7 +232,7 @@ export class CatalogEntryController {
       await this.#client.patch(
         CATALOG_ENTRIES,
         undefined,
-        entry.metadata.name as string,
+        nameOf(entry),
         { status: owned },
         { subresource: 'status' },
       );

@@ -36,7 +36,7 @@ import type { ClusterRole, ClusterRoleBinding } from '../../api/rbac/types.ts';
 import type { Workspace } from '../../api/tenancy/types.ts';
 import { findCondition, setCondition } from '../../apimachinery/conditions.ts';
 import { fieldErrorMessage } from '../../apimachinery/field-errors.ts';
-import type { Condition, KubeObject } from '../../apimachinery/meta.ts';
+import { type Condition, type KubeObject, nameOf } from '../../apimachinery/meta.ts';
 import { isDNS1123Label } from '../../apimachinery/validation/names.ts';
 import type { ResourceRef } from '../../controller/kube/client.ts';
 import { parseInlineSchema, validateCatalogEntry } from '../apis/validation.ts';
@@ -140,7 +140,7 @@ async function ensure<T extends KubeObject>(
   desired: T,
   same: (current: T) => boolean,
 ): Promise<T> {
-  const name = desired.metadata.name as string;
+  const name = nameOf(desired);
   const current = await objects.get<T>(path, ref, name, desired.metadata.namespace);
   if (!current) return objects.create(path, ref, desired);
   if (same(current)) return current;
@@ -283,7 +283,7 @@ export async function reconcileEntry(entry: CatalogEntry, ctx: ReconcileContext)
           const parsed = parseInlineSchema(inline.body);
           if (!parsed.ok) continue; // validated above
           const desired = schemaObject(parsed.schema);
-          const schemaName = desired.metadata.name as string;
+          const schemaName = nameOf(desired);
           const stored = await objects.get<APIResourceSchema>(path, SCHEMAS, schemaName);
           const resource = {
             name: parsed.schema.spec.names.plural,
@@ -353,8 +353,8 @@ export async function reconcileEntry(entry: CatalogEntry, ctx: ReconcileContext)
         blocked('APIExportReady', 'UntrustedClaims', message);
         // Nobody new may bind an export whose claims are not approved.
         const grant = bindGrant(exp.name);
-        await objects.remove(path, CLUSTER_ROLE_BINDINGS, grant.binding.metadata.name as string);
-        await objects.remove(path, CLUSTER_ROLES, grant.role.metadata.name as string);
+        await objects.remove(path, CLUSTER_ROLE_BINDINGS, nameOf(grant.binding));
+        await objects.remove(path, CLUSTER_ROLES, nameOf(grant.role));
         throw new Stop();
       }
       if (managedWorkspace) {
@@ -484,8 +484,8 @@ export async function cleanupEntry(entry: CatalogEntry, objects: Objects): Promi
   }
   const path = exp.path;
   for (const g of [bindGrant(exp.name), identityGrant(exp.name)]) {
-    await objects.remove(path, CLUSTER_ROLE_BINDINGS, g.binding.metadata.name as string);
-    await objects.remove(path, CLUSTER_ROLES, g.role.metadata.name as string);
+    await objects.remove(path, CLUSTER_ROLE_BINDINGS, nameOf(g.binding));
+    await objects.remove(path, CLUSTER_ROLES, nameOf(g.role));
   }
   await objects.remove(path, SECRETS, KUBECONFIG_SECRET, IDENTITY_NAMESPACE);
   await objects.remove(path, SECRETS, IDENTITY_TOKEN_SECRET, IDENTITY_NAMESPACE);

@@ -15,7 +15,7 @@ import {
   SKIP_ENDPOINT_SLICE_ANNOTATION,
 } from '../../../api/apis/types.ts';
 import { setCondition } from '../../../apimachinery/conditions.ts';
-import type { Condition } from '../../../apimachinery/meta.ts';
+import { type Condition, nameOf } from '../../../apimachinery/meta.ts';
 import type { Client } from '../../../apiserver/client.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
@@ -58,7 +58,7 @@ export class ApiExportController {
     const exp = this.index.exports.get(key);
     if (!exp || exp.metadata.deletionTimestamp) return undefined;
     const { cluster } = parseObjectKey(key);
-    const name = exp.metadata.name as string;
+    const name = nameOf(exp);
     const hash = await this.identity(cluster, exp);
     const status = exp.status ?? {};
     const conditions: Condition[] = structuredClone(status.conditions ?? []);
@@ -106,7 +106,7 @@ export class ApiExportController {
   private async identity(cluster: string, exp: APIExport): Promise<string | undefined> {
     const ref = exp.spec?.identity?.secretRef;
     const namespace = ref?.namespace || IDENTITY_NAMESPACE;
-    const name = ref?.name || (exp.metadata.name as string);
+    const name = ref?.name || nameOf(exp);
     const secrets = this.client.resource(cluster, SECRETS, namespace);
     let secret = await secrets.find(name);
     if (!secret && ref?.name) return undefined;
@@ -124,12 +124,10 @@ export class ApiExportController {
         })) ?? (await secrets.get(name));
     }
     if (!ref?.name) {
-      await this.client
-        .resource(cluster, EXPORTS_GVR)
-        .modify(exp.metadata.name as string, (cur) => ({
-          ...cur,
-          spec: { ...(cur.spec as object), identity: { secretRef: { namespace, name } } },
-        }));
+      await this.client.resource(cluster, EXPORTS_GVR).modify(nameOf(exp), (cur) => ({
+        ...cur,
+        spec: { ...(cur.spec as object), identity: { secretRef: { namespace, name } } },
+      }));
     }
     const data = (secret.data ?? {}) as Record<string, string>;
     return identityHash(Buffer.from(data[IDENTITY_KEY] ?? '', 'base64'));
@@ -140,17 +138,17 @@ export class ApiExportController {
       apiVersion: 'apis.kcp.io/v1alpha1',
       kind: 'APIExportEndpointSlice',
       metadata: {
-        name: exp.metadata.name as string,
+        name: nameOf(exp),
         ownerReferences: [
           {
             apiVersion: 'apis.kcp.io/v1alpha2',
             kind: 'APIExport',
-            name: exp.metadata.name as string,
+            name: nameOf(exp),
             uid: exp.metadata.uid as string,
           },
         ],
       },
-      spec: { export: { name: exp.metadata.name as string } },
+      spec: { export: { name: nameOf(exp) } },
     });
   }
 

@@ -10,7 +10,7 @@ import {
   ENDPOINT_SLICES_GVR,
 } from '../../../api/apis/types.ts';
 import { sameStatusIgnoringTimes, setCondition } from '../../../apimachinery/conditions.ts';
-import type { Condition } from '../../../apimachinery/meta.ts';
+import { type Condition, nameOf } from '../../../apimachinery/meta.ts';
 import type { Client } from '../../../apiserver/client.ts';
 import { StoreInformer } from '../../../controller/store-informer.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
@@ -99,7 +99,7 @@ export class EndpointSliceController {
     if (sameStatusIgnoringTimes(next, slice.status ?? {})) return undefined;
     await this.client
       .resource(cluster, ENDPOINT_SLICES_GVR)
-      .modify(slice.metadata.name as string, (cur) => ({ ...cur, status: next }), 'status');
+      .modify(nameOf(slice), (cur) => ({ ...cur, status: next }), 'status');
     return undefined;
   }
 

@@ -7,7 +7,7 @@
  */
 
 import type { APIBinding } from '../../../api/apis/types.ts';
-import type { KubeObject } from '../../../apimachinery/meta.ts';
+import { type KubeObject, nameOf } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
 import type { Client } from '../../../apiserver/client.ts';
 import type { ResourceType } from '../../../apiserver/registry/resource-type.ts';
@@ -77,7 +77,7 @@ export class PermissionClaimLabelController {
         // The write itself is labelled by admission, from the latest object.
         await this.client
           .forType(cluster, type, obj.metadata.namespace)
-          .modify(obj.metadata.name as string, (cur) => cur)
+          .modify(nameOf(obj), (cur) => cur)
           .catch((err: unknown) => {
             if (!isStatusError(err, 'NotFound')) throw err;
           });

@@ -5,7 +5,7 @@
  * with it). `withTokenRequest` adds the subresource to the ServiceAccount type.
  */
 import { FieldPath, invalid, tooLong } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import { asKubeObject, isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
 import {
   badRequest,
   conflict,
@@ -115,7 +115,7 @@ export function tokenRequestSubresource(deps: TokenRequestDeps): VirtualSubresou
             expirationSeconds,
             ...(boundObject ? { boundObject } : {}),
           });
-      return {
+      return asKubeObject({
         apiVersion: `${AUTHENTICATION_GROUP}/v1`,
         kind: 'TokenRequest',
         metadata: { ...meta, name, namespace, creationTimestamp: null },
@@ -128,7 +128,7 @@ export function tokenRequestSubresource(deps: TokenRequestDeps): VirtualSubresou
           token: minted.token,
           expirationTimestamp: minted.expirationTimestamp || null,
         },
-      } as unknown as KubeObject;
+      });
     },
   };
 }

@@ -5,7 +5,12 @@
  * every other verb is 405) and the checks upstream makes on the metadata of reviews.
  */
 import { type FieldError, invalid } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  asKubeObject,
+  isJsonObject,
+  type JsonObject,
+  type KubeObject,
+} from '../../../apimachinery/meta.ts';
 import { badRequest, invalid as invalidStatus } from '../../../apimachinery/status.ts';
 import { NAME_COLUMN } from '../../../apimachinery/table.ts';
 import type { ResourceType, VirtualCreate } from '../../registry/resource-type.ts';
@@ -119,10 +124,10 @@ export function reviewAnswer(
   fields: Record<string, unknown>,
 ): KubeObject {
   const meta = isJsonObject(body.metadata) ? body.metadata : {};
-  return {
+  return asKubeObject({
     apiVersion: `${group}/${version}`,
     kind,
     metadata: { ...meta, creationTimestamp: null },
     ...fields,
-  } as unknown as KubeObject;
+  });
 }

@@ -11,7 +11,6 @@
  */
 
 import { RBAC_GROUP } from '../../../api/rbac/types.ts';
-import type { JsonValue } from '../../../apimachinery/meta.ts';
 import { WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import type { Authorization } from '../../authz/authorization.ts';
@@ -54,7 +53,7 @@ export class ClusterRoleAggregationController {
       const rules = this.authorization.rbac.aggregatedRules(cluster, role);
       if (rulesEqual(rules, role.rules)) continue;
       try {
-        await roles.patch(role.name, { rules: rules.map(fromRule) as unknown as JsonValue });
+        await roles.patch(role.name, { rules: rules.map(fromRule) });
       } catch (err) {
         // Deleted meanwhile: nothing left to aggregate into.
         if ((err as { code?: number }).code !== 404) throw err;

@@ -5,7 +5,7 @@
  */
 
 import { setCondition } from '../../../apimachinery/conditions.ts';
-import type { Condition, KubeObject } from '../../../apimachinery/meta.ts';
+import { type Condition, type KubeObject, nameOf } from '../../../apimachinery/meta.ts';
 import { StoreInformer } from '../../../controller/store-informer.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
@@ -52,7 +52,7 @@ export class NamespaceController {
     const ns = this.informer.get(key);
     if (!ns?.metadata.deletionTimestamp) return undefined;
     const cluster = clusterOfKey(key);
-    const name = ns.metadata.name as string;
+    const name = nameOf(ns);
     const left = await this.deleteContent(cluster, name);
     await this.report(cluster, name, left);
     if (left.objects > 0) return new Requeue(RETRY_MS);
@@ -83,7 +83,7 @@ export class NamespaceController {
         for (const f of item.metadata.finalizers ?? [])
           left.byFinalizer.set(f, (left.byFinalizer.get(f) ?? 0) + 1);
         if (item.metadata.deletionTimestamp) continue;
-        await objects.delete(item.metadata.name as string).catch((err: { code?: number }) => {
+        await objects.delete(nameOf(item)).catch((err: { code?: number }) => {
           if (err.code !== 404) throw err;
         });
       }

@@ -12,7 +12,12 @@
  *
  * Follows the store directly and keeps nothing but a work queue: Secrets are not cached.
  */
-import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  asKubeObject,
+  isJsonObject,
+  type JsonObject,
+  type KubeObject,
+} from '../../../apimachinery/meta.ts';
 import { StoreFollower } from '../../../controller/store-follower.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
 import type { Logger } from '../../../logging/logger.ts';
@@ -189,7 +194,7 @@ export class ServiceAccountTokenController {
 function parse(value: string): KubeObject | undefined {
   try {
     const obj = JSON.parse(value) as unknown;
-    return isJsonObject(obj) ? (obj as unknown as KubeObject) : undefined;
+    return isJsonObject(obj) ? asKubeObject(obj) : undefined;
   } catch {
     return undefined;
   }

@@ -7,6 +7,7 @@
  * use it.
  */
 
+import { nameOf } from '../../../apimachinery/meta.ts';
 import {
   isAlreadyExists,
   isNotFound,
@@ -86,18 +87,18 @@ export class ApiResourceSchemaController {
           'cannot publish; retrying',
         ),
     });
-    deps.prs.on((_t, pr) => this.queue.add(pr.metadata.name as string));
+    deps.prs.on((_t, pr) => this.queue.add(nameOf(pr)));
     deps.crds.on((_t, crd) => {
       for (const pr of deps.prs.list()) {
         const res = pr.spec?.resource;
         if (res?.apiGroup === crd.spec.group && res.kind === crd.spec.names.kind)
-          this.queue.add(pr.metadata.name as string);
+          this.queue.add(nameOf(pr));
       }
     });
   }
 
   start(): void {
-    for (const pr of this.d.prs.list()) this.queue.add(pr.metadata.name as string);
+    for (const pr of this.d.prs.list()) this.queue.add(nameOf(pr));
   }
 
   stop(): void {
@@ -105,7 +106,7 @@ export class ApiResourceSchemaController {
   }
 
   #invalid(pr: PublishedResource, message: string): void {
-    const name = pr.metadata.name as string;
+    const name = nameOf(pr);
     if (this.#lastError.get(name) === message) return;
     this.#lastError.set(name, message);
     this.log.warn(
@@ -155,7 +156,7 @@ export class ApiResourceSchemaController {
       return undefined;
     }
     this.#lastError.delete(name);
-    const schemaName = schema.metadata.name as string;
+    const schemaName = nameOf(schema);
     if (!this.#known.has(schemaName)) {
       const existing = await this.d.kcp.getOrUndefined(RESOURCE_SCHEMAS, undefined, schemaName);
       if (!existing) {

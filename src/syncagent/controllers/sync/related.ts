@@ -10,7 +10,7 @@
  */
 
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
-import type { KubeObject } from '../../../apimachinery/meta.ts';
+import { type KubeObject, nameOf } from '../../../apimachinery/meta.ts';
 import {
   apiVersionOfRef,
   isAlreadyExists,
@@ -208,7 +208,7 @@ async function pairs(ctx: PrimaryContext, r: RelatedResource): Promise<Pair[]> {
       labelSelector: selector.toString(),
     });
     return found.items.map((obj) => {
-      const name = obj.metadata.name as string;
+      const name = nameOf(obj);
       const dest = loc.rewrite.template
         ? render(loc.rewrite.template, { ...data, Value: name, RelatedObject: obj })
         : regexReplace(name, loc.rewrite.regex?.pattern, loc.rewrite.regex?.replacement ?? name);
@@ -336,7 +336,7 @@ async function syncPair(
   }
   const mutated = structuredClone(origin) as KubeObject;
   applyMutations(r.mutation?.spec, {
-    self: mutated as unknown as Record<string, unknown>,
+    self: mutated,
     ...(dest ? { other: dest } : {}),
   });
   const content = syncContent(mutated, []);
@@ -454,7 +454,7 @@ export async function cleanupRelated(ctx: PrimaryContext, r: RelatedResource): P
       });
       origins = found.items
         .filter((o) => o.metadata.finalizers?.includes(CLEANUP_FINALIZER))
-        .map((o) => ({ namespace: ns, name: o.metadata.name as string }));
+        .map((o) => ({ namespace: ns, name: nameOf(o) }));
     } else {
       const ns = namespaceOn(ctx, r, 'kcp');
       origins = evaluate(ctx, 'kcp', r.name, ctx.remote).map((name) => ({ namespace: ns, name }));

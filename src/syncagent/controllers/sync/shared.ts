@@ -12,7 +12,7 @@
  */
 
 import type { LabelSelectorMatcher } from '../../../apimachinery/labels.ts';
-import type { KubeObject } from '../../../apimachinery/meta.ts';
+import { type KubeObject, nameOf } from '../../../apimachinery/meta.ts';
 import { isConflict, type KubeClient, type ResourceRef } from '../../../controller/kube/client.ts';
 import type { EventRecorder } from '../../../controller/kube/events.ts';
 import { removeFinalizer } from '../../../controller/kube/finalizers.ts';
@@ -438,8 +438,7 @@ export class RelatedTracker {
     const copies = await service.list(ref, undefined, { labelSelector: selector });
     // Not deleting and no copy of ours: the finalizer may be another agent's; leave it.
     if (!obj.metadata.deletionTimestamp && copies.items.length === 0) return undefined;
-    for (const c of copies.items)
-      await service.delete(ref, c.metadata.namespace, c.metadata.name as string);
+    for (const c of copies.items) await service.delete(ref, c.metadata.namespace, nameOf(c));
     await removeFinalizer(vw.cluster(cluster), ref, obj, CLEANUP_FINALIZER);
     log.info(
       { object: `${cluster}|${namespace}/${name}`, resource: gvr },

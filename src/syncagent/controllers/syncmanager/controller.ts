@@ -7,6 +7,7 @@
  * changes, everything restarts against the new one. It also runs the workspace cleanup.
  */
 
+import { nameOf } from '../../../apimachinery/meta.ts';
 import type { KubeClient } from '../../../controller/kube/client.ts';
 import { EventRecorder } from '../../../controller/kube/events.ts';
 import type { Reflector } from '../../../controller/kube/reflector.ts';
@@ -84,14 +85,14 @@ export class SyncManager {
           'cannot start syncing; retrying',
         ),
     });
-    deps.prs.on((_t, pr) => this.queue.add(pr.metadata.name as string));
+    deps.prs.on((_t, pr) => this.queue.add(nameOf(pr)));
     deps.crds.on((_t, crd) => {
       for (const pr of deps.prs.list())
         if (
           pr.spec?.resource?.apiGroup === crd.spec.group &&
           pr.spec.resource.kind === crd.spec.names.kind
         )
-          this.queue.add(pr.metadata.name as string);
+          this.queue.add(nameOf(pr));
     });
   }
 
@@ -126,7 +127,7 @@ export class SyncManager {
       await this.#stopSession();
       this.#url = url;
       this.#session = this.#newSession(url);
-      for (const pr of this.d.prs.list()) this.queue.add(pr.metadata.name as string);
+      for (const pr of this.d.prs.list()) this.queue.add(nameOf(pr));
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'cannot read the virtual workspace URL');
     } finally {

@@ -12,6 +12,7 @@
  * just before anything is deleted.
  */
 
+import { nameOf } from '../../../apimachinery/meta.ts';
 import { isNotFound, type KubeClient, type ResourceRef } from '../../../controller/kube/client.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import {
@@ -97,8 +98,7 @@ export class WorkspaceCleanup {
     const namespaces = await service.list(NAMESPACES, undefined, {
       labelSelector: `${AGENT_NAME_LABEL}=${agentName},${REMOTE_CLUSTER_LABEL}`,
     });
-    for (const ns of namespaces.items)
-      note(ns.metadata.labels?.[REMOTE_CLUSTER_LABEL], ns.metadata.name as string);
+    for (const ns of namespaces.items) note(ns.metadata.labels?.[REMOTE_CLUSTER_LABEL], nameOf(ns));
     return out;
   }
 
@@ -174,8 +174,7 @@ export class WorkspaceCleanup {
       });
       for (const obj of list.items) {
         if (obj.metadata.deletionTimestamp) continue;
-        if (await service.delete(ref, obj.metadata.namespace, obj.metadata.name as string))
-          deleted++;
+        if (await service.delete(ref, obj.metadata.namespace, nameOf(obj))) deleted++;
       }
     }
     // Copies of related objects (service side).
@@ -184,21 +183,20 @@ export class WorkspaceCleanup {
         labelSelector: `${mine},${RELATED_PRIMARY_CLUSTER_LABEL}=${cluster}`,
       });
       for (const obj of list.items)
-        if (await service.delete(ref, obj.metadata.namespace, obj.metadata.name as string))
-          deleted++;
+        if (await service.delete(ref, obj.metadata.namespace, nameOf(obj))) deleted++;
     }
     // State Secrets.
     const states = await service.list(SECRETS, namespace, {
       labelSelector: `${OBJECT_STATE_LABEL}=true,${REMOTE_CLUSTER_LABEL}=${cluster}`,
     });
     for (const s of states.items)
-      if (await service.delete(SECRETS, namespace, s.metadata.name as string)) deleted++;
+      if (await service.delete(SECRETS, namespace, nameOf(s))) deleted++;
     // Namespaces the agent created for this workspace, unless others' copies live there.
     const namespaces = await service.list(NAMESPACES, undefined, {
       labelSelector: `${mine},${REMOTE_CLUSTER_LABEL}=${cluster}`,
     });
     for (const ns of namespaces.items) {
-      const name = ns.metadata.name as string;
+      const name = nameOf(ns);
       if (ns.metadata.deletionTimestamp || name === namespace) continue;
       let shared = false;
       for (const ref of primaryRefs.values()) {
