@@ -13,8 +13,14 @@ export class ApiMetrics {
   readonly watchEvents: Counter;
   readonly storeRevision: Gauge;
   readonly leader: Gauge;
+  readonly etcdRequests: Histogram<'operation'>;
+  readonly etcdErrors: Counter<'operation'>;
 
-  constructor(storeRevision: () => Promise<number>) {
+  /**
+   * `storeRevision` reads the store's revision; `etcdWatching`, given when the store is etcd,
+   * whether its watch is connected.
+   */
+  constructor(storeRevision: () => Promise<number>, etcdWatching?: () => boolean) {
     collectDefaultMetrics({ register: this.registry });
     this.requests = new Counter({
       name: 'apiserver_request_total',
@@ -44,6 +50,29 @@ export class ApiMetrics {
       help: "1 while this replica runs the control plane's controllers (it holds the Lease kube-system/canopy-controllers in root), else 0.",
       registers: [this.registry],
     });
+    this.etcdRequests = new Histogram({
+      name: 'etcd_request_duration_seconds',
+      help: 'etcd requests by operation (range, txn, compact), as kube-apiserver measures them.',
+      labelNames: ['operation'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.etcdErrors = new Counter({
+      name: 'etcd_request_errors_total',
+      help: 'etcd requests that failed (etcd unreachable, no leader, timed out), by operation.',
+      labelNames: ['operation'],
+      registers: [this.registry],
+    });
+    if (etcdWatching) {
+      new Gauge({
+        name: 'canopy_etcd_watch_connected',
+        help: 'Whether the watch this replica follows etcd with is connected (0: it serves what it has seen, and requests wait or fail).',
+        registers: [this.registry],
+        collect() {
+          this.set(etcdWatching() ? 1 : 0);
+        },
+      });
+    }
     this.storeRevision = new Gauge({
       name: 'canopy_store_revision',
       help: 'The revision of the last write to the store.',

@@ -3,6 +3,7 @@
  * here; this file only assembles them.
  */
 import { Command } from 'commander';
+import { registerEtcd } from './etcd.ts';
 import { registerHub } from './hub.ts';
 import { registerKubeconfig } from './kubeconfig.ts';
 import { registerPostgresOperator } from './postgres-operator.ts';
@@ -24,6 +25,7 @@ const program = new Command('canopy')
 
 registerUp(program);
 registerStart(program);
+registerEtcd(program);
 registerHub(program);
 registerProviders(program);
 registerPostgresOperator(program);

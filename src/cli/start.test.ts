@@ -35,6 +35,10 @@ describe('canopy start flags', () => {
       '--max-requests-inflight must be a whole number of at least 1, not "lots"',
     ],
     [['--port', '0', '--etcd-prefix', '/x'], '--etcd-prefix needs --etcd-servers'],
+    [
+      ['--port', '0', '--external-url', 'http://lb:6443/x'],
+      '--external-url must be an https URL with no path, such as https://canopy.example.com:6443, not "http://lb:6443/x"',
+    ],
     [['--port', '0', '--etcd-servers', ' , '], '--etcd-servers names no URL'],
     [
       ['--port', '0', '--etcd-servers', 'http://127.0.0.1:1', '--compaction-interval', '1m'],
@@ -62,7 +66,7 @@ describe('canopy start flags', () => {
     ],
     [
       ['--port', '0', '--etcd-servers', 'http://127.0.0.1:1'],
-      'cannot reach etcd at http://127.0.0.1:1',
+      'cannot reach etcd (etcd at http://127.0.0.1:1 is unavailable: connect ECONNREFUSED 127.0.0.1:1). Start it (one on this machine: canopy etcd)',
     ],
   ])('refuses %j', (args, message) => {
     const r = start(...args);

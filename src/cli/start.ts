@@ -35,6 +35,7 @@ interface StartOptions {
   maxRequestsInflight: string;
   compactionInterval?: string;
   pkiDir?: string;
+  externalUrl?: string;
   etcdServers?: string;
   etcdPrefix?: string;
   etcdCafile?: string;
@@ -80,6 +81,10 @@ export function registerStart(program: Command): void {
     .option(
       '--pki-dir <dir>',
       'the CA, service-account key, admin token and serving certificate replicas of one control plane share (the first to start makes them; default: the data directory)',
+    )
+    .option(
+      '--external-url <url>',
+      'where clients reach the control plane, such as a load balancer in front of replicas (https://host:port): Workspace URLs and endpoint slices name it and the serving certificate covers it (default: this server)',
     )
     .option(
       '--etcd-servers <urls>',
@@ -156,6 +161,7 @@ export function registerStart(program: Command): void {
           compaction = compactionOf(opts.compactionInterval);
         etcd = etcdOptions(opts);
         leaderElection = leaderElectionOf(opts);
+        if (opts.externalUrl !== undefined) checkExternalUrl(opts.externalUrl);
       } catch (err) {
         program.error((err as Error).message);
       }
@@ -171,6 +177,7 @@ export function registerStart(program: Command): void {
         ...(compaction !== undefined ? { compaction } : {}),
         ...(etcd ? { etcd } : {}),
         ...(opts.pkiDir ? { pkiDir: opts.pkiDir } : {}),
+        ...(opts.externalUrl ? { externalUrl: opts.externalUrl } : {}),
         leaderElection,
       });
       let hub: Hub | undefined;
@@ -264,6 +271,18 @@ function etcdOptions(opts: StartOptions): EtcdStoreOptions | undefined {
     ...(opts.etcdKeyfile !== undefined ? { keyFile: opts.etcdKeyfile } : {}),
     compactionIntervalMs: interval === 0 ? false : interval,
   };
+}
+
+function checkExternalUrl(value: string): void {
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {}
+  if (url?.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '')) {
+    throw new Error(
+      `--external-url must be an https URL with no path, such as https://canopy.example.com:6443, not ${JSON.stringify(value)}`,
+    );
+  }
 }
 
 /** kube-controller-manager's rule: lease duration > renew deadline > retry period > 0. */

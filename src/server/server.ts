@@ -104,6 +104,12 @@ export interface ApiServerOptions {
   readonly logger: Logger;
   /** More names and addresses the serving certificate covers. */
   readonly hosts?: readonly string[];
+  /**
+   * Where clients reach the control plane (a load balancer in front of the replicas, as
+   * kcp's external URL): Workspace URLs and endpoint slices name it, and the serving
+   * certificate covers its host. Default: this server's own URL.
+   */
+  readonly externalUrl?: string;
   /** Background compaction of the SQLite store: its schedule, or `false` for none (default: on). */
   readonly compaction?: AutoCompaction | false;
   /**
@@ -196,7 +202,7 @@ export class ApiServer {
   private caPem = '';
   url = '';
 
-  private constructor(options: ApiServerOptions, store: Store) {
+  private constructor(options: ApiServerOptions, store: Store, metrics: ApiMetrics) {
     this.options = options;
     this.logger = options.logger;
     this.dataDir = resolve(options.dataDir);
@@ -243,7 +249,7 @@ export class ApiServer {
         registry: this.registry,
         authorizer: this.authorization,
         logger: this.logger.child({ component: 'tenancy' }),
-        baseUrl: () => this.url,
+        baseUrl: () => this.baseUrl,
       });
     }
     const tenancy = this.tenancy;
@@ -276,7 +282,7 @@ export class ApiServer {
         crds: this.crds,
         authorizer: this.authorization,
         resolvePath: (p) => tenancy.resolve(p),
-        baseUrl: () => this.url,
+        baseUrl: () => this.baseUrl,
         logger: this.logger.child({ component: 'apis' }),
       });
       for (const plugin of this.apis.admission) this.admission.add(plugin);
@@ -294,7 +300,7 @@ export class ApiServer {
       });
     }
     this.discovery = new DiscoveryHandler(this.registry);
-    this.metrics = new ApiMetrics(() => this.store.currentRevision());
+    this.metrics = metrics;
     this.authenticator = new UnionAuthenticator([
       this.tokens,
       this.serviceAccountTokens,
@@ -306,18 +312,31 @@ export class ApiServer {
     const dataDir = resolve(options.dataDir);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     if (options.pkiDir) await ensureSharedPki(options.pkiDir);
-    const store: Store = options.etcd
-      ? await EtcdStore.open({
-          ...options.etcd,
-          logger: options.logger.child({ component: 'etcd' }),
-        })
-      : SqliteStore.open(
-          join(dataDir, 'store.db'),
-          options.compaction !== undefined ? { compaction: options.compaction } : {},
-        );
+    let etcd: EtcdStore | undefined;
+    let store: Store | undefined;
+    const metrics = new ApiMetrics(
+      () => store?.currentRevision() ?? Promise.resolve(0),
+      options.etcd ? () => etcd?.watching === true : undefined,
+    );
+    if (options.etcd) {
+      etcd = await EtcdStore.open({
+        ...options.etcd,
+        logger: options.logger.child({ component: 'etcd' }),
+        onRequest: (operation, seconds, failed) => {
+          metrics.etcdRequests.observe({ operation }, seconds);
+          if (failed) metrics.etcdErrors.inc({ operation });
+        },
+      });
+      store = etcd;
+    } else {
+      store = SqliteStore.open(
+        join(dataDir, 'store.db'),
+        options.compaction !== undefined ? { compaction: options.compaction } : {},
+      );
+    }
     let server: ApiServer;
     try {
-      server = new ApiServer(options, store);
+      server = new ApiServer(options, store, metrics);
     } catch (err) {
       await store.close();
       throw err;
@@ -340,7 +359,10 @@ export class ApiServer {
     const bind = this.options.bind ?? '127.0.0.1';
     const ca = await loadOrCreateCA(this.pkiDir);
     this.caPem = ca.cert;
-    const hosts = servingHosts(bind, this.options.hosts);
+    const external = this.options.externalUrl
+      ? [new URL(this.options.externalUrl).hostname.replace(/^\[|\]$/g, '')]
+      : [];
+    const hosts = servingHosts(bind, [...(this.options.hosts ?? []), ...external]);
     const serving = this.options.pkiDir
       ? await loadOrIssueSharedServing(this.pkiDir, ca, hosts)
       : await loadOrIssueServing(this.dataDir, ca, hosts);
@@ -523,6 +545,11 @@ export class ApiServer {
     return problem
       ? { ok: false, message: `[-]storage failed: ${problem}` }
       : { ok: true, message: 'ok' };
+  }
+
+  /** The URL Workspaces and endpoint slices name: --external-url, or this server's own. */
+  get baseUrl(): string {
+    return this.options.externalUrl?.replace(/\/+$/, '') ?? this.url;
   }
 
   get caCertificate(): string {

@@ -1,5 +1,6 @@
 /**
- * Every shell block of docs/quickstart.md, workshop.md, portal.md, security.md and providers.md, run in
+ * Every shell block of docs/quickstart.md, workshop.md, portal.md, security.md, providers.md
+ * and high-availability.md, run in
  * order as a reader would, in a directory laid out like a fresh clone (its own node_modules
  * from `npm install`, its own `.canopy/` and `.workshop/`). The only thing the test adds is free
  * ports, through the environment variables `canopy up` and the workshop's env.sh read, so
@@ -55,6 +56,11 @@ async function readerEnv(): Promise<NodeJS.ProcessEnv> {
     CANOPY_PORT: String(await freePort()),
     CANOPY_SERVICE_PORT: String(await freePort()),
     CANOPY_HUB_PORT: String(await freePort()),
+    CANOPY_REPLICA_PORT: String(await freePort()),
+    CANOPY_ETCD_PORT: String(await freePort()),
+    CANOPY_ETCD_PEER_PORT: String(await freePort()),
+    HA_REPLICA_1_PORT: String(await freePort()),
+    HA_REPLICA_2_PORT: String(await freePort()),
     KCP_PORT: String(await freePort()),
     PROVIDER_PORT: String(await freePort()),
   };
@@ -76,7 +82,14 @@ afterAll(async () => {
 }, 120_000);
 
 describe('the documentation runs as written', () => {
-  for (const doc of ['quickstart.md', 'workshop.md', 'portal.md', 'security.md', 'providers.md']) {
+  for (const doc of [
+    'quickstart.md',
+    'workshop.md',
+    'portal.md',
+    'security.md',
+    'providers.md',
+    'high-availability.md',
+  ]) {
     it(`runs every command of docs/${doc}`, async () => {
       const runner = new DocRunner(join(clone, 'docs', doc), clone, await readerEnv());
       runners.push(runner);

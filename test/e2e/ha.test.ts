@@ -24,6 +24,7 @@ const CM = `${NS}/ha/configmaps`;
 const WS = '/apis/tenancy.kcp.io/v1alpha1/workspaces';
 const LEASE = '/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/canopy-controllers';
 const TOKENS = 'dana-token,dana,2001,"team"\n';
+const EXTERNAL = 'https://canopy-ha.test:6443';
 
 interface Ack {
   readonly name: string;
@@ -71,6 +72,9 @@ describe('three replicas on a three-member etcd', () => {
             '/ha',
             '--pki-dir',
             pkiDir,
+            // The address a load balancer in front of them would have.
+            '--external-url',
+            EXTERNAL,
             '--token-auth-file',
             join(home, 'tokens.csv'),
             '--leader-elect-lease-duration',
@@ -298,6 +302,11 @@ describe('three replicas on a three-member etcd', () => {
     const next = await leaderReplica();
     expect(next).not.toBe(leader);
     await workspaceReady(survivor(), 'after-replica');
+    // Whichever replica scheduled it, a workspace names the control plane's one address.
+    for (const name of ['before', 'after-replica']) {
+      const ws = JSON.parse((await call(survivor(), { path: root(`${WS}/${name}`) })).body);
+      expect(ws.spec.URL).toBe(`${EXTERNAL}/clusters/root:${name}`);
+    }
 
     // Kill the etcd leader.
     const etcdLeader = await etcd.leader();

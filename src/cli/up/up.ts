@@ -31,6 +31,7 @@ import {
 import { postgresql } from '../../hub/builtins/postgresql.ts';
 import { DEFAULT_HUB_PORT, HUB_URL_FILE } from '../../hub/hub.ts';
 import { type LogFormat, logLineField } from '../../logging/logger.ts';
+import { freePort } from '../../storage/etcd/local-etcd.ts';
 import { parsePort } from '../flags.ts';
 import { layout } from './layout.ts';
 import { lockDataDir } from './lock.ts';
@@ -53,6 +54,10 @@ interface UpFlags {
   bind: string;
   postgresBin?: string;
   logFormat?: LogFormat;
+  etcd?: boolean;
+  replicaPort: string;
+  etcdPort: string;
+  etcdPeerPort: string;
 }
 
 const BIN = resolve(import.meta.dirname, '..', '..', '..', 'bin');
@@ -149,6 +154,28 @@ export function registerUp(program: Command): void {
       ).choices(['json', 'text']),
     )
     .option(
+      '--etcd',
+      'the high-availability layout: a local etcd (canopy etcd) and two control-plane replicas on it',
+    )
+    .addOption(
+      new Option(
+        '--replica-port <port>',
+        'with --etcd: HTTPS port of the second replica (0 picks a free one)',
+      )
+        .env('CANOPY_REPLICA_PORT')
+        .default('6445'),
+    )
+    .addOption(
+      new Option('--etcd-port <port>', 'with --etcd: etcd’s client port (0 picks a free one)')
+        .env('CANOPY_ETCD_PORT')
+        .default('2379'),
+    )
+    .addOption(
+      new Option('--etcd-peer-port <port>', 'with --etcd: etcd’s peer port (0 picks a free one)')
+        .env('CANOPY_ETCD_PEER_PORT')
+        .default('2380'),
+    )
+    .option(
       '--postgres-bin <dir>',
       'directory with initdb and postgres (default: found as canopy postgres-operator finds it)',
     )
@@ -163,7 +190,11 @@ process's data and logs/<process>.log. A second run on the same directory brings
 workspace, object and database, and keeps the contexts you chose in admin.kubeconfig (only
 its server, CA and credentials are refreshed); two runs on one directory at once are refused.
 Ctrl-C (or SIGTERM) stops every process, PostgreSQL servers included; a process that
-crashes is restarted and reported.`,
+crashes is restarted and reported.
+
+With --etcd the control plane is two replicas (control-plane, control-plane-2; the second's
+kubeconfig is admin-2.kubeconfig) sharing pki/ and a local etcd (etcd/); the controllers run
+on one of them at a time. A data directory is one layout or the other for good.`,
     )
     .action(async (flags: UpFlags) => {
       await up(flags);
@@ -175,6 +206,10 @@ async function up(flags: UpFlags): Promise<void> {
   let controlPlanePort = parsePort('--port', flags.port);
   let servicePort = parsePort('--service-port', flags.servicePort);
   let hubPort = parsePort('--hub-port', flags.hubPort);
+  let replicaPort = parsePort('--replica-port', flags.replicaPort);
+  const etcdPort = parsePort('--etcd-port', flags.etcdPort);
+  const etcdPeerPort = parsePort('--etcd-peer-port', flags.etcdPeerPort);
+  checkLayout(paths, flags.etcd === true);
   const logFormat: LogFormat = flags.logFormat ?? (process.stdout.isTTY ? 'text' : 'json');
   const command = invokedAs();
   const started = performance.now();
@@ -195,6 +230,26 @@ async function up(flags: UpFlags): Promise<void> {
     'CANOPY_SERVICE_PORT',
   );
   await ensurePortFree(flags.bind, hubPort, 'the hub and portal', '--hub-port', 'CANOPY_HUB_PORT');
+  if (flags.etcd) {
+    await ensurePortFree(
+      flags.bind,
+      replicaPort,
+      'the second control-plane replica',
+      '--replica-port',
+      'CANOPY_REPLICA_PORT',
+    );
+    await ensurePortFree('127.0.0.1', etcdPort, 'etcd', '--etcd-port', 'CANOPY_ETCD_PORT');
+    await ensurePortFree(
+      '127.0.0.1',
+      etcdPeerPort,
+      'etcd’s peers',
+      '--etcd-peer-port',
+      'CANOPY_ETCD_PEER_PORT',
+    );
+  }
+  // etcd needs its ports before it starts; they hold for this run's restarts.
+  const etcdUrl = `http://127.0.0.1:${etcdPort || (await freePort())}`;
+  const etcdPeer = etcdPeerPort || (await freePort());
   // PostgreSQL runs as its own user when Canopy runs as root; it must be able to reach its directory.
   chmodSync(paths.dir, 0o711);
   chmodSync(paths.postgres, 0o711);
@@ -207,9 +262,10 @@ async function up(flags: UpFlags): Promise<void> {
     restartFailed: (name, message) => say(`${name} did not come back: ${message.split('\n')[0]}`),
   });
   const logOf = (name: string) => join(paths.logs, `${name}.log`);
+  // etcd logs JSON lines of its own; every other child is told how to log.
   const child = (name: string, ready: RegExp, args: () => string[]): ChildSpec => ({
     name,
-    args: () => [...args(), '--log-format', logFormat],
+    args: () => (name === 'etcd' ? args() : [...args(), '--log-format', logFormat]),
     ready,
     logFile: logOf(name),
     readyTimeoutMs: START_TIMEOUT_MS,
@@ -236,7 +292,26 @@ async function up(flags: UpFlags): Promise<void> {
   try {
     // The hub serves the portal from web/dist: build it first if its sources changed.
     if ((await ensurePortalBuilt(say)) === 'built') say('portal built');
-    say(`starting the control plane and the service cluster (logs in ${paths.logs})`);
+    if (flags.etcd) {
+      say(`starting etcd at ${etcdUrl}`);
+      await supervisor.start(
+        child('etcd', /etcd ready/, () => [
+          'etcd',
+          '--data-dir',
+          paths.etcd,
+          '--client-port',
+          new URL(etcdUrl).port,
+          '--peer-port',
+          String(etcdPeer),
+        ]),
+      );
+    }
+    const onEtcd = flags.etcd ? ['--etcd-servers', etcdUrl, '--pki-dir', paths.pki] : [];
+    say(
+      flags.etcd
+        ? `starting two control-plane replicas on etcd and the service cluster (logs in ${paths.logs})`
+        : `starting the control plane and the service cluster (logs in ${paths.logs})`,
+    );
     await Promise.all([
       supervisor.start(
         child('control-plane', /API server ready/, () => [
@@ -251,8 +326,29 @@ async function up(flags: UpFlags): Promise<void> {
           String(hubPort),
           '--builtin-providers',
           postgresql.name,
+          ...onEtcd,
         ]),
       ),
+      ...(flags.etcd
+        ? [
+            supervisor.start(
+              // The hub runs beside the first replica; the second serves the API.
+              child('control-plane-2', /API server ready/, () => [
+                'start',
+                '--data-dir',
+                paths.controlPlane2,
+                '--port',
+                String(replicaPort),
+                '--bind',
+                flags.bind,
+                '--no-hub',
+                '--builtin-providers',
+                postgresql.name,
+                ...onEtcd,
+              ]),
+            ),
+          ]
+        : []),
       supervisor.start(
         child('service-cluster', /API server ready/, () => [
           'start',
@@ -271,6 +367,11 @@ async function up(flags: UpFlags): Promise<void> {
     handOutKubeconfig(join(paths.serviceCluster, 'admin.kubeconfig'), paths.providerKubeconfig);
     controlPlanePort = portOf(paths.adminKubeconfig);
     servicePort = portOf(paths.providerKubeconfig);
+    if (flags.etcd) {
+      handOutKubeconfig(join(paths.controlPlane2, 'admin.kubeconfig'), paths.adminKubeconfig2);
+      replicaPort = portOf(paths.adminKubeconfig2);
+      say(`second control-plane replica up on port ${replicaPort}, both on etcd at ${etcdUrl}`);
+    }
     copyFileSync(join(paths.controlPlane, HUB_URL_FILE), paths.hubUrl);
     hubPort = Number(new URL(readFileSync(paths.hubUrl, 'utf8').trim()).port);
     say(
@@ -331,7 +432,22 @@ async function up(flags: UpFlags): Promise<void> {
   }
 
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
+  if (flags.etcd) endpoints.etcd = etcdUrl;
   process.stdout.write(`${summary(paths, seconds, endpoints, command)}\n`);
+}
+
+/** A data directory keeps the layout it was made with: its objects live in one store. */
+function checkLayout(paths: ReturnType<typeof layout>, etcd: boolean): void {
+  if (etcd && existsSync(join(paths.controlPlane, 'store.db'))) {
+    throw new Error(
+      `${paths.dir} holds a control plane without etcd (its objects are in control-plane/store.db): run canopy up without --etcd there, or give --etcd another --data-dir`,
+    );
+  }
+  if (!etcd && existsSync(paths.etcd)) {
+    throw new Error(
+      `${paths.dir} holds the --etcd layout (its objects are in etcd/): run canopy up --etcd there, or use another --data-dir`,
+    );
+  }
 }
 
 /** Where the operator and the agent serve metrics and health (from their ready lines). */
@@ -339,6 +455,8 @@ interface Endpoints {
   operatorMetrics?: string | undefined;
   agentMetrics?: string | undefined;
   agentHealth?: string | undefined;
+  /** With --etcd: etcd's client URL. */
+  etcd?: string | undefined;
 }
 
 /** The portal's address: the hub's base URL (DIR/hub-url), under /ui/. */
@@ -366,7 +484,13 @@ function summary(
   return `Canopy is ready: a tenant can create a database (started in ${seconds} s).
 
   portal (web console)         ${portalUrl(paths)}
-  control plane (admin)        ${show(paths.adminKubeconfig)}
+  control plane (admin)        ${show(paths.adminKubeconfig)}${
+    endpoints.etcd
+      ? `
+  second replica (admin)       ${show(paths.adminKubeconfig2)}
+  etcd                         ${endpoints.etcd}`
+      : ''
+  }
   service cluster (provider)   ${show(paths.providerKubeconfig)}
   sync agent                   ${show(paths.syncAgentKubeconfig)}
   logs                         ${show(paths.logs)}/
@@ -388,6 +512,6 @@ then create a database and connect to it:
   kubectl wait --for=condition=Ready cluster/kcp --timeout=120s
   psql "$(kubectl get secret kcp-app -o jsonpath='{.data.uri}' | base64 -d)"
 
-Ctrl-C stops everything; \`${command}\` again brings it all back, with your workspace and
+Ctrl-C stops everything; \`${command}${endpoints.etcd ? (command === 'npm start' ? ' -- --etcd' : ' --etcd') : ''}\` again brings it all back, with your workspace and
 contexts in ${show(paths.adminKubeconfig)} as you left them.`;
 }

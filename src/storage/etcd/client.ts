@@ -197,6 +197,8 @@ export interface EtcdClientOptions {
   readonly keyFile?: string;
   /** Deadline of each call (default 10 s): a lost etcd fails requests, never hangs them. */
   readonly requestTimeoutMs?: number;
+  /** Told of every call: its operation (range, txn, compact), seconds taken, whether it failed. */
+  readonly onRequest?: (operation: string, seconds: number, failed: boolean) => void;
 }
 
 export const DEFAULT_REQUEST_TIMEOUT_MS = 10_000;
@@ -213,12 +215,14 @@ export class EtcdClient {
   readonly endpoints: readonly string[];
   private readonly conns: Endpoint[];
   private readonly timeoutMs: number;
+  private readonly onRequest: EtcdClientOptions['onRequest'];
   private current = 0;
 
   constructor(options: EtcdClientOptions) {
     if (options.endpoints.length === 0) throw new Error('no etcd endpoint given');
     this.endpoints = options.endpoints;
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.onRequest = options.onRequest;
     this.conns = options.endpoints.map((url) => ({
       url,
       client: new grpc.Client(target(url), credentials(url, options), {
@@ -241,15 +245,31 @@ export class EtcdClient {
   }
 
   range(req: RangeRequest, timeoutMs = this.timeoutMs): Promise<RangeResponse> {
-    return this.call(RANGE, req, true, timeoutMs);
+    return this.measured('range', this.call(RANGE, req, true, timeoutMs));
   }
 
   txn(req: TxnRequest): Promise<TxnResponse> {
-    return this.call(TXN, req, false);
+    return this.measured('txn', this.call(TXN, req, false));
   }
 
   async compact(revision: number): Promise<void> {
-    await this.call(COMPACT, { revision, physical: false }, false);
+    await this.measured('compact', this.call(COMPACT, { revision, physical: false }, false));
+  }
+
+  private measured<T>(operation: string, call: Promise<T>): Promise<T> {
+    const report = this.onRequest;
+    if (!report) return call;
+    const started = performance.now();
+    return call.then(
+      (res) => {
+        report(operation, (performance.now() - started) / 1000, false);
+        return res;
+      },
+      (err: unknown) => {
+        report(operation, (performance.now() - started) / 1000, true);
+        throw err;
+      },
+    );
   }
 
   /** Status of one endpoint (not failed over: it is about that member). */

@@ -268,7 +268,7 @@ describe('the etcd store', () => {
       }),
     );
     expect((err as Error).message).toMatch(
-      /cannot reach etcd at http:\/\/127\.0\.0\.1:1.*etcd --data-dir/,
+      /cannot reach etcd \(etcd at http:\/\/127\.0\.0\.1:1 is unavailable: connect ECONNREFUSED 127\.0\.0\.1:1\)\. Start it \(one on this machine: canopy etcd\)/,
     );
   });
 

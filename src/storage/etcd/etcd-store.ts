@@ -188,7 +188,7 @@ export class EtcdStore implements Store {
     } catch (err) {
       if (err instanceof StoreError && (err.code === 'Unavailable' || err.code === 'Timeout')) {
         throw new Error(
-          `cannot reach etcd at ${this.client.endpoints.join(', ')}: ${err.message}. Start etcd (for one on this machine: etcd --data-dir DIR --listen-client-urls http://127.0.0.1:2379 --advertise-client-urls http://127.0.0.1:2379) or point --etcd-servers at a running cluster`,
+          `cannot reach etcd (${err.message}). Start it (one on this machine: canopy etcd) or point --etcd-servers at a running etcd cluster`,
         );
       }
       throw err;
@@ -758,6 +758,11 @@ export class EtcdStore implements Store {
   /** Number of live watchers (for metrics). */
   get watcherCount(): number {
     return this.broadcaster.size;
+  }
+
+  /** Whether the watch on etcd is connected (for metrics). */
+  get watching(): boolean {
+    return this.feedUp;
   }
 
   // ---- compaction --------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * binary is Debian's `etcd-server` (`/usr/bin/etcd`) or whatever `$CANOPY_ETCD` names.
  */
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 
 export interface EtcdMemberSpec {
   readonly name: string;
@@ -59,4 +60,18 @@ export function etcdMemberArgs(
     '--log-outputs',
     'stderr',
   ];
+}
+
+/** A loopback port nothing listens on right now (etcd needs its ports before it starts). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }

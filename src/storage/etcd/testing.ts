@@ -6,7 +6,6 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EtcdClient } from './client.ts';
@@ -16,6 +15,7 @@ import {
   type EtcdMemberSpec,
   etcdBinary,
   etcdMemberArgs,
+  freePort,
 } from './local-etcd.ts';
 
 export interface TestEtcd {
@@ -152,18 +152,4 @@ function cluster(dir: string, specs: EtcdMemberSpec[], running: Member[]): TestE
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-/** A port nothing listens on right now (etcd needs its ports before it starts). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
