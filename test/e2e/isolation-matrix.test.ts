@@ -15,7 +15,8 @@
  *   each.
  * - Verbs get, list, watch, create (dry run), patch (dry run), delete (of a name that does
  *   not exist: 404 when allowed, so nothing is destroyed); resources ConfigMaps, Secrets,
- *   the bound Widgets, APIBindings and Workspaces.
+ *   the bound Widgets, APIBindings and Workspaces; and the discovery and OpenAPI
+ *   documents, which say what a workspace serves.
  *
  * A cell passes when the status code is the model's; a refusal must be a Status with that
  * code, and a list that is allowed must hold only the objects of the logical clusters the
@@ -295,6 +296,27 @@ function expected(
   }
 }
 
+/** Discovery and OpenAPI of a place: what it serves is as private as what is in it. */
+function expectedDiscovery(actor: Actor, place: Place): number {
+  const into: Owner | 'paul-vw' =
+    place.kind === 'workspace' ? place.owner : place.kind === 'vw' ? 'paul-vw' : 'root';
+  const who = actor.as(into);
+  if (who.refused) return who.refused;
+  switch (place.kind) {
+    case 'unknown':
+      return 403;
+    case 'wildcard':
+      return who.rights('root') === 'all' ? 200 : 403;
+    case 'workspace':
+      return who.rights(place.owner) === 'none' ? 403 : 200;
+    case 'vw':
+      return who.provider ? 200 : 403;
+  }
+}
+
+/** The discovery and OpenAPI documents asked for. */
+const DOCUMENTS = ['/api', '/apis', '/openapi/v2', '/openapi/v3'] as const;
+
 // ---- requests -----------------------------------------------------------------------
 
 const COLLECTION: Record<Resource, string> = {
@@ -499,13 +521,27 @@ describe('the isolation matrix', () => {
     return undefined;
   };
 
+  const document = async (actor: Actor, place: Place, doc: string): Promise<string | undefined> => {
+    const answer = await send(w, ca, {
+      method: 'GET',
+      path: `${prefix(place)}${doc}`,
+      token: actor.token(w),
+      headers: actor.headers?.(w) ?? {},
+    });
+    const want = expectedDiscovery(actor, place);
+    if (answer.status === want) return undefined;
+    return `${placeName(place)} GET ${doc}: want ${want}, got ${answer.status} (${answer.body.slice(0, 200)})`;
+  };
+
   for (const actor of ACTORS) {
     it(`answers every cell for ${actor.name}`, async () => {
       const jobs: Array<() => Promise<string | undefined>> = [];
-      for (const place of PLACES)
+      for (const place of PLACES) {
         for (const resource of RESOURCES)
           for (const verb of VERBS)
             if (applies(place, verb)) jobs.push(() => cell(actor, place, verb, resource));
+        for (const doc of DOCUMENTS) jobs.push(() => document(actor, place, doc));
+      }
       const mismatches = (await pooled(jobs, 8)).filter((m): m is string => m !== undefined);
       expect(mismatches).toEqual([]);
     });
