@@ -39,7 +39,11 @@ import { EndpointProxyProcess } from './endpoints/proxy-supervisor.ts';
 import { OperatorMetrics } from './metrics.ts';
 import { appSecretName, superuserSecretName } from './names.ts';
 import { type AgentPod, defaultNodeName, NodeAgent } from './node-agent/agent.ts';
-import { findPostgresBinaries, type PostgresBinaries } from './runtime/binaries.ts';
+import {
+  findInstalledPostgres,
+  findPostgresBinaries,
+  type PostgresBinaries,
+} from './runtime/binaries.ts';
 import { resolveServerUser, type ServerUser, unreachableAncestor } from './runtime/os-user.ts';
 import type { Cluster, Database } from './types.ts';
 
@@ -152,6 +156,7 @@ export class PostgresOperator {
       this.manager = new InstanceManager({
         dataDir: resolve(this.options.dataDir),
         bin: this.binaries,
+        installed: findInstalledPostgres(this.options.postgresBin),
         user: this.user,
         host: this.options.bind,
         log,

@@ -492,6 +492,46 @@ spec: {instances: 1, storage: {size: 1Gi}}
     expect((await psql(generated, 'SELECT current_user')).stdout).toBe('app');
   });
 
+  it('honours the image tag’s major version where installed, and says what it does not honour', async () => {
+    const installed = findPostgresBinaries();
+    if (!installed.ok) throw new Error(installed.message);
+    const { major, version } = installed.binaries;
+    await k.ok(['create', 'namespace', 'images']);
+    const spec = (name: string, image: string, extra = '') =>
+      `apiVersion: postgresql.cnpg.io/v1\nkind: Cluster\nmetadata: {name: ${name}}\nspec: {instances: 1, imageName: "${image}"${extra}}\n`;
+    // Two majors above the newest installed one: surely not installed.
+    const missing = major + 2;
+    await k.ok(['-n', 'images', 'apply', '-f', '-'], {
+      input: `${spec('same', `ghcr.io/cloudnative-pg/postgresql:${major}.1`)}---\n${spec(
+        'other',
+        `ghcr.io/cloudnative-pg/postgresql:${missing}.0`,
+        ', backup: {barmanObjectStore: {destinationPath: "s3://bucket/x"}}',
+      )}`,
+    });
+    const same = await healthy('images', 'same', 1);
+    expect(same.status?.conditions?.find((c) => c.type === 'IgnoredFields')).toBeUndefined();
+    const other = await healthy('images', 'other', 1);
+    expect(other.status?.conditions?.find((c) => c.type === 'IgnoredFields')).toMatchObject({
+      status: 'True',
+      reason: 'NotSupportedByLocalRuntime',
+      message: `accepted but not honoured by this service's local runtime: backup (nothing backs the cluster up: no base backups, no WAL archive); imageName (PostgreSQL ${missing} is not installed on this service's host (installed: ${major}); PostgreSQL ${version} runs)`,
+    });
+    const app = await connFrom('images', 'other-app');
+    expect((await psql(app, 'SHOW server_version_num')).stdout.slice(0, 2)).toBe(String(major));
+    const events = await k.ok([
+      '-n',
+      'images',
+      'get',
+      'events',
+      '--field-selector',
+      'involvedObject.name=other,reason=IgnoredFields',
+      '-o',
+      'jsonpath={.items[*].type}',
+    ]);
+    expect(events).toBe('Warning');
+    await k.ok(['-n', 'images', 'delete', 'cluster', 'same', 'other', '--wait=true']);
+  });
+
   it('refuses or explains bad specs and leaves nothing half-made running', async () => {
     await k.ok(['create', 'namespace', 'bad']);
     const zero = await k(['-n', 'bad', 'apply', '-f', '-'], {

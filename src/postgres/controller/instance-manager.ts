@@ -49,6 +49,8 @@ export interface ClusterMeta {
   endpointPorts?: EndpointPorts;
   /** role → digest of the password last set (or of NULL), so unchanged ones are not re-set. */
   appliedPasswords: Record<string, string>;
+  /** The PostgreSQL major the data was made with (absent: made before this was recorded). */
+  major?: number;
 }
 
 export function passwordDigest(role: string, password: string | null): string {
@@ -300,7 +302,10 @@ export class ClusterRuntime {
 
 export interface ManagerOptions {
   readonly dataDir: string;
+  /** The binaries a Cluster runs unless its image names another installed major. */
   readonly bin: PostgresBinaries;
+  /** Every installed major (`runtime/binaries.ts` findInstalledPostgres); `bin` among them. */
+  readonly installed: readonly PostgresBinaries[];
   readonly user: ServerUser;
   /** Address servers listen on (`--bind`). */
   readonly host: string;
@@ -318,6 +323,11 @@ export class InstanceManager {
 
   clusterDir(namespace: string, name: string): string {
     return join(this.options.dataDir, namespace, name);
+  }
+
+  /** The binaries of an installed major, or the default ones. */
+  binariesFor(major: number | undefined): PostgresBinaries {
+    return this.options.installed.find((b) => b.major === major) ?? this.options.bin;
   }
 
   /** Loads every cluster directory found on disk (operator start). */
@@ -341,10 +351,12 @@ export class InstanceManager {
     if (!existsSync(path)) return undefined;
     const meta = JSON.parse(readFileSync(path, 'utf8')) as ClusterMeta;
     meta.appliedPasswords ??= {};
+    // Data made before the major was recorded was made by the default binaries.
+    meta.major ??= this.options.bin.major;
     const rt = new ClusterRuntime(
       dir,
       meta,
-      this.options.bin,
+      this.binariesFor(meta.major),
       this.options.user,
       this.options.host,
     );
@@ -358,12 +370,16 @@ export class InstanceManager {
   }
 
   /**
-   * The runtime of a Cluster, created on first use. A directory left by an earlier Cluster
-   * of the same name (different uid: deleted while no operator ran) is stopped and removed.
+   * The runtime of a Cluster, created on first use — with the binaries of `major` when that
+   * major is installed. A directory left by an earlier Cluster of the same name (different
+   * uid: deleted while no operator ran) is stopped and removed.
    */
-  async runtimeFor(cluster: {
-    metadata: { namespace: string; name: string; uid: string };
-  }): Promise<ClusterRuntime> {
+  async runtimeFor(
+    cluster: {
+      metadata: { namespace: string; name: string; uid: string };
+    },
+    major?: number,
+  ): Promise<ClusterRuntime> {
     const { namespace, name, uid } = cluster.metadata;
     const key = clusterKey(namespace, name);
     let rt = this.runtimes.get(key);
@@ -393,7 +409,9 @@ export class InstanceManager {
         latestGeneratedNode: 0,
         appliedPasswords: {},
       };
-      rt = new ClusterRuntime(dir, meta, this.options.bin, this.options.user, this.options.host);
+      const bin = this.binariesFor(major);
+      meta.major = bin.major;
+      rt = new ClusterRuntime(dir, meta, bin, this.options.user, this.options.host);
       rt.saveMeta();
     }
     if (!rt.meta.endpointPorts) {

@@ -93,6 +93,26 @@ export function findPostgresBinaries(explicitDir?: string): BinariesLookup {
   return { ok: false, message: `PostgreSQL server binaries not found: ${INSTALL_HINT}` };
 }
 
+/**
+ * Every PostgreSQL major installed, one directory each (the best of `candidateDirectories`
+ * for that major), newest first; only `explicitDir` when one is given. A Cluster whose
+ * `imageName` names one of these majors runs it.
+ */
+export function findInstalledPostgres(
+  explicitDir?: string,
+  env: NodeJS.ProcessEnv = process.env,
+): PostgresBinaries[] {
+  const dirs = explicitDir ? [explicitDir] : candidateDirectories(env);
+  const byMajor = new Map<number, PostgresBinaries>();
+  for (const dir of dirs) {
+    if (!complete(dir)) continue;
+    const found = describe(dir);
+    if (found.ok && !byMajor.has(found.binaries.major))
+      byMajor.set(found.binaries.major, found.binaries);
+  }
+  return [...byMajor.values()].sort((a, b) => b.major - a.major);
+}
+
 function describe(dir: string): BinariesLookup {
   let out = '';
   try {

@@ -34,6 +34,7 @@ import { applyConfiguration, startInstance, validateParameters } from './configu
 import { ensureSecrets, secretLookup, syncRoles } from './credentials.ts';
 import { adoptRoles, failover, switchover } from './failover.ts';
 import { finalizeCluster } from './finalizer.ts';
+import { imageMajor, imageNote } from './image.ts';
 import { ClusterPass } from './pass.ts';
 import { ensureReplicas, scaleDown, scaleUp } from './replicas.ts';
 import { generatePassword } from './secrets.ts';
@@ -73,8 +74,18 @@ export class ClusterController {
       await pass.publish(Phase.WaitingForUser, deps.environmentProblem);
       return {};
     }
-    const runtime = await deps.manager.runtimeFor(fresh);
+    const imageName = fresh.spec?.imageName;
+    const runtime = await deps.manager.runtimeFor(
+      fresh,
+      imageName ? imageMajor(imageName) : undefined,
+    );
     pass.runtime = runtime;
+    const image = imageNote({
+      imageName,
+      installed: deps.manager.options.installed,
+      dataMajor: runtime.bin.major,
+    });
+    if (image) pass.notHonoured(`imageName (${image})`);
     runtime.busy = true;
     try {
       await runtime.adopt(pass.log);

@@ -13,7 +13,12 @@ import { CLUSTERS, type ControllerDeps } from '../deps.ts';
 import type { ClusterRuntime } from '../instance-manager.ts';
 import { type ResolvedCredentials, statusPrimaries } from './cluster-reconcile.ts';
 import type { ResolvedSpec } from './spec.ts';
-import { CANOPY_STATUS_FIELDS, computeStatus, OWNED_STATUS_FIELDS } from './status.ts';
+import {
+  CANOPY_STATUS_FIELDS,
+  computeStatus,
+  IGNORED_FIELDS_CONDITION,
+  OWNED_STATUS_FIELDS,
+} from './status.ts';
 import { syncWorkloads } from './workload-sync.ts';
 
 export class ClusterPass {
@@ -21,8 +26,8 @@ export class ClusterPass {
   /** The Cluster as read at the start of the pass (with the operator's finalizer). */
   readonly cluster: Cluster;
   readonly spec: ResolvedSpec;
-  /** Set fields the local runtime does not honour (the IgnoredFields condition). */
-  readonly ignored: readonly string[];
+  /** Set fields the local runtime does not honour, with why (the IgnoredFields condition). */
+  ignored: readonly string[];
   readonly log: Logger;
   /** The status as last read or written. */
   status: ClusterStatus;
@@ -53,6 +58,11 @@ export class ClusterPass {
 
   set credentials(credentials: ResolvedCredentials) {
     this.#credentials = credentials;
+  }
+
+  /** One more field not honoured, as `path (why)`. */
+  notHonoured(entry: string): void {
+    this.ignored = [...this.ignored, entry].sort();
   }
 
   /** A core/v1 Event on the Cluster. */
@@ -87,7 +97,14 @@ export class ClusterPass {
       ...(runtime?.meta.endpointPorts ? { readWritePort: runtime.meta.endpointPorts.rw } : {}),
       now: new Date(),
     });
+    const said = (s: ClusterStatus) =>
+      s.conditions?.find((c) => c.type === IGNORED_FIELDS_CONDITION)?.message;
+    const ignoredBefore = said(this.status);
     await this.writeStatus(status);
+    // The condition says it for good; an event tells whoever watches events, once per change.
+    const ignoredNow = said(status);
+    if (ignoredNow && ignoredNow !== ignoredBefore)
+      this.event('Warning', 'IgnoredFields', ignoredNow);
     this.deps.publishEndpoints();
     await syncWorkloads(this);
   }

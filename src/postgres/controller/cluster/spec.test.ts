@@ -111,13 +111,17 @@ describe('ignored fields', () => {
         logLevel: 'info',
       }),
     ).toEqual([
-      'affinity',
-      'backup',
+      "affinity (instances are processes on the service's one host, not scheduled pods)",
+      'backup (nothing backs the cluster up: no base backups, no WAL archive)',
       'bootstrap.initdb.import',
-      'monitoring',
-      'postgresql.synchronous',
-      'storage.storageClass',
+      'monitoring (no exporter or PodMonitor; the operator has its own /metrics)',
+      'postgresql.synchronous (replication is asynchronous)',
+      "storage.storageClass (data lives in the operator's data directory, not on volumes)",
     ]);
+  });
+
+  it('leaves imageName to the image check (its major version may be honoured)', () => {
+    expect(ignoredFields({ imageName: 'ghcr.io/cloudnative-pg/postgresql:16.4' })).toEqual([]);
   });
 });
 

@@ -1,7 +1,8 @@
 /**
  * A Cluster's spec resolved with CloudNativePG's defaults, plus what the local runtime
  * ignores: every set field outside the supported ones is named in the `IgnoredFields`
- * condition (accepted, not rejected).
+ * condition (accepted, not rejected), with why for the common ones. `imageName` is decided
+ * apart (`image.ts`: its major version is honoured where installed).
  */
 import { isLibraryName, validateParameters } from '../../runtime/parameters.ts';
 import type { ClusterSpec } from '../../types.ts';
@@ -74,6 +75,8 @@ const SUPPORTED = new Set([
   'switchoverDelay',
   'startDelay',
   'stopDelay',
+  // its major version is honoured or explained in image.ts
+  'imageName',
   // defaulted by the schema and meaningless without pods: not worth a warning
   'smartShutdownTimeout',
   'logLevel',
@@ -86,6 +89,20 @@ function isSet(value: unknown): boolean {
   return true;
 }
 
+/** Why common CloudNativePG fields are not honoured here, said next to them. */
+const WHY_IGNORED: Record<string, string> = {
+  backup: 'nothing backs the cluster up: no base backups, no WAL archive',
+  affinity: "instances are processes on the service's one host, not scheduled pods",
+  resources: 'instances run without CPU or memory limits',
+  monitoring: 'no exporter or PodMonitor; the operator has its own /metrics',
+  'storage.storageClass': "data lives in the operator's data directory, not on volumes",
+  walStorage: 'WAL stays in the data directory',
+  replica: 'a cluster cannot follow another one',
+  externalClusters: 'a cluster cannot follow or import from another one',
+  certificates: 'no TLS: connections are plain over the loopback or --bind address',
+  'postgresql.synchronous': 'replication is asynchronous',
+};
+
 export function ignoredFields(spec: ClusterSpec | undefined): string[] {
   const out: string[] = [];
   const walk = (value: unknown, path: string) => {
@@ -97,7 +114,7 @@ export function ignoredFields(spec: ClusterSpec | undefined): string[] {
         walk(v, `${path}.${k}`);
       return;
     }
-    out.push(path);
+    out.push(WHY_IGNORED[path] ? `${path} (${WHY_IGNORED[path]})` : path);
   };
   for (const [k, v] of Object.entries(spec ?? {})) walk(v, k);
   return out.sort();

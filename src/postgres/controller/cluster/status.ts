@@ -129,7 +129,7 @@ export function computeStatus(input: StatusInput): ClusterStatus {
             type: IGNORED_FIELDS_CONDITION,
             status: 'True',
             reason: 'NotSupportedByLocalRuntime',
-            message: `accepted but ignored by Canopy's local runtime: ${input.ignoredFields.join(', ')}`,
+            message: `accepted but not honoured by this service's local runtime: ${input.ignoredFields.join('; ')}`,
           },
           input.now,
         )
