@@ -400,5 +400,16 @@ export function toStoreError(err: unknown, client: EtcdClient): StoreError {
   if (e.code === grpc.status.DEADLINE_EXCEEDED) {
     return new StoreError('Timeout', `etcd at ${where} did not answer in time: ${details}`);
   }
-  return new StoreError('Unavailable', `etcd at ${where} is unavailable: ${details}`);
+  return new StoreError('Unavailable', `etcd at ${where} is unavailable: ${tlsHint(details)}`);
+}
+
+/** OpenSSL's words for the two TLS mistakes one makes with etcd, in the flags' terms. */
+function tlsHint(details: string): string {
+  if (/alert (bad certificate|certificate required|unknown ca)/.test(details)) {
+    return 'etcd refused the client certificate (give --etcd-certfile and --etcd-keyfile, signed by a CA etcd trusts)';
+  }
+  if (/unable to verify|self[- ]signed certificate|certificate verify failed/.test(details)) {
+    return "etcd's certificate is not signed by the CA given (--etcd-cafile)";
+  }
+  return details;
 }

@@ -11,12 +11,15 @@ export interface EtcdMemberSpec {
   readonly dataDir: string;
   readonly clientPort: number;
   readonly peerPort: number;
+  /** Clients speak TLS and must show a certificate signed by `caFile` (peers stay on loopback http). */
+  readonly tls?: { readonly caFile: string; readonly certFile: string; readonly keyFile: string };
 }
 
 /** etcd 3.4 logs this (zap logger) once it joined its cluster and serves clients. */
 export const ETCD_READY = /serving client traffic/;
 
-export const clientUrl = (m: EtcdMemberSpec) => `http://127.0.0.1:${m.clientPort}`;
+export const clientUrl = (m: EtcdMemberSpec) =>
+  `${m.tls ? 'https' : 'http'}://127.0.0.1:${m.clientPort}`;
 const peerUrl = (m: EtcdMemberSpec) => `http://127.0.0.1:${m.peerPort}`;
 
 /** The etcd executable, or a message saying how to get one. */
@@ -59,6 +62,17 @@ export function etcdMemberArgs(
     'zap',
     '--log-outputs',
     'stderr',
+    ...(member.tls
+      ? [
+          '--cert-file',
+          member.tls.certFile,
+          '--key-file',
+          member.tls.keyFile,
+          '--client-cert-auth',
+          '--trusted-ca-file',
+          member.tls.caFile,
+        ]
+      : []),
   ];
 }
 

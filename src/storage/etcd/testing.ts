@@ -38,7 +38,14 @@ export interface TestEtcd {
 
 const READY_TIMEOUT_MS = 60_000;
 
-export async function startTestEtcd(options: { members?: number } = {}): Promise<TestEtcd> {
+export interface TestEtcdOptions {
+  /** Members of the cluster (default 1). */
+  readonly members?: number;
+  /** TLS for clients, with client certificates required (files the caller made). */
+  readonly tls?: EtcdMemberSpec['tls'];
+}
+
+export async function startTestEtcd(options: TestEtcdOptions = {}): Promise<TestEtcd> {
   const count = options.members ?? 1;
   const dir = mkdtempSync(join(tmpdir(), 'canopy-etcd-'));
   for (let attempt = 1; ; attempt++) {
@@ -49,6 +56,7 @@ export async function startTestEtcd(options: { members?: number } = {}): Promise
         dataDir: join(dir, `m${i}-${attempt}`),
         clientPort: await freePort(),
         peerPort: await freePort(),
+        ...(options.tls ? { tls: options.tls } : {}),
       });
     }
     const running = specs.map((spec) => launch(spec, specs));
@@ -132,7 +140,8 @@ function cluster(dir: string, specs: EtcdMemberSpec[], running: Member[]): TestE
       await m.ready;
     },
     async leader() {
-      const client = new EtcdClient({ endpoints, requestTimeoutMs: 2000 });
+      const tls = specs[0]?.tls;
+      const client = new EtcdClient({ endpoints, requestTimeoutMs: 2000, ...tls });
       try {
         for (let i = 0; i < endpoints.length; i++) {
           const alive = member(i).child.exitCode === null && member(i).child.signalCode === null;
