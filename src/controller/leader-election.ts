@@ -36,7 +36,7 @@ export interface LeaderElectionOptions {
 }
 
 export class LeaderElector {
-  readonly o: LeaderElectionOptions;
+  readonly options: LeaderElectionOptions;
   #leader = false;
   #stopped = false;
   #lease: Lease | undefined;
@@ -46,7 +46,7 @@ export class LeaderElector {
   #renewLoop: Promise<void> | undefined;
 
   constructor(options: LeaderElectionOptions) {
-    this.o = options;
+    this.options = options;
   }
 
   get isLeader(): boolean {
@@ -64,8 +64,11 @@ export class LeaderElector {
       try {
         if (await this.#tryAcquireOrRenew()) {
           this.#leader = true;
-          this.o.log.info(
-            { lease: `${this.o.namespace}/${this.o.name}`, identity: this.o.identity },
+          this.options.log.info(
+            {
+              lease: `${this.options.namespace}/${this.options.name}`,
+              identity: this.options.identity,
+            },
             'became leader',
           );
           this.#renewLoop = this.#renew();
@@ -73,18 +76,23 @@ export class LeaderElector {
         }
         if (!announced) {
           announced = true;
-          this.o.log.info(
+          this.options.log.info(
             {
-              lease: `${this.o.namespace}/${this.o.name}`,
+              lease: `${this.options.namespace}/${this.options.name}`,
               holder: this.#lease?.spec?.holderIdentity,
             },
             'waiting for leadership',
           );
         }
       } catch (err) {
-        this.o.log.warn({ err: (err as Error).message }, 'leader election: cannot read the Lease');
+        this.options.log.warn(
+          { err: (err as Error).message },
+          'leader election: cannot read the Lease',
+        );
       }
-      await sleep(this.o.retryPeriodMs * (0.8 + Math.random() * 0.4), undefined, { ref: false });
+      await sleep(this.options.retryPeriodMs * (0.8 + Math.random() * 0.4), undefined, {
+        ref: false,
+      });
     }
     return false;
   }
@@ -92,7 +100,7 @@ export class LeaderElector {
   async #renew(): Promise<void> {
     let lastRenew = Date.now();
     while (!this.#stopped && this.#leader) {
-      await sleep(this.o.retryPeriodMs, undefined, { ref: false });
+      await sleep(this.options.retryPeriodMs, undefined, { ref: false });
       if (this.#stopped) return;
       try {
         if (await this.#tryAcquireOrRenew()) {
@@ -103,9 +111,9 @@ export class LeaderElector {
         this.#lose('the Lease is held by another candidate');
         return;
       } catch (err) {
-        this.o.log.warn({ err: (err as Error).message }, 'leader election: renew failed');
+        this.options.log.warn({ err: (err as Error).message }, 'leader election: renew failed');
       }
-      if (Date.now() - lastRenew > this.o.renewDeadlineMs) {
+      if (Date.now() - lastRenew > this.options.renewDeadlineMs) {
         this.#lose('could not renew the Lease within the renew deadline');
         return;
       }
@@ -115,16 +123,16 @@ export class LeaderElector {
   #lose(why: string): void {
     if (!this.#leader) return;
     this.#leader = false;
-    this.o.log.warn({ why }, 'leadership lost');
+    this.options.log.warn({ why }, 'leadership lost');
     const handlers = this.#lostHandlers;
     this.#lostHandlers = [];
     for (const h of handlers) h();
   }
 
   async #tryAcquireOrRenew(): Promise<boolean> {
-    const { leases, namespace, name, identity } = this.o;
+    const { leases, namespace, name, identity } = this.options;
     const now = new Date();
-    const durationSeconds = Math.max(1, Math.round(this.o.leaseDurationMs / 1000));
+    const durationSeconds = Math.max(1, Math.round(this.options.leaseDurationMs / 1000));
     const current = await leases.get();
     if (!current) {
       const created = await leases.create({
@@ -188,11 +196,11 @@ export class LeaderElector {
     this.#leader = false;
     await this.#renewLoop?.catch(() => undefined);
     const lease = this.#lease;
-    if (!lease || lease.spec?.holderIdentity !== this.o.identity) return;
+    if (!lease || lease.spec?.holderIdentity !== this.options.identity) return;
     try {
-      const current = await this.o.leases.get();
-      if (current?.spec?.holderIdentity !== this.o.identity) return;
-      await this.o.leases.update({
+      const current = await this.options.leases.get();
+      if (current?.spec?.holderIdentity !== this.options.identity) return;
+      await this.options.leases.update({
         ...current,
         spec: {
           ...current.spec,
@@ -201,9 +209,9 @@ export class LeaderElector {
           renewTime: microTimestamp(),
         },
       });
-      this.o.log.info('released the leader Lease');
+      this.options.log.info('released the leader Lease');
     } catch (err) {
-      this.o.log.debug({ err: (err as Error).message }, 'could not release the Lease');
+      this.options.log.debug({ err: (err as Error).message }, 'could not release the Lease');
     }
   }
 }

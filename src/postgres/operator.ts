@@ -249,14 +249,14 @@ export class PostgresOperator {
 
     // Local clusters whose Cluster object is gone (deleted while no operator ran).
     if (this.manager) {
-      for (const rt of [...this.manager.runtimes.values()]) {
-        const c = clusters.get(`${rt.meta.namespace}/${rt.meta.name}`);
-        if (!c || c.metadata.uid !== rt.meta.uid) {
+      for (const runtime of [...this.manager.runtimes.values()]) {
+        const c = clusters.get(`${runtime.meta.namespace}/${runtime.meta.name}`);
+        if (!c || c.metadata.uid !== runtime.meta.uid) {
           log.warn(
-            { cluster: rt.key },
+            { cluster: runtime.key },
             'Cluster object is gone: stopping its servers and removing its data',
           );
-          await this.manager.remove(rt.meta.namespace, rt.meta.name, 10_000);
+          await this.manager.remove(runtime.meta.namespace, runtime.meta.name, 10_000);
         }
       }
     }
@@ -331,11 +331,11 @@ export class PostgresOperator {
   #agentPod(pods: Reflector<Pod>, namespace: string, name: string): AgentPod | undefined {
     const pod = pods.get(`${namespace}/${name}`);
     const clusterName = pod?.metadata.labels?.[LABEL_CLUSTER];
-    const rt = clusterName ? this.manager?.get(namespace, clusterName) : undefined;
-    const inst = rt?.instances.get(name);
-    const endpoints = rt?.meta.endpointPorts;
-    if (!pod?.metadata.uid || !rt || !inst || !endpoints) return undefined;
-    const host = rt.connectHost;
+    const runtime = clusterName ? this.manager?.get(namespace, clusterName) : undefined;
+    const inst = runtime?.instances.get(name);
+    const endpoints = runtime?.meta.endpointPorts;
+    if (!pod?.metadata.uid || !runtime || !inst || !endpoints) return undefined;
+    const host = runtime.connectHost;
     return {
       uid: pod.metadata.uid,
       container: POSTGRES_CONTAINER,
@@ -408,17 +408,18 @@ export class PostgresOperator {
       const deep = tick % 4 === 0;
       void (async () => {
         try {
-          for (const rt of [...(this.manager?.runtimes.values() ?? [])]) {
-            const key = `Cluster/${rt.meta.namespace}/${rt.meta.name}`;
-            if (rt.busy || this.#queue?.isRunning(key)) continue;
-            if (rt.runningSignature() !== rt.lastRunning) {
+          for (const runtime of [...(this.manager?.runtimes.values() ?? [])]) {
+            const key = `Cluster/${runtime.meta.namespace}/${runtime.meta.name}`;
+            if (runtime.busy || this.#queue?.isRunning(key)) continue;
+            if (runtime.runningSignature() !== runtime.lastRunning) {
               this.#publishEndpoints();
               this.#queue?.add(key);
               continue;
             }
             if (deep) {
-              await rt.refreshHealth();
-              if (!rt.busy && rt.signature() !== rt.lastSignature) this.#queue?.add(key);
+              await runtime.refreshHealth();
+              if (!runtime.busy && runtime.signature() !== runtime.lastSignature)
+                this.#queue?.add(key);
             }
           }
           // A proxy that died (or was killed) comes back within a few ticks.

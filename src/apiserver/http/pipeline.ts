@@ -94,12 +94,12 @@ function pretty(req: IncomingMessage): boolean {
 }
 
 export class RequestPipeline {
-  private readonly d: PipelineDeps;
+  private readonly deps: PipelineDeps;
   private readonly resources: ResourceHandlerDeps;
   private inFlight = 0;
 
   constructor(deps: PipelineDeps) {
-    this.d = deps;
+    this.deps = deps;
     this.resources = {
       storage: deps.storage,
       registry: deps.registry,
@@ -108,7 +108,7 @@ export class RequestPipeline {
   }
 
   async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const d = this.d;
+    const d = this.deps;
     const started = performance.now();
     const receivedAt = Date.now();
     let user: UserInfo | undefined;
@@ -231,7 +231,7 @@ export class RequestPipeline {
   }
 
   private authorize(attrs: Attributes): Decision {
-    const decision = this.d.authorizer.authorize(attrs);
+    const decision = this.deps.authorizer.authorize(attrs);
     if (!decision.allowed) throw forbiddenError(attrs, decision.reason);
     return decision;
   }
@@ -246,7 +246,7 @@ export class RequestPipeline {
     cluster: string | undefined,
     attrs: Attributes,
   ): void {
-    if (this.d.plain) return;
+    if (this.deps.plain) return;
     if (cluster === WILDCARD_CLUSTER) {
       const read = attrs.verb === 'list' || attrs.verb === 'watch' || attrs.verb === 'get';
       if (isPrivileged(user) && read) return;
@@ -262,7 +262,9 @@ export class RequestPipeline {
       isInScope(user, cluster)
     )
       return;
-    const access = this.d.authorizer.authorize(nonResourceAttributes(user, cluster, 'access', '/'));
+    const access = this.deps.authorizer.authorize(
+      nonResourceAttributes(user, cluster, 'access', '/'),
+    );
     if (!access.allowed) throw forbiddenError(attrs, WORKSPACE_ACCESS_NOT_PERMITTED);
   }
 }

@@ -339,8 +339,8 @@ export class InstanceManager {
       for (const c of readdirSync(join(dataDir, ns.name), { withFileTypes: true })) {
         if (!c.isDirectory()) continue;
         const dir = join(dataDir, ns.name, c.name);
-        const rt = this.#load(dir);
-        if (rt) this.runtimes.set(rt.key, rt);
+        const runtime = this.#load(dir);
+        if (runtime) this.runtimes.set(runtime.key, runtime);
       }
     }
     return [...this.runtimes.values()];
@@ -353,16 +353,16 @@ export class InstanceManager {
     meta.appliedPasswords ??= {};
     // Data made before the major was recorded was made by the default binaries.
     meta.major ??= this.options.bin.major;
-    const rt = new ClusterRuntime(
+    const runtime = new ClusterRuntime(
       dir,
       meta,
       this.binariesFor(meta.major),
       this.options.user,
       this.options.host,
     );
-    rt.loadInstances();
+    runtime.loadInstances();
     for (const port of Object.values(meta.endpointPorts ?? {})) reservePort(port);
-    return rt;
+    return runtime;
   }
 
   get(namespace: string, name: string): ClusterRuntime | undefined {
@@ -382,20 +382,20 @@ export class InstanceManager {
   ): Promise<ClusterRuntime> {
     const { namespace, name, uid } = cluster.metadata;
     const key = clusterKey(namespace, name);
-    let rt = this.runtimes.get(key);
-    if (!rt) {
+    let runtime = this.runtimes.get(key);
+    if (!runtime) {
       const dir = this.clusterDir(namespace, name);
-      if (existsSync(dir)) rt = this.#load(dir);
+      if (existsSync(dir)) runtime = this.#load(dir);
     }
-    if (rt && rt.meta.uid !== uid) {
+    if (runtime && runtime.meta.uid !== uid) {
       this.options.log.warn(
-        { cluster: key, staleUid: rt.meta.uid },
+        { cluster: key, staleUid: runtime.meta.uid },
         'removing the data of an earlier Cluster with the same name',
       );
-      await rt.destroy(10_000);
-      rt = undefined;
+      await runtime.destroy(10_000);
+      runtime = undefined;
     }
-    if (!rt) {
+    if (!runtime) {
       const dir = this.clusterDir(namespace, name);
       mkdirSync(join(this.options.dataDir, namespace), { recursive: true, mode: 0o711 });
       chmodSync(join(this.options.dataDir, namespace), 0o711);
@@ -411,40 +411,40 @@ export class InstanceManager {
       };
       const bin = this.binariesFor(major);
       meta.major = bin.major;
-      rt = new ClusterRuntime(dir, meta, bin, this.options.user, this.options.host);
-      rt.saveMeta();
+      runtime = new ClusterRuntime(dir, meta, bin, this.options.user, this.options.host);
+      runtime.saveMeta();
     }
-    if (!rt.meta.endpointPorts) {
+    if (!runtime.meta.endpointPorts) {
       const host = this.options.host;
-      rt.meta.endpointPorts = {
+      runtime.meta.endpointPorts = {
         rw: await allocateStablePort(connectHostFor(host)),
         ro: await allocateStablePort(connectHostFor(host)),
         r: await allocateStablePort(connectHostFor(host)),
       };
-      rt.saveMeta();
+      runtime.saveMeta();
     }
-    this.runtimes.set(key, rt);
-    return rt;
+    this.runtimes.set(key, runtime);
+    return runtime;
   }
 
   /** The routes of every Cluster's stable endpoints, for the endpoint proxy. */
   proxyRoutes(): ProxyRoutes {
     const clusters: Record<string, ClusterRoutes> = {};
-    for (const rt of this.runtimes.values()) {
-      const routes = rt.routes();
-      if (routes) clusters[rt.key] = routes;
+    for (const runtime of this.runtimes.values()) {
+      const routes = runtime.routes();
+      if (routes) clusters[runtime.key] = routes;
     }
     return { host: this.options.host, backendHost: connectHostFor(this.options.host), clusters };
   }
 
   async remove(namespace: string, name: string, timeoutMs: number): Promise<void> {
     const key = clusterKey(namespace, name);
-    let rt = this.runtimes.get(key);
-    if (!rt) {
+    let runtime = this.runtimes.get(key);
+    if (!runtime) {
       const dir = this.clusterDir(namespace, name);
-      if (existsSync(dir)) rt = this.#load(dir);
+      if (existsSync(dir)) runtime = this.#load(dir);
     }
-    if (rt) await rt.destroy(timeoutMs);
+    if (runtime) await runtime.destroy(timeoutMs);
     this.runtimes.delete(key);
     const nsDir = join(this.options.dataDir, namespace);
     try {
@@ -456,6 +456,6 @@ export class InstanceManager {
 
   /** Stops every server (used with --stop-servers-on-exit). */
   async stopAll(timeoutMs: number): Promise<void> {
-    await Promise.all([...this.runtimes.values()].map((rt) => rt.stopAll(timeoutMs)));
+    await Promise.all([...this.runtimes.values()].map((runtime) => runtime.stopAll(timeoutMs)));
   }
 }

@@ -29,30 +29,30 @@ export interface DatabaseResult {
 }
 
 export class DatabaseReconciler {
-  readonly #d: ControllerDeps;
+  readonly #deps: ControllerDeps;
 
   constructor(deps: ControllerDeps) {
-    this.#d = deps;
+    this.#deps = deps;
   }
 
   /** The primary's address when the Cluster runs here and its primary answers. */
   #primary(namespace: string, clusterName: string): SocketAddress | undefined {
-    const rt = this.#d.manager?.get(namespace, clusterName);
-    const cluster = this.#d.clusters.get(clusterName, namespace);
-    if (!rt || !cluster || cluster.metadata.uid !== rt.meta.uid) return undefined;
-    const primary = rt.primary();
+    const runtime = this.#deps.manager?.get(namespace, clusterName);
+    const cluster = this.#deps.clusters.get(clusterName, namespace);
+    if (!runtime || !cluster || cluster.metadata.uid !== runtime.meta.uid) return undefined;
+    const primary = runtime.primary();
     if (primary?.state.phase !== 'ready' || !primary.isRunning()) return undefined;
-    if (rt.health.get(primary.name)?.inRecovery !== false) return undefined;
+    if (runtime.health.get(primary.name)?.inRecovery !== false) return undefined;
     return primary.address;
   }
 
   async reconcile(namespace: string, name: string): Promise<DatabaseResult> {
-    const db = this.#d.databases.get(name, namespace);
+    const db = this.#deps.databases.get(name, namespace);
     if (!db) return {};
     const spec = db.spec ?? {};
     const clusterName = spec.cluster?.name ?? '';
     if (db.metadata.deletionTimestamp) return this.#finalize(db);
-    const fresh = await addFinalizer(this.#d.client, DATABASES, db, DATABASE_FINALIZER);
+    const fresh = await addFinalizer(this.#deps.client, DATABASES, db, DATABASE_FINALIZER);
     if (!fresh) return {};
 
     const generation = fresh.metadata.generation ?? 1;
@@ -62,9 +62,9 @@ export class DatabaseReconciler {
         fresh,
         `database ${JSON.stringify(spec.name)} of cluster ${clusterName} is already managed by Database ${conflict}`,
       );
-    const cluster = clusterName ? this.#d.clusters.get(clusterName, namespace) : undefined;
+    const cluster = clusterName ? this.#deps.clusters.get(clusterName, namespace) : undefined;
     if (!cluster) return this.#fail(fresh, `Cluster ${JSON.stringify(clusterName)} not found`);
-    if (this.#d.environmentProblem) return this.#fail(fresh, this.#d.environmentProblem);
+    if (this.#deps.environmentProblem) return this.#fail(fresh, this.#deps.environmentProblem);
     const address = this.#primary(namespace, clusterName);
     if (!address) {
       await this.#setStatus(fresh, {
@@ -105,7 +105,7 @@ export class DatabaseReconciler {
   #conflictingOwner(db: Database): string | undefined {
     const key = (d: Database) => `${d.spec?.cluster?.name ?? ''}\0${d.spec?.name ?? ''}`;
     const mine = key(db);
-    const older = this.#d.databases
+    const older = this.#deps.databases
       .list(db.metadata.namespace)
       .filter(
         (d) =>
@@ -130,7 +130,7 @@ export class DatabaseReconciler {
     }
     if (Object.keys(patch).length === 0) return;
     try {
-      await this.#d.client.patch(
+      await this.#deps.client.patch(
         DATABASES,
         db.metadata.namespace,
         db.metadata.name,
@@ -147,7 +147,7 @@ export class DatabaseReconciler {
     if (!finalizers.includes(DATABASE_FINALIZER)) return {};
     const spec = db.spec ?? {};
     const clusterName = spec.cluster?.name ?? '';
-    const cluster = this.#d.clusters.get(clusterName, db.metadata.namespace);
+    const cluster = this.#deps.clusters.get(clusterName, db.metadata.namespace);
     const clusterGone = !cluster || cluster.metadata.deletionTimestamp !== undefined;
     if (spec.databaseReclaimPolicy === 'delete' && !clusterGone && !this.#conflictingOwner(db)) {
       const address = this.#primary(db.metadata.namespace, clusterName);
@@ -158,7 +158,7 @@ export class DatabaseReconciler {
         return this.#fail(db, (err as Error).message);
       }
     }
-    await removeFinalizer(this.#d.client, DATABASES, db, DATABASE_FINALIZER);
+    await removeFinalizer(this.#deps.client, DATABASES, db, DATABASE_FINALIZER);
     return {};
   }
 }

@@ -96,13 +96,13 @@ export interface ApiExportDeps {
 }
 
 export class ApiExportController {
-  readonly d: ApiExportDeps;
+  readonly deps: ApiExportDeps;
   readonly log: Logger;
   readonly queue: WorkQueue;
   #version: 'v1alpha1' | 'v1alpha2' | undefined;
 
   constructor(deps: ApiExportDeps) {
-    this.d = deps;
+    this.deps = deps;
     this.log = deps.log.child({ controller: 'apiexport' });
     this.queue = new WorkQueue(() => this.#reconcile(), {
       ...QUEUE_BACKOFF,
@@ -125,7 +125,7 @@ export class ApiExportController {
   }
 
   async #read(): Promise<ExportV1 | ExportV2> {
-    const { kcp, exportName } = this.d;
+    const { kcp, exportName } = this.deps;
     if (this.#version) return kcp.get(exportRef(this.#version), undefined, exportName);
     try {
       const e = await kcp.get<ExportV2>(exportRef('v1alpha2'), undefined, exportName);
@@ -141,7 +141,7 @@ export class ApiExportController {
 
   async #reconcile(): Promise<{ requeueAfterMs?: number } | undefined> {
     try {
-      await this.d.metrics.timeReconcile('apiexport', () => this.#sync());
+      await this.deps.metrics.timeReconcile('apiexport', () => this.#sync());
     } catch (err) {
       if (isNotFound(err)) this.#version = undefined;
       throw err;
@@ -151,8 +151,8 @@ export class ApiExportController {
   }
 
   async #sync(): Promise<void> {
-    const { kcp, exportName, agentName } = this.d;
-    const { schemas, claims } = desiredExport(this.d.prs.list());
+    const { kcp, exportName, agentName } = this.deps;
+    const { schemas, claims } = desiredExport(this.deps.prs.list());
     const current = await this.#read();
     const next = structuredClone(current) as ExportV1 & ExportV2;
     next.metadata.annotations = { ...next.metadata.annotations, [AGENT_NAME_LABEL]: agentName };
@@ -212,14 +212,19 @@ export class ApiExportController {
         { export: exportName, schemas: added },
         'added resource schemas to the APIExport',
       );
-      this.d.events.record(target, 'Normal', 'AddingResourceSchemas', `Adding ${added.join(', ')}`);
+      this.deps.events.record(
+        target,
+        'Normal',
+        'AddingResourceSchemas',
+        `Adding ${added.join(', ')}`,
+      );
     }
     if (addedClaims.length) {
       this.log.info(
         { export: exportName, claims: addedClaims },
         'added permission claims to the APIExport',
       );
-      this.d.events.record(
+      this.deps.events.record(
         target,
         'Normal',
         'AddingPermissionClaims',

@@ -69,14 +69,14 @@ export function crdFor(crds: Reflector<Crd>, spec: NormalizedSpec): Crd | undefi
 }
 
 export class ApiResourceSchemaController {
-  readonly d: ApiResourceSchemaDeps;
+  readonly deps: ApiResourceSchemaDeps;
   readonly log: Logger;
   readonly queue: WorkQueue;
   readonly #known = new Set<string>();
   readonly #lastError = new Map<string, string>();
 
   constructor(deps: ApiResourceSchemaDeps) {
-    this.d = deps;
+    this.deps = deps;
     this.log = deps.log.child({ controller: 'apiresourceschema' });
     this.queue = new WorkQueue((name) => this.#reconcile(name), {
       ...QUEUE_BACKOFF,
@@ -98,7 +98,7 @@ export class ApiResourceSchemaController {
   }
 
   start(): void {
-    for (const pr of this.d.prs.list()) this.queue.add(nameOf(pr));
+    for (const pr of this.deps.prs.list()) this.queue.add(nameOf(pr));
   }
 
   stop(): void {
@@ -113,7 +113,7 @@ export class ApiResourceSchemaController {
       { publishedResource: name, err: message },
       'PublishedResource cannot be published',
     );
-    this.d.events.record(
+    this.deps.events.record(
       {
         apiVersion: `${PR_GROUP}/${PR_VERSION}`,
         kind: 'PublishedResource',
@@ -127,11 +127,11 @@ export class ApiResourceSchemaController {
   }
 
   #reconcile(name: string): Promise<undefined> {
-    return this.d.metrics.timeReconcile('apiresourceschema', () => this.#run(name));
+    return this.deps.metrics.timeReconcile('apiresourceschema', () => this.#run(name));
   }
 
   async #run(name: string): Promise<undefined> {
-    const pr = this.d.prs.get(`/${name}`);
+    const pr = this.deps.prs.get(`/${name}`);
     if (!pr || pr.metadata.deletionTimestamp) return undefined;
     let spec: NormalizedSpec;
     try {
@@ -140,7 +140,7 @@ export class ApiResourceSchemaController {
       this.#invalid(pr, `invalid PublishedResource: ${(err as Error).message}`);
       return undefined;
     }
-    const crd = crdFor(this.d.crds, spec);
+    const crd = crdFor(this.deps.crds, spec);
     if (!crd) {
       this.#invalid(
         pr,
@@ -150,7 +150,7 @@ export class ApiResourceSchemaController {
     }
     let schema: ReturnType<typeof toResourceSchema>;
     try {
-      schema = toResourceSchema(projectCrd(crd, spec), crd, this.d.agentName);
+      schema = toResourceSchema(projectCrd(crd, spec), crd, this.deps.agentName);
     } catch (err) {
       this.#invalid(pr, (err as Error).message);
       return undefined;
@@ -158,10 +158,10 @@ export class ApiResourceSchemaController {
     this.#lastError.delete(name);
     const schemaName = nameOf(schema);
     if (!this.#known.has(schemaName)) {
-      const existing = await this.d.kcp.getOrUndefined(RESOURCE_SCHEMAS, undefined, schemaName);
+      const existing = await this.deps.kcp.getOrUndefined(RESOURCE_SCHEMAS, undefined, schemaName);
       if (!existing) {
         try {
-          await this.d.kcp.create(RESOURCE_SCHEMAS, undefined, schema);
+          await this.deps.kcp.create(RESOURCE_SCHEMAS, undefined, schema);
           this.log.info(
             { publishedResource: name, schema: schemaName },
             'created APIResourceSchema',
@@ -174,7 +174,7 @@ export class ApiResourceSchemaController {
     }
     if (pr.status?.resourceSchemaName !== schemaName) {
       try {
-        await this.d.service.patch(
+        await this.deps.service.patch(
           PUBLISHED_RESOURCES,
           undefined,
           name,

@@ -215,7 +215,7 @@ export interface SharedDeps {
 
 /** Related-object watches, the related index and the finalizer sweep. */
 export class RelatedTracker {
-  readonly #d: SharedDeps;
+  readonly #deps: SharedDeps;
   readonly #watches = new Map<string, RelatedWatch>();
   readonly #controllers = new Map<string, SyncControllerHandle>();
   /** related key → owners (`<controller>\0<primary key>`). */
@@ -229,7 +229,7 @@ export class RelatedTracker {
   #timer: NodeJS.Timeout | undefined;
 
   constructor(deps: SharedDeps) {
-    this.#d = deps;
+    this.#deps = deps;
     this.#sweep = new WorkQueue((key) => this.#sweepOne(key), {
       ...QUEUE_BACKOFF,
       concurrency: 4,
@@ -262,7 +262,7 @@ export class RelatedTracker {
     const key = gvrKey(ref);
     let w = this.#watches.get(key);
     if (!w) {
-      const { log, vw, service, metrics } = this.#d;
+      const { log, vw, service, metrics } = this.#deps;
       const kcp = new Reflector({
         client: vw.wildcard,
         ref,
@@ -400,7 +400,7 @@ export class RelatedTracker {
   }
 
   #readyForSweep(): boolean {
-    if (!this.#d.bindings.synced) return false;
+    if (!this.#deps.bindings.synced) return false;
     for (const c of this.#controllers.values()) if (!c.initialPassDone) return false;
     return true;
   }
@@ -427,7 +427,7 @@ export class RelatedTracker {
     const obj = w.kcp.get(`${cluster}|${namespace}|${name}`);
     if (!obj?.metadata.finalizers?.includes(CLEANUP_FINALIZER)) return undefined;
     const ref = w.kcp.options.ref;
-    const { service, agentName, log, vw } = this.#d;
+    const { service, agentName, log, vw } = this.#deps;
     // Our service-side copies of it (linked by labels).
     const selector = [
       `${AGENT_NAME_LABEL}=${agentName}`,

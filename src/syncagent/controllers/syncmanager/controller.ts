@@ -62,7 +62,7 @@ interface Session {
 }
 
 export class SyncManager {
-  readonly d: SyncManagerDeps;
+  readonly deps: SyncManagerDeps;
   readonly log: Logger;
   readonly queue: WorkQueue;
   readonly #running = new Map<string, Running>();
@@ -74,7 +74,7 @@ export class SyncManager {
   #again = false;
 
   constructor(deps: SyncManagerDeps) {
-    this.d = deps;
+    this.deps = deps;
     this.log = deps.log.child({ controller: 'syncmanager' });
     this.queue = new WorkQueue((name) => this.#reconcile(name), {
       ...QUEUE_BACKOFF,
@@ -120,14 +120,14 @@ export class SyncManager {
     if (this.#polling || this.#stopped) return;
     this.#polling = true;
     try {
-      const url = await this.d.endpointUrl();
+      const url = await this.deps.endpointUrl();
       if (!url || url === this.#url) return;
       if (this.#url) this.log.info({ from: this.#url, to: url }, 'virtual workspace URL changed');
       else this.log.info({ url }, 'found the virtual workspace');
       await this.#stopSession();
       this.#url = url;
       this.#session = this.#newSession(url);
-      for (const pr of this.d.prs.list()) this.queue.add(nameOf(pr));
+      for (const pr of this.deps.prs.list()) this.queue.add(nameOf(pr));
     } catch (err) {
       this.log.debug({ err: (err as Error).message }, 'cannot read the virtual workspace URL');
     } finally {
@@ -140,7 +140,7 @@ export class SyncManager {
   }
 
   #newSession(url: string): Session {
-    const { log, agentName, service, kcp, metrics, state } = this.d;
+    const { log, agentName, service, kcp, metrics, state } = this.deps;
     const vw = new VirtualWorkspace(kcp, url);
     const bindings = new BindingTracker(vw, log, metrics);
     void bindings.reflector.start();
@@ -172,15 +172,15 @@ export class SyncManager {
     const cleanup = new WorkspaceCleanup({
       log,
       agentName,
-      namespace: this.d.namespace,
+      namespace: this.deps.namespace,
       service,
       vw,
       bindings,
       namespaces: shared.namespaces,
       metrics,
-      delayMs: this.d.workspaceCleanupDelayMs,
+      delayMs: this.deps.workspaceCleanupDelayMs,
       controllers: () => this.controllers,
-      noEndpoints: async () => (await this.d.endpointUrl()) === undefined,
+      noEndpoints: async () => (await this.deps.endpointUrl()) === undefined,
     });
     cleanup.start();
     return { vw, shared, tracker, cleanup, paths: new Map() };
@@ -201,12 +201,12 @@ export class SyncManager {
   async #reconcile(name: string): Promise<undefined> {
     const s = this.#session;
     if (!s || this.#stopped) return undefined;
-    const pr = this.d.prs.get(`/${name}`);
+    const pr = this.deps.prs.get(`/${name}`);
     let wanted: { signature: string; spec: NormalizedSpec; crd: Crd } | undefined;
     if (pr && !pr.metadata.deletionTimestamp && pr.status?.resourceSchemaName) {
       try {
         const spec = normalize(pr);
-        const crd = spec.syncEnabled ? crdFor(this.d.crds, spec) : undefined;
+        const crd = spec.syncEnabled ? crdFor(this.deps.crds, spec) : undefined;
         if (crd) {
           const projection = projectCrd(crd, spec);
           wanted = {
@@ -240,7 +240,7 @@ export class SyncManager {
         name,
         spec: wanted.spec,
         projection: projectCrd(wanted.crd, wanted.spec),
-        ...(this.d.concurrency ? { concurrency: this.d.concurrency } : {}),
+        ...(this.deps.concurrency ? { concurrency: this.deps.concurrency } : {}),
         workspacePath: async (cluster) => {
           let path = s.paths.get(cluster);
           if (path === undefined) {
@@ -261,7 +261,7 @@ export class SyncManager {
         'started sync controller',
       );
     }
-    this.d.metrics.publishedResources.set(this.#running.size);
+    this.deps.metrics.publishedResources.set(this.#running.size);
     return undefined;
   }
 

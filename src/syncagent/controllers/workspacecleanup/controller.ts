@@ -50,7 +50,7 @@ export interface WorkspaceCleanupDeps {
 }
 
 export class WorkspaceCleanup {
-  readonly d: WorkspaceCleanupDeps;
+  readonly deps: WorkspaceCleanupDeps;
   readonly log: Logger;
   readonly #unboundSince = new Map<string, number>();
   #timer: NodeJS.Timeout | undefined;
@@ -58,15 +58,15 @@ export class WorkspaceCleanup {
   #stopped = false;
 
   constructor(deps: WorkspaceCleanupDeps) {
-    this.d = deps;
+    this.deps = deps;
     this.log = deps.log.child({ controller: 'workspacecleanup' });
   }
 
   start(): void {
-    const every = Math.max(1000, Math.min(10_000, Math.floor(this.d.delayMs / 3)));
+    const every = Math.max(1000, Math.min(10_000, Math.floor(this.deps.delayMs / 3)));
     this.#timer = setInterval(() => void this.run(), every);
     this.#timer.unref();
-    this.d.bindings.reflector.on((type) => {
+    this.deps.bindings.reflector.on((type) => {
       if (type === 'delete') void this.run();
     });
   }
@@ -78,7 +78,7 @@ export class WorkspaceCleanup {
 
   /** Workspaces the service cluster holds something of. */
   async #clustersWithArtifacts(): Promise<Map<string, { namespaces: string[] }>> {
-    const { service, agentName, namespace } = this.d;
+    const { service, agentName, namespace } = this.deps;
     const out = new Map<string, { namespaces: string[] }>();
     const note = (cluster: string | undefined, ns?: string) => {
       if (!cluster) return;
@@ -89,7 +89,7 @@ export class WorkspaceCleanup {
       }
       if (ns) entry.namespaces.push(ns);
     };
-    for (const c of this.d.controllers())
+    for (const c of this.deps.controllers())
       for (const obj of c.local.list()) note(obj.metadata.labels?.[REMOTE_CLUSTER_LABEL]);
     const states = await service.list(SECRETS, namespace, {
       labelSelector: `${OBJECT_STATE_LABEL}=true`,
@@ -103,11 +103,11 @@ export class WorkspaceCleanup {
   }
 
   async run(): Promise<void> {
-    if (this.#running || this.#stopped || !this.d.bindings.synced) return;
+    if (this.#running || this.#stopped || !this.deps.bindings.synced) return;
     this.#running = true;
     try {
       const found = await this.#clustersWithArtifacts();
-      const bound = this.d.bindings.clusters();
+      const bound = this.deps.bindings.clusters();
       const now = Date.now();
       for (const c of [...this.#unboundSince.keys()])
         if (bound.has(c) || !found.has(c)) this.#unboundSince.delete(c);
@@ -118,17 +118,17 @@ export class WorkspaceCleanup {
         if (since === undefined) {
           this.#unboundSince.set(c, now);
           this.log.info(
-            { cluster: c, graceMs: this.d.delayMs },
+            { cluster: c, graceMs: this.deps.delayMs },
             'workspace no longer binds the export; cleaning up after the grace period',
           );
-        } else if (now - since >= this.d.delayMs) due.push(c);
+        } else if (now - since >= this.deps.delayMs) due.push(c);
       }
       if (due.length === 0) return;
       // Confirm with a fresh list: never delete on a stale cache. A virtual workspace that
       // serves nothing (404) counts as no bindings only if the endpoint slice agrees.
       let confirmed: Set<string>;
       try {
-        const fresh = await this.d.vw.wildcard.list({
+        const fresh = await this.deps.vw.wildcard.list({
           group: 'apis.kcp.io',
           version: 'v1alpha1',
           plural: 'apibindings',
@@ -136,7 +136,7 @@ export class WorkspaceCleanup {
         });
         confirmed = new Set(fresh.items.map(clusterOf));
       } catch (err) {
-        if (!isNotFound(err) || !(await this.d.noEndpoints())) throw err;
+        if (!isNotFound(err) || !(await this.deps.noEndpoints())) throw err;
         confirmed = new Set();
       }
       for (const c of due) {
@@ -154,10 +154,10 @@ export class WorkspaceCleanup {
   }
 
   async #cleanup(cluster: string): Promise<void> {
-    const { service, agentName, namespace } = this.d;
+    const { service, agentName, namespace } = this.deps;
     const mine = `${AGENT_NAME_LABEL}=${agentName}`;
     let deleted = 0;
-    const controllers = this.d.controllers();
+    const controllers = this.deps.controllers();
     const primaryRefs = new Map<string, ResourceRef>();
     const relatedRefs = new Map<string, ResourceRef>();
     for (const c of controllers) {
@@ -213,7 +213,7 @@ export class WorkspaceCleanup {
       }
       if (await service.delete(NAMESPACES, undefined, name)) {
         deleted++;
-        this.d.namespaces.forget(name);
+        this.deps.namespaces.forget(name);
         this.log.info(
           { cluster, namespace: name },
           'deleted the namespace of an unbound workspace',
@@ -221,7 +221,7 @@ export class WorkspaceCleanup {
       }
     }
     if (deleted > 0) {
-      this.d.metrics.workspaceCleanups.inc();
+      this.deps.metrics.workspaceCleanups.inc();
       this.log.info({ cluster, deleted }, 'cleaned up after an unbound workspace');
     }
   }
