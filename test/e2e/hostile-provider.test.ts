@@ -163,6 +163,70 @@ describe('a hostile provider, and claim labels', () => {
     expect((await paul({ path: `${through}/web` })).status).toBe(404);
   });
 
+  it('reaches a claimed resource and its status, not what its subresources give', async () => {
+    // Paul claims ServiceAccounts (read and create) and alice accepts; minting a token for
+    // one of her accounts would be her robot's credentials, so the claim does not cover it.
+    const inPaul = (rest: string) => `/clusters/root:paul${rest}`;
+    await w.json({
+      method: 'POST',
+      path: inPaul('/apis/apis.kcp.io/v1alpha2/apiexports'),
+      body: JSON.stringify({
+        apiVersion: 'apis.kcp.io/v1alpha2',
+        kind: 'APIExport',
+        metadata: { name: 'accounts' },
+        spec: {
+          permissionClaims: [
+            { group: '', resource: 'serviceaccounts', verbs: ['get', 'list', 'create'] },
+          ],
+        },
+      }),
+    });
+    await w.json({
+      method: 'PATCH',
+      path: inPaul('/apis/rbac.authorization.k8s.io/v1/clusterroles/bind-shared'),
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      body: JSON.stringify([{ op: 'add', path: '/rules/0/resourceNames/-', value: 'accounts' }]),
+    });
+    const bound = await w.as('alice')({
+      method: 'POST',
+      path: '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings',
+      body: JSON.stringify({
+        apiVersion: 'apis.kcp.io/v1alpha2',
+        kind: 'APIBinding',
+        metadata: { name: 'accounts' },
+        spec: {
+          reference: { export: { path: 'root:paul', name: 'accounts' } },
+          permissionClaims: [
+            {
+              group: '',
+              resource: 'serviceaccounts',
+              verbs: ['get', 'list', 'create'],
+              selector: { matchAll: true },
+              state: 'Accepted',
+            },
+          ],
+        },
+      }),
+    });
+    expect(bound.status, bound.body).toBe(201);
+    const accounts = `${w.vw('accounts')}/clusters/${w.clusters.alice}/api/v1/namespaces/default/serviceaccounts`;
+    await until('paul reads alice’s service accounts', async () => {
+      const res = await w.as('paul')({ path: `${accounts}/robot` });
+      return res.status === 200;
+    });
+    const token = await w.as('paul')({
+      method: 'POST',
+      path: `${accounts}/robot/token`,
+      body: JSON.stringify({
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: {},
+      }),
+    });
+    expect(token.status, token.body).toBe(403);
+    expect(token.body).not.toContain('"token"');
+  });
+
   it('keeps claim labels the system’s on /status writes too', async () => {
     const namespace = '/clusters/root:alice/api/v1/namespaces/default';
     const forged = { [`${CLAIM_LABEL}0123456789abcdef0123456789abcdef01234567`]: 'x' };

@@ -26,6 +26,7 @@ const exp: APIExport = {
     permissionClaims: [
       { ...SECRETS, verbs: ['get', 'list', 'watch', 'create'] },
       { group: '', resource: 'configmaps', verbs: ['get'] },
+      { group: '', resource: 'serviceaccounts', verbs: ['*'] },
     ],
   },
 };
@@ -69,7 +70,7 @@ describe("kcp's bound-API check on a request into one workspace", () => {
   const cases: Array<{
     name: string;
     binding: APIBinding | undefined;
-    request: { apiGroup: string; resource: string; verb: string };
+    request: { apiGroup: string; resource: string; subresource?: string; verb: string };
     want: string | undefined;
   }> = [
     {
@@ -101,6 +102,21 @@ describe("kcp's bound-API check on a request into one workspace", () => {
       binding: acceptedSecrets,
       request: { apiGroup: '', resource: 'secrets', verb: 'create' },
       want: 'not granted by the APIBinding to this export',
+    },
+    {
+      name: 'the status of a claimed resource, with a granted verb',
+      binding: acceptedSecrets,
+      request: { apiGroup: '', resource: 'secrets', subresource: 'status', verb: 'get' },
+      want: undefined,
+    },
+    {
+      name: 'another subresource of a claimed resource (a token of a claimed account)',
+      binding: binding({
+        claims: [{ group: '', resource: 'serviceaccounts', state: 'Accepted' }],
+        applied: [{ group: '', resource: 'serviceaccounts', verbs: ['*'] }],
+      }),
+      request: { apiGroup: '', resource: 'serviceaccounts', subresource: 'token', verb: 'create' },
+      want: 'a permission claim does not reach the token subresource',
     },
     {
       name: 'a claimed resource the tenant rejected',

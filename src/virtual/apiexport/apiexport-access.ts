@@ -23,20 +23,31 @@ export const clusterOf = (obj: KubeObject): string =>
  * Why a request into one workspace is refused, as kcp's bound-API authorizer decides:
  * the workspace must bind the export (`binding`, its binding there, in force), and the
  * resource be one it bound, a claim it accepted with the request's verb, or its
- * APIBindings (read). Undefined when it may go on.
+ * APIBindings (read). A claim reaches the resource and its status, never what another
+ * subresource gives (a claim on ServiceAccounts with `create` would otherwise mint the
+ * tenant's tokens). Undefined when it may go on.
  */
 export function boundApiRefusal(
   binding: APIBinding | undefined,
   exp: APIExport,
-  request: { readonly apiGroup: string; readonly resource: string; readonly verb: string },
+  request: {
+    readonly apiGroup: string;
+    readonly resource: string;
+    readonly subresource?: string;
+    readonly verb: string;
+  },
 ): string | undefined {
   if (!binding || !live(binding))
     return 'could not find suitable APIBinding in target logical cluster';
   const is = (r: { group?: string; resource: string }) =>
     (r.group ?? '') === request.apiGroup && r.resource === request.resource;
   if ((binding.status?.boundResources ?? []).some(is)) return undefined;
+  const sub = request.subresource ?? '';
   let claimed = false;
   for (const claim of exp.spec.permissionClaims ?? []) {
+    if (sub !== '' && sub !== 'status' && is(claim)) {
+      return `a permission claim does not reach the ${sub} subresource`;
+    }
     const grant = is(claim) ? grantOf(binding, claim) : undefined;
     if (grant && grants(grant.verbs, request.verb)) return undefined;
     claimed ||= grant !== undefined;
