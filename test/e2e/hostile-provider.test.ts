@@ -227,6 +227,84 @@ describe('a hostile provider, and claim labels', () => {
     expect(token.body).not.toContain('"token"');
   });
 
+  it('cannot grant itself more than it holds through a claim on RBAC', async () => {
+    // Alice accepts paul's claim on her RoleBindings and Roles with every verb; escalation
+    // prevention still judges what paul himself holds in her workspace: nothing.
+    await w.json({
+      method: 'PATCH',
+      path: '/clusters/root:paul/apis/apis.kcp.io/v1alpha2/apiexports/shared',
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      body: JSON.stringify([
+        {
+          op: 'add',
+          path: '/spec/permissionClaims/-',
+          value: { group: 'rbac.authorization.k8s.io', resource: 'rolebindings', verbs: ['*'] },
+        },
+        {
+          op: 'add',
+          path: '/spec/permissionClaims/-',
+          value: { group: 'rbac.authorization.k8s.io', resource: 'roles', verbs: ['*'] },
+        },
+      ]),
+    });
+    await until('alice’s binding sees the new claims', async () => {
+      const b = await w.json({
+        path: '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings/shared',
+      });
+      return ((b.status?.exportPermissionClaims as unknown[] | undefined) ?? []).length === 3;
+    });
+    const accepted = (resource: string) => ({
+      group: 'rbac.authorization.k8s.io',
+      resource,
+      verbs: ['*'],
+      selector: { matchAll: true },
+      state: 'Accepted',
+    });
+    const patched = await w.as('alice')({
+      method: 'PATCH',
+      path: '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings/shared',
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      body: JSON.stringify([
+        { op: 'add', path: '/spec/permissionClaims/-', value: accepted('rolebindings') },
+        { op: 'add', path: '/spec/permissionClaims/-', value: accepted('roles') },
+      ]),
+    });
+    expect(patched.status, patched.body).toBe(200);
+    const rbac = `${w.vw('shared')}/clusters/${w.clusters.alice}/apis/rbac.authorization.k8s.io/v1/namespaces/default`;
+    await until('paul may list alice’s RoleBindings', async () => {
+      const res = await w.as('paul')({ path: `${rbac}/rolebindings` });
+      return res.status === 200;
+    });
+    const grant = await w.as('paul')({
+      method: 'POST',
+      path: `${rbac}/rolebindings`,
+      body: JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'RoleBinding',
+        metadata: { name: 'paul-admin' },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'admin' },
+        subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'User', name: 'paul' }],
+      }),
+    });
+    expect(grant.status, grant.body).toBe(403);
+    expect(JSON.parse(grant.body).message).toContain(
+      'attempting to grant RBAC permissions not currently held',
+    );
+    const role = await w.as('paul')({
+      method: 'POST',
+      path: `${rbac}/roles`,
+      body: JSON.stringify({
+        apiVersion: 'rbac.authorization.k8s.io/v1',
+        kind: 'Role',
+        metadata: { name: 'everything' },
+        rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['*'] }],
+      }),
+    });
+    expect(role.status, role.body).toBe(403);
+    // Still nothing of hers outside the claims.
+    expect((await w.as('paul')({ path: `/clusters/root:alice${CONFIGMAPS}` })).status).toBe(403);
+  });
+
   it('keeps claim labels the system’s on /status writes too', async () => {
     const namespace = '/clusters/root:alice/api/v1/namespaces/default';
     const forged = { [`${CLAIM_LABEL}0123456789abcdef0123456789abcdef01234567`]: 'x' };
