@@ -54,6 +54,7 @@ export async function runEndpointProxy(options: {
     process.exit(0);
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // A Ctrl-C meant for the operator reaches its whole process group: the endpoints stay.
+  process.on('SIGINT', () => log.info('SIGINT ignored: the endpoints keep serving (SIGTERM stops them)'));
   log.info({ routes: options.routes }, 'endpoint proxy ready');
 }

@@ -85,7 +85,16 @@ export class EndpointProxyProcess {
         '--log-format',
         'json',
       ],
-      { user: currentUser(), logFile: join(this.#dataDir, PROXY_LOG_FILE), cwd: this.#dataDir },
+      {
+        user: currentUser(),
+        logFile: join(this.#dataDir, PROXY_LOG_FILE),
+        cwd: this.#dataDir,
+        // The proxy relays every query: it stays in the operator's session, whose CPU
+        // scheduling group it shares (a session of its own, under Linux's autogroups, made
+        // each hop wait for the scheduler on a busy machine). It ignores SIGINT, so a
+        // Ctrl-C to the operator's terminal does not stop it; SIGTERM does.
+        ownSession: false,
+      },
     );
     const up = await waitUntil(() => this.pid() === pid, START_TIMEOUT_MS, 50);
     if (!up)

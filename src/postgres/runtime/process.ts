@@ -120,6 +120,12 @@ export function spawnDetached(
     logFile: string;
     cwd?: string;
     onExit?: (code: number | null) => void;
+    /**
+     * A session of its own (default): signals to the operator's terminal or process group
+     * do not reach the program. Without one it stays in the operator's session (and its
+     * scheduling group), so it must ignore SIGINT itself to outlive a Ctrl-C.
+     */
+    ownSession?: boolean;
   },
 ): Promise<number> {
   const fd = openSync(options.logFile, 'a', 0o600);
@@ -129,7 +135,7 @@ export function spawnDetached(
       cwd: options.cwd ?? options.user.home,
       env: serverEnv(options.user),
       stdio: ['ignore', fd, fd],
-      detached: true,
+      detached: options.ownSession ?? true,
     });
     child.on('error', (err) => {
       closeSync(fd);
