@@ -63,6 +63,8 @@ async function readerEnv(): Promise<NodeJS.ProcessEnv> {
     HA_REPLICA_2_PORT: String(await freePort()),
     KCP_PORT: String(await freePort()),
     PROVIDER_PORT: String(await freePort()),
+    // The local port of the workshop's port-forward (5432 for a reader).
+    PG_PORT: String(await freePort()),
   };
   // The reader's own cluster and data directory settings have no place here.
   for (const name of ['KUBECONFIG', 'CANOPY_DATA_DIR', 'WORKSHOP_DIR']) delete env[name];
@@ -101,12 +103,13 @@ describe('the documentation runs as written', () => {
 
   it('finds the blocks a reader is told to run and the output they are shown', () => {
     const blocks = docBlocks(
-      '# t\n```sh\necho one\n```\n\n```console\nout\n```\n```sh keep-running\nserve\n```\n```yaml\na: 1\n```\n',
+      '# t\n```sh\necho one\n```\n\n```console\nout\n```\n```sh keep-running\nserve\n```\n```yaml\na: 1\n```\n```sh keep-running ready=Forwarding\nforward\n```\n',
     );
     expect(blocks).toEqual([
       { kind: 'run', code: 'echo one\n', line: 2 },
       { kind: 'output', code: 'out\n', line: 6 },
       { kind: 'keep-running', code: 'serve\n', line: 9 },
+      { kind: 'keep-running', code: 'forward\n', line: 15, ready: 'Forwarding' },
     ]);
   });
 

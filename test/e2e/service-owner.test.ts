@@ -378,5 +378,32 @@ describe.skipIf(!haveBinaries)(
       expect(exec.code).toBe(1);
       expect(exec.stderr).toContain('exec is not supported');
     });
+
+    it('reaches nothing of the operator’s machine but its pods’ declared ports', async () => {
+      // A port the pod does not declare (sshd, say) is refused by the operator.
+      const port = await localPort(0);
+      const pf = await portForward(k, env(), ['-n', NS, 'pod/kcp-2', `${port}:22`]);
+      forwards.push(pf);
+      await psql(
+        { host: '127.0.0.1', port, user: 'postgres', password, dbname: 'one' },
+        'select 1',
+      );
+      await until('the refusal to reach kubectl', () =>
+        pf.output().includes('is not a port of pod'),
+      );
+      await pf.stop();
+      // A pod someone else puts on the operator's node gets nothing from the operator.
+      await k.ok(['-n', NS, 'apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: { name: 'impostor' },
+          spec: { nodeName: 'owner-node', containers: [{ name: 'postgres', image: 'evil' }] },
+        }),
+      });
+      const logs = await k(['-n', NS, 'logs', 'impostor']);
+      expect(logs.code).toBe(1);
+      expect(logs.stderr).toContain(`pod ${NS}/impostor is not running on node owner-node`);
+    });
   },
 );

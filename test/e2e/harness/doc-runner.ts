@@ -3,7 +3,9 @@
  * rot. A ```sh block runs in bash (`set -euo pipefail`), in the directory and with the
  * exported variables the previous blocks left, like one terminal. A ```sh keep-running
  * block is a command the reader leaves running in a terminal of its own: it starts with a
- * fresh environment, and the run goes on once it prints a line containing `ready`. A
+ * fresh environment, and the run goes on once it prints a line containing `ready` (or the
+ * word given as `ready=<word>` after `keep-running`, for a command that says something
+ * else when it is up, such as kubectl port-forward's `Forwarding`). A
  * ```console block shows what the ```sh block before it prints: each of its lines must
  * appear in that output, with ages, versions and logical cluster names free to differ.
  */
@@ -17,6 +19,8 @@ export interface DocBlock {
   readonly code: string;
   /** 1-based line of the opening fence. */
   readonly line: number;
+  /** What a keep-running block prints once it is up, when not `ready`. */
+  readonly ready?: string;
 }
 
 export function docBlocks(markdown: string): DocBlock[] {
@@ -27,8 +31,15 @@ export function docBlocks(markdown: string): DocBlock[] {
     const code = m[3] ?? '';
     if (m[1] === 'console') blocks.push({ kind: 'output', code, line });
     if (m[1] !== 'sh') continue;
-    const keepRunning = (m[2] ?? '').split(/\s+/).includes('keep-running');
-    blocks.push({ kind: keepRunning ? 'keep-running' : 'run', code, line });
+    const info = (m[2] ?? '').split(/\s+/);
+    const keepRunning = info.includes('keep-running');
+    const ready = info.find((t) => t.startsWith('ready='))?.slice('ready='.length);
+    blocks.push({
+      kind: keepRunning ? 'keep-running' : 'run',
+      code,
+      line,
+      ...(ready ? { ready } : {}),
+    });
   }
   return blocks;
 }
@@ -149,7 +160,7 @@ export class DocRunner {
       }, readyTimeoutMs);
       const onData = (chunk: Buffer) => {
         entry.output += chunk.toString('utf8');
-        if (/ready/i.test(entry.output)) {
+        if (block.ready ? entry.output.includes(block.ready) : /ready/i.test(entry.output)) {
           clearTimeout(timer);
           resolve(entry.output);
         }
