@@ -55,6 +55,8 @@ export async function runEndpointProxy(options: {
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   // A Ctrl-C meant for the operator reaches its whole process group: the endpoints stay.
-  process.on('SIGINT', () => log.info('SIGINT ignored: the endpoints keep serving (SIGTERM stops them)'));
+  process.on('SIGINT', () =>
+    log.info('SIGINT ignored: the endpoints keep serving (SIGTERM stops them)'),
+  );
   log.info({ routes: options.routes }, 'endpoint proxy ready');
 }
