@@ -12,6 +12,7 @@ import type { TypeRegistry } from '../apiserver/registry/type-registry.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { Store } from '../storage/store.ts';
 import { apisAdmission } from './admission/apis-admission.ts';
+import { claimAcceptanceAdmission } from './admission/claim-acceptance-admission.ts';
 import { claimLabelsAdmission } from './admission/claim-labels-admission.ts';
 import { ApiIndex } from './api-index.ts';
 import { ApiBindingController } from './controllers/apibinding/apibinding-controller.ts';
@@ -42,6 +43,10 @@ export class Apis {
     options.registry.addSource(this.index);
     this.admission = [
       apisAdmission(this.index, options.authorizer),
+      claimAcceptanceAdmission(options.authorizer, (cluster, path, name) => {
+        const exportCluster = this.index.exportCluster(cluster, path);
+        return exportCluster ? this.index.exportOf(exportCluster, name) : undefined;
+      }),
       claimLabelsAdmission(this.index),
     ];
   }

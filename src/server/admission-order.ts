@@ -29,6 +29,9 @@ export const ADMISSION_ORDER = [
   // export resources name their schemas, schemas in use are not deleted, status is the
   // system's.
   'APIs',
+  // apis/admission/claim-acceptance-admission.ts: accepting a permission claim needs the
+  // verbs it grants on the claimed resource.
+  'ClaimAcceptance',
   // apis/admission/claim-labels-admission.ts: the permission-claim labels of every object
   // follow the accepted claims (mutating, after every plugin that may change labels).
   'PermissionClaimLabels',

@@ -305,6 +305,105 @@ describe('a hostile provider, and claim labels', () => {
     expect((await w.as('paul')({ path: `/clusters/root:alice${CONFIGMAPS}` })).status).toBe(403);
   });
 
+  it('accepts a claim only for someone who holds what it grants', async () => {
+    // Paul's `snoop` claims Secrets. Bob lets paul enable providers in his workspace
+    // (create APIBindings), nothing more: paul must not hand himself Bob's Secrets.
+    const inPaul = (rest: string) => `/clusters/root:paul${rest}`;
+    await w.json({
+      method: 'POST',
+      path: inPaul('/apis/apis.kcp.io/v1alpha2/apiexports'),
+      body: JSON.stringify({
+        apiVersion: 'apis.kcp.io/v1alpha2',
+        kind: 'APIExport',
+        metadata: { name: 'snoop' },
+        spec: { permissionClaims: [{ group: '', resource: 'secrets', verbs: ['get', 'list'] }] },
+      }),
+    });
+    await w.json({
+      method: 'PATCH',
+      path: inPaul('/apis/rbac.authorization.k8s.io/v1/clusterroles/bind-shared'),
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      body: JSON.stringify([{ op: 'add', path: '/rules/0/resourceNames/-', value: 'snoop' }]),
+    });
+    const inBob = (rest: string) => `/clusters/root:bob${rest}`;
+    const asBob = async (path: string, body: unknown) => {
+      const res = await w.as('bob')({
+        method: 'POST',
+        path: inBob(path),
+        body: JSON.stringify(body),
+      });
+      expect(res.status, res.body).toBe(201);
+    };
+    await asBob('/apis/rbac.authorization.k8s.io/v1/clusterroles', {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'ClusterRole',
+      metadata: { name: 'enable-providers' },
+      rules: [
+        {
+          apiGroups: ['apis.kcp.io'],
+          resources: ['apibindings'],
+          verbs: ['create', 'get', 'list', 'patch'],
+        },
+      ],
+    });
+    for (const role of ['enable-providers', 'system:kcp:workspace:access']) {
+      await asBob(
+        '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings',
+        clusterRoleBinding(`paul-${role.replaceAll(':', '-')}`, role, {
+          kind: 'User',
+          name: 'paul',
+        }),
+      );
+    }
+    const snoop = (state: 'Accepted' | 'Rejected') =>
+      JSON.stringify({
+        apiVersion: 'apis.kcp.io/v1alpha2',
+        kind: 'APIBinding',
+        metadata: { name: `snoop-${state.toLowerCase()}` },
+        spec: {
+          reference: { export: { path: 'root:paul', name: 'snoop' } },
+          permissionClaims: [
+            {
+              group: '',
+              resource: 'secrets',
+              verbs: ['get', 'list'],
+              selector: { matchAll: true },
+              state,
+            },
+          ],
+        },
+      });
+    const bindings = inBob('/apis/apis.kcp.io/v1alpha2/apibindings');
+    const accepted = await w.as('paul')({
+      method: 'POST',
+      path: bindings,
+      body: snoop('Accepted'),
+    });
+    expect(accepted.status, accepted.body).toBe(403);
+    expect(JSON.parse(accepted.body).message).toContain(
+      'accepting the claim on secrets needs what it grants: User "paul" cannot get resource "secrets"',
+    );
+    // Binding without accepting it is his to do; Bob, who holds them, may accept.
+    const rejected = await w.as('paul')({
+      method: 'POST',
+      path: bindings,
+      body: snoop('Rejected'),
+    });
+    expect(rejected.status, rejected.body).toBe(201);
+    const byBob = await w.as('bob')({ method: 'POST', path: bindings, body: snoop('Accepted') });
+    expect(byBob.status, byBob.body).toBe(201);
+    // Nor may paul turn the rejected claim into an accepted one.
+    const flipped = await w.as('paul')({
+      method: 'PATCH',
+      path: `${bindings}/snoop-rejected`,
+      headers: { 'Content-Type': 'application/json-patch+json' },
+      body: JSON.stringify([
+        { op: 'replace', path: '/spec/permissionClaims/0/state', value: 'Accepted' },
+      ]),
+    });
+    expect(flipped.status, flipped.body).toBe(403);
+  });
+
   it('keeps claim labels the system’s on /status writes too', async () => {
     const namespace = '/clusters/root:alice/api/v1/namespaces/default';
     const forged = { [`${CLAIM_LABEL}0123456789abcdef0123456789abcdef01234567`]: 'x' };
