@@ -3,12 +3,14 @@
  * resource in this workspace, so, as RBAC's escalation prevention for roles, only someone
  * who holds them may: creating or changing an APIBinding so that it accepts a claim (or
  * more verbs of one) needs each verb it grants (the binding's verbs as the export claims
- * them) on that resource, cluster-wide, in the binding's workspace. Otherwise a user
+ * them) on that resource, cluster-wide, in the binding's workspace; so does changing an
+ * accepted claim's selector (it may cover more objects). Otherwise a user
  * allowed to enable providers, or a provider through a claim on APIBindings, could hand
  * a provider the workspace's Secrets. System users are exempt; rejecting is always free.
  *
  * (kcp lets anyone who may write the APIBinding accept; see kcp-dev/kcp#1337 and #2462.)
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { APIBinding, APIExport, BindingPermissionClaim } from '../../api/apis/types.ts';
 import { APIS_GROUP } from '../../api/apis/types.ts';
 import { forbidden } from '../../apimachinery/status.ts';
@@ -53,7 +55,10 @@ export function claimAcceptanceAdmission(
       const exp = ref ? exportOf(scope.cluster, ref.path, ref.name) : undefined;
       const before = accepted(request.oldObject as APIBinding | undefined);
       for (const claim of accepted(binding)) {
-        const prev = before.find((b) => sameClaim(b, claim));
+        // The same claim, accepted before over the same objects: only added verbs count.
+        const prev = before.find(
+          (b) => sameClaim(b, claim) && isDeepStrictEqual(b.selector, claim.selector),
+        );
         const had = prev ? grantedVerbs(prev, exp) : [];
         for (const verb of grantedVerbs(claim, exp)) {
           if (had.includes(verb) || had.includes('*')) continue;
