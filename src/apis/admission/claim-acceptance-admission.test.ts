@@ -124,5 +124,14 @@ describe('accepting a permission claim', () => {
         binding([{ verbs: ['get'] }]),
       ),
     ).toBe('allowed');
+    // A wider selector covers more objects: it is accepted anew.
+    expect(
+      decide(
+        ENABLER,
+        'UPDATE',
+        binding([{ selector: { matchAll: true } }]),
+        binding([{ selector: { matchLabels: { shared: 'yes' } } }]),
+      ),
+    ).toMatch(/^403 .*accepting the claim on secrets/);
   });
 });
