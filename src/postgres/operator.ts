@@ -191,6 +191,7 @@ export class PostgresOperator {
       events,
       workloads: workloads?.deps,
       statusExtensions: !crds.kept.includes(clusterCrd.metadata.name),
+      image: this.#image(),
       publishEndpoints: () => this.#publishEndpoints(),
       enqueueCluster: (ns, name, after) => this.#enqueue('Cluster', ns, name, after),
       enqueueDatabase: (ns, name, after) => this.#enqueue('Database', ns, name, after),
@@ -314,17 +315,22 @@ export class PostgresOperator {
       });
     const pods = reflect<Pod>(PODS);
     const services = reflect<Service>(SERVICES);
-    const version = this.binaries?.version ?? '';
     return {
       pods,
       services,
       deps: {
         nodeName: this.options.nodeName ?? defaultNodeName(),
-        image: `local/postgresql:${version.split('.')[0] || 'unknown'}`,
+        image: this.#image(),
         pods: cacheOf(pods),
         services: cacheOf(services),
       },
     };
+  }
+
+  /** The PostgreSQL the operator runs, as an image name (it runs no image). */
+  #image(): string {
+    const major = (this.binaries?.version ?? '').split('.')[0];
+    return `local/postgresql:${major || 'unknown'}`;
   }
 
   /** A pod this operator runs, for the node agent: its UID, log and ports. */

@@ -74,6 +74,8 @@ export interface ControllerDeps {
   readonly metrics: OperatorMetrics;
   readonly events: EventRecorder;
   readonly workloads: WorkloadDeps | undefined;
+  /** What the instances run, as status.image and the pods show it. */
+  readonly image: string;
   /** The Cluster CRD is the operator's own, with Canopy's status fields (not CloudNativePG's). */
   readonly statusExtensions: boolean;
   /** Tells the endpoint proxy what the stable endpoints lead to now. */

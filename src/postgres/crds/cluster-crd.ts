@@ -186,6 +186,14 @@ const status: Schema = obj({
   secretsResourceVersion: stringMap(),
   image: str(),
   systemID: str(),
+  topology: obj({
+    instances: {
+      type: 'object',
+      additionalProperties: { type: 'object', additionalProperties: str() },
+    },
+    nodesUsed: int32(),
+    successfullyExtracted: bool(),
+  }),
   instanceEndpoints: {
     type: 'object',
     description: 'Canopy: where each local instance listens',

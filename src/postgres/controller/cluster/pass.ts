@@ -95,6 +95,10 @@ export class ClusterPass {
       ignoredFields: [...this.ignored],
       ...(this.#credentials ? { secretsResourceVersion: this.#credentials.versions } : {}),
       ...(runtime?.meta.endpointPorts ? { readWritePort: runtime.meta.endpointPorts.rw } : {}),
+      image: this.deps.image,
+      ...(runtime?.primaryUnhealthySince !== undefined
+        ? { primaryFailingSince: runtime.primaryUnhealthySince }
+        : {}),
       now: new Date(),
     });
     const said = (s: ClusterStatus) =>

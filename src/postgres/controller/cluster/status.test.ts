@@ -166,3 +166,36 @@ describe('cluster status', () => {
     ).toBe(Phase.WaitingForInstancesToBeActive);
   });
 });
+
+describe('the rest of CloudNativePG status', () => {
+  const input = {
+    clusterName: 'kcp',
+    previous: undefined,
+    instances: [view('kcp-1', 'primary'), view('kcp-2', 'replica')],
+    currentPrimary: 'kcp-1',
+    phase: Phase.Failover,
+    latestGeneratedNode: 2,
+    ignoredFields: [],
+    now,
+  } as const;
+
+  it('names the read-write endpoint, the image, the topology and since when the primary fails', () => {
+    const s = computeStatus({
+      ...input,
+      readWritePort: 31000,
+      image: 'local/postgresql:15',
+      primaryFailingSince: Date.parse('2026-01-02T03:04:00Z'),
+    });
+    expect(s).toMatchObject({
+      writeEndpoint: '127.0.0.1:31000',
+      image: 'local/postgresql:15',
+      currentPrimaryFailingSinceTimestamp: '2026-01-02T03:04:00.000000Z',
+      topology: {
+        instances: { 'kcp-1': {}, 'kcp-2': {} },
+        nodesUsed: 1,
+        successfullyExtracted: true,
+      },
+    });
+    expect(computeStatus(input).currentPrimaryFailingSinceTimestamp).toBeUndefined();
+  });
+});

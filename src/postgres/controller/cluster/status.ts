@@ -42,6 +42,10 @@ export interface StatusInput {
   readonly secretsResourceVersion?: Record<string, string>;
   /** The port of the Cluster's read-write endpoint (what writeEndpoint names). */
   readonly readWritePort?: number;
+  /** What the instances run (CloudNativePG's `image`). */
+  readonly image?: string;
+  /** Since when the primary has been seen failing (a failover may follow). */
+  readonly primaryFailingSince?: number;
   readonly now: Date;
 }
 
@@ -157,6 +161,20 @@ export function computeStatus(input: StatusInput): ClusterStatus {
   if (input.currentPrimary) status.currentPrimary = input.currentPrimary;
   if (input.targetPrimary) status.targetPrimary = input.targetPrimary;
   if (primary) status.writeEndpoint = `${primary.host}:${input.readWritePort ?? primary.port}`;
+  if (input.image) status.image = input.image;
+  if (input.primaryFailingSince !== undefined) {
+    status.currentPrimaryFailingSinceTimestamp = microTimestamp(
+      new Date(input.primaryFailingSince),
+    );
+  }
+  // Every instance runs on the operator's one machine.
+  if (sorted.length > 0) {
+    status.topology = {
+      instances: Object.fromEntries(sorted.map((v) => [v.name, {}])),
+      nodesUsed: 1,
+      successfullyExtracted: true,
+    };
+  }
   if (primaryTimeline) status.timelineID = primaryTimeline;
   if (input.secretsResourceVersion && Object.keys(input.secretsResourceVersion).length > 0)
     status.secretsResourceVersion = input.secretsResourceVersion;
@@ -210,6 +228,9 @@ export const OWNED_STATUS_FIELDS = [
   'writeService',
   'readService',
   'secretsResourceVersion',
+  'image',
+  'currentPrimaryFailingSinceTimestamp',
+  'topology',
   'instanceEndpoints',
   'writeEndpoint',
 ] as const;
