@@ -166,6 +166,13 @@ export async function run(): Promise<Report> {
         process.kill(pid, 'SIGKILL');
         const first = await writer.acknowledgedAfter(killed);
         failovers.push((first - killed) / 1000);
+        // The next round starts from a status that already names the new primary.
+        await until(
+          'the status to name the new primary',
+          async () =>
+            (await client.get<Cluster>(CLUSTERS, ns, name)).status?.currentPrimary !== primary,
+          60_000,
+        );
       }
     } finally {
       await writer.stop();
