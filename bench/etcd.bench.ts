@@ -8,12 +8,16 @@
  * - GETs/s of 50 clients on two replicas ÷ on one (the clients split between them).
  * - A write on replica A → its watch event on replica B, p50 and p99, against the same
  *   on one replica (A → A).
- * - SIGKILL of the replica running the controllers → a workspace created right after is
- *   Ready, with kube-controller-manager's Lease timings (15 s lease, 2 s retry), against a
- *   workspace's time to Ready while the leader lives.
+ * - SIGKILL of the replica running the controllers → its Lease taken over, and a workspace
+ *   created right after Ready, with kube-controller-manager's Lease timings (15 s lease,
+ *   2 s retry period): the standby judges expiry by its own clock from when it last saw the
+ *   Lease renewed, and looks every retry period (±20 %), so the goal is the lease duration
+ *   plus two retry periods, plus a workspace's time to Ready while the leader lives.
  *
  * One etcd member on loopback, in a temporary directory; creates and GETs come from wrk
- * (lib/wrk.ts), the watch latency from the Node load generator (lib/api-load.ts).
+ * (lib/wrk.ts), the watch latency from the Node load generator (lib/api-load.ts). Creates
+ * and GETs alternate with their baseline over several rounds and the medians are compared,
+ * so a stall of a shared machine does not land on one side only.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,6 +34,14 @@ const CONCURRENCY = 64;
 const DURATION_MS = 4000;
 const GET_DURATION_MS = 8000;
 const WATCH_WRITES = 200;
+const ROUNDS = 3;
+const LEASE_S = 15;
+const RETRY_S = 2;
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] as number;
+};
 /** What wrk's creates store (lib/wrk-load.lua): a ConfigMap with a 512-byte value. */
 const VALUE = Buffer.from(
   JSON.stringify({
@@ -41,7 +53,7 @@ const VALUE = Buffer.from(
 );
 
 /** The store's create, straight on etcd: a transaction that puts the key unless it exists. */
-async function rawTransactions(endpoints: readonly string[]): Promise<number> {
+async function rawTransactions(endpoints: readonly string[], round: number): Promise<number> {
   const client = new EtcdClient({ endpoints });
   let n = 0;
   const start = performance.now();
@@ -49,7 +61,7 @@ async function rawTransactions(endpoints: readonly string[]): Promise<number> {
     await Promise.all(
       Array.from({ length: CONCURRENCY }, async () => {
         while (performance.now() - start < DURATION_MS) {
-          const key = Buffer.from(`/raw/core/configmaps/-/root/load-create/c-${n++}`);
+          const key = Buffer.from(`/raw/core/configmaps/-/root/load-create/r${round}-${n++}`);
           const res = await client.txn({
             compare: [
               {
@@ -73,17 +85,26 @@ async function rawTransactions(endpoints: readonly string[]): Promise<number> {
 }
 
 /** Lease holder identities are host_pid_random: the replica whose process holds it. */
-async function leaderOf(replicas: readonly CanopyProcess[], kubeconfig: string): Promise<number> {
+async function leaderOf(
+  replicas: readonly CanopyProcess[],
+  kubeconfig: string,
+  intervalMs = 100,
+): Promise<number> {
   const send = httpClient(kubeconfig);
-  return until('a replica holding the controllers’ Lease', async () => {
-    const res = await send({
-      path: '/clusters/root/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/canopy-controllers',
-    });
-    if (res.status !== 200) return undefined;
-    const pid = Number(String(JSON.parse(res.body).spec?.holderIdentity ?? '').split('_')[1]);
-    const i = replicas.findIndex((r) => r.child.pid === pid && r.child.exitCode === null);
-    return i >= 0 ? i : undefined;
-  });
+  return until(
+    'a replica holding the controllers’ Lease',
+    async () => {
+      const res = await send({
+        path: '/clusters/root/apis/coordination.k8s.io/v1/namespaces/kube-system/leases/canopy-controllers',
+      });
+      if (res.status !== 200) return undefined;
+      const pid = Number(String(JSON.parse(res.body).spec?.holderIdentity ?? '').split('_')[1]);
+      const i = replicas.findIndex((r) => r.child.pid === pid && r.child.exitCode === null);
+      return i >= 0 ? i : undefined;
+    },
+    60_000,
+    intervalMs,
+  );
 }
 
 /** Creates workspace `name` through `kubeconfig` and returns the seconds until it is Ready. */
@@ -136,50 +157,65 @@ export async function run(): Promise<Report> {
     return r;
   };
   try {
-    const raw = report.metric(
-      `raw etcd transactions/s (${CONCURRENCY} at once, same client library)`,
-      await rawTransactions(etcd.endpoints),
-      'ops/s',
-    );
     const a = await replica();
     await load('api-fixtures', a.kubeconfig);
-    const created = await wrk({
+    // A server just started compiles its hot paths during its first thousand requests.
+    await wrk({
       target: targetOf(a.kubeconfig),
       connections: CONCURRENCY,
       durationMs: DURATION_MS,
-      create: { namespace: 'load-create', prefix: 'c-' },
+      create: { namespace: 'load-create', prefix: 'warm-up-' },
     });
-    report.metric(
-      `API creates/s on etcd (${CONCURRENCY} HTTPS clients)`,
-      created.perSecond,
+    const raws: number[] = [];
+    const creates: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      raws.push(await rawTransactions(etcd.endpoints, round));
+      const created = await wrk({
+        target: targetOf(a.kubeconfig),
+        connections: CONCURRENCY,
+        durationMs: DURATION_MS,
+        create: { namespace: 'load-create', prefix: `c${round}-` },
+      });
+      creates.push(created.perSecond);
+    }
+    const raw = report.metric(
+      `raw etcd transactions/s (${CONCURRENCY} at once, same client library; median of ${ROUNDS})`,
+      median(raws),
+      'ops/s',
+    );
+    const api = report.metric(
+      `API creates/s on etcd (${CONCURRENCY} HTTPS clients; median of ${ROUNDS})`,
+      median(creates),
       'ops/s',
     );
     report.ratio(
       'creates',
-      created.perSecond / raw,
+      api / raw,
       `API creates/s ÷ raw etcd transactions/s, ${CONCURRENCY} at once`,
       0.8,
     );
 
-    const get = '/api/v1/namespaces/load-get/configmaps/target';
-    const one = await wrk({
-      target: targetOf(a.kubeconfig),
-      connections: 50,
-      durationMs: GET_DURATION_MS,
-      get,
-    });
-    report.metric('GETs/s, one replica (50 clients)', one.perSecond, 'ops/s');
-    report.metric('GET p99, one replica', one.p99, 'ms');
     const b = await replica();
-    const both: WrkResult[] = await Promise.all(
-      [a, b].map((r) =>
-        wrk({ target: targetOf(r.kubeconfig), connections: 25, durationMs: GET_DURATION_MS, get }),
-      ),
-    );
-    const twoRate = both.reduce((sum, r) => sum + r.perSecond, 0);
+    const get = '/api/v1/namespaces/load-get/configmaps/target';
+    const gets = (r: CanopyProcess, connections: number) =>
+      wrk({ target: targetOf(r.kubeconfig), connections, durationMs: GET_DURATION_MS, get });
+    const ones: WrkResult[] = [];
+    const twos: WrkResult[][] = [];
+    for (let round = 0; round < 2; round++) {
+      ones.push(await gets(a, 50));
+      twos.push(await Promise.all([gets(a, 25), gets(b, 25)]));
+    }
+    const oneRate = median(ones.map((r) => r.perSecond));
+    const twoRate = median(twos.map((pair) => pair.reduce((sum, r) => sum + r.perSecond, 0)));
+    report.metric('GETs/s, one replica (50 clients)', oneRate, 'ops/s');
+    report.metric('GET p99, one replica', median(ones.map((r) => r.p99)), 'ms');
     report.metric('GETs/s, two replicas (25 clients each)', twoRate, 'ops/s');
-    report.metric('GET p99, two replicas', Math.max(...both.map((r) => r.p99)), 'ms');
-    report.ratio('gets-two-replicas', twoRate / one.perSecond, 'GETs/s on two replicas ÷ on one');
+    report.metric(
+      'GET p99, two replicas',
+      median(twos.map((pair) => Math.max(...pair.map((r) => r.p99)))),
+      'ms',
+    );
+    report.ratio('gets-two-replicas', twoRate / oneRate, 'GETs/s on two replicas ÷ on one');
 
     const same = await load<{ p50: number; p99: number }>(
       'replica-watch',
@@ -208,18 +244,26 @@ export async function run(): Promise<Report> {
     );
     const killed = performance.now();
     await (replicas[leader] as CanopyProcess).kill();
-    const afterKill = await secondsToReady(other.kubeconfig, 'after-leader-died');
+    const [takeover, afterKill] = await Promise.all([
+      leaderOf(replicas, other.kubeconfig, 50).then(() => (performance.now() - killed) / 1000),
+      secondsToReady(other.kubeconfig, 'after-leader-died'),
+    ]);
     const sinceKill = (performance.now() - killed) / 1000;
+    report.metric('SIGKILL of the controllers’ leader → Lease taken over', takeover, 's');
+    report.goal({
+      metric: 'SIGKILL of the controllers’ leader → Lease taken over',
+      atMost: LEASE_S + 2 * RETRY_S,
+    });
     report.metric('SIGKILL of the controllers’ leader → next workspace Ready', sinceKill, 's');
     report.metric('(of which the workspace’s own time to Ready)', afterKill, 's');
     report.goal({
       metric: 'SIGKILL of the controllers’ leader → next workspace Ready',
-      atMost: 15 + 2 + alive,
+      atMost: LEASE_S + 2 * RETRY_S + alive,
     });
     report.ratio(
       'takeover',
-      (sinceKill - alive) / 15,
-      'time to Ready after the leader died, less the time with a live leader, ÷ the 15 s lease',
+      takeover / LEASE_S,
+      `SIGKILL → Lease taken over ÷ the ${LEASE_S} s lease duration`,
     );
   } finally {
     for (const r of replicas) {

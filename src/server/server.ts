@@ -72,6 +72,7 @@ import { approvalAdmission } from '../hub/apis/approval-admission.ts';
 import { catalogTypes } from '../hub/apis/index.ts';
 import type { Logger } from '../logging/logger.ts';
 import { EtcdStore, type EtcdStoreOptions } from '../storage/etcd/etcd-store.ts';
+import { resourcePrefix } from '../storage/keys.ts';
 import { type AutoCompaction, SqliteStore } from '../storage/sqlite/sqlite-store.ts';
 import type { Store } from '../storage/store.ts';
 import { tenancyTypes } from '../tenancy/apis/index.ts';
@@ -131,6 +132,23 @@ export interface ApiServerOptions {
   /** Requests (watches excluded) served at once before 429. */
   readonly maxInFlight?: number;
 }
+
+/**
+ * Where what decides requests lives: who may do what (RBAC), who is who (service
+ * accounts, whose tokens authenticate), where a request goes and what it finds there
+ * (workspaces, logical clusters and their types; namespaces; CRDs; API exports, schemas and
+ * bindings). On etcd a write decided on a replica's view commits only if none of these
+ * changed since that view (Scope.basis); the pipeline decides it again otherwise.
+ */
+const DECISION_PREFIXES = [
+  '/rbac.authorization.k8s.io/',
+  resourcePrefix({ group: '', resource: 'serviceaccounts' }),
+  resourcePrefix({ group: '', resource: 'namespaces' }),
+  resourcePrefix({ group: 'apiextensions.k8s.io', resource: 'customresourcedefinitions' }),
+  '/tenancy.kcp.io/',
+  '/core.kcp.io/',
+  '/apis.kcp.io/',
+];
 
 export const ADMIN_USER: UserInfo = { username: 'admin', groups: [MASTERS_GROUP] };
 
@@ -321,6 +339,7 @@ export class ApiServer {
     if (options.etcd) {
       etcd = await EtcdStore.open({
         ...options.etcd,
+        decisionPrefixes: DECISION_PREFIXES,
         logger: options.logger.child({ component: 'etcd' }),
         onRequest: (operation, seconds, failed) => {
           metrics.etcdRequests.observe({ operation }, seconds);

@@ -3,7 +3,9 @@
  * NotFound → 404, AlreadyExists → 409, Conflict → 409, Expired → 410,
  * FutureRevision → 504 (ResourceVersionTooLarge), InvalidKey/InvalidContinue → 400,
  * TooLarge → 413; a backend that is a separate service (etcd) adds Unavailable → 503 and
- * Timeout → 504, whose outcome for a write is unknown (it may have committed).
+ * Timeout → 504, whose outcome for a write is unknown (it may have committed), and Stale
+ * (a write's decision was made on a view older than a change that decides it; nothing
+ * was written, decide again) → 409.
  */
 export type StoreErrorCode =
   | 'NotFound'
@@ -16,6 +18,7 @@ export type StoreErrorCode =
   | 'TooLarge'
   | 'Unavailable'
   | 'Timeout'
+  | 'Stale'
   | 'Closed';
 
 export class StoreError extends Error {

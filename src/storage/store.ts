@@ -35,6 +35,16 @@ export interface WatchEvent {
   readonly prevRevision?: number;
 }
 
+export interface WriteOptions {
+  /**
+   * The revision of the store the writer's decision was made at (a request's checks of
+   * RBAC, workspaces, bindings…): the write fails Stale if anything the store was told
+   * decides requests (`decisionPrefixes` of the etcd store) changed after it. A backend one
+   * process owns ignores it: there nothing changes behind the writer's back.
+   */
+  readonly basis?: number;
+}
+
 export interface GetOptions {
   /** Read the key as it was at this revision instead of the latest. */
   readonly revision?: number;
@@ -98,11 +108,16 @@ export interface Watcher extends AsyncIterable<WatchEvent> {
 
 export interface Store {
   /** Create a key; fails AlreadyExists if it exists. Resolves once durable. */
-  create(key: string, value: string): Promise<KeyValue>;
+  create(key: string, value: string, options?: WriteOptions): Promise<KeyValue>;
   /** Replace a key's value if its latest revision is `expectedRevision`. */
-  update(key: string, value: string, expectedRevision: number): Promise<KeyValue>;
+  update(
+    key: string,
+    value: string,
+    expectedRevision: number,
+    options?: WriteOptions,
+  ): Promise<KeyValue>;
   /** Delete a key if its latest revision is `expectedRevision`; resolves to the last value. */
-  delete(key: string, expectedRevision: number): Promise<KeyValue>;
+  delete(key: string, expectedRevision: number, options?: WriteOptions): Promise<KeyValue>;
   /** The latest value (or the value at `revision`); undefined when absent. */
   get(key: string, options?: GetOptions): Promise<KeyValue | undefined>;
   /** Keys under a prefix, in key order, at one revision across all pages. */
@@ -125,6 +140,11 @@ export interface Store {
   fresh(): Promise<void>;
   /** Undefined while the backend answers; otherwise why not (for /readyz). */
   health(): Promise<string | undefined>;
+  /**
+   * Whether other processes write to the backend too (etcd: replicas). Only then can what
+   * this process has seen lag behind what the backend acknowledged.
+   */
+  readonly shared: boolean;
   /** Flush, stop background work, close watchers and release the data. */
   close(): Promise<void>;
 }

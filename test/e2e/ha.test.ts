@@ -196,7 +196,7 @@ describe('three replicas on a three-member etcd', () => {
         apiVersion: 'rbac.authorization.k8s.io/v1',
         kind: 'Role',
         metadata: { name: 'reader' },
-        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list'] }],
+        rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['list', 'create'] }],
       }),
     });
     expect(role.status).toBe(201);
@@ -212,12 +212,21 @@ describe('three replicas on a three-member etcd', () => {
       }),
     });
     expect(binding.status).toBe(201);
+    const danaCreates = (i: number, name: string) =>
+      call(i, {
+        method: 'POST',
+        path: '/clusters/root:agree/api/v1/namespaces/default/configmaps',
+        token: 'dana-token',
+        body: JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name } }),
+      });
     for (const i of [1, 2]) {
       const res = await call(i, {
         path: '/clusters/root:agree/api/v1/namespaces/default/configmaps',
         token: 'dana-token',
       });
       expect(res.status).toBe(200);
+      // Writes too: decided on what the replica has seen, and looked at again if refused.
+      expect((await danaCreates(i, `by-dana-${i}`)).status).toBe(201);
     }
     // Taking it away on C shuts the door on A at once.
     const gone = await call(2, {
@@ -230,6 +239,15 @@ describe('three replicas on a three-member etcd', () => {
       token: 'dana-token',
     });
     expect(after.status).toBe(403);
+    // A write on B decided before B saw the removal on C commits nothing: it is decided again.
+    expect((await danaCreates(1, 'too-late')).status).toBe(403);
+    expect(
+      (
+        await call(0, {
+          path: '/clusters/root:agree/api/v1/namespaces/default/configmaps/too-late',
+        })
+      ).status,
+    ).toBe(404);
   });
 
   it('loses neither acknowledged writes nor watch events when a replica and then the etcd leader die', async () => {

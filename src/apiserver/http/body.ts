@@ -22,7 +22,22 @@ import { decodeYamlOffThread } from './yaml-decode.ts';
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 export const MAX_NESTING = 1000;
 
+/**
+ * Bodies already read, by request: a write decided again (its first decision was made on a
+ * view that changed, see the pipeline) reads its body a second time.
+ */
+const bodies = new WeakMap<IncomingMessage, Promise<Buffer>>();
+
 export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  let body = bodies.get(req);
+  if (!body) {
+    body = readOnce(req, limit);
+    bodies.set(req, body);
+  }
+  return body;
+}
+
+function readOnce(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (Number.isFinite(declared) && declared > limit) {
     req.resume();

@@ -14,6 +14,7 @@ import {
   unauthorized,
 } from '../../apimachinery/status.ts';
 import type { Logger } from '../../logging/logger.ts';
+import type { Store } from '../../storage/store.ts';
 import type { AuditLog } from '../audit.ts';
 import { createdNameOf, sourceIPs } from '../audit.ts';
 import type { Authenticator } from '../authn/authenticator.ts';
@@ -88,6 +89,21 @@ export interface VirtualWorkspace {
   ): Promise<void>;
 }
 
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * After a write failed (refused, or Stale): waits until this replica has seen all etcd had
+ * acknowledged, and says whether that is more than the write was decided on.
+ */
+async function seenMoreSince(store: Store, basis: number): Promise<boolean> {
+  try {
+    await store.fresh();
+    return (await store.currentRevision()) > basis;
+  } catch {
+    return false;
+  }
+}
+
 /** Whether an error is written indented, as the request's responses would be. */
 function pretty(req: IncomingMessage): boolean {
   return isPretty(requestTarget(req.url ?? '/').query, req.headers['user-agent']);
@@ -131,67 +147,95 @@ export class RequestPipeline {
         return;
       }
       if (r.kind === 'version') return writeJson(res, 200, d.version());
-      // Everything a replica sharing the store acknowledged before this request governs
-      // it (a no-op on one process's own store). Metrics stay readable while it is away.
-      if (r.kind !== 'metrics') await d.storage.store.fresh();
-      user = await d.authenticator.authenticate(req);
-      if (!user) throw unauthorized();
-      if (r.kind === 'metrics') {
-        acting = impersonate(req, user, d.defaultCluster, d.authorizer);
-        decision = this.authorize(
-          nonResourceAttributes(acting, d.defaultCluster, 'get', '/metrics'),
-        );
-        const text = await d.metrics.registry.metrics();
-        res.writeHead(200, { 'Content-Type': d.metrics.registry.contentType });
-        res.end(text);
-        return;
-      }
-      if (r.kind === 'services') {
-        const url = URL.parse(req.url ?? '/', 'https://canopy');
-        if (!url || !d.virtual?.handles(url.pathname)) throw notFoundPath();
-        const requester = user;
-        watching = isWatch(target.query);
-        if (watching) d.metrics.watchers.inc();
-        await d.virtual.handle(req, res, url, requester, (c) => {
-          acting = impersonate(req, requester, c, d.authorizer);
-          return acting;
-        });
-        return;
-      }
-      if (r.kind !== 'cluster') throw notFoundPath();
-      info = requestInfo(req.method ?? 'GET', r.path, target.query);
-      labels = { verb: info.verb, group: info.apiGroup, resource: info.resource };
-      watching = info.verb === 'watch';
-      if (!watching) {
-        if (this.inFlight >= d.maxInFlight) {
-          throw tooManyRequests('Too many requests, please try again later.', 1);
+      const store = d.storage.store;
+      // Everything a replica sharing the store acknowledged before a request governs it (a
+      // no-op on one process's own store). A read first waits until this replica has seen
+      // it. A write is decided on what the replica has seen and commits only if nothing
+      // that decides requests changed since (Scope.basis); when it fails (refused, or
+      // Stale), the replica catches up and, if there was more to see, decides it again
+      // the way reads are: on a view at least as new as the request. Metrics stay readable
+      // while the store is away.
+      const optimistic =
+        store.shared &&
+        r.kind === 'cluster' &&
+        MUTATING.has(req.method ?? '') &&
+        !req.headers.upgrade;
+      if (r.kind !== 'metrics' && !optimistic) await store.fresh();
+      for (let attempt = 0; ; attempt++) {
+        const basis = optimistic && attempt === 0 ? await store.currentRevision() : undefined;
+        try {
+          user = await d.authenticator.authenticate(req);
+          if (!user) throw unauthorized();
+          if (r.kind === 'metrics') {
+            acting = impersonate(req, user, d.defaultCluster, d.authorizer);
+            decision = this.authorize(
+              nonResourceAttributes(acting, d.defaultCluster, 'get', '/metrics'),
+            );
+            const text = await d.metrics.registry.metrics();
+            res.writeHead(200, { 'Content-Type': d.metrics.registry.contentType });
+            res.end(text);
+            return;
+          }
+          if (r.kind === 'services') {
+            const url = URL.parse(req.url ?? '/', 'https://canopy');
+            if (!url || !d.virtual?.handles(url.pathname)) throw notFoundPath();
+            const requester = user;
+            watching = isWatch(target.query);
+            if (watching) d.metrics.watchers.inc();
+            await d.virtual.handle(req, res, url, requester, (c) => {
+              acting = impersonate(req, requester, c, d.authorizer);
+              return acting;
+            });
+            return;
+          }
+          if (r.kind !== 'cluster') throw notFoundPath();
+          info = requestInfo(req.method ?? 'GET', r.path, target.query);
+          labels = { verb: info.verb, group: info.apiGroup, resource: info.resource };
+          watching = info.verb === 'watch';
+          if (!watching && !counted) {
+            if (this.inFlight >= d.maxInFlight) {
+              throw tooManyRequests('Too many requests, please try again later.', 1);
+            }
+            this.inFlight++;
+            counted = true;
+          }
+          const wildcard = r.cluster === WILDCARD_CLUSTER;
+          const resolved = wildcard ? WILDCARD_CLUSTER : d.clusters.resolve(r.cluster);
+          // Impersonation is allowed (and scoped) in the cluster of the request; an unknown one,
+          // or the wildcard for anyone but system:masters, is refused below as it comes.
+          const refused = resolved === undefined || (wildcard && !isPrivileged(user));
+          acting = refused ? user : impersonate(req, user, resolved, d.authorizer);
+          const attrs = attributesFor(acting, resolved ?? r.cluster, info);
+          cluster = resolved;
+          this.checkWorkspaceAccess(acting, resolved, attrs);
+          decision = this.authorize(attrs);
+          if (!info.isResourceRequest) {
+            const c = resolved as string;
+            const types = () => d.openapi.forCluster(c);
+            if (d.openapi.handle(req, res, types, r.path, target.query)) return;
+            if (d.discovery.handle(req, res, c, r.path)) return;
+            if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
+            throw notFoundPath();
+          }
+          if (watching) d.metrics.watchers.inc();
+          await handleResource(
+            {
+              req,
+              res,
+              info,
+              query: target.query,
+              cluster: resolved as string,
+              user: acting,
+              ...(basis !== undefined ? { basis } : {}),
+            },
+            this.resources,
+          );
+          return;
+        } catch (err) {
+          if (basis === undefined || attempt > 0 || res.headersSent) throw err;
+          if (!(await seenMoreSince(store, basis))) throw err;
         }
-        this.inFlight++;
-        counted = true;
       }
-      const wildcard = r.cluster === WILDCARD_CLUSTER;
-      const resolved = wildcard ? WILDCARD_CLUSTER : d.clusters.resolve(r.cluster);
-      // Impersonation is allowed (and scoped) in the cluster of the request; an unknown one,
-      // or the wildcard for anyone but system:masters, is refused below as it comes.
-      const refused = resolved === undefined || (wildcard && !isPrivileged(user));
-      acting = refused ? user : impersonate(req, user, resolved, d.authorizer);
-      const attrs = attributesFor(acting, resolved ?? r.cluster, info);
-      cluster = resolved;
-      this.checkWorkspaceAccess(acting, resolved, attrs);
-      decision = this.authorize(attrs);
-      if (!info.isResourceRequest) {
-        const c = resolved as string;
-        const types = () => d.openapi.forCluster(c);
-        if (d.openapi.handle(req, res, types, r.path, target.query)) return;
-        if (d.discovery.handle(req, res, c, r.path)) return;
-        if (req.method !== 'GET' && req.method !== 'HEAD') throw methodNotAllowed();
-        throw notFoundPath();
-      }
-      if (watching) d.metrics.watchers.inc();
-      await handleResource(
-        { req, res, info, query: target.query, cluster: resolved as string, user: acting },
-        this.resources,
-      );
     } catch (err) {
       const status = writeError(res, err, pretty(req));
       if (status.code >= 500) {

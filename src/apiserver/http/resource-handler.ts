@@ -72,6 +72,8 @@ export interface ResourceRequest {
   readonly user: UserInfo;
   /** Narrows what the request sees of a type (virtual workspaces). */
   readonly filter?: (type: ResourceType) => ObjectFilter | undefined;
+  /** The store revision the request was decided at, for its writes (Scope.basis). */
+  readonly basis?: number;
 }
 
 export interface ResourceHandlerDeps {
@@ -160,6 +162,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
     ...(info.namespace && type.namespaced ? { namespace: info.namespace } : {}),
     user: r.user,
     ...(filter ? { filter } : {}),
+    ...(r.basis !== undefined ? { basis: r.basis } : {}),
   };
   const storage = deps.storage;
 

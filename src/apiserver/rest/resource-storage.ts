@@ -371,6 +371,7 @@ export class ResourceStorage {
       const kv = await this.store.create(
         this.key(scope, name, obj.metadata.namespace),
         JSON.stringify(stored),
+        basisOf(scope),
       );
       return { object: this.decodeWritten(scope, kv, stored), created: true, warnings };
     } catch (err) {
@@ -478,8 +479,8 @@ export class ResourceStorage {
       try {
         const value = JSON.stringify(stored);
         const written = finishesDeletion
-          ? await this.store.delete(key, kv.revision)
-          : await this.store.update(key, value, kv.revision);
+          ? await this.store.delete(key, kv.revision, basisOf(scope))
+          : await this.store.update(key, value, kv.revision, basisOf(scope));
         const result = this.decodeWritten(scope, { ...written, value }, stored);
         return { object: result, created: false, warnings };
       } catch (err) {
@@ -528,14 +529,14 @@ export class ResourceStorage {
             return { object: current, deleted: false };
           }
           const value = JSON.stringify(stored);
-          const written = await this.store.update(key, value, kv.revision);
+          const written = await this.store.update(key, value, kv.revision, basisOf(scope));
           return {
             object: this.decodeWritten(scope, { ...written, value }, stored),
             deleted: false,
           };
         }
         if (options.dryRun) return { object: current, deleted: true };
-        const gone = await this.store.delete(key, kv.revision);
+        const gone = await this.store.delete(key, kv.revision, basisOf(scope));
         return { object: this.decode(scope, gone), deleted: true };
       } catch (err) {
         if (isStoreError(err, 'Conflict') && attempt < MAX_CONFLICT_RETRIES) continue;
@@ -710,6 +711,11 @@ export function parseRevision(rv: string): number {
 }
 
 /** Store errors as Kubernetes Statuses. */
+/** A request's writes carry the revision its decisions were made at (Scope.basis). */
+function basisOf(scope: Scope): { basis: number } | undefined {
+  return scope.basis === undefined ? undefined : { basis: scope.basis };
+}
+
 export function storeToStatus(err: unknown): StatusError {
   if (err instanceof StatusError) return err;
   if (!(err instanceof StoreError)) return internalError(err);
@@ -728,6 +734,12 @@ export function storeToStatus(err: unknown): StatusError {
       return requestEntityTooLarge(`Request entity too large: ${err.message}`);
     case 'Unavailable':
       return serviceUnavailable(`storage is unavailable: ${err.message}`);
+    case 'Stale':
+      return new StatusError({
+        code: 409,
+        reason: 'Conflict',
+        message: `Operation cannot be fulfilled: what decides this request changed while the server decided it; try again (${err.message})`,
+      });
     case 'Timeout':
       return timeout(`Timeout: storage did not answer in time: ${err.message}`);
     default:

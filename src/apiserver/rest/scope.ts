@@ -39,6 +39,12 @@ export interface Scope {
   readonly namespace?: string;
   readonly user: UserInfo;
   readonly filter?: ObjectFilter;
+  /**
+   * The store revision a request's decisions were made at (authentication, RBAC, the
+   * workspace, admission's indexes); its writes fail Stale if something that decides
+   * requests changed since, and the request is decided again. Controllers leave it out.
+   */
+  readonly basis?: number;
 }
 
 export type FieldValidation = 'Strict' | 'Warn' | 'Ignore';

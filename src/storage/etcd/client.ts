@@ -235,6 +235,8 @@ export class EtcdClient {
         'grpc.keepalive_time_ms': 10_000,
         'grpc.keepalive_timeout_ms': 5_000,
         'grpc.keepalive_permit_without_calls': 1,
+        // A wide connection window, so watch events never hold back answers on the one connection.
+        'grpc-node.flow_control_window': 16 * 1024 * 1024,
       }),
     }));
   }

@@ -180,6 +180,39 @@ describe('the etcd store', () => {
     });
   });
 
+  it('refuses (Stale) a write decided before a change of what decides writes, and only that', async () => {
+    const prefix = freshPrefix();
+    const decides = { decisionPrefixes: ['/rbac/'] };
+    const a = await track(open(prefix, decides));
+    const b = await track(open(prefix, decides));
+    await a.create('/rbac/role', 'allows');
+    await b.fresh();
+    const basis = await b.currentRevision();
+    // Writes decided at `basis` hold while nothing under /rbac/ changes, whatever else does.
+    const other = await a.create('/k/unrelated', 'x');
+    const kept = await b.create('/k/one', '1', { basis });
+    await b.update('/k/unrelated', 'y', other.revision, { basis });
+    // A's change of the role moves the mark: B's next write decided at `basis` is refused,
+    // and writes nothing, but B has by then seen the change.
+    const role = await a.get('/rbac/role');
+    const changed = await a.update('/rbac/role', 'denies', role?.revision ?? 0);
+    for (const write of [
+      () => b.create('/k/two', '2', { basis }),
+      () => b.update('/k/one', '2', kept.revision, { basis }),
+      () => b.delete('/k/one', kept.revision, { basis }),
+      () => b.create('/rbac/other', 'x', { basis }),
+    ]) {
+      const err = await errorOf(write());
+      expect(isStoreError(err, 'Stale'), String(err)).toBe(true);
+    }
+    expect(await b.currentRevision()).toBeGreaterThanOrEqual(changed.revision);
+    expect(await b.get('/k/two')).toBeUndefined();
+    expect((await b.get('/k/one'))?.value).toBe('1');
+    // Decided again on what B sees now, it goes through; without a basis it always does.
+    expect((await b.create('/k/two', '2', { basis: await b.currentRevision() })).value).toBe('2');
+    expect((await b.create('/k/three', '3')).value).toBe('3');
+  });
+
   it('answers a watch from before its window of history with Expired', async () => {
     const store = await track(open(freshPrefix(), { windowBytes: 2000 }));
     const first = await store.create('/k/0', 'x'.repeat(100));

@@ -46,10 +46,12 @@ import type {
   WatchEvent,
   Watcher,
   WatchOptions,
+  WriteOptions,
 } from '../store.ts';
 import { Broadcaster } from '../watch/broadcaster.ts';
 import { DEFAULT_WATCH_BUFFER, QueueWatcher } from '../watch/queue-watcher.ts';
 import {
+  type Compare,
   CompareResult,
   CompareTarget,
   DEFAULT_REQUEST_TIMEOUT_MS,
@@ -57,6 +59,7 @@ import {
   type EtcdClientOptions,
   type EtcdEvent,
   type EtcdKeyValue,
+  type RequestOp,
   type TxnResponse,
   type WatchResponse,
   type WatchStream,
@@ -77,6 +80,12 @@ export interface EtcdStoreOptions extends EtcdClientOptions {
   /** Memory for recent events that watches starting in the past replay. */
   readonly windowBytes?: number;
   readonly logger?: Logger;
+  /**
+   * Key prefixes of what decides requests (RBAC, workspaces, bindings, CRDs, namespaces…):
+   * a write with a `basis` fails Stale when one of these changed after its basis, so a
+   * replica can decide a write on what it has seen and still never act on a stale view.
+   */
+  readonly decisionPrefixes?: readonly string[];
 }
 
 export const DEFAULT_ETCD_PREFIX = '/registry';
@@ -93,6 +102,8 @@ const LAYOUT_KEY = '/.canopy/layout';
 const SYNC_KEY = '/.canopy/sync';
 /** Its version is the turn of the replicas' compaction. */
 const COMPACTION_KEY = '/.canopy/compaction';
+/** Moved by every write to a key that decides requests (see `decisionPrefixes`). */
+const DECISIONS_KEY = '/.canopy/decisions';
 
 /** History a starting store reads into its window, so watches may resume from before it. */
 const PREFILL_REVISIONS = 5000;
@@ -124,6 +135,8 @@ interface Feed {
 
 export class EtcdStore implements Store {
   readonly prefix: string;
+  /** Replicas share etcd. */
+  readonly shared = true;
   private readonly client: EtcdClient;
   private readonly broadcaster = new Broadcaster();
   private readonly window: EventWindow;
@@ -134,6 +147,7 @@ export class EtcdStore implements Store {
    */
   private readonly reading = new Map<string, { changed: boolean }>();
   private readonly watchBufferSize: number;
+  private readonly decisionPrefixes: readonly string[];
   private readonly timeoutMs: number;
   private readonly log: Logger | undefined;
   private observed = 0;
@@ -177,6 +191,7 @@ export class EtcdStore implements Store {
     this.client = new EtcdClient(options);
     this.window = new EventWindow(options.windowBytes ?? DEFAULT_WINDOW_BYTES, 0);
     this.watchBufferSize = options.watchBufferSize ?? DEFAULT_WATCH_BUFFER;
+    this.decisionPrefixes = options.decisionPrefixes ?? [];
     this.timeoutMs = options.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
     this.log = options.logger;
   }
@@ -537,16 +552,21 @@ export class EtcdStore implements Store {
 
   // ---- writes ------------------------------------------------------------------------
 
-  create(key: string, value: string): Promise<KeyValue> {
-    return this.track(this.doCreate(key, value));
+  create(key: string, value: string, options: WriteOptions = {}): Promise<KeyValue> {
+    return this.track(this.doCreate(key, value, options.basis));
   }
 
-  update(key: string, value: string, expectedRevision: number): Promise<KeyValue> {
-    return this.track(this.doUpdate(key, value, expectedRevision));
+  update(
+    key: string,
+    value: string,
+    expectedRevision: number,
+    options: WriteOptions = {},
+  ): Promise<KeyValue> {
+    return this.track(this.doUpdate(key, value, expectedRevision, options.basis));
   }
 
-  delete(key: string, expectedRevision: number): Promise<KeyValue> {
-    return this.track(this.doDelete(key, expectedRevision));
+  delete(key: string, expectedRevision: number, options: WriteOptions = {}): Promise<KeyValue> {
+    return this.track(this.doDelete(key, expectedRevision, options.basis));
   }
 
   /** A write in flight when close() is called may already be committed: it finishes first. */
@@ -557,15 +577,14 @@ export class EtcdStore implements Store {
     return write;
   }
 
-  private async doCreate(key: string, value: string): Promise<KeyValue> {
+  private async doCreate(key: string, value: string, basis?: number): Promise<KeyValue> {
     const k = this.writableKey(key);
-    const res = await this.client.txn({
-      compare: [
-        { key: k, target: CompareTarget.CREATE, result: CompareResult.EQUAL, create_revision: 0 },
-      ],
-      success: [{ request_put: { key: k, value: Buffer.from(value) } }],
-      failure: [{ request_range: { key: k, keys_only: true } }],
-    });
+    const res = await this.transact(
+      key,
+      [{ key: k, target: CompareTarget.CREATE, result: CompareResult.EQUAL, create_revision: 0 }],
+      { request_put: { key: k, value: Buffer.from(value) } },
+      basis,
+    );
     if (!res.succeeded) {
       await this.refusal(res);
       throw alreadyExists(key);
@@ -575,13 +594,19 @@ export class EtcdStore implements Store {
     return { key, value, revision, createRevision: revision };
   }
 
-  private async doUpdate(key: string, value: string, expected: number): Promise<KeyValue> {
+  private async doUpdate(
+    key: string,
+    value: string,
+    expected: number,
+    basis?: number,
+  ): Promise<KeyValue> {
     const k = this.writableKey(key);
-    const res = await this.client.txn({
-      compare: this.unchangedSince(k, expected),
-      success: [{ request_put: { key: k, value: Buffer.from(value), prev_kv: true } }],
-      failure: [{ request_range: { key: k } }],
-    });
+    const res = await this.transact(
+      key,
+      this.unchangedSince(k, expected),
+      { request_put: { key: k, value: Buffer.from(value), prev_kv: true } },
+      basis,
+    );
     if (!res.succeeded) throw this.conflictOrNotFound(key, expected, await this.refusal(res));
     const revision = res.header.revision;
     await this.caughtUp(revision, { known: true, orResolve: true });
@@ -589,13 +614,14 @@ export class EtcdStore implements Store {
     return { key, value, revision, createRevision: prev?.create_revision ?? revision };
   }
 
-  private async doDelete(key: string, expected: number): Promise<KeyValue> {
+  private async doDelete(key: string, expected: number, basis?: number): Promise<KeyValue> {
     const k = this.writableKey(key);
-    const res = await this.client.txn({
-      compare: this.unchangedSince(k, expected),
-      success: [{ request_delete_range: { key: k, prev_kv: true } }],
-      failure: [{ request_range: { key: k } }],
-    });
+    const res = await this.transact(
+      key,
+      this.unchangedSince(k, expected),
+      { request_delete_range: { key: k, prev_kv: true } },
+      basis,
+    );
     if (!res.succeeded) throw this.conflictOrNotFound(key, expected, await this.refusal(res));
     const revision = res.header.revision;
     await this.caughtUp(revision, { known: true, orResolve: true });
@@ -608,8 +634,54 @@ export class EtcdStore implements Store {
     };
   }
 
+  /**
+   * One write as a transaction: `op` if `compare` holds. A write to a key that decides
+   * requests also moves the decision mark; a write made on a decision (`basis`) holds only
+   * if the mark has not moved since, and fails Stale otherwise, once this replica has seen
+   * what moved it. On failure, responses[0] reads the key.
+   */
+  private async transact(
+    key: string,
+    compare: Compare[],
+    op: RequestOp,
+    basis: number | undefined,
+  ): Promise<TxnResponse> {
+    const k = this.etcdKey(key);
+    const mark = this.etcdKey(DECISIONS_KEY);
+    const decides = this.decisionPrefixes.some((p) => key.startsWith(p));
+    const res = await this.client.txn({
+      compare:
+        basis === undefined
+          ? compare
+          : [
+              ...compare,
+              {
+                key: mark,
+                target: CompareTarget.MOD,
+                result: CompareResult.LESS,
+                mod_revision: basis + 1,
+              },
+            ],
+      success: decides ? [op, { request_put: { key: mark, value: Buffer.alloc(0) } }] : [op],
+      failure: [
+        { request_range: { key: k } },
+        ...(basis === undefined ? [] : [{ request_range: { key: mark, keys_only: true } }]),
+      ],
+    });
+    const moved = res.succeeded ? undefined : res.responses[1]?.response_range?.kvs[0];
+    if (basis !== undefined && moved && moved.mod_revision > basis) {
+      await this.caughtUp(moved.mod_revision, { known: true, orResolve: true });
+      throw new StoreError(
+        'Stale',
+        `what decides requests changed at revision ${moved.mod_revision}, after the decision to write ${key} (made at ${basis})`,
+        key,
+      );
+    }
+    return res;
+  }
+
   /** The key exists and was last written at `expected`. */
-  private unchangedSince(k: Buffer, expected: number) {
+  private unchangedSince(k: Buffer, expected: number): Compare[] {
     return [
       { key: k, target: CompareTarget.MOD, result: CompareResult.EQUAL, mod_revision: expected },
       { key: k, target: CompareTarget.VERSION, result: CompareResult.GREATER, version: 0 },

@@ -451,6 +451,9 @@ export class SqliteStore implements Store {
     return this.compacted;
   }
 
+  /** One process owns the database. */
+  readonly shared = false;
+
   /** One process owns the database: every acknowledged write is already visible. */
   fresh(): Promise<void> {
     return this.isClosed ? Promise.reject(closed()) : FRESH;
