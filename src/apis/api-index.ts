@@ -232,6 +232,16 @@ export class ApiIndex implements TypeSource {
     return bkey === undefined ? undefined : this.byExport.get(ekey)?.get(bkey)?.binding;
   }
 
+  /** The logical cluster of the export a workspace's binding serves `group`/`resource` from. */
+  exportServing(cluster: string, group: string, resource: string): string | undefined {
+    for (const { binding } of this.bindingsIn(cluster)) {
+      const status = binding.status;
+      if ((status?.boundResources ?? []).some((r) => r.group === group && r.resource === resource))
+        return status?.apiExportClusterName;
+    }
+    return undefined;
+  }
+
   /** Bindings in a workspace, any export. */
   bindingsIn(cluster: string): BindingRef[] {
     const mine = this.byCluster.get(cluster);

@@ -38,4 +38,8 @@ export const ADMISSION_ORDER = [
   // hub/apis/approval-admission.ts: a CatalogEntry's untrusted claims need the `approve`
   // verb.
   'CatalogEntryApproval',
+  // apiserver/admission/validating-admission-policy.ts: the CEL rules of
+  // ValidatingAdmissionPolicies (and, in workspaces, of the bound resource's export
+  // workspace) deny, warn or audit; last, as upstream runs it after the other plugins.
+  'ValidatingAdmissionPolicy',
 ] as const;

@@ -22,6 +22,10 @@ import { AdmissionChain } from '../apiserver/admission/admission.ts';
 import { NamespacePhases, namespaceLifecycle } from '../apiserver/admission/namespace-lifecycle.ts';
 import { servedResources } from '../apiserver/admission/served-resources.ts';
 import { serviceAllocation } from '../apiserver/admission/service-allocation.ts';
+import {
+  AdmissionPolicies,
+  validatingAdmissionPolicy,
+} from '../apiserver/admission/validating-admission-policy.ts';
 import { AUDIT_LOG_FILE, AuditLog } from '../apiserver/audit.ts';
 import {
   type Authenticator,
@@ -201,6 +205,7 @@ export class ApiServer {
   readonly virtualWorkspace: ApiExportVirtualWorkspace | undefined;
   private readonly crds: CrdSource;
   private readonly namespacePhases: NamespacePhases;
+  private readonly admissionPolicies: AdmissionPolicies;
   private readonly discovery: DiscoveryHandler;
   private readonly openapi: OpenApiHandler;
   private readonly dataDir: string;
@@ -317,6 +322,37 @@ export class ApiServer {
         resolveCluster: (p) => tenancy.resolve(p),
       });
     }
+    // ValidatingAdmissionPolicies, in both modes; in workspace mode (kcp) a policy in an
+    // APIExport's workspace also governs the export's resources wherever they are bound,
+    // which is how a provider warns its tenants.
+    this.admissionPolicies = new AdmissionPolicies(this.store, (err) =>
+      this.logger.warn({ err: (err as Error).message }, 'admission policies listing again'),
+    );
+    const admissionPolicies = this.admissionPolicies;
+    const apiIndex = this.apis?.index;
+    this.admission.add(
+      validatingAdmissionPolicy({
+        policies: (cluster) => admissionPolicies.in(cluster),
+        ...(apiIndex
+          ? {
+              otherClusters: ({ scope }) => {
+                const from = apiIndex.exportServing(
+                  scope.cluster,
+                  scope.type.group,
+                  scope.type.names.plural,
+                );
+                return from ? [from] : [];
+              },
+            }
+          : {}),
+        namespaceLabels: async (cluster, namespace) =>
+          (
+            await this.client
+              .resource(cluster, { group: '', version: 'v1', resource: 'namespaces' })
+              .find(namespace)
+          )?.metadata.labels,
+      }),
+    );
     this.discovery = new DiscoveryHandler(this.registry);
     this.metrics = metrics;
     this.authenticator = new UnionAuthenticator([
@@ -401,6 +437,7 @@ export class ApiServer {
     await this.crds.start();
     await this.authorization.start(this.store);
     await this.namespacePhases.start();
+    await this.admissionPolicies.start();
     await bootstrapCluster(this.client, ROOT_CLUSTER);
     await writeBootstrapPolicy(this.client, ROOT_CLUSTER);
     if (this.tenancy) {
@@ -624,6 +661,7 @@ export class ApiServer {
     for (const s of this.stoppables) s.stop();
     this.authorization.stop();
     this.namespacePhases.stop();
+    this.admissionPolicies.stop();
     await this.audit?.close();
     this.crds.stop();
     await this.store.close();

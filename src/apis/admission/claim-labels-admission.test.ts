@@ -50,6 +50,7 @@ function labelsAfter(labels: Record<string, string>, subresource: Subresource, c
     object,
     oldObject: object,
     dryRun: false,
+    warnings: [],
   };
   plugin.admit?.(request);
   return object.metadata.labels;

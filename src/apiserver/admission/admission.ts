@@ -20,6 +20,8 @@ export interface AdmissionRequest {
   /** The stored object (UPDATE and DELETE). */
   readonly oldObject: KubeObject | undefined;
   readonly dryRun: boolean;
+  /** Warnings for the client (`Warning` headers), which plugins may add to. */
+  readonly warnings: string[];
 }
 
 export interface AdmissionPlugin {

@@ -35,6 +35,7 @@ function decide(operation: Operation, object: KubeObject, oldObject?: KubeObject
     object,
     oldObject,
     dryRun: false,
+    warnings: [],
   };
   try {
     plugin.validate?.(request);

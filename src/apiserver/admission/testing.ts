@@ -38,6 +38,7 @@ export function admissionRequest(input: {
     object,
     oldObject,
     dryRun: false,
+    warnings: [],
   };
 }
 

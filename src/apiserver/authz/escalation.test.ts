@@ -72,6 +72,7 @@ function request(
     object,
     oldObject,
     dryRun: false,
+    warnings: [],
   };
 }
 

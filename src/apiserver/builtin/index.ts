@@ -5,6 +5,10 @@
  * cluster, also serves the workload APIs real manifests use (`builtinTypesFor(true)`).
  */
 import type { ResourceType } from '../registry/resource-type.ts';
+import {
+  validatingAdmissionPolicies,
+  validatingAdmissionPolicyBindings,
+} from './admissionregistration/admission-policies.ts';
 import { mutatingWebhookConfigurations } from './admissionregistration/mutatingwebhookconfigurations.ts';
 import { validatingWebhookConfigurations } from './admissionregistration/validatingwebhookconfigurations.ts';
 import { customResourceDefinitions } from './apiextensions/customresourcedefinitions.ts';
@@ -45,6 +49,8 @@ export const builtinTypes: readonly ResourceType[] = [
   serviceAccounts,
   eventsV1,
   leases,
+  validatingAdmissionPolicies,
+  validatingAdmissionPolicyBindings,
   customResourceDefinitions,
   clusterRoleBindings,
   clusterRoles,

@@ -7,6 +7,10 @@ import { checkStructural } from '../../apimachinery/schema/structural.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { definitionName, kindSchema } from '../openapi/schemas.ts';
 import type { ResourceType, StrategyContext } from '../registry/resource-type.ts';
+import {
+  validatingAdmissionPolicies,
+  validatingAdmissionPolicyBindings,
+} from './admissionregistration/admission-policies.ts';
 import { customResourceDefinitions } from './apiextensions/customresourcedefinitions.ts';
 import { leases } from './coordination/leases.ts';
 import { configMaps } from './core/configmaps.ts';
@@ -288,6 +292,61 @@ const samples: ReadonlyArray<readonly [ResourceType, KubeObject]> = [
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'monitoring' },
     },
   ],
+  [
+    validatingAdmissionPolicies,
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: meta('replica-limit'),
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          matchPolicy: 'Equivalent',
+          namespaceSelector: { matchLabels: { tier: 'prod' } },
+          objectSelector: {},
+          resourceRules: [
+            {
+              apiGroups: ['apps'],
+              apiVersions: ['v1'],
+              operations: ['CREATE', 'UPDATE'],
+              resources: ['deployments'],
+              resourceNames: [],
+              scope: '*',
+            },
+          ],
+          excludeResourceRules: [],
+        },
+        matchConditions: [{ name: 'labelled', expression: "'team' in object.metadata.labels" }],
+        variables: [{ name: 'replicas', expression: 'object.spec.replicas' }],
+        validations: [
+          {
+            expression: 'variables.replicas <= 5',
+            message: 'at most 5 replicas',
+            messageExpression: "'at most 5 replicas, not ' + string(variables.replicas)",
+            reason: 'Invalid',
+          },
+        ],
+        auditAnnotations: [{ key: 'replicas', valueExpression: 'string(variables.replicas)' }],
+      },
+    },
+  ],
+  [
+    validatingAdmissionPolicyBindings,
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: meta('replica-limit'),
+      spec: {
+        policyName: 'replica-limit',
+        validationActions: ['Warn', 'Audit'],
+        matchResources: {
+          matchPolicy: 'Equivalent',
+          namespaceSelector: {},
+          objectSelector: { matchLabels: { strict: 'yes' } },
+        },
+      },
+    },
+  ],
 ];
 
 const DEFINITION_NAMES: ReadonlyArray<readonly [ResourceType, string]> = [
@@ -306,6 +365,11 @@ const DEFINITION_NAMES: ReadonlyArray<readonly [ResourceType, string]> = [
   [clusterRoles, 'io.k8s.api.rbac.v1.ClusterRole'],
   [roleBindings, 'io.k8s.api.rbac.v1.RoleBinding'],
   [clusterRoleBindings, 'io.k8s.api.rbac.v1.ClusterRoleBinding'],
+  [validatingAdmissionPolicies, 'io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy'],
+  [
+    validatingAdmissionPolicyBindings,
+    'io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding',
+  ],
 ];
 
 const label = (type: ResourceType) => `${type.group || 'core'}/${type.names.kind}`;

@@ -362,7 +362,7 @@ export class ResourceStorage {
       ...(type.schemas?.[scope.version]?.validate(obj, undefined) ?? []),
     ]);
     await this.admission.validate(request);
-    warnings.push(...(type.strategy.warningsOnCreate?.(obj) ?? []));
+    warnings.push(...request.warnings, ...(type.strategy.warningsOnCreate?.(obj) ?? []));
 
     const name = nameOf(obj);
     if (opts.dryRun) return { object: this.dryRunResult(scope, obj), created: true, warnings };
@@ -462,6 +462,7 @@ export class ResourceStorage {
         ...(type.schemas?.[scope.version]?.validate(obj, old) ?? []),
       ]);
       await this.admission.validate(request);
+      warnings.push(...request.warnings);
 
       const stored = toStoredObject(obj, type);
       if (isDeepStrictEqual(stored, JSON.parse(kv.value))) {
@@ -666,6 +667,7 @@ export class ResourceStorage {
       object,
       oldObject,
       dryRun: opts.dryRun ?? false,
+      warnings: [],
     };
   }
 

@@ -81,7 +81,8 @@ async function createMissing(ctx: PluginContext, file: string, workspace?: strin
 }
 
 /**
- * The provider persona: `root:providers:database` with the empty APIExport, and
+ * The provider persona: `root:providers:database` with the empty APIExport and the policy
+ * that warns tenants about Cluster fields the service does not honour, and
  * `sync-agent.kubeconfig` pointing into that workspace (the workshop's `kubectl ws create
  * database --enter` on a copy of the admin kubeconfig).
  */
@@ -95,6 +96,8 @@ export async function setUpProvider(
   await createWorkspace(ctx, 'providers', { ignoreExisting: true, enter: true });
   await createWorkspace(ctx, 'database', { ignoreExisting: true, enter: true });
   await createMissing(ctx, 'export.yaml', PROVIDER_WORKSPACE);
+  // Warnings to tenants about Cluster fields the local runtime does not honour.
+  await createMissing(ctx, 'cluster-policy.yaml', PROVIDER_WORKSPACE);
 }
 
 /** The service owner persona: the PublishedResources (their CRD is installed by the agent). */

@@ -80,6 +80,7 @@ function request(
     object,
     oldObject,
     dryRun: false,
+    warnings: [],
   };
 }
 
