@@ -26,6 +26,8 @@ export interface Schema {
   'x-kubernetes-validations'?: { rule: string; message?: string }[];
 }
 
+/** `schema` with a description (what `kubectl explain` shows for the field). */
+export const about = (schema: Schema, description: string): Schema => ({ ...schema, description });
 export const str = (extra: Schema = {}): Schema => ({ type: 'string', ...extra });
 export const int = (extra: Schema = {}): Schema => ({ type: 'integer', ...extra });
 export const int32 = (extra: Schema = {}): Schema => ({
@@ -62,7 +64,8 @@ export const anyList = (): Schema => ({
   type: 'array',
   items: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
 });
-export const localRef = (): Schema => obj({ name: str() }, { required: ['name'] });
+export const localRef = (): Schema =>
+  obj({ name: about(str(), 'Name of the object, in the same namespace.') }, { required: ['name'] });
 /** A CRD's root schema: apiVersion, kind and metadata, then the kind's spec and status. */
 export const rootSchema = (spec: Schema, status: Schema, extra: Schema = {}): Schema =>
   obj({ apiVersion: str(), kind: str(), metadata: { type: 'object' }, spec, status }, extra);

@@ -1,5 +1,22 @@
 import { describe, expect, it } from 'vitest';
+import type { Schema } from '../../controller/kube/crd-schema.ts';
 import { clusterCrd, databaseCrd } from './index.ts';
+
+/** Paths of schema nodes under `path` that `kubectl explain` would show without a description. */
+function undescribed(schema: Schema, path: string): string[] {
+  const out = schema.description ? [] : [path];
+  for (const [name, child] of Object.entries(schema.properties ?? {}))
+    if (!['apiVersion', 'kind', 'metadata'].includes(name) || path !== '')
+      out.push(...undescribed(child, path ? `${path}.${name}` : name));
+  if (schema.items && !Array.isArray(schema.items) && schema.items.properties)
+    for (const [name, child] of Object.entries(schema.items.properties))
+      out.push(...undescribed(child, `${path}[].${name}`));
+  const extra = schema.additionalProperties;
+  if (extra && typeof extra === 'object' && extra.properties)
+    for (const [name, child] of Object.entries(extra.properties))
+      out.push(...undescribed(child, `${path}{}.${name}`));
+  return out;
+}
 
 describe('CRDs', () => {
   it('Cluster: CloudNativePG 1.25 names, subresources and printer columns', () => {
@@ -43,5 +60,16 @@ describe('CRDs', () => {
       'the name template0 is reserved',
       'the name template1 is reserved',
     ]);
+  });
+
+  it('describe every field, so kubectl explain helps', () => {
+    for (const crd of [clusterCrd, databaseCrd]) {
+      const root = crd.spec.versions[0]?.schema.openAPIV3Schema as Schema;
+      expect(undescribed(root, '').filter((p) => p !== '')).toEqual([]);
+      expect(root.description).toBeTruthy();
+    }
+    const spec = clusterCrd.spec.versions[0]?.schema.openAPIV3Schema.properties?.spec;
+    expect(spec?.properties?.backup?.description).toMatch(/not honoured here/);
+    expect(spec?.properties?.imageName?.description).toMatch(/major version/);
   });
 });
