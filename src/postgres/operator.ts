@@ -17,6 +17,7 @@ import { Reflector } from '../controller/kube/reflector.ts';
 import { WorkQueue } from '../controller/work-queue.ts';
 import type { Logger } from '../logging/logger.ts';
 import { ClusterController } from './controller/cluster/cluster-controller.ts';
+import { localImage } from './controller/cluster/image.ts';
 import {
   LABEL_CLUSTER,
   POSTGRES_CONTAINER,
@@ -320,7 +321,6 @@ export class PostgresOperator {
       services,
       deps: {
         nodeName: this.options.nodeName ?? defaultNodeName(),
-        image: this.#image(),
         pods: cacheOf(pods),
         services: cacheOf(services),
       },
@@ -329,8 +329,7 @@ export class PostgresOperator {
 
   /** The PostgreSQL the operator runs, as an image name (it runs no image). */
   #image(): string {
-    const major = (this.binaries?.version ?? '').split('.')[0];
-    return `local/postgresql:${major || 'unknown'}`;
+    return localImage(this.binaries?.major);
   }
 
   /** A pod this operator runs, for the node agent: its UID, log and ports. */

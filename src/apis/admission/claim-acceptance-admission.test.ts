@@ -82,6 +82,7 @@ function decide(
     object,
     oldObject,
     dryRun: false,
+    warnings: [],
   };
   try {
     plugin.validate?.(request);

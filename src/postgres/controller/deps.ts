@@ -40,8 +40,6 @@ export const SERVICES: ResourceRef = {
 /** Where the Cluster's Pods and Services go (absent: the server does not serve them). */
 export interface WorkloadDeps {
   readonly nodeName: string;
-  /** What pods show as their image: the PostgreSQL the operator runs. */
-  readonly image: string;
   readonly pods: Cache<Pod>;
   readonly services: Cache<Service>;
 }
@@ -74,7 +72,7 @@ export interface ControllerDeps {
   readonly metrics: OperatorMetrics;
   readonly events: EventRecorder;
   readonly workloads: WorkloadDeps | undefined;
-  /** What the instances run, as status.image and the pods show it. */
+  /** The default PostgreSQL as status.image shows it (a Cluster's own major once it has data). */
   readonly image: string;
   /** The Cluster CRD is the operator's own, with Canopy's status fields (not CloudNativePG's). */
   readonly statusExtensions: boolean;

@@ -48,3 +48,8 @@ export function imageNote(input: {
   }
   return `this Cluster's data is PostgreSQL ${dataMajor} and its major version cannot change here; ${runs}`;
 }
+
+/** The image a Cluster's instances show (status.image, their pods): they run no image. */
+export function localImage(major: number | undefined): string {
+  return `local/postgresql:${major ?? 'unknown'}`;
+}

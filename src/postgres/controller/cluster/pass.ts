@@ -12,6 +12,7 @@ import type { Cluster, ClusterStatus, PhaseName } from '../../types.ts';
 import { CLUSTERS, type ControllerDeps } from '../deps.ts';
 import type { ClusterRuntime } from '../instance-manager.ts';
 import { type ResolvedCredentials, statusPrimaries } from './cluster-reconcile.ts';
+import { localImage } from './image.ts';
 import type { ResolvedSpec } from './spec.ts';
 import {
   CANOPY_STATUS_FIELDS,
@@ -95,7 +96,8 @@ export class ClusterPass {
       ignoredFields: [...this.ignored],
       ...(this.#credentials ? { secretsResourceVersion: this.#credentials.versions } : {}),
       ...(runtime?.meta.endpointPorts ? { readWritePort: runtime.meta.endpointPorts.rw } : {}),
-      image: this.deps.image,
+      // The major this Cluster's data was made with, which may not be the operator's default.
+      image: runtime ? localImage(runtime.bin.major) : this.deps.image,
       ...(runtime?.primaryUnhealthySince !== undefined
         ? { primaryFailingSince: runtime.primaryUnhealthySince }
         : {}),

@@ -10,6 +10,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Pod, Service } from '../../../api/core/types.ts';
 import { isAlreadyExists, isNotFound } from '../../../controller/kube/client.ts';
 import { PODS, SERVICES } from '../deps.ts';
+import { localImage } from './image.ts';
 import type { ClusterPass } from './pass.ts';
 import {
   clusterServices,
@@ -38,7 +39,7 @@ export async function syncWorkloads(pass: ClusterPass): Promise<void> {
         cluster,
         view,
         nodeName: workloads.nodeName,
-        image: workloads.image,
+        image: localImage(runtime.bin.major),
         endpoints,
         createdAt: inst.state.createdAt.replace(/\.\d{3}Z$/, 'Z'),
         ...(inst.state.startedAt
