@@ -61,7 +61,7 @@ export interface HubOptions {
 export class Hub {
   readonly options: HubOptions;
   readonly log: Logger;
-  readonly metrics = new HubMetrics();
+  readonly metrics: HubMetrics;
   readonly controlPlane: ControlPlane;
   readonly catalog: Catalog;
   readonly entries: CatalogEntryController;
@@ -85,6 +85,10 @@ export class Hub {
       this.log.child({ component: 'catalog' }),
       () => builtinNames,
     );
+    this.metrics = new HubMetrics(() => {
+      const ready = this.catalog.providers().items.filter((p) => p.ready).length;
+      return { ready, notReady: this.catalog.list().length - ready };
+    });
     this.entries = new CatalogEntryController({
       catalog: this.catalog,
       controlPlane,

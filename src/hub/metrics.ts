@@ -11,7 +11,8 @@ export class HubMetrics {
   readonly entries: Gauge<'ready'>;
   readonly reconciles: Counter<'result'>;
 
-  constructor() {
+  /** `entries` counts the catalog's entries by readiness when scraped. */
+  constructor(entries: () => { ready: number; notReady: number }) {
     collectDefaultMetrics({ register: this.registry, prefix: 'canopy_hub_' });
     this.requests = new Counter({
       name: 'canopy_hub_http_requests_total',
@@ -31,6 +32,11 @@ export class HubMetrics {
       help: 'CatalogEntries in the catalog, by whether they are Ready.',
       labelNames: ['ready'],
       registers: [this.registry],
+      collect() {
+        const counts = entries();
+        this.set({ ready: 'true' }, counts.ready);
+        this.set({ ready: 'false' }, counts.notReady);
+      },
     });
     this.reconciles = new Counter({
       name: 'canopy_hub_reconciles_total',

@@ -8,13 +8,14 @@
  * deletion and a restart. The core flow runs again against a separate `canopy hub`.
  */
 
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { CANOPY_BIN, type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawResponse } from './harness/http.ts';
 import {
   type HubProcess,
@@ -953,6 +954,78 @@ describe('providers through a separate canopy hub process', () => {
       await readyEntry(env, 'later');
     } finally {
       await second.stop();
+    }
+  });
+
+  it('writes the entries of the built-in providers it is told to offer, and removes them after', async () => {
+    const hubWith = (...extra: string[]) =>
+      startHubProcess([
+        '--kubeconfig',
+        env.server.kubeconfig,
+        // The control plane's CA, so that the same client trusts it.
+        '--data-dir',
+        env.server.dataDir,
+        '--port',
+        '0',
+        ...extra,
+      ]);
+    const entry = async () => {
+      const r = await env.admin([
+        '--server',
+        `${env.root}:kedge`,
+        'get',
+        'ce',
+        'postgresql',
+        '-o',
+        'json',
+      ]);
+      return r.code === 0 ? JSON.parse(r.stdout) : undefined;
+    };
+    // The only hub, so that it leads.
+    await env.standalone?.stop();
+    const offering = await hubWith('--builtin-providers', 'postgresql');
+    try {
+      const written = await until('the built-in entry', entry);
+      expect(written.metadata.labels).toEqual({ 'providers.kedge.faros.sh/builtin': 'true' });
+      expect(written.spec.apiExport).toMatchObject({
+        name: 'postgresql.cnpg.io',
+        path: 'root:providers:database',
+      });
+      // This control plane has no such export: the entry says so instead of failing.
+      await eventually('the missing workspace reported', async () => {
+        const ready = (await entry())?.status?.conditions?.find(
+          (c: { type: string }) => c.type === 'Ready',
+        );
+        expect(ready).toMatchObject({ status: 'False', reason: 'WorkspaceNotFound' });
+        expect(ready.message).toContain('root:providers:database');
+      });
+      const hub = httpClient(
+        env.server.kubeconfig,
+        readFileSync(join(env.server.dataDir, 'hub-url'), 'utf8').trim(),
+      );
+      const listed = json<{ items: Array<{ name: string; builtin: boolean; ready: boolean }> }>(
+        await hub({ path: '/api/providers', token: TOKENS.alice }),
+      ).items.find((i) => i.name === 'postgresql');
+      expect(listed).toMatchObject({ builtin: true, ready: false });
+    } finally {
+      await offering.stop();
+    }
+    const unknown = spawnSync(
+      process.execPath,
+      [CANOPY_BIN, 'hub', '--kubeconfig', env.server.kubeconfig, '--builtin-providers', 'mysql'],
+      { encoding: 'utf8' },
+    );
+    expect(unknown.status).not.toBe(0);
+    expect(unknown.stderr).toContain(
+      'unknown built-in provider "mysql"; the built-in providers are: postgresql',
+    );
+    const plain = await hubWith();
+    try {
+      await until('the built-in entry removed', async () =>
+        (await entry()) === undefined ? true : undefined,
+      );
+    } finally {
+      await plain.stop();
     }
   });
 });

@@ -106,6 +106,7 @@ describe('the hub in canopy start, and canopy hub on its own', () => {
     const metrics = await hub({ path: '/metrics', token: null });
     expect(metrics.status).toBe(200);
     expect(metrics.body).toContain('canopy_hub_http_requests_total{route="healthz",code="200"}');
+    expect(metrics.body).toMatch(/canopy_hub_catalog_entries\{ready="true"\} \d+/);
   });
 
   it('serves the portal under /ui/ with media types, an SPA fallback and a strict CSP', async () => {

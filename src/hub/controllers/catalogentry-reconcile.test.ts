@@ -330,6 +330,18 @@ describe('reconcileEntry', () => {
   it('offers an export managed elsewhere with its own claims, making nothing but grants and identity there', async () => {
     const cp = new FakeControlPlane();
     const path = 'root:providers:database';
+    // Its parent not there either: the control plane answers 403 for an unknown workspace.
+    const get = cp.get.bind(cp);
+    cp.get = async (p, ref, name, ns) => {
+      if (p === 'root:providers' && !cp.find(p, ref, name, ns))
+        throw new KubeError(403, 'Forbidden', 'workspace access not permitted');
+      return get(p, ref, name, ns);
+    };
+    const missing = entry({ apiExport: { name: 'postgresql.cnpg.io', path } });
+    expect(summary(await settle(cp, missing))).toMatchObject({
+      WorkspaceReady: 'False WorkspaceNotFound',
+      Ready: 'False WorkspaceNotFound',
+    });
     cp.put('root:providers', WORKSPACES, {
       metadata: { name: 'database' },
       spec: { cluster: 'lc-db' },
@@ -442,6 +454,18 @@ describe('reconcileEntry', () => {
     expect(condition(out, 'Ready')?.message).toContain('spec.apiExport.schemas[0].body');
     expect(cp.objects.size).toBe(0);
     expect(out.requeueAfterMs).toBeUndefined();
+  });
+
+  it('has nothing to clean up in a workspace managed elsewhere that does not exist', async () => {
+    const cp = new FakeControlPlane();
+    // As the control plane answers for a workspace that is not there: unknown is forbidden.
+    cp.remove = async () => {
+      throw new KubeError(403, 'Forbidden', 'workspace access not permitted');
+    };
+    const db = entry({
+      apiExport: { name: 'postgresql.cnpg.io', path: 'root:providers:database' },
+    });
+    expect(await cleanupEntry(db, cp)).toBe(true);
   });
 
   it('cleans up a provider workspace it made by deleting it, done once it is gone', async () => {

@@ -38,7 +38,7 @@ import { findCondition, setCondition } from '../../apimachinery/conditions.ts';
 import { fieldErrorMessage } from '../../apimachinery/field-errors.ts';
 import { type Condition, type KubeObject, nameOf } from '../../apimachinery/meta.ts';
 import { isDNS1123Label } from '../../apimachinery/validation/names.ts';
-import type { ResourceRef } from '../../controller/kube/client.ts';
+import { isForbidden, type ResourceRef } from '../../controller/kube/client.ts';
 import { parseInlineSchema, validateCatalogEntry } from '../apis/validation.ts';
 import {
   CLUSTER_ROLE_BINDINGS,
@@ -248,14 +248,19 @@ export async function reconcileEntry(entry: CatalogEntry, ctx: ReconcileContext)
       const existing = await objects.get<Workspace>(PROVIDERS_WORKSPACE, WORKSPACES, wsName);
       if (!existing) await objects.create(PROVIDERS_WORKSPACE, WORKSPACES, desired);
     }
-    const ws = await objects.get<Workspace>(parent, WORKSPACES, wsName);
+    const ws = await objects.get<Workspace>(parent, WORKSPACES, wsName).catch((err: unknown) => {
+      // The control plane answers for a parent workspace that does not exist as for one the
+      // caller may not enter: 403.
+      if (!managedWorkspace && isForbidden(err)) return undefined;
+      throw err;
+    });
     if (!ws) {
       blocked(
         'WorkspaceReady',
         'WorkspaceNotFound',
         managedWorkspace
           ? `workspace ${path} is being created`
-          : `workspace ${path} (spec.apiExport.path) does not exist: create it, or drop spec.apiExport.path to have the hub make one`,
+          : `workspace ${path} (spec.apiExport.path) does not exist, or the hub may not enter it: create it, or drop spec.apiExport.path to have the hub make one`,
       );
       throw new Stop(managedWorkspace ? SOON_MS : LATER_MS);
     }
@@ -483,6 +488,13 @@ export async function cleanupEntry(entry: CatalogEntry, objects: Objects): Promi
     return (await objects.get(PROVIDERS_WORKSPACE, WORKSPACES, name)) === undefined;
   }
   const path = exp.path;
+  const { parent, name: wsName } = splitPath(path);
+  // Gone (or never there): nothing of the hub's is left in it.
+  const ws = await objects.get(parent, WORKSPACES, wsName).catch((err: unknown) => {
+    if (isForbidden(err)) return undefined;
+    throw err;
+  });
+  if (!ws) return true;
   for (const g of [bindGrant(exp.name), identityGrant(exp.name)]) {
     await objects.remove(path, CLUSTER_ROLE_BINDINGS, nameOf(g.binding));
     await objects.remove(path, CLUSTER_ROLES, nameOf(g.role));
