@@ -123,12 +123,11 @@ describe('parseFieldSelector: errors', () => {
     expect(err.message).toBe(message);
   });
 
-  it('stays linear on large inputs', () => {
-    const start = Date.now();
+  // Linearity is measured by `npm run bench -- parsers`.
+  it('parses and refuses large inputs', () => {
     expect(parseFieldSelector(`${'a=b,'.repeat(25_000)}c=d`).requirements).toHaveLength(25_001);
     expect(() => parseFieldSelector('\\'.repeat(100_001))).toThrow(StatusError);
     expect(() => parseFieldSelector('x'.repeat(100_000))).toThrow(StatusError);
-    expect(Date.now() - start).toBeLessThan(5_000);
   });
 });
 

@@ -275,7 +275,7 @@ describe('parseLabelSelector: errors', () => {
     );
   });
 
-  it('never throws anything but a StatusError and stays fast on large or odd inputs', () => {
+  it('never throws anything but a StatusError on large or odd inputs (speed: npm run bench -- parsers)', () => {
     const samples = [
       'a'.repeat(100_000),
       `${'a=b,'.repeat(25_000)}c`,
@@ -298,7 +298,6 @@ describe('parseLabelSelector: errors', () => {
       }
       samples.push(s);
     }
-    const start = Date.now();
     for (const s of samples) {
       try {
         parseLabelSelector(s).matches({ a: 'b' });
@@ -306,7 +305,6 @@ describe('parseLabelSelector: errors', () => {
         expect(err).toBeInstanceOf(StatusError);
       }
     }
-    expect(Date.now() - start).toBeLessThan(5_000);
   });
 
   it('parses a long valid selector', () => {

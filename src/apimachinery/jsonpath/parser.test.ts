@@ -197,7 +197,7 @@ describe('parseTemplate: errors', () => {
     expect((caught as Error).message).toBe(message);
   });
 
-  it('only ever throws JsonPathSyntaxError, quickly, on garbage', () => {
+  it('only ever throws JsonPathSyntaxError on garbage (speed: npm run bench -- parsers)', () => {
     const samples = [
       '{'.repeat(50_000),
       `{${'['.repeat(50_000)}`,
@@ -217,7 +217,6 @@ describe('parseTemplate: errors', () => {
       }
       samples.push(s);
     }
-    const start = Date.now();
     for (const s of samples) {
       try {
         parseTemplate(s);
@@ -225,7 +224,6 @@ describe('parseTemplate: errors', () => {
         expect(err).toBeInstanceOf(JsonPathSyntaxError);
       }
     }
-    expect(Date.now() - start).toBeLessThan(10_000);
   });
 });
 

@@ -55,12 +55,14 @@ describe('Go regular expressions', () => {
   });
 
   it('runs nested quantifiers on the linear-time engine', () => {
+    // V8 accepts its `l` flag only for a regexp its automaton runs in time linear in the
+    // input, so the flag is the guarantee; a backtracking engine would need about 2^80
+    // steps for these inputs and never answer. Speed: `npm run bench -- parsers`.
     for (const pattern of ['^(a+)+$', '^([a-z]{1,10}){1,10}$', '^(?i)(a|aa)+$', '^.{1,63}$']) {
       const c = compileGoRegex(pattern);
       expect(c.linear).toBe(true);
-      const started = Date.now();
+      expect(c.regexp.flags).toContain('l');
       expect(c.regexp.test(`${'a'.repeat(80)}!`)).toBe(false);
-      expect(Date.now() - started).toBeLessThan(500);
     }
   });
 
@@ -76,11 +78,12 @@ describe('Go regular expressions', () => {
 
 describe('Go regular expressions with huge counted repetitions', () => {
   it('falls back instead of unrolling without bound', () => {
-    const started = Date.now();
+    // Unrolled, this pattern would be a billion copies of `a`: the translation refuses
+    // before building it (MAX_UNROLLED_LENGTH) and V8 backtracks over it as written.
     const c = compileGoRegex('^((a{1,1000}){1,1000}){1,1000}$');
     expect(c.linear).toBe(false);
+    expect(c.regexp.source.length).toBeLessThan(100);
     expect(c.regexp.test('aaa')).toBe(true);
-    expect(Date.now() - started).toBeLessThan(500);
   });
 });
 

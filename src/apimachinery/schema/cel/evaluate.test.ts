@@ -338,9 +338,10 @@ describe('evaluateRules', () => {
 
     it('stops a runaway rule with an error instead of hanging', () => {
       const l = Array.from({ length: 300 }, (_, i) => i);
-      const started = Date.now();
+      // Without the limit the first rule walks all 300^3 combinations and the second
+      // ('false') then fails; only cancelling the first gives this error, which also skips
+      // the second. How fast it is cancelled is measured by `npm run bench -- parsers`.
       const errs = run(schema, { spec: { l } }, undefined, { costLimits: { perCall: 100_000 } });
-      expect(Date.now() - started).toBeLessThan(2_000);
       expect(errs).toEqual([
         'spec: Invalid value: "object": \'operation cancelled: actual cost limit exceeded\': no further validation rules will be run due to call cost exceeds limit for rule: self.l.all(a, self.l.all(b, self.l.all(c, a + b + c >= 0)))',
       ]);

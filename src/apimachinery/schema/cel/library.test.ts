@@ -79,9 +79,10 @@ describe('Kubernetes CEL libraries', () => {
     expect(fails("'abc'.charAt(9) == ''")).toThrow(/index out of range: 9/);
   });
 
-  it('runs catastrophic regexes in linear time', () => {
-    const started = Date.now();
+  it('runs catastrophic regexes on the linear-time engine', () => {
+    // matches() compiles through compileGoRegex, whose tests assert the pattern runs on
+    // V8's linear engine; a backtracking engine would need about 2^50 steps here and never
+    // answer. Its speed is measured by `npm run bench -- parsers`.
     expect(evaluate(`'${'a'.repeat(50)}!'.matches('^(a+)+$')`)).toBe(false);
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 });
