@@ -10,6 +10,7 @@ import { connect, type TLSSocket } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKubeconfig } from '../../src/apimachinery/kubeconfig.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { until } from './harness/wait.ts';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 
@@ -164,6 +165,44 @@ describe('keep-alive and pipelining after large bodies', () => {
     }
     expect(conn.open).toBe(true);
     conn.close();
+  });
+
+  it('counts a client that leaves mid-body as such, not as a server error', async () => {
+    const socket = connect({ host: url.hostname, port: Number(url.port), ca });
+    await new Promise<void>((resolve) => socket.once('secureConnect', () => resolve()));
+    // With Expect: 100-continue the server says when it handles the request; then the
+    // client sends part of the body and goes.
+    const continued = new Promise<void>((resolve) => {
+      socket.on('data', (d: Buffer) => {
+        if (d.toString('latin1').startsWith('HTTP/1.1 100')) resolve();
+      });
+    });
+    socket.write(
+      `POST ${CM} HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\nExpect: 100-continue\r\n\r\n`,
+    );
+    await continued;
+    socket.write('{"metadata":');
+    socket.destroy();
+    const metrics = await until('the abandoned request counted', async () => {
+      const res = await new Promise<string>((resolve, reject) => {
+        const conn = connect({ host: url.hostname, port: Number(url.port), ca }, () => {
+          conn.write(
+            `GET /metrics HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${token}\r\nConnection: close\r\n\r\n`,
+          );
+        });
+        let text = '';
+        conn.on('data', (d: Buffer) => {
+          text += d.toString('utf8');
+        });
+        conn.on('end', () => resolve(text));
+        conn.on('error', reject);
+      });
+      return /apiserver_request_total\{[^}]*code="499"[^}]*\} 1/.test(res) ? res : undefined;
+    });
+    expect(metrics).not.toMatch(
+      /apiserver_request_total\{[^}]*resource="configmaps"[^}]*code="500"/,
+    );
+    expect(server.output()).not.toContain('request failed');
   });
 
   it('answers pipelined requests in order while the client reads slowly', async () => {

@@ -10,6 +10,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import {
   methodNotAllowed,
   notFoundPath,
+  StatusError,
   tooManyRequests,
   unauthorized,
 } from '../../apimachinery/status.ts';
@@ -102,6 +103,15 @@ async function seenMoreSince(store: Store, basis: number): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** The code metrics and the audit log record for a request its client abandoned (nginx's). */
+const CLIENT_CLOSED_REQUEST = 499;
+
+/** The client closed the connection mid-request: the request failed for that reason only. */
+function clientWentAway(req: IncomingMessage, res: ServerResponse, err: unknown): boolean {
+  if (err instanceof StatusError) return false;
+  return req.destroyed || res.destroyed || req.socket.destroyed;
 }
 
 /** Whether an error is written indented, as the request's responses would be. */
@@ -237,6 +247,13 @@ export class RequestPipeline {
         }
       }
     } catch (err) {
+      if (clientWentAway(req, res, err)) {
+        // Nothing to answer and nothing wrong here: not a 5xx, not an error in the log.
+        res.statusCode = CLIENT_CLOSED_REQUEST;
+        res.destroy();
+        d.logger.debug({ path: req.url, err: (err as Error).message }, 'client closed the request');
+        return;
+      }
       const status = writeError(res, err, pretty(req));
       if (status.code >= 500) {
         d.logger.error(
