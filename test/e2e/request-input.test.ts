@@ -679,3 +679,47 @@ describe('YAML answers', () => {
     expect(copied.data).toEqual(TRICKY);
   });
 });
+
+describe("kcp's own APIs, typed as kcp's Go types", () => {
+  let ws: CanopyProcess;
+  let sendWs: (r: RawRequest) => Promise<RawResponse>;
+  const WORKSPACES = '/apis/tenancy.kcp.io/v1alpha1/workspaces';
+
+  beforeAll(async () => {
+    ws = await startCanopy();
+    sendWs = httpClient(ws.kubeconfig);
+  });
+  afterAll(async () => {
+    await ws?.stop();
+    ws?.cleanup();
+  });
+
+  it('refuses a field of the wrong type before admission reads it: 400, or 422 for a patch', async () => {
+    const wrong = await sendWs({
+      method: 'POST',
+      path: WORKSPACES,
+      body: json({ metadata: { name: 'typed' }, spec: { type: { name: 'universal', path: [] } } }),
+    });
+    expect(wrong.status, wrong.body).toBe(400);
+    expect(status(wrong).details?.causes?.map((c) => c.field)).toEqual(['spec.type.path']);
+    const exportWrong = await sendWs({
+      method: 'POST',
+      path: '/apis/apis.kcp.io/v1alpha2/apiexports',
+      body: json({ metadata: { name: 'typed' }, spec: { resources: 'widgets' } }),
+    });
+    expect(exportWrong.status, exportWrong.body).toBe(400);
+    const created = await sendWs({
+      method: 'POST',
+      path: WORKSPACES,
+      body: json({ metadata: { name: 'typed' } }),
+    });
+    expect(created.status, created.body).toBe(201);
+    const patched = await sendWs({
+      method: 'PATCH',
+      path: `${WORKSPACES}/typed`,
+      body: json({ spec: { type: { path: 5 } } }),
+      headers: MERGE,
+    });
+    expect(patched.status, patched.body).toBe(422);
+  });
+});

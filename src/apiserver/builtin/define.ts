@@ -10,17 +10,14 @@
  *   decode drops unknown fields (reported for strict field validation) and turns `null`
  *   into Go's zero values. Built-ins get no schema defaulting (their defaults are in the
  *   strategy) and no schema validation there;
- * - a decode check merged into the strategy's validation: values of the wrong JSON type (and
- *   int32s out of range, unparsable timestamps, bytes that are not base64), which upstream's
- *   typed decode refuses, become field errors at upstream's field paths (`data[key]`,
- *   `rules[0].verbs[1]`) with the messages the strategies use (`must be a string`). The
- *   strategy's own verdict on a value wins over the schema's.
+ * - `typedDecode`: values of the wrong JSON type (and int32s out of range, unparsable
+ *   timestamps, bytes that are not base64), which upstream's typed decode refuses, as field
+ *   errors at upstream's paths (`data[key]`, `rules[0].verbs[1]`); the REST layer refuses
+ *   them (400 for a body, 422 for a patch's result) before admission or the strategy.
  */
-import type { ErrorList, FieldError } from '../../apimachinery/field-errors.ts';
-import { FieldPath, invalid, typeInvalid } from '../../apimachinery/field-errors.ts';
 import type { JsonValue, KubeObject } from '../../apimachinery/meta.ts';
 import { asJson, isJsonObject } from '../../apimachinery/meta.ts';
-import { stringFormatCheck } from '../../apimachinery/schema/formats.ts';
+import { typedDecodeErrors } from '../../apimachinery/schema/typed-decode.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { additionalPropertiesOf, itemsOf, schemaAsJson } from '../../apimachinery/schema/types.ts';
 import type {
@@ -73,8 +70,8 @@ export function builtin(def: BuiltinDefinition): ResourceType {
   const name = def.definitionName;
   return {
     ...type,
-    strategy: withDecodeCheck(def.strategy, schema),
-    typedDecode: (obj) => decodeErrors(schema, obj),
+    strategy: def.strategy,
+    typedDecode: (obj) => typedDecodeErrors(schema, obj),
     schemas: { [def.version]: builtinObjectSchema(schema) },
     // The schema carries the merge keys strategic merge patches need.
     strategicMergePatch: true,
@@ -118,7 +115,8 @@ const ROOT_META = new Set(['apiVersion', 'kind', 'metadata']);
 function builtinObjectSchema(schema: JSONSchemaProps): ObjectSchema {
   return {
     raw: schema,
-    // Built-ins are validated by their strategy (see withDecodeCheck) and defaulted in code.
+    // Built-ins are validated by their strategy (values of the wrong type never reach it:
+    // the REST layer refuses what `typedDecode` finds) and defaulted in code.
     validate: () => [],
     applyDefaults: () => {},
     prune: (obj) => pruneLikeDecode(schema, obj),
@@ -196,142 +194,4 @@ function walk(
       delete x[k];
     }
   }
-}
-
-// ---------------------------------------------------------------------------------------
-// The decode check
-
-const INT32_MIN = -(2 ** 31);
-const INT32_MAX = 2 ** 31 - 1;
-const isDateTime = stringFormatCheck('date-time');
-const isBase64 = stringFormatCheck('byte');
-
-/**
- * What upstream's typed decode would refuse: a value whose JSON type does not match the field,
- * an int32 out of range, a timestamp that does not parse or bytes that are not base64. `null`
- * always decodes (to the zero value). apiVersion, kind and metadata are the REST layer's.
- */
-export function decodeErrors(schema: JSONSchemaProps, obj: KubeObject): ErrorList {
-  const errs: ErrorList = [];
-  const props = schema.properties ?? {};
-  for (const [k, v] of Object.entries(obj)) {
-    if (ROOT_META.has(k) || !Object.hasOwn(props, k)) continue;
-    const prop = props[k];
-    if (prop !== undefined) check(v as JsonValue, prop, FieldPath.root(k), errs);
-  }
-  return errs;
-}
-
-function check(v: JsonValue | undefined, s: JSONSchemaProps, path: FieldPath, errs: ErrorList) {
-  if (v === undefined || v === null) return;
-  switch (s.type) {
-    case 'string':
-      if (typeof v !== 'string') errs.push(typeInvalid(path, v, 'must be a string'));
-      else if (s.format === 'date-time' && isDateTime && !isDateTime(v)) {
-        errs.push(
-          typeInvalid(
-            path,
-            v,
-            'must be a timestamp in RFC 3339 format (e.g. 2006-01-02T15:04:05Z)',
-          ),
-        );
-      } else if (s.format === 'byte' && isBase64 && !isBase64(v)) {
-        // Like the strategies, never echo what may be secret content.
-        errs.push(invalid(path, '<binary>', 'must be base64 encoded'));
-      }
-      return;
-    case 'integer':
-      if (typeof v !== 'number' || !Number.isInteger(v)) {
-        errs.push(typeInvalid(path, v, 'must be an integer'));
-      } else if (s.format === 'int32' && (v < INT32_MIN || v > INT32_MAX)) {
-        errs.push(typeInvalid(path, v, 'must be a 32-bit integer'));
-      }
-      return;
-    case 'number':
-      if (typeof v !== 'number') errs.push(typeInvalid(path, v, 'must be a number'));
-      return;
-    case 'boolean':
-      if (typeof v !== 'boolean') errs.push(typeInvalid(path, v, 'must be a boolean'));
-      return;
-    case 'array': {
-      if (!Array.isArray(v)) {
-        errs.push(typeInvalid(path, v, 'must be an array'));
-        return;
-      }
-      const items = itemsOf(s);
-      if (items) {
-        v.forEach((item, i) => {
-          check(item, items, path.index(i), errs);
-        });
-      }
-      return;
-    }
-    case 'object': {
-      if (!isJsonObject(v)) {
-        errs.push(typeInvalid(path, v, 'must be an object'));
-        return;
-      }
-      if (s['x-kubernetes-preserve-unknown-fields'] === true) return;
-      const additional = additionalPropertiesOf(s);
-      for (const [k, child] of Object.entries(v)) {
-        const prop = s.properties && Object.hasOwn(s.properties, k) ? s.properties[k] : undefined;
-        if (prop !== undefined) check(child, prop, path.child(k), errs);
-        else if (additional !== undefined) check(child, additional, path.key(k), errs);
-      }
-      return;
-    }
-    default:
-      return;
-  }
-}
-
-/** Whether `field` is `at` or lies inside the value at `at`. */
-function within(field: string, at: string): boolean {
-  return at !== '' && (field === at || field.startsWith(`${at}.`) || field.startsWith(`${at}[`));
-}
-
-/**
- * Merges the strategy's errors with the decode errors. The strategy's own verdict on a value
- * (an invalid or wrong-type error, often with a more specific message) wins over the schema's
- * for that value; its other errors about a value that would not have decoded (`Required` for
- * a list that is a string, say) are dropped, since upstream never gets to validate it.
- */
-function mergeDecodeErrors(own: ErrorList, shape: ErrorList): ErrorList {
-  const onValue = (e: FieldError) =>
-    e.type === 'FieldValueTypeInvalid' || e.type === 'FieldValueInvalid';
-  const kept = own.filter((o) => onValue(o) || !shape.some((e) => within(o.field, e.field)));
-  return [
-    ...kept,
-    ...shape.filter((e) => !kept.some((o) => onValue(o) && within(e.field, o.field))),
-  ];
-}
-
-/**
- * The strategy's validation with the decode check merged in: the strategy checks the shape of
- * the fields it looks at, the schema covers the rest, and a strategy that trips over a value
- * it did not expect (upstream would not have decoded the object) yields to the decode errors.
- * The strategy's other hooks are left as they are; they tolerate malformed values.
- */
-function withDecodeCheck(strategy: Strategy, schema: JSONSchemaProps): Strategy {
-  const merged = (obj: KubeObject, run: () => ErrorList): ErrorList => {
-    const shape = decodeErrors(schema, obj);
-    if (shape.length === 0) return run();
-    let own: ErrorList;
-    try {
-      own = run();
-    } catch {
-      return shape;
-    }
-    return mergeDecodeErrors(own, shape);
-  };
-  const { validate, validateUpdate } = strategy;
-  return {
-    ...strategy,
-    validate: (obj, ctx) => merged(obj, () => validate(obj, ctx)),
-    ...(validateUpdate === undefined
-      ? {}
-      : {
-          validateUpdate: (obj, old, ctx) => merged(obj, () => validateUpdate(obj, old, ctx)),
-        }),
-  };
 }

@@ -4,6 +4,7 @@ import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
 import type { BuiltinSchema } from '../../apimachinery/schema/dsl.ts';
 import { compileSchema } from '../../apimachinery/schema/index.ts';
 import { checkStructural } from '../../apimachinery/schema/structural.ts';
+import { typedDecodeErrors } from '../../apimachinery/schema/typed-decode.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { definitionName, kindSchema } from '../openapi/schemas.ts';
 import type { ResourceType, StrategyContext } from '../registry/resource-type.ts';
@@ -18,7 +19,6 @@ import { events } from './core/events.ts';
 import { namespaces } from './core/namespaces.ts';
 import { secrets } from './core/secrets.ts';
 import { serviceAccounts } from './core/serviceaccounts.ts';
-import { decodeErrors } from './define.ts';
 import { eventsV1 } from './events/events.ts';
 import { builtinTypes } from './index.ts';
 import { clusterRoleBindings } from './rbac/clusterrolebindings.ts';
@@ -412,7 +412,7 @@ describe('built-in schemas', () => {
       // The schema engine agrees that the sample matches the schema, …
       expect(compileSchema(rawOf(type)).validate(obj).map(fieldErrorMessage)).toEqual([]);
       // … nothing fails to decode, and the strategy (with the decode check) accepts it.
-      expect(decodeErrors(rawOf(type), obj)).toEqual([]);
+      expect(typedDecodeErrors(rawOf(type), obj)).toEqual([]);
       expect(schema?.validate(obj, undefined)).toEqual([]);
       expect(type.strategy.validate(obj, ctx).map(fieldErrorMessage)).toEqual([]);
     },
@@ -518,10 +518,13 @@ describe('pruning', () => {
 describe('type errors', () => {
   const validate = (type: ResourceType, obj: Omit<KubeObject, 'apiVersion' | 'kind'>) =>
     type.strategy.validate(obj as KubeObject, ctx).map(fieldErrorMessage);
+  /** What the typed decode refuses (the REST layer answers it before any strategy runs). */
+  const decode = (type: ResourceType, obj: Omit<KubeObject, 'apiVersion' | 'kind'>) =>
+    (type.typedDecode?.(obj as KubeObject, type.storageVersion) ?? []).map(fieldErrorMessage);
 
-  it('reports a field the strategy does not check, at upstream field paths', () => {
+  it('decoding refuses a field of the wrong type, at upstream field paths', () => {
     expect(
-      validate(namespaces, {
+      decode(namespaces, {
         metadata: { name: 'ns' },
         status: { phase: 5, conditions: [{ type: 'Ready', status: true }] },
       }),
@@ -530,7 +533,7 @@ describe('type errors', () => {
       'status.conditions[0].status: Invalid value: true: must be a string',
     ]);
     expect(
-      validate(configMaps, { metadata: { name: 'c', namespace: 'd' }, binaryData: { k: '%%' } }),
+      decode(configMaps, { metadata: { name: 'c', namespace: 'd' }, binaryData: { k: '%%' } }),
     ).toEqual(['binaryData[k]: Invalid value: "<binary>": must be base64 encoded']);
   });
 
@@ -555,9 +558,9 @@ describe('type errors', () => {
     ]);
   });
 
-  it('reports what a strategy would trip over instead of failing', () => {
+  it('decoding refuses what a strategy would trip over, before it runs', () => {
     expect(
-      validate(customResourceDefinitions, {
+      decode(customResourceDefinitions, {
         metadata: { name: 'widgets.example.com' },
         spec: {
           group: 'example.com',
@@ -569,21 +572,21 @@ describe('type errors', () => {
     ).toEqual(['spec.versions: Invalid value: "v1": must be an array']);
   });
 
-  it('reports a list that is not a list even where the strategy ignores it', () => {
+  it('decoding refuses a list that is not a list even where the strategy ignores it', () => {
     expect(
-      validate(namespaces, { metadata: { name: 'ns' }, spec: { finalizers: 'kubernetes' } }),
+      decode(namespaces, { metadata: { name: 'ns' }, spec: { finalizers: 'kubernetes' } }),
     ).toEqual(['spec.finalizers: Invalid value: "kubernetes": must be an array']);
   });
 
-  it('checks int32 ranges and timestamps, and accepts null anywhere', () => {
+  it('decoding checks int32 ranges and timestamps, and accepts null anywhere', () => {
     expect(
-      validate(leases, {
+      decode(leases, {
         metadata: { name: 'l', namespace: 'd' },
         spec: { leaseTransitions: 2 ** 31, holderIdentity: null, acquireTime: null },
       }),
     ).toEqual(['spec.leaseTransitions: Invalid value: 2147483648: must be a 32-bit integer']);
     expect(
-      validate(namespaces, {
+      decode(namespaces, {
         metadata: { name: 'ns' },
         status: { conditions: [{ type: 'X', status: 'True', lastTransitionTime: 'yesterday' }] },
       }),

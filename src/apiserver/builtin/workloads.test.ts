@@ -12,6 +12,7 @@ import type { Pod } from '../../api/core/types.ts';
 import { fieldErrorMessage } from '../../apimachinery/field-errors.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { checkStructural } from '../../apimachinery/schema/structural.ts';
+import { typedDecodeErrors } from '../../apimachinery/schema/typed-decode.ts';
 import type { ResourceType, StrategyContext } from '../registry/resource-type.ts';
 import { mutatingWebhookConfigurations } from './admissionregistration/mutatingwebhookconfigurations.ts';
 import { validatingWebhookConfigurations } from './admissionregistration/validatingwebhookconfigurations.ts';
@@ -26,7 +27,6 @@ import { nodes } from './core/nodes.ts';
 import { persistentVolumeClaims } from './core/persistentvolumeclaims.ts';
 import { podRow, pods, qosClass } from './core/pods.ts';
 import { services } from './core/services.ts';
-import { decodeErrors } from './define.ts';
 import { endpointSlices } from './discovery/endpointslices.ts';
 import { builtinTypesFor, workloadTypes } from './index.ts';
 import { ingresses } from './networking/ingresses.ts';
@@ -230,7 +230,7 @@ describe('workload schemas', () => {
       expect(type.schemas?.v1?.prune(obj)).toEqual([]);
       expect(obj).toEqual(sample);
       type.strategy.prepareForCreate?.(obj, ctx);
-      expect(decodeErrors(raw ?? {}, obj)).toEqual([]);
+      expect(typedDecodeErrors(raw ?? {}, obj)).toEqual([]);
       expect(type.strategy.validate(obj, ctx).map(fieldErrorMessage)).toEqual([]);
     },
   );

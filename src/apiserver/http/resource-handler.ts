@@ -561,7 +561,7 @@ function checkDecodable(
   version: string,
   kind: string,
 ): void {
-  const problems = decodeProblems(body, type);
+  const problems = decodeProblems(body, type, version);
   const first = problems[0];
   if (!first) return;
   throw badRequest(

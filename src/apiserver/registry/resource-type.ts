@@ -208,11 +208,11 @@ export interface ResourceType {
    */
   readonly strategicMergePatch?: boolean;
   /**
-   * Built-in kinds are decoded into typed structs: what that decode refuses among the kind's
-   * own fields (apiVersion, kind and metadata aside), as field errors. Custom resources are
-   * unstructured; their schema validates them instead.
+   * Built-in kinds and the server's own APIs are decoded into typed structs: what that decode
+   * refuses among the kind's own fields in a version (apiVersion, kind and metadata aside), as
+   * field errors. Custom resources are unstructured; their schema validates them instead.
    */
-  readonly typedDecode?: (obj: KubeObject) => ErrorList;
+  readonly typedDecode?: (obj: KubeObject, version: string) => ErrorList;
   /**
    * A virtual resource: POST runs this instead of storing anything (SubjectAccessReview,
    * SelfSubjectReview, ...); every other verb answers 405. Its `verbs` should be ['create'].

@@ -7,6 +7,7 @@
  */
 
 import type { CustomResourceColumnDefinition } from '../../api/apiextensions/types.ts';
+import { typedDecodeErrors } from '../../apimachinery/schema/typed-decode.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { customResourceType } from './custom-resource-type.ts';
 import type { ResourceType, Strategy } from './resource-type.ts';
@@ -71,5 +72,10 @@ export function systemType(def: SystemTypeDefinition): ResourceType {
     ...type,
     ...(def.conversion ? { conversion: def.conversion } : {}),
     strategy: { ...type.strategy, ...def.strategy },
+    // kcp's APIs are Go types: a value of the wrong type never reaches their admission.
+    typedDecode: (obj, version) => {
+      const schema = def.versions.find((v) => v.name === version)?.schema;
+      return schema ? typedDecodeErrors(schema, obj) : [];
+    },
   };
 }

@@ -53,7 +53,7 @@ export function applyFunction(r: ApplyRequest): UpdateFunction {
       `failed to create typed patch object (${namespace}/${r.name}; ${r.type.group}/${r.version}, Kind=${r.type.names.kind}): ${problem}`,
     );
   // A configuration that does not decode into the type cannot be applied.
-  const problem = decodeProblems(config, r.type)[0];
+  const problem = decodeProblems(config, r.type, r.version)[0];
   if (problem) throw typedPatchError(problem.message);
   if (meta.name !== undefined && meta.name !== r.name) {
     throw badRequest(

@@ -26,6 +26,7 @@ export interface DecodeProblem {
 export function decodeProblems(
   obj: Record<string, unknown>,
   type: Pick<ResourceType, 'typedDecode'> | undefined,
+  version: string,
 ): DecodeProblem[] {
   const problems: DecodeProblem[] = [];
   for (const field of ['apiVersion', 'kind']) {
@@ -35,7 +36,7 @@ export function decodeProblems(
   const meta = objectMetaDecodeError(obj.metadata as JsonValue | undefined);
   if (meta) problems.push(meta);
   if (type?.typedDecode && isJsonObject(obj)) {
-    for (const e of type.typedDecode(obj as KubeObject)) {
+    for (const e of type.typedDecode(obj as KubeObject, version)) {
       problems.push({ field: e.field, value: e.value as JsonValue, message: fieldErrorMessage(e) });
     }
   }

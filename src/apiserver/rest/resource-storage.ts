@@ -333,7 +333,7 @@ export class ResourceStorage {
   ): Promise<WriteResult<KubeObject>> {
     const type = scope.type;
     const obj = opts.ownsInput ? input : structuredClone(input);
-    checkDecodes(type, obj, typeof obj.metadata?.name === 'string' ? obj.metadata.name : '');
+    checkDecodes(scope, obj, typeof obj.metadata?.name === 'string' ? obj.metadata.name : '');
     obj.metadata ??= {};
     placeInNamespace(obj, type, scope.namespace);
     scope.filter?.prepareCreate?.(obj);
@@ -411,7 +411,7 @@ export class ResourceStorage {
         throw notFound(resourceRef(type), name);
       const old = withoutClusterMark(decoded);
       const obj = withoutClusterMark(structuredClone(await update(structuredClone(old))));
-      checkDecodes(type, obj, name);
+      checkDecodes(scope, obj, name);
       obj.metadata ??= {};
       this.checkName(obj, name);
       placeInNamespace(obj, type, scope.namespace);
@@ -682,12 +682,14 @@ export class ResourceStorage {
 }
 
 /**
- * An object whose apiVersion, kind or metadata would not decode is refused before anything
- * reads it: a 422, as upstream answers a patch whose result does not decode (request bodies
- * that do not decode were already refused with a 400 by the HTTP layer).
+ * An object that would not decode into its type (apiVersion, kind, metadata, and a typed
+ * kind's fields) is refused before anything reads it, admission and strategies included: a
+ * 422, as upstream answers a patch whose result does not decode (request bodies that do not
+ * decode were already refused with a 400 by the HTTP layer).
  */
-function checkDecodes(type: ResourceType, obj: KubeObject, name: string): void {
-  const problems = decodeProblems(obj, undefined);
+function checkDecodes(scope: Scope, obj: KubeObject, name: string): void {
+  const type = scope.type;
+  const problems = decodeProblems(obj, type, scope.version);
   if (problems.length === 0) return;
   throw invalid(
     { group: type.group, kind: type.names.kind },
