@@ -7,6 +7,7 @@ import {
   isPretty,
   isWatch,
   listOptions,
+  MAX_SELECTOR_TERMS,
   selectingName,
   validDeleteOptions,
   writeOptions,
@@ -111,6 +112,21 @@ describe('ListOptions', () => {
       true,
     );
     expect(ok).toMatchObject({ sendInitialEvents: true, allowWatchBookmarks: true });
+  });
+
+  it('refuses a selector of more terms than any client writes before parsing it (400)', () => {
+    const terms = (n: number) => Array.from({ length: n }, () => 'a').join(',');
+    expect(
+      listOptions(q(`labelSelector=${terms(MAX_SELECTOR_TERMS)}`), false).labels,
+    ).toBeDefined();
+    for (const name of ['labelSelector', 'fieldSelector']) {
+      expect(
+        refusal(() => listOptions(q(`${name}=${terms(MAX_SELECTOR_TERMS + 1)}`), false)),
+      ).toEqual({
+        code: 400,
+        message: `${name}: the selector has more than ${MAX_SELECTOR_TERMS} terms; select with fewer, or filter on the client`,
+      });
+    }
   });
 
   it('refuses selectors that do not parse and values that do not convert with 400', () => {

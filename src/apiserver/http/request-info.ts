@@ -6,7 +6,7 @@
  */
 import { parseFieldSelector } from '../../apimachinery/fields.ts';
 import { isPathSegmentName } from '../../apimachinery/validation/names.ts';
-import { isWatch } from './query.ts';
+import { boundedSelector, isWatch } from './query.ts';
 
 export interface RequestInfo {
   readonly isResourceRequest: boolean;
@@ -152,7 +152,9 @@ function nameFromFieldSelector(query: URLSearchParams): string | undefined {
   if (!text) return undefined;
   let name: string | undefined;
   try {
-    name = parseFieldSelector(text).requiresExactMatch('metadata.name');
+    name = parseFieldSelector(boundedSelector('fieldSelector', text)).requiresExactMatch(
+      'metadata.name',
+    );
   } catch {
     return undefined;
   }
