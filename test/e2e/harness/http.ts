@@ -16,6 +16,11 @@ export interface RawRequest {
   readonly body?: string | Buffer;
   /** Bearer token; defaults to the kubeconfig's, `null` sends none. */
   readonly token?: string | null;
+  /**
+   * For a 2xx answer without a Content-Length (a watch's stream), resolve once its headers
+   * arrive, with an empty body, and close it: a fuzzer's stray watch does not wait it out.
+   */
+  readonly streamHeadersOnly?: boolean;
 }
 
 /**
@@ -50,6 +55,15 @@ export function httpClient(kubeconfig: string, baseUrl?: string) {
           },
         },
         (res) => {
+          const streaming =
+            r.streamHeadersOnly &&
+            (res.statusCode ?? 0) < 300 &&
+            res.headers['content-length'] === undefined;
+          if (streaming) {
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body: '' });
+            res.destroy();
+            return;
+          }
           let body = '';
           res.setEncoding('utf8');
           res.on('data', (d: string) => {
