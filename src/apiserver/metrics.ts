@@ -3,7 +3,13 @@
  * exists: request counts and latencies by verb, group, resource and code, registered
  * watchers, watch events sent, and the store's revision.
  */
+import { createHash } from 'node:crypto';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+/** How metrics name an OpenID issuer (as kube-apiserver: its URL stays out of the labels). */
+export function issuerHash(issuer: string): string {
+  return `sha256:${createHash('sha256').update(issuer).digest('hex')}`;
+}
 
 export class ApiMetrics {
   readonly registry = new Registry();
@@ -15,6 +21,8 @@ export class ApiMetrics {
   readonly leader: Gauge;
   readonly etcdRequests: Histogram<'operation'>;
   readonly etcdErrors: Counter<'operation'>;
+  readonly jwtAuthenticatorLatency: Histogram<'jwt_issuer_hash' | 'result'>;
+  readonly jwtKeyFetches: Counter<'jwt_issuer_hash' | 'result'>;
 
   /**
    * `storeRevision` reads the store's revision; `etcdWatching`, given when the store is etcd,
@@ -61,6 +69,19 @@ export class ApiMetrics {
       name: 'etcd_request_errors_total',
       help: 'etcd requests that failed (etcd unreachable, no leader, timed out), by operation.',
       labelNames: ['operation'],
+      registers: [this.registry],
+    });
+    this.jwtAuthenticatorLatency = new Histogram({
+      name: 'apiserver_authentication_jwt_authenticator_latency_seconds',
+      help: 'OpenID Connect token verifications not answered from the token cache, by issuer hash and result.',
+      labelNames: ['jwt_issuer_hash', 'result'],
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [this.registry],
+    });
+    this.jwtKeyFetches = new Counter({
+      name: 'canopy_authentication_jwt_key_fetches_total',
+      help: "Fetches of an OpenID issuer's discovery document and keys (at start-up, on an unknown key ID, when old), by issuer hash and result.",
+      labelNames: ['jwt_issuer_hash', 'result'],
       registers: [this.registry],
     });
     if (etcdWatching) {

@@ -68,6 +68,35 @@ describe('canopy start flags', () => {
       ['--port', '0', '--etcd-servers', 'http://127.0.0.1:1'],
       'cannot reach etcd (etcd at http://127.0.0.1:1 is unavailable: connect ECONNREFUSED 127.0.0.1:1). Start it (one on this machine: canopy etcd)',
     ],
+    [
+      ['--port', '0', '--oidc-client-id', 'canopy'],
+      'oidc-issuer-url and oidc-client-id must be specified together when any oidc-* flags are set',
+    ],
+    [
+      ['--port', '0', '--oidc-issuer-url', 'http://idp', '--oidc-client-id', 'canopy'],
+      'invalid authentication configuration: jwt[0].issuer.url: Invalid value: "http://idp": URL scheme must be https',
+    ],
+    [
+      [
+        '--port',
+        '0',
+        '--oidc-issuer-url',
+        'https://idp',
+        '--oidc-client-id',
+        'c',
+        '--oidc-signing-algs',
+        'HS256',
+      ],
+      'oidc: unsupported signing alg: "HS256"',
+    ],
+    [
+      ['--port', '0', '--authentication-config', '/nonexistent', '--oidc-client-id', 'c'],
+      '--authentication-config and the --oidc-* flags are mutually exclusive',
+    ],
+    [
+      ['--port', '0', '--authentication-config', '/nonexistent'],
+      '--authentication-config: cannot read /nonexistent: ENOENT',
+    ],
   ])('refuses %j', (args, message) => {
     const r = start(...args);
     expect(r.status).not.toBe(0);

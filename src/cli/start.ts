@@ -8,6 +8,7 @@ import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { parseGoDuration } from '../apimachinery/duration.ts';
+import type { JwtAuthentication } from '../apiserver/authn/oidc/authentication-config.ts';
 import { servingHosts } from '../apiserver/tls/pki.ts';
 import { BUILTIN_PROVIDERS, type BuiltinProvider, builtinsNamed } from '../hub/builtins/index.ts';
 import { DEFAULT_HUB_PORT, HUB_URL_FILE, Hub } from '../hub/hub.ts';
@@ -21,9 +22,14 @@ import {
   type EtcdStoreOptions,
 } from '../storage/etcd/etcd-store.ts';
 import type { AutoCompaction } from '../storage/sqlite/sqlite-store.ts';
+import {
+  type AuthenticationFlags,
+  addAuthenticationFlags,
+  jwtAuthenticationOf,
+} from './authentication-flags.ts';
 import { listFlag, parseDuration, parsePort, parsePositiveInteger } from './flags.ts';
 
-interface StartOptions {
+interface StartOptions extends AuthenticationFlags {
   dataDir: string;
   port: string;
   bind: string;
@@ -52,7 +58,7 @@ interface StartOptions {
 }
 
 export function registerStart(program: Command): void {
-  program
+  const command = program
     .command('start')
     .description(
       'run the Canopy API server (workspaces, exports, bindings; --plain for a single-cluster Kubernetes API)',
@@ -73,7 +79,8 @@ export function registerStart(program: Command): void {
     .option(
       '--token-auth-file <file>',
       'bearer tokens, one per line: token,user,uid,"group1,group2" (as kube-apiserver)',
-    )
+    );
+  addAuthenticationFlags(command)
     .option(
       '--compaction-interval <duration>',
       "compact the store this often, keeping one interval of history (as kube-apiserver's --etcd-compaction-interval; 0 turns it off). Default: every minute, keeping 5 minutes and at least 1,000 revisions",
@@ -152,7 +159,9 @@ export function registerStart(program: Command): void {
       let etcd: EtcdStoreOptions | undefined;
       let leaderElection: Timing | undefined;
       let builtins: BuiltinProvider[] = [];
+      let jwtAuthentication: JwtAuthentication | undefined;
       try {
+        jwtAuthentication = jwtAuthenticationOf(opts);
         builtins = builtinsNamed(listFlag(opts.builtinProviders));
         port = parsePort('--port', opts.port);
         hubPort = parsePort('--hub-port', opts.hubPort);
@@ -173,6 +182,7 @@ export function registerStart(program: Command): void {
         logger,
         audit: opts.audit === true,
         ...(opts.tokenAuthFile ? { tokenAuthFile: opts.tokenAuthFile } : {}),
+        ...(jwtAuthentication ? { jwtAuthentication } : {}),
         maxInFlight,
         ...(compaction !== undefined ? { compaction } : {}),
         ...(etcd ? { etcd } : {}),

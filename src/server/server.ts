@@ -33,6 +33,11 @@ import {
   UnionAuthenticator,
 } from '../apiserver/authn/authenticator.ts';
 import { ClientCertificateAuthenticator } from '../apiserver/authn/client-certificates.ts';
+import {
+  compileAuthenticators,
+  type JwtAuthentication,
+} from '../apiserver/authn/oidc/authentication-config.ts';
+import { OidcAuthenticator } from '../apiserver/authn/oidc/oidc-authenticator.ts';
 import { ServiceAccountTokens, storageLookup } from '../apiserver/authn/service-accounts.ts';
 import { parseTokenFile, TokenAuthenticator } from '../apiserver/authn/token-file.ts';
 import { Authorization } from '../apiserver/authz/authorization.ts';
@@ -56,7 +61,7 @@ import { DiscoveryHandler } from '../apiserver/discovery/handler.ts';
 import { inConnectionOrder, readThroughStream } from '../apiserver/http/connection.ts';
 import { type ClusterResolver, RequestPipeline } from '../apiserver/http/pipeline.ts';
 import { upgradeResponse } from '../apiserver/http/upgrade.ts';
-import { ApiMetrics } from '../apiserver/metrics.ts';
+import { ApiMetrics, issuerHash } from '../apiserver/metrics.ts';
 import { withNodeTunnel } from '../apiserver/node-tunnel/node-connect.ts';
 import { withPodConnect } from '../apiserver/node-tunnel/pod-connect.ts';
 import { NodeTunnels } from '../apiserver/node-tunnel/tunnels.ts';
@@ -133,6 +138,11 @@ export interface ApiServerOptions {
   readonly audit?: boolean;
   /** A kube-apiserver token file (`token,user,uid,"group1,group2"`). */
   readonly tokenAuthFile?: string;
+  /**
+   * OpenID Connect issuers whose ID tokens are bearer tokens here (`--oidc-*` or
+   * `--authentication-config`).
+   */
+  readonly jwtAuthentication?: JwtAuthentication;
   /** Requests (watches excluded) served at once before 429. */
   readonly maxInFlight?: number;
 }
@@ -183,6 +193,34 @@ function rejectMalformed(err: NodeJS.ErrnoException, socket: Socket): void {
   );
 }
 
+/**
+ * The OpenID Connect authenticator of `authentication`, its issuers checked (none may be the
+ * service-account issuer) and instrumented; throws naming every problem of the configuration.
+ */
+function oidcAuthenticator(
+  authentication: JwtAuthentication,
+  serviceAccountIssuer: string,
+  metrics: ApiMetrics,
+  logger: Logger,
+): OidcAuthenticator {
+  const specs = compileAuthenticators(authentication, {
+    disallowedIssuers: [serviceAccountIssuer],
+  });
+  return new OidcAuthenticator(specs, {
+    logger: logger.child({ component: 'oidc' }),
+    onVerify: (issuer, seconds, ok) =>
+      metrics.jwtAuthenticatorLatency.observe(
+        { jwt_issuer_hash: issuerHash(issuer), result: ok ? 'success' : 'failure' },
+        seconds,
+      ),
+    onKeysFetched: (issuer, error) =>
+      metrics.jwtKeyFetches.inc({
+        jwt_issuer_hash: issuerHash(issuer),
+        result: error ? 'failure' : 'success',
+      }),
+  });
+}
+
 /** Plain mode serves one logical cluster. */
 const singleCluster: ClusterResolver = { resolve: (c) => (c === ROOT_CLUSTER ? c : undefined) };
 
@@ -199,6 +237,8 @@ export class ApiServer {
   readonly tokens = new TokenAuthenticator();
   readonly authorization: Authorization;
   readonly serviceAccountTokens: ServiceAccountTokens;
+  /** ID tokens of the configured OpenID Connect issuers, when there are any. */
+  readonly oidc: OidcAuthenticator | undefined;
   readonly tenancy: Tenancy | undefined;
   readonly apis: Apis | undefined;
   /** `/services/apiexport/…`: every bound tenant's objects of an export, for its provider. */
@@ -243,6 +283,14 @@ export class ApiServer {
     });
     const lookup = storageLookup(this.storage);
     this.serviceAccountTokens = ServiceAccountTokens.loadOrCreate(this.pkiDir, { lookup });
+    this.oidc = options.jwtAuthentication?.authenticators.length
+      ? oidcAuthenticator(
+          options.jwtAuthentication,
+          this.serviceAccountTokens.issuer,
+          metrics,
+          this.logger,
+        )
+      : undefined;
     this.nodeTunnels = new NodeTunnels(this.logger.child({ component: 'node-tunnels' }));
     this.stoppables.push(this.nodeTunnels);
     const composed = (t: ResourceType): ResourceType => {
@@ -257,7 +305,7 @@ export class ApiServer {
       ...builtinTypesFor(options.plain).map(composed),
       ...authenticationTypes({
         tokens: this.serviceAccountTokens,
-        bearerAuthenticators: [this.tokens],
+        bearerAuthenticators: [this.tokens, ...(this.oidc ? [this.oidc] : [])],
       }),
       ...authorizationTypes(this.authorization),
       ...(options.plain ? [] : [...tenancyTypes, ...apisTypes]),
@@ -358,6 +406,7 @@ export class ApiServer {
     this.authenticator = new UnionAuthenticator([
       this.tokens,
       this.serviceAccountTokens,
+      ...(this.oidc ? [this.oidc] : []),
       new ClientCertificateAuthenticator(),
     ]);
   }
@@ -431,6 +480,11 @@ export class ApiServer {
       }
     }
     if (this.options.audit) this.audit = new AuditLog(join(this.dataDir, AUDIT_LOG_FILE));
+    if (this.oidc) {
+      this.logger.info({ issuers: this.oidc.issuers }, 'configured OIDC issuers');
+      this.oidc.start();
+      this.stoppables.push(this.oidc);
+    }
 
     await this.listen(bind, serving, ca.cert);
 

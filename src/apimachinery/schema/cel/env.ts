@@ -37,6 +37,26 @@ export interface NodeEnvironment {
   convert(value: JsonValue): unknown;
 }
 
+const variableEnvironments = new Map<string, Environment>();
+
+/**
+ * An environment over plain variables rather than a schema node (authentication's `claims`
+ * and `user`): the Kubernetes libraries, the given `name → CEL type` declarations, metered
+ * like rule environments. Cached per set of declarations.
+ */
+export function variablesEnvironment(variables: Readonly<Record<string, string>>): Environment {
+  const signature = JSON.stringify(
+    Object.entries(variables).sort(([a], [b]) => a.localeCompare(b)),
+  );
+  const hit = variableEnvironments.get(signature);
+  if (hit !== undefined) return hit;
+  const env = baseEnvironment().clone();
+  for (const [name, type] of Object.entries(variables)) env.registerVariable(name, type);
+  instrument(env);
+  variableEnvironments.set(signature, env);
+  return env;
+}
+
 const CACHE_LIMIT = 512;
 const cache = new Map<string, NodeEnvironment>();
 

@@ -80,8 +80,11 @@ export function toCel(t: CelType, v: JsonValue, classOf: ClassOf): unknown {
   }
 }
 
-/** Untyped conversion, for dyn values and values that do not match their declared type. */
-function generic(v: JsonValue): unknown {
+/**
+ * Untyped conversion, for dyn values and values that do not match their declared type:
+ * integral numbers become CEL ints (as upstream decodes JSON into unstructured objects).
+ */
+export function generic(v: JsonValue): unknown {
   if (typeof v === 'number') return Number.isInteger(v) && Math.abs(v) < 2 ** 63 ? BigInt(v) : v;
   if (Array.isArray(v)) return v.map(generic);
   if (isJsonObject(v)) {
