@@ -844,6 +844,8 @@ describe('providers through the hub in canopy start', () => {
   });
 
   it('removes a deleted entry from the catalog, and its workspace with it', async () => {
+    // A tenant still bound to it when it goes.
+    expect((await enable(env, 'bob', 'root:bob', 'addon', [])).status).toBe(200);
     await env.admin.ok(['--server', `${env.root}:kedge`, 'delete', 'ce', 'addon', '--timeout=60s']);
     const items = json<{ items: Array<{ name: string }> }>(
       await env.hub({ path: '/api/providers', token: TOKENS.alice }),
@@ -860,6 +862,24 @@ describe('providers through the hub in canopy start', () => {
       ]);
       expect(left).not.toContain('addon');
     });
+    // The tenant's binding says its export is gone, as kcp's does; bob's other binding is fine.
+    const bob = env.as('bob');
+    await eventually('the binding reporting its export missing', async () => {
+      const valid = JSON.parse(
+        await bob.ok([
+          'get',
+          'apibinding',
+          'addon',
+          '-o',
+          'jsonpath={.status.conditions[?(@.type=="APIExportValid")]}',
+        ]),
+      );
+      expect(valid).toMatchObject({ status: 'False', reason: 'APIExportNotFound' });
+      expect(valid.message).toContain('addon.providers.kedge.faros.sh');
+    });
+    expect(
+      await bob.ok(['get', 'things', '-n', 'default', '-o', 'jsonpath={.items[*].metadata.name}']),
+    ).toBe('bobs-thing');
   });
 
   it('rebuilds the catalog after a restart', async () => {
