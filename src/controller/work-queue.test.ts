@@ -1,8 +1,20 @@
-import { describe, expect, it } from 'vitest';
-import type { Logger } from '../logging/logger.ts';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { recordingLogger } from '../logging/logger.ts';
 import { Requeue, WorkQueue } from './work-queue.ts';
 
-const sleep = (ms = 5) => new Promise((r) => setTimeout(r, ms));
+// The queue's delays run on vitest's fake clock (setTimeout and Date), so each test says
+// exactly what has happened after how long, whatever the machine's load.
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** A handler's own work taking `ms` on the fake clock. */
+const work = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** Moves the fake clock on by `ms`, running the timers and promises due on the way. */
+const elapse = (ms: number) => vi.advanceTimersByTimeAsync(ms);
 
 describe('work queue', () => {
   it('deduplicates and never runs one key twice at once', async () => {
@@ -13,20 +25,22 @@ describe('work queue', () => {
       active++;
       maxActive = Math.max(maxActive, active);
       runs.push(key);
-      await sleep(20);
+      await work(20);
       active--;
       return {};
     });
     q.add('a');
     q.add('a');
-    await sleep();
+    await elapse(5);
+    expect(runs).toEqual(['a']);
     q.add('a'); // while running: runs again afterwards, once
     q.add('a');
-    await q.idle();
-    await sleep(30);
-    await q.idle();
+    await elapse(15);
+    expect(runs).toEqual(['a', 'a']);
+    await elapse(100);
     expect(runs).toEqual(['a', 'a']);
     expect(maxActive).toBe(1);
+    expect(q.length).toBe(0);
   });
 
   it('deduplicates keys and runs different keys concurrently', async () => {
@@ -38,7 +52,7 @@ describe('work queue', () => {
         running++;
         maxRunning = Math.max(maxRunning, running);
         seen.push(key);
-        await sleep(20);
+        await work(20);
         running--;
         return undefined;
       },
@@ -47,11 +61,11 @@ describe('work queue', () => {
     q.add('a');
     q.add('a');
     q.add('b');
-    await sleep(5);
+    await elapse(5);
+    expect(seen).toEqual(['a', 'b']);
     q.add('a'); // while a runs: once more afterwards
-    await sleep(80);
-    await q.idle();
-    expect(seen.sort()).toEqual(['a', 'a', 'b']);
+    await elapse(100);
+    expect(seen).toEqual(['a', 'b', 'a']);
     expect(maxRunning).toBe(2);
     q.stop();
   });
@@ -72,21 +86,26 @@ describe('work queue', () => {
     );
     q.add('a');
     q.add('b');
-    await sleep(50);
-    await q.idle();
-    expect(runs.sort()).toEqual(['a', 'b', 'b']);
+    await elapse(9);
+    expect(runs).toEqual(['a', 'b']);
+    expect(q.delayed).toBe(1);
+    await elapse(1);
+    expect(runs).toEqual(['a', 'b', 'b']);
+    expect(q.delayed).toBe(0);
   });
 
-  it('requeues after the time a handler asks for, earliest time wins', async () => {
+  it('requeues after the time a handler asks for', async () => {
     let n = 0;
     const q = new WorkQueue(async () => {
       n++;
       return n === 1 ? { requeueAfterMs: 30 } : undefined;
     });
     q.add('k');
-    await sleep(10);
+    await elapse(29);
     expect(n).toBe(1);
-    await sleep(60);
+    await elapse(1);
+    expect(n).toBe(2);
+    await elapse(100);
     expect(n).toBe(2);
     q.stop();
   });
@@ -101,13 +120,18 @@ describe('work queue', () => {
     q.addAfter('k', 20);
     q.addAfter('k', 100);
     expect(q.delayed).toBe(1);
-    await sleep(60);
+    await elapse(19);
+    expect(n).toBe(0);
+    await elapse(1);
+    expect(n).toBe(1);
+    await elapse(300); // the later delays were dropped
     expect(n).toBe(1);
     q.addAfter('k', 30);
     q.add('k');
     expect(q.delayed).toBe(0);
-    await q.idle();
-    await sleep(60);
+    await elapse(0);
+    expect(n).toBe(2);
+    await elapse(100);
     expect(n).toBe(2);
     q.stop();
   });
@@ -124,10 +148,10 @@ describe('work queue', () => {
       },
       { onError: (_k, e) => errors.push(e) },
     );
+    const start = Date.now();
     q.add('k');
-    await sleep(120);
-    expect(runs).toHaveLength(3);
-    expect((runs[1] as number) - (runs[0] as number)).toBeGreaterThanOrEqual(15);
+    await elapse(100);
+    expect(runs.map((t) => t - start)).toEqual([0, 20, 40]);
     expect(errors).toEqual([]);
     expect(q.failures('k')).toBe(0);
     q.stop();
@@ -144,15 +168,19 @@ describe('work queue', () => {
       },
       { baseBackoffMs: 500, onError: (_k, e) => errors.push((e as Error).message) },
     );
+    const start = Date.now();
     q.add('x');
-    await sleep(700);
+    await elapse(499);
+    expect(times.map((t) => t - start)).toEqual([0]);
+    expect(q.failures('x')).toBe(1);
+    await elapse(1);
+    expect(times.map((t) => t - start)).toEqual([0, 500]);
     expect(errors).toEqual(['boom']);
-    expect(times).toHaveLength(2);
-    expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(450);
+    expect(q.failures('x')).toBe(0);
     q.stop();
   });
 
-  it('backs off exponentially per failing key and resets on success', async () => {
+  it('backs off exponentially per failing key, within its jitter, and resets on success', async () => {
     const times: number[] = [];
     const errors: number[] = [];
     const q = new WorkQueue(
@@ -164,12 +192,37 @@ describe('work queue', () => {
       { baseBackoffMs: 20, jitter: 0.2, onError: (_k, _e, n) => errors.push(n) },
     );
     q.add('k');
-    await sleep(400);
+    await elapse(1_000);
     expect(errors).toEqual([1, 2, 3]);
-    expect(times.length).toBe(4);
+    expect(times).toHaveLength(4);
     const gaps = times.slice(1).map((t, i) => t - (times[i] as number));
-    expect(gaps[1] as number).toBeGreaterThan((gaps[0] as number) * 1.3);
+    // 20, 40 and 80 ms, each ±20 % (the fake clock counts whole milliseconds).
+    [20, 40, 80].forEach((delay, i) => {
+      expect(gaps[i]).toBeGreaterThanOrEqual(Math.floor(delay * 0.8));
+      expect(gaps[i]).toBeLessThanOrEqual(Math.ceil(delay * 1.2));
+    });
     expect(q.failures('k')).toBe(0);
+    q.stop();
+  });
+
+  it('caps the backoff', async () => {
+    let n = 0;
+    const q = new WorkQueue(
+      async () => {
+        n++;
+        throw new Error('boom');
+      },
+      { baseBackoffMs: 100, maxBackoffMs: 250 },
+    );
+    q.add('k');
+    await elapse(100 + 200); // the first two retries: 100, 200
+    expect(n).toBe(3);
+    await elapse(249); // then 250, not 400
+    expect(n).toBe(3);
+    await elapse(1);
+    expect(n).toBe(4);
+    await elapse(250);
+    expect(n).toBe(5);
     q.stop();
   });
 
@@ -186,18 +239,15 @@ describe('work queue', () => {
       },
       { baseBackoffMs: 50 },
     );
+    const start = Date.now();
     q.add('k');
-    await sleep(150);
-    expect(times).toHaveLength(2);
-    expect((times[1] as number) - (times[0] as number)).toBeGreaterThanOrEqual(45);
+    await elapse(200);
+    expect(times.map((t) => t - start)).toEqual([0, 50]);
     q.stop();
   });
 
   it('logs failures with the queue name when given a logger', async () => {
-    const warned: Array<Record<string, unknown>> = [];
-    const logger = {
-      warn: (fields: Record<string, unknown>, msg: string) => warned.push({ ...fields, msg }),
-    } as unknown as Logger;
+    const { logger, entries } = recordingLogger();
     let n = 0;
     const q = new WorkQueue(
       async () => {
@@ -207,15 +257,22 @@ describe('work queue', () => {
       { name: 'things', logger, baseBackoffMs: 10 },
     );
     q.add('k');
-    await sleep(60);
-    expect(warned).toEqual([
-      { queue: 'things', key: 'k', err: 'boom', retryInMs: 10, msg: 'reconcile failed' },
+    await elapse(10);
+    expect(entries).toEqual([
+      {
+        level: 'WARN',
+        queue: 'things',
+        key: 'k',
+        err: 'boom',
+        retryInMs: 10,
+        msg: 'reconcile failed',
+      },
     ]);
     expect(n).toBe(2);
     q.stop();
   });
 
-  it('holds keys while paused', async () => {
+  it('holds keys while paused, then runs them in order', async () => {
     const runs: string[] = [];
     const q = new WorkQueue(
       async (key) => {
@@ -226,48 +283,36 @@ describe('work queue', () => {
     );
     q.add('a');
     q.add('b');
-    await sleep(20);
+    q.add('a');
+    await elapse(1_000);
     expect(runs).toEqual([]);
+    expect(q.length).toBe(2);
     q.start();
     await q.idle();
     expect(runs).toEqual(['a', 'b']);
-  });
-
-  it('collects keys while paused', async () => {
-    const seen: string[] = [];
-    const q = new WorkQueue(
-      async (k) => {
-        seen.push(k);
-        return undefined;
-      },
-      { paused: true },
-    );
-    q.add('a');
-    await sleep(10);
-    expect(seen).toEqual([]);
-    q.start();
-    await q.idle();
-    expect(seen).toEqual(['a']);
     q.stop();
   });
 
   it('stops: queued and delayed keys are dropped, a running one finishes', async () => {
     const seen: string[] = [];
+    const finished: string[] = [];
     const q = new WorkQueue(async (k) => {
       seen.push(k);
-      await sleep(20);
+      await work(20);
+      finished.push(k);
       return undefined;
     });
     q.add('a');
     q.add('b');
     q.addAfter('c', 10);
-    await sleep(5);
+    await elapse(5);
     q.stop();
-    await q.idle();
-    q.add('d');
-    await sleep(40);
-    expect(seen).toEqual(['a']);
-    expect(q.length).toBe(0);
     expect(q.delayed).toBe(0);
+    q.add('d');
+    await elapse(100);
+    expect(seen).toEqual(['a']);
+    expect(finished).toEqual(['a']);
+    expect(q.length).toBe(0);
+    await q.idle();
   });
 });

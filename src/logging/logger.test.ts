@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatTextLine, logLineField } from './logger.ts';
+import { formatTextLine, logLineField, recordingLogger } from './logger.ts';
 
 describe('formatTextLine', () => {
   it('prints time, level, name, message and the remaining fields', () => {
@@ -44,5 +44,15 @@ describe('logLineField', () => {
     expect(logLineField(formatTextLine(json), 'health')).toBeUndefined();
     // A field name inside another does not count.
     expect(logLineField('12:00:00 INFO  x: ready xmetrics=1', 'metrics')).toBeUndefined();
+  });
+});
+
+describe('recordingLogger', () => {
+  it('keeps each entry with its level, message and fields, as it is logged', () => {
+    const { logger, entries } = recordingLogger();
+    logger.warn({ key: 'k' }, 'failed');
+    expect(entries).toEqual([{ level: 'WARN', msg: 'failed', key: 'k' }]);
+    logger.child({ queue: 'q' }).debug('detail');
+    expect(entries[1]).toEqual({ level: 'DEBUG', msg: 'detail', queue: 'q' });
   });
 });

@@ -72,6 +72,26 @@ export function silentLogger(): Logger {
   return pino({ level: 'silent' });
 }
 
+/** One logged entry as a test reads it: the level's name, the message and the fields. */
+export interface LogEntry {
+  readonly level: string;
+  readonly msg: string;
+  readonly [field: string]: unknown;
+}
+
+/** A logger that keeps what it logs, from debug up (unit tests that check the logs). */
+export function recordingLogger(): { logger: Logger; entries: LogEntry[] } {
+  const entries: LogEntry[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      const { level, time: _t, pid: _p, hostname: _h, ...rest } = JSON.parse(chunk.toString());
+      entries.push({ ...rest, level: LEVELS[level as number] ?? String(level) });
+      done();
+    },
+  });
+  return { logger: pino({ level: 'debug' }, sink), entries };
+}
+
 /**
  * The logger of a process. `format` defaults to text when stdout is a terminal and JSON
  * otherwise (the `--log-format` flags override it); `level` to `$CANOPY_LOG_LEVEL` or info.

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { isStatusError } from '../../apimachinery/status.ts';
-import type { Logger } from '../../logging/logger.ts';
+import { silentLogger } from '../../logging/logger.ts';
 import { Client } from '../client.ts';
 import { ClusterRoleAggregationController } from '../controllers/clusterrole-aggregation/aggregation-controller.ts';
 import type { UserInfo } from '../rest/scope.ts';
@@ -21,19 +21,7 @@ const NS = { group: '', version: 'v1', resource: 'namespaces' };
 let env: TestEnv;
 let authz: Authorization;
 
-const silent = (() => {
-  const noop = () => {};
-  const l = {
-    info: noop,
-    warn: noop,
-    error: noop,
-    debug: noop,
-    trace: noop,
-    fatal: noop,
-    child: () => l,
-  };
-  return l as unknown as Logger;
-})();
+const silent = silentLogger();
 
 const get = (username: string, resource: string, namespace = 'ns'): Attributes => ({
   user: { username, groups: ['system:authenticated'] },

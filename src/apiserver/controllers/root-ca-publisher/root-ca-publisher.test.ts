@@ -1,12 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../../logging/logger.ts';
+import { silentLogger } from '../../../logging/logger.ts';
 import { eventually, type TestEnv, testEnv } from '../../authz/testing.ts';
 import type { PerNamespaceObjectController } from '../per-namespace-object.ts';
 import { ROOT_CA_CONFIGMAP, rootCaPublisher } from './root-ca-publisher.ts';
 
 const CONFIGMAPS = { group: '', version: 'v1', resource: 'configmaps' };
 const CA = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';
-const quiet = { warn() {}, info() {}, error() {}, debug() {} } as unknown as Logger;
+const quiet = silentLogger();
 
 describe('root CA publisher', () => {
   let env: TestEnv;

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../../logging/logger.ts';
+import { silentLogger } from '../../../logging/logger.ts';
 import { objectKey } from '../../../storage/keys.ts';
 import { eventually, type TestEnv, testEnv } from '../../authz/testing.ts';
 import type { PerNamespaceObjectController } from '../per-namespace-object.ts';
@@ -7,7 +7,7 @@ import { serviceAccountController } from './serviceaccount-controller.ts';
 
 const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const SERVICE_ACCOUNTS = { group: '', version: 'v1', resource: 'serviceaccounts' };
-const quiet = { warn() {}, info() {}, error() {}, debug() {} } as unknown as Logger;
+const quiet = silentLogger();
 
 const namespace = (name: string) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
 
