@@ -114,7 +114,7 @@ describe('a tenant’s PostgreSQL in the portal, against canopy up', () => {
   }, 120_000);
 
   it('enables PostgreSQL, creates a Cluster and a Database, connects, disables', async () => {
-    const { context, page, pageErrors } = await hubContext(browser);
+    const { context, page, pageErrors, cspViolations } = await hubContext(browser);
     await page.goto(`${hubUrl}/`);
     await page.getByLabel('Token').waitFor();
     await shots.take(page, 'sign-in');
@@ -210,6 +210,7 @@ describe('a tenant’s PostgreSQL in the portal, against canopy up', () => {
     await card.getByText('Available').waitFor({ timeout: 120_000 });
     await shots.take(page, 'disabled');
     expect(pageErrors).toEqual([]);
+    expect(cspViolations).toEqual([]);
     await context.close();
   }, 600_000);
 });

@@ -37,7 +37,14 @@ export function launchChromium(): Promise<Browser> {
 export async function hubContext(
   browser: Browser,
   options: { width?: number; height?: number; colorScheme?: 'light' | 'dark' } = {},
-): Promise<{ context: BrowserContext; page: Page; pageErrors: string[]; consoleErrors: string[] }> {
+): Promise<{
+  context: BrowserContext;
+  page: Page;
+  pageErrors: string[];
+  consoleErrors: string[];
+  /** What the Content-Security-Policy refused (a style or script the page tried to use). */
+  cspViolations: string[];
+}> {
   const context = await browser.newContext({
     ignoreHTTPSErrors: true,
     viewport: { width: options.width ?? 1280, height: options.height ?? 800 },
@@ -46,11 +53,14 @@ export async function hubContext(
   const page = await context.newPage();
   const pageErrors: string[] = [];
   const consoleErrors: string[] = [];
+  const cspViolations: string[] = [];
   page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(message.text());
+    if (message.type() !== 'error') return;
+    consoleErrors.push(message.text());
+    if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
   });
-  return { context, page, pageErrors, consoleErrors };
+  return { context, page, pageErrors, consoleErrors, cspViolations };
 }
 
 export class Shots {
@@ -67,6 +77,8 @@ export class Shots {
   async take(page: Page, step: string, fullPage = false): Promise<string> {
     this.n++;
     const file = join(this.dir, `${String(this.n).padStart(2, '0')}-${step}.png`);
+    // A whole page shot of a scrolled page draws the sticky header where the view was.
+    if (fullPage) await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: file, fullPage, animations: 'disabled' });
     return file;
   }

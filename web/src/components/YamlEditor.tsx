@@ -1,8 +1,10 @@
 /**
  * A YAML editor (CodeMirror 6 with YAML highlighting), loaded on first use: it is the
  * heaviest piece of the portal and most pages never need it. Themed from the page's CSS
- * variables; CodeMirror's styles go through constructable stylesheets, which the hub's
- * Content-Security-Policy allows.
+ * variables, which reach into its shadow root. It lives in a shadow root because there
+ * CodeMirror's styles go into constructed stylesheets, which the hub's Content-Security-
+ * Policy (style-src 'self') allows; in the document itself they would be a <style>
+ * element, which the policy refuses, leaving the editor unstyled and its text off-screen.
  */
 import { yaml } from '@codemirror/lang-yaml';
 import { EditorState } from '@codemirror/state';
@@ -44,8 +46,10 @@ export default function YamlEditor({
 
   useEffect(() => {
     if (!host.current) return;
+    const shadow = host.current.shadowRoot ?? host.current.attachShadow({ mode: 'open' });
     const editor = new EditorView({
-      parent: host.current,
+      parent: shadow,
+      root: shadow,
       state: EditorState.create({
         doc: initial.current,
         extensions: [
