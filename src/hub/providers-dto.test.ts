@@ -34,6 +34,7 @@ describe('providerDto', () => {
       dependencies: [],
       children: [],
       apiExportPath: '',
+      apiExportCluster: '',
       apiExportName: '',
       permissionClaims: [],
       builtin: false,
@@ -49,6 +50,16 @@ describe('providerDto', () => {
         builtin: true,
       }),
     ).toMatchObject({ apiExportPath: 'root:providers:db', builtin: true });
+  });
+
+  it('names the export workspace’s logical cluster once the hub has seen it', () => {
+    const seen = entry('d', { apiExport: { name: 'e' } });
+    expect(providerDto(seen, { builtin: false }).apiExportCluster).toBe('');
+    seen.status = { ...seen.status, logicalCluster: 'lc-d' };
+    expect(providerDto(seen, { builtin: false }).apiExportCluster).toBe('lc-d');
+    const uiOnly = entry('e', { ui: { url: 'http://ui' } });
+    uiOnly.status = { ...uiOnly.status, logicalCluster: 'lc-e' };
+    expect(providerDto(uiOnly, { builtin: false }).apiExportCluster).toBe('');
   });
 
   it('reads readiness from the Ready condition and claims from the entry unless given', () => {

@@ -31,6 +31,12 @@ export interface ProviderDTO {
   /** Sub-navigation entries (kedge's `ui.children`). */
   children: { displayName: string; builtinRoute: string }[];
   apiExportPath: string;
+  /**
+   * The logical cluster of the export's workspace ('' until the hub has seen it): a binding
+   * may name the export by it instead of by its path, and a Bound binding names it in
+   * status.apiExportClusterName, so the portal recognises those bindings too.
+   */
+  apiExportCluster: string;
   apiExportName: string;
   permissionClaims: PermissionClaimDTO[];
   builtin: boolean;
@@ -87,6 +93,7 @@ export function providerDto(
       builtinRoute: c.builtinRoute,
     })),
     apiExportPath: exportPathOf(entry),
+    apiExportCluster: (s.apiExport && entry.status?.logicalCluster) || '',
     apiExportName: s.apiExport?.name ?? '',
     permissionClaims: (
       options.claims ??

@@ -30,6 +30,8 @@ export interface Provider {
   readonly category?: string;
   readonly dependencies?: readonly { readonly name: string }[];
   readonly apiExportPath?: string;
+  /** The logical cluster of the export's workspace, '' until the hub has seen it. */
+  readonly apiExportCluster?: string;
   readonly apiExportName?: string;
   readonly permissionClaims?: readonly PermissionClaim[];
   readonly children?: readonly ProviderChild[];

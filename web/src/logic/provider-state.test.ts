@@ -15,6 +15,7 @@ const postgres: Provider = {
   category: 'Databases',
   ready: true,
   apiExportPath: 'root:providers:database',
+  apiExportCluster: 'lc-database',
   apiExportName: 'postgresql.cnpg.io',
 };
 const backups: Provider = {
@@ -63,6 +64,23 @@ describe('provider badges', () => {
   it('does not take a binding of another path with the same export name for its own', () => {
     const other = [binding('root:elsewhere', 'postgresql.cnpg.io', 'Bound')];
     expect(providerBadge(postgres, other, catalog).kind).toBe('available');
+  });
+
+  it('recognises a binding that names the export by its logical cluster', () => {
+    const byCluster = [binding('lc-database', 'postgresql.cnpg.io', 'Bound')];
+    expect(providerBadge(postgres, byCluster, catalog).kind).toBe('enabled');
+    // A binding in the export's own workspace names no path; kcp resolves the cluster.
+    const resolved = binding('', 'postgresql.cnpg.io', 'Bound');
+    resolved.spec.reference.export = { name: 'postgresql.cnpg.io' };
+    expect(providerBadge(postgres, [resolved], catalog).kind).toBe('available');
+    resolved.status = { ...resolved.status, apiExportClusterName: 'lc-database' };
+    expect(providerBadge(postgres, [resolved], catalog).kind).toBe('enabled');
+    // Before the hub has seen the export's workspace, only the path counts.
+    const unseen = { ...postgres, apiExportCluster: '' };
+    expect(providerBadge(unseen, byCluster, catalog).kind).toBe('available');
+    expect(
+      providerBadge(postgres, [binding('lc-other', 'postgresql.cnpg.io', 'Bound')], catalog).kind,
+    ).toBe('available');
   });
 
   it('is Blocked, naming the dependency, until the dependency is enabled', () => {

@@ -16,16 +16,25 @@ export interface ProviderBadge {
   readonly detail?: string;
 }
 
-/** The binding of this workspace that references the provider's export, if any. */
+/**
+ * The binding of this workspace that references the provider's export, if any: by the
+ * export's name and its workspace, named by path or by logical cluster (kcp takes either,
+ * and a Bound binding states the cluster it resolved in status.apiExportClusterName), as
+ * the hub's enablement reads bindings.
+ */
 export function bindingFor(
   provider: Provider,
   bindings: readonly APIBinding[],
 ): APIBinding | undefined {
   if (!provider.apiExportName) return undefined;
+  const cluster = provider.apiExportCluster;
   return bindings.find((b) => {
     const ref = b.spec?.reference?.export;
     if (!ref || ref.name !== provider.apiExportName) return false;
-    return !ref.path || !provider.apiExportPath || ref.path === provider.apiExportPath;
+    return (
+      (ref.path !== undefined && ref.path === provider.apiExportPath) ||
+      (!!cluster && (ref.path === cluster || b.status?.apiExportClusterName === cluster))
+    );
   });
 }
 
