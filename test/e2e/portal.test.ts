@@ -407,6 +407,11 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     expect(await page.locator('main img').count()).toBe(0);
     await page.getByRole('tab', { name: 'YAML' }).click();
     await page.getByText('size: 5').waitFor();
+    // The editor is styled (its styles are not refused by the CSP): gutters beside the text.
+    const gutters = await page.evaluate(
+      "getComputedStyle(document.querySelector('.yaml-editor').shadowRoot.querySelector('.cm-gutters')).display",
+    );
+    expect(gutters).toBe('flex');
     await shots.take(page, 'yaml');
     await page.getByRole('button', { name: 'Delete' }).click();
     const del = page.getByRole('dialog', { name: 'Delete Widget second?' });
@@ -415,6 +420,53 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await eventually('second deleted', async () =>
       expect((await k([...at('root:alice'), 'get', 'widget', 'second'])).code).not.toBe(0),
     );
+  });
+
+  it('edits from the generated form: what the form does not show is kept, the server’s errors at their fields, a concurrent change is its 409', async () => {
+    const { page } = alice!;
+    const ws = at('root:alice');
+    await k.ok([...ws, 'annotate', 'widget', 'first', 'keep=me']);
+    await page.getByRole('link', { name: 'first' }).click();
+    await page.getByText('keep=me').waitFor();
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Edit Widget first' }).waitFor();
+    // The object as it is, its name not editable.
+    expect(await page.getByLabel('name*').inputValue()).toBe('first');
+    expect(await page.getByLabel('name*').isEditable()).toBe(false);
+    expect(await page.getByLabel('size*').inputValue()).toBe('3');
+    await page.getByLabel('size*').fill('4');
+    await page.getByRole('button', { name: 'Save Widget' }).click();
+    const sizeField = page.locator('.form-group', { has: page.getByLabel('size*') }).last();
+    await poll(() => sizeField.textContent()).toContain('size must be odd');
+    await shots.take(page, 'edit-server-errors', true);
+    await page.getByLabel('size*').fill('5');
+    await page.getByLabel('note').fill('edited in the form');
+    await page.getByRole('button', { name: 'Save Widget' }).click();
+    await page.getByRole('heading', { name: 'first' }).waitFor();
+    const saved = JSON.parse(await k.ok([...ws, 'get', 'widget', 'first', '-o', 'json'])) as {
+      metadata: { annotations?: Record<string, string> };
+      spec: { size: number; note?: string };
+    };
+    expect(saved.spec).toEqual({ size: 5, note: 'edited in the form' });
+    expect(saved.metadata.annotations?.keep).toBe('me');
+
+    // Someone else changes it while the form is open: Save gets the server's conflict.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByLabel('size*').waitFor();
+    await k.ok([...ws, 'annotate', 'widget', 'first', 'keep=changed', '--overwrite']);
+    await page.getByLabel('size*').fill('7');
+    await page.getByRole('button', { name: 'Save Widget' }).click();
+    await poll(() => page.getByRole('alert').textContent()).toMatch(/modified/);
+    expect(await page.getByRole('alert').textContent()).toContain('(409');
+    await shots.take(page, 'edit-conflict');
+    // Starting again from the latest version saves over it.
+    await page.getByRole('button', { name: 'Start again from the latest version' }).click();
+    await poll(() => page.getByLabel('size*').inputValue()).toBe('5');
+    await page.getByLabel('size*').fill('7');
+    await page.getByRole('button', { name: 'Save Widget' }).click();
+    await page.getByRole('heading', { name: 'first' }).waitFor();
+    await page.getByText('keep=changed').waitFor();
+    expect(await k.ok([...ws, 'get', 'widget', 'first', '-o', 'jsonpath={.spec.size}'])).toBe('7');
   });
 
   it('shows another tenant nothing of the first, and the server’s 409 for a missing dependency', async () => {
@@ -442,12 +494,30 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
       .click();
     await page.getByText('No Widgets in this workspace yet.').waitFor();
 
+    // A binding that names the export by its logical cluster, as kcp allows, is recognised.
+    const cluster = await k.ok([
+      ...at('root:kedge:providers'),
+      'get',
+      'workspace',
+      'gadgets',
+      '-o',
+      'jsonpath={.spec.cluster}',
+    ]);
+    await k.ok([...at('root:bob'), 'apply', '-f', '-'], {
+      input: `apiVersion: apis.kcp.io/v1alpha2\nkind: APIBinding\nmetadata:\n  name: gadgets-by-cluster\nspec:\n  reference:\n    export:\n      path: ${cluster.trim()}\n      name: gadgets.example.com\n`,
+    });
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Catalog' }).click();
+    await card(page, 'Gadgets').getByText('Enabled').waitFor({ timeout: 60_000 });
+    await nav.getByRole('link', { name: 'Gadgets' }).waitFor();
+
     // Alice's workspace by URL: the server's 403, and none of her objects.
     await page.goto(`${hubUrl}/ui/w/root:alice/r/${GROUP}/v1/widgets`);
     await poll(() => page.getByRole('alert').first().textContent()).toContain('(403');
     expect(await page.getByRole('cell').count()).toBe(0);
     await shots.take(page, 'other-tenant-403');
     expect(bob.pageErrors).toEqual([]);
+    expect(bob.cspViolations).toEqual([]);
     await bob.context.close();
   });
 
@@ -470,6 +540,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await carol.page.getByRole('button', { name: 'Create', exact: true }).click();
     await poll(() => carol.page.getByRole('alert').textContent()).toContain('(403');
     expect(carol.pageErrors).toEqual([]);
+    expect(carol.cspViolations).toEqual([]);
     await carol.context.close();
   });
 
@@ -534,6 +605,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     expect(await page.evaluate(() => sessionStorage.length)).toBe(0);
     expect(dialogs).toEqual([]);
     expect(alice!.pageErrors).toEqual([]);
+    expect(alice!.cspViolations).toEqual([]);
     await alice!.context.close();
   });
 });

@@ -17,6 +17,7 @@ const Workspaces = lazy(() => import('../pages/Workspaces.tsx'));
 const ResourceList = lazy(() => import('../pages/ResourceList.tsx'));
 const ResourceDetail = lazy(() => import('../pages/ResourceDetail.tsx'));
 const ResourceCreate = lazy(() => import('../pages/ResourceCreate.tsx'));
+const ResourceEdit = lazy(() => import('../pages/ResourceEdit.tsx'));
 const ProviderPage = lazy(() => import('../pages/ProviderPage.tsx'));
 
 const queryClient = new QueryClient({
@@ -71,6 +72,10 @@ export function App() {
               <Route
                 path="r/:group/:version/:resource/:namespace/:name"
                 element={<Lazy page={<ResourceDetail />} />}
+              />
+              <Route
+                path="r/:group/:version/:resource/:namespace/:name/edit"
+                element={<Lazy page={<ResourceEdit />} />}
               />
               <Route path="p/:provider/*" element={<Lazy page={<ProviderPage />} />} />
               <Route index element={<Navigate to="catalog" replace />} />

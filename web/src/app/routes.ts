@@ -21,6 +21,8 @@ export const routes = {
   create: (ws: string, t: TypeRoute) => `${routes.list(ws, t)}/new`,
   detail: (ws: string, t: TypeRoute, namespace: string | undefined, name: string) =>
     `${routes.list(ws, t)}/${encodeURIComponent(namespace || NO_NAMESPACE)}/${encodeURIComponent(name)}`,
+  edit: (ws: string, t: TypeRoute, namespace: string | undefined, name: string) =>
+    `${routes.detail(ws, t, namespace, name)}/edit`,
   provider: (ws: string, name: string, subPath = '') =>
     `/w/${ws}/p/${encodeURIComponent(name)}${subPath ? `/${subPath.replace(/^\/+/, '')}` : ''}`,
 };

@@ -2,10 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { JsonObject } from '../../../src/apimachinery/meta.ts';
 import {
   causesToErrors,
+  editUiSchema,
   fieldPath,
   formSchema,
   formToObject,
   type OpenApiDocument,
+  objectToForm,
   prune,
 } from './schema-form.ts';
 
@@ -137,6 +139,46 @@ describe('form data to object', () => {
         postgresql: { parameters: { max_connections: '100' } },
       },
     });
+  });
+
+  it('edits an existing object whole: what the form does not show goes back as it was', () => {
+    const existing = {
+      apiVersion: 'postgresql.cnpg.io/v1',
+      kind: 'Cluster',
+      metadata: {
+        name: 'kcp',
+        namespace: 'default',
+        uid: 'u-1',
+        resourceVersion: '42',
+        annotations: { note: 'kept' },
+        managedFields: [{ manager: 'kubectl' }],
+      },
+      spec: {
+        instances: 1,
+        storage: { size: 10 },
+        ports: [{ port: 5432 }],
+        podTemplate: { containers: [{ name: 'x' }] },
+      },
+      status: { phase: 'Cluster in healthy state' },
+    };
+    const data = objectToForm(existing, form) as typeof existing;
+    expect(data.metadata.managedFields).toBeUndefined();
+    expect(data.spec.storage.size).toBe('10');
+    expect(data.spec.ports[0]!.port).toBe('5432');
+    const edited = { ...data, spec: { ...data.spec, instances: 3 } };
+    const { managedFields: _m, ...metadata } = existing.metadata;
+    expect(formToObject(edited, gvk, form)).toEqual({
+      ...existing,
+      metadata,
+      spec: { ...existing.spec, instances: 3 },
+    });
+  });
+
+  it('shows an existing object’s name and namespace read-only', () => {
+    const ui = editUiSchema(form).metadata as JsonObject;
+    expect(ui.name).toEqual({ 'ui:readonly': true });
+    expect(ui.namespace).toEqual({ 'ui:readonly': true });
+    expect(editUiSchema(form).spec).toEqual(form.uiSchema.spec);
   });
 
   it('keeps false and zero', () => {

@@ -303,6 +303,43 @@ export function formToObject(
   };
 }
 
+/**
+ * An existing object as the form's data, for editing: as it is, with managedFields dropped
+ * and numeric int-or-string values as the text the form edits them as. Fields the form does
+ * not show (status, uid, resourceVersion, annotations, free-form fields) stay in the data,
+ * which the form carries through untouched, so `formToObject` sends them back: a PUT
+ * replaces the whole object, and the resourceVersion makes a concurrent change a 409.
+ */
+export function objectToForm(object: KubeObject, form: Pick<FormSchema, 'intOrString'>): unknown {
+  const { managedFields: _managed, ...metadata } = object.metadata;
+  const patterns = form.intOrString.map(segments);
+  const asText = (value: unknown, at: readonly string[]): unknown => {
+    if (Array.isArray(value)) return value.map((v) => asText(v, [...at, '[]']));
+    if (value !== null && typeof value === 'object') {
+      return Object.fromEntries(
+        Object.entries(value).map(([key, child]) => [key, asText(child, [...at, key])]),
+      );
+    }
+    return typeof value === 'number' && patterns.some((p) => matchesSchemaPath(p, at))
+      ? String(value)
+      : value;
+  };
+  return asText({ ...object, metadata }, []);
+}
+
+/** The form's layout for an existing object: its name and namespace shown, not editable. */
+export function editUiSchema(form: Pick<FormSchema, 'uiSchema'>): JsonObject {
+  const metadata = isObject(form.uiSchema.metadata) ? form.uiSchema.metadata : {};
+  return {
+    ...form.uiSchema,
+    metadata: {
+      ...metadata,
+      name: { 'ui:readonly': true },
+      namespace: { 'ui:readonly': true },
+    },
+  };
+}
+
 /** RJSF's error tree: `{ spec: { instances: { __errors: ['…'] } } }`. */
 export interface ErrorTree {
   __errors?: string[];

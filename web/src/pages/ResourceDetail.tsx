@@ -1,11 +1,12 @@
 /**
  * One object: an overview (metadata, status conditions; for a PostgreSQL Cluster the Connect
- * panel), its events, and its YAML, which can be edited and saved. Delete asks first.
+ * panel), its events and its YAML, kept live. Edit opens the form (ResourceEdit); Delete
+ * asks first.
  */
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
-import { parse, stringify } from 'yaml';
+import { stringify } from 'yaml';
 import type { Condition, KubeList, KubeObject } from '../../../src/apimachinery/meta.ts';
 import { resourcePath, withQuery } from '../api/paths.ts';
 import { groupFromRoute, namespaceFromRoute, routes } from '../app/routes.ts';
@@ -68,9 +69,6 @@ export default function ResourceDetail() {
   const { kind, plural } = useResourceInfo(ws, group, resource);
   const live = useLiveObject(resourcePath(ref, namespace), name);
   const [tab, setTab] = useState<Tab>('overview');
-  const [draft, setDraft] = useState<string | null>(null);
-  const [saveError, setSaveError] = useState<unknown>(null);
-  const [saving, setSaving] = useState(false);
   const [confirmDelete, setConfirmDelete] = useState(false);
   const [deleteError, setDeleteError] = useState<unknown>(null);
   const object = live.object;
@@ -113,21 +111,6 @@ export default function ResourceDetail() {
   const ready = conditions.some((c) => c.type === 'Ready' && c.status === 'True');
   const isPostgresCluster = group === 'postgresql.cnpg.io' && resource === 'clusters';
 
-  const save = async () => {
-    if (draft === null) return;
-    setSaving(true);
-    setSaveError(null);
-    try {
-      const body = parse(draft) as KubeObject;
-      await api.json(resourcePath(ref, namespace, name), { method: 'PUT', body });
-      setDraft(null);
-    } catch (err) {
-      setSaveError(err);
-    } finally {
-      setSaving(false);
-    }
-  };
-
   const remove = async () => {
     setDeleteError(null);
     try {
@@ -150,6 +133,9 @@ export default function ResourceDetail() {
           {status.phase ? <p className="phase">{String(status.phase)}</p> : null}
         </div>
         <div className="header-actions">
+          <Link className="button" to={routes.edit(ws, type, namespace, name)}>
+            Edit
+          </Link>
           <button type="button" className="button danger" onClick={() => setConfirmDelete(true)}>
             Delete
           </button>
@@ -231,34 +217,9 @@ export default function ResourceDetail() {
           </section>
         ) : null}
         {tab === 'yaml' ? (
-          <section>
-            <Suspense fallback={<Loading label="Loading the editor" lines={12} />}>
-              <YamlEditor
-                label={`YAML of ${kind} ${name}`}
-                value={draft ?? forDisplay(object)}
-                onChange={setDraft}
-              />
-            </Suspense>
-            <ErrorBanner error={saveError} title="Could not save" />
-            <div className="form-actions">
-              <button
-                type="button"
-                className="button primary"
-                disabled={draft === null || saving}
-                onClick={save}
-              >
-                {saving ? 'Saving…' : 'Save'}
-              </button>
-              <button
-                type="button"
-                className="button"
-                disabled={draft === null}
-                onClick={() => setDraft(null)}
-              >
-                Discard changes
-              </button>
-            </div>
-          </section>
+          <Suspense fallback={<Loading label="Loading the editor" lines={12} />}>
+            <YamlEditor label={`YAML of ${kind} ${name}`} value={forDisplay(object)} readOnly />
+          </Suspense>
         ) : null}
       </div>
       {confirmDelete ? (
