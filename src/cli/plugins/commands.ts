@@ -8,8 +8,9 @@ import { parseGoDuration } from '../../apimachinery/duration.ts';
 import { bindAPIExport } from './bind.ts';
 import { type ClaimAction, decideClaimsCommand, getClaims } from './claims.ts';
 import type { ClientOverrides } from './client-config.ts';
-import type { PluginContext } from './context.ts';
+import { type PluginContext, processTerminal } from './context.ts';
 import { crdSnapshot } from './crd-snapshot.ts';
+import { browseWorkspaces, type Terminal } from './interactive.ts';
 import {
   createContextCommand,
   createWorkspace,
@@ -17,6 +18,9 @@ import {
   useWorkspace,
   workspaceTree,
 } from './workspace.ts';
+
+/** The terminal `kubectl ws -i` browses on (undefined: not a TTY). */
+export type TerminalFactory = () => Terminal | undefined;
 
 /** Builds the context a command runs in from its connection flags. */
 export type ContextFactory = (options: {
@@ -186,7 +190,12 @@ function configureCreate(cmd: Command, factory: ContextFactory, deprecation?: st
 }
 
 /** The `workspace` command tree (`kubectl ws …`, `kubectl kcp workspace …`). */
-function buildWorkspaceCommand(name: string, cli: string, factory: ContextFactory): Command {
+function buildWorkspaceCommand(
+  name: string,
+  cli: string,
+  factory: ContextFactory,
+  terminals: TerminalFactory,
+): Command {
   const ws = new Command(name)
     .description('Manages KCP workspaces')
     .usage(
@@ -197,10 +206,7 @@ function buildWorkspaceCommand(name: string, cli: string, factory: ContextFactor
       '--short',
       'Print only the name of the workspace, e.g. for integration into the shell prompt',
     )
-    .option(
-      '-i, --interactive',
-      'Interactive workspace tree browser (not supported by this plugin)',
-    )
+    .option('-i, --interactive', 'Interactive workspace tree browser')
     .addHelpText('after', WS_EXAMPLES(cli))
     .helpCommand(false)
     .enablePositionalOptions();
@@ -212,7 +218,8 @@ function buildWorkspaceCommand(name: string, cli: string, factory: ContextFactor
     ) => {
       if (flags.interactive) {
         if (arg !== undefined) throw new Error('interactive mode does not accept arguments');
-        throw new Error('the interactive workspace browser is not supported by this plugin');
+        await browseWorkspaces(contextFrom(factory, self), terminals());
+        return;
       }
       await useWorkspace(contextFrom(factory, self), arg ?? '', { short: flags.short === true });
     },
@@ -294,8 +301,11 @@ function buildWorkspaceCommand(name: string, cli: string, factory: ContextFactor
   return ws;
 }
 
-export function buildKubectlWs(factory: ContextFactory): Command {
-  return buildWorkspaceCommand('kubectl ws', 'kubectl ws', factory);
+export function buildKubectlWs(
+  factory: ContextFactory,
+  terminals: TerminalFactory = processTerminal,
+): Command {
+  return buildWorkspaceCommand('kubectl ws', 'kubectl ws', factory, terminals);
 }
 
 export function buildKubectlCreateWorkspace(factory: ContextFactory): Command {
@@ -310,13 +320,16 @@ export function buildKubectlCreateWorkspace(factory: ContextFactory): Command {
   );
 }
 
-export function buildKubectlKcp(factory: ContextFactory): Command {
+export function buildKubectlKcp(
+  factory: ContextFactory,
+  terminals: TerminalFactory = processTerminal,
+): Command {
   const kcp = new Command('kubectl kcp')
     .description('kubectl plugin for kcp: kcp-specific sub-commands for kubectl.')
     .helpCommand(false)
     .enablePositionalOptions();
 
-  const ws = buildWorkspaceCommand('workspace', 'kubectl kcp ws', factory).aliases([
+  const ws = buildWorkspaceCommand('workspace', 'kubectl kcp ws', factory, terminals).aliases([
     'ws',
     'workspaces',
   ]);

@@ -4,6 +4,7 @@
  * executables use the process versions; tests substitute in-memory ones.
  */
 import { homedir } from 'node:os';
+import { emitKeypressEvents } from 'node:readline';
 import type { Kubeconfig } from '../../apimachinery/kubeconfig.ts';
 import {
   type ClientOverrides,
@@ -11,6 +12,7 @@ import {
   effectiveConfig,
   withWorkspace,
 } from './client-config.ts';
+import type { Key, Terminal } from './interactive.ts';
 import { KcpClient } from './kcp-api.ts';
 import {
   type KubeconfigSource,
@@ -67,6 +69,60 @@ export function exitQuietlyOnClosedPipe(): void {
     if (err.code === 'EPIPE') process.exit(0);
     throw err;
   });
+}
+
+/** The process's terminal for `kubectl ws -i`, when stdin and stdout are one. */
+export function processTerminal(): Terminal | undefined {
+  const { stdin, stdout } = process;
+  if (!stdin.isTTY || !stdout.isTTY) return undefined;
+  const names: Record<string, Key> = {
+    up: 'up',
+    k: 'up',
+    down: 'down',
+    j: 'down',
+    left: 'left',
+    h: 'left',
+    right: 'right',
+    l: 'right',
+    space: 'space',
+    return: 'enter',
+    enter: 'enter',
+    backspace: 'backspace',
+    escape: 'quit',
+    q: 'quit',
+  };
+  emitKeypressEvents(stdin);
+  stdin.setRawMode(true);
+  // The screen the user had comes back on close (alternate screen), the cursor hidden meanwhile.
+  stdout.write('\x1b[?1049h\x1b[?25l');
+  return {
+    rows: stdout.rows ?? 24,
+    async *keys() {
+      const queue: Key[] = [];
+      let wake: (() => void) | undefined;
+      const onKey = (_: string, key: { name?: string; ctrl?: boolean } | undefined) => {
+        queue.push(key?.ctrl && key.name === 'c' ? 'quit' : (names[key?.name ?? ''] ?? 'other'));
+        wake?.();
+      };
+      stdin.on('keypress', onKey);
+      try {
+        for (;;) {
+          while (queue.length === 0) await new Promise<void>((r) => (wake = r));
+          yield queue.shift() as Key;
+        }
+      } finally {
+        stdin.off('keypress', onKey);
+      }
+    },
+    draw(lines) {
+      stdout.write(`\x1b[H\x1b[2J${lines.join('\r\n')}`);
+    },
+    close() {
+      stdout.write('\x1b[?25h\x1b[?1049l');
+      stdin.setRawMode(false);
+      stdin.pause();
+    },
+  };
 }
 
 function processIO(): PluginIO {
