@@ -7,12 +7,24 @@
  * The recorder writes either through one client or through a client per logical cluster
  * (a virtual workspace, where events on tenant objects go into the tenant's workspace).
  * In the second form, events are a permission claim: a workspace that answers 403 or 404
- * (claim not accepted) is skipped quietly for a minute.
+ * (claim not accepted) is skipped quietly for a minute, or until `allow` says its claims
+ * changed (a tenant who accepts the claim sees the next events at once).
  */
 import { randomBytes } from 'node:crypto';
 import { timestamp } from '../../apimachinery/meta.ts';
 import type { Logger } from '../../logging/logger.ts';
-import { EVENTS, isForbidden, isNotFound, type KubeClient } from './client.ts';
+import { EVENTS, isForbidden, isNotFound, type ResourceRef } from './client.ts';
+
+/** What the recorder needs of a client (a `KubeClient` is one): create an Event, bump its count. */
+export interface EventClient {
+  create(ref: ResourceRef, namespace: string | undefined, body: unknown): Promise<unknown>;
+  patch(
+    ref: ResourceRef,
+    namespace: string | undefined,
+    name: string,
+    body: unknown,
+  ): Promise<unknown>;
+}
 
 /** The object an Event is about (`involvedObject`). */
 export interface EventTarget {
@@ -57,7 +69,7 @@ function targetOf(t: EventTarget | EventObject): EventTarget {
 }
 
 export class EventRecorder {
-  readonly #clientFor: (cluster: string) => KubeClient;
+  readonly #clientFor: (cluster: string) => EventClient;
   readonly #perCluster: boolean;
   readonly #log: Logger;
   readonly #component: string;
@@ -67,7 +79,7 @@ export class EventRecorder {
 
   /** `client`: one client, or the client for a logical cluster's events. */
   constructor(
-    client: KubeClient | ((cluster: string) => KubeClient),
+    client: EventClient | ((cluster: string) => EventClient),
     log: Logger,
     component: string,
   ) {
@@ -75,6 +87,11 @@ export class EventRecorder {
     this.#clientFor = typeof client === 'function' ? client : () => client;
     this.#log = log;
     this.#component = component;
+  }
+
+  /** Events may be writable in `cluster` again: its permission claims changed. */
+  allow(cluster: string): void {
+    this.#blocked.delete(cluster);
   }
 
   /** `cluster` picks the client when the recorder has one per logical cluster. */

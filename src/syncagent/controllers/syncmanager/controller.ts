@@ -147,10 +147,14 @@ export class SyncManager {
     // A new binding: watches still waiting for the virtual workspace to serve them retry.
     // A binding whose claims changed: its workspace's objects sync again (a claim accepted
     // lets them sync, one revoked is reported on them).
+    const events = new EventRecorder((c) => vw.cluster(c), log, 'canopy-syncagent');
     bindings.reflector.on((type, binding, old) => {
       if (type === 'update') {
-        if (!sameClaimDecisions(binding, old))
+        if (!sameClaimDecisions(binding, old)) {
+          // The events claim may be accepted now: the resync's events are recorded.
+          events.allow(clusterOf(binding));
           for (const c of this.controllers) c.resyncCluster(clusterOf(binding));
+        }
         return;
       }
       if (type !== 'add') return;
@@ -163,7 +167,7 @@ export class SyncManager {
       service,
       vw,
       metrics,
-      events: new EventRecorder((c) => vw.cluster(c), log, 'canopy-syncagent'),
+      events,
       state,
       bindings,
       namespaces: new NamespaceEnsurer(service, agentName),

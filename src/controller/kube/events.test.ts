@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../logging/logger.ts';
+import { KubeError, type ResourceRef } from './client.ts';
+import { type EventClient, EventRecorder } from './events.ts';
+
+/** A workspace's events endpoint: refuses while the claim is not accepted, keeps what it gets. */
+class Workspace implements EventClient {
+  claimed = false;
+  readonly created: Array<{ reason: string; count: number }> = [];
+  readonly patched: Array<{ name: string; count: number }> = [];
+  #settled: Promise<void> = Promise.resolve();
+
+  async create(_ref: ResourceRef, _ns: string | undefined, body: unknown): Promise<unknown> {
+    return this.#track(async () => {
+      if (!this.claimed) throw new KubeError(403, 'Forbidden', 'events is not claimed');
+      const event = body as { reason: string; count: number };
+      this.created.push({ reason: event.reason, count: event.count });
+      return body;
+    });
+  }
+
+  async patch(
+    _ref: ResourceRef,
+    _ns: string | undefined,
+    name: string,
+    body: unknown,
+  ): Promise<unknown> {
+    return this.#track(async () => {
+      this.patched.push({ name, count: (body as { count: number }).count });
+      return body;
+    });
+  }
+
+  #track<T>(fn: () => Promise<T>): Promise<T> {
+    const p = fn();
+    this.#settled = p.then(
+      () => undefined,
+      () => undefined,
+    );
+    return p;
+  }
+
+  /** Resolves once the last request has been answered (and the recorder has seen it). */
+  async settled(): Promise<void> {
+    await this.#settled;
+    await new Promise((r) => setImmediate(r));
+  }
+}
+
+const target = {
+  apiVersion: 'postgresql.cnpg.io/v1',
+  kind: 'Cluster',
+  name: 'kcp',
+  namespace: 'default',
+  uid: 'u1',
+};
+
+describe('EventRecorder', () => {
+  it('skips a workspace that refuses events until its claims change', async () => {
+    const ws = new Workspace();
+    const recorder = new EventRecorder(() => ws, silentLogger(), 'test');
+    recorder.record(target, 'Warning', 'PermissionClaimNotAccepted', 'accept it');
+    await ws.settled();
+    expect(ws.created).toEqual([]);
+
+    // Accepted now, but the recorder does not know: it keeps skipping the workspace.
+    ws.claimed = true;
+    recorder.record(target, 'Normal', 'ObjectPlaced', 'placed', '');
+    await ws.settled();
+    expect(ws.created).toEqual([]);
+
+    // Told that the claims changed, it writes the next event at once.
+    recorder.allow('');
+    recorder.record(target, 'Normal', 'ObjectPlaced', 'placed', '');
+    await ws.settled();
+    expect(ws.created).toEqual([{ reason: 'ObjectPlaced', count: 1 }]);
+  });
+
+  it('counts a repeat on the existing Event instead of creating another', async () => {
+    const ws = new Workspace();
+    ws.claimed = true;
+    const recorder = new EventRecorder(() => ws, silentLogger(), 'test');
+    recorder.record(target, 'Normal', 'ObjectStatusSynced', 'copied');
+    await ws.settled();
+    recorder.record(target, 'Normal', 'ObjectStatusSynced', 'copied');
+    await ws.settled();
+    expect(ws.created).toHaveLength(1);
+    expect(ws.patched).toEqual([{ name: expect.stringMatching(/^kcp\./), count: 2 }]);
+  });
+
+  it('with one client, a refusal blocks nothing', async () => {
+    const ws = new Workspace();
+    const recorder = new EventRecorder(ws, silentLogger(), 'test');
+    recorder.record(target, 'Normal', 'ObjectPlaced', 'placed');
+    await ws.settled();
+    ws.claimed = true;
+    recorder.record(target, 'Normal', 'ObjectPlaced', 'placed');
+    await ws.settled();
+    expect(ws.created).toEqual([{ reason: 'ObjectPlaced', count: 1 }]);
+  });
+});
