@@ -31,13 +31,13 @@ cp "$KUBECONFIGS_DIR/admin.kubeconfig" "$check"
 export KUBECONFIG=$check
 
 kubectl ws use :root:providers:database >/dev/null 2>&1 ||
-  fail "no workspace :root:providers:database" "kubectl ws use :root:providers && kubectl ws create database --enter"
+  fail "no workspace :root:providers:database" "kubectl ws use :root:providers && kubectl create workspace database --enter"
 kubectl get apiexport postgresql.cnpg.io >/dev/null 2>&1 ||
   fail "no APIExport postgresql.cnpg.io in :root:providers:database" "kubectl apply -f \$EXERCISE_DIR/export.yaml"
 ok "workspace :root:providers:database exports postgresql.cnpg.io"
 
 kubectl ws use :root:consumers:pg >/dev/null 2>&1 ||
-  fail "no workspace :root:consumers:pg" "kubectl ws use :root:consumers && kubectl ws create pg --enter"
+  fail "no workspace :root:consumers:pg" "kubectl ws use :root:consumers && kubectl create workspace pg --enter"
 kubectl get apibinding postgresql.cnpg.io >/dev/null 2>&1 ||
   fail "no APIBinding postgresql.cnpg.io in :root:consumers:pg" "kubectl kcp bind apiexport root:providers:database:postgresql.cnpg.io --accept-permission-claim secrets.core,namespaces.core"
 ok "workspace :root:consumers:pg binds postgresql.cnpg.io"
