@@ -437,7 +437,14 @@ describe('bad requests', () => {
     server?.cleanup();
   });
 
-  it.each(corpus)('%s → %i', async (_name, request, expected) => {
+  it.each(
+    corpus.map(([name, request, expected]) => ({
+      name,
+      request,
+      expected,
+      method: request.method ?? 'GET',
+    })),
+  )('$name: $method → $expected', async ({ request, expected }) => {
     const res = await send(request);
     expect(res.status).toBe(expected);
     if (expected >= 400) {
