@@ -726,3 +726,124 @@ describe("kcp's own APIs, typed as kcp's Go types", () => {
     expect(patched.status, patched.body).toBe(422);
   });
 });
+
+describe('kinds that are answered, not stored, and the scale subresource, typed as Go types', () => {
+  const SSAR = '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews';
+  const SAR = '/apis/authorization.k8s.io/v1/subjectaccessreviews';
+  const TOKEN = '/api/v1/namespaces/default/serviceaccounts/default/token';
+  const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
+  const ssar = (spec: unknown) => json({ kind: 'SelfSubjectAccessReview', spec });
+
+  it.each([
+    [
+      SSAR,
+      ssar({ resourceAttributes: { verb: 5, resource: 'pods' } }),
+      'spec.resourceAttributes.verb',
+    ],
+    [
+      SSAR,
+      ssar({ nonResourceAttributes: { path: ['/x'], verb: 'get' } }),
+      'spec.nonResourceAttributes.path',
+    ],
+    [
+      SSAR,
+      ssar({ resourceAttributes: { verb: 'get', fieldSelector: { requirements: 'x' } } }),
+      'spec.resourceAttributes.fieldSelector.requirements',
+    ],
+    [SSAR, json({ kind: 'SelfSubjectAccessReview', status: { allowed: 'yes' } }), 'status.allowed'],
+    [
+      SAR,
+      json({ spec: { user: 'u', groups: 'system:masters', resourceAttributes: { verb: 'get' } } }),
+      'spec.groups',
+    ],
+    [
+      SAR,
+      json({ spec: { user: 'u', extra: { a: 'b' }, resourceAttributes: { verb: 'get' } } }),
+      'spec.extra[a]',
+    ],
+    [
+      '/apis/authentication.k8s.io/v1/tokenreviews',
+      json({ spec: { token: 't', audiences: 'x' } }),
+      'spec.audiences',
+    ],
+    [TOKEN, json({ spec: { expirationSeconds: '3600' } }), 'spec.expirationSeconds'],
+    [TOKEN, json({ spec: { expirationSeconds: 1e20 } }), 'spec.expirationSeconds'],
+    [TOKEN, json({ spec: { audiences: 'x' } }), 'spec.audiences'],
+    [TOKEN, json({ spec: { boundObjectRef: 5 } }), 'spec.boundObjectRef'],
+  ])('POST %s %s → 400 naming %s', async (path, body, field) => {
+    const res = await send({ method: 'POST', path, body });
+    expect(res.status, res.body).toBe(400);
+    const s = status(res);
+    expect(s.message).toMatch(/cannot be handled as a \w+: json: cannot unmarshal/);
+    expect(s.details?.causes?.map((c) => c.field)).toEqual([field]);
+  });
+
+  it('refuses a Scale that does not decode: 400 for a body, 422 for a patch, the replicas kept', async () => {
+    const created = await send({
+      method: 'POST',
+      path: DEPLOYMENTS,
+      body: json({
+        metadata: { name: 'scaled' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'scaled' } },
+          template: {
+            metadata: { labels: { app: 'scaled' } },
+            spec: { containers: [{ name: 'c', image: 'nginx' }] },
+          },
+        },
+      }),
+    });
+    expect(created.status, created.body).toBe(201);
+    const scale = `${DEPLOYMENTS}/scaled/scale`;
+    const put = await send({
+      method: 'PUT',
+      path: scale,
+      body: json({ kind: 'Scale', metadata: { name: 'scaled' }, status: { replicas: 'x' } }),
+    });
+    expect(put.status, put.body).toBe(400);
+    expect(status(put).message).toBe(
+      'Scale in version "v1" cannot be handled as a Scale: json: cannot unmarshal string into Go struct field ScaleStatus.status.replicas of type int32',
+    );
+    for (const [patch, field] of [
+      [{ spec: { replicas: 'x' } }, 'spec.replicas'],
+      [{ spec: { replicas: 2 ** 31 } }, 'spec.replicas'],
+      [{ status: { selector: 5 } }, 'status.selector'],
+      [{ metadata: { name: 5 } }, 'metadata.name'],
+    ] as const) {
+      const res = await send({ method: 'PATCH', path: scale, body: json(patch), headers: MERGE });
+      expect(res.status, `${json(patch)}: ${res.body}`).toBe(422);
+      const s = status(res);
+      expect(s.details?.causes?.map((c) => c.field)).toEqual([field]);
+      // The field is named once, its value and Go's complaint after it.
+      expect(s.message).toMatch(
+        new RegExp(
+          `^Scale.autoscaling "scaled" is invalid: ${field.replace('.', '\\.')}: Invalid value: [^:]+: json: cannot unmarshal`,
+        ),
+      );
+    }
+    const negative = await send({
+      method: 'PATCH',
+      path: scale,
+      body: json({ spec: { replicas: -1 } }),
+      headers: MERGE,
+    });
+    expect(negative.status, negative.body).toBe(422);
+    expect(status(negative).message).toBe(
+      'Scale.autoscaling "scaled" is invalid: spec.replicas: Invalid value: -1: must be greater than or equal to 0',
+    );
+    const after = JSON.parse((await send({ path: scale })).body) as { spec: { replicas: number } };
+    expect(after.spec.replicas).toBe(2);
+    // A patch result of the wrong type names the field once, as the scale's causes do.
+    const res = await send({
+      method: 'PATCH',
+      path: `${DEPLOYMENTS}/scaled/status`,
+      body: json({ status: { replicas: 'x' } }),
+      headers: MERGE,
+    });
+    expect(res.status, res.body).toBe(422);
+    expect(status(res).message).toBe(
+      'Deployment.apps "scaled" is invalid: status.replicas: Invalid value: "x": must be an integer',
+    );
+  });
+});

@@ -30,7 +30,7 @@ import { decodeCauses, decodeProblems } from '../rest/decode-check.ts';
 import { managerFromUserAgent } from '../rest/field-manager.ts';
 import { acceptedPatchTypes, patchFunction } from '../rest/patch.ts';
 import type { ResourceStorage } from '../rest/resource-storage.ts';
-import { getScale, scaleUpdate } from '../rest/scale.ts';
+import { getScale, SCALE_TYPE, scaleUpdate } from '../rest/scale.ts';
 import type {
   FieldValidation,
   ObjectFilter,
@@ -234,7 +234,7 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
       const opts = writeOptions(query, 'update');
       const { body, duplicateFields } = await readObjectBody(r, type, opts.fieldValidation);
       if (subresource === 'scale') {
-        const result = await storage.update(scope, info.name, scaleUpdate(type, body), {
+        const result = await storage.update(scope, info.name, scaleUpdate(type, info.name, body), {
           ...opts,
           subresource: '',
         });
@@ -295,7 +295,11 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
             const scale = await patchFn(
               getScale(type, current as KubeObject) as unknown as KubeObject,
             );
-            return scaleUpdate(type, scale as unknown as Record<string, unknown>)(current);
+            return scaleUpdate(
+              type,
+              info.name,
+              scale as unknown as Record<string, unknown>,
+            )(current);
           },
           { ...opts, fieldManager, subresource: '' },
         );
@@ -380,7 +384,7 @@ async function handleVirtualCreate(r: ResourceRequest, type: ResourceType): Prom
     kind,
   });
   // A subresource's body is its own kind (a TokenRequest), not the resource's.
-  checkDecodable(body, sub ? undefined : type, sub ? sub.version : info.apiVersion, kind);
+  checkDecodable(body, sub ?? type, sub ? sub.version : info.apiVersion, kind);
   checkEndpointTypeMeta(body, apiVersion, kind);
   const opts = writeOptions(r.query, 'create');
   const result = await create(
@@ -454,11 +458,11 @@ async function readObjectBody(
     apiVersion,
     kind: type.names.kind,
   });
-  // A /scale body is a Scale: only its TypeMeta and metadata decode the same way.
+  // A /scale body is a Scale.
   const scale = r.info.subresource === 'scale';
   checkDecodable(
     body,
-    scale ? undefined : type,
+    scale ? { goType: SCALE_TYPE } : type,
     r.info.apiVersion,
     scale ? 'Scale' : type.names.kind,
   );
@@ -557,7 +561,7 @@ const DELETE_OPTIONS: GoStruct = {
  */
 function checkDecodable(
   body: Record<string, unknown>,
-  type: ResourceType | undefined,
+  type: Pick<ResourceType, 'typedDecode' | 'goType'> | undefined,
   version: string,
   kind: string,
 ): void {

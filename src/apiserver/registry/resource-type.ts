@@ -7,6 +7,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { ErrorList, FieldError } from '../../apimachinery/field-errors.ts';
+import type { GoStruct } from '../../apimachinery/go-decode.ts';
 import type { JsonObject, KubeObject } from '../../apimachinery/meta.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import type { TableColumnDefinition } from '../../apimachinery/table.ts';
@@ -178,6 +179,8 @@ export interface VirtualSubresource {
   readonly group: string;
   readonly version: string;
   readonly kind: string;
+  /** The Go struct a body decodes into (its fields besides apiVersion, kind and metadata). */
+  readonly goType: GoStruct;
   readonly create: VirtualCreate;
 }
 
@@ -213,6 +216,11 @@ export interface ResourceType {
    * field errors. Custom resources are unstructured; their schema validates them instead.
    */
   readonly typedDecode?: (obj: KubeObject, version: string) => ErrorList;
+  /**
+   * For kinds described by a Go struct table rather than a schema (the reviews, which are
+   * never stored): the struct a body decodes into, besides apiVersion, kind and metadata.
+   */
+  readonly goType?: GoStruct;
   /**
    * A virtual resource: POST runs this instead of storing anything (SubjectAccessReview,
    * SelfSubjectReview, ...); every other verb answers 405. Its `verbs` should be ['create'].

@@ -694,7 +694,7 @@ function checkDecodes(scope: Scope, obj: KubeObject, name: string): void {
   throw invalid(
     { group: type.group, kind: type.names.kind },
     name,
-    problems.map((p) => typeInvalid(p.field, p.value, p.message)),
+    problems.map((p) => typeInvalid(p.field, p.value, p.detail)),
   );
 }
 

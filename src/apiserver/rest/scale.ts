@@ -3,10 +3,24 @@
  * read from and written to the paths the resource names (`.spec.replicas`), so
  * `kubectl scale` and autoscalers work on custom resources.
  */
+import { invalid, typeInvalid } from '../../apimachinery/field-errors.ts';
+import type { GoStruct } from '../../apimachinery/go-decode.ts';
 import { asJson, isJsonObject, type JsonObject, type KubeObject } from '../../apimachinery/meta.ts';
-import { badRequest, notFoundPath } from '../../apimachinery/status.ts';
+import { invalid as invalidStatus, notFoundPath } from '../../apimachinery/status.ts';
 import type { ResourceType } from '../registry/resource-type.ts';
+import { decodeProblems } from './decode-check.ts';
 import type { UpdateFunction } from './resource-storage.ts';
+
+/** autoscaling/v1 Scale as a body decodes into it (besides apiVersion, kind and metadata). */
+export const SCALE_TYPE: GoStruct = {
+  name: 'v1.Scale',
+  fields: {
+    spec: { name: 'v1.ScaleSpec', fields: { replicas: 'int32' } },
+    status: { name: 'v1.ScaleStatus', fields: { replicas: 'int32', selector: 'string' } },
+  },
+};
+
+const SCALE_KIND = { group: 'autoscaling', kind: 'Scale' };
 
 export interface Scale {
   kind: 'Scale';
@@ -59,15 +73,32 @@ export function getScale(type: ResourceType, obj: KubeObject): Scale {
   };
 }
 
-/** An update that sets the replicas a Scale body asks for. */
-export function scaleUpdate(type: ResourceType, body: Record<string, unknown>): UpdateFunction {
+/**
+ * An update that sets the replicas a Scale asks for. A Scale that does not decode (a patch's
+ * result: a request body was refused with a 400 already) or asks for fewer than 0 replicas is
+ * a 422, as upstream; absent replicas are Go's zero value, 0.
+ */
+export function scaleUpdate(
+  type: ResourceType,
+  name: string,
+  body: Record<string, unknown>,
+): UpdateFunction {
   const spec = type.subresources.scale;
   if (!spec) throw notFoundPath();
-  const replicas = isJsonObject(body.spec as JsonObject)
-    ? (body.spec as JsonObject).replicas
-    : undefined;
-  if (typeof replicas !== 'number' || !Number.isInteger(replicas) || replicas < 0) {
-    throw badRequest('spec.replicas: Invalid value: must be a non-negative integer');
+  const problems = decodeProblems(body, { goType: SCALE_TYPE }, 'v1');
+  if (problems.length > 0) {
+    throw invalidStatus(
+      SCALE_KIND,
+      name,
+      problems.map((p) => typeInvalid(p.field, p.value, p.detail)),
+    );
+  }
+  const asked = isJsonObject(body.spec) ? body.spec.replicas : undefined;
+  const replicas = typeof asked === 'number' ? asked : 0;
+  if (replicas < 0) {
+    throw invalidStatus(SCALE_KIND, name, [
+      invalid('spec.replicas', replicas, 'must be greater than or equal to 0'),
+    ]);
   }
   const meta = isJsonObject(body.metadata as JsonObject) ? (body.metadata as JsonObject) : {};
   const rv = typeof meta.resourceVersion === 'string' ? meta.resourceVersion : undefined;

@@ -5,6 +5,7 @@
  */
 import { type KubeObject, timestamp } from '../../../apimachinery/meta.ts';
 import { refuseNamespace, reviewAnswer, virtualType } from '../authorization/virtual.ts';
+import { SELF_SUBJECT_REVIEW } from './go-types.ts';
 
 export const AUTHENTICATION_GROUP = 'authentication.k8s.io';
 
@@ -15,6 +16,7 @@ export const selfSubjectReviews = virtualType({
   singular: 'selfsubjectreview',
   kind: 'SelfSubjectReview',
   namespaced: false,
+  goType: SELF_SUBJECT_REVIEW,
   async create(ctx, body: KubeObject) {
     refuseNamespace(ctx.namespace);
     const user = ctx.user;

@@ -22,6 +22,7 @@ import {
 } from '../../authn/service-accounts.ts';
 import type { ResourceType, VirtualSubresource } from '../../registry/resource-type.ts';
 import { objectField, stringField, stringList } from '../authorization/virtual.ts';
+import { TOKEN_REQUEST } from './go-types.ts';
 import { AUTHENTICATION_GROUP } from './selfsubjectreviews.ts';
 
 export interface TokenRequestDeps {
@@ -41,6 +42,7 @@ export function tokenRequestSubresource(deps: TokenRequestDeps): VirtualSubresou
     group: AUTHENTICATION_GROUP,
     version: 'v1',
     kind: 'TokenRequest',
+    goType: TOKEN_REQUEST,
     async create(ctx, body: KubeObject) {
       const namespace = ctx.namespace ?? '';
       const name = ctx.name;

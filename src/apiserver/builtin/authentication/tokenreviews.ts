@@ -18,6 +18,7 @@ import {
   stringList,
   virtualType,
 } from '../authorization/virtual.ts';
+import { TOKEN_REVIEW } from './go-types.ts';
 import { AUTHENTICATION_GROUP } from './selfsubjectreviews.ts';
 
 export interface TokenReviewDeps {
@@ -83,6 +84,7 @@ export function tokenReviews(deps: TokenReviewDeps) {
     singular: 'tokenreview',
     kind: 'TokenReview',
     namespaced: false,
+    goType: TOKEN_REVIEW,
     async create(ctx, body: KubeObject) {
       refuseNamespace(ctx.namespace);
       const spec = objectField(body, 'spec') ?? {};

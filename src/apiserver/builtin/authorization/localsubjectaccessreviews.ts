@@ -7,6 +7,7 @@ import { FieldPath, invalid } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
 import { badRequest } from '../../../apimachinery/status.ts';
 import type { Authorizer } from '../../authz/authorizer.ts';
+import { LOCAL_SUBJECT_ACCESS_REVIEW } from './go-types.ts';
 import {
   AUTHORIZATION_GROUP,
   attributesFromSpec,
@@ -32,6 +33,7 @@ export function localSubjectAccessReviews(authorizer: Authorizer) {
     singular: 'localsubjectaccessreview',
     kind: 'LocalSubjectAccessReview',
     namespaced: true,
+    goType: LOCAL_SUBJECT_ACCESS_REVIEW,
     async create(ctx, body: KubeObject) {
       const namespace = ctx.namespace ?? '';
       if (!namespace) throw badRequest('namespace is required on this type: ');

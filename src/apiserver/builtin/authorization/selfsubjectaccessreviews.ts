@@ -6,6 +6,7 @@
 import { FieldPath } from '../../../apimachinery/field-errors.ts';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
 import type { Authorizer } from '../../authz/authorizer.ts';
+import { SELF_SUBJECT_ACCESS_REVIEW } from './go-types.ts';
 import {
   AUTHORIZATION_GROUP,
   attributesFromSpec,
@@ -29,6 +30,7 @@ export function selfSubjectAccessReviews(authorizer: Authorizer) {
     singular: 'selfsubjectaccessreview',
     kind: 'SelfSubjectAccessReview',
     namespaced: false,
+    goType: SELF_SUBJECT_ACCESS_REVIEW,
     async create(ctx, body: KubeObject) {
       refuseNamespace(ctx.namespace);
       const spec = objectField(body, 'spec') ?? {};

@@ -5,6 +5,7 @@
 import type { KubeObject } from '../../../apimachinery/meta.ts';
 import { badRequest } from '../../../apimachinery/status.ts';
 import type { RulesResolver } from '../../authz/authorizer.ts';
+import { SELF_SUBJECT_RULES_REVIEW } from './go-types.ts';
 import { AUTHORIZATION_GROUP } from './subjectaccessreviews.ts';
 import { objectField, refuseNamespace, reviewAnswer, stringField, virtualType } from './virtual.ts';
 
@@ -25,6 +26,7 @@ export function selfSubjectRulesReviews(resolver: RulesResolver) {
     singular: 'selfsubjectrulesreview',
     kind: 'SelfSubjectRulesReview',
     namespaced: false,
+    goType: SELF_SUBJECT_RULES_REVIEW,
     async create(ctx, body: KubeObject) {
       refuseNamespace(ctx.namespace);
       const spec = objectField(body, 'spec') ?? {};

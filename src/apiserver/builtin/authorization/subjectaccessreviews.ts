@@ -8,6 +8,7 @@ import { type FieldError, FieldPath, invalid } from '../../../apimachinery/field
 import type { JsonObject, KubeObject } from '../../../apimachinery/meta.ts';
 import type { Attributes, Authorizer, Decision } from '../../authz/authorizer.ts';
 import type { UserInfo } from '../../rest/scope.ts';
+import { SUBJECT_ACCESS_REVIEW } from './go-types.ts';
 import {
   checkEmptyMetadata,
   objectField,
@@ -111,6 +112,7 @@ export function subjectAccessReviews(authorizer: Authorizer) {
     singular: 'subjectaccessreview',
     kind: 'SubjectAccessReview',
     namespaced: false,
+    goType: SUBJECT_ACCESS_REVIEW,
     async create(ctx, body: KubeObject) {
       refuseNamespace(ctx.namespace);
       const spec = objectField(body, 'spec') ?? {};

@@ -5,6 +5,7 @@
  * every other verb is 405) and the checks upstream makes on the metadata of reviews.
  */
 import { type FieldError, invalid } from '../../../apimachinery/field-errors.ts';
+import type { GoStruct } from '../../../apimachinery/go-decode.ts';
 import {
   asKubeObject,
   isJsonObject,
@@ -23,6 +24,8 @@ export interface VirtualDefinition {
   readonly singular: string;
   readonly kind: string;
   readonly namespaced: boolean;
+  /** The Go struct a body decodes into: what does not decode is a 400 before `create`. */
+  readonly goType: GoStruct;
   readonly create: VirtualCreate;
 }
 
@@ -46,6 +49,7 @@ export function virtualType(def: VirtualDefinition): ResourceType {
       columns: [NAME_COLUMN],
       cells: (obj) => [obj.metadata.name],
     },
+    goType: def.goType,
     virtualCreate: def.create,
   };
 }
