@@ -28,6 +28,12 @@ import { ProviderProxy } from './http/provider-proxy.ts';
 import { providersApi } from './http/providers-api.ts';
 import { StaticUi } from './http/static-ui.ts';
 import { HubMetrics } from './metrics.ts';
+import {
+  CATALOG_ENTRY_CRD,
+  ensureCatalogApi,
+  requireWorkspaces,
+  UnsuitableControlPlaneError,
+} from './required-apis.ts';
 import { ensureTopology } from './topology.ts';
 
 /** Where the portal's build lands in the repository. */
@@ -169,9 +175,16 @@ export class Hub {
     for (let attempt = 1; ; attempt++) {
       if (this.#stopped) throw new Error('the hub was stopped before it was ready');
       try {
+        await requireWorkspaces(this.controlPlane.at('root'), this.controlPlane.origin);
         await ensureTopology((path) => this.controlPlane.at(path));
+        if ((await ensureCatalogApi(this.controlPlane.at(CATALOG_WORKSPACE))) === 'crd')
+          this.log.warn(
+            { crd: CATALOG_ENTRY_CRD.metadata.name, workspace: CATALOG_WORKSPACE },
+            'the control plane does not serve CatalogEntries itself, so the hub serves them with a CRD: only their schema is checked on write (the hub reports invalid entries in their status), and anyone allowed to write CatalogEntries can approve untrusted claims, so keep that to administrators',
+          );
         break;
       } catch (err) {
+        if (err instanceof UnsuitableControlPlaneError) throw err;
         this.log[attempt === 1 || attempt % 10 === 0 ? 'warn' : 'debug'](
           { err: (err as Error).message, controlPlane: this.controlPlane.origin, retryInMs: delay },
           'cannot set up the catalog workspace yet; retrying',

@@ -6,6 +6,7 @@
  * caller (never as the hub), `GET /api/providers` from real CatalogEntries, and the
  * CatalogEntry API's validation and approval gate as the control plane enforces them.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +16,9 @@ import {
   serializeKubeconfig,
   singleContextKubeconfig,
 } from '../../src/apimachinery/kubeconfig.ts';
-import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { ControlPlane } from '../../src/hub/control-plane.ts';
+import { ensureCatalogApi } from '../../src/hub/required-apis.ts';
+import { CANOPY_BIN, type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
 import { startHubProcess } from './harness/hub.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
@@ -451,6 +454,106 @@ describe('the hub in canopy start, and canopy hub on its own', () => {
       '{"spec":{"description":"Reads secrets"}}',
     ]).then((r) => expect(r.code, r.stderr).toBe(0));
     await admin.ok(['--server', catalogServer, 'delete', 'ce', 'nosy', '--wait=false']);
+  });
+
+  it('serves CatalogEntries with its own CRD where a control plane does not (as on kcp)', async () => {
+    const controlPlane = await ControlPlane.fromKubeconfig(server.kubeconfig);
+    try {
+      // Canopy serves them in the catalog workspace: the hub installs nothing there.
+      expect(await ensureCatalogApi(controlPlane.at('root:kedge'))).toBe('system');
+      const crds = await admin.ok(['--server', catalogServer, 'get', 'crd', '-o', 'name']);
+      expect(crds).not.toContain('catalogentries');
+      // A workspace that does not serve them stands for a kcp's catalog workspace.
+      await admin.ok(['create', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'tenancy.kcp.io/v1alpha1',
+          kind: 'Workspace',
+          metadata: { name: 'crd-catalog' },
+        }),
+      });
+      await admin.ok(['wait', '--for=jsonpath={.status.phase}=Ready', 'workspace/crd-catalog']);
+      const elsewhere = `${server.url}/clusters/root:crd-catalog`;
+      expect(await ensureCatalogApi(controlPlane.at('root:crd-catalog'))).toBe('crd');
+      // Again on the next start: brought up to date, still the CRD.
+      expect(await ensureCatalogApi(controlPlane.at('root:crd-catalog'))).toBe('crd');
+      await admin.ok(['--server', elsewhere, 'apply', '-f', EXAMPLE]);
+      const table = await admin.ok(['--server', elsewhere, 'get', 'ce']);
+      expect(table).toMatch(/^NAME\s+DISPLAY NAME\s+CATEGORY\s+EXPORT\s+READY\s+AGE\n/);
+      expect(table).toMatch(/my-provider\s+My Provider\s+Custom\s+my-provider\./);
+      // The status is a subresource, as the hub writes it.
+      await admin.ok([
+        '--server',
+        elsewhere,
+        'patch',
+        'ce',
+        'my-provider',
+        '--subresource=status',
+        '--type=merge',
+        '-p',
+        '{"status":{"workspace":"root:kedge:providers:my-provider"}}',
+      ]);
+      expect(
+        await admin.ok([
+          '--server',
+          elsewhere,
+          'get',
+          'ce',
+          'my-provider',
+          '-o',
+          'jsonpath={.status.workspace}',
+        ]),
+      ).toBe('root:kedge:providers:my-provider');
+      // The schema's bounds and enums are checked on write.
+      const bad = await admin(['--server', elsewhere, 'create', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'providers.kedge.faros.sh/v1alpha1',
+          kind: 'CatalogEntry',
+          metadata: { name: 'bad' },
+          spec: {
+            displayName: 'x'.repeat(129),
+            apiExport: {
+              name: 'x',
+              permissionClaims: [{ resource: 'secrets', verbs: ['steal'], tenantScoped: true }],
+            },
+          },
+        }),
+      });
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toContain('spec.displayName: Too long');
+      expect(bad.stderr).toContain(
+        'spec.apiExport.permissionClaims[0].verbs[0]: Unsupported value: "steal"',
+      );
+    } finally {
+      controlPlane.close();
+      await admin(['delete', 'workspace', 'crd-catalog', '--wait=false']);
+    }
+  });
+
+  it('says at once that a control plane without workspaces cannot hold a catalog', async () => {
+    const plain = await startCanopy({ plain: true });
+    try {
+      const run = spawnSync(
+        process.execPath,
+        [
+          CANOPY_BIN,
+          'hub',
+          '--kubeconfig',
+          plain.kubeconfig,
+          '--port',
+          '0',
+          '--data-dir',
+          join(tmp, 'plain-hub'),
+        ],
+        { encoding: 'utf8', timeout: 60_000 },
+      );
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(
+        `the control plane at ${plain.url} serves no workspaces (workspaces.tenancy.kcp.io/v1alpha1 in root): the hub needs a kcp-compatible control plane, such as canopy start without --plain, or kcp`,
+      );
+    } finally {
+      await plain.stop();
+      plain.cleanup();
+    }
   });
 
   it('runs as canopy hub against the same control plane, with a page saying the portal is not built', async () => {

@@ -6,7 +6,10 @@
  * conversion between versions of different shape, and strategy hooks.
  */
 
-import type { CustomResourceColumnDefinition } from '../../api/apiextensions/types.ts';
+import type {
+  CustomResourceColumnDefinition,
+  CustomResourceDefinitionSpec,
+} from '../../api/apiextensions/types.ts';
 import { typedDecodeErrors } from '../../apimachinery/schema/typed-decode.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { customResourceType } from './custom-resource-type.ts';
@@ -43,31 +46,36 @@ export const AGE: CustomResourceColumnDefinition = {
   jsonPath: '.metadata.creationTimestamp',
 };
 
-export function systemType(def: SystemTypeDefinition): ResourceType {
+/**
+ * The CRD spec a system type is served as: also what a client installs where a control
+ * plane does not serve the type itself (the hub's CatalogEntry on kcp).
+ */
+export function systemTypeCrdSpec(def: SystemTypeDefinition): CustomResourceDefinitionSpec {
   const single = def.versions.length === 1;
-  const type = customResourceType(
-    {
-      group: def.group,
-      names: {
-        plural: def.plural,
-        singular: def.singular,
-        kind: def.kind,
-        listKind: `${def.kind}List`,
-        ...(def.shortNames ? { shortNames: def.shortNames } : {}),
-        ...(def.categories ? { categories: def.categories } : {}),
-      },
-      scope: def.namespaced ? 'Namespaced' : 'Cluster',
-      versions: def.versions.map((v) => ({
-        name: v.name,
-        served: true,
-        storage: single || v.storage === true,
-        schema: { openAPIV3Schema: v.schema },
-        ...(def.status === false ? {} : { subresources: { status: {} } }),
-        ...(v.columns ? { additionalPrinterColumns: v.columns } : {}),
-      })),
+  return {
+    group: def.group,
+    names: {
+      plural: def.plural,
+      singular: def.singular,
+      kind: def.kind,
+      listKind: `${def.kind}List`,
+      ...(def.shortNames ? { shortNames: def.shortNames } : {}),
+      ...(def.categories ? { categories: def.categories } : {}),
     },
-    { compile: versionSchema },
-  );
+    scope: def.namespaced ? 'Namespaced' : 'Cluster',
+    versions: def.versions.map((v) => ({
+      name: v.name,
+      served: true,
+      storage: single || v.storage === true,
+      schema: { openAPIV3Schema: v.schema },
+      ...(def.status === false ? {} : { subresources: { status: {} } }),
+      ...(v.columns ? { additionalPrinterColumns: v.columns } : {}),
+    })),
+  };
+}
+
+export function systemType(def: SystemTypeDefinition): ResourceType {
+  const type = customResourceType(systemTypeCrdSpec(def), { compile: versionSchema });
   return {
     ...type,
     ...(def.conversion ? { conversion: def.conversion } : {}),

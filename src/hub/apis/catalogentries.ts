@@ -20,7 +20,11 @@ import {
   string,
 } from '../../apimachinery/schema/dsl.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
-import { AGE, systemType } from '../../apiserver/registry/system-type.ts';
+import {
+  AGE,
+  type SystemTypeDefinition,
+  systemType,
+} from '../../apiserver/registry/system-type.ts';
 import { kcpCondition, workspacePath } from '../../tenancy/apis/common.ts';
 import { CLAIM_VERBS, validateCatalogEntry } from './validation.ts';
 
@@ -152,7 +156,8 @@ const schema: JSONSchemaProps = {
   required: ['spec'],
 };
 
-export const catalogEntries = systemType({
+/** CatalogEntry as a system type; also the CRD the hub installs where none is served. */
+export const catalogEntryDefinition: SystemTypeDefinition = {
   group: PROVIDERS_GROUP,
   plural: CATALOG_RESOURCE,
   singular: 'catalogentry',
@@ -179,4 +184,6 @@ export const catalogEntries = systemType({
     nameValidation: 'DNS1123Label',
     validate: (obj: KubeObject) => validateCatalogEntry(obj as CatalogEntry),
   },
-});
+};
+
+export const catalogEntries = systemType(catalogEntryDefinition);
