@@ -26,7 +26,13 @@ import { CompareResult, CompareTarget, EtcdClient } from '../src/storage/etcd/cl
 import { startTestEtcd } from '../src/storage/etcd/testing.ts';
 import { httpClient } from '../test/e2e/harness/http.ts';
 import { until } from '../test/e2e/harness/wait.ts';
-import { type CanopyProcess, cpuSeconds, load, startCanopy } from './lib/canopy-server.ts';
+import {
+  type CanopyProcess,
+  cpuSeconds,
+  load,
+  runQueueSeconds,
+  startCanopy,
+} from './lib/canopy-server.ts';
 import { Report } from './lib/report.ts';
 import { targetOf, type WrkResult, wrk } from './lib/wrk.ts';
 
@@ -53,9 +59,14 @@ const VALUE = Buffer.from(
 );
 
 /** The store's create, straight on etcd: a transaction that puts the key unless it exists. */
-async function rawTransactions(endpoints: readonly string[], round: number): Promise<number> {
+async function rawTransactions(
+  endpoints: readonly string[],
+  round: number,
+): Promise<{ perSecond: number; cpuMsPerTxn: number; waited: number }> {
   const client = new EtcdClient({ endpoints });
   let n = 0;
+  const cpu = process.cpuUsage();
+  const waited = runQueueSeconds(process.pid);
   const start = performance.now();
   try {
     await Promise.all(
@@ -81,7 +92,13 @@ async function rawTransactions(endpoints: readonly string[], round: number): Pro
   } finally {
     client.close();
   }
-  return n / ((performance.now() - start) / 1000);
+  const used = process.cpuUsage(cpu);
+  const seconds = (performance.now() - start) / 1000;
+  return {
+    perSecond: n / seconds,
+    cpuMsPerTxn: (used.user + used.system) / 1000 / n,
+    waited: (runQueueSeconds(process.pid) - waited) / seconds,
+  };
 }
 
 /** Lease holder identities are host_pid_random: the replica whose process holds it. */
@@ -170,22 +187,44 @@ export async function run(): Promise<Report> {
     });
     const raws: number[] = [];
     const creates: number[] = [];
-    const pid = a.child.pid as number;
-    let canopyCpu = 0;
-    let etcdCpu = 0;
+    // What the server and etcd spend during the measured creates: CPU, and time runnable
+    // but waiting for a core (on a machine other work also loads, a single-threaded server
+    // gets a share of a core, and the creates ratio then measures that share).
+    const pids = { server: a.child.pid as number, etcd: etcd.pid(0) };
+    const read = () => ({
+      server: { cpu: cpuSeconds(pids.server), waited: runQueueSeconds(pids.server) },
+      etcd: { cpu: cpuSeconds(pids.etcd), waited: runQueueSeconds(pids.etcd) },
+    });
+    const spent = { server: { cpu: 0, waited: 0 }, etcd: { cpu: 0, waited: 0 } };
     let created = 0;
+    let measuredSeconds = 0;
+    let rawCpuMs = 0;
+    let rawWaited = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      raws.push(await rawTransactions(etcd.endpoints, round));
-      const [canopyBefore, etcdBefore] = [cpuSeconds(pid), cpuSeconds(etcd.pid(0))];
+      const raw = await rawTransactions(etcd.endpoints, round);
+      raws.push(raw.perSecond);
+      rawCpuMs += raw.cpuMsPerTxn / ROUNDS;
+      rawWaited += raw.waited / ROUNDS;
+      let before = read();
+      let startedAt = performance.now();
       const run = await wrk({
         target: targetOf(a.kubeconfig),
         connections: CONCURRENCY,
         durationMs: DURATION_MS,
         create: { namespace: 'load-create', prefix: `c${round}-` },
+        measuring: () => {
+          before = read();
+          startedAt = performance.now();
+        },
       });
-      canopyCpu += cpuSeconds(pid) - canopyBefore;
-      etcdCpu += cpuSeconds(etcd.pid(0)) - etcdBefore;
-      created += run.perSecond * (DURATION_MS / 1000);
+      const after = read();
+      const seconds = (performance.now() - startedAt) / 1000;
+      for (const p of ['server', 'etcd'] as const) {
+        spent[p].cpu += after[p].cpu - before[p].cpu;
+        spent[p].waited += after[p].waited - before[p].waited;
+      }
+      created += run.perSecond * seconds;
+      measuredSeconds += seconds;
       creates.push(run.perSecond);
     }
     const raw = report.metric(
@@ -198,10 +237,24 @@ export async function run(): Promise<Report> {
       median(creates),
       'ops/s',
     );
-    // On a machine other work also loads, the single-threaded server gets a share of a core:
-    // what each create costs tells its part from etcd's.
-    report.metric('server CPU per API create', (canopyCpu * 1000) / created, 'ms');
-    report.metric('etcd CPU per API create', (etcdCpu * 1000) / created, 'ms');
+    report.metric('client CPU per raw etcd transaction (this process)', rawCpuMs, 'ms');
+    report.metric('server CPU per API create', (spent.server.cpu * 1000) / created, 'ms');
+    report.metric('etcd CPU per API create', (spent.etcd.cpu * 1000) / created, 'ms');
+    report.metric(
+      'server time waiting for a core, per second of creates',
+      spent.server.waited / measuredSeconds,
+      's/s',
+    );
+    report.metric(
+      'raw client (this process) time waiting for a core, per second of transactions',
+      rawWaited,
+      's/s',
+    );
+    report.metric(
+      'etcd time waiting for a core, per second of creates',
+      spent.etcd.waited / measuredSeconds,
+      's/s',
+    );
     report.ratio(
       'creates',
       api / raw,

@@ -1,6 +1,6 @@
 /** Starts `canopy start` for benchmarks and reads its memory from /proc. */
 import { execFile } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { type CanopyProcess, startCanopy } from '../../test/e2e/harness/canopy-process.ts';
@@ -49,6 +49,23 @@ export function cpuSeconds(pid: number): number {
   // After "pid (comm) " (comm may hold spaces and parentheses): utime and stime are 12th and 13th.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * Seconds the threads of a process have spent runnable but waiting for a core, from the
+ * scheduler's statistics (/proc/PID/task/TID/schedstat: run time, run-queue wait, slices).
+ * Next to cpuSeconds it tells a process's own cost from its share of a busy machine.
+ */
+export function runQueueSeconds(pid: number): number {
+  let waited = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      waited += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[1]);
+    } catch {
+      // The thread ended between the listing and the read.
+    }
+  }
+  return waited / 1e9;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface WrkLoad {
   readonly get?: string;
   /** …or create ConfigMaps named `<prefix><n>` in this namespace. */
   readonly create?: { readonly namespace: string; readonly prefix: string };
+  /** Called when the warm-up is over and the measured run starts (to read counters then). */
+  readonly measuring?: () => void;
 }
 
 export interface WrkTarget {
@@ -62,6 +64,7 @@ interface WrkOutput {
 /** Runs a warm-up, then the measured load; throws on any answer other than 2xx or 3xx, or a socket error. */
 export async function wrk(load: WrkLoad): Promise<WrkResult> {
   await once(load, WARM_UP_MS, 'warm-', true);
+  load.measuring?.();
   const out = await once(load, load.durationMs, '', false);
   return {
     perSecond: out.requests / (out.durationUs / 1e6),
