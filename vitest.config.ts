@@ -3,13 +3,15 @@ import { defineConfig } from 'vitest/config';
 /**
  * End-to-end suites that run a second time with every server on etcd
  * (`canopy start --etcd-servers`): the API core (plain mode: the Kubernetes API on the
- * store), workspaces and API exports (kcp's parts, their indexes and controllers). The
- * other suites exercise clients, plugins and processes that do not depend on the store,
- * and the etcd backend has its own conformance and HA tests; three suites keep CI time
- * in bounds.
+ * store), watch and list semantics (resumed watches, bookmarks, 410 after etcd's
+ * compaction, continue tokens), workspaces and API exports (kcp's parts, their indexes and
+ * controllers). The other suites exercise clients, plugins and processes that do not
+ * depend on the store, and the etcd backend has its own conformance and HA tests; four
+ * suites keep CI time in bounds.
  */
 const ON_ETCD = [
   'test/e2e/apiserver-core.test.ts',
+  'test/e2e/watch.test.ts',
   'test/e2e/workspaces.test.ts',
   'test/e2e/apiexports.test.ts',
 ];

@@ -1,12 +1,15 @@
 /**
- * Watch and list semantics over HTTP against `canopy start --plain`, with compaction every
- * second so expired revisions can be met: events one JSON object per line, the server-side
+ * Watch and list semantics over HTTP against `canopy start --plain`, on either store (the
+ * vitest project etcd runs it on etcd too), with compaction every second so expired
+ * revisions can be met: events one JSON object per line, the server-side
  * timeout, the initial events with their closing bookmark, 410 for compacted revisions
  * (an ERROR event for a watch, a Status for a list), resourceVersionMatch, Table watches and
  * the metrics that count it all.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestEtcd, type TestEtcd } from '../../src/storage/etcd/testing.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { e2eOnEtcd } from './harness/etcd.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
 import { until } from './harness/wait.ts';
 
@@ -36,6 +39,7 @@ const configMap = (name: string, value = '1') =>
 
 describe('watch and list semantics', () => {
   let server: CanopyProcess;
+  let etcd: TestEtcd | undefined;
   let send: (r: RawRequest) => Promise<RawResponse>;
 
   const create = async (name: string) => {
@@ -45,7 +49,15 @@ describe('watch and list semantics', () => {
   };
 
   beforeAll(async () => {
-    server = await startCanopy({ plain: true, args: ['--compaction-interval', '1s'] });
+    // etcd compacts its whole keyspace: on etcd this file runs a member of its own, so that
+    // compacting every second takes no history from the other files' servers.
+    etcd = e2eOnEtcd() ? await startTestEtcd() : undefined;
+    server = await startCanopy({
+      plain: true,
+      ...(etcd
+        ? { etcdEndpoints: etcd.endpoints, args: ['--etcd-compaction-interval', '1s'] }
+        : { args: ['--compaction-interval', '1s'] }),
+    });
     send = httpClient(server.kubeconfig);
     const ns = await send({
       method: 'POST',
@@ -53,11 +65,21 @@ describe('watch and list semantics', () => {
       body: JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'watched' } }),
     });
     expect(ns.status).toBe(201);
+    // The root CA publisher adds kube-root-ca.crt to every namespace; on etcd its controller
+    // may start only once its replica holds the controllers' Lease. Wait for it, so the
+    // tests below see only their own ConfigMaps change.
+    await until(
+      'kube-root-ca.crt published in the namespace',
+      async () => (await send({ path: `${CM}/kube-root-ca.crt` })).status === 200,
+      60_000,
+      100,
+    );
   });
 
   afterAll(async () => {
     await server?.stop();
     server?.cleanup();
+    await etcd?.stop();
   });
 
   it('streams the changes after a resourceVersion and ends at timeoutSeconds', async () => {

@@ -38,6 +38,11 @@ export interface StartOptions {
   readonly args?: readonly string[];
   readonly env?: Record<string, string>;
   readonly timeoutMs?: number;
+  /**
+   * On etcd (CANOPY_E2E_STORE=etcd): these endpoints instead of the run's shared etcd, for
+   * a file whose server compacts etcd (compaction is of the whole keyspace).
+   */
+  readonly etcdEndpoints?: readonly string[];
 }
 
 function freshDataDir(prefix = 'canopy-e2e-'): string {
@@ -56,7 +61,7 @@ export async function startCanopy(options: StartOptions = {}): Promise<CanopyPro
     'json',
     ...(options.plain ? ['--plain'] : []),
     ...(options.hub ? ['--hub-port', '0'] : ['--no-hub']),
-    ...(e2eOnEtcd() ? await etcdArgs(dataDir) : []),
+    ...(e2eOnEtcd() ? await etcdArgs(dataDir, options.etcdEndpoints) : []),
     ...(options.args ?? []),
   ];
   const child = spawn(process.execPath, [CANOPY_BIN, ...args], {

@@ -38,11 +38,14 @@ export async function e2eEtcdEndpoints(): Promise<readonly string[]> {
   return (await own).endpoints;
 }
 
-/** The `canopy start` flags of a server whose data directory is `dataDir`. */
-export async function etcdArgs(dataDir: string): Promise<string[]> {
+/**
+ * The `canopy start` flags of a server whose data directory is `dataDir`, on the run's
+ * shared etcd or on `endpoints`.
+ */
+export async function etcdArgs(dataDir: string, endpoints?: readonly string[]): Promise<string[]> {
   return [
     '--etcd-servers',
-    (await e2eEtcdEndpoints()).join(','),
+    (endpoints ?? (await e2eEtcdEndpoints())).join(','),
     '--etcd-prefix',
     `/e2e/${basename(dataDir)}`,
     // A server killed and started again on its data takes the controllers back soon.
