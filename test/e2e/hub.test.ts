@@ -356,6 +356,32 @@ describe('the hub in canopy start, and canopy hub on its own', () => {
     expect(left).not.toMatch(/body|kind|group|dup|verbs/);
   });
 
+  it('answers malformed requests to its API with a Status of the right code, never a 500', async () => {
+    const enable = '/api/workspaces/root/providers/my-provider/enable';
+    const cases: Array<[RawRequest, number]> = [
+      [{ method: 'POST', path: '/api/providers/%E0%A4%A/heartbeat' }, 404],
+      [{ method: 'POST', path: '/api/workspaces/%ZZ/providers/my-provider/enable' }, 400],
+      [{ method: 'POST', path: '/api/workspaces/root/providers/%ZZ/disable' }, 404],
+      [{ method: 'GET', path: '/api/workspaces/root%3Aalice/providers/%E0/enable' }, 404],
+      [{ method: 'DELETE', path: '/api/workspaces/root/providers/enabled' }, 405],
+      [{ method: 'POST', path: enable, body: '[' }, 400],
+      [{ method: 'POST', path: enable, body: '"claims"' }, 400],
+      [{ method: 'POST', path: enable, body: '{"acceptedClaims":"all"}' }, 400],
+      [{ method: 'POST', path: enable, body: '{"acceptedClaims":[{"resource":7}]}' }, 400],
+      [{ method: 'POST', path: enable, body: `{"x":"${'a'.repeat(70_000)}"}` }, 413],
+      [{ method: 'GET', path: '/api/nothing' }, 404],
+    ];
+    for (const [request, code] of cases) {
+      const r = await hub({ ...request, token: ALICE_TOKEN });
+      const what = `${request.method} ${request.path}`;
+      expect(r.status, what).toBe(code);
+      expect(json<{ kind: string; code: number }>(r), what).toMatchObject({ kind: 'Status', code });
+    }
+    expect((await hub({ path: '/ui/%E0%A4%A', token: null })).status).toBe(400);
+    // Still serving.
+    expect((await hub({ path: '/api/providers', token: ALICE_TOKEN })).status).toBe(200);
+  });
+
   it('lets only someone allowed to approve accept untrusted claims', async () => {
     // bob may write CatalogEntries in the catalog workspace, but not approve them.
     await admin.ok(['--server', catalogServer, 'apply', '-f', '-'], {

@@ -40,7 +40,7 @@ const NAMESPACE_SUBRESOURCES = new Set(['status', 'finalize']);
 const CONNECT_SUBRESOURCES = new Set(['attach', 'exec', 'portforward', 'tunnel']);
 
 /** A percent-decoded path segment; one with malformed escapes (`%zz`) stays as it is. */
-function decodeSegment(segment: string): string {
+export function decodeSegment(segment: string): string {
   try {
     return decodeURIComponent(segment);
   } catch {

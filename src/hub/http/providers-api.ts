@@ -20,6 +20,7 @@ import {
 } from '../../apimachinery/status.ts';
 import { bearerToken } from '../../apiserver/authn/authenticator.ts';
 import { CLUSTER_NAME_EXTRA } from '../../apiserver/authz/scopes.ts';
+import { decodeSegment } from '../../apiserver/http/request-info.ts';
 import { writeJson } from '../../apiserver/http/respond.ts';
 import type { UserInfo } from '../../apiserver/rest/scope.ts';
 import { CATALOG_ENTRIES, type Catalog } from '../catalog.ts';
@@ -144,15 +145,15 @@ export function providersApi(options: ProvidersApiOptions) {
     const beat = /^\/api\/providers\/([^/]+)\/heartbeat$/.exec(path);
     if (beat) {
       if (req.method !== 'POST') throw methodNotAllowed(req.method);
-      return heartbeat(req, res, decodeURIComponent(beat[1] as string));
+      return heartbeat(req, res, decodeSegment(beat[1] as string));
     }
     const ws =
       /^\/api\/workspaces\/([^/]+)\/providers\/(?:enabled|([^/]+)\/(enable|disable))$/.exec(path);
     if (ws) {
-      const workspace = decodeURIComponent(ws[1] as string);
+      const workspace = decodeSegment(ws[1] as string);
       if (!WORKSPACE_PATH.test(workspace))
         throw badRequest(`"${workspace}" is not a workspace path (such as root:org:team)`);
-      const name = ws[2] === undefined ? undefined : decodeURIComponent(ws[2]);
+      const name = ws[2] === undefined ? undefined : decodeSegment(ws[2]);
       if (name !== undefined && !NAME.test(name))
         throw notFoundPath(`provider "${name}" is not in the catalog`);
       const expected = name === undefined ? 'GET' : 'POST';
