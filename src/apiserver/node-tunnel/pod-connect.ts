@@ -11,6 +11,7 @@ import type { Pod } from '../../api/core/types.ts';
 import { DEFAULT_CONTAINER_ANNOTATION } from '../../api/core/types.ts';
 import { badRequest, StatusError } from '../../apimachinery/status.ts';
 import type { ConnectContext, ConnectHandler, ResourceType } from '../registry/resource-type.ts';
+import { logOptions } from './log-options.ts';
 import { servePortForward } from './portforward.ts';
 import type { NodeTunnels } from './tunnels.ts';
 
@@ -73,50 +74,6 @@ function containerOf(pod: Pod, asked: string | null): string {
   );
 }
 
-const BOOLEAN_FALSE = new Set(['0', 'false', 'f', 'False', 'FALSE', 'F']);
-
-/** PodLogOptions from the query, checked as upstream checks them. */
-function logOptions(query: URLSearchParams): URLSearchParams {
-  const out = new URLSearchParams();
-  for (const flag of ['follow', 'previous', 'timestamps', 'insecureSkipTLSVerifyBackend']) {
-    const v = query.get(flag);
-    if (v !== null && v !== '' && !BOOLEAN_FALSE.has(v)) out.set(flag, 'true');
-  }
-  const int = (name: string, min: number) => {
-    const v = query.get(name);
-    if (v === null || v === '') return;
-    if (!/^-?[0-9]+$/.test(v))
-      throw badRequest(`${name}: Invalid value: "${v}": must be an integer`);
-    if (Number(v) < min) {
-      throw badRequest(
-        `PodLogOptions "" is invalid: ${name}: Invalid value: ${v}: must be greater than ${min === 0 ? 'or equal to 0' : min - 1}`,
-      );
-    }
-    out.set(name, v);
-  };
-  int('tailLines', 0);
-  int('sinceSeconds', 1);
-  int('limitBytes', 1);
-  const since = query.get('sinceTime');
-  if (since) {
-    if (Number.isNaN(Date.parse(since)))
-      throw badRequest(`sinceTime: Invalid value: "${since}": must be an RFC 3339 time`);
-    if (out.has('sinceSeconds'))
-      throw badRequest(
-        'PodLogOptions "" is invalid: : Forbidden: at most one of `sinceTime` or `sinceSeconds` may be specified',
-      );
-    out.set('sinceTime', since);
-  }
-  const stream = query.get('stream');
-  if (stream !== null && !['All', 'Stdout', 'Stderr'].includes(stream)) {
-    throw badRequest(
-      `stream: Unsupported value: "${stream}": supported values: "All", "Stderr", "Stdout"`,
-    );
-  }
-  if (stream) out.set('stream', stream);
-  return out;
-}
-
 const podPath = (pod: Pod) =>
   `${encodeURIComponent(pod.metadata.namespace ?? '')}/${encodeURIComponent(pod.metadata.name ?? '')}`;
 
@@ -130,7 +87,7 @@ function logs(tunnels: NodeTunnels): ConnectHandler {
       });
     }
     const pod = (await ctx.object()) as Pod;
-    const options = logOptions(ctx.query);
+    const options = logOptions(ctx.query, pod.metadata.name ?? '');
     const container = containerOf(pod, ctx.query.get('container'));
     const node = nodeOf(pod);
     options.set('podUID', pod.metadata.uid ?? '');
