@@ -24,7 +24,8 @@ export interface OwnerReference {
   blockOwnerDeletion?: boolean;
 }
 
-export interface ManagedFieldsEntry {
+/** A type literal, so that an entry is also a JSON object (its messages print it). */
+export type ManagedFieldsEntry = {
   manager?: string;
   operation?: 'Apply' | 'Update';
   apiVersion?: string;
@@ -32,7 +33,7 @@ export interface ManagedFieldsEntry {
   fieldsType?: 'FieldsV1';
   fieldsV1?: JsonObject;
   subresource?: string;
-}
+};
 
 export interface ObjectMeta {
   name?: string;
@@ -82,17 +83,21 @@ export interface Condition {
   observedGeneration?: number;
 }
 
-/** A label selector in object form (metav1.LabelSelector). */
-export interface LabelSelector {
+/**
+ * A label selector in object form (metav1.LabelSelector), for every API type that holds
+ * one. Type literals rather than interfaces, so that objects holding one stay assignable
+ * to the JSON value types.
+ */
+export type LabelSelector = {
   matchLabels?: Record<string, string>;
   matchExpressions?: LabelSelectorRequirement[];
-}
+};
 
-export interface LabelSelectorRequirement {
+export type LabelSelectorRequirement = {
   key: string;
   operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
   values?: string[];
-}
+};
 
 export function isJsonObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

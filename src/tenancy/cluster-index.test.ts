@@ -5,8 +5,9 @@ import {
   WORKSPACES_GVR,
   type Workspace,
 } from '../api/tenancy/types.ts';
+import { nameOf } from '../apimachinery/meta.ts';
 import { type TestEnv, testEnv } from '../apiserver/authz/testing.ts';
-import { createLogger } from '../logging/logger.ts';
+import { silentLogger } from '../logging/logger.ts';
 import { tenancyTypes } from './apis/index.ts';
 import { ClusterIndex } from './cluster-index.ts';
 
@@ -15,7 +16,7 @@ let index: ClusterIndex;
 
 beforeEach(() => {
   env = testEnv(tenancyTypes);
-  index = new ClusterIndex(env.store, createLogger({ name: 'test', level: 'silent' }));
+  index = new ClusterIndex(env.store, silentLogger());
 });
 
 afterEach(async () => {
@@ -44,7 +45,7 @@ const logicalCluster = (cluster: string, owner?: Workspace) =>
           owner: {
             apiVersion: 'tenancy.kcp.io/v1alpha1',
             resource: 'workspaces',
-            name: owner.metadata.name as string,
+            name: nameOf(owner),
             cluster: 'root',
             uid: owner.metadata.uid as string,
           },

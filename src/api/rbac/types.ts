@@ -3,7 +3,7 @@
  * authorizer. Nested types are type literals rather than interfaces so that they stay
  * assignable to the JSON value types objects are stored as.
  */
-import type { KubeObject } from '../../apimachinery/meta.ts';
+import type { KubeObject, LabelSelector } from '../../apimachinery/meta.ts';
 
 export const RBAC_GROUP = 'rbac.authorization.k8s.io';
 export const RBAC_API_VERSION = `${RBAC_GROUP}/v1`;
@@ -49,18 +49,6 @@ export type RoleRef = {
   /** `Role` or `ClusterRole` (ClusterRoleBindings: only `ClusterRole`). */
   kind: string;
   name: string;
-};
-
-export type LabelSelectorRequirement = {
-  key: string;
-  /** `In`, `NotIn`, `Exists` or `DoesNotExist`. */
-  operator: string;
-  values?: string[];
-};
-
-export type LabelSelector = {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
 };
 
 /** ClusterRoles whose rules the aggregation controller unions into this one. */

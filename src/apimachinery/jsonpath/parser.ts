@@ -285,29 +285,21 @@ class Parser {
     const slice = SLICE.exec(text);
     if (!slice) fail(`invalid array index ${text}`);
     const groups = [slice[1], slice[2], slice[3]];
-    const params: SliceParam[] = [];
-    for (let i = 0; i < 3; i++) {
+    const param = (i: number, start?: SliceParam): SliceParam => {
       let g = groups[i] ?? '';
       if (g !== '') {
         if (i > 0) g = g.slice(1);
-        if (i > 0 && g === '') {
-          params.push({ value: 0, known: false, derived: false });
-        } else {
-          const n = atoi(g);
-          if (n === undefined) fail(`array index ${g} is not a number`);
-          params.push({ value: n, known: true, derived: false });
-        }
-      } else if (i === 1) {
-        // `[i]` is the slice `[i:i+1]`.
-        params.push({ value: (params[0]?.value ?? 0) + 1, known: true, derived: true });
-      } else {
-        params.push({ value: 0, known: false, derived: false });
+        if (i > 0 && g === '') return { value: 0, known: false, derived: false };
+        const n = atoi(g);
+        if (n === undefined) fail(`array index ${g} is not a number`);
+        return { value: n, known: true, derived: false };
       }
-    }
-    cur.nodes.push({
-      kind: 'array',
-      params: params as unknown as readonly [SliceParam, SliceParam, SliceParam],
-    });
+      // `[i]` is the slice `[i:i+1]`.
+      if (i === 1) return { value: (start?.value ?? 0) + 1, known: true, derived: true };
+      return { value: 0, known: false, derived: false };
+    };
+    const start = param(0);
+    cur.nodes.push({ kind: 'array', params: [start, param(1, start), param(2)] });
   }
 
   private parseFilter(cur: ListNode): void {

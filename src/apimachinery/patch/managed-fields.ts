@@ -15,7 +15,7 @@
  * see one schema); conversion between versions is the caller's concern.
  */
 import { goQuote } from '../labels.ts';
-import type { JsonObject, JsonValue, KubeObject, ManagedFieldsEntry } from '../meta.ts';
+import type { JsonValue, KubeObject, ManagedFieldsEntry } from '../meta.ts';
 import { asJson, isJsonObject, timestamp } from '../meta.ts';
 import { compareStrings } from '../schema/json.ts';
 import type { JSONSchemaProps } from '../schema/types.ts';
@@ -121,9 +121,7 @@ export function decodeManagedFields(
       set = FieldSet.fromFieldsV1(e.fieldsV1);
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      throw new Error(
-        `error decoding versioned set from ${goValue(e as unknown as JsonObject)}: ${why}`,
-      );
+      throw new Error(`error decoding versioned set from ${goValue(e)}: ${why}`);
     }
     const entry: ManagerEntry = {
       manager: e.manager ?? '',

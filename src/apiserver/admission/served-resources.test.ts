@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../apimachinery/meta.ts';
+import { type KubeObject, nameOf } from '../../apimachinery/meta.ts';
 import { isStatusError } from '../../apimachinery/status.ts';
 import { builtinTypes } from '../builtin/index.ts';
 import type { ResourceType } from '../registry/resource-type.ts';
@@ -29,7 +29,7 @@ function decide(operation: Operation, object: KubeObject, oldObject?: KubeObject
   const request: AdmissionRequest = {
     operation,
     scope: { cluster: 'c', type: CRDS, version: 'v1', user: { username: 'u', groups: [] } },
-    name: object.metadata.name as string,
+    name: nameOf(object),
     namespace: undefined,
     subresource: '',
     object,

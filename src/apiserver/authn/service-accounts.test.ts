@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../apimachinery/meta.ts';
+import { type KubeObject, nameOf } from '../../apimachinery/meta.ts';
 import { isStatusError } from '../../apimachinery/status.ts';
 import { CLUSTER_NAME_EXTRA } from '../authz/scopes.ts';
 import { eventually, type TestEnv, testEnv } from '../authz/testing.ts';
@@ -44,7 +44,7 @@ function ref(sa: KubeObject, cluster = 'root') {
   return {
     cluster,
     namespace: sa.metadata.namespace as string,
-    name: sa.metadata.name as string,
+    name: nameOf(sa),
     uid: sa.metadata.uid as string,
   };
 }

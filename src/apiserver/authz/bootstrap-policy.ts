@@ -20,11 +20,15 @@ import {
   type ClusterRole,
   type ClusterRoleBinding,
   GROUP_KIND,
-  type LabelSelector,
   RBAC_API_VERSION,
   RBAC_GROUP,
 } from '../../api/rbac/types.ts';
-import { type JsonObject, type JsonValue, nameOf } from '../../apimachinery/meta.ts';
+import {
+  type JsonObject,
+  type JsonValue,
+  type LabelSelector,
+  nameOf,
+} from '../../apimachinery/meta.ts';
 import { isStatusError } from '../../apimachinery/status.ts';
 import type { Client } from '../client.ts';
 import { covers, fromRule, type Rule, toRule, toRules } from './policy-rules.ts';

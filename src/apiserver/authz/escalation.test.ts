@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../apimachinery/meta.ts';
+import { type KubeObject, nameOf } from '../../apimachinery/meta.ts';
 import { isStatusError } from '../../apimachinery/status.ts';
 import type { AdmissionRequest, Operation } from '../admission/admission.ts';
 import { clusterRoleBindings } from '../builtin/rbac/clusterrolebindings.ts';
@@ -66,7 +66,7 @@ function request(
   return {
     operation,
     scope: { cluster: 'root', type, version: 'v1', user, ...(namespace ? { namespace } : {}) },
-    name: object.metadata.name as string,
+    name: nameOf(object),
     namespace,
     subresource: '',
     object,

@@ -14,7 +14,6 @@
 
 import {
   GROUP_KIND,
-  type LabelSelector,
   RBAC_GROUP,
   type RoleRef,
   SERVICE_ACCOUNT_KIND,
@@ -22,11 +21,7 @@ import {
   USER_KIND,
 } from '../../api/rbac/types.ts';
 import { type LabelSelectorMatcher, labelSelectorFromObject } from '../../apimachinery/labels.ts';
-import {
-  isJsonObject,
-  type KubeObject,
-  type LabelSelector as MetaLabelSelector,
-} from '../../apimachinery/meta.ts';
+import { isJsonObject, type KubeObject, type LabelSelector } from '../../apimachinery/meta.ts';
 import { StoreFollower } from '../../controller/store-follower.ts';
 import { parseObjectKey, resourcePrefix } from '../../storage/keys.ts';
 import type { Store } from '../../storage/store.ts';
@@ -124,9 +119,11 @@ function compileRole(obj: KubeObject, namespace: string): CompiledRole {
   const matchers: LabelSelectorMatcher[] = [];
   for (const s of agg.clusterRoleSelectors) {
     if (!isJsonObject(s)) continue;
+    // Read as a selector; labelSelectorFromObject refuses one that is not.
+    const selector = s as LabelSelector;
     try {
-      matchers.push(labelSelectorFromObject(s as unknown as MetaLabelSelector));
-      selectors.push(s as LabelSelector);
+      matchers.push(labelSelectorFromObject(selector));
+      selectors.push(selector);
     } catch {
       // Validation refuses bad selectors; one that slipped in selects nothing.
     }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../apimachinery/meta.ts';
+import { type KubeObject, nameOf } from '../../apimachinery/meta.ts';
 import type { UserInfo } from '../rest/scope.ts';
 import { Authorization } from './authorization.ts';
 import { type Attributes, forbiddenError } from './authorizer.ts';
@@ -65,7 +65,7 @@ const NOBODY = user('nobody');
 function fixture(): Authorization {
   const authz = new Authorization();
   const set = (res: RbacResource, ns: string, obj: KubeObject, cluster = 'root') =>
-    authz.index.set(cluster, res, ns, obj.metadata.name as string, obj);
+    authz.index.set(cluster, res, ns, nameOf(obj), obj);
   set(
     'roles',
     'team-a',

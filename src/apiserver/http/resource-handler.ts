@@ -292,14 +292,8 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
           scope,
           info.name,
           async (current) => {
-            const scale = await patchFn(
-              getScale(type, current as KubeObject) as unknown as KubeObject,
-            );
-            return scaleUpdate(
-              type,
-              info.name,
-              scale as unknown as Record<string, unknown>,
-            )(current);
+            const scale = await patchFn(getScale(type, current as KubeObject));
+            return scaleUpdate(type, info.name, scale)(current);
           },
           { ...opts, fieldManager, subresource: '' },
         );

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseLabelSelector } from '../../apimachinery/labels.ts';
-import type { KubeObject } from '../../apimachinery/meta.ts';
+import { type KubeObject, nameOf } from '../../apimachinery/meta.ts';
 import { StatusError } from '../../apimachinery/status.ts';
 import { configMapScope, type TestEnv, testEnv } from '../authz/testing.ts';
 import type { ResourceStorage } from './resource-storage.ts';
@@ -44,7 +44,7 @@ describe('create', () => {
     expect(object.metadata.uid).toMatch(/^[0-9a-f-]{36}$/);
     expect(object.metadata.creationTimestamp).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
     expect(object.metadata.namespace).toBe('ns');
-    const read = await storage.get(scope, object.metadata.name as string);
+    const read = await storage.get(scope, nameOf(object));
     expect(read.metadata.resourceVersion).toBe(object.metadata.resourceVersion);
   });
 

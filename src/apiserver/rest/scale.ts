@@ -22,10 +22,10 @@ export const SCALE_TYPE: GoStruct = {
 
 const SCALE_KIND = { group: 'autoscaling', kind: 'Scale' };
 
-export interface Scale {
+/** An object of its own, so a patch applies to it as to any other. */
+export interface Scale extends KubeObject {
   kind: 'Scale';
   apiVersion: 'autoscaling/v1';
-  metadata: KubeObject['metadata'];
   spec: { replicas?: number };
   status: { replicas: number; selector?: string };
 }

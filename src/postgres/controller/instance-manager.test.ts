@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../../logging/logger.ts';
+import { silentLogger } from '../../logging/logger.ts';
 import type { PostgresBinaries } from '../runtime/binaries.ts';
 import { InstanceManager } from './instance-manager.ts';
 
@@ -30,7 +30,7 @@ const manager = () =>
       switched: false,
     },
     host: '127.0.0.1',
-    log: createLogger({ name: 'test', level: 'silent' }),
+    log: silentLogger(),
   });
 const cluster = (name: string) => ({ metadata: { namespace: 'ns', name, uid: `uid-${name}` } });
 

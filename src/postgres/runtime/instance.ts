@@ -139,9 +139,11 @@ export class Instance {
   }
 
   update(patch: Partial<Omit<InstanceState, 'version' | 'name' | 'serial'>>): void {
-    const next: Record<string, unknown> = { ...this.state, ...patch };
-    for (const [k, v] of Object.entries(patch)) if (v === undefined) delete next[k];
-    this.state = next as unknown as InstanceState;
+    const next: InstanceState = { ...this.state, ...patch };
+    // A field given as undefined is cleared (jobPid once the job is over).
+    for (const [k, v] of Object.entries(patch))
+      if (v === undefined) Reflect.deleteProperty(next, k);
+    this.state = next;
     this.save();
   }
 

@@ -8,7 +8,7 @@
  * bootstrap roles are apiserver/authz/bootstrap-policy.ts.
  */
 
-import { type LabelSelector, RBAC_GROUP } from '../../../api/rbac/types.ts';
+import { RBAC_GROUP } from '../../../api/rbac/types.ts';
 import {
   type ErrorList,
   FieldPath,
@@ -22,11 +22,7 @@ import {
   isValidLabelValue,
   labelSelectorFromObject,
 } from '../../../apimachinery/labels.ts';
-import {
-  isJsonObject,
-  type KubeObject,
-  type LabelSelector as MetaLabelSelector,
-} from '../../../apimachinery/meta.ts';
+import { isJsonObject, type KubeObject, type LabelSelector } from '../../../apimachinery/meta.ts';
 import { validateLabels } from '../../../apimachinery/validation/object-meta.ts';
 import { builtin } from '../define.ts';
 import { clusterRoleSchema } from './clusterroles.schema.ts';
@@ -177,7 +173,7 @@ export function validateAggregationRule(obj: KubeObject, allowInvalidValues: boo
     const typed = selector as LabelSelector;
     errs.push(...validateLabelSelector(typed, at, allowInvalidValues));
     try {
-      labelSelectorFromObject(typed as MetaLabelSelector);
+      labelSelectorFromObject(typed);
     } catch {
       // Upstream reports the (nil) converted selector as the value.
       errs.push(invalid(at, null, 'invalid label selector.'));
