@@ -4,7 +4,8 @@
  * v1alpha2 (storage) and v1alpha1.
  *
  * See also: Admission: APIs (apis/admission/apis-admission.ts: `bind`, status),
- * PermissionClaimLabels (apis/admission/claim-labels-admission.ts). Controllers:
+ * ClaimAcceptance (apis/admission/claim-acceptance-admission.ts: accepting a claim needs
+ * what it grants), PermissionClaimLabels (apis/admission/claim-labels-admission.ts). Controllers:
  * apis/controllers/apibinding/, permissionclaimlabel/, endpointslice/. Indexed by
  * apis/api-index.ts.
  */

@@ -3,7 +3,9 @@
  * schemas, printer columns and subresources with upstream's messages; deletion held by
  * the cleanup finalizer until the CRD's objects are gone; the NAME / CREATED AT table.
  *
- * See also: Controller: apiserver/controllers/crd/ (Established, NamesAccepted, cleanup).
+ * See also: Admission: ServedResources (apiserver/admission/served-resources.ts: no
+ * resource the workspace already serves). Controller: apiserver/controllers/crd/
+ * (Established, NamesAccepted, cleanup).
  * Served types: apiserver/registry/crd-source.ts. A CRD's group and resource also hold off
  * APIBindings (apis/controllers/apibinding/, NamingConflicts).
  */

@@ -2,6 +2,10 @@
  * Leases (coordination.k8s.io/v1): the leader-election and heartbeat records. Validation
  * of the spec (durations, transitions, MicroTime stamps, the coordinated-election
  * strategy) and the NAME / HOLDER / AGE table.
+ *
+ * See also: no admission plugin or controller of its own. Written by leader election
+ * (controller/leader-election.ts; over HTTP through controller/kube/leases.ts for the sync
+ * agent and the hub; in process for the server's controllers, server/controller-leadership.ts).
  */
 
 import type { LeaseSpec } from '../../../api/coordination/types.ts';

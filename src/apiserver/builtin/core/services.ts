@@ -8,6 +8,8 @@
  * Canopy's docs say. The table is kubectl's (TYPE, CLUSTER-IP, EXTERNAL-IP, PORT(S)).
  *
  * See also: Admission: ServiceIPAllocation (apiserver/admission/service-allocation.ts).
+ * Controller: apiserver/controllers/endpoints/ (EndpointSlices and Endpoints of a Service
+ * with a selector).
  */
 import type { Service, ServicePort } from '../../../api/core/types.ts';
 import {
