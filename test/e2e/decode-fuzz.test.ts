@@ -2,7 +2,9 @@
  * A decode fuzzer (fast-check) against `canopy start --plain`: objects whose TypeMeta,
  * ObjectMeta and fields hold values of every JSON type, sent as JSON and as YAML to create
  * and update, and patches of every type (merge, strategic merge, JSON patch, server-side
- * apply) over built-in and custom resources. The properties:
+ * apply) over built-in and custom resources; and the bodies of kinds that are answered rather
+ * than stored (access and token reviews, TokenRequest) and of the scale subresource. The
+ * properties:
  *
  * - never a 5xx, always a Kubernetes Status on refusal;
  * - never stored when Kubernetes would refuse: a body Go's decoder would reject (the model
@@ -25,6 +27,7 @@ import { until } from './harness/wait.ts';
 type GoKind =
   | 'string'
   | 'int'
+  | 'int32'
   | 'bool'
   | 'time'
   | 'stringMap'
@@ -80,6 +83,8 @@ function decodes(kind: GoKind, v: unknown): boolean {
   if (kind === 'string') return typeof v === 'string';
   if (kind === 'bool') return typeof v === 'boolean';
   if (kind === 'int') return typeof v === 'number' && Number.isInteger(v) && Math.abs(v) < 2 ** 63;
+  if (kind === 'int32')
+    return typeof v === 'number' && Number.isInteger(v) && v >= -(2 ** 31) && v < 2 ** 31;
   // The empty string is metav1.Time's zero value.
   if (kind === 'time') return typeof v === 'string' && (v === '' || isRfc3339(v));
   const isMap = typeof v === 'object' && !Array.isArray(v);
@@ -198,6 +203,7 @@ const okValue = (kind: GoKind): fc.Arbitrary<JsonValue> => {
   if (kind === 'string') return fc.constantFrom('x', 'web', 'a-b');
   if (kind === 'bool') return fc.boolean();
   if (kind === 'int') return fc.integer({ min: 0, max: 1000 });
+  if (kind === 'int32') return fc.integer({ min: 0, max: 5 });
   if (kind === 'time') return fc.constantFrom(...VALID_TIMES);
   if (kind === 'stringMap')
     return fc.dictionary(labelKey, fc.constantFrom('v', 'web', ''), { maxKeys: 2 });
@@ -503,6 +509,157 @@ describe.each(TARGETS)('decoding $name', (target) => {
           }
         },
       ),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+// ---- kinds answered rather than stored, and the scale subresource -------------------------
+
+const ATTRIBUTES: Record<string, GoKind> = {
+  namespace: 'string',
+  verb: 'string',
+  group: 'string',
+  version: 'string',
+  resource: 'string',
+  subresource: 'string',
+  name: 'string',
+};
+const ACCESS_STATUS: GoKind = {
+  object: { allowed: 'bool', denied: 'bool', reason: 'string', evaluationError: 'string' },
+};
+
+/** POSTed and answered, never stored: a body Go would not decode is a 400, anything else < 500. */
+const ANSWERED: Target[] = [
+  {
+    name: 'selfsubjectaccessreviews',
+    collection: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SelfSubjectAccessReview',
+    fields: {
+      spec: {
+        object: {
+          resourceAttributes: { object: ATTRIBUTES },
+          nonResourceAttributes: { object: { path: 'string', verb: 'string' } },
+        },
+      },
+      status: ACCESS_STATUS,
+    },
+    strategic: false,
+  },
+  {
+    name: 'subjectaccessreviews',
+    collection: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+    apiVersion: 'authorization.k8s.io/v1',
+    kind: 'SubjectAccessReview',
+    fields: {
+      spec: {
+        object: {
+          resourceAttributes: { object: ATTRIBUTES },
+          user: 'string',
+          groups: 'stringList',
+          uid: 'string',
+        },
+      },
+      status: ACCESS_STATUS,
+    },
+    strategic: false,
+  },
+  {
+    name: 'tokenreviews',
+    collection: '/apis/authentication.k8s.io/v1/tokenreviews',
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenReview',
+    fields: { spec: { object: { token: 'string', audiences: 'stringList' } } },
+    strategic: false,
+  },
+  {
+    name: 'serviceaccounts/token',
+    collection: '/api/v1/namespaces/default/serviceaccounts/default/token',
+    apiVersion: 'authentication.k8s.io/v1',
+    kind: 'TokenRequest',
+    fields: {
+      spec: {
+        object: {
+          audiences: 'stringList',
+          expirationSeconds: 'int',
+          boundObjectRef: {
+            object: { kind: 'string', apiVersion: 'string', name: 'string', uid: 'string' },
+          },
+        },
+      },
+      status: { object: { token: 'string', expirationTimestamp: 'time' } },
+    },
+    strategic: false,
+  },
+];
+
+describe.each(ANSWERED)('decoding $name', (target) => {
+  it('answers only what decodes, a 400 for the rest', async () => {
+    await fc.assert(
+      fc.asyncProperty(body(target, NAME), async (generated) => {
+        const obj = named(generated, 'default');
+        const text = JSON.stringify(obj);
+        const res = await send({ method: 'POST', path: target.collection, body: text });
+        expectStatusOrObject(res, `create ${text}`);
+        if (!goAccepts(target, obj)) expect(res.status, `${text}: ${res.body}`).toBe(400);
+      }),
+      { numRuns: RUNS },
+    );
+  });
+});
+
+describe('decoding a Scale', () => {
+  const DEPLOYMENTS = '/apis/apps/v1/namespaces/default/deployments';
+  const scale: Target = {
+    name: 'deployments/scale',
+    collection: DEPLOYMENTS,
+    apiVersion: 'autoscaling/v1',
+    kind: 'Scale',
+    fields: {
+      spec: { object: { replicas: 'int32' } },
+      status: { object: { replicas: 'int32', selector: 'string' } },
+    },
+    strategic: false,
+  };
+
+  it('scales only with a Scale that decodes, leaving the replicas as they were otherwise', async () => {
+    await fc.assert(
+      fc.asyncProperty(body(scale, NAME), async (generated) => {
+        const name = fresh('s');
+        const created = await send({
+          method: 'POST',
+          path: DEPLOYMENTS,
+          body: JSON.stringify({
+            metadata: { name },
+            spec: {
+              replicas: 1,
+              selector: { matchLabels: { app: name } },
+              template: {
+                metadata: { labels: { app: name } },
+                spec: { containers: [{ name: 'c', image: 'nginx' }] },
+              },
+            },
+          }),
+        });
+        expect(created.status, created.body).toBe(201);
+        const before = JSON.parse(created.body) as { metadata: { resourceVersion: string } };
+        const obj = named(generated, name);
+        const text = JSON.stringify(obj);
+        const res = await send({ method: 'PUT', path: `${DEPLOYMENTS}/${name}/scale`, body: text });
+        expectStatusOrObject(res, `scale ${text}`);
+        if (!goAccepts(scale, obj)) expect(res.status, `${text}: ${res.body}`).toBe(400);
+        const after = JSON.parse((await send({ path: `${DEPLOYMENTS}/${name}` })).body) as {
+          metadata: { resourceVersion: string };
+          spec: { replicas: number };
+        };
+        if (res.status >= 400) {
+          expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+        } else {
+          const asked = (obj.spec as { replicas?: number } | null)?.replicas;
+          expect(after.spec.replicas).toBe(asked ?? 0);
+        }
+      }),
       { numRuns: RUNS },
     );
   });
