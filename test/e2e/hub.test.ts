@@ -482,6 +482,98 @@ describe('the hub in canopy start, and canopy hub on its own', () => {
     await admin.ok(['--server', catalogServer, 'delete', 'ce', 'nosy', '--wait=false']);
   });
 
+  it('lets only someone allowed to approve offer the export of another workspace', async () => {
+    // A workspace's own export, which nobody outside it may bind.
+    await admin.ok(['create', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'tenancy.kcp.io/v1alpha1',
+        kind: 'Workspace',
+        metadata: { name: 'private' },
+      }),
+    });
+    await admin.ok(['wait', '--for=jsonpath={.status.phase}=Ready', 'workspace/private']);
+    const privateServer = `${server.url}/clusters/root:private`;
+    await admin.ok(['--server', privateServer, 'create', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'apis.kcp.io/v1alpha1',
+            kind: 'APIResourceSchema',
+            metadata: { name: 'v1.widgets.private.io' },
+            spec: {
+              group: 'private.io',
+              names: {
+                kind: 'Widget',
+                listKind: 'WidgetList',
+                plural: 'widgets',
+                singular: 'widget',
+              },
+              scope: 'Namespaced',
+              versions: [{ name: 'v1', served: true, storage: true, schema: { type: 'object' } }],
+            },
+          },
+          {
+            apiVersion: 'apis.kcp.io/v1alpha2',
+            kind: 'APIExport',
+            metadata: { name: 'private-api' },
+            spec: {
+              resources: [
+                {
+                  group: 'private.io',
+                  name: 'widgets',
+                  schema: 'v1.widgets.private.io',
+                  storage: { crd: {} },
+                },
+              ],
+            },
+          },
+        ],
+      }),
+    });
+    const borrowed = JSON.stringify({
+      apiVersion: 'providers.kedge.faros.sh/v1alpha1',
+      kind: 'CatalogEntry',
+      metadata: { name: 'borrowed' },
+      spec: { displayName: 'Borrowed', apiExport: { name: 'private-api', path: 'root:private' } },
+    });
+    // bob writes CatalogEntries (the previous test's catalog-editor) but may not approve.
+    const refused = await admin(
+      ['--server', catalogServer, '--token', BOB_TOKEN, 'create', '-f', '-'],
+      {
+        input: borrowed,
+      },
+    );
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      'offering the export of workspace root:private (spec.apiExport.path), which the hub makes bindable by every authenticated user, needs the "approve" verb',
+    );
+    // What is at stake: approved by an admin, the hub grants bind on it to everyone.
+    await admin.ok(['--server', catalogServer, 'create', '-f', '-'], { input: borrowed });
+    await until('the bind grant in root:private', async () => {
+      const out = await admin.ok([
+        '--server',
+        privateServer,
+        'get',
+        'clusterrolebindings',
+        '-o',
+        'name',
+      ]);
+      return out.includes('kedge:providers:bind:private-api') ? true : undefined;
+    });
+    await admin.ok(['--server', catalogServer, 'delete', 'ce', 'borrowed', '--timeout=60s']);
+    const left = await admin.ok([
+      '--server',
+      privateServer,
+      'get',
+      'clusterrolebindings',
+      '-o',
+      'name',
+    ]);
+    expect(left).not.toContain('kedge:providers:bind:private-api');
+  });
+
   it('serves CatalogEntries with its own CRD where a control plane does not (as on kcp)', async () => {
     const controlPlane = await ControlPlane.fromKubeconfig(server.kubeconfig);
     try {

@@ -19,6 +19,10 @@ const entry = (
   },
   spec: { displayName: 'P', description, apiExport: { name: 'p', permissionClaims: claims } },
 });
+const elsewhere = (path: string | undefined, description = ''): CatalogEntry => ({
+  metadata: { name: 'p' },
+  spec: { displayName: 'P', description, apiExport: { name: 'p', ...(path ? { path } : {}) } },
+});
 const trusted: PermissionClaimSpec = { resource: 'configmaps', verbs: ['get'], tenantScoped: true };
 const untrusted: PermissionClaimSpec = { resource: 'secrets', verbs: ['get'] };
 
@@ -63,6 +67,26 @@ describe('needsApproval', () => {
       'claim changes of an entry that is not approved',
       entry(undefined, [untrusted]),
       entry(undefined, []),
+      false,
+    ],
+    ['creating an entry for an export elsewhere', elsewhere('root:alice'), undefined, true],
+    [
+      'pointing an entry at an export elsewhere',
+      elsewhere('root:alice'),
+      elsewhere(undefined),
+      true,
+    ],
+    ['moving it to another workspace', elsewhere('root:bob'), elsewhere('root:alice'), true],
+    [
+      'a display change of an entry for an export elsewhere',
+      elsewhere('root:alice', 'new'),
+      elsewhere('root:alice'),
+      false,
+    ],
+    [
+      'letting the hub make the workspace instead',
+      elsewhere(undefined),
+      elsewhere('root:a'),
       false,
     ],
   ])('%s', (_, object, old, expected) => {

@@ -3,7 +3,11 @@
  * no client can go around the hub: setting, changing or removing the
  * `kedge.faros.sh/accept-untrusted-claims` annotation of a CatalogEntry needs the `approve`
  * verb on that entry, and so does changing the set of claims that are not tenant-scoped
- * while an entry is approved (an approval covers the claims it was given for).
+ * while an entry is approved (an approval covers the claims it was given for). So does
+ * naming an export outside the hub's provider workspaces (`spec.apiExport.path`, Canopy's
+ * addition): the hub, as an administrator, grants every authenticated user `bind` on that
+ * export and makes a provider identity that reads its tenants' data there, so offering a
+ * workspace's export is an administrator's decision, not any catalog writer's.
  */
 
 import {
@@ -37,6 +41,9 @@ export function needsApproval(
     return `setting or changing the ${ACCEPT_UNTRUSTED_CLAIMS_ANNOTATION} annotation`;
   if (approval(object) === 'true' && untrustedClaims(object) !== untrustedClaims(old))
     return `changing claims that are not tenant-scoped while ${ACCEPT_UNTRUSTED_CLAIMS_ANNOTATION} is set`;
+  const path = object?.spec?.apiExport?.path;
+  if (path && path !== old?.spec?.apiExport?.path)
+    return `offering the export of workspace ${path} (spec.apiExport.path), which the hub makes bindable by every authenticated user,`;
   return undefined;
 }
 
@@ -72,7 +79,7 @@ export function approvalAdmission(authorizer: Authorizer): AdmissionPlugin {
         throw forbidden(
           { group: PROVIDERS_GROUP, resource: CATALOG_RESOURCE },
           request.name,
-          `${why} needs the "${APPROVE_VERB}" verb on ${CATALOG_RESOURCE}.${PROVIDERS_GROUP}; ask a catalog administrator to approve the provider's untrusted claims`,
+          `${why} needs the "${APPROVE_VERB}" verb on ${CATALOG_RESOURCE}.${PROVIDERS_GROUP}; ask a catalog administrator to approve the entry`,
         );
       }
     },
