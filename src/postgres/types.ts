@@ -29,6 +29,17 @@ export interface InitdbSpec {
   [field: string]: unknown;
 }
 
+/** CloudNativePG's `spec.postgresql.synchronous` (the newer form of synchronous replication). */
+export interface SynchronousSpec {
+  method?: 'any' | 'first';
+  number?: number;
+  maxStandbyNamesFromCluster?: number;
+  standbyNamesPre?: string[];
+  standbyNamesPost?: string[];
+  dataDurability?: 'required' | 'preferred';
+  [field: string]: unknown;
+}
+
 export interface ClusterSpec {
   instances?: number;
   description?: string;
@@ -37,7 +48,11 @@ export interface ClusterSpec {
   superuserSecret?: LocalObjectReference;
   enableSuperuserAccess?: boolean;
   bootstrap?: { initdb?: InitdbSpec; [field: string]: unknown };
-  postgresql?: { parameters?: Record<string, string>; [field: string]: unknown };
+  postgresql?: {
+    parameters?: Record<string, string>;
+    synchronous?: SynchronousSpec;
+    [field: string]: unknown;
+  };
   primaryUpdateStrategy?: 'unsupervised' | 'supervised';
   primaryUpdateMethod?: 'restart' | 'switchover';
   failoverDelay?: number;

@@ -134,6 +134,34 @@ describe.skipIf(!haveBinaries)(
         ?.port;
       return { c, port };
     };
+    /**
+     * The first write acknowledged through the uri from now on (its id recorded in `loop`),
+     * and the synchronous standbys the server that acknowledged it waited for.
+     */
+    const firstWrite = (loop: AppLoop) =>
+      until(
+        'a write acknowledged through the uri',
+        async () => {
+          const c = new pg.Client({ connectionString: uri, connectionTimeoutMillis: 10_000 });
+          c.on('error', () => {});
+          const id = ++lastId;
+          try {
+            await c.connect();
+            const r = await c.query<{ sync: string }>(
+              "INSERT INTO writes (id) VALUES ($1) RETURNING current_setting('synchronous_standby_names') AS sync",
+              [id],
+            );
+            loop.acked.push(id);
+            return { sync: r.rows[0]?.sync ?? '' };
+          } catch {
+            return undefined;
+          } finally {
+            await c.end().catch(() => {});
+          }
+        },
+        120_000,
+        20,
+      );
     /** The held connection does not answer as a read-only server: it ends (or is on a primary). */
     const notStaleReadOnly = async (h: { c: pg.Client }) => {
       try {
@@ -201,6 +229,9 @@ describe.skipIf(!haveBinaries)(
       await loop.progress('writes before the failover');
       const h = await held();
       process.kill(await primaryPid(), 'SIGKILL');
+      // The new primary acknowledges nothing alone: it waits for a standby from its first
+      // commit on (it used to accept commits no replica had until the pass ended).
+      expect((await firstWrite(loop)).sync).toMatch(/^ANY 1 \(/);
       await loop.progress('writes after the failover', 50);
       await notStaleReadOnly(h);
       await healthy(2);
@@ -234,6 +265,7 @@ describe.skipIf(!haveBinaries)(
         async () => (await cluster()).status?.currentPrimary === target,
         60_000,
       );
+      expect((await firstWrite(loop)).sync).toMatch(/^ANY 1 \(/);
       await loop.progress('writes after the switchover', 50);
       await notStaleReadOnly(h);
       await loop.stop();

@@ -111,11 +111,11 @@ const spec: Schema = obj(
     postgresGID: about(int(), 'Group ID PostgreSQL runs as (not honoured here).'),
     minSyncReplicas: about(
       int32({ minimum: 0 }),
-      'Minimum synchronous replicas (not honoured here: replication is asynchronous).',
+      'Replicas that must confirm every commit at least: with fewer ready, commits wait (default 0: asynchronous).',
     ),
     maxSyncReplicas: about(
       int32({ minimum: 0 }),
-      'Maximum synchronous replicas (not honoured here: replication is asynchronous).',
+      'Replicas that confirm every commit at most (as many as are ready, within min..max); below the number of instances. Not with postgresql.synchronous.',
     ),
     postgresql: {
       ...obj({
@@ -150,9 +150,52 @@ const spec: Schema = obj(
           anyObject(),
           'Constraints on choosing synchronous replicas (not honoured here).',
         ),
-        synchronous: about(
-          anyObject(),
-          'Synchronous replication (not honoured here: replication is asynchronous).',
+        synchronous: obj(
+          {
+            method: about(
+              str({ enum: ['any', 'first'] }),
+              'any: a quorum of the listed standbys confirms each commit; first: the first connected ones, in order.',
+            ),
+            number: about(
+              int({
+                'x-kubernetes-validations': [
+                  {
+                    rule: 'self > 0',
+                    message: 'The number of synchronous replicas should be greater than zero',
+                  },
+                ],
+              }),
+              'How many standbys confirm each commit.',
+            ),
+            maxStandbyNamesFromCluster: about(
+              int(),
+              "How many of the Cluster's own instances are listed at most (ready ones first).",
+            ),
+            standbyNamesPre: about(
+              arr(str()),
+              "Application names listed before the Cluster's own instances.",
+            ),
+            standbyNamesPost: about(
+              arr(str()),
+              "Application names listed after the Cluster's own instances.",
+            ),
+            dataDurability: about(
+              str({ enum: ['required', 'preferred'], default: 'required' }),
+              'required: commits wait for number standbys even when fewer are ready; preferred: for as many as are ready, up to number (then without standbyNamesPre/Post).',
+            ),
+          },
+          {
+            description:
+              'Synchronous replication (instead of minSyncReplicas/maxSyncReplicas): which standbys confirm each commit.',
+            required: ['method', 'number'],
+            'x-kubernetes-validations': [
+              {
+                rule: "self.dataDurability!='preferred' || ((!has(self.standbyNamesPre) || self.standbyNamesPre.size()==0) && (!has(self.standbyNamesPost) || self.standbyNamesPost.size()==0))",
+                message:
+                  "dataDurability set to 'preferred' requires empty 'standbyNamesPre' and empty 'standbyNamesPost'",
+              },
+            ],
+          },
         ),
         ldap: about(anyObject(), 'LDAP authentication (not honoured here).'),
         extensions: about(anyList(), 'Extensions from images (not honoured here).'),

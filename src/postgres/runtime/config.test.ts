@@ -94,15 +94,21 @@ describe('pg_hba.conf', () => {
 
 describe('synchronous standbys', () => {
   it('names the standbys a primary waits for', () => {
-    expect(synchronousStandbyNames(1, ['db-2', 'db-3'])).toBe('ANY 1 ("db-2","db-3")');
-    const conf = renderPostgresqlConf({ ...base, synchronous: { count: 1, names: ['db-2'] } });
+    expect(synchronousStandbyNames('any', 1, ['db-2', 'db-3'])).toBe('ANY 1 ("db-2","db-3")');
+    expect(synchronousStandbyNames('first', 2, ['ext"1', 'db-2'])).toBe(
+      'FIRST 2 ("ext""1","db-2")',
+    );
+    const conf = renderPostgresqlConf({
+      ...base,
+      synchronous: { method: 'any', count: 1, names: ['db-2'] },
+    });
     expect(conf).toContain(`synchronous_standby_names = 'ANY 1 ("db-2")'`);
   });
 
   it('writes none for asynchronous replication', () => {
     expect(renderPostgresqlConf(base)).not.toContain('synchronous_standby_names');
     expect(
-      renderPostgresqlConf({ ...base, synchronous: { count: 0, names: ['db-2'] } }),
+      renderPostgresqlConf({ ...base, synchronous: { method: 'any', count: 0, names: ['db-2'] } }),
     ).not.toContain('synchronous_standby_names');
   });
 });

@@ -40,12 +40,24 @@ export interface ConfigInput {
   readonly sharedPreloadLibraries?: readonly string[];
   readonly standby?: StandbyConfig;
   /** A primary's synchronous standbys: how many of which must confirm each commit. */
-  readonly synchronous?: { readonly count: number; readonly names: readonly string[] };
+  readonly synchronous?: {
+    readonly method: 'any' | 'first';
+    readonly count: number;
+    readonly names: readonly string[];
+  };
 }
 
-/** `ANY n ("a","b")`: commits wait for n of the named standbys (their application_name). */
-export function synchronousStandbyNames(count: number, names: readonly string[]): string {
-  return `ANY ${count} (${names.map((n) => `"${n.replace(/"/g, '""')}"`).join(',')})`;
+/**
+ * `ANY n ("a","b")` (any n of the named standbys, by their application_name) or
+ * `FIRST n (…)` (the first n that are connected, in the order listed).
+ */
+export function synchronousStandbyNames(
+  method: 'any' | 'first',
+  count: number,
+  names: readonly string[],
+): string {
+  const list = names.map((n) => `"${n.replace(/"/g, '""')}"`).join(',');
+  return `${method === 'first' ? 'FIRST' : 'ANY'} ${count} (${list})`;
 }
 
 /** A conninfo value: quoted, with backslash and quote escaped (libpq rules). */
@@ -100,7 +112,7 @@ export function renderPostgresqlConf(input: ConfigInput): string {
     'logging_collector = off',
     ...(input.synchronous && input.synchronous.count > 0 && input.synchronous.names.length > 0
       ? [
-          `synchronous_standby_names = ${quoteConfValue(synchronousStandbyNames(input.synchronous.count, input.synchronous.names))}`,
+          `synchronous_standby_names = ${quoteConfValue(synchronousStandbyNames(input.synchronous.method, input.synchronous.count, input.synchronous.names))}`,
         ]
       : []),
     '',

@@ -27,6 +27,7 @@ import {
   secretUpToDate,
   statusPrimaries,
   streamingCheck,
+  synchronousStandbys,
 } from './cluster-reconcile.ts';
 import { credentialSecret, ownerReference } from './secrets.ts';
 import { type ResolvedSpec, resolveSpec } from './spec.ts';
@@ -360,6 +361,85 @@ describe('scaleDownVictims: which instances go', () => {
       ).toEqual(c.want);
     });
   }
+});
+
+describe('synchronousStandbys: whom a primary’s commits wait for', () => {
+  const sync = (spec: ClusterSpec) => resolveSpec(spec).spec.synchronous;
+  const others = ['db-2', 'db-3'];
+  it.each([
+    ['asynchronous', { instances: 3 }, ['db-2', 'db-3'], undefined],
+    [
+      'min/max: as many as are ready, within min..max',
+      { instances: 3, minSyncReplicas: 1, maxSyncReplicas: 2 },
+      ['db-2', 'db-3'],
+      { method: 'any', count: 2, names: ['db-2', 'db-3'] },
+    ],
+    [
+      'min/max: none ready still waits for min',
+      { instances: 3, minSyncReplicas: 1, maxSyncReplicas: 2 },
+      [],
+      { method: 'any', count: 1, names: ['db-2', 'db-3'] },
+    ],
+    [
+      'min 0 and none ready: commits do not wait',
+      { instances: 3, minSyncReplicas: 0, maxSyncReplicas: 2 },
+      [],
+      undefined,
+    ],
+    [
+      'required: the fixed number, ready or not',
+      { instances: 3, postgresql: { synchronous: { method: 'first', number: 2 } } },
+      ['db-3'],
+      { method: 'first', count: 2, names: ['db-3', 'db-2'] },
+    ],
+    [
+      'preferred: only as many as are ready',
+      {
+        instances: 3,
+        postgresql: { synchronous: { method: 'any', number: 2, dataDurability: 'preferred' } },
+      },
+      ['db-3'],
+      { method: 'any', count: 1, names: ['db-3', 'db-2'] },
+    ],
+    [
+      'preferred and none ready: commits do not wait',
+      {
+        instances: 3,
+        postgresql: { synchronous: { method: 'any', number: 2, dataDurability: 'preferred' } },
+      },
+      [],
+      undefined,
+    ],
+    [
+      'a cap on own names keeps the ready ones, between the extra names',
+      {
+        instances: 3,
+        postgresql: {
+          synchronous: {
+            method: 'first',
+            number: 2,
+            maxStandbyNamesFromCluster: 1,
+            standbyNamesPre: ['a'],
+            standbyNamesPost: ['z'],
+          },
+        },
+      },
+      ['db-3'],
+      { method: 'first', count: 2, names: ['a', 'db-3', 'z'] },
+    ],
+  ] as const)('%s', (_, spec, ready, want) => {
+    expect(synchronousStandbys(sync(spec as ClusterSpec), others, new Set(ready))).toEqual(want);
+  });
+
+  it('names nobody when there is nobody to name', () => {
+    expect(
+      synchronousStandbys(
+        sync({ instances: 2, minSyncReplicas: 1, maxSyncReplicas: 1 }),
+        [],
+        new Set(),
+      ),
+    ).toBeUndefined();
+  });
 });
 
 describe('planPrimaryRestart: restart-only parameters reaching the primary', () => {

@@ -17,7 +17,7 @@ import {
   STREAMING_REPLICATION_USER,
 } from '../../types.ts';
 import { type Credentials, decode, isOwnedBy, readCredentials } from './secrets.ts';
-import type { ResolvedSpec } from './spec.ts';
+import type { ResolvedSpec, SyncPolicy } from './spec.ts';
 
 /**
  * Stops a pass with the Cluster in `phase` and `message` as its reason, to be tried again
@@ -96,6 +96,34 @@ export function readyReplicas<T extends InstanceLike>(
       health(i.name)?.ready === true &&
       health(i.name)?.inRecovery === true,
   );
+}
+
+/** A primary's `synchronous_standby_names`, decided: wait for `count` of `names` by `method`. */
+export interface SynchronousStandbys {
+  readonly method: 'any' | 'first';
+  readonly count: number;
+  readonly names: readonly string[];
+}
+
+/**
+ * Which standbys a primary's commits wait for, as CloudNativePG decides it: the Cluster's
+ * other instances (ready ones first, so a cap on how many are named keeps those that can
+ * answer), between the policy's extra names; as many as there are ready replicas, but at
+ * least `min` (commits then wait: durability over availability) and at most `max`.
+ */
+export function synchronousStandbys(
+  policy: SyncPolicy | undefined,
+  others: readonly string[],
+  ready: ReadonlySet<string>,
+): SynchronousStandbys | undefined {
+  if (!policy || policy.max <= 0) return undefined;
+  const own = [...others.filter((n) => ready.has(n)), ...others.filter((n) => !ready.has(n))];
+  const named = own.slice(0, policy.maxFromCluster ?? own.length);
+  const names = [...policy.namesPre, ...named, ...policy.namesPost];
+  if (names.length === 0) return undefined;
+  const readyNamed = named.filter((n) => ready.has(n)).length;
+  const count = Math.min(Math.max(readyNamed, policy.min), policy.max, names.length);
+  return count > 0 ? { method: policy.method, count, names } : undefined;
 }
 
 /** A running primary that does not answer gets this long (crash recovery) before failover. */

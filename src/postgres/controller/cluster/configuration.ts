@@ -12,7 +12,7 @@ import { allocatePort, portIsListening } from '../../runtime/ports.ts';
 import { waitUntil } from '../../runtime/process.ts';
 import { Phase, STREAMING_REPLICATION_USER } from '../../types.ts';
 import type { ClusterRuntime } from '../instance-manager.ts';
-import { Blocked, planPrimaryRestart } from './cluster-reconcile.ts';
+import { Blocked, planPrimaryRestart, synchronousStandbys } from './cluster-reconcile.ts';
 import type { ClusterPass } from './pass.ts';
 
 /** The spec's parameters as servers run them (shared_preload_libraries folded in). */
@@ -48,29 +48,6 @@ export async function validateParameters(
   pass.effective = last;
 }
 
-/**
- * The synchronous standbys of a primary (`minSyncReplicas` / `maxSyncReplicas`, as
- * CloudNativePG computes them): every other instance may confirm; as many must as there
- * are ready replicas, but at least the minimum and at most the maximum. With fewer
- * replicas ready than the minimum, commits wait (durability over availability).
- */
-export function synchronousStandbys(
-  pass: ClusterPass,
-  runtime: ClusterRuntime,
-  primary: Instance,
-): { count: number; names: string[] } | undefined {
-  const { minSyncReplicas: min, maxSyncReplicas: max } = pass.spec;
-  if (max <= 0) return undefined;
-  const names = runtime
-    .sorted()
-    .filter((i) => i !== primary)
-    .map((i) => i.name);
-  if (names.length === 0) return undefined;
-  const ready = runtime.readyReplicas().filter((i) => i !== primary).length;
-  const count = Math.min(Math.max(ready, min), max, names.length);
-  return count > 0 ? { count, names } : undefined;
-}
-
 /** `postgresql.conf` and `pg_hba.conf` of `inst`: a standby of `primary` when one is given. */
 export function renderConfig(
   pass: ClusterPass,
@@ -87,7 +64,21 @@ export function renderConfig(
         applicationName: inst.name,
       }
     : undefined;
-  const synchronous = primary ? undefined : synchronousStandbys(pass, runtime, inst);
+  const synchronous = primary
+    ? undefined
+    : synchronousStandbys(
+        pass.spec.synchronous,
+        runtime
+          .sorted()
+          .filter((i) => i !== inst)
+          .map((i) => i.name),
+        new Set(
+          runtime
+            .readyReplicas()
+            .filter((i) => i !== inst)
+            .map((i) => i.name),
+        ),
+      );
   const conf = inst.renderConfig({
     listenAddress: runtime.host === '0.0.0.0' || runtime.host === '::' ? '*' : runtime.host,
     parameters: effective(pass),
@@ -95,6 +86,23 @@ export function renderConfig(
     ...(synchronous ? { synchronous } : {}),
   });
   return { conf, hba: renderHba(STREAMING_REPLICATION_USER, pass.spec.pgHba) };
+}
+
+/**
+ * Gives a just-promoted instance its primary configuration (the synchronous standbys above
+ * all) before it is published as the primary: until then it runs a standby's, with no
+ * synchronous_standby_names, and would acknowledge commits no replica has (a second failure
+ * would lose them). With fewer ready replicas than the Cluster's minimum, its commits now
+ * wait for one to join, as CloudNativePG's do.
+ */
+export async function configurePromoted(
+  pass: ClusterPass,
+  runtime: ClusterRuntime,
+  inst: Instance,
+): Promise<void> {
+  const { conf, hba } = renderConfig(pass, runtime, inst, undefined);
+  inst.writeConfig(conf, hba, false);
+  await inst.reload();
 }
 
 /**

@@ -8,6 +8,7 @@ import { waitUntil } from '../../runtime/process.ts';
 import { PENDING_FAILOVER_MARKER, Phase } from '../../types.ts';
 import type { ClusterRuntime } from '../instance-manager.ts';
 import { isWritable, mostAdvanced, reconcileRoles } from './cluster-reconcile.ts';
+import { configurePromoted } from './configuration.ts';
 import { ensureSecrets } from './credentials.ts';
 import type { ClusterPass } from './pass.ts';
 import { rejoin, repointReplicas } from './replicas.ts';
@@ -59,8 +60,11 @@ export async function failover(
   if (candidates.length === 0) throw new Error('no ready replica to fail over to');
   const next = mostAdvanced(candidates, runtime.healthOf);
   await next.promote();
+  await configurePromoted(pass, runtime, next);
   old.update({ phase: 'rejoining', role: 'replica' });
   runtime.setPrimary(next);
+  // The read-write endpoint goes to the new primary now, not after the status is written.
+  pass.deps.publishEndpoints();
   pass.deps.metrics.failovers.inc();
   await repointReplicas(pass, runtime, next);
   await runtime.refreshHealth();
@@ -93,8 +97,10 @@ export async function switchover(
   if (end !== undefined)
     await waitUntil(async () => ((await next.ping()).lsn ?? -1n) >= end, 10_000, 50);
   await next.promote();
+  await configurePromoted(pass, runtime, next);
   old.update({ phase: 'rejoining', role: 'replica' });
   runtime.setPrimary(next);
+  pass.deps.publishEndpoints();
   pass.deps.metrics.switchovers.inc();
   await repointReplicas(pass, runtime, next);
   await rejoin(pass, runtime, old, next);

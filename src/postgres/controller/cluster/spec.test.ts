@@ -107,7 +107,7 @@ describe('ignored fields', () => {
         resources: {},
         monitoring: { enablePodMonitor: true },
         bootstrap: { initdb: { database: 'app', import: { type: 'microservice' } } },
-        postgresql: { parameters: { work_mem: '4MB' }, synchronous: { method: 'any' } },
+        postgresql: { parameters: { work_mem: '4MB' }, pg_ident: ['map u u'] },
         logLevel: 'info',
       }),
     ).toEqual([
@@ -115,7 +115,7 @@ describe('ignored fields', () => {
       'backup (nothing backs the cluster up: no base backups, no WAL archive)',
       'bootstrap.initdb.import',
       'monitoring (no exporter or PodMonitor; the operator has its own /metrics)',
-      'postgresql.synchronous (replication is asynchronous)',
+      'postgresql.pg_ident',
       "storage.storageClass (data lives in the operator's data directory, not on volumes)",
     ]);
   });
@@ -130,11 +130,106 @@ describe('synchronous replication', () => {
     const ok = resolveSpec({ instances: 3, minSyncReplicas: 1, maxSyncReplicas: 2 });
     expect(ok.errors).toEqual([]);
     expect(ok.ignored).toEqual([]);
-    expect(ok.spec).toMatchObject({ minSyncReplicas: 1, maxSyncReplicas: 2 });
-    expect(resolveSpec({ instances: 2 }).spec).toMatchObject({
-      minSyncReplicas: 0,
-      maxSyncReplicas: 0,
+    expect(ok.spec.synchronous).toEqual({
+      method: 'any',
+      min: 1,
+      max: 2,
+      namesPre: [],
+      namesPost: [],
     });
+    expect(resolveSpec({ instances: 2 }).spec.synchronous).toBeUndefined();
+  });
+
+  it('takes postgresql.synchronous: a fixed number when required, up to it when preferred', () => {
+    const required = resolveSpec({
+      instances: 3,
+      postgresql: { synchronous: { method: 'first', number: 2, standbyNamesPost: ['dr'] } },
+    });
+    expect(required.errors).toEqual([]);
+    expect(required.ignored).toEqual([]);
+    expect(required.spec.synchronous).toEqual({
+      method: 'first',
+      min: 2,
+      max: 2,
+      namesPre: [],
+      namesPost: ['dr'],
+    });
+    const preferred = resolveSpec({
+      instances: 3,
+      postgresql: {
+        synchronous: {
+          method: 'any',
+          number: 2,
+          dataDurability: 'preferred',
+          maxStandbyNamesFromCluster: 5,
+        },
+      },
+    });
+    expect(preferred.errors).toEqual([]);
+    expect(preferred.spec.synchronous).toEqual({
+      method: 'any',
+      min: 0,
+      max: 2,
+      maxFromCluster: 2,
+      namesPre: [],
+      namesPost: [],
+    });
+  });
+
+  it.each([
+    [
+      'both forms',
+      {
+        instances: 3,
+        minSyncReplicas: 1,
+        maxSyncReplicas: 1,
+        postgresql: { synchronous: { method: 'any', number: 1 } },
+      },
+      'spec.postgresql.synchronous cannot be used with spec.minSyncReplicas or spec.maxSyncReplicas: choose one form',
+    ],
+    [
+      'no number',
+      { instances: 3, postgresql: { synchronous: { method: 'any', number: 0 } } },
+      'spec.postgresql.synchronous.number must be greater than zero',
+    ],
+    [
+      'more than it can name',
+      { instances: 2, postgresql: { synchronous: { method: 'any', number: 2 } } },
+      "spec.postgresql.synchronous.number (2) must not exceed the standbys it can name: 1 of the Cluster's own instances plus standbyNamesPre and standbyNamesPost",
+    ],
+    [
+      'a cap on own names',
+      {
+        instances: 3,
+        postgresql: { synchronous: { method: 'any', number: 2, maxStandbyNamesFromCluster: 1 } },
+      },
+      "spec.postgresql.synchronous.number (2) must not exceed the standbys it can name: 1 of the Cluster's own instances plus standbyNamesPre and standbyNamesPost",
+    ],
+    [
+      'preferred with extra names',
+      {
+        instances: 3,
+        postgresql: {
+          synchronous: {
+            method: 'any',
+            number: 1,
+            dataDurability: 'preferred',
+            standbyNamesPre: ['x'],
+          },
+        },
+      },
+      "spec.postgresql.synchronous: dataDurability set to 'preferred' requires empty 'standbyNamesPre' and empty 'standbyNamesPost'",
+    ],
+    [
+      'a name with a line break',
+      {
+        instances: 2,
+        postgresql: { synchronous: { method: 'any', number: 1, standbyNamesPre: ['a\nb'] } },
+      },
+      'spec.postgresql.synchronous: "a\\nb" is not a valid application name',
+    ],
+  ] as const)('refuses postgresql.synchronous with %s', (_, spec, error) => {
+    expect(resolveSpec(spec as ClusterSpec).errors).toContain(error);
   });
 
   it('refuses more synchronous replicas than there are replicas, and min above max', () => {

@@ -5,7 +5,7 @@
  * apart (`image.ts`: its major version is honoured where installed).
  */
 import { isLibraryName, validateParameters } from '../../runtime/parameters.ts';
-import type { ClusterSpec } from '../../types.ts';
+import type { ClusterSpec, SynchronousSpec } from '../../types.ts';
 
 export interface ResolvedSpec {
   readonly instances: number;
@@ -32,9 +32,26 @@ export interface ResolvedSpec {
   readonly startDelaySeconds: number;
   readonly stopDelaySeconds: number;
   readonly storageSize?: string;
-  /** Synchronous replication: how many replicas must confirm a commit (0, 0: asynchronous). */
-  readonly minSyncReplicas: number;
-  readonly maxSyncReplicas: number;
+  /** Synchronous replication; absent: asynchronous. */
+  readonly synchronous?: SyncPolicy;
+}
+
+/**
+ * Synchronous replication, from either of CloudNativePG's forms: `minSyncReplicas` /
+ * `maxSyncReplicas` (quorum of min..max, as many as are ready), or `postgresql.synchronous`
+ * (`number` standbys by `method`; a fixed number when `dataDurability` is `required`, as
+ * many as are ready up to it when `preferred`). A commit waits for as many standbys as
+ * replicas are ready, but at least `min` and at most `max`.
+ */
+export interface SyncPolicy {
+  readonly method: 'any' | 'first';
+  readonly min: number;
+  readonly max: number;
+  /** How many of the Cluster's own instances may be named (all when absent). */
+  readonly maxFromCluster?: number;
+  /** Application names listed before and after the Cluster's own instances. */
+  readonly namesPre: readonly string[];
+  readonly namesPost: readonly string[];
 }
 
 export interface SpecResolution {
@@ -71,6 +88,7 @@ const SUPPORTED = new Set([
   'primaryUpdateMethod',
   'minSyncReplicas',
   'maxSyncReplicas',
+  'postgresql.synchronous',
   'failoverDelay',
   'switchoverDelay',
   'startDelay',
@@ -100,7 +118,6 @@ const WHY_IGNORED: Record<string, string> = {
   replica: 'a cluster cannot follow another one',
   externalClusters: 'a cluster cannot follow or import from another one',
   certificates: 'no TLS: connections are plain over the loopback or --bind address',
-  'postgresql.synchronous': 'replication is asynchronous',
 };
 
 export function ignoredFields(spec: ClusterSpec | undefined): string[] {
@@ -119,6 +136,8 @@ export function ignoredFields(spec: ClusterSpec | undefined): string[] {
   for (const [k, v] of Object.entries(spec ?? {})) walk(v, k);
   return out.sort();
 }
+
+const num = (v: unknown, d = 0): number => (typeof v === 'number' && Number.isFinite(v) ? v : d);
 
 const strings = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
@@ -162,14 +181,7 @@ export function resolveSpec(spec: ClusterSpec | undefined): SpecResolution {
       errors.push('spec.postgresql.pg_hba: a rule may not include or refer to a file');
   }
   const locale = typeof initdb.locale === 'string' && initdb.locale ? initdb.locale : undefined;
-  const num = (v: unknown, d: number) => (typeof v === 'number' && Number.isFinite(v) ? v : d);
-  // CloudNativePG's rules: at most instances - 1 synchronous replicas, min not above max.
-  const minSync = Math.max(0, num(s.minSyncReplicas, 0));
-  const maxSync = Math.max(0, num(s.maxSyncReplicas, 0));
-  if (minSync > maxSync)
-    errors.push('spec.minSyncReplicas cannot be greater than spec.maxSyncReplicas');
-  if (maxSync > 0 && maxSync >= instances)
-    errors.push('spec.maxSyncReplicas must be lower than the number of instances');
+  const synchronous = syncPolicy(s, instances, errors);
   return {
     errors,
     ignored: ignoredFields(s),
@@ -201,8 +213,63 @@ export function resolveSpec(spec: ClusterSpec | undefined): SpecResolution {
       startDelaySeconds: Math.max(1, num(s.startDelay, 3600)),
       stopDelaySeconds: Math.max(1, num(s.stopDelay, 1800)),
       ...(typeof s.storage?.size === 'string' ? { storageSize: s.storage.size } : {}),
-      minSyncReplicas: minSync,
-      maxSyncReplicas: maxSync,
+      ...(synchronous ? { synchronous } : {}),
     },
   };
+}
+
+/** The synchronous replication a spec asks for, checked with CloudNativePG's rules. */
+function syncPolicy(s: ClusterSpec, instances: number, errors: string[]): SyncPolicy | undefined {
+  const minSync = Math.max(0, num(s.minSyncReplicas));
+  const maxSync = Math.max(0, num(s.maxSyncReplicas));
+  const sync: SynchronousSpec | undefined = s.postgresql?.synchronous;
+  if (sync && Object.keys(sync).length > 0) {
+    if (minSync > 0 || maxSync > 0) {
+      errors.push(
+        'spec.postgresql.synchronous cannot be used with spec.minSyncReplicas or spec.maxSyncReplicas: choose one form',
+      );
+      return undefined;
+    }
+    const method = sync.method === 'first' ? 'first' : 'any';
+    const number = num(sync.number);
+    const namesPre = strings(sync.standbyNamesPre);
+    const namesPost = strings(sync.standbyNamesPost);
+    const fromCluster = Math.min(
+      instances - 1,
+      sync.maxStandbyNamesFromCluster === undefined
+        ? instances
+        : Math.max(0, num(sync.maxStandbyNamesFromCluster)),
+    );
+    const preferred = sync.dataDurability === 'preferred';
+    if (number < 1) errors.push('spec.postgresql.synchronous.number must be greater than zero');
+    else if (number > fromCluster + namesPre.length + namesPost.length)
+      errors.push(
+        `spec.postgresql.synchronous.number (${number}) must not exceed the standbys it can name: ${fromCluster} of the Cluster's own instances plus standbyNamesPre and standbyNamesPost`,
+      );
+    if (preferred && namesPre.length + namesPost.length > 0)
+      errors.push(
+        "spec.postgresql.synchronous: dataDurability set to 'preferred' requires empty 'standbyNamesPre' and empty 'standbyNamesPost'",
+      );
+    for (const name of [...namesPre, ...namesPost])
+      if (name === '' || /[\r\n]/.test(name))
+        errors.push(
+          `spec.postgresql.synchronous: ${JSON.stringify(name)} is not a valid application name`,
+        );
+    return {
+      method,
+      min: preferred ? 0 : number,
+      max: number,
+      ...(sync.maxStandbyNamesFromCluster === undefined ? {} : { maxFromCluster: fromCluster }),
+      namesPre,
+      namesPost,
+    };
+  }
+  // CloudNativePG's rules: at most instances - 1 synchronous replicas, min not above max.
+  if (minSync > maxSync)
+    errors.push('spec.minSyncReplicas cannot be greater than spec.maxSyncReplicas');
+  if (maxSync > 0 && maxSync >= instances)
+    errors.push('spec.maxSyncReplicas must be lower than the number of instances');
+  return maxSync > 0
+    ? { method: 'any', min: minSync, max: maxSync, namesPre: [], namesPost: [] }
+    : undefined;
 }
