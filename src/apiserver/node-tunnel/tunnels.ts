@@ -86,7 +86,7 @@ export class NodeTunnels {
     const tunnel = this.tunnels.get(node);
     if (!tunnel || tunnel.session.closed || tunnel.session.destroyed) {
       throw serviceUnavailable(
-        `no agent is connected for node "${node}": the component that runs this pod (the PostgreSQL operator for its instances) is not running or cannot reach the API server`,
+        `no agent is connected to this API server for node "${node}": the component that runs this pod (the PostgreSQL operator for its instances) is not running, cannot reach the API server, or is connected to another replica of it`,
       );
     }
     return tunnel.session;
