@@ -96,7 +96,10 @@ export function processTerminal(): Terminal | undefined {
   // The screen the user had comes back on close (alternate screen), the cursor hidden meanwhile.
   stdout.write('\x1b[?1049h\x1b[?25l');
   return {
-    rows: stdout.rows ?? 24,
+    // Read at every draw (the window may be resized); a terminal without a size (0) gets 24.
+    get rows() {
+      return stdout.rows || 24;
+    },
     async *keys() {
       const queue: Key[] = [];
       let wake: (() => void) | undefined;
