@@ -14,6 +14,7 @@ import {
   parseAuthenticationConfiguration,
   VALID_SIGNING_ALGORITHMS,
 } from '../apiserver/authn/oidc/authentication-config.ts';
+import type { OidcClientOptions } from '../hub/sso/oidc-client.ts';
 import { listFlag } from './flags.ts';
 
 export interface AuthenticationFlags {
@@ -116,4 +117,34 @@ function readFlagFile(flag: string, path: string): string {
       `${flag}: cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
     );
   }
+}
+
+/**
+ * The hub's "Sign in with <issuer>": the first issuer the API server trusts, the first of
+ * its audiences as the hub's client ID (an ID token issued to the hub is then one the API
+ * server accepts), its CA, and the client secret from `secretFile` (absent: a public
+ * client, PKCE only). Undefined when the API server trusts no issuer.
+ */
+export function hubSignInOf(
+  jwt: JwtAuthentication | undefined,
+  secretFile: string | undefined,
+  secretFlag: string,
+): OidcClientOptions | undefined {
+  const issuer = jwt?.authenticators[0]?.issuer;
+  const clientId = issuer?.audiences[0];
+  if (!issuer || !clientId) {
+    if (secretFile !== undefined)
+      throw new Error(
+        `${secretFlag} needs an OpenID issuer: --oidc-issuer-url and --oidc-client-id`,
+      );
+    return undefined;
+  }
+  const secret = secretFile === undefined ? undefined : readFlagFile(secretFlag, secretFile).trim();
+  if (secret === '') throw new Error(`${secretFlag}: ${secretFile} is empty`);
+  return {
+    issuerUrl: issuer.url,
+    clientId,
+    ...(secret ? { clientSecret: secret } : {}),
+    ...(issuer.certificateAuthority ? { ca: issuer.certificateAuthority } : {}),
+  };
 }

@@ -10,8 +10,10 @@ import type { Command } from 'commander';
 import { servingHosts } from '../apiserver/tls/pki.ts';
 import { BUILTIN_PROVIDERS, type BuiltinProvider, builtinsNamed } from '../hub/builtins/index.ts';
 import { DEFAULT_HUB_PORT, HUB_URL_FILE, Hub } from '../hub/hub.ts';
+import type { OidcClientOptions } from '../hub/sso/oidc-client.ts';
 import { hubServingCertificate } from '../hub/tls.ts';
 import { createLogger, type LogFormat } from '../logging/logger.ts';
+import { hubSignInOf, jwtAuthenticationOf } from './authentication-flags.ts';
 import { listFlag, parsePort } from './flags.ts';
 
 interface HubFlags {
@@ -26,6 +28,10 @@ interface HubFlags {
   builtinProviders: string;
   logFormat?: LogFormat;
   logLevel?: string;
+  oidcIssuerUrl?: string;
+  oidcClientId?: string;
+  oidcCaFile?: string;
+  oidcClientSecretFile?: string;
 }
 
 export function registerHub(program: Command): void {
@@ -60,6 +66,19 @@ export function registerHub(program: Command): void {
       'serving certificate (PEM) instead of one issued by the CA in --data-dir',
     )
     .option('--tls-private-key-file <file>', 'the key of --tls-cert-file (PEM)')
+    .option(
+      '--oidc-issuer-url <url>',
+      'offer "Sign in with <issuer>" in the portal: the OpenID issuer the control plane trusts',
+    )
+    .option(
+      '--oidc-client-id <id>',
+      "the hub's client ID there (an audience the control plane accepts ID tokens for)",
+    )
+    .option('--oidc-ca-file <file>', "PEM CA certificates for the issuer's TLS")
+    .option(
+      '--oidc-client-secret-file <file>',
+      "the hub's client secret there (without it: a public client, PKCE only)",
+    )
     .option('--log-format <format>', 'json or text (default: text on a terminal, json otherwise)')
     .option('--log-level <level>', 'trace, debug, info, warn or error', 'info')
     .addHelpText(
@@ -84,8 +103,18 @@ certificate from its own CA, <data-dir>/ca.crt; clients trust that file:
         program.error('--tls-cert-file and --tls-private-key-file go together');
       let port = 0;
       let builtins: BuiltinProvider[] = [];
+      let signIn: OidcClientOptions | undefined;
       try {
         port = parsePort('--port', flags.port);
+        signIn = hubSignInOf(
+          jwtAuthenticationOf({
+            oidcIssuerUrl: flags.oidcIssuerUrl,
+            oidcClientId: flags.oidcClientId,
+            oidcCaFile: flags.oidcCaFile,
+          }),
+          flags.oidcClientSecretFile,
+          '--oidc-client-secret-file',
+        );
         builtins = builtinsNamed(listFlag(flags.builtinProviders));
       } catch (err) {
         program.error((err as Error).message);
@@ -109,6 +138,7 @@ certificate from its own CA, <data-dir>/ca.crt; clients trust that file:
         ...(flags.uiDir ? { uiDir: flags.uiDir } : {}),
         logger,
         builtins,
+        ...(signIn ? { signIn } : {}),
       });
       writeFileSync(join(dataDir, HUB_URL_FILE), `${hub.url}\n`);
       if (logger.isLevelEnabled('info')) {

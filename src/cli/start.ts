@@ -12,6 +12,7 @@ import type { JwtAuthentication } from '../apiserver/authn/oidc/authentication-c
 import { servingHosts } from '../apiserver/tls/pki.ts';
 import { BUILTIN_PROVIDERS, type BuiltinProvider, builtinsNamed } from '../hub/builtins/index.ts';
 import { DEFAULT_HUB_PORT, HUB_URL_FILE, Hub } from '../hub/hub.ts';
+import type { OidcClientOptions } from '../hub/sso/oidc-client.ts';
 import { hubServingCertificate } from '../hub/tls.ts';
 import { createLogger, type LogFormat } from '../logging/logger.ts';
 import type { Timing } from '../server/controller-leadership.ts';
@@ -25,6 +26,7 @@ import type { AutoCompaction } from '../storage/sqlite/sqlite-store.ts';
 import {
   type AuthenticationFlags,
   addAuthenticationFlags,
+  hubSignInOf,
   jwtAuthenticationOf,
 } from './authentication-flags.ts';
 import { listFlag, parseDuration, parsePort, parsePositiveInteger } from './flags.ts';
@@ -55,6 +57,7 @@ interface StartOptions extends AuthenticationFlags {
   hubPort: string;
   uiDir?: string;
   builtinProviders: string;
+  hubOidcClientSecretFile?: string;
 }
 
 export function registerStart(program: Command): void {
@@ -146,6 +149,10 @@ export function registerStart(program: Command): void {
       '--ui-dir <dir>',
       "the portal's built assets the hub serves under /ui/ (default: web/dist of this checkout)",
     )
+    .option(
+      '--hub-oidc-client-secret-file <file>',
+      'the hub\'s client secret at the OpenID issuer, for the portal\'s "Sign in with <issuer>" (the hub signs in as --oidc-client-id; without it, a public client with PKCE)',
+    )
     .action(async (opts: StartOptions) => {
       const logger = createLogger({
         name: 'canopy',
@@ -160,8 +167,14 @@ export function registerStart(program: Command): void {
       let leaderElection: Timing | undefined;
       let builtins: BuiltinProvider[] = [];
       let jwtAuthentication: JwtAuthentication | undefined;
+      let signIn: OidcClientOptions | undefined;
       try {
         jwtAuthentication = jwtAuthenticationOf(opts);
+        signIn = hubSignInOf(
+          jwtAuthentication,
+          opts.hubOidcClientSecretFile,
+          '--hub-oidc-client-secret-file',
+        );
         builtins = builtinsNamed(listFlag(opts.builtinProviders));
         port = parsePort('--port', opts.port);
         hubPort = parsePort('--hub-port', opts.hubPort);
@@ -205,6 +218,7 @@ export function registerStart(program: Command): void {
             ...(opts.uiDir ? { uiDir: opts.uiDir } : {}),
             logger: logger.child({ component: 'hub' }),
             builtins,
+            ...(signIn ? { signIn } : {}),
           });
         } catch (err) {
           await server.stop();

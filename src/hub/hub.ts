@@ -26,6 +26,7 @@ import { ClusterProxy } from './http/cluster-proxy.ts';
 import { hubHandler } from './http/hub-server.ts';
 import { ProviderProxy } from './http/provider-proxy.ts';
 import { providersApi } from './http/providers-api.ts';
+import { signInApi } from './http/sign-in.ts';
 import { StaticUi } from './http/static-ui.ts';
 import { HubMetrics } from './metrics.ts';
 import {
@@ -34,6 +35,8 @@ import {
   requireWorkspaces,
   UnsuitableControlPlaneError,
 } from './required-apis.ts';
+import { OidcClient, type OidcClientOptions } from './sso/oidc-client.ts';
+import { Sealer } from './sso/sealed.ts';
 import { ensureTopology } from './topology.ts';
 
 /** Where the portal's build lands in the repository. */
@@ -62,6 +65,11 @@ export interface HubOptions {
   readonly logger: Logger;
   /** First-party providers to offer (their entries are written at start-up). */
   readonly builtins?: readonly BuiltinProvider[];
+  /**
+   * "Sign in with <issuer>" in the portal: the issuer the control plane trusts and the
+   * hub's client there (`sso/`, `http/sign-in.ts`). Absent: bearer tokens only.
+   */
+  readonly signIn?: OidcClientOptions;
 }
 
 export class Hub {
@@ -74,6 +82,7 @@ export class Hub {
   #server: Server | undefined;
   #proxy: ClusterProxy | undefined;
   #providers: ProviderProxy | undefined;
+  #oidc: OidcClient | undefined;
   readonly #sockets = new Set<Socket>();
   #waitingFor = 'the catalog workspace';
   #stopped = false;
@@ -130,12 +139,19 @@ export class Hub {
       ui,
       log: this.log.child({ component: 'provider-proxy' }),
     });
+    this.#oidc = options.signIn ? new OidcClient(options.signIn) : undefined;
     const handler = hubHandler({
       api: providersApi({
         controlPlane: this.controlPlane,
         catalog: this.catalog,
         enablement: new Enablement(this.catalog),
         poke: (name) => this.entries.poke(name),
+      }),
+      signIn: signInApi({
+        client: this.#oidc,
+        sealer: new Sealer(options.tls.key),
+        baseUrl: () => this.url,
+        log: this.log.child({ component: 'sign-in' }),
       }),
       proxy: this.#proxy,
       providers: this.#providers,
@@ -259,6 +275,7 @@ export class Hub {
     }
     this.#proxy?.close();
     this.#providers?.close();
+    this.#oidc?.close();
     this.controlPlane.close();
   }
 }

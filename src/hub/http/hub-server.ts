@@ -5,6 +5,7 @@
  * - `/clusters/*`: the control plane, as the caller (`cluster-proxy.ts`);
  * - `/ui/providers/{name}/*`, `/services/providers/{name}/*`: a provider's UI and backend
  *   (`provider-proxy.ts`);
+ * - `/auth/*`: "Sign in with <issuer>" (`sign-in.ts`);
  * - `/api/…`: the hub's own API (kedge's paths). Kubernetes' own `/api` is reached only
  *   under a cluster path (`/clusters/<ws>/api/v1/…`), so the two never meet.
  * Every error is a Kubernetes Status.
@@ -21,6 +22,8 @@ import type { StaticUi } from './static-ui.ts';
 export interface HubHandlerOptions {
   /** `/api/…` (`providers-api.ts`). */
   readonly api: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
+  /** `/auth/*` (`sign-in.ts`). */
+  readonly signIn: (req: IncomingMessage, res: ServerResponse, path: string) => Promise<void>;
   readonly proxy: ClusterProxy;
   readonly providers: ProviderProxy;
   readonly ui: StaticUi;
@@ -38,6 +41,8 @@ export function routeOf(path: string): string {
   if (path.startsWith('/services/providers/')) return 'provider-backend';
   if (path === '/' || path === '/ui' || path.startsWith('/ui/')) return 'ui';
   if (path.startsWith('/clusters/')) return 'clusters';
+  if (path.startsWith('/auth/')) return 'auth';
+  if (path === '/api/kubeconfig') return 'kubeconfig';
   if (path === '/api/providers') return 'providers';
   if (/^\/api\/providers\/[^/]+\/heartbeat$/.test(path)) return 'heartbeat';
   if (/^\/api\/workspaces\/[^/]+\/providers\/enabled$/.test(path)) return 'enabled';
@@ -48,7 +53,7 @@ export function routeOf(path: string): string {
 }
 
 export function hubHandler(options: HubHandlerOptions) {
-  const { api, proxy, providers, ui, metrics, log } = options;
+  const { api, signIn, proxy, providers, ui, metrics, log } = options;
 
   async function serve(req: IncomingMessage, res: ServerResponse, path: string): Promise<void> {
     switch (path) {
@@ -85,6 +90,7 @@ export function hubHandler(options: HubHandlerOptions) {
     }
     if (path.startsWith('/ui/')) return ui.serve(req, res, path.slice('/ui/'.length));
     if (path.startsWith('/clusters/')) return proxy.handle(req, res);
+    if (path.startsWith('/auth/')) return signIn(req, res, path);
     if (path.startsWith('/api/')) return api(req, res, path);
     throw notFoundPath(path);
   }

@@ -5,7 +5,8 @@
  * - `POST /api/workspaces/{path}/providers/{name}/enable` (`{acceptedClaims}`) and
  *   `…/disable`: as the caller (`enablement.ts`);
  * - `POST /api/providers/{name}/heartbeat` (`{version?}`): only from the provider's own
- *   identity, its ServiceAccount in its workspace.
+ *   identity, its ServiceAccount in its workspace;
+ * - `GET /api/kubeconfig?workspace={path}`: a kubeconfig for the caller (`kubeconfig.ts`).
  * Every call needs a bearer token the control plane accepts.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -27,6 +28,7 @@ import { CATALOG_ENTRIES, type Catalog } from '../catalog.ts';
 import type { ControlPlane } from '../control-plane.ts';
 import { IDENTITY_USERNAME } from '../controllers/provisioning.ts';
 import type { AcceptedClaim, Enablement } from '../enablement.ts';
+import { callerKubeconfig } from '../kubeconfig.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 const WORKSPACE_PATH = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -135,7 +137,27 @@ export function providersApi(options: ProvidersApiOptions) {
     writeJson(res, 200, { name, lastHeartbeat });
   }
 
+  async function kubeconfig(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const workspace = new URL(req.url ?? '/', 'https://hub').searchParams.get('workspace') ?? '';
+    if (!WORKSPACE_PATH.test(workspace))
+      throw badRequest(
+        `"${workspace}" is not a workspace path: ask for ?workspace=<path> (such as root:org:team)`,
+      );
+    const { token, user } = await authenticate(req);
+    const file = callerKubeconfig({ controlPlane, workspace, token, user });
+    res.writeHead(200, {
+      'Content-Type': 'application/yaml; charset=utf-8',
+      'Content-Disposition': `attachment; filename="${workspace.replaceAll(':', '-')}.kubeconfig"`,
+      'Cache-Control': 'no-store',
+    });
+    res.end(file);
+  }
+
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
+    if (path === '/api/kubeconfig') {
+      if (req.method !== 'GET') throw methodNotAllowed(req.method);
+      return kubeconfig(req, res);
+    }
     if (path === '/api/providers') {
       if (req.method !== 'GET') throw methodNotAllowed(req.method);
       await authenticate(req);

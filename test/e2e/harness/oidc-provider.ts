@@ -28,6 +28,8 @@ export interface TestClient {
   /** Absent: a public client (PKCE only). */
   readonly clientSecret?: string;
   readonly redirectUris: readonly string[];
+  /** Where the issuer's sign-out page may send the browser back to. */
+  readonly postLogoutRedirectUris?: readonly string[];
 }
 
 export interface OidcProviderOptions {
@@ -61,6 +63,8 @@ export class TestOidcProvider {
   private server: Server | undefined;
   private keys: PrivateKey[] = [];
   private readonly options: OidcProviderOptions;
+  /** The registered clients; `register` changes them. */
+  private clients: TestClient[];
   private readonly tls: { cert: string; key: string };
   private generation = 0;
 
@@ -71,6 +75,7 @@ export class TestOidcProvider {
     tls: { cert: string; key: string },
   ) {
     this.options = options;
+    this.clients = [...options.clients];
     this.dir = dir;
     this.caPem = ca;
     this.caFile = join(dir, 'ca.crt');
@@ -99,6 +104,15 @@ export class TestOidcProvider {
     await this.stopServer();
     if (options.rotate) this.keys = [await newKey(`key-${++this.generation + 1}`)];
     await this.listen(port);
+  }
+
+  /**
+   * Registers `client` anew (replacing the one with its ID), e.g. with a redirect URI on a
+   * port known only once the hub listens; a restart on the same address with the same keys.
+   */
+  async register(client: TestClient): Promise<void> {
+    this.clients = [...this.clients.filter((c) => c.clientId !== client.clientId), client];
+    await this.restart();
   }
 
   /** A token signed with the provider's current key: for claims no real sign-in produces. */
@@ -210,13 +224,14 @@ export class TestOidcProvider {
     this.issuer = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const accounts = this.options.accounts;
     const provider = new Provider(this.issuer, {
-      clients: this.options.clients.map(
+      clients: this.clients.map(
         (c): ClientMetadata => ({
           client_id: c.clientId,
           ...(c.clientSecret
             ? { client_secret: c.clientSecret, token_endpoint_auth_method: 'client_secret_post' }
             : { token_endpoint_auth_method: 'none' }),
           redirect_uris: [...c.redirectUris],
+          post_logout_redirect_uris: [...(c.postLogoutRedirectUris ?? [])],
           grant_types: ['authorization_code', 'refresh_token'],
           response_types: ['code'],
         }),

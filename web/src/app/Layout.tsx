@@ -1,6 +1,6 @@
 /**
  * The frame of every signed-in page: a header with the current workspace path (always
- * visible), the user, the theme switch and Sign out; a side navigation with the catalog,
+ * visible), the user, the theme switch, the kubeconfig download and Sign out; a side navigation with the catalog,
  * the workspace tree and the enabled providers grouped by category, each listing the
  * resources it brings. Below 760 px the navigation folds behind a Menu button.
  */
@@ -8,6 +8,7 @@ import { useEffect, useState } from 'react';
 import { Link, NavLink, Outlet, useLocation, useParams } from 'react-router';
 import { pluralKind } from '../api/discovery.ts';
 import { isWorkspacePath } from '../api/paths.ts';
+import { KubeconfigButton } from '../components/KubeconfigButton.tsx';
 import { categoriesOf } from '../logic/provider-state.ts';
 import { useCatalog, useEnabledProviders } from './queries.ts';
 import { routes } from './routes.ts';
@@ -147,7 +148,8 @@ export function Layout() {
           >
             {theme === 'dark' ? 'Light' : 'Dark'}
           </button>
-          <button type="button" className="button small" onClick={signOut}>
+          <KubeconfigButton workspace={ws} />
+          <button type="button" className="button small" onClick={() => void signOut()}>
             Sign out
           </button>
         </div>

@@ -1,10 +1,21 @@
 /**
  * The signed-in session: a bearer token, the workspace it signed in to and the user the
  * server says the token is. It lives in sessionStorage (gone when the tab closes, never in
- * a URL) and in memory; signing out clears both.
+ * a URL) and in memory; signing out clears both. A session signed in with the issuer
+ * ("Sign in with <issuer>") gets a fresh ID token from the hub at `refreshAt`, and signing
+ * out also ends the hub's session and then the issuer's (its sign-out page, if it has one).
  */
-import { createContext, type ReactNode, useCallback, useContext, useMemo, useState } from 'react';
-import { Api } from '../api/http.ts';
+import {
+  createContext,
+  type ReactNode,
+  useCallback,
+  useContext,
+  useEffect,
+  useMemo,
+  useState,
+} from 'react';
+import { Api, ApiError } from '../api/http.ts';
+import { endIssuerSession, issuedToken } from '../api/sign-in.ts';
 
 export interface Session {
   readonly token: string;
@@ -12,7 +23,18 @@ export interface Session {
   readonly groups: readonly string[];
   /** The workspace signed in to, where the portal starts. */
   readonly home: string;
+  /** Set when signed in with this OpenID issuer through the hub. */
+  readonly issuer?: string;
+  /** When to ask the hub for a fresh ID token (ms since the epoch). */
+  readonly refreshAt?: number;
 }
+
+/** `refreshAt` for a token the hub says to refresh in `seconds`. */
+export const refreshAtOf = (seconds: number | undefined) =>
+  seconds === undefined ? undefined : Date.now() + seconds * 1000;
+
+/** After a failed refresh that was not a refusal (the hub unreachable): try again this soon. */
+const RETRY_MS = 10_000;
 
 const KEY = 'canopy.session';
 
@@ -27,6 +49,8 @@ function load(): Session | null {
       user: parsed.user ?? '',
       groups: parsed.groups ?? [],
       home: parsed.home,
+      ...(typeof parsed.issuer === 'string' ? { issuer: parsed.issuer } : {}),
+      ...(typeof parsed.refreshAt === 'number' ? { refreshAt: parsed.refreshAt } : {}),
     };
   } catch {
     return null;
@@ -37,14 +61,15 @@ interface SessionContextValue {
   readonly session: Session | null;
   readonly api: Api | null;
   signIn(session: Session): void;
-  signOut(): void;
+  /** The user signs out: the hub's and the issuer's sessions end too. */
+  signOut(): Promise<void>;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(load);
-  const signOut = useCallback(() => {
+  const forget = useCallback(() => {
     sessionStorage.removeItem(KEY);
     setSession(null);
   }, []);
@@ -52,8 +77,32 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     sessionStorage.setItem(KEY, JSON.stringify(next));
     setSession(next);
   }, []);
+  const signOut = useCallback(async () => {
+    if (load()?.issuer === undefined) return forget();
+    const ended = await endIssuerSession().catch(() => ({ endSessionUrl: undefined }));
+    forget();
+    if (ended.endSessionUrl) window.location.assign(ended.endSessionUrl);
+  }, [forget]);
+  // Before the ID token expires, the hub refreshes it with the refresh token it keeps.
+  useEffect(() => {
+    if (!session?.issuer || session.refreshAt === undefined) return;
+    const timer = setTimeout(
+      () => {
+        issuedToken()
+          .then((issued) =>
+            signIn({ ...session, token: issued.token, refreshAt: refreshAtOf(issued.refreshIn) }),
+          )
+          .catch((err: unknown) => {
+            if (err instanceof ApiError && err.code === 401) forget();
+            else signIn({ ...session, refreshAt: Date.now() + RETRY_MS });
+          });
+      },
+      Math.max(0, session.refreshAt - Date.now()),
+    );
+    return () => clearTimeout(timer);
+  }, [session, signIn, forget]);
   // A 401 means the token expired or was revoked: back to the sign-in page.
-  const api = useMemo(() => (session ? new Api(session.token, signOut) : null), [session, signOut]);
+  const api = useMemo(() => (session ? new Api(session.token, forget) : null), [session, forget]);
   const value = useMemo(() => ({ session, api, signIn, signOut }), [session, api, signIn, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
