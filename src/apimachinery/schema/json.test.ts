@@ -45,6 +45,8 @@ describe('JSON helpers', () => {
     expect(deepEqual(v, c)).toBe(true);
     expect(deepEqual({ a: 1 }, { a: 1, b: undefined })).toBe(true);
     expect(deepEqual([1], { 0: 1 })).toBe(false);
+    expect(deepEqual({ a: [1, { b: 2 }], c: undefined }, { a: [1, { b: 2 }] })).toBe(true);
+    expect(deepEqual({ a: [1] }, { a: [1, 2] })).toBe(false);
   });
 
   it('reads only own members', () => {

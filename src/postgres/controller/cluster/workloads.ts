@@ -15,10 +15,10 @@
  *   the same place, which follows the primary through failover and switchover.
  */
 import type { Container, Pod, PodCondition, Service } from '../../../api/core/types.ts';
-import type { OwnerReference } from '../../../apimachinery/meta.ts';
 import { readOnlyServiceName, readServiceName, writeServiceName } from '../../names.ts';
 import type { EndpointRole } from '../../runtime/endpoint-proxy.ts';
-import { API_VERSION, type Cluster } from '../../types.ts';
+import type { Cluster } from '../../types.ts';
+import { ownerReference } from './secrets.ts';
 import type { InstanceView } from './status.ts';
 
 export const LABEL_CLUSTER = 'cnpg.io/cluster';
@@ -51,17 +51,6 @@ export interface PodInput {
   readonly restarts: number;
   readonly lastRestartAt?: string;
   readonly now: Date;
-}
-
-export function ownerReference(cluster: Cluster): OwnerReference {
-  return {
-    apiVersion: API_VERSION,
-    kind: 'Cluster',
-    name: cluster.metadata.name ?? '',
-    uid: cluster.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
 }
 
 export function podLabels(clusterName: string, view: InstanceView): Record<string, string> {

@@ -3,7 +3,6 @@ import type { KubeObject } from '../../../apimachinery/meta.ts';
 import { applyMergePatch, createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
 import {
   buildObject,
-  deepEqual,
   linkAnnotations,
   linkedSource,
   linkLabels,
@@ -117,10 +116,5 @@ describe('synced content and links', () => {
     const a: KubeObject = { ...remote, metadata: { ...remote.metadata, managedFields: [{}] } };
     expect(withoutManagedFields(a)).toEqual(remote);
     expect(a.metadata.managedFields).toEqual([{}]);
-  });
-
-  it('compares deeply, ignoring undefined keys', () => {
-    expect(deepEqual({ a: [1, { b: 2 }], c: undefined }, { a: [1, { b: 2 }] })).toBe(true);
-    expect(deepEqual({ a: [1] }, { a: [1, 2] })).toBe(false);
   });
 });

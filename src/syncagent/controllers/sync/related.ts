@@ -11,6 +11,7 @@
 
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
 import { type KubeObject, nameOf } from '../../../apimachinery/meta.ts';
+import { deepEqual } from '../../../apimachinery/schema/json.ts';
 import {
   apiVersionOfRef,
   isAlreadyExists,
@@ -35,7 +36,6 @@ import { applyMutations, getPath, regexReplace, scalarString } from '../../templ
 import { render } from '../../templating/template.ts';
 import {
   buildObject,
-  deepEqual,
   linkAnnotations,
   linkLabels,
   patchFromState,

@@ -20,6 +20,7 @@
  * Warning event of that reason (where the events claim lets the agent write events). The
  * condition goes with the next status copy once the claim is accepted.
  */
+
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
 import {
   isJsonObject,
@@ -29,6 +30,7 @@ import {
   timestamp,
 } from '../../../apimachinery/meta.ts';
 import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
+import { deepEqual } from '../../../apimachinery/schema/json.ts';
 import {
   apiVersionOfRef,
   isAlreadyExists,
@@ -56,7 +58,6 @@ import { applyMutations } from '../../templating/mutation.ts';
 import { localObjectName } from '../../templating/naming.ts';
 import {
   buildObject,
-  deepEqual,
   linkAnnotations,
   linkedSource,
   linkLabels,
