@@ -220,7 +220,10 @@ describe('watch and list semantics', () => {
       headers: { accept: 'application/json;as=Table;v=v1;g=meta.k8s.io' },
     });
     await create('table-1');
-    const all = events((await watching).body);
+    const res = await watching;
+    // The media type names the Table's version as the Accept header does (it said v=meta.k8s.io/v1).
+    expect(res.headers['content-type']).toBe('application/json;as=Table;g=meta.k8s.io;v=v1');
+    const all = events(res.body);
     expect(all).toHaveLength(1);
     expect(all[0]?.type).toBe('ADDED');
     expect(all[0]?.object.kind).toBe('Table');

@@ -82,7 +82,7 @@ export async function streamWatch(
 
   res.writeHead(200, {
     'Content-Type': options.table
-      ? `application/json;as=Table;v=${options.table.version};g=meta.k8s.io`
+      ? `application/json;as=Table;g=meta.k8s.io;v=${options.table.version.slice('meta.k8s.io/'.length)}`
       : options.partial
         ? `application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=${options.partial}`
         : 'application/json',
