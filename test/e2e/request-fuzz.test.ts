@@ -2,7 +2,8 @@
  * Searching fuzzers (fast-check) over everything a server serves, in plain mode and with
  * workspaces: for every resource type discovery lists, bodies generated from the type's
  * own OpenAPI schema with values of the wrong type mixed in, created, patched (merge,
- * strategic, apply), replaced and deleted; and requests odd at the protocol level (paths
+ * strategic, apply; its status and scale too), read back as YAML, protobuf, metadata and a
+ * Table, replaced and deleted; and requests odd at the protocol level (paths
  * with dot segments, escapes and long names, query parameters with any value, media types
  * and their parameters in Accept and Content-Type, protobuf-looking and random bodies).
  *
@@ -19,6 +20,8 @@ import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts
 
 /** Bodies per resource type, and protocol-level requests, per server. */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 3);
+/** A longer search gets the time it needs. */
+const SEARCH_TIMEOUT = 60_000 + RUNS * 15_000;
 
 interface Schema {
   type?: string;
@@ -104,6 +107,8 @@ interface Served {
   readonly kind: string;
   readonly schema: Schema | undefined;
   readonly components: Record<string, Schema>;
+  /** Subresources that take patches (status, scale). */
+  readonly patchable: readonly string[];
 }
 
 /** Every resource type the server lets one create, with its schema from /openapi/v3. */
@@ -131,7 +136,11 @@ async function creatable(send: (r: RawRequest) => Promise<RawResponse>): Promise
     const components = doc.components?.schemas ?? {};
     for (const r of list.resources) {
       if (r.name.includes('/') || !r.verbs.includes('create')) continue;
+      const patchable = list.resources
+        .filter((sub) => sub.name.startsWith(`${r.name}/`) && sub.verbs.includes('patch'))
+        .map((sub) => sub.name.slice(r.name.length + 1));
       out.push({
+        patchable,
         collection: `/${gv}${r.namespaced ? '/namespaces/default' : ''}/${r.name}`,
         apiVersion: group ? `${group}/${version}` : version,
         kind: r.kind,
@@ -144,6 +153,14 @@ async function creatable(send: (r: RawRequest) => Promise<RawResponse>): Promise
   }
   return out;
 }
+
+/** How each generated object is read back, besides plain JSON. */
+const READ_AS = [
+  'application/yaml',
+  'application/vnd.kubernetes.protobuf',
+  'application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1',
+  'application/json;as=Table;g=meta.k8s.io;v=v1',
+];
 
 /** Never a 5xx; a refusal is a Status carrying the response's code. */
 function expectKubernetesAnswer(res: RawResponse, what: string): void {
@@ -308,92 +325,118 @@ describe.each([
     expect(longest).toBeLessThan(5_000);
   });
 
-  it('answers bodies generated from every type schema, and patches of them, without a 5xx', async () => {
-    const types = await creatable(send);
-    expect(types.length).toBeGreaterThan(10);
-    let serial = 0;
-    for (const t of types) {
-      const bodies = fromSchema(t.schema, t.components);
-      await fc.assert(
-        fc.asyncProperty(bodies, bodies, async (generated, patch) => {
-          const name = `fz-${(serial++).toString(36)}`;
-          const fields =
-            generated !== null && typeof generated === 'object' && !Array.isArray(generated)
-              ? generated
-              : {};
-          const obj = { ...fields, apiVersion: t.apiVersion, kind: t.kind, metadata: { name } };
-          const created = await send({
-            method: 'POST',
-            path: t.collection,
-            body: JSON.stringify(obj),
-          });
-          expectKubernetesAnswer(created, `create ${JSON.stringify(obj)}`);
-          const item = `${t.collection}/${name}`;
-          const patchText = JSON.stringify(patch);
-          for (const type of [
-            'application/merge-patch+json',
-            'application/strategic-merge-patch+json',
-          ]) {
-            const res = await send({
-              method: 'PATCH',
-              path: item,
-              body: patchText,
-              headers: { 'Content-Type': type },
+  it(
+    'answers bodies generated from every type schema, and patches of them, without a 5xx',
+    async () => {
+      const types = await creatable(send);
+      expect(types.length).toBeGreaterThan(10);
+      let serial = 0;
+      for (const t of types) {
+        const bodies = fromSchema(t.schema, t.components);
+        await fc.assert(
+          fc.asyncProperty(bodies, bodies, async (generated, patch) => {
+            const name = `fz-${(serial++).toString(36)}`;
+            const fields =
+              generated !== null && typeof generated === 'object' && !Array.isArray(generated)
+                ? generated
+                : {};
+            const obj = { ...fields, apiVersion: t.apiVersion, kind: t.kind, metadata: { name } };
+            const created = await send({
+              method: 'POST',
+              path: t.collection,
+              body: JSON.stringify(obj),
             });
-            expectKubernetesAnswer(res, `${type} ${patchText} on ${JSON.stringify(obj)}`);
-          }
-          const applied = {
-            ...(patch !== null && typeof patch === 'object' && !Array.isArray(patch) ? patch : {}),
-            apiVersion: t.apiVersion,
-            kind: t.kind,
-            metadata: { name },
-          };
-          const apply = await send({
-            method: 'PATCH',
-            path: `${item}?fieldManager=fuzz`,
-            body: JSON.stringify(applied),
-            headers: { 'Content-Type': 'application/apply-patch+yaml' },
-          });
-          expectKubernetesAnswer(apply, `apply ${JSON.stringify(applied)}`);
-          const current = await send({ path: item });
-          expectKubernetesAnswer(current, `get ${item}`);
-          if (current.status === 200) {
-            const replaced = {
-              ...JSON.parse(current.body),
-              ...fields,
-              metadata: JSON.parse(current.body).metadata,
+            expectKubernetesAnswer(created, `create ${JSON.stringify(obj)}`);
+            const item = `${t.collection}/${name}`;
+            const patchText = JSON.stringify(patch);
+            for (const type of [
+              'application/merge-patch+json',
+              'application/strategic-merge-patch+json',
+            ]) {
+              const res = await send({
+                method: 'PATCH',
+                path: item,
+                body: patchText,
+                headers: { 'Content-Type': type },
+              });
+              expectKubernetesAnswer(res, `${type} ${patchText} on ${JSON.stringify(obj)}`);
+            }
+            const applied = {
+              ...(patch !== null && typeof patch === 'object' && !Array.isArray(patch)
+                ? patch
+                : {}),
+              apiVersion: t.apiVersion,
+              kind: t.kind,
+              metadata: { name },
             };
-            const put = await send({ method: 'PUT', path: item, body: JSON.stringify(replaced) });
-            expectKubernetesAnswer(put, `update ${JSON.stringify(replaced)}`);
-          }
-          const table = await send({
-            path: `${t.collection}?limit=5`,
-            headers: { Accept: 'application/json;as=Table;g=meta.k8s.io;v=v1' },
-          });
-          expectKubernetesAnswer(table, `table of ${t.collection}`);
-          expectKubernetesAnswer(await send({ method: 'DELETE', path: item }), `delete ${item}`);
-        }),
-        { numRuns: RUNS },
-      );
-    }
-  });
+            const apply = await send({
+              method: 'PATCH',
+              path: `${item}?fieldManager=fuzz`,
+              body: JSON.stringify(applied),
+              headers: { 'Content-Type': 'application/apply-patch+yaml' },
+            });
+            expectKubernetesAnswer(apply, `apply ${JSON.stringify(applied)}`);
+            for (const sub of t.patchable) {
+              const res = await send({
+                method: 'PATCH',
+                path: `${item}/${sub}`,
+                body: patchText,
+                headers: { 'Content-Type': 'application/merge-patch+json' },
+              });
+              expectKubernetesAnswer(
+                res,
+                `merge patch of ${sub} ${patchText} on ${JSON.stringify(obj)}`,
+              );
+            }
+            for (const accept of READ_AS) {
+              const res = await send({ path: item, headers: { Accept: accept } });
+              expectKubernetesAnswer(res, `get ${item} as ${accept}`);
+            }
+            const current = await send({ path: item });
+            expectKubernetesAnswer(current, `get ${item}`);
+            if (current.status === 200) {
+              const replaced = {
+                ...JSON.parse(current.body),
+                ...fields,
+                metadata: JSON.parse(current.body).metadata,
+              };
+              const put = await send({ method: 'PUT', path: item, body: JSON.stringify(replaced) });
+              expectKubernetesAnswer(put, `update ${JSON.stringify(replaced)}`);
+            }
+            const table = await send({
+              path: `${t.collection}?limit=5`,
+              headers: { Accept: 'application/json;as=Table;g=meta.k8s.io;v=v1' },
+            });
+            expectKubernetesAnswer(table, `table of ${t.collection}`);
+            expectKubernetesAnswer(await send({ method: 'DELETE', path: item }), `delete ${item}`);
+          }),
+          { numRuns: RUNS },
+        );
+      }
+    },
+    SEARCH_TIMEOUT,
+  );
 
-  it('answers odd paths, queries, media types and bodies without a 5xx', async () => {
-    await fc.assert(
-      fc.asyncProperty(request, async (r) => {
-        const res = await send({
-          method: r.method,
-          path: r.path + r.query,
-          streamHeadersOnly: true,
-          headers: {
-            ...(r.accept ? { Accept: r.accept } : {}),
-            ...(r.contentType ? { 'Content-Type': r.contentType } : {}),
-          },
-          ...(r.method === 'GET' ? {} : { body: r.body }),
-        });
-        expectKubernetesAnswer(res, JSON.stringify({ ...r, body: String(r.body).slice(0, 200) }));
-      }),
-      { numRuns: RUNS * 100 },
-    );
-  });
+  it(
+    'answers odd paths, queries, media types and bodies without a 5xx',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(request, async (r) => {
+          const res = await send({
+            method: r.method,
+            path: r.path + r.query,
+            streamHeadersOnly: true,
+            headers: {
+              ...(r.accept ? { Accept: r.accept } : {}),
+              ...(r.contentType ? { 'Content-Type': r.contentType } : {}),
+            },
+            ...(r.method === 'GET' ? {} : { body: r.body }),
+          });
+          expectKubernetesAnswer(res, JSON.stringify({ ...r, body: String(r.body).slice(0, 200) }));
+        }),
+        { numRuns: RUNS * 100 },
+      );
+    },
+    SEARCH_TIMEOUT,
+  );
 });
