@@ -65,6 +65,11 @@ interface Session {
 
 async function session(flags: CommonFlags): Promise<Session> {
   const loaded = loadKubeconfig(kubeconfigSource(flags.kubeconfig, process.env, homedir()));
+  // kubectl's own words here name KUBERNETES_MASTER, which nothing of Canopy reads.
+  if (loaded.merged.clusters.length === 0)
+    throw new Error(
+      `no kubeconfig with a cluster in ${loaded.source.files.join(', ')}: pass --kubeconfig or set KUBECONFIG to a kubeconfig with a token (canopy up and canopy start write .canopy/admin.kubeconfig)`,
+    );
   let config: EffectiveConfig = effectiveConfig(loaded.merged, {
     ...(flags.context ? { context: flags.context } : {}),
     ...(flags.certificateAuthority ? { certificateAuthority: flags.certificateAuthority } : {}),

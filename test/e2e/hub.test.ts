@@ -647,6 +647,21 @@ describe('the hub in canopy start, and canopy hub on its own', () => {
     }
   });
 
+  it('tells a terminal user without a kubeconfig what to pass', () => {
+    const run = spawnSync(process.execPath, [CANOPY_BIN, 'providers', 'list'], {
+      encoding: 'utf8',
+      env: {
+        ...process.env,
+        KUBECONFIG: join(tmp, 'missing.kubeconfig'),
+        CANOPY_HUB_URL: server.hubUrl ?? '',
+      },
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toContain(
+      `canopy providers: no kubeconfig with a cluster in ${join(tmp, 'missing.kubeconfig')}: pass --kubeconfig or set KUBECONFIG`,
+    );
+  });
+
   it('says at once that a control plane without workspaces cannot hold a catalog', async () => {
     const plain = await startCanopy({ plain: true });
     try {
