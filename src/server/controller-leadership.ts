@@ -53,14 +53,14 @@ export interface ControllerLeadershipOptions {
 
 export class ControllerLeadership {
   readonly identity = `${hostname()}_${process.pid}_${randomBytes(3).toString('hex')}`;
-  private readonly o: ControllerLeadershipOptions;
+  private readonly options: ControllerLeadershipOptions;
   private readonly elector: LeaderElector;
   private running: ControllerSet | undefined;
   private campaign: Promise<void> | undefined;
   private stopped = false;
 
   constructor(options: ControllerLeadershipOptions) {
-    this.o = options;
+    this.options = options;
     this.elector = new LeaderElector({
       leases: inProcessLeases(options.client),
       namespace: CONTROLLERS_LEASE.namespace,
@@ -81,20 +81,20 @@ export class ControllerLeadership {
   }
 
   private async run(): Promise<void> {
-    const log = this.o.logger;
+    const log = this.options.logger;
     while (!this.stopped) {
       const lost = new Promise<void>((resolve) => this.elector.onLost(resolve));
       if (!(await this.elector.acquire()) || this.stopped) return;
       const set = await this.startControllers(lost);
       if (set) {
         this.running = set;
-        this.o.onChange?.(true);
+        this.options.onChange?.(true);
         log.info({ identity: this.identity }, 'leading: controllers started');
       }
       await lost;
       if (this.running === set && set) {
         this.running = undefined;
-        this.o.onChange?.(false);
+        this.options.onChange?.(false);
         await set.stop();
         if (!this.stopped) log.warn('no longer leading: controllers stopped until leading again');
       }
@@ -109,9 +109,9 @@ export class ControllerLeadership {
     });
     for (let attempt = 0; !gone && !this.stopped; attempt++) {
       try {
-        return await this.o.start();
+        return await this.options.start();
       } catch (err) {
-        this.o.logger.error({ err: (err as Error).message }, 'cannot start the controllers');
+        this.options.logger.error({ err: (err as Error).message }, 'cannot start the controllers');
         const delay = Math.min(1000 * 2 ** attempt, 30_000);
         await Promise.race([lost, new Promise((r) => setTimeout(r, delay).unref())]);
       }
@@ -125,7 +125,7 @@ export class ControllerLeadership {
     const set = this.running;
     this.running = undefined;
     if (set) {
-      this.o.onChange?.(false);
+      this.options.onChange?.(false);
       await set.stop();
     }
     await this.elector.stop();

@@ -140,7 +140,7 @@ export function rewriteUrl(url: string, overrides: readonly string[]): string {
 }
 
 export class SyncAgent {
-  readonly o: AgentOptions;
+  readonly options: AgentOptions;
   readonly log: Logger;
   readonly metrics = new AgentMetrics();
   readonly agentName: string;
@@ -165,7 +165,7 @@ export class SyncAgent {
   #stopped = false;
 
   private constructor(options: AgentOptions) {
-    this.o = options;
+    this.options = options;
     this.log = options.log;
     this.agentName =
       options.agentName || `${options.apiExportEndpointSliceRef || options.apiExportRef}-syncagent`;
@@ -210,7 +210,7 @@ export class SyncAgent {
   }
 
   #enabled(name: ControllerName): boolean {
-    return !(this.o.disabledControllers ?? []).includes(name);
+    return !(this.options.disabledControllers ?? []).includes(name);
   }
 
   /** Retries `fn` with exponential backoff until it succeeds or the agent stops. */
@@ -231,13 +231,13 @@ export class SyncAgent {
   }
 
   async #start(): Promise<void> {
-    const { log, o } = this;
+    const { log, options } = this;
     log.info(
       {
         agent: this.agentName,
-        ...(o.apiExportEndpointSliceRef
-          ? { apiexportendpointslice: o.apiExportEndpointSliceRef }
-          : { apiexport: o.apiExportRef }),
+        ...(options.apiExportEndpointSliceRef
+          ? { apiexportendpointslice: options.apiExportEndpointSliceRef }
+          : { apiexport: options.apiExportRef }),
       },
       "Moin, I'm Canopy's sync agent",
     );
@@ -265,30 +265,33 @@ export class SyncAgent {
     await this.#retry('cannot install the PublishedResource CRD on the service cluster', () =>
       ensurePublishedResourceCrd(this.service, log),
     );
-    await this.#retry(`cannot create namespace ${o.namespace} on the service cluster`, async () => {
-      if (await this.service.getOrUndefined(NAMESPACES, undefined, o.namespace)) return;
-      await this.service
-        .create(NAMESPACES, undefined, {
-          apiVersion: 'v1',
-          kind: 'Namespace',
-          metadata: { name: o.namespace },
-        })
-        .catch((err: unknown) => {
-          if (!isConflict(err)) throw err;
-        });
-      log.info({ namespace: o.namespace }, 'created the agent namespace');
-    });
+    await this.#retry(
+      `cannot create namespace ${options.namespace} on the service cluster`,
+      async () => {
+        if (await this.service.getOrUndefined(NAMESPACES, undefined, options.namespace)) return;
+        await this.service
+          .create(NAMESPACES, undefined, {
+            apiVersion: 'v1',
+            kind: 'Namespace',
+            metadata: { name: options.namespace },
+          })
+          .catch((err: unknown) => {
+            if (!isConflict(err)) throw err;
+          });
+        log.info({ namespace: options.namespace }, 'created the agent namespace');
+      },
+    );
 
-    if (o.enableLeaderElection) {
+    if (options.enableLeaderElection) {
       const leaseName = `syncagent.${this.agentName}`.slice(0, 253);
       this.#elector = new LeaderElector({
-        leases: kubeLeases(this.service, o.namespace, leaseName),
-        namespace: o.namespace,
+        leases: kubeLeases(this.service, options.namespace, leaseName),
+        namespace: options.namespace,
         name: leaseName,
         identity: `${hostname()}_${process.pid}_${Math.random().toString(36).slice(2, 8)}`,
-        leaseDurationMs: o.leaseDurationMs ?? 15_000,
-        renewDeadlineMs: o.renewDeadlineMs ?? 10_000,
-        retryPeriodMs: o.retryPeriodMs ?? 2_000,
+        leaseDurationMs: options.leaseDurationMs ?? 15_000,
+        renewDeadlineMs: options.renewDeadlineMs ?? 10_000,
+        retryPeriodMs: options.retryPeriodMs ?? 2_000,
         log,
       });
       this.#ready = true;
@@ -323,26 +326,28 @@ export class SyncAgent {
   }
 
   async #resolveExport(): Promise<string> {
-    const { o } = this;
-    if (o.apiExportEndpointSliceRef) {
+    const { options } = this;
+    if (options.apiExportEndpointSliceRef) {
       const slice = await this.kcp.get<EndpointSlice>(
         ENDPOINT_SLICES,
         undefined,
-        o.apiExportEndpointSliceRef,
+        options.apiExportEndpointSliceRef,
       );
       const path = slice.spec?.export?.path ?? '';
       const name = slice.spec?.export?.name ?? '';
       if (!name)
-        throw new Error(`APIExportEndpointSlice ${o.apiExportEndpointSliceRef} names no APIExport`);
+        throw new Error(
+          `APIExportEndpointSlice ${options.apiExportEndpointSliceRef} names no APIExport`,
+        );
       if (path && path !== this.clusterPath && path !== this.clusterName)
         throw new Error(
-          `APIExportEndpointSlice ${o.apiExportEndpointSliceRef} points at an APIExport in ${path}; the agent manages APIExports in its own workspace (${this.clusterPath})`,
+          `APIExportEndpointSlice ${options.apiExportEndpointSliceRef} points at an APIExport in ${path}; the agent manages APIExports in its own workspace (${this.clusterPath})`,
         );
       await this.#getExport(name);
       return name;
     }
-    await this.#getExport(o.apiExportRef as string);
-    return o.apiExportRef as string;
+    await this.#getExport(options.apiExportRef as string);
+    return options.apiExportRef as string;
   }
 
   async #getExport(name: string): Promise<ExportStatus> {
@@ -361,8 +366,8 @@ export class SyncAgent {
 
   /** The virtual workspace URL: the endpoint slice's first endpoint, or the export's status. */
   async #endpointUrl(): Promise<string | undefined> {
-    const sliceName = this.o.apiExportEndpointSliceRef || this.exportName;
-    const overrides = this.o.apiExportHostPortOverrides ?? [];
+    const sliceName = this.options.apiExportEndpointSliceRef || this.exportName;
+    const overrides = this.options.apiExportHostPortOverrides ?? [];
     const slice = await this.kcp.getOrUndefined<EndpointSlice>(
       ENDPOINT_SLICES,
       undefined,
@@ -370,18 +375,20 @@ export class SyncAgent {
     );
     const fromSlice = slice?.status?.endpoints?.[0]?.url;
     if (fromSlice) return rewriteUrl(fromSlice, overrides);
-    if (slice && this.o.apiExportEndpointSliceRef) return undefined;
+    if (slice && this.options.apiExportEndpointSliceRef) return undefined;
     const exp = await this.#getExport(this.exportName);
     const fromExport = exp.status?.virtualWorkspaces?.[0]?.url;
     return fromExport ? rewriteUrl(fromExport, overrides) : undefined;
   }
 
   async #runControllers(): Promise<void> {
-    const { log, o } = this;
+    const { log, options } = this;
     this.prs = new Reflector<PublishedResource>({
       client: this.service,
       ref: PUBLISHED_RESOURCES,
-      ...(o.publishedResourceSelector ? { labelSelector: o.publishedResourceSelector } : {}),
+      ...(options.publishedResourceSelector
+        ? { labelSelector: options.publishedResourceSelector }
+        : {}),
       log,
       name: 'publishedresources',
       onFailure: () => this.metrics.watchFailures.inc({ watch: 'publishedresources' }),
@@ -416,13 +423,13 @@ export class SyncAgent {
         metrics: this.metrics,
         events: kcpEvents,
       });
-    const state = new StateStore(this.service, o.namespace, log);
+    const state = new StateStore(this.service, options.namespace, log);
     this.#state = state;
     if (this.#enabled('sync'))
       this.syncManager = new SyncManager({
         log,
         agentName: this.agentName,
-        namespace: o.namespace,
+        namespace: options.namespace,
         service: this.service,
         kcp: this.kcp,
         prs: this.prs,
@@ -430,8 +437,8 @@ export class SyncAgent {
         metrics: this.metrics,
         state,
         endpointUrl: () => this.#endpointUrl(),
-        workspaceCleanupDelayMs: o.workspaceCleanupDelayMs ?? 30_000,
-        ...(o.concurrency ? { concurrency: o.concurrency } : {}),
+        workspaceCleanupDelayMs: options.workspaceCleanupDelayMs ?? 30_000,
+        ...(options.concurrency ? { concurrency: options.concurrency } : {}),
       });
     if (this.syncManager) {
       // The virtual workspace URL appears in the endpoint slice when the first tenant binds:
@@ -466,7 +473,7 @@ export class SyncAgent {
   }
 
   async #serve(): Promise<void> {
-    const { metricsAddress, healthAddress } = this.o;
+    const { metricsAddress, healthAddress } = this.options;
     const notReady = () => (this.#ready && !this.#stopped ? undefined : 'not ready');
     const listen = async (address: string, options: ProbeOptions) => {
       const server = await serveProbes(address, '0.0.0.0', options);
