@@ -2,8 +2,10 @@
  * Leader election over a coordination.k8s.io/v1 Lease (client-go's leaderelection, as
  * controller-runtime uses it): a candidate takes the Lease when it is free or expired,
  * renews it every retry period, and gives up leadership when it cannot renew within the
- * renew deadline. Writes carry the Lease's resourceVersion, so two candidates never both
- * win. On a clean shutdown the leader releases the Lease so a standby takes over at once.
+ * renew deadline, even while a renewal is still waiting for an answer (a standby may take
+ * the Lease once it expired by its clock, so the old leader must have stopped by then).
+ * Writes carry the Lease's resourceVersion, so two candidates never both win. On a clean
+ * shutdown the leader releases the Lease so a standby takes over at once.
  *
  * The Lease is reached through a `LeaseClient`: over HTTP for the components outside the
  * server (`kube/leader.ts`), in process for the server's own controllers, which run on one
@@ -102,21 +104,44 @@ export class LeaderElector {
     while (!this.#stopped && this.#leader) {
       await sleep(this.options.retryPeriodMs, undefined, { ref: false });
       if (this.#stopped) return;
-      try {
-        if (await this.#tryAcquireOrRenew()) {
-          lastRenew = Date.now();
-          continue;
-        }
-        // Someone else holds it now.
+      // As client-go, an attempt still unanswered at the renew deadline loses leadership:
+      // a call hanging on a store this replica cannot reach must not keep it leading past
+      // the point where a standby, judging the Lease expired, takes over.
+      const outcome = await this.#renewBy(lastRenew + this.options.renewDeadlineMs);
+      if (this.#stopped) return;
+      if (outcome === 'renewed') {
+        lastRenew = Date.now();
+        continue;
+      }
+      if (outcome === 'taken') {
         this.#lose('the Lease is held by another candidate');
         return;
-      } catch (err) {
-        this.options.log.warn({ err: (err as Error).message }, 'leader election: renew failed');
       }
-      if (Date.now() - lastRenew > this.options.renewDeadlineMs) {
+      if (outcome === 'deadline' || Date.now() - lastRenew > this.options.renewDeadlineMs) {
         this.#lose('could not renew the Lease within the renew deadline');
         return;
       }
+    }
+  }
+
+  /** One renewal, given up (its call left to finish on its own) at `deadline`. */
+  async #renewBy(deadline: number): Promise<'renewed' | 'taken' | 'failed' | 'deadline'> {
+    const timer = new AbortController();
+    const attempt = this.#tryAcquireOrRenew().then(
+      (ok) => (ok ? ('renewed' as const) : ('taken' as const)),
+      (err: unknown) => {
+        this.options.log.warn({ err: (err as Error).message }, 'leader election: renew failed');
+        return 'failed' as const;
+      },
+    );
+    const expiry = sleep(Math.max(0, deadline - Date.now()), 'deadline' as const, {
+      ref: false,
+      signal: timer.signal,
+    }).catch(() => 'deadline' as const);
+    try {
+      return await Promise.race([attempt, expiry]);
+    } finally {
+      timer.abort();
     }
   }
 
