@@ -85,8 +85,11 @@ export function registerHub(program: Command): void {
       'after',
       `
 The hub makes the catalog workspace root:kedge (CatalogEntries live there) and one
-workspace per provider under root:kedge:providers. Without --tls-cert-file it serves a
-certificate from its own CA, <data-dir>/ca.crt; clients trust that file:
+workspace per provider under root:kedge:providers. A control plane that does not serve
+CatalogEntries itself (kcp) gets their CRD there; one without workspaces is refused.
+Several hubs may run against one control plane: one reconciles, all serve. Without
+--tls-cert-file it serves a certificate from its own CA, <data-dir>/ca.crt; clients
+trust that file:
 
   curl --cacert <data-dir>/ca.crt -H "Authorization: Bearer $TOKEN" "$(cat <data-dir>/hub-url)/api/providers"`,
     )
