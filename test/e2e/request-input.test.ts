@@ -586,6 +586,33 @@ describe('hostile bodies', () => {
     // A liveness bound, generous for a loaded machine: the decodes take seconds each.
     expect(Math.max(...latencies)).toBeLessThan(5_000);
   });
+
+  it('and a JSON patch whose copies double the object is refused before it grows (422), changing nothing', async () => {
+    const created = await send({
+      method: 'POST',
+      path: CM,
+      body: json({ metadata: { name: 'doubled' }, data: { a: 'b' } }),
+    });
+    expect(created.status, created.body).toBe(201);
+    // 26 ops, under 1 KB: unbounded, the 24th alone copies 16 million nested lists.
+    const ops = [
+      { op: 'add', path: '/x', value: [1] },
+      ...Array.from({ length: 24 }, () => ({ op: 'copy', from: '/x', path: '/x/-' })),
+      { op: 'remove', path: '/x' },
+    ];
+    const res = await send({
+      method: 'PATCH',
+      path: `${CM}/doubled`,
+      body: json(ops),
+      headers: { 'content-type': 'application/json-patch+json' },
+    });
+    expect(res.status, res.body.slice(0, 300)).toBe(422);
+    expect(status(res).message).toMatch(
+      /^Unable to copy, the accumulated size increase of copy is/,
+    );
+    const after = JSON.parse((await send({ path: `${CM}/doubled` })).body);
+    expect(after.metadata.resourceVersion).toBe(JSON.parse(created.body).metadata.resourceVersion);
+  });
 });
 
 describe('metadata-only clients', () => {

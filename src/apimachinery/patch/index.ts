@@ -1,7 +1,8 @@
 /**
- * The patch engines: JSON merge patch, strategic merge patch, and server-side apply with its
- * field ownership (managedFields / FieldsV1). All are pure functions over JSON values and a
- * structural schema; the request handlers decide which to run and persist the result.
+ * The patch engines: JSON patch (bounded as upstream bounds it), JSON merge patch, strategic
+ * merge patch, and server-side apply with its field ownership (managedFields / FieldsV1). All
+ * are pure functions over JSON values and a structural schema; the request handlers decide
+ * which to run and persist the result.
  */
 export {
   ApplyConflictError,
@@ -23,6 +24,12 @@ export {
   serializePathElement,
   valueElement,
 } from './fieldpath.ts';
+export {
+  applyJsonPatch,
+  jsonSizeWithin,
+  MAX_JSON_PATCH_COPY_BYTES,
+  MAX_JSON_PATCH_OPERATIONS,
+} from './json-patch.ts';
 export {
   ANCIENT_CHANGES,
   BEFORE_FIRST_APPLY,

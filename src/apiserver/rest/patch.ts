@@ -3,7 +3,6 @@
  * object. JSON patch (RFC 6902) and JSON merge patch (RFC 7386) serve every resource;
  * strategic merge is for built-ins only, as upstream.
  */
-import jsonpatch from 'fast-json-patch';
 import {
   asJson,
   asKubeObject,
@@ -11,13 +10,12 @@ import {
   type JsonValue,
   type KubeObject,
 } from '../../apimachinery/meta.ts';
-import { applyMergePatch, applyStrategicMergePatch } from '../../apimachinery/patch/index.ts';
 import {
-  badRequest,
-  notFound,
-  StatusError,
-  unsupportedMediaType,
-} from '../../apimachinery/status.ts';
+  applyJsonPatch,
+  applyMergePatch,
+  applyStrategicMergePatch,
+} from '../../apimachinery/patch/index.ts';
+import { badRequest, notFound, unsupportedMediaType } from '../../apimachinery/status.ts';
 import { parseJson } from '../http/body.ts';
 import { PATCH_TYPES } from '../http/negotiation.ts';
 import { type ResourceType, resourceRef } from '../registry/resource-type.ts';
@@ -58,7 +56,8 @@ export function patchFunction(
   if (mediaType === PATCH_TYPES.json) {
     if (!Array.isArray(patch))
       throw badRequest('json: cannot unmarshal object into Go value of type jsonpatch.Patch');
-    return (current) => keepIdentity(applyJsonPatch(requireCurrent(current), patch), patchedKind);
+    return (current) =>
+      keepIdentity(applyJsonPatch(asJson(requireCurrent(current)), patch), patchedKind);
   }
   if (!isJsonObject(patch))
     throw badRequest('json: cannot unmarshal into Go value: patch must be a JSON object');
@@ -72,27 +71,6 @@ export function patchFunction(
   }
   return (current) =>
     keepIdentity(applyMergePatch(asJson(requireCurrent(current)), patch), patchedKind);
-}
-
-function applyJsonPatch(doc: KubeObject, ops: JsonValue[]): JsonValue {
-  try {
-    return jsonpatch.applyPatch(doc, ops as unknown as jsonpatch.Operation[], true, false)
-      .newDocument as JsonValue;
-  } catch (err) {
-    const message = (err as Error).message.split('\n')[0] ?? 'invalid patch';
-    const bad = (err as { name?: string }).name;
-    if (
-      bad === 'OPERATION_VALUE_REQUIRED' ||
-      bad === 'OPERATION_OP_INVALID' ||
-      bad === 'SEQUENCE_NOT_AN_ARRAY' ||
-      bad === 'OPERATION_NOT_AN_OBJECT' ||
-      bad === 'OPERATION_PATH_INVALID' ||
-      bad === 'OPERATION_FROM_REQUIRED'
-    ) {
-      throw badRequest(message);
-    }
-    throw new StatusError({ code: 422, reason: 'Invalid', message });
-  }
 }
 
 /**
