@@ -422,6 +422,33 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     );
   });
 
+  it('lists thousands of objects: beyond 2,000 rows only those in view are in the page', async () => {
+    const { page } = alice!;
+    const ws = at('root:alice');
+    const many = 2050;
+    await k.ok([...ws, 'create', 'namespace', 'bulk']);
+    const items = Array.from({ length: many }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: `cm-${String(i).padStart(4, '0')}`, namespace: 'bulk' },
+    }));
+    await k.ok([...ws, 'create', '-f', '-'], {
+      input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }),
+    });
+    await page.goto(`${hubUrl}/ui/w/root:alice/r/core/v1/configmaps`);
+    await page.getByText(/\b20\d\d shown/).waitFor({ timeout: 60_000 });
+    expect(await page.locator('tbody tr').count()).toBeLessThan(100);
+    await page.evaluate(`document.querySelector('[data-testid="table-body"]').scrollTop = 1e9`);
+    await page.getByRole('link', { name: `cm-${many - 1}` }).click();
+    await page.getByRole('heading', { name: `cm-${many - 1}` }).waitFor();
+    await k.ok([...ws, 'delete', 'namespace', 'bulk', '--wait=false']);
+    await page
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Widgets' })
+      .click();
+    await page.getByRole('cell', { name: 'first' }).waitFor();
+  });
+
   it('edits from the generated form: what the form does not show is kept, the server’s errors at their fields, a concurrent change is its 409', async () => {
     const { page } = alice!;
     const ws = at('root:alice');

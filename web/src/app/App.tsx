@@ -10,7 +10,7 @@ import { Loading } from '../components/Loading.tsx';
 import { Catalog } from '../pages/Catalog.tsx';
 import { SignIn } from '../pages/SignIn.tsx';
 import { Layout } from './Layout.tsx';
-import { routes } from './routes.ts';
+import { BASE, routes } from './routes.ts';
 import { SessionProvider, useSession } from './session.tsx';
 
 const Workspaces = lazy(() => import('../pages/Workspaces.tsx'));
@@ -48,7 +48,7 @@ export function App() {
   return (
     <QueryClientProvider client={queryClient}>
       <SessionProvider>
-        <BrowserRouter basename="/ui">
+        <BrowserRouter basename={BASE}>
           <Routes>
             <Route path="/signin" element={<SignIn />} />
             <Route

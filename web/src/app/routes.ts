@@ -3,6 +3,8 @@
  * or a reload lands in the same workspace; the core API group is spelled `core` and a
  * cluster-scoped object's namespace `-`.
  */
+/** Where the hub serves the portal: the router's basename. */
+export const BASE = '/ui';
 export const CORE = 'core';
 export const NO_NAMESPACE = '-';
 

@@ -1,12 +1,14 @@
 /**
- * The rows of a Table, virtualized: only the rows in view (and a few around them) are in the
- * DOM, each a memoized component that re-renders only when its row, position or the clock
- * changes, so scrolling 1,000 rows costs a handful of row renders a frame.
+ * The rows of a Table, each a memoized component that re-renders only when its row, position
+ * or the clock changes. Up to EVERY_ROW_UP_TO rows are all in the DOM, so scrolling changes
+ * nothing in the page and costs what scrolling a static table costs (a virtualized list
+ * restyles and lays out the rows it brings in on every frame); beyond that only the rows in
+ * view (and a few around them) are, so a huge list still loads fast.
  */
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useMemo, useRef } from 'react';
-import { Link } from 'react-router';
-import { routes, type TypeRoute } from '../app/routes.ts';
+import { type CSSProperties, type MouseEvent, memo, useMemo, useRef } from 'react';
+import { useNavigate } from 'react-router';
+import { BASE, routes, type TypeRoute } from '../app/routes.ts';
 import {
   columnTemplate,
   formatCell,
@@ -17,6 +19,8 @@ import {
 } from '../logic/table.ts';
 
 const ROW_HEIGHT = 40;
+/** Lists up to this many rows render every row; longer ones only the rows in view. */
+const EVERY_ROW_UP_TO = 2000;
 
 interface Shown {
   readonly column: TableColumnDefinition;
@@ -26,8 +30,8 @@ interface Shown {
 interface RowProps {
   readonly row: TableRow;
   readonly index: number;
-  readonly start: number;
-  readonly template: string;
+  /** Where a virtualized row sits; undefined when every row is rendered in order. */
+  readonly start: number | undefined;
   readonly columns: readonly Shown[];
   readonly showNamespace: boolean;
   readonly now: number;
@@ -39,7 +43,6 @@ const Row = memo(function Row({
   row,
   index,
   start,
-  template,
   columns,
   showNamespace,
   now,
@@ -47,29 +50,32 @@ const Row = memo(function Row({
   type,
 }: RowProps) {
   const meta = rowMeta(row);
+  // A plain link (the table follows it in the app, see onClick below): a router Link per
+  // row costs several hooks each, a thousand times over.
+  const route = routes.detail(workspace, type, meta.namespace, meta.name ?? String(row.cells[0]));
   return (
     <tr
       aria-rowindex={index + 2}
       className="table-row"
-      style={{
-        gridTemplateColumns: template,
-        position: 'absolute',
-        top: 0,
-        left: 0,
-        right: 0,
-        height: ROW_HEIGHT,
-        transform: `translateY(${start}px)`,
-      }}
+      style={
+        start === undefined
+          ? undefined
+          : {
+              position: 'absolute',
+              top: 0,
+              left: 0,
+              right: 0,
+              transform: `translateY(${start}px)`,
+            }
+      }
     >
       {showNamespace ? <td className="cell">{meta.namespace ?? ''}</td> : null}
       {columns.map(({ column, index: cell }) => (
         <td key={column.name} className="cell">
           {cell === 0 ? (
-            <Link
-              to={routes.detail(workspace, type, meta.namespace, meta.name ?? String(row.cells[0]))}
-            >
+            <a href={BASE + route} data-route={route}>
               {formatCell(row.cells[cell], column, now, meta)}
-            </Link>
+            </a>
           ) : (
             formatCell(row.cells[cell], column, now, meta)
           )}
@@ -97,8 +103,18 @@ export function LiveTable({
   type: TypeRoute;
 }) {
   const scroller = useRef<HTMLDivElement>(null);
+  const navigate = useNavigate();
+  // Rows' links open in the app unless the user asks for a new tab or window.
+  const follow = (event: MouseEvent) => {
+    const link = (event.target as Element).closest('a[data-route]');
+    if (!link || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+    if (event.altKey) return;
+    event.preventDefault();
+    navigate(link.getAttribute('data-route') ?? '');
+  };
+  const virtual = rows.length > EVERY_ROW_UP_TO;
   const virtualizer = useVirtualizer({
-    count: rows.length,
+    count: virtual ? rows.length : 0,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 6,
@@ -111,10 +127,15 @@ export function LiveTable({
   );
   return (
     <div ref={scroller} className="table table-body" data-testid="table-body">
-      <table className="live-table" aria-rowcount={rows.length + 1}>
+      <table
+        className="live-table"
+        aria-rowcount={rows.length + 1}
+        // Every row shares the columns: one custom property instead of a style per row.
+        style={{ '--columns': template } as CSSProperties}
+      >
         <caption className="visually-hidden">{caption}</caption>
         <thead className="table-head">
-          <tr className="table-row" style={{ gridTemplateColumns: template }}>
+          <tr className="table-row">
             {showNamespace ? (
               <th scope="col" className="cell">
                 Namespace
@@ -127,8 +148,15 @@ export function LiveTable({
             ))}
           </tr>
         </thead>
-        <tbody style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-          {virtualizer.getVirtualItems().map((item) => {
+        {/* biome-ignore lint/a11y/useKeyWithClickEvents: Enter on a focused link clicks it too */}
+        <tbody
+          style={virtual ? { height: virtualizer.getTotalSize(), position: 'relative' } : undefined}
+          onClick={follow}
+        >
+          {(virtual
+            ? virtualizer.getVirtualItems()
+            : rows.map((_, index) => ({ index, start: undefined }))
+          ).map((item) => {
             const row = rows[item.index]!;
             return (
               <Row
@@ -136,7 +164,6 @@ export function LiveTable({
                 row={row}
                 index={item.index}
                 start={item.start}
-                template={template}
                 columns={columns}
                 showNamespace={showNamespace}
                 now={now}

@@ -1,6 +1,6 @@
 /**
  * The list of any resource: the server's Table columns (what `kubectl get` prints), rows
- * updated live from a watch, virtualized so thousands of rows scroll smoothly. Nothing here
+ * updated live from a watch, laid out so thousands of rows scroll smoothly. Nothing here
  * knows any particular provider.
  */
 
