@@ -11,8 +11,8 @@ import { execFile, spawn } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePortalBuilt } from '../../web/build.ts';
 import { hubContext, launchChromium, Shots } from './harness/browser.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
@@ -113,8 +113,18 @@ describe('a tenant’s PostgreSQL in the portal, against canopy up', () => {
     expect(leftovers).toEqual([]);
   }, 120_000);
 
+  // The page of the running step, shown whole when the step fails, with what went wrong in it.
+  let current: Awaited<ReturnType<typeof hubContext>> | undefined;
+  afterEach(async ({ task }) => {
+    if (task.result?.state === 'fail' && current && !current.page.isClosed()) {
+      await shots.take(current.page as Page, 'FAILED', true);
+      console.log('page errors:', current.pageErrors, '\nconsole errors:', current.consoleErrors);
+    }
+  });
+
   it('enables PostgreSQL, creates a Cluster and a Database, connects, disables', async () => {
-    const { context, page, pageErrors, cspViolations } = await hubContext(browser);
+    current = await hubContext(browser);
+    const { context, page, pageErrors, cspViolations } = current;
     await page.goto(`${hubUrl}/`);
     await page.getByLabel('Token').waitFor();
     await shots.take(page, 'sign-in');
@@ -192,6 +202,21 @@ describe('a tenant’s PostgreSQL in the portal, against canopy up', () => {
       (await psqlUri(uri.replace(/\/app$/, '/orders'), 'SELECT current_database()')).stdout,
     ).toBe('orders');
     await page.getByRole('button', { name: 'Hide password' }).click();
+
+    // Edit from the form, filled in with the Cluster as it is.
+    await page.getByRole('link', { name: 'Edit' }).click();
+    await page.getByRole('heading', { name: 'Edit Cluster web' }).waitFor();
+    expect(await page.locator('#root_spec_instances').inputValue()).toBe('1');
+    await page.locator('#root_spec_description').fill('Orders for the web shop');
+    await page.evaluate('window.scrollTo(0, 0)');
+    await shots.take(page, 'cluster-edit');
+    await page.getByRole('button', { name: 'Save Cluster' }).click();
+    await page.getByRole('heading', { name: 'web' }).waitFor();
+    await page.getByRole('tab', { name: 'YAML' }).click();
+    await page.getByText('description: Orders for the web shop').waitFor();
+    await page.getByRole('tab', { name: 'Overview' }).click();
+    await connection.waitFor();
+
     await page.getByRole('button', { name: 'Switch to dark theme' }).click();
     await shots.take(page, 'dark');
     await page.setViewportSize({ width: 390, height: 844 });

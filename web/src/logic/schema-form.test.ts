@@ -50,13 +50,25 @@ const doc: OpenApiDocument = {
                 type: 'object',
                 properties: {
                   parameters: { type: 'object', additionalProperties: { type: 'string' } },
+                  synchronous: {
+                    type: 'object',
+                    required: ['method'],
+                    properties: {
+                      method: { type: 'string', enum: ['any', 'first'] },
+                      dataDurability: { type: 'string', default: 'required' },
+                      number: { 'x-kubernetes-int-or-string': true, default: 1 },
+                    },
+                  },
                 },
               },
               ports: {
                 type: 'array',
                 items: {
                   type: 'object',
-                  properties: { port: { 'x-kubernetes-int-or-string': true } },
+                  properties: {
+                    port: { 'x-kubernetes-int-or-string': true },
+                    protocol: { type: 'string', default: 'TCP' },
+                  },
                 },
               },
               podTemplate: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
@@ -100,13 +112,36 @@ describe('schema to form', () => {
     const spec = props.spec!.properties as Record<string, JsonObject>;
     const size = (spec.storage!.properties as Record<string, JsonObject>).size!;
     expect(size.type).toBe('string');
-    expect(form.intOrString).toEqual(['spec.storage.size', 'spec.ports[].port']);
+    expect(form.intOrString).toEqual([
+      'spec.storage.size',
+      'spec.postgresql.synchronous.number',
+      'spec.ports[].port',
+    ]);
     expect(form.yamlOnly).toEqual(['spec.podTemplate']);
     expect(spec.podTemplate).toBeUndefined();
     expect((form.uiSchema.spec as JsonObject).storage).toEqual({ 'ui:collapsed': true });
-    expect(spec.postgresql!.properties).toEqual({
-      parameters: { title: 'parameters', type: 'object', additionalProperties: { type: 'string' } },
+    expect((spec.postgresql!.properties as Record<string, JsonObject>).parameters).toEqual({
+      title: 'parameters',
+      type: 'object',
+      additionalProperties: { type: 'string' },
     });
+  });
+
+  it('shows the defaults inside optional objects without filling them in', () => {
+    const spec = props.spec!.properties as Record<string, JsonObject>;
+    // Filled in, the default would make synchronous appear, and its method be required.
+    const postgresql = spec.postgresql!.properties as Record<string, JsonObject>;
+    const synchronous = postgresql.synchronous!.properties as Record<string, JsonObject>;
+    expect(synchronous.dataDurability!.default).toBeUndefined();
+    expect(synchronous.number!.default).toBeUndefined();
+    const ui = ((form.uiSchema.spec as JsonObject).postgresql as JsonObject)
+      .synchronous as JsonObject;
+    expect(ui.dataDurability).toEqual({ 'ui:placeholder': 'required' });
+    expect(ui.number).toEqual({ 'ui:placeholder': '1' });
+    // In an object that is there anyway, and in a list item once added, defaults fill in.
+    expect(spec.instances!.default).toBe(1);
+    const port = (spec.ports!.items as JsonObject).properties as Record<string, JsonObject>;
+    expect(port.protocol!.default).toBe('TCP');
   });
 });
 

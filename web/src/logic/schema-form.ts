@@ -101,29 +101,69 @@ interface Walk {
   readonly yamlOnly: string[];
 }
 
+/**
+ * Where a field sits: whether the object holding it may be left out (it is optional, or
+ * inside one that is), and whether the field itself is optional.
+ */
+interface Place {
+  readonly optional: boolean;
+  readonly inOptional: boolean;
+}
+
+/** Array items and map values exist only once added: their defaults fill what is added. */
+const ADDED: Place = { optional: false, inOptional: false };
+
+/**
+ * A default inside an object the form may leave out is shown, not filled in: the form fills
+ * defaults into the data, which would make the optional object appear (and its required
+ * fields block the submit) though the user never asked for it. The server applies the
+ * schema's defaults anyway.
+ */
+function placeDefault(
+  schema: JsonObject,
+  ui: JsonObject,
+  value: JsonValue | undefined,
+  place: Place,
+): void {
+  if (value === undefined) return;
+  if (!place.inOptional) {
+    schema.default = value;
+    return;
+  }
+  delete schema.default;
+  ui['ui:placeholder'] = typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 function convert(
   walk: Walk,
   raw: JsonObject,
   path: string,
   depth: number,
+  place: Place,
   title?: string,
 ): { schema: JsonObject; ui: JsonObject } | undefined {
   const source = resolve(walk.doc, raw);
   const schema: JsonObject = {};
   if (title) schema.title = title;
   for (const key of KEPT) if (source[key] !== undefined) schema[key] = source[key];
+  const leafUi: JsonObject = {};
+  placeDefault(schema, leafUi, source.default, place);
 
   if (source['x-kubernetes-int-or-string'] === true) {
     walk.intOrString.push(path);
-    return {
-      schema: {
-        ...(title ? { title } : {}),
-        type: 'string',
-        ...(source.description !== undefined ? { description: source.description } : {}),
-        ...(source.default !== undefined ? { default: String(source.default) } : {}),
-      },
-      ui: {},
+    const text: JsonObject = {
+      ...(title ? { title } : {}),
+      type: 'string',
+      ...(source.description !== undefined ? { description: source.description } : {}),
     };
+    const ui: JsonObject = {};
+    placeDefault(
+      text,
+      ui,
+      source.default === undefined ? undefined : String(source.default),
+      place,
+    );
+    return { schema: text, ui };
   }
   const properties = isObject(source.properties) ? source.properties : undefined;
   const freeForm =
@@ -142,7 +182,14 @@ function convert(
       const props: JsonObject = {};
       for (const [name, child] of Object.entries(properties)) {
         if (!isObject(child)) continue;
-        const converted = convert(walk, child, path ? `${path}.${name}` : name, depth + 1, name);
+        const converted = convert(
+          walk,
+          child,
+          path ? `${path}.${name}` : name,
+          depth + 1,
+          { optional: !required.includes(name), inOptional: place.inOptional || place.optional },
+          name,
+        );
         if (!converted) continue;
         props[name] = converted.schema;
         const childUi = { ...converted.ui };
@@ -157,21 +204,24 @@ function convert(
       if (kept.length > 0) schema.required = kept;
     }
     if (isObject(source.additionalProperties)) {
-      const converted = convert(walk, source.additionalProperties, `${path}.*`, depth + 1);
+      const converted = convert(walk, source.additionalProperties, `${path}.*`, depth + 1, ADDED);
       if (converted) schema.additionalProperties = converted.schema;
     }
     return { schema, ui };
   }
   if (source.type === 'array') {
     const items = isObject(source.items) ? source.items : undefined;
-    const converted = items ? convert(walk, items, `${path}[]`, depth + 1) : undefined;
+    const converted = items ? convert(walk, items, `${path}[]`, depth + 1, ADDED) : undefined;
     if (!converted) {
       walk.yamlOnly.push(path);
       return undefined;
     }
-    return { schema: { ...schema, items: converted.schema }, ui: { items: converted.ui } };
+    return {
+      schema: { ...schema, items: converted.schema },
+      ui: { ...leafUi, items: converted.ui },
+    };
   }
-  return { schema, ui: {} };
+  return { schema, ui: leafUi };
 }
 
 const LABELS: JsonObject = {
@@ -211,7 +261,14 @@ export function formSchema(
   const kept: string[] = [];
   for (const [name, child] of Object.entries(isObject(root.properties) ? root.properties : {})) {
     if (['apiVersion', 'kind', 'metadata', 'status'].includes(name) || !isObject(child)) continue;
-    const converted = convert(walk, child, name, 1, name);
+    const converted = convert(
+      walk,
+      child,
+      name,
+      1,
+      { optional: !required.includes(name), inOptional: false },
+      name,
+    );
     if (!converted) continue;
     properties[name] = converted.schema;
     if (Object.keys(converted.ui).length > 0) uiSchema[name] = converted.ui;
