@@ -327,4 +327,20 @@ describe('Sign in with an OpenID issuer in the portal', () => {
     await page.locator('input[name="login"]').waitFor();
     await shots.take(page, 'login-again');
   });
+
+  it('says why when the user cancels on the issuer’s page, and lets no link put words on the page', async () => {
+    const { page } = alice!;
+    // The previous step left the browser on the issuer's sign-in page.
+    await page.getByRole('link', { name: '[ Cancel ]' }).click();
+    await page.waitForURL((url) => url.href.startsWith(`${hubUrl}/ui/signin`));
+    await poll(() => page.getByRole('alert').textContent()).toContain(
+      `${provider.issuer} refused the sign-in`,
+    );
+    await shots.take(page, 'cancelled');
+    expect(await page.evaluate(() => sessionStorage.getItem('canopy.session'))).toBeNull();
+    // A crafted link with a message of its own shows nothing.
+    await page.goto(`${hubUrl}/ui/signin?sso_error=Your+account+is+locked`);
+    await page.getByRole('button', { name: 'Sign in', exact: true }).waitFor();
+    expect(await page.getByRole('alert').count()).toBe(0);
+  });
 });

@@ -110,7 +110,11 @@ export function SignIn() {
     finishing.current = true;
     const pending = takePending();
     if (ssoError) {
-      setError(new Error(ssoError));
+      // Only for a sign-in this tab started: a link cannot put words on this page.
+      if (pending) {
+        setWorkspace(pending.workspace);
+        setError(new Error(ssoError));
+      }
       return;
     }
     setBusy(true);
