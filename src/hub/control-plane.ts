@@ -19,7 +19,8 @@ import { KubeClient } from '../controller/kube/client.ts';
 
 /** How long a reviewed token's user is trusted before it is asked about again. */
 const REVIEW_TTL_MS = 10_000;
-const FIELD_MANAGER = 'canopy-hub';
+/** The hub's field manager in the control plane's managedFields. */
+export const FIELD_MANAGER = 'canopy-hub';
 
 interface TokenReviewStatus {
   status?: {

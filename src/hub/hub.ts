@@ -196,7 +196,7 @@ export class Hub {
         if ((await ensureCatalogApi(this.controlPlane.at(CATALOG_WORKSPACE))) === 'crd')
           this.log.warn(
             { crd: CATALOG_ENTRY_CRD.metadata.name, workspace: CATALOG_WORKSPACE },
-            'the control plane does not serve CatalogEntries itself, so the hub serves them with a CRD: only their schema is checked on write (the hub reports invalid entries in their status), and anyone allowed to write CatalogEntries can approve untrusted claims, so keep that to administrators',
+            'the control plane does not serve CatalogEntries itself, so the hub serves them with a CRD: only their schema is checked on write (the hub reports invalid entries in their status), and anyone allowed to write CatalogEntries can approve untrusted claims and offer the exports of other workspaces (spec.apiExport.path), so keep that to administrators',
           );
         break;
       } catch (err) {

@@ -7,7 +7,8 @@
  * the hub as a CRD of the same schema, as kedge's hub installs its CRDs at start-up. There
  * only the schema is checked on write: the reconcile still refuses an invalid entry (Ready
  * False with the field errors), but nothing stops whoever may write CatalogEntries from
- * setting the untrusted-claims annotation, so keep that to administrators.
+ * setting the untrusted-claims annotation or `spec.apiExport.path`, so keep that to
+ * administrators.
  */
 import type { CustomResourceDefinition } from '../api/apiextensions/types.ts';
 import { CATALOG_RESOURCE, PROVIDERS_GROUP } from '../api/providers/types.ts';
@@ -21,9 +22,8 @@ import {
 } from '../controller/kube/crds.ts';
 import { catalogEntryDefinition } from './apis/catalogentries.ts';
 import { CATALOG_ENTRIES } from './catalog.ts';
+import { FIELD_MANAGER } from './control-plane.ts';
 import { WORKSPACES } from './refs.ts';
-
-const FIELD_MANAGER = 'canopy-hub';
 
 export const CATALOG_ENTRY_CRD = {
   apiVersion: 'apiextensions.k8s.io/v1',
