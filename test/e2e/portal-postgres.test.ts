@@ -165,6 +165,11 @@ describe('a tenant’s PostgreSQL in the portal, against canopy up', () => {
     await page.getByRole('cell', { name: 'web' }).waitFor();
     await shots.take(page, 'cluster-list-starting');
     await page.getByRole('cell', { name: /healthy/ }).waitFor({ timeout: 120_000 });
+    // The Status column is in view on a wide screen, not beyond the table's right edge.
+    const status = await page.getByRole('columnheader', { name: 'Status' }).boundingBox();
+    expect((status?.x ?? 0) + (status?.width ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(
+      1280,
+    );
     await shots.take(page, 'cluster-list-healthy');
 
     // A Database from its form.

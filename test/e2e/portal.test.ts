@@ -400,6 +400,9 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await page.getByRole('cell', { name: 'second' }).waitFor();
     await page.getByRole('cell', { name: XSS }).waitFor();
     expect(await page.locator('main img').count()).toBe(0);
+    // Every column fits a wide screen, the one with the longest cell (Note) last.
+    const note = await page.getByRole('columnheader', { name: 'Note' }).boundingBox();
+    expect((note?.x ?? 0) + (note?.width ?? Number.POSITIVE_INFINITY)).toBeLessThanOrEqual(1280);
     await shots.take(page, 'live-list');
 
     await page.getByRole('link', { name: 'second' }).click();
