@@ -352,6 +352,12 @@ describe('canopy up', () => {
       return r.code === 0 ? r.stdout : undefined;
     });
     expect(kept).toBe('kept across restarts');
+    // …and takes writes there: the uri reaches the primary, not a server in recovery.
+    const written = await psqlUri(
+      firstUri,
+      "INSERT INTO notes VALUES ('written after the restart'); SELECT count(*) FROM notes WHERE NOT pg_is_in_recovery()",
+    );
+    expect(written).toEqual({ code: 0, stdout: '2' });
     await asTenant(['wait', '--for=condition=Ready', 'cluster/kcp', '--timeout=60s']);
   }, 180_000);
 

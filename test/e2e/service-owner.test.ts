@@ -4,8 +4,9 @@
  * release manifest first (the operator keeps its CRDs: `kubectl explain` still describes
  * them), then "May I have some?" as the workshop writes it — `kubectl get pods`,
  * `kubectl logs kcp-1`, `kubectl -n <ns> port-forward svc/kcp-rw 5432:5432` in the
- * background and `psql -h 127.0.0.1 -d one -U postgres`; the forward follows -rw to the
- * new primary after a failover; RBAC decides pods/log and pods/portforward; exec is refused
+ * background and `psql -h 127.0.0.1 -d one -U postgres`; stopping a forward (WebSocket or
+ * SPDY) ends the connections it carried down to their PostgreSQL backends; the forward
+ * follows -rw to the new primary after a failover; RBAC decides pods/log and pods/portforward; exec is refused
  * with a reason.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -13,6 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
 import type { Secret } from '../../src/api/core/types.ts';
 import { KubeClient } from '../../src/controller/kube/client.ts';
@@ -289,6 +291,67 @@ describe.skipIf(!haveBinaries)(
       expect(big.stdout).toBe('5000000');
       await pf.stop();
     });
+
+    it.each([
+      ['1.33', 'WebSocket'],
+      ['1.27', 'SPDY'],
+    ] as const)(
+      'kubectl %s (%s): stopping the forward closes the connections it carried, down to PostgreSQL',
+      async (version, _protocol) => {
+        const port = await localPort(0);
+        const pf = await portForward(version === '1.27' ? k127 : k, env(), [
+          '-n',
+          NS,
+          'svc/kcp-rw',
+          `${port}:5432`,
+        ]);
+        forwards.push(pf);
+        const open = Array.from({ length: 3 }, async () => {
+          const c = new pg.Client({
+            host: '127.0.0.1',
+            port,
+            user: 'postgres',
+            password,
+            database: 'one',
+          });
+          c.on('error', () => {});
+          const ended = new Promise<void>((r) => c.once('end', () => r()));
+          await c.connect();
+          const pid = (await c.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]
+            ?.pid;
+          return { c, pid: pid as number, ended };
+        });
+        const held = await Promise.all(open);
+        await pf.stop();
+        // kubectl is gone: each client sees its connection end, and each backend that served
+        // it exits (nothing left open in the server, the tunnel or the operator).
+        await Promise.all(held.map((h) => h.ended));
+        // Straight to the Cluster's read-write endpoint: the -rw Service's node port.
+        const svc = JSON.parse(await k.ok(['-n', NS, 'get', 'svc', 'kcp-rw', '-o', 'json']));
+        const direct = {
+          host: '127.0.0.1',
+          port: svc.spec.ports[0].nodePort as number,
+          user: 'postgres',
+          password,
+          dbname: 'one',
+        };
+        const pids = held.map((h) => h.pid).join(',');
+        let left = '';
+        await until(
+          'the forwarded connections’ backends to exit',
+          async () => {
+            const r = await psql(
+              direct,
+              `select string_agg(pid::text || ' ' || state, ', ') from pg_stat_activity where pid in (${pids})`,
+            );
+            left = `${r.stdout} ${r.stderr}`.trim();
+            return r.stderr === '' && r.stdout === '';
+          },
+          30_000,
+        ).catch(() => undefined);
+        expect(left).toBe('');
+      },
+    );
 
     it('a port-forward to svc/kcp-rw reaches the new primary after a failover', async () => {
       await k.ok([
