@@ -7,6 +7,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { compileAuthenticators } from '../apiserver/authn/oidc/authentication-config.ts';
 import { servingHosts } from '../apiserver/tls/pki.ts';
 import { BUILTIN_PROVIDERS, type BuiltinProvider, builtinsNamed } from '../hub/builtins/index.ts';
 import { DEFAULT_HUB_PORT, HUB_URL_FILE, Hub } from '../hub/hub.ts';
@@ -109,15 +110,14 @@ trust that file:
       let signIn: OidcClientOptions | undefined;
       try {
         port = parsePort('--port', flags.port);
-        signIn = hubSignInOf(
-          jwtAuthenticationOf({
-            oidcIssuerUrl: flags.oidcIssuerUrl,
-            oidcClientId: flags.oidcClientId,
-            oidcCaFile: flags.oidcCaFile,
-          }),
-          flags.oidcClientSecretFile,
-          '--oidc-client-secret-file',
-        );
+        const jwt = jwtAuthenticationOf({
+          oidcIssuerUrl: flags.oidcIssuerUrl,
+          oidcClientId: flags.oidcClientId,
+          oidcCaFile: flags.oidcCaFile,
+        });
+        // The issuer checked as the API server checks it (an https URL, …).
+        if (jwt) compileAuthenticators(jwt);
+        signIn = hubSignInOf(jwt, flags.oidcClientSecretFile, '--oidc-client-secret-file');
         builtins = builtinsNamed(listFlag(flags.builtinProviders));
       } catch (err) {
         program.error((err as Error).message);
