@@ -6,13 +6,13 @@
  *   workspace, schema, export, its identity, bind grant, ServiceAccount and token,
  *   kubeconfig Secret, identity role.
  * - Enable → Bound through the hub (`POST …/enable`, as the caller) in 100 tenant
- *   workspaces, one after another: p50 and p99. Baseline: an APIBinding created and watched
+ *   workspaces, one after another, over kept-alive connections: p50 and p99. Baseline: an APIBinding created and watched
  *   until Bound directly through the API in 100 other workspaces.
  * The load runs in this process through the public API (the hub does too).
  */
 
 import { readFileSync } from 'node:fs';
-import { request } from 'node:https';
+import { Agent, request } from 'node:https';
 import type { APIBinding, APIExport } from '../src/api/apis/types.ts';
 import type { Secret } from '../src/api/core/types.ts';
 import type { CatalogEntry } from '../src/api/providers/types.ts';
@@ -223,10 +223,13 @@ function entry(i: number): CatalogEntry {
   };
 }
 
-/** POST to the hub with the admin's token. */
+/**
+ * POST to the hub with the admin's token, over `agent`'s kept-alive connections, as a
+ * browser's are (the baseline's client keeps its connections too).
+ */
 function hubPost(
   hubUrl: string,
-  ca: Buffer,
+  agent: Agent,
   token: string,
   path: string,
   body: unknown,
@@ -240,7 +243,7 @@ function hubPost(
         port: url.port,
         path: url.pathname,
         method: 'POST',
-        ca,
+        agent,
         headers: {
           Authorization: `Bearer ${token}`,
           'Content-Type': 'application/json',
@@ -353,11 +356,12 @@ export async function run(): Promise<Report> {
     await createWorkspace(admin, 'root', 'bench-tenants');
     await pool(2 * TENANTS, PARALLEL, (i) => createWorkspace(admin, 'root:bench-tenants', `t${i}`));
     const viaHub: number[] = [];
+    const hubAgent = new Agent({ keepAlive: true, ca });
     for (let i = 0; i < TENANTS; i++) {
       const t0 = performance.now();
       const code = await hubPost(
         server.hubUrl ?? '',
-        ca,
+        hubAgent,
         token,
         `/api/workspaces/root:bench-tenants:t${i}/providers/p${i % ENTRIES}/enable`,
         {
@@ -367,6 +371,7 @@ export async function run(): Promise<Report> {
       if (code !== 200) throw new Error(`enable answered ${code}`);
       viaHub.push(performance.now() - t0);
     }
+    hubAgent.destroy();
     const direct: number[] = [];
     for (let i = 0; i < TENANTS; i++) {
       const group = `p${i % ENTRIES}.bench.io`;
