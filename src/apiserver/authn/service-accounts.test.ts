@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type KubeObject, nameOf } from '../../apimachinery/meta.ts';
 import { isStatusError } from '../../apimachinery/status.ts';
+import { silentLogger } from '../../logging/logger.ts';
 import { CLUSTER_NAME_EXTRA } from '../authz/scopes.ts';
 import { eventually, type TestEnv, testEnv } from '../authz/testing.ts';
 import { tokenRequestSubresource } from '../builtin/authentication/tokenrequests.ts';
@@ -392,17 +393,3 @@ describe('legacy token Secrets', () => {
     }
   });
 });
-
-function silentLogger() {
-  const noop = () => {};
-  const logger = {
-    info: noop,
-    warn: noop,
-    error: noop,
-    debug: noop,
-    trace: noop,
-    fatal: noop,
-    child: () => logger,
-  };
-  return logger as unknown as import('../../logging/logger.ts').Logger;
-}
