@@ -145,7 +145,11 @@ describe('a tenant’s PostgreSQL in the portal, against canopy up', () => {
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 60_000 });
     const nav = page.getByRole('navigation', { name: 'Main' });
-    await nav.getByRole('link', { name: 'Clusters' }).waitFor();
+    await nav.getByRole('link', { name: 'Databases' }).waitFor();
+    // The kinds by name, whatever order discovery lists them in.
+    expect(
+      await nav.getByRole('link', { name: /^(Clusters|Databases)$/ }).allTextContents(),
+    ).toEqual(['Clusters', 'Databases']);
     await shots.take(page, 'enabled');
 
     // A Cluster from the generated form.

@@ -76,13 +76,16 @@ export function useEnabledProviders(workspace: string): {
     loading: catalog.isPending || bindings.isPending || discovered.some((q) => q.isPending),
     providers: enabled.map(({ provider, groups: mine, resources }) => ({
       provider,
-      resources: mine.flatMap((group) => {
-        const found = byGroup.get(group);
-        if (!found) return [];
-        return found.resources
-          .filter((r) => resources.has(`${r.name}.${group}`))
-          .map((r) => ({ ...r, group, version: found.version }));
-      }),
+      // By name, so the navigation does not reorder with the order discovery answers in.
+      resources: mine
+        .flatMap((group) => {
+          const found = byGroup.get(group);
+          if (!found) return [];
+          return found.resources
+            .filter((r) => resources.has(`${r.name}.${group}`))
+            .map((r) => ({ ...r, group, version: found.version }));
+        })
+        .sort((a, b) => a.name.localeCompare(b.name) || a.group.localeCompare(b.group)),
     })),
   };
 }
