@@ -132,7 +132,6 @@ export class TestOidcProvider {
     client: TestClient,
     scope = 'openid email profile groups',
   ): Promise<Tokens> {
-    const jar = new Map<string, string>();
     const verifier = randomBytes(32).toString('base64url');
     const redirectUri = client.redirectUris[0] as string;
     const params = new URLSearchParams({
@@ -145,22 +144,31 @@ export class TestOidcProvider {
       code_challenge: createHash('sha256').update(verifier).digest('base64url'),
       code_challenge_method: 'S256',
     });
-    let res = await this.fetch(`/auth?${params}`, { jar });
+    const callback = await this.signIn(`${this.issuer}/auth?${params}`, login, redirectUri);
+    const code = new URL(callback).searchParams.get('code');
+    if (!code) throw new Error(`no code in ${callback}`);
+    return this.exchange(client, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    });
+  }
+
+  /**
+   * Follows an authorization URL (anyone's, such as the hub's) through the provider's
+   * sign-in page as `login`, as a browser would, and returns where the provider sends the
+   * browser back: `redirectUri` with the code and state (or an error).
+   */
+  async signIn(authorizationUrl: string, login: string, redirectUri: string): Promise<string> {
+    const jar = new Map<string, string>();
+    let res = await this.fetch(authorizationUrl, { jar });
     for (let step = 0; step < 10; step++) {
       const location = res.headers.location;
       if (typeof location !== 'string') {
         throw new Error(`sign-in stopped at ${res.status}: ${res.body.slice(0, 500)}`);
       }
-      if (location.startsWith(redirectUri)) {
-        const code = new URL(location).searchParams.get('code');
-        if (!code) throw new Error(`no code in ${location}`);
-        return this.exchange(client, {
-          grant_type: 'authorization_code',
-          code,
-          redirect_uri: redirectUri,
-          code_verifier: verifier,
-        });
-      }
+      if (location.startsWith(redirectUri)) return location;
       res = await this.fetch(location, { jar });
       if (res.status === 200) {
         // The sign-in page: post its form with the login.
