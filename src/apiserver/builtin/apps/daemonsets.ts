@@ -4,8 +4,8 @@
  * immutable selector, kubectl's DESIRED / CURRENT / READY / UP-TO-DATE / AVAILABLE / NODE
  * SELECTOR table. No controller runs them here (see workload.ts).
  */
-import { type ErrorList, notSupported } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import type { ErrorList } from '../../../apimachinery/field-errors.ts';
+import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
 import {
   type BuiltinSchema,
   intOrString,
@@ -16,19 +16,21 @@ import {
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
 import { podTemplateSpecSchema } from '../core/pod-spec.schema.ts';
-import { containersAndImages, defaultPodTemplate } from '../core/pod-spec.ts';
+import { defaultPodTemplate } from '../core/pod-spec.ts';
 import { formatLabelMap } from '../core/services.ts';
 import { builtin } from '../define.ts';
 import {
-  formatSelector,
+  appsStrategy,
+  defaultRollingUpdate,
   int32,
-  noControllerWarning,
   observedGeneration,
+  POD_TEMPLATE_COLUMNS,
+  podTemplateCells,
   SPEC,
-  specChanged,
   statusNumber,
+  validateOneOf,
+  validateRestartAlways,
   validateSelectorAndTemplate,
-  validateSelectorUnchanged,
   workloadConditions,
 } from './workload.ts';
 
@@ -60,42 +62,22 @@ export const daemonSetSchema: BuiltinSchema = object('One pod on every (selected
   }),
 });
 
-function prepare(obj: KubeObject): void {
-  const spec = obj.spec;
-  if (!isJsonObject(spec)) return;
-  const update = isJsonObject(spec.updateStrategy) ? spec.updateStrategy : {};
-  update.type ??= 'RollingUpdate';
-  if (update.type === 'RollingUpdate') {
-    const rolling = isJsonObject(update.rollingUpdate) ? update.rollingUpdate : {};
-    rolling.maxUnavailable ??= 1;
-    rolling.maxSurge ??= 0;
-    update.rollingUpdate = rolling;
-  }
-  spec.updateStrategy = update;
+function defaultSpec(spec: JsonObject): void {
+  defaultRollingUpdate(spec, 'updateStrategy', { maxUnavailable: 1, maxSurge: 0 });
   spec.revisionHistoryLimit ??= 10;
   defaultPodTemplate(spec.template);
 }
 
-function validate(obj: KubeObject): ErrorList {
-  const spec = isJsonObject(obj.spec) ? obj.spec : {};
-  const errs = validateSelectorAndTemplate(spec, 'daemonset');
+function validateSpec(spec: JsonObject): ErrorList {
   const update = isJsonObject(spec.updateStrategy) ? spec.updateStrategy : {};
-  if (update.type !== undefined && !['OnDelete', 'RollingUpdate'].includes(String(update.type))) {
-    errs.push(
-      notSupported(SPEC.child('updateStrategy', 'type'), update.type, [
-        'OnDelete',
-        'RollingUpdate',
-      ]),
-    );
-  }
-  const restart =
-    isJsonObject(spec.template) && isJsonObject(spec.template.spec)
-      ? spec.template.spec.restartPolicy
-      : undefined;
-  if (restart !== undefined && restart !== 'Always') {
-    errs.push(notSupported(SPEC.child('template', 'spec', 'restartPolicy'), restart, ['Always']));
-  }
-  return errs;
+  return [
+    ...validateSelectorAndTemplate(spec, 'daemonset'),
+    ...validateOneOf(SPEC.child('updateStrategy', 'type'), update.type, [
+      'OnDelete',
+      'RollingUpdate',
+    ]),
+    ...validateRestartAlways(spec),
+  ];
 }
 
 export const daemonSets = builtin({
@@ -110,14 +92,9 @@ export const daemonSets = builtin({
   subresources: { status: true },
   schema: daemonSetSchema,
   definitionName: 'io.k8s.api.apps.v1.DaemonSet',
-  strategy: {
-    prepareForCreate: prepare,
-    prepareForUpdate: prepare,
-    validate,
-    validateUpdate: (obj, old) => [...validate(obj), ...validateSelectorUnchanged(obj, old)],
-    warningsOnCreate: () => [noControllerWarning('DaemonSet')],
-    generationChanged: specChanged,
-    allowUnconditionalUpdate: true,
+  strategy: appsStrategy('DaemonSet', {
+    defaultSpec,
+    validateSpec,
     columns: [
       NAME_COLUMN,
       column('Desired', 'integer', 'Nodes that should run a pod.'),
@@ -127,15 +104,12 @@ export const daemonSets = builtin({
       column('Available', 'integer', 'Nodes with an available pod.'),
       column('Node Selector', 'string', 'The node labels the pods need.'),
       AGE_COLUMN,
-      column('Containers', 'string', 'The containers of its pods.', 1),
-      column('Images', 'string', 'The images of its pods.', 1),
-      column('Selector', 'string', 'The labels of the pods it manages.', 1),
+      ...POD_TEMPLATE_COLUMNS,
     ],
     cells: (obj, now) => {
       const spec = isJsonObject(obj.spec) ? obj.spec : {};
       const template = isJsonObject(spec.template) ? spec.template : {};
       const podSpec = isJsonObject(template.spec) ? template.spec : {};
-      const [containers, images] = containersAndImages(podSpec);
       return [
         obj.metadata.name,
         statusNumber(obj, 'desiredNumberScheduled'),
@@ -145,10 +119,8 @@ export const daemonSets = builtin({
         statusNumber(obj, 'numberAvailable'),
         formatLabelMap(podSpec.nodeSelector),
         age(obj, now),
-        containers,
-        images,
-        formatSelector(spec.selector),
+        ...podTemplateCells(spec),
       ];
     },
-  },
+  }),
 });

@@ -5,13 +5,8 @@
  * subresource. No controller runs them here: their status stays empty, so kubectl prints
  * `0/N` ready and 0 available, and creating one earns a warning that says why.
  */
-import {
-  type ErrorList,
-  forbidden,
-  invalid,
-  notSupported,
-} from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import { type ErrorList, forbidden, invalid } from '../../../apimachinery/field-errors.ts';
+import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
 import {
   type BuiltinSchema,
   boolean,
@@ -23,20 +18,23 @@ import {
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
 import { podTemplateSpecSchema } from '../core/pod-spec.schema.ts';
-import { containersAndImages, defaultPodTemplate } from '../core/pod-spec.ts';
+import { defaultPodTemplate } from '../core/pod-spec.ts';
 import { builtin } from '../define.ts';
 import {
-  formatSelector,
+  appsStrategy,
+  defaultRollingUpdate,
   int32,
-  noControllerWarning,
   observedGeneration,
+  POD_TEMPLATE_COLUMNS,
+  podTemplateCells,
+  REPLICAS_SUBRESOURCES,
   SPEC,
-  specChanged,
   specNumber,
   statusNumber,
+  validateOneOf,
   validateReplicas,
+  validateRestartAlways,
   validateSelectorAndTemplate,
-  validateSelectorUnchanged,
   workloadConditions,
 } from './workload.ts';
 
@@ -77,36 +75,20 @@ export const deploymentSchema: BuiltinSchema = object(
   },
 );
 
-function prepare(obj: KubeObject): void {
-  const spec = obj.spec;
-  if (!isJsonObject(spec)) return;
+function defaultSpec(spec: JsonObject): void {
   spec.replicas ??= 1;
-  const strategy = isJsonObject(spec.strategy) ? spec.strategy : {};
-  strategy.type ??= 'RollingUpdate';
-  if (strategy.type === 'RollingUpdate') {
-    const rolling = isJsonObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
-    rolling.maxUnavailable ??= '25%';
-    rolling.maxSurge ??= '25%';
-    strategy.rollingUpdate = rolling;
-  }
-  spec.strategy = strategy;
+  defaultRollingUpdate(spec, 'strategy', { maxUnavailable: '25%', maxSurge: '25%' });
   spec.revisionHistoryLimit ??= 10;
   spec.progressDeadlineSeconds ??= 600;
   defaultPodTemplate(spec.template);
 }
 
-function validate(obj: KubeObject): ErrorList {
-  const spec = isJsonObject(obj.spec) ? obj.spec : {};
+function validateSpec(spec: JsonObject): ErrorList {
   const errs = [...validateSelectorAndTemplate(spec, 'deployment'), ...validateReplicas(spec)];
   const strategy = isJsonObject(spec.strategy) ? spec.strategy : {};
-  if (
-    strategy.type !== undefined &&
-    !['Recreate', 'RollingUpdate'].includes(String(strategy.type))
-  ) {
-    errs.push(
-      notSupported(SPEC.child('strategy', 'type'), strategy.type, ['Recreate', 'RollingUpdate']),
-    );
-  }
+  errs.push(
+    ...validateOneOf(SPEC.child('strategy', 'type'), strategy.type, ['Recreate', 'RollingUpdate']),
+  );
   if (strategy.type === 'Recreate' && strategy.rollingUpdate !== undefined) {
     errs.push(
       forbidden(
@@ -126,13 +108,7 @@ function validate(obj: KubeObject): ErrorList {
       ),
     );
   }
-  const restart =
-    isJsonObject(spec.template) && isJsonObject(spec.template.spec)
-      ? spec.template.spec.restartPolicy
-      : undefined;
-  if (restart !== undefined && restart !== 'Always') {
-    errs.push(notSupported(SPEC.child('template', 'spec', 'restartPolicy'), restart, ['Always']));
-  }
+  errs.push(...validateRestartAlways(spec));
   return errs;
 }
 
@@ -145,44 +121,27 @@ export const deployments = builtin({
   namespaced: true,
   shortNames: ['deploy'],
   categories: ['all'],
-  subresources: {
-    status: true,
-    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
-  },
+  subresources: REPLICAS_SUBRESOURCES,
   schema: deploymentSchema,
   definitionName: 'io.k8s.api.apps.v1.Deployment',
-  strategy: {
-    prepareForCreate: prepare,
-    prepareForUpdate: prepare,
-    validate,
-    validateUpdate: (obj, old) => [...validate(obj), ...validateSelectorUnchanged(obj, old)],
-    warningsOnCreate: () => [noControllerWarning('Deployment')],
-    generationChanged: specChanged,
-    allowUnconditionalUpdate: true,
+  strategy: appsStrategy('Deployment', {
+    defaultSpec,
+    validateSpec,
     columns: [
       NAME_COLUMN,
       column('Ready', 'string', 'Ready pods of the desired number.'),
       column('Up-to-date', 'integer', 'Pods of the current template.'),
       column('Available', 'integer', 'Pods available to serve.'),
       AGE_COLUMN,
-      column('Containers', 'string', 'The containers of its pods.', 1),
-      column('Images', 'string', 'The images of its pods.', 1),
-      column('Selector', 'string', 'The labels of the pods it manages.', 1),
+      ...POD_TEMPLATE_COLUMNS,
     ],
-    cells: (obj, now) => {
-      const spec = isJsonObject(obj.spec) ? obj.spec : {};
-      const template = isJsonObject(spec.template) ? spec.template : {};
-      const [containers, images] = containersAndImages(template.spec);
-      return [
-        obj.metadata.name,
-        `${statusNumber(obj, 'readyReplicas')}/${specNumber(obj, 'replicas')}`,
-        statusNumber(obj, 'updatedReplicas'),
-        statusNumber(obj, 'availableReplicas'),
-        age(obj, now),
-        containers,
-        images,
-        formatSelector(spec.selector),
-      ];
-    },
-  },
+    cells: (obj, now) => [
+      obj.metadata.name,
+      `${statusNumber(obj, 'readyReplicas')}/${specNumber(obj, 'replicas')}`,
+      statusNumber(obj, 'updatedReplicas'),
+      statusNumber(obj, 'availableReplicas'),
+      age(obj, now),
+      ...podTemplateCells(isJsonObject(obj.spec) ? obj.spec : {}),
+    ],
+  }),
 });

@@ -3,26 +3,26 @@
  * template's) and validation, an immutable selector, the scale subresource, kubectl's
  * DESIRED / CURRENT / READY table. No controller runs them here (see workload.ts).
  */
-import { type ErrorList, notSupported } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import type { ErrorList } from '../../../apimachinery/field-errors.ts';
+import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
 import { type BuiltinSchema, labelSelector, object } from '../../../apimachinery/schema/dsl.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
 import { podTemplateSpecSchema } from '../core/pod-spec.schema.ts';
-import { containersAndImages, defaultPodTemplate } from '../core/pod-spec.ts';
+import { defaultPodTemplate } from '../core/pod-spec.ts';
 import { builtin } from '../define.ts';
 import {
-  formatSelector,
+  appsStrategy,
   int32,
-  noControllerWarning,
   observedGeneration,
-  SPEC,
-  specChanged,
+  POD_TEMPLATE_COLUMNS,
+  podTemplateCells,
+  REPLICAS_SUBRESOURCES,
   specNumber,
   statusNumber,
   validateReplicas,
+  validateRestartAlways,
   validateSelectorAndTemplate,
-  validateSelectorUnchanged,
   workloadConditions,
 } from './workload.ts';
 
@@ -44,24 +44,17 @@ export const replicaSetSchema: BuiltinSchema = object('A number of identical pod
   }),
 });
 
-function prepare(obj: KubeObject): void {
-  const spec = obj.spec;
-  if (!isJsonObject(spec)) return;
+function defaultSpec(spec: JsonObject): void {
   spec.replicas ??= 1;
   defaultPodTemplate(spec.template);
 }
 
-function validate(obj: KubeObject): ErrorList {
-  const spec = isJsonObject(obj.spec) ? obj.spec : {};
-  const errs = [...validateSelectorAndTemplate(spec, 'replicaset'), ...validateReplicas(spec)];
-  const restart =
-    isJsonObject(spec.template) && isJsonObject(spec.template.spec)
-      ? spec.template.spec.restartPolicy
-      : undefined;
-  if (restart !== undefined && restart !== 'Always') {
-    errs.push(notSupported(SPEC.child('template', 'spec', 'restartPolicy'), restart, ['Always']));
-  }
-  return errs;
+function validateSpec(spec: JsonObject): ErrorList {
+  return [
+    ...validateSelectorAndTemplate(spec, 'replicaset'),
+    ...validateReplicas(spec),
+    ...validateRestartAlways(spec),
+  ];
 }
 
 export const replicaSets = builtin({
@@ -73,44 +66,27 @@ export const replicaSets = builtin({
   namespaced: true,
   shortNames: ['rs'],
   categories: ['all'],
-  subresources: {
-    status: true,
-    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
-  },
+  subresources: REPLICAS_SUBRESOURCES,
   schema: replicaSetSchema,
   definitionName: 'io.k8s.api.apps.v1.ReplicaSet',
-  strategy: {
-    prepareForCreate: prepare,
-    prepareForUpdate: prepare,
-    validate,
-    validateUpdate: (obj, old) => [...validate(obj), ...validateSelectorUnchanged(obj, old)],
-    warningsOnCreate: () => [noControllerWarning('ReplicaSet')],
-    generationChanged: specChanged,
-    allowUnconditionalUpdate: true,
+  strategy: appsStrategy('ReplicaSet', {
+    defaultSpec,
+    validateSpec,
     columns: [
       NAME_COLUMN,
       column('Desired', 'integer', 'Pods wanted.'),
       column('Current', 'integer', 'Pods made.'),
       column('Ready', 'integer', 'Ready pods.'),
       AGE_COLUMN,
-      column('Containers', 'string', 'The containers of its pods.', 1),
-      column('Images', 'string', 'The images of its pods.', 1),
-      column('Selector', 'string', 'The labels of the pods it manages.', 1),
+      ...POD_TEMPLATE_COLUMNS,
     ],
-    cells: (obj, now) => {
-      const spec = isJsonObject(obj.spec) ? obj.spec : {};
-      const template = isJsonObject(spec.template) ? spec.template : {};
-      const [containers, images] = containersAndImages(template.spec);
-      return [
-        obj.metadata.name,
-        specNumber(obj, 'replicas'),
-        statusNumber(obj, 'replicas'),
-        statusNumber(obj, 'readyReplicas'),
-        age(obj, now),
-        containers,
-        images,
-        formatSelector(spec.selector),
-      ];
-    },
-  },
+    cells: (obj, now) => [
+      obj.metadata.name,
+      specNumber(obj, 'replicas'),
+      statusNumber(obj, 'replicas'),
+      statusNumber(obj, 'readyReplicas'),
+      age(obj, now),
+      ...podTemplateCells(isJsonObject(obj.spec) ? obj.spec : {}),
+    ],
+  }),
 });

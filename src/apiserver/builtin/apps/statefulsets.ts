@@ -4,8 +4,8 @@
  * validation (selector matching the template, policies, claim templates), an immutable
  * selector and the scale subresource. No controller runs them here (see workload.ts).
  */
-import { type ErrorList, notSupported } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import type { ErrorList } from '../../../apimachinery/field-errors.ts';
+import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
 import {
   atomicList,
   type BuiltinSchema,
@@ -19,19 +19,24 @@ import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts'
 import { age } from '../age.ts';
 import { persistentVolumeClaimSchema } from '../core/persistentvolumeclaims.ts';
 import { podTemplateSpecSchema } from '../core/pod-spec.schema.ts';
-import { containersAndImages, defaultPodTemplate } from '../core/pod-spec.ts';
+import { defaultPodTemplate } from '../core/pod-spec.ts';
 import { builtin } from '../define.ts';
 import {
+  appsStrategy,
+  CONTAINERS_COLUMN,
+  defaultRollingUpdate,
+  IMAGES_COLUMN,
   int32,
-  noControllerWarning,
   observedGeneration,
+  REPLICAS_SUBRESOURCES,
   SPEC,
-  specChanged,
   specNumber,
   statusNumber,
+  templateContainersAndImages,
+  validateOneOf,
   validateReplicas,
+  validateRestartAlways,
   validateSelectorAndTemplate,
-  validateSelectorUnchanged,
   workloadConditions,
 } from './workload.ts';
 
@@ -81,19 +86,10 @@ export const statefulSetSchema: BuiltinSchema = object(
   },
 );
 
-function prepare(obj: KubeObject): void {
-  const spec = obj.spec;
-  if (!isJsonObject(spec)) return;
+function defaultSpec(spec: JsonObject): void {
   spec.replicas ??= 1;
   spec.podManagementPolicy ??= 'OrderedReady';
-  const update = isJsonObject(spec.updateStrategy) ? spec.updateStrategy : {};
-  update.type ??= 'RollingUpdate';
-  if (update.type === 'RollingUpdate') {
-    const rolling = isJsonObject(update.rollingUpdate) ? update.rollingUpdate : {};
-    rolling.partition ??= 0;
-    update.rollingUpdate = rolling;
-  }
-  spec.updateStrategy = update;
+  defaultRollingUpdate(spec, 'updateStrategy', { partition: 0 });
   spec.revisionHistoryLimit ??= 10;
   const retention = isJsonObject(spec.persistentVolumeClaimRetentionPolicy)
     ? spec.persistentVolumeClaimRetentionPolicy
@@ -109,32 +105,21 @@ function prepare(obj: KubeObject): void {
   defaultPodTemplate(spec.template);
 }
 
-function validate(obj: KubeObject): ErrorList {
-  const spec = isJsonObject(obj.spec) ? obj.spec : {};
-  const errs = [...validateSelectorAndTemplate(spec, 'statefulset'), ...validateReplicas(spec)];
-  const policy = spec.podManagementPolicy;
-  if (policy !== undefined && !['OrderedReady', 'Parallel'].includes(String(policy))) {
-    errs.push(
-      notSupported(SPEC.child('podManagementPolicy'), policy, ['OrderedReady', 'Parallel']),
-    );
-  }
+function validateSpec(spec: JsonObject): ErrorList {
   const update = isJsonObject(spec.updateStrategy) ? spec.updateStrategy : {};
-  if (update.type !== undefined && !['OnDelete', 'RollingUpdate'].includes(String(update.type))) {
-    errs.push(
-      notSupported(SPEC.child('updateStrategy', 'type'), update.type, [
-        'OnDelete',
-        'RollingUpdate',
-      ]),
-    );
-  }
-  const restart =
-    isJsonObject(spec.template) && isJsonObject(spec.template.spec)
-      ? spec.template.spec.restartPolicy
-      : undefined;
-  if (restart !== undefined && restart !== 'Always') {
-    errs.push(notSupported(SPEC.child('template', 'spec', 'restartPolicy'), restart, ['Always']));
-  }
-  return errs;
+  return [
+    ...validateSelectorAndTemplate(spec, 'statefulset'),
+    ...validateReplicas(spec),
+    ...validateOneOf(SPEC.child('podManagementPolicy'), spec.podManagementPolicy, [
+      'OrderedReady',
+      'Parallel',
+    ]),
+    ...validateOneOf(SPEC.child('updateStrategy', 'type'), update.type, [
+      'OnDelete',
+      'RollingUpdate',
+    ]),
+    ...validateRestartAlways(spec),
+  ];
 }
 
 export const statefulSets = builtin({
@@ -146,38 +131,24 @@ export const statefulSets = builtin({
   namespaced: true,
   shortNames: ['sts'],
   categories: ['all'],
-  subresources: {
-    status: true,
-    scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
-  },
+  subresources: REPLICAS_SUBRESOURCES,
   schema: statefulSetSchema,
   definitionName: 'io.k8s.api.apps.v1.StatefulSet',
-  strategy: {
-    prepareForCreate: prepare,
-    prepareForUpdate: prepare,
-    validate,
-    validateUpdate: (obj, old) => [...validate(obj), ...validateSelectorUnchanged(obj, old)],
-    warningsOnCreate: () => [noControllerWarning('StatefulSet')],
-    generationChanged: specChanged,
-    allowUnconditionalUpdate: true,
+  strategy: appsStrategy('StatefulSet', {
+    defaultSpec,
+    validateSpec,
     columns: [
       NAME_COLUMN,
       column('Ready', 'string', 'Ready pods of the desired number.'),
       AGE_COLUMN,
-      column('Containers', 'string', 'The containers of its pods.', 1),
-      column('Images', 'string', 'The images of its pods.', 1),
+      CONTAINERS_COLUMN,
+      IMAGES_COLUMN,
     ],
-    cells: (obj, now) => {
-      const spec = isJsonObject(obj.spec) ? obj.spec : {};
-      const template = isJsonObject(spec.template) ? spec.template : {};
-      const [containers, images] = containersAndImages(template.spec);
-      return [
-        obj.metadata.name,
-        `${statusNumber(obj, 'readyReplicas')}/${specNumber(obj, 'replicas')}`,
-        age(obj, now),
-        containers,
-        images,
-      ];
-    },
-  },
+    cells: (obj, now) => [
+      obj.metadata.name,
+      `${statusNumber(obj, 'readyReplicas')}/${specNumber(obj, 'replicas')}`,
+      age(obj, now),
+      ...templateContainersAndImages(isJsonObject(obj.spec) ? obj.spec : {}),
+    ],
+  }),
 });

@@ -1,8 +1,9 @@
 /**
  * What the workload kinds share (apps/v1 Deployment, StatefulSet, ReplicaSet, DaemonSet and
- * batch/v1 Job): the selector that must match the template's labels, the pod template's
- * defaults and validation, the status schema pieces, and the honest warning that nothing
- * runs them. Canopy runs no workload controllers and no containers: the objects are
+ * batch/v1 Job and CronJob): the selector that must match the template's labels, the pod
+ * template's defaults and validation, the rolling-update defaults, the status schema
+ * pieces, the `-o wide` columns, the strategy hooks they all have alike (`workloadStrategy`,
+ * `appsStrategy`) and the honest warning that nothing runs them. Canopy runs no workload controllers and no containers: the objects are
  * stored and served as upstream serves them, their status stays empty (0 ready, 0
  * available), and creating one says so.
  */
@@ -10,11 +11,13 @@ import {
   type ErrorList,
   FieldPath,
   invalid,
+  notSupported,
   required,
 } from '../../../apimachinery/field-errors.ts';
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
 import {
   isJsonObject,
+  type JsonObject,
   type JsonValue,
   type KubeObject,
   type LabelSelector,
@@ -26,7 +29,9 @@ import {
   keyedList,
 } from '../../../apimachinery/schema/dsl.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
-import { templateLabels, validatePodTemplate } from '../core/pod-spec.ts';
+import { column, type TableColumnDefinition } from '../../../apimachinery/table.ts';
+import type { Strategy, Subresources } from '../../registry/resource-type.ts';
+import { containersAndImages, templateLabels, validatePodTemplate } from '../core/pod-spec.ts';
 
 export const SPEC = FieldPath.root('spec');
 
@@ -143,3 +148,113 @@ export function specNumber(obj: KubeObject, field: string, fallback = 0): number
 /** The spec changed (what metadata.generation counts). */
 export const specChanged = (obj: KubeObject, old: KubeObject) =>
   JSON.stringify(obj.spec) !== JSON.stringify(old.spec);
+
+/** The status subresource and the scale subresource on spec.replicas / status.replicas. */
+export const REPLICAS_SUBRESOURCES: Subresources = {
+  status: true,
+  scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+};
+
+/**
+ * What every workload kind's strategy shares: the warning that nothing runs it, generation
+ * counting spec changes, last-write-wins updates. `strategy` adds (or overrides) the rest.
+ */
+export function workloadStrategy(kind: string, strategy: Strategy): Strategy {
+  return {
+    warningsOnCreate: () => [noControllerWarning(kind)],
+    generationChanged: specChanged,
+    allowUnconditionalUpdate: true,
+    ...strategy,
+  };
+}
+
+/**
+ * The strategy of an apps/v1 kind from what is its own: the defaults of its spec (the same
+ * on create and update) and the rules of its spec, to which an update adds the immutable
+ * selector.
+ */
+export function appsStrategy(
+  kind: string,
+  strategy: Pick<Strategy, 'columns' | 'cells'> & {
+    defaultSpec(spec: JsonObject): void;
+    validateSpec(spec: JsonObject): ErrorList;
+  },
+): Strategy {
+  const { defaultSpec, validateSpec, columns, cells } = strategy;
+  const prepare = (obj: KubeObject) => {
+    if (isJsonObject(obj.spec)) defaultSpec(obj.spec);
+  };
+  const validate = (obj: KubeObject) => validateSpec(isJsonObject(obj.spec) ? obj.spec : {});
+  return workloadStrategy(kind, {
+    prepareForCreate: prepare,
+    prepareForUpdate: prepare,
+    validate,
+    validateUpdate: (obj, old) => [...validate(obj), ...validateSelectorUnchanged(obj, old)],
+    columns,
+    cells,
+  });
+}
+
+/** kubectl's `-o wide` columns of the pods a workload makes. */
+export const CONTAINERS_COLUMN = column('Containers', 'string', 'The containers of its pods.', 1);
+export const IMAGES_COLUMN = column('Images', 'string', 'The images of its pods.', 1);
+export const SELECTOR_COLUMN = column(
+  'Selector',
+  'string',
+  'The labels of the pods it manages.',
+  1,
+);
+export const POD_TEMPLATE_COLUMNS: readonly TableColumnDefinition[] = [
+  CONTAINERS_COLUMN,
+  IMAGES_COLUMN,
+  SELECTOR_COLUMN,
+];
+
+/** The cells of CONTAINERS_COLUMN and IMAGES_COLUMN for a spec with a pod `template`. */
+export function templateContainersAndImages(spec: JsonObject): [string, string] {
+  return containersAndImages(isJsonObject(spec.template) ? spec.template.spec : undefined);
+}
+
+/** The cells of POD_TEMPLATE_COLUMNS. */
+export function podTemplateCells(spec: JsonObject): [string, string, string] {
+  return [...templateContainersAndImages(spec), formatSelector(spec.selector)];
+}
+
+/** `value`, when set, must be one of `allowed` (upstream's NotSupported). */
+export function validateOneOf(
+  path: FieldPath,
+  value: JsonValue | undefined,
+  allowed: readonly string[],
+): ErrorList {
+  return value === undefined || allowed.includes(String(value))
+    ? []
+    : [notSupported(path, value, allowed)];
+}
+
+/** The kinds that keep their pods running take only restartPolicy Always. */
+export function validateRestartAlways(spec: JsonObject): ErrorList {
+  const restart =
+    isJsonObject(spec.template) && isJsonObject(spec.template.spec)
+      ? spec.template.spec.restartPolicy
+      : undefined;
+  return validateOneOf(SPEC.child('template', 'spec', 'restartPolicy'), restart, ['Always']);
+}
+
+/**
+ * Defaults `spec[field]` (a Deployment's `strategy`, a StatefulSet's or DaemonSet's
+ * `updateStrategy`) to type RollingUpdate, and a RollingUpdate's limits to `rolling`.
+ */
+export function defaultRollingUpdate(
+  spec: JsonObject,
+  field: 'strategy' | 'updateStrategy',
+  rolling: JsonObject,
+): void {
+  const update = isJsonObject(spec[field]) ? spec[field] : {};
+  update.type ??= 'RollingUpdate';
+  if (update.type === 'RollingUpdate') {
+    const limits = isJsonObject(update.rollingUpdate) ? update.rollingUpdate : {};
+    for (const [key, value] of Object.entries(rolling)) limits[key] ??= value;
+    update.rollingUpdate = limits;
+  }
+  spec[field] = update;
+}

@@ -5,12 +5,7 @@
  * kubectl's SCHEDULE / TIMEZONE / SUSPEND / ACTIVE / LAST SCHEDULE table. No controller
  * starts the jobs here (see apps/workload.ts).
  */
-import {
-  type ErrorList,
-  invalid,
-  notSupported,
-  required,
-} from '../../../apimachinery/field-errors.ts';
+import { type ErrorList, invalid, required } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
 import {
   atomicList,
@@ -24,10 +19,16 @@ import {
 } from '../../../apimachinery/schema/dsl.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
-import { formatSelector, int32, int64, noControllerWarning, SPEC } from '../apps/workload.ts';
-import { containersAndImages } from '../core/pod-spec.ts';
+import {
+  int32,
+  int64,
+  podTemplateCells,
+  SPEC,
+  validateOneOf,
+  workloadStrategy,
+} from '../apps/workload.ts';
 import { builtin } from '../define.ts';
-import { defaultJobSpec, jobSpecSchema, validateJobSpec } from './jobs.ts';
+import { defaultJobSpec, JOB_POD_COLUMNS, jobSpecSchema, validateJobSpec } from './jobs.ts';
 
 const POLICIES = ['Allow', 'Forbid', 'Replace'] as const;
 const JOB_SPEC = SPEC.child('jobTemplate', 'spec');
@@ -122,12 +123,7 @@ function validate(obj: KubeObject): ErrorList {
     const problem = cronScheduleError(spec.schedule);
     if (problem) errs.push(invalid(path, spec.schedule, problem));
   }
-  if (
-    spec.concurrencyPolicy !== undefined &&
-    !(POLICIES as readonly unknown[]).includes(spec.concurrencyPolicy)
-  ) {
-    errs.push(notSupported(SPEC.child('concurrencyPolicy'), spec.concurrencyPolicy, POLICIES));
-  }
+  errs.push(...validateOneOf(SPEC.child('concurrencyPolicy'), spec.concurrencyPolicy, POLICIES));
   if (typeof spec.timeZone === 'string') {
     try {
       new Intl.DateTimeFormat('en', { timeZone: spec.timeZone });
@@ -156,7 +152,7 @@ export const cronJobs = builtin({
   subresources: { status: true },
   schema: cronJobSchema,
   definitionName: 'io.k8s.api.batch.v1.CronJob',
-  strategy: {
+  strategy: workloadStrategy('CronJob', {
     prepareForCreate: (obj) => {
       const spec = obj.spec;
       if (!isJsonObject(spec)) return;
@@ -169,9 +165,6 @@ export const cronJobs = builtin({
       }
     },
     validate,
-    warningsOnCreate: () => [noControllerWarning('CronJob')],
-    generationChanged: (obj, old) => JSON.stringify(obj.spec) !== JSON.stringify(old.spec),
-    allowUnconditionalUpdate: true,
     columns: [
       NAME_COLUMN,
       column('Schedule', 'string', 'When jobs are started.'),
@@ -180,9 +173,7 @@ export const cronJobs = builtin({
       column('Active', 'integer', 'Jobs running.'),
       column('Last Schedule', 'string', 'How long ago a job was last started.'),
       AGE_COLUMN,
-      column('Containers', 'string', 'The containers of its pods.', 1),
-      column('Images', 'string', 'The images of its pods.', 1),
-      column('Selector', 'string', 'The labels of its pods.', 1),
+      ...JOB_POD_COLUMNS,
     ],
     cells: (obj, now) => {
       const spec = isJsonObject(obj.spec) ? obj.spec : {};
@@ -191,8 +182,6 @@ export const cronJobs = builtin({
         isJsonObject(spec.jobTemplate) && isJsonObject(spec.jobTemplate.spec)
           ? spec.jobTemplate.spec
           : {};
-      const template = isJsonObject(job.template) ? job.template : {};
-      const [containers, images] = containersAndImages(template.spec);
       const last =
         typeof status.lastScheduleTime === 'string' ? status.lastScheduleTime : undefined;
       return [
@@ -203,10 +192,8 @@ export const cronJobs = builtin({
         Array.isArray(status.active) ? status.active.length : 0,
         last ? age({ ...obj, metadata: { creationTimestamp: last } }, now) : '<none>',
         age(obj, now),
-        containers,
-        images,
-        formatSelector(job.selector),
+        ...podTemplateCells(job),
       ];
     },
-  },
+  }),
 });

@@ -22,18 +22,21 @@ import {
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
 import {
-  formatSelector,
+  CONTAINERS_COLUMN,
+  IMAGES_COLUMN,
   int32,
   int64,
-  noControllerWarning,
+  podTemplateCells,
   SPEC,
   statusNumber,
+  validateOneOf,
   validateReplicas,
   validateSelectorAndTemplate,
   workloadConditions,
+  workloadStrategy,
 } from '../apps/workload.ts';
 import { podTemplateSpecSchema } from '../core/pod-spec.schema.ts';
-import { containersAndImages, defaultPodTemplate } from '../core/pod-spec.ts';
+import { defaultPodTemplate } from '../core/pod-spec.ts';
 import { builtin } from '../define.ts';
 
 const CONTROLLER_UID = 'batch.kubernetes.io/controller-uid';
@@ -134,14 +137,9 @@ export function validateJobSpec(spec: JsonObject, root = SPEC): ErrorList {
       ]),
     );
   }
-  if (
-    spec.completionMode !== undefined &&
-    !['Indexed', 'NonIndexed'].includes(String(spec.completionMode))
-  ) {
-    errs.push(
-      notSupported(root.child('completionMode'), spec.completionMode, ['NonIndexed', 'Indexed']),
-    );
-  }
+  errs.push(
+    ...validateOneOf(root.child('completionMode'), spec.completionMode, ['NonIndexed', 'Indexed']),
+  );
   return errs;
 }
 
@@ -191,6 +189,13 @@ function duration(obj: KubeObject, now: number): string {
   return humanDuration(end - Date.parse(status.startTime));
 }
 
+/** kubectl's `-o wide` columns of a job's pods, also those of a CronJob's. */
+export const JOB_POD_COLUMNS = [
+  CONTAINERS_COLUMN,
+  IMAGES_COLUMN,
+  column('Selector', 'string', 'The labels of its pods.', 1),
+];
+
 export const jobs = builtin({
   group: 'batch',
   version: 'v1',
@@ -202,40 +207,28 @@ export const jobs = builtin({
   subresources: { status: true },
   schema: jobSchema,
   definitionName: 'io.k8s.api.batch.v1.Job',
-  strategy: {
+  strategy: workloadStrategy('Job', {
     prepareForCreate,
     prepareForUpdate: (obj) => {
       if (isJsonObject(obj.spec)) defaultJobSpec(obj.spec);
     },
     validate: (obj) => validateJobSpec(isJsonObject(obj.spec) ? obj.spec : {}),
     validateUpdate,
-    warningsOnCreate: () => [noControllerWarning('Job')],
-    generationChanged: (obj, old) => JSON.stringify(obj.spec) !== JSON.stringify(old.spec),
-    allowUnconditionalUpdate: true,
     columns: [
       NAME_COLUMN,
       column('Status', 'string', 'Complete, Failed, Suspended or Running.'),
       column('Completions', 'string', 'Pods that succeeded of those needed.'),
       column('Duration', 'string', 'How long the job ran.'),
       AGE_COLUMN,
-      column('Containers', 'string', 'The containers of its pods.', 1),
-      column('Images', 'string', 'The images of its pods.', 1),
-      column('Selector', 'string', 'The labels of its pods.', 1),
+      ...JOB_POD_COLUMNS,
     ],
-    cells: (obj, now) => {
-      const spec = isJsonObject(obj.spec) ? obj.spec : {};
-      const template = isJsonObject(spec.template) ? spec.template : {};
-      const [containers, images] = containersAndImages(template.spec);
-      return [
-        obj.metadata.name,
-        jobStatus(obj),
-        completions(obj),
-        duration(obj, now),
-        age(obj, now),
-        containers,
-        images,
-        formatSelector(spec.selector),
-      ];
-    },
-  },
+    cells: (obj, now) => [
+      obj.metadata.name,
+      jobStatus(obj),
+      completions(obj),
+      duration(obj, now),
+      age(obj, now),
+      ...podTemplateCells(isJsonObject(obj.spec) ? obj.spec : {}),
+    ],
+  }),
 });
