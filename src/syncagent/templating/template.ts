@@ -2,7 +2,7 @@
  * A subset of Go's text/template, enough for api-syncagent's naming, related-object and
  * mutation templates. Output is whitespace-trimmed, as api-syncagent does.
  *
- * Supported (see README.md in this folder for the list):
+ * Supported (the sync agent's README.md lists it under "The Go-template subset"):
  * - text and `{{ … }}` actions, `{{-`/`-}}` whitespace trimming, `{{/* comments *\/}}`;
  * - fields on maps (`.Object.metadata.name`, `.` and `$`, `$.X`), variables
  *   (`$x := …`, `$x = …`), literals (strings "…" and `…`, numbers, true/false/nil),
