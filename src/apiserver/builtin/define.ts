@@ -47,6 +47,13 @@ export interface BuiltinDefinition {
   readonly definitionName?: string;
 }
 
+/**
+ * The `generationChanged` of a kind whose spec is all its desired state: metadata.generation
+ * counts changes to `spec`.
+ */
+export const specChanged = (obj: KubeObject, old: KubeObject): boolean =>
+  JSON.stringify(obj.spec) !== JSON.stringify(old.spec);
+
 export function builtin(def: BuiltinDefinition): ResourceType {
   const type: ResourceType = {
     group: def.group,

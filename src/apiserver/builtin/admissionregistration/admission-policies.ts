@@ -31,7 +31,7 @@ import {
 } from '../../../apimachinery/schema/dsl.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
-import { builtin } from '../define.ts';
+import { builtin, specChanged } from '../define.ts';
 
 /** What a policy's expressions see (upstream's `authorizer` is not offered). */
 export const POLICY_VARIABLES = [
@@ -290,6 +290,17 @@ export function validateBinding(obj: KubeObject): ErrorList {
   return errs;
 }
 
+function defaultPolicy(obj: KubeObject): void {
+  const spec = asObject(obj.spec);
+  if (!spec) return;
+  spec.failurePolicy ??= 'Fail';
+  defaultMatch(asObject(spec.matchConstraints));
+}
+
+function defaultBinding(obj: KubeObject): void {
+  defaultMatch(asObject(asObject(obj.spec)?.matchResources));
+}
+
 export const validatingAdmissionPolicies = builtin({
   group: 'admissionregistration.k8s.io',
   version: 'v1',
@@ -301,20 +312,10 @@ export const validatingAdmissionPolicies = builtin({
   schema: policySchema,
   definitionName: 'io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicy',
   strategy: {
-    prepareForCreate: (obj) => {
-      const spec = asObject(obj.spec);
-      if (!spec) return;
-      spec.failurePolicy ??= 'Fail';
-      defaultMatch(asObject(spec.matchConstraints));
-    },
-    prepareForUpdate: (obj) => {
-      const spec = asObject(obj.spec);
-      if (!spec) return;
-      spec.failurePolicy ??= 'Fail';
-      defaultMatch(asObject(spec.matchConstraints));
-    },
+    prepareForCreate: defaultPolicy,
+    prepareForUpdate: defaultPolicy,
     validate: validatePolicy,
-    generationChanged: (obj, old) => JSON.stringify(obj.spec) !== JSON.stringify(old.spec),
+    generationChanged: specChanged,
     allowUnconditionalUpdate: true,
     columns: [
       NAME_COLUMN,
@@ -346,10 +347,10 @@ export const validatingAdmissionPolicyBindings = builtin({
   schema: bindingSchema,
   definitionName: 'io.k8s.api.admissionregistration.v1.ValidatingAdmissionPolicyBinding',
   strategy: {
-    prepareForCreate: (obj) => defaultMatch(asObject(asObject(obj.spec)?.matchResources)),
-    prepareForUpdate: (obj) => defaultMatch(asObject(asObject(obj.spec)?.matchResources)),
+    prepareForCreate: defaultBinding,
+    prepareForUpdate: defaultBinding,
     validate: validateBinding,
-    generationChanged: (obj, old) => JSON.stringify(obj.spec) !== JSON.stringify(old.spec),
+    generationChanged: specChanged,
     allowUnconditionalUpdate: true,
     columns: [
       NAME_COLUMN,

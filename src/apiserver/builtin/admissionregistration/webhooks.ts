@@ -4,6 +4,7 @@
  * Equivalent, empty selectors, a 10 s timeout, service port 443) and validation (names,
  * client config, rules, side effects, review versions). Canopy stores these but never
  * calls a webhook — nothing runs the services they name — and says so when one is created.
+ * `webhookConfigurations` makes the resource type of either kind.
  */
 import {
   duplicate,
@@ -27,15 +28,17 @@ import {
 } from '../../../apimachinery/schema/dsl.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { isDNS1123Subdomain } from '../../../apimachinery/validation/names.ts';
+import type { ResourceType } from '../../registry/resource-type.ts';
 import { age } from '../age.ts';
+import { builtin } from '../define.ts';
 
-export const WEBHOOKS_NOT_CALLED_WARNING =
+const WEBHOOKS_NOT_CALLED_WARNING =
   'Canopy stores admission webhook configurations but never calls the webhooks: writes are admitted without them';
 
 const WEBHOOKS = FieldPath.root('webhooks');
 const OPERATIONS = ['*', 'CONNECT', 'CREATE', 'DELETE', 'UPDATE'] as const;
 
-export function webhookSchema(description: string, mutating: boolean): BuiltinSchema {
+function webhookSchema(description: string, mutating: boolean): BuiltinSchema {
   return object(description, {
     webhooks: keyedList(
       'The webhooks and what they are called for.',
@@ -89,7 +92,7 @@ export function webhookSchema(description: string, mutating: boolean): BuiltinSc
   });
 }
 
-export function defaultWebhooks(obj: KubeObject, mutating: boolean): void {
+function defaultWebhooks(obj: KubeObject, mutating: boolean): void {
   for (const w of Array.isArray(obj.webhooks) ? obj.webhooks : []) {
     if (!isJsonObject(w)) continue;
     w.failurePolicy ??= 'Fail';
@@ -144,7 +147,7 @@ function validateClientConfig(config: JsonObject | undefined, path: FieldPath): 
   return errs;
 }
 
-export function validateWebhooks(obj: KubeObject, mutating: boolean): ErrorList {
+function validateWebhooks(obj: KubeObject, mutating: boolean): ErrorList {
   const errs: ErrorList = [];
   const names = new Set<string>();
   const list = Array.isArray(obj.webhooks) ? obj.webhooks : [];
@@ -233,12 +236,44 @@ export function validateWebhooks(obj: KubeObject, mutating: boolean): ErrorList 
   return errs;
 }
 
-export const webhookColumns = [
-  NAME_COLUMN,
-  column('Webhooks', 'integer', 'How many webhooks the configuration holds.'),
-  AGE_COLUMN,
-];
-
-export function webhookCells(obj: KubeObject, now: number): unknown[] {
-  return [obj.metadata.name, Array.isArray(obj.webhooks) ? obj.webhooks.length : 0, age(obj, now)];
+/**
+ * The resource type of Mutating- or ValidatingWebhookConfigurations: the two differ only in
+ * their kind and in what `mutating` turns on (reinvocationPolicy).
+ */
+export function webhookConfigurations(kind: 'Mutating' | 'Validating'): ResourceType {
+  const mutating = kind === 'Mutating';
+  const resource = `${kind.toLowerCase()}webhookconfiguration`;
+  return builtin({
+    group: 'admissionregistration.k8s.io',
+    version: 'v1',
+    plural: `${resource}s`,
+    singular: resource,
+    kind: `${kind}WebhookConfiguration`,
+    namespaced: false,
+    categories: ['api-extensions'],
+    schema: webhookSchema(
+      `${kind} admission webhooks: what they are called for and how to reach them.`,
+      mutating,
+    ),
+    definitionName: `io.k8s.api.admissionregistration.v1.${kind}WebhookConfiguration`,
+    strategy: {
+      prepareForCreate: (obj) => defaultWebhooks(obj, mutating),
+      prepareForUpdate: (obj) => defaultWebhooks(obj, mutating),
+      validate: (obj) => validateWebhooks(obj, mutating),
+      warningsOnCreate: () => [WEBHOOKS_NOT_CALLED_WARNING],
+      generationChanged: (obj, old) =>
+        JSON.stringify(obj.webhooks) !== JSON.stringify(old.webhooks),
+      allowUnconditionalUpdate: true,
+      columns: [
+        NAME_COLUMN,
+        column('Webhooks', 'integer', 'How many webhooks the configuration holds.'),
+        AGE_COLUMN,
+      ],
+      cells: (obj, now) => [
+        obj.metadata.name,
+        Array.isArray(obj.webhooks) ? obj.webhooks.length : 0,
+        age(obj, now),
+      ],
+    },
+  });
 }

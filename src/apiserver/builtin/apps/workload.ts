@@ -32,6 +32,7 @@ import { isStatusError } from '../../../apimachinery/status.ts';
 import { column, type TableColumnDefinition } from '../../../apimachinery/table.ts';
 import type { Strategy, Subresources } from '../../registry/resource-type.ts';
 import { containersAndImages, templateLabels, validatePodTemplate } from '../core/pod-spec.ts';
+import { specChanged } from '../define.ts';
 
 export const SPEC = FieldPath.root('spec');
 
@@ -144,10 +145,6 @@ export function specNumber(obj: KubeObject, field: string, fallback = 0): number
   const v = isJsonObject(spec) ? spec[field] : undefined;
   return typeof v === 'number' ? v : fallback;
 }
-
-/** The spec changed (what metadata.generation counts). */
-export const specChanged = (obj: KubeObject, old: KubeObject) =>
-  JSON.stringify(obj.spec) !== JSON.stringify(old.spec);
 
 /** The status subresource and the scale subresource on spec.replicas / status.replicas. */
 export const REPLICAS_SUBRESOURCES: Subresources = {

@@ -22,8 +22,7 @@ import {
 } from '../../../apimachinery/schema/dsl.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
-import { specChanged } from '../apps/workload.ts';
-import { builtin } from '../define.ts';
+import { builtin, specChanged } from '../define.ts';
 
 export const NO_INGRESS_CONTROLLER_WARNING =
   'Canopy runs no ingress controller: this Ingress is stored but routes nothing; use kubectl port-forward to reach a Service';

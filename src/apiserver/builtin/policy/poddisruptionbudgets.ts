@@ -17,14 +17,8 @@ import {
 } from '../../../apimachinery/schema/dsl.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
-import {
-  int32,
-  observedGeneration,
-  specChanged,
-  statusNumber,
-  workloadConditions,
-} from '../apps/workload.ts';
-import { builtin } from '../define.ts';
+import { int32, observedGeneration, statusNumber, workloadConditions } from '../apps/workload.ts';
+import { builtin, specChanged } from '../define.ts';
 
 const SPEC = FieldPath.root('spec');
 
