@@ -11,7 +11,7 @@ import { writeError } from '../../apiserver/http/respond.ts';
 import { silentLogger } from '../../logging/logger.ts';
 import type { PendingLogin, SignedIn } from '../sso/oidc-client.ts';
 import { Sealer } from '../sso/sealed.ts';
-import { cookiesOf, refreshAt, type SignInClient, signInApi } from './sign-in.ts';
+import { cookiesOf, originOf, refreshAt, type SignInClient, signInApi } from './sign-in.ts';
 
 const ISSUER = 'https://issuer.example';
 const PENDING: PendingLogin = { state: 'st', nonce: 'no', verifier: 've' };
@@ -38,8 +38,8 @@ function scriptedClient(
   return {
     issuer: ISSUER,
     clientId: 'hub',
-    authorizationUrl: async () => ({
-      url: new URL(`${ISSUER}/auth?client_id=hub`),
+    authorizationUrl: async (redirectUri) => ({
+      url: new URL(`${ISSUER}/auth?${new URLSearchParams({ redirect_uri: redirectUri })}`),
       pending: PENDING,
     }),
     finish: async (url, pending) => {
@@ -111,7 +111,10 @@ describe('/auth/* routes', () => {
     expect((await post(`${base}/auth/authorize`)).status).toBe(405);
     const res = await get(`${base}/auth/authorize`);
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toBe(`${ISSUER}/auth?client_id=hub`);
+    // The redirect URI is the hub as the browser reached it.
+    expect(res.headers.get('location')).toBe(
+      `${ISSUER}/auth?${new URLSearchParams({ redirect_uri: `https://${new URL(base).host}/auth/callback` })}`,
+    );
     const login = setCookie(res, '__Host-canopy-login');
     expect(login.attributes).toBe('Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=600');
     expect(login.pair).not.toContain('ve');
@@ -180,8 +183,9 @@ describe('/auth/* routes', () => {
     const login = `__Host-canopy-login=${await sealer.seal('login', { ...PENDING }, 60)}`;
     const res = await get(`${base}/auth/callback?code=c&state=st`, login);
     expect(res.headers.get('location')).toBe('/ui/signin?sso=done');
+    // The callback URL as the browser reached the hub (https://<Host>), the redirect URI with it.
     expect(calls.finish).toEqual([
-      { url: `${base}/auth/callback?code=c&state=st`, pending: PENDING },
+      { url: `https://${new URL(base).host}/auth/callback?code=c&state=st`, pending: PENDING },
     ]);
     expect(setCookie(res, '__Host-canopy-login').attributes).toContain('Max-Age=0');
     const session = setCookie(res, '__Host-canopy-session');
@@ -278,7 +282,7 @@ describe('/auth/* routes', () => {
     );
     const res = await post(`${base}/auth/logout`, { cookie: `__Host-canopy-session=${sealed}` });
     expect(await res.json()).toEqual({
-      endSessionUrl: `${ISSUER}/session/end?post_logout_redirect_uri=${base}/ui/signin`,
+      endSessionUrl: `${ISSUER}/session/end?post_logout_redirect_uri=https://${new URL(base).host}/ui/signin`,
     });
     expect(calls.revoke).toEqual(['r9']);
     expect(setCookie(res, '__Host-canopy-session').attributes).toContain('Max-Age=0');
@@ -293,6 +297,22 @@ describe('refreshAt', () => {
     ['an iat after exp: as if it had no iat', 5000, 3600, 3540_000],
   ])('%s', (_name, iat, exp, at) => {
     expect(refreshAt(iat, exp)).toBe(at);
+  });
+});
+
+describe('originOf', () => {
+  it.each([
+    ['portal.example.com:8443', 'https://portal.example.com:8443'],
+    ['127.0.0.1:8443', 'https://127.0.0.1:8443'],
+    ['[::1]:8443', 'https://[::1]:8443'],
+    ['canopy.example.com', 'https://canopy.example.com'],
+    [undefined, 'https://fallback:1'],
+    ['evil.example/path?', 'https://fallback:1'],
+    ['user@evil.example', 'https://fallback:1'],
+    ['a b', 'https://fallback:1'],
+  ])('Host %j → %s', (host, origin) => {
+    const req = { headers: host === undefined ? {} : { host } } as IncomingMessage;
+    expect(originOf(req, 'https://fallback:1')).toBe(origin);
   });
 });
 

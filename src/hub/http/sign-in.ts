@@ -48,9 +48,22 @@ export interface SignInOptions {
   /** Undefined: sign-in with an issuer is not configured. */
   readonly client: SignInClient | undefined;
   readonly sealer: Sealer;
-  /** The hub's base URL, whose `/auth/callback` is the registered redirect URI. */
+  /** The hub's own URL, for a request without a usable Host header. */
   readonly baseUrl: () => string;
   readonly log: Logger;
+}
+
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+/**
+ * The hub's origin as this browser reaches it (`https://<Host>`), so the redirect URI, the
+ * post-logout URI and the cookies all belong to the address the portal was opened at,
+ * whatever name or proxy leads there; the issuer accepts only registered redirect URIs, so
+ * a forged Host can only fail the sign-in.
+ */
+export function originOf(req: IncomingMessage, fallback: string): string {
+  const host = req.headers.host;
+  return host && HOST.test(host) ? `https://${host}` : fallback;
 }
 
 /** Cookies of a request by name (the first of each name). */
@@ -97,7 +110,7 @@ export function signInApi(options: SignInOptions) {
 
   function sameOrigin(req: IncomingMessage): void {
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== `https://${req.headers.host ?? ''}`)
+    if (origin !== undefined && origin !== originOf(req, options.baseUrl()))
       throw forbiddenMessage(`requests from ${origin} may not use the hub's sign-in session`);
   }
 
@@ -120,10 +133,10 @@ export function signInApi(options: SignInOptions) {
 
   const cleared = (name: string, sameSite: 'Lax' | 'Strict') => cookie(name, '', sameSite, 0);
 
-  async function authorize(res: ServerResponse, oidc: SignInClient): Promise<void> {
+  async function authorize(req: IncomingMessage, res: ServerResponse, oidc: SignInClient) {
     let target: { url: URL; pending: PendingLogin };
     try {
-      target = await oidc.authorizationUrl(`${options.baseUrl()}/auth/callback`);
+      target = await oidc.authorizationUrl(`${originOf(req, options.baseUrl())}/auth/callback`);
     } catch (err) {
       log.warn({ err: (err as Error).message }, 'cannot start a sign-in');
       redirect(res, `/ui/signin?${new URLSearchParams({ sso_error: (err as Error).message })}`);
@@ -134,7 +147,7 @@ export function signInApi(options: SignInOptions) {
   }
 
   async function callback(req: IncomingMessage, res: ServerResponse, oidc: SignInClient) {
-    const url = new URL(req.url ?? '/', options.baseUrl());
+    const url = new URL(req.url ?? '/', originOf(req, options.baseUrl()));
     const fail = (why: string) =>
       redirect(res, `/ui/signin?${new URLSearchParams({ sso_error: why })}`, [
         cleared(LOGIN_COOKIE, 'Lax'),
@@ -221,7 +234,7 @@ export function signInApi(options: SignInOptions) {
       });
     }
     const endSessionUrl = await oidc
-      .endSessionUrl(`${options.baseUrl()}/ui/signin`)
+      .endSessionUrl(`${originOf(req, options.baseUrl())}/ui/signin`)
       .catch(() => undefined);
     res.setHeader('Set-Cookie', cleared(SESSION_COOKIE, 'Strict'));
     writeJson(res, 200, endSessionUrl ? { endSessionUrl } : {});
@@ -240,7 +253,7 @@ export function signInApi(options: SignInOptions) {
     if (!client) throw notFoundPath('sign-in with an OpenID Connect issuer is not configured');
     switch (path) {
       case '/auth/authorize':
-        return authorize(res, client);
+        return authorize(req, res, client);
       case '/auth/callback':
         return callback(req, res, client);
       case '/auth/token':
