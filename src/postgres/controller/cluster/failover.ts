@@ -41,38 +41,53 @@ export function adoptRoles(
   return roles.primary;
 }
 
-/** Promotes the most advanced ready replica; the old primary rejoins as a replica later. */
+/**
+ * Promotes the most advanced ready replica; the old primary rejoins as a replica later.
+ * Every step on the way to the first write through the read-write endpoint is local (the
+ * status write announcing the failover goes on beside them, not before): the old server
+ * killed, the replica promoted, its synchronous standbys set while the other replicas are
+ * pointed at it, then the endpoint.
+ */
 export async function failover(
   pass: ClusterPass,
   runtime: ClusterRuntime,
   old: Instance,
 ): Promise<Instance> {
   const started = Date.now();
-  await pass.publish(Phase.Failover, `primary ${old.name} is not running`, {
-    targetPrimary: PENDING_FAILOVER_MARKER,
-  });
+  const announced = pass
+    .publish(Phase.Failover, `primary ${old.name} is not running`, {
+      targetPrimary: PENDING_FAILOVER_MARKER,
+    })
+    .catch((err: Error) => pass.log.warn({ err: err.message }, 'cannot publish the failover'));
   pass.event('Warning', 'FailingOver', `Primary ${old.name} is not running: failing over`);
-  // A primary that stopped answering must not come back while another one is promoted.
-  old.kill();
-  await waitUntil(() => !old.isRunning(), 5000, 25);
-  await runtime.refreshHealth();
-  const candidates = runtime.readyReplicas();
-  if (candidates.length === 0) throw new Error('no ready replica to fail over to');
-  const next = mostAdvanced(candidates, runtime.healthOf);
-  await next.promote();
-  await configurePromoted(pass, runtime, next);
-  old.update({ phase: 'rejoining', role: 'replica' });
-  runtime.setPrimary(next);
-  // The read-write endpoint goes to the new primary now, not after the status is written.
-  pass.deps.publishEndpoints();
-  pass.deps.metrics.failovers.inc();
-  await repointReplicas(pass, runtime, next);
-  await runtime.refreshHealth();
-  await ensureSecrets(pass, next);
-  await pass.publish(Phase.Failover, `promoted ${next.name}`, { targetPrimary: next.name });
-  pass.log.warn({ from: old.name, to: next.name, ms: Date.now() - started }, 'failover complete');
-  pass.event('Normal', 'FailoverCompleted', `Promoted ${next.name} (was ${old.name})`);
-  return next;
+  try {
+    // A primary that stopped answering must not come back while another one is promoted.
+    old.kill();
+    await waitUntil(() => !old.isRunning(), 5000, 25);
+    await runtime.refreshHealth();
+    const candidates = runtime.readyReplicas();
+    if (candidates.length === 0) throw new Error('no ready replica to fail over to');
+    const next = mostAdvanced(candidates, runtime.healthOf);
+    await next.promote();
+    old.update({ phase: 'rejoining', role: 'replica' });
+    await Promise.all([
+      configurePromoted(pass, runtime, next),
+      repointReplicas(pass, runtime, next),
+    ]);
+    runtime.setPrimary(next);
+    // The read-write endpoint goes to the new primary now, not after the status is written.
+    pass.deps.publishEndpoints();
+    pass.deps.metrics.failovers.inc();
+    await announced;
+    await runtime.refreshHealth();
+    await ensureSecrets(pass, next);
+    await pass.publish(Phase.Failover, `promoted ${next.name}`, { targetPrimary: next.name });
+    pass.log.warn({ from: old.name, to: next.name, ms: Date.now() - started }, 'failover complete');
+    pass.event('Normal', 'FailoverCompleted', `Promoted ${next.name} (was ${old.name})`);
+    return next;
+  } finally {
+    await announced;
+  }
 }
 
 /**
