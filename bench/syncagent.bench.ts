@@ -12,25 +12,22 @@
  * CPU seconds and memory the agent and both servers spent.
  * CANOPY_BENCH_SYNCAGENT_TENANTS / _OBJECTS change the size.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { parseKubeconfig, serializeKubeconfig } from '../src/apimachinery/kubeconfig.ts';
-import type { KubeObject } from '../src/apimachinery/meta.ts';
-import { isAlreadyExists, KubeClient, type ResourceRef } from '../src/controller/kube/client.ts';
+import { writeFileSync } from 'node:fs';
 import { Reflector } from '../src/controller/kube/reflector.ts';
-import { CRDS as POSTGRES_CRDS } from '../src/postgres/crds/index.ts';
-import { CRDS } from '../src/syncagent/constants.ts';
 import { silentLog } from '../src/syncagent/testing.ts';
 import {
-  CLUSTERS,
-  PUBLISHED_RESOURCES,
-  RESOURCES_CLUSTER_YAML,
-  startAgent,
-  TestOperator,
-  workdir,
-} from '../test/e2e/harness/syncagent.ts';
+  BINDINGS,
+  binding,
+  EXPORT_NAME,
+  LOGICAL_CLUSTERS,
+  type ProviderFlow,
+  pool,
+  startProviderFlow,
+  workspace,
+} from '../test/e2e/harness/provider-flow.ts';
+import { CLUSTERS, RESOURCES_CLUSTER_YAML, TestOperator } from '../test/e2e/harness/syncagent.ts';
 import { until } from '../test/e2e/harness/wait.ts';
-import { cpuSeconds, rssMiB, startCanopy } from './lib/canopy-server.ts';
+import { cpuSeconds, rssMiB } from './lib/canopy-server.ts';
 import { percentile, Report } from './lib/report.ts';
 
 const TENANTS = Number(process.env.CANOPY_BENCH_SYNCAGENT_TENANTS ?? 100);
@@ -39,120 +36,25 @@ const CONCURRENCY = 32;
 /** Objects created one at a time after the burst (latency without a queue). */
 const SINGLES = 50;
 
-const WORKSPACES: ResourceRef = {
-  group: 'tenancy.kcp.io',
-  version: 'v1alpha1',
-  plural: 'workspaces',
-  namespaced: false,
-};
-const EXPORTS: ResourceRef = {
-  group: 'apis.kcp.io',
-  version: 'v1alpha1',
-  plural: 'apiexports',
-  namespaced: false,
-};
-const BINDINGS: ResourceRef = {
-  group: 'apis.kcp.io',
-  version: 'v1alpha2',
-  plural: 'apibindings',
-  namespaced: false,
-};
-const SLICES: ResourceRef = {
-  group: 'apis.kcp.io',
-  version: 'v1alpha1',
-  plural: 'apiexportendpointslices',
-  namespaced: false,
-};
-const LOGICAL_CLUSTERS: ResourceRef = {
-  group: 'core.kcp.io',
-  version: 'v1alpha1',
-  plural: 'logicalclusters',
-  namespaced: false,
-};
-
-async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
-async function workspace(root: KubeClient, parent: string, name: string): Promise<void> {
-  try {
-    await root.scoped(`/clusters/${parent}`).create(WORKSPACES, undefined, {
-      apiVersion: 'tenancy.kcp.io/v1alpha1',
-      kind: 'Workspace',
-      metadata: { name },
-    });
-  } catch (err) {
-    if (!isAlreadyExists(err)) throw err;
-  }
-  await until(
-    `${parent}:${name} Ready`,
-    async () =>
-      (
-        (await root.scoped(`/clusters/${parent}`).get(WORKSPACES, undefined, name)).status as {
-          phase?: string;
-        }
-      )?.phase === 'Ready',
-    60_000,
-    50,
-  );
-}
-
 const seconds = (xs: number[]) => xs.map((x) => x / 1000).sort((a, b) => a - b);
 
 export async function run(): Promise<Report> {
   const report = new Report('syncagent');
-  const [kcp, service] = await Promise.all([
-    startCanopy({ args: ['--log-level', 'warn'] }),
-    startCanopy({ plain: true, args: ['--log-level', 'warn'] }),
-  ]);
-  const dir = workdir('canopy-bench-syncagent-');
-  const root = KubeClient.fromKubeconfig(kcp.kubeconfig).rebase(kcp.url);
-  const svc = KubeClient.fromKubeconfig(service.kubeconfig);
-  let agent: Awaited<ReturnType<typeof startAgent>> | undefined;
+  let flow: ProviderFlow | undefined;
   let operator: TestOperator | undefined;
   let tenantView: Reflector | undefined;
   try {
-    // The provider workspace and its export; the agent's kubeconfig points there.
-    await workspace(root, 'root', 'providers');
-    await workspace(root, 'root', 'consumers');
-    await workspace(root, 'root:providers', 'bench');
-    const provider = root.scoped('/clusters/root:providers:bench');
-    await provider.create(EXPORTS, undefined, {
-      apiVersion: 'apis.kcp.io/v1alpha1',
-      kind: 'APIExport',
-      metadata: { name: 'postgresql.cnpg.io' },
-      spec: {},
-    });
-    const config = parseKubeconfig(readFileSync(kcp.kubeconfig, 'utf8'));
-    for (const c of config.clusters) c.cluster.server = `${kcp.url}/clusters/root:providers:bench`;
-    const agentKubeconfig = join(dir.dir, 'agent.kubeconfig');
-    writeFileSync(agentKubeconfig, serializeKubeconfig(config));
-
-    for (const crd of POSTGRES_CRDS) await svc.create(CRDS, undefined, crd);
-    agent = await startAgent({
-      kcpKubeconfig: agentKubeconfig,
-      kubeconfig: service.kubeconfig,
-      args: ['--namespace', 'syncagent', '--apiexport-ref', 'postgresql.cnpg.io'],
-    });
     // The workshop's PublishedResource for Clusters, without its related Secret.
-    const published = RESOURCES_CLUSTER_YAML.split('  related:')[0] as string;
-    await svc.patch(PUBLISHED_RESOURCES, undefined, 'publish-cnpg-cluster', published, {
-      type: 'application/apply-patch+yaml',
-      query: { fieldManager: 'bench', force: 'true' },
+    flow = await startProviderFlow({
+      published: RESOURCES_CLUSTER_YAML.split('  related:')[0] as string,
+      ...(process.env.CANOPY_BENCH_SYNCAGENT_LOG
+        ? {
+            onAgentOutput: (out: string) =>
+              writeFileSync(process.env.CANOPY_BENCH_SYNCAGENT_LOG as string, out),
+          }
+        : {}),
     });
-    await until(
-      'the export publishes clusters',
-      async () =>
-        JSON.stringify(await provider.get(EXPORTS, undefined, 'postgresql.cnpg.io')).includes(
-          '.clusters.postgresql.cnpg.io',
-        ),
-      60_000,
-    );
+    const { kcp, service, agent, root } = flow;
 
     // Tenants: workspaces, bindings with the claims accepted.
     const tenants = Array.from({ length: TENANTS }, (_, i) => `t${i}`);
@@ -160,34 +62,15 @@ export async function run(): Promise<Report> {
     await pool(tenants, 16, async (t) => {
       await workspace(root, 'root:consumers', t);
       const ws = root.scoped(`/clusters/root:consumers:${t}`);
-      await ws.create(BINDINGS, undefined, {
-        apiVersion: 'apis.kcp.io/v1alpha2',
-        kind: 'APIBinding',
-        metadata: { name: 'postgresql.cnpg.io' },
-        spec: {
-          reference: { export: { path: 'root:providers:bench', name: 'postgresql.cnpg.io' } },
-          permissionClaims: ['secrets', 'namespaces', 'events'].map((resource) => ({
-            group: '',
-            resource,
-            verbs: ['*'],
-            selector: { matchAll: true },
-            state: 'Accepted',
-          })),
-        },
-      });
+      await ws.create(BINDINGS, undefined, binding(['secrets', 'namespaces', 'events']));
       await until(`${t} bound`, async () => {
-        const b = await ws.get(BINDINGS, undefined, 'postgresql.cnpg.io');
+        const b = await ws.get(BINDINGS, undefined, EXPORT_NAME);
         return (b.status as { phase?: string })?.phase === 'Bound';
       });
       const lc = await ws.get(LOGICAL_CLUSTERS, undefined, 'cluster');
       clusterOf.set(t, lc.metadata.annotations?.['kcp.io/cluster'] ?? '');
     });
-    const url = await until('the endpoint URL', async () => {
-      const s = (await provider.get(SLICES, undefined, 'postgresql.cnpg.io')) as KubeObject & {
-        status?: { endpoints?: { url: string }[] };
-      };
-      return s.status?.endpoints?.[0]?.url;
-    });
+    const url = await flow.vwUrl();
 
     // Watches: copies on the service cluster, status in kcp (through the virtual workspace).
     const copyAt = new Map<string, number>();
@@ -332,17 +215,9 @@ export async function run(): Promise<Report> {
       'objects synced/s ÷ tenant creates/s (1 = the agent keeps up with the tenants)',
     );
   } finally {
-    if (process.env.CANOPY_BENCH_SYNCAGENT_LOG && agent)
-      writeFileSync(process.env.CANOPY_BENCH_SYNCAGENT_LOG, agent.output());
     await tenantView?.stop();
     await operator?.stop();
-    await agent?.stop();
-    root.close();
-    svc.close();
-    await Promise.all([kcp.stop(), service.stop()]);
-    kcp.cleanup();
-    service.cleanup();
-    rmSync(dir.dir, { recursive: true, force: true });
+    await flow?.stop();
   }
   return report;
 }

@@ -44,6 +44,8 @@ export interface AgentOptions {
   readonly args: readonly string[];
   /** Resolve on this output instead of `sync agent ready`. */
   readonly readyPattern?: RegExp;
+  /** Added to the agent's environment (e.g. NODE_OPTIONS for a profile). */
+  readonly env?: Record<string, string>;
 }
 
 export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
@@ -62,7 +64,10 @@ export async function startAgent(options: AgentOptions): Promise<AgentProcess> {
       'json',
       ...options.args,
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, KUBECONFIG: '' } },
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, ...options.env, KUBECONFIG: '' },
+    },
   );
   const out = followOutput(child, 'agent');
   const waitFor = (pattern: RegExp, timeoutMs?: number) =>
@@ -105,13 +110,19 @@ export class TestOperator {
   readonly #busy = new Set<string>();
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
-  /** Write status at all (switched off to measure the create path alone). */
+  /**
+   * Write status (and `<name>-app` Secrets) at all: switched off to measure the create
+   * path alone; `resync()` catches up once it is switched back on.
+   */
   writeStatus = true;
-  /** Generate `<name>-app` Secrets and hold a finalizer (off in the benchmark). */
+  /** Generate `<name>-app` Secrets and hold a finalizer (off in the benchmarks). */
   readonly full: boolean;
+  /** Generate `<name>-app` Secrets without the finalizer (the fleet benchmark). */
+  readonly appSecret: boolean;
 
-  constructor(kubeconfig: string, options: { full?: boolean } = {}) {
+  constructor(kubeconfig: string, options: { full?: boolean; appSecret?: boolean } = {}) {
     this.full = options.full ?? true;
+    this.appSecret = this.full || (options.appSecret ?? false);
     this.client = KubeClient.fromKubeconfig(kubeconfig);
     const log = silentLog;
     this.clusters = new Reflector({ client: this.client, ref: CLUSTERS, log, name: 'clusters' });
@@ -127,10 +138,13 @@ export class TestOperator {
   async start(): Promise<void> {
     await Promise.all([this.clusters.start(), this.databases.start()]);
     // Retries for anything that failed (e.g. while the service cluster restarted).
-    this.#timer = setInterval(() => {
-      for (const c of this.clusters.list()) void this.#cluster(c);
-      for (const d of this.databases.list()) void this.#database(d);
-    }, 1000);
+    this.#timer = setInterval(() => this.resync(), 1000);
+  }
+
+  /** Handles every Cluster and Database now (after `writeStatus` is switched on). */
+  resync(): void {
+    for (const c of this.clusters.list()) void this.#cluster(c);
+    for (const d of this.databases.list()) void this.#database(d);
   }
 
   async stop(): Promise<void> {
@@ -180,9 +194,17 @@ export class TestOperator {
         });
         return;
       }
-      const app = this.full
-        ? await this.client.getOrUndefined(SECRETS, ns, `${name}-app`)
-        : { metadata: {} };
+      if (!this.writeStatus) return;
+      const spec = (obj.spec ?? {}) as { instances?: number };
+      const status = (obj.status ?? {}) as { phase?: string; instances?: number };
+      const instances = spec.instances ?? 1;
+      const healthy = status.phase === 'Cluster in healthy state';
+      // The Secret is made before the first status: with appSecret alone, a healthy Cluster
+      // has it (full mode checks on every pass, and makes it again if it was deleted).
+      const app =
+        this.full || (this.appSecret && !healthy)
+          ? await this.client.getOrUndefined(SECRETS, ns, `${name}-app`)
+          : { metadata: {} };
       if (!app)
         await this.client.create(SECRETS, ns, {
           apiVersion: 'v1',
@@ -191,11 +213,7 @@ export class TestOperator {
           type: 'kubernetes.io/basic-auth',
           stringData: { username: 'app', password: `generated-for-${name}`, host: `${name}-rw` },
         });
-      if (!this.writeStatus) return;
-      const spec = (obj.spec ?? {}) as { instances?: number };
-      const status = (obj.status ?? {}) as { phase?: string; instances?: number };
-      const instances = spec.instances ?? 1;
-      if (status.phase === 'Cluster in healthy state' && status.instances === instances) return;
+      if (healthy && status.instances === instances) return;
       await this.client.patch(
         CLUSTERS,
         ns,
