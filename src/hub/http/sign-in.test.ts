@@ -201,6 +201,37 @@ describe('/auth/* routes', () => {
     expect(calls.refresh).toEqual([]);
   });
 
+  it('says so when the issuer’s tokens are too large for a cookie, rather than a silent failure', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const huge = await new SignJWT({
+      sub: 'alice',
+      groups: Array.from({ length: 300 }, (_, i) => `group-${i}`),
+    })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime(now + 3600)
+      .sign(new Uint8Array(32));
+    const base = await serve(
+      scriptedClient(
+        {
+          finish: async () => ({
+            idToken: huge,
+            refreshToken: 'r',
+            expiresAt: (now + 3600) * 1000,
+          }),
+        },
+        newCalls(),
+      ),
+    );
+    const login = `__Host-canopy-login=${await sealer.seal('login', { ...PENDING }, 60)}`;
+    const res = await get(`${base}/auth/callback?code=c&state=st`, login);
+    expect(
+      new URL(res.headers.get('location') ?? '', base).searchParams.get('sso_error'),
+    ).toContain('too large to keep in a browser cookie');
+    expect(res.headers.getSetCookie().some((c) => c.startsWith('__Host-canopy-session='))).toBe(
+      false,
+    );
+  });
+
   it('refreshes a token that is due, and ends the session when the issuer refuses', async () => {
     const now = Math.floor(Date.now() / 1000);
     const old = await idToken(now - 50, now + 10);

@@ -33,6 +33,8 @@ import { methodNotAllowed } from './providers-api.ts';
 const LOGIN_COOKIE = '__Host-canopy-login';
 const SESSION_COOKIE = '__Host-canopy-session';
 const LOGIN_TTL_SECONDS = 600;
+/** Browsers keep cookies of at most this size (name, value and attributes) and drop larger ones silently. */
+const MAX_COOKIE_BYTES = 4096;
 /** A session lasts at most this long without signing in again (as long as the issuer refreshes). */
 const SESSION_TTL_SECONDS = 12 * 3600;
 /** A refresh due this close is done now (the portal's timer may fire a little early). */
@@ -126,9 +128,15 @@ export function signInApi(options: SignInOptions) {
     };
   }
 
+  /** The session's cookie; throws, saying what to do, when browsers would drop it for its size. */
   async function sessionCookie(signedIn: SignedIn): Promise<string> {
     const sealed = await sealer.seal('session', { ...signedIn }, SESSION_TTL_SECONDS);
-    return cookie(SESSION_COOKIE, sealed, 'Strict', SESSION_TTL_SECONDS);
+    const value = cookie(SESSION_COOKIE, sealed, 'Strict', SESSION_TTL_SECONDS);
+    if (value.length > MAX_COOKIE_BYTES)
+      throw new Error(
+        `the issuer's tokens are too large to keep in a browser cookie (${value.length} bytes sealed; browsers keep ${MAX_COOKIE_BYTES}): have the issuer put fewer claims, such as groups, into the ID token`,
+      );
+    return value;
   }
 
   const cleared = (name: string, sameSite: 'Lax' | 'Strict') => cookie(name, '', sameSite, 0);
@@ -180,10 +188,14 @@ export function signInApi(options: SignInOptions) {
       log.warn({ err: (err as Error).message, issuer: oidc.issuer }, 'sign-in failed');
       return fail(`the sign-in with ${oidc.issuer} failed: ${(err as Error).message}`);
     }
-    redirect(res, '/ui/signin?sso=done', [
-      cleared(LOGIN_COOKIE, 'Lax'),
-      await sessionCookie(signedIn),
-    ]);
+    let sessionValue: string;
+    try {
+      sessionValue = await sessionCookie(signedIn);
+    } catch (err) {
+      log.warn({ err: (err as Error).message, issuer: oidc.issuer }, 'sign-in failed');
+      return fail((err as Error).message);
+    }
+    redirect(res, '/ui/signin?sso=done', [cleared(LOGIN_COOKIE, 'Lax'), sessionValue]);
   }
 
   async function token(req: IncomingMessage, res: ServerResponse, oidc: SignInClient) {
@@ -209,7 +221,12 @@ export function signInApi(options: SignInOptions) {
             `${oidc.issuer} no longer refreshes this session (signed out or revoked): sign in again`,
           );
         }
-        cookies.push(await sessionCookie(current));
+        try {
+          cookies.push(await sessionCookie(current));
+        } catch (err) {
+          res.setHeader('Set-Cookie', cleared(SESSION_COOKIE, 'Strict'));
+          throw unauthorized((err as Error).message);
+        }
       }
     }
     const claims = decodeJwt(current.idToken);
