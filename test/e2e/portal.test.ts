@@ -499,6 +499,40 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     expect(await k.ok([...ws, 'get', 'widget', 'first', '-o', 'jsonpath={.spec.size}'])).toBe('7');
   });
 
+  it('works with the keyboard alone: dialogs take and give back the focus, rows open with Enter', async () => {
+    const { page } = alice!;
+    /** Presses Tab until the focused element's label or text is `name`. */
+    const tabTo = async (name: string) => {
+      for (let i = 0; i < 80; i++) {
+        await page.keyboard.press('Tab');
+        const focused = await page.evaluate(
+          `(() => { const e = document.activeElement; return e ? (e.getAttribute('aria-label') || e.textContent || '').trim() : ''; })()`,
+        );
+        if (focused === name) return;
+      }
+      throw new Error(`Tab never reached ${name}`);
+    };
+    const inDialog = () => page.evaluate(`document.activeElement?.closest('dialog') !== null`);
+    await page.goto(`${hubUrl}/ui/w/root:alice/catalog`);
+    await card(page, 'Widgets').getByText('Enabled').waitFor();
+    await tabTo('Disable');
+    await page.keyboard.press('Enter');
+    const disable = page.getByRole('dialog', { name: 'Disable Widgets in root:alice?' });
+    await disable.waitFor();
+    await poll(inDialog).toBe(true);
+    await page.keyboard.press('Escape');
+    await disable.waitFor({ state: 'hidden' });
+    await poll(() => page.evaluate(`document.activeElement?.textContent?.trim()`)).toBe('Disable');
+
+    await page.goto(`${hubUrl}/ui/w/root:alice/r/${GROUP}/v1/widgets`);
+    await page.getByRole('cell', { name: 'first' }).waitFor();
+    await tabTo('first');
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'first' }).waitFor();
+    await page.getByRole('link', { name: 'Widgets' }).first().click();
+    await page.getByRole('cell', { name: 'first' }).waitFor();
+  });
+
   it('shows another tenant nothing of the first, and the server’s 409 for a missing dependency', async () => {
     const bob = await hubContext(browser);
     const { page } = bob;

@@ -1,8 +1,11 @@
 /**
  * A modal dialog on the native <dialog> element: focus moves into it and is held there,
- * Escape closes it, and the page behind is inert — the browser does all of that.
+ * Escape closes it, and the page behind is inert — the browser does all of that. When it
+ * closes the focus goes back to where it was (the button that opened it): the browser does
+ * that only for a dialog closed in place, and these leave the page when their parent stops
+ * rendering them.
  */
-import { type ReactNode, useEffect, useId, useRef } from 'react';
+import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
 
 export function Dialog({
   open,
@@ -23,6 +26,16 @@ export function Dialog({
     if (open && !dialog.open) dialog.showModal();
     if (!open && dialog.open) dialog.close();
   }, [open]);
+  // What had the focus when the dialog first rendered: it gets it back when the dialog goes.
+  const [opener] = useState(() =>
+    document.activeElement instanceof HTMLElement ? document.activeElement : null,
+  );
+  useEffect(
+    () => () => {
+      if (opener?.isConnected) opener.focus();
+    },
+    [opener],
+  );
   return (
     <dialog
       ref={ref}
