@@ -587,6 +587,45 @@ describe('hostile bodies', () => {
     expect(Math.max(...latencies)).toBeLessThan(5_000);
   });
 
+  it('and a CRD pattern that would backtrack runs in linear time: the value is refused, /livez answers', async () => {
+    const crd = await send({
+      method: 'POST',
+      path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+      body: json({
+        metadata: { name: 'letters.example.com' },
+        spec: {
+          group: 'example.com',
+          scope: 'Namespaced',
+          names: { plural: 'letters', kind: 'Letter' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: {
+                openAPIV3Schema: {
+                  type: 'object',
+                  properties: { word: { type: 'string', pattern: '^(\\pL+)+$' } },
+                },
+              },
+            },
+          ],
+        },
+      }),
+    });
+    expect(crd.status, crd.body).toBe(201);
+    const letters = '/apis/example.com/v1/namespaces/default/letters';
+    await until('letters served', async () => (await send({ path: letters })).status === 200);
+    // On a backtracking engine this value takes about 2^40 steps to refuse.
+    const res = await send({
+      method: 'POST',
+      path: letters,
+      body: json({ metadata: { name: 'w' }, word: `${'a'.repeat(40)}!` }),
+    });
+    expect(res.status, res.body).toBe(422);
+    expect((await send({ path: '/livez', token: null })).status).toBe(200);
+  });
+
   it('and a JSON patch whose copies double the object is refused before it grows (422), changing nothing', async () => {
     const created = await send({
       method: 'POST',

@@ -27,7 +27,7 @@ import {
   member,
   rendered,
 } from './json.ts';
-import { compileGoRegex } from './regex.ts';
+import { compileGoRegex, type GoRegexp } from './regex.ts';
 import type { JSONSchemaProps } from './types.ts';
 import { additionalPropertiesOf, isIntOrString, itemsOf } from './types.ts';
 
@@ -196,7 +196,7 @@ function checkString(s: JSONSchemaProps, data: string, name: string, field: stri
     return [invalid(field, data, `${name} in body should be at least ${s.minLength} chars long`)];
   }
   if (s.pattern) {
-    let re: RegExp;
+    let re: GoRegexp;
     try {
       re = compileGoRegex(s.pattern).regexp;
     } catch (e) {

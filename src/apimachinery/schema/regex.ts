@@ -4,20 +4,35 @@
  * `^(a+)+$` could pin the server. Patterns are translated to JavaScript syntax (flags groups,
  * `\z`, `\Q…\E`, POSIX classes, ASCII `\s`, `.` not matching newline, Go's escape rules) and
  * compiled for V8's linear-time engine whenever it accepts them, first as written and then
- * with counted repetitions unrolled and case folding spelled out. Only patterns the linear
- * engine cannot run at all (Unicode classes, huge expansions) fall back to backtracking.
- * Go's own rejections (backreferences, lookaround) are reported in Go's words.
+ * with counted repetitions unrolled and case folding spelled out. Patterns that engine cannot
+ * run at all (Unicode classes, large expansions) run on re2js, a port of RE2 itself, also in
+ * linear time: on V8's backtracking engine a tenant's CRD pattern `^(\pL+)+$` took 6 s for a
+ * 27-character value and minutes for a few more. Nothing backtracks. Go's own rejections
+ * (backreferences, lookaround, repeat counts) are reported in Go's words.
  */
 import { setFlagsFromString } from 'node:v8';
+import { RE2JS } from 're2js';
 
 export class RegexSyntaxError extends Error {
   override readonly name = 'RegexSyntaxError';
 }
 
+/** What callers ask of a compiled expression: a match anywhere, and the first match. */
+export interface GoRegexp {
+  test(s: string): boolean;
+  exec(s: string): readonly string[] | null;
+}
+
 export interface CompiledRegex {
-  readonly regexp: RegExp;
-  /** True when V8's linear-time engine runs it (no catastrophic backtracking possible). */
-  readonly linear: boolean;
+  readonly regexp: GoRegexp;
+  /** The same expression finding every match, for finding or replacing all of them. */
+  readonly global: GlobalRegexp;
+}
+
+interface GlobalRegexp {
+  findAll(s: string): string[];
+  /** Every match replaced by a JavaScript replacement template (`$1`, `$<name>`, `$&`). */
+  replaceAll(s: string, replacement: string): string;
 }
 
 const MAX_REPEAT = 1000;
@@ -65,10 +80,9 @@ export function compileGoRegex(pattern: string): CompiledRegex {
   return result;
 }
 
-/** The same expression with the `g` flag, to find or replace every match. */
-export function compileGoRegexGlobal(pattern: string): RegExp {
-  const { regexp } = compileGoRegex(pattern);
-  return new RegExp(regexp.source, `${regexp.flags}g`);
+/** Every match of `pattern` in `s`, as Go's `FindAllString(s, -1)`. */
+export function goFindAll(pattern: string, s: string): string[] {
+  return compileGoRegex(pattern).global.findAll(s);
 }
 
 /**
@@ -77,6 +91,7 @@ export function compileGoRegexGlobal(pattern: string): RegExp {
  */
 function goReplacement(replacement: string): string {
   return replacement
+    .replace(/\$\{0\}|\$0(?!\d)/g, '$$&')
     .replace(/\\(\d+)/g, (_m, d: string) => `$${d}`)
     .replace(/\$\{(\d+)\}/g, (_m, d: string) => `$${d}`)
     .replace(/\$\{([A-Za-z_]\w*)\}/g, (_m, n: string) => `$<${n}>`);
@@ -84,7 +99,7 @@ function goReplacement(replacement: string): string {
 
 /** Go's `Regexp.ReplaceAllString`: every match of `pattern` in `value` replaced. */
 export function goReplaceAll(value: string, pattern: string, replacement: string): string {
-  return value.replace(compileGoRegexGlobal(pattern), goReplacement(replacement));
+  return compileGoRegex(pattern).global.replaceAll(value, goReplacement(replacement));
 }
 
 /** The Go error text for an invalid pattern, or undefined when it compiles. */
@@ -98,26 +113,47 @@ export function goRegexError(pattern: string): string | undefined {
 }
 
 function compileUncached(pattern: string): CompiledRegex {
+  // Go's rejections of what RE2 reads (backreferences, lookaround) in Go's words, then RE2's
+  // own, as Go's parser words them (repeat counts whose product passes 1,000, sizes).
   const plain = translate(pattern, false);
+  let re2: RE2JS;
+  try {
+    re2 = RE2JS.compile(pattern);
+  } catch (e) {
+    throw new RegexSyntaxError(e instanceof Error ? e.message : String(e));
+  }
   if (linearEngineAvailable() && !plain.unicode) {
     for (const t of [plain, safeTranslate(pattern)]) {
       if (t === undefined || t.unicode || t.source.length > MAX_UNROLLED_LENGTH) continue;
       try {
-        return { regexp: new RegExp(t.source, t.flags + LINEAR), linear: true };
+        return v8Regex(new RegExp(t.source, t.flags + LINEAR));
       } catch {
         // Not expressible for the linear engine; try the next form.
       }
     }
   }
-  try {
-    return {
-      regexp: new RegExp(plain.source, plain.flags + (plain.unicode ? 'u' : '')),
-      linear: false,
-    };
-  } catch (e) {
-    const msg = e instanceof Error ? e.message.replace(/^Invalid regular expression: /, '') : '';
-    throw new RegexSyntaxError(`error parsing regexp: ${msg}`);
-  }
+  return re2Regex(re2);
+}
+
+function v8Regex(regexp: RegExp): CompiledRegex {
+  const all = new RegExp(regexp.source, `${regexp.flags}g`);
+  return {
+    regexp,
+    global: {
+      findAll: (s) => [...s.matchAll(all)].map((m) => m[0]),
+      replaceAll: (s, replacement) => s.replace(all, replacement),
+    },
+  };
+}
+
+function re2Regex(re: RE2JS): CompiledRegex {
+  return {
+    regexp: { test: (s) => re.test(s), exec: (s) => re.exec(s) as string[] | null },
+    global: {
+      findAll: (s) => [...re.matchAll(s)].map((m) => m[0]),
+      replaceAll: (s, replacement) => re.matcher(s).replaceAll(replacement),
+    },
+  };
 }
 
 function safeTranslate(pattern: string): Translation | undefined {

@@ -8,7 +8,7 @@
  */
 import type { Environment } from '@marcbachmann/cel-js';
 import { Duration } from '@marcbachmann/cel-js/evaluator';
-import { compileGoRegex, compileGoRegexGlobal } from '../regex.ts';
+import { compileGoRegex, type GoRegexp, goFindAll } from '../regex.ts';
 import { registerNetwork, registerQuantity, registerURLs } from './library-types.ts';
 import { SAFE_MATCHES } from './source.ts';
 import { celCompare, celEquals } from './values.ts';
@@ -25,12 +25,8 @@ function codePoints(s: string): string[] {
   return [...s];
 }
 
-function regex(pattern: string): RegExp {
+function regex(pattern: string): GoRegexp {
   return compileGoRegex(pattern).regexp;
-}
-
-function globalRegex(pattern: string): RegExp {
-  return compileGoRegexGlobal(pattern);
 }
 
 export function registerKubernetesLibrary(env: Environment): void {
@@ -232,12 +228,12 @@ function registerRegex(env: Environment): void {
     (s: string, p: string) => regex(p).exec(s)?.[0] ?? '',
   );
   env.registerFunction('string.findAll(string): list<string>', (s: string, p: string) =>
-    [...s.matchAll(globalRegex(p))].map((m) => m[0]),
+    goFindAll(p, s),
   );
   env.registerFunction(
     'string.findAll(string, int): list<string>',
     (s: string, p: string, n: bigint) => {
-      const all = [...s.matchAll(globalRegex(p))].map((m) => m[0]);
+      const all = goFindAll(p, s);
       return n < 0n ? all : all.slice(0, Number(n));
     },
   );
