@@ -1048,4 +1048,32 @@ describe('providers through a separate canopy hub process', () => {
       await plain.stop();
     }
   });
+
+  it('answers 503 saying it cannot reach the control plane while that is down, never a 500', async () => {
+    const hub = await startHubProcess([
+      '--kubeconfig',
+      env.server.kubeconfig,
+      // The control plane's CA, so that the same client trusts it.
+      '--data-dir',
+      env.server.dataDir,
+      '--port',
+      '0',
+    ]);
+    try {
+      const url = readFileSync(join(env.server.dataDir, 'hub-url'), 'utf8').trim();
+      const get = httpClient(env.server.kubeconfig, url);
+      await env.server.stop();
+      // carol's token was never reviewed by this hub: it must ask the control plane.
+      const r = await get({ path: '/api/providers', token: TOKENS.carol });
+      expect(r.status, r.body).toBe(503);
+      expect(r.headers['retry-after']).toBe('5');
+      expect(json(r)).toMatchObject({ kind: 'Status', code: 503, reason: 'ServiceUnavailable' });
+      expect(json<{ message: string }>(r).message).toContain(
+        'the hub cannot reach the control plane: ',
+      );
+      expect((await get({ path: '/healthz', token: null })).status).toBe(200);
+    } finally {
+      await hub.stop();
+    }
+  });
 });

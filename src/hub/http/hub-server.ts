@@ -11,8 +11,9 @@
  * Every error is a Kubernetes Status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { notFoundPath, StatusError } from '../../apimachinery/status.ts';
+import { notFoundPath, StatusError, serviceUnavailable } from '../../apimachinery/status.ts';
 import { writeError } from '../../apiserver/http/respond.ts';
+import { KubeError } from '../../controller/kube/client.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { HubMetrics } from '../metrics.ts';
 import type { ClusterProxy } from './cluster-proxy.ts';
@@ -50,6 +51,41 @@ export function routeOf(path: string): string {
   if (/^\/api\/workspaces\/[^/]+\/providers\/[^/]+\/disable$/.test(path)) return 'disable';
   if (path.startsWith('/api/')) return 'api';
   return 'other';
+}
+
+/** Network failures of a request to the control plane, as Node reports them. */
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+/**
+ * A 503 for a request the hub could not complete because the control plane did not answer
+ * or failed (a token review, a list as the caller); undefined for anything else.
+ */
+export function controlPlaneTrouble(err: unknown): StatusError | undefined {
+  if (err instanceof KubeError && err.code >= 500)
+    return serviceUnavailable(
+      `the control plane failed a request of the hub: ${err.message}; try again shortly`,
+      5,
+    );
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  if (
+    err instanceof Error &&
+    !(err instanceof KubeError) &&
+    ((code && UNREACHABLE.has(code)) || / timed out$/.test(err.message))
+  )
+    return serviceUnavailable(
+      `the hub cannot reach the control plane: ${err.message}; try again shortly`,
+      5,
+    );
+  return undefined;
 }
 
 export function hubHandler(options: HubHandlerOptions) {
@@ -104,9 +140,10 @@ export function hubHandler(options: HubHandlerOptions) {
       metrics.requests.inc({ route, code: String(res.statusCode) });
     });
     serve(req, res, path).catch((err: unknown) => {
-      if (!(err instanceof StatusError))
+      const status = controlPlaneTrouble(err);
+      if (!status && !(err instanceof StatusError))
         log.error({ err: (err as Error).message, path }, 'hub request failed');
-      writeError(res, err);
+      writeError(res, status ?? err);
     });
   };
 }
