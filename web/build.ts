@@ -1,6 +1,6 @@
 /**
  * Builds the portal (web/ → web/dist/) when its sources changed since the last build: a
- * hash of web/src, index.html, the Vite config and package-lock.json is kept in
+ * hash of web/src, index.html, the Vite config, this file and package-lock.json is kept in
  * web/dist/.source-hash, so `npm install` (the `prepare` script) and `canopy up` build
  * only when needed. `node web/build.ts` builds if stale; `--force` always.
  */
@@ -25,6 +25,7 @@ export function sourceHash(): string {
     ...files(join(WEB_DIR, 'src')),
     join(WEB_DIR, 'index.html'),
     join(WEB_DIR, 'vite.config.ts'),
+    join(WEB_DIR, 'build.ts'),
     join(WEB_DIR, '..', 'package-lock.json'),
   ];
   for (const file of inputs) {
@@ -53,7 +54,17 @@ export async function ensurePortalBuilt(
   log('building the portal (web/ → web/dist/)');
   const hash = sourceHash();
   const { build } = await import('vite');
-  await build({ configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  // Vite builds for whatever NODE_ENV says: under Vitest ('test') or a developer's shell
+  // ('development') that was React's development build, three times the size, with
+  // StrictMode running every effect twice. What the hub serves is always the production one.
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await build({ configFile: join(WEB_DIR, 'vite.config.ts'), logLevel: 'warn' });
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
   writeFileSync(HASH_FILE, `${hash}\n`);
   return 'built';
 }

@@ -8,13 +8,13 @@
  * enabled gets the server's 409, markup in object fields renders as text. A screenshot of
  * each step lands in test/e2e/artifacts/portal/.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { ensurePortalBuilt } from '../../web/build.ts';
+import { DIST_DIR, ensurePortalBuilt } from '../../web/build.ts';
 import { hubContext, launchChromium, Shots } from './harness/browser.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
@@ -274,6 +274,15 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
       await shots.take(alice.page, 'FAILED', true);
       console.log('page errors:', alice.pageErrors, '\nconsole errors:', alice.consoleErrors);
     }
+  });
+
+  it('serves React’s production build, whatever NODE_ENV the build ran under (Vitest’s is test)', async () => {
+    // The hub serves web/dist, which beforeAll built if its sources changed.
+    const html = readFileSync(join(DIST_DIR, 'index.html'), 'utf8');
+    const script = /src="\/ui\/(assets\/index-[^"]+\.js)"/.exec(html)?.[1];
+    expect(script).toBeDefined();
+    const code = readFileSync(join(DIST_DIR, script as string), 'utf8');
+    expect(code).not.toContain('Each child in a list should have a unique');
   });
 
   it('signs in with a token, refusing a wrong one, and keeps the token out of the URL', async () => {
