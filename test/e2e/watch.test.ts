@@ -231,6 +231,20 @@ describe('watch and list semantics', () => {
     expect(all[0]?.object.rows?.[0]?.cells.slice(0, 2)).toEqual(['table-1', 1]);
   });
 
+  it('streams JSON only: a watch asked for as YAML alone is a 406, as upstream', async () => {
+    const yaml = await send({
+      path: `${CM}?watch=true&timeoutSeconds=1`,
+      headers: { accept: 'application/yaml' },
+    });
+    expect(yaml.status, yaml.body.slice(0, 200)).toBe(406);
+    const either = await send({
+      path: `${CM}?watch=true&timeoutSeconds=1`,
+      headers: { accept: 'application/yaml, application/json' },
+    });
+    expect(either.status).toBe(200);
+    expect(either.headers['content-type']).toBe('application/json');
+  });
+
   it('counts requests by verb and resource, watches and the store revision in /metrics', async () => {
     const metrics = (await send({ path: '/metrics' })).body;
     expect(metrics).toMatch(

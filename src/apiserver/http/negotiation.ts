@@ -49,9 +49,13 @@ const JSONISH = new Set(['application/json', '*/*', 'application/*']);
 
 /**
  * The representation for an object or list response, or undefined when nothing in Accept
- * can be served (the caller answers 406).
+ * can be served (the caller answers 406). A watch streams JSON only: YAML has no stream
+ * framing, so upstream's negotiation for a watch passes it over.
  */
-export function negotiateObject(accept: string | undefined): Representation | undefined {
+export function negotiateObject(
+  accept: string | undefined,
+  stream = false,
+): Representation | undefined {
   const types = parseMediaTypes(accept);
   if (types.length === 0) return { kind: 'object', yaml: false };
   for (const t of types) {
@@ -66,12 +70,14 @@ export function negotiateObject(accept: string | undefined): Representation | un
       continue;
     }
     if (JSONISH.has(t.type)) return { kind: 'object', yaml: false };
-    if (t.type === 'application/yaml') return { kind: 'object', yaml: true };
+    if (t.type === 'application/yaml' && !stream) return { kind: 'object', yaml: true };
   }
   return undefined;
 }
 
 export const SERVED_MEDIA_TYPES = ['application/json', 'application/yaml'];
+/** What a watch is served as (406 lists them). */
+export const STREAMED_MEDIA_TYPES = ['application/json', 'application/json;stream=watch'];
 
 export type DiscoveryFormat =
   | { readonly kind: 'legacy' }

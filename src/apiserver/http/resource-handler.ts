@@ -46,6 +46,7 @@ import {
   PATCH_TYPES,
   type Representation,
   SERVED_MEDIA_TYPES,
+  STREAMED_MEDIA_TYPES,
 } from './negotiation.ts';
 import {
   deleteOptionsFromQuery,
@@ -148,8 +149,11 @@ export async function handleResource(r: ResourceRequest, deps: ResourceHandlerDe
     throw methodNotAllowed();
   }
   if (subresource && !['get', 'update', 'patch'].includes(verb)) throw methodNotAllowed();
-  const representation = negotiateObject(r.req.headers.accept);
-  if (!representation) throw notAcceptable(SERVED_MEDIA_TYPES);
+  const watching = verb === 'watch';
+  const representation = negotiateObject(r.req.headers.accept, watching);
+  if (!representation) {
+    throw notAcceptable(watching ? STREAMED_MEDIA_TYPES : SERVED_MEDIA_TYPES);
+  }
   if (type.deprecationWarnings?.[info.apiVersion]) {
     addWarnings(res, [type.deprecationWarnings[info.apiVersion] as string]);
   }
