@@ -25,7 +25,7 @@
  * (no API group starts with a dot), hidden from reads and watches.
  */
 import type { Logger } from '../../logging/logger.ts';
-import { decodeContinue, encodeContinue } from '../continue-token.ts';
+import { listPage, listStart } from '../continue-token.ts';
 import {
   alreadyExists,
   closed,
@@ -131,6 +131,13 @@ interface Waiter {
 interface Feed {
   readonly stream: WatchStream;
   readonly endpoint: string;
+}
+
+/** Stops a watch stream, its late errors included. */
+function cancelFeed(feed: Feed): void {
+  feed.stream.removeAllListeners('data');
+  feed.stream.on('error', () => {});
+  feed.stream.cancel();
 }
 
 export class EtcdStore implements Store {
@@ -340,13 +347,19 @@ export class EtcdStore implements Store {
     this.wakeWaiters();
   }
 
-  private feedLost(feed: Feed, why: string): void {
-    if (this.feed !== feed) return;
+  /**
+   * Ends `feed` if it is still the store's watch; says whether the store goes on (false:
+   * a later feed replaced it already, or the store is closed).
+   */
+  private dropFeed(feed: Feed): boolean {
+    if (this.feed !== feed) return false;
     this.feed = undefined;
-    feed.stream.removeAllListeners('data');
-    feed.stream.on('error', () => {});
-    feed.stream.cancel();
-    if (this.isClosed) return;
+    cancelFeed(feed);
+    return !this.isClosed;
+  }
+
+  private feedLost(feed: Feed, why: string): void {
+    if (!this.dropFeed(feed)) return;
     this.feedUp = false;
     this.feedProblem = `the watch on etcd at ${feed.endpoint} failed: ${why}`;
     const delay = this.feedRetryMs;
@@ -364,12 +377,7 @@ export class EtcdStore implements Store {
    * store goes on from etcd's current revision.
    */
   private async restartAfterCompaction(feed: Feed, compactRevision: number): Promise<void> {
-    if (this.feed !== feed) return;
-    this.feed = undefined;
-    feed.stream.removeAllListeners('data');
-    feed.stream.on('error', () => {});
-    feed.stream.cancel();
-    if (this.isClosed) return;
+    if (!this.dropFeed(feed)) return;
     let restartAt: number;
     if (this.opening) {
       // Nobody reads yet: start the window at the oldest history etcd still has.
@@ -748,17 +756,8 @@ export class EtcdStore implements Store {
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     this.assertOpen();
     assertValidPrefix(prefix);
-    const limit = options.limit && options.limit > 0 ? Math.floor(options.limit) : 0;
-    let revision: number;
-    let from: Buffer;
-    if (options.continue) {
-      const point = decodeContinue(options.continue, prefix);
-      revision = point.revision;
-      from = this.etcdKey(`${point.after}\u0000`);
-    } else {
-      revision = options.revision ?? this.observed;
-      from = this.etcdKey(prefix);
-    }
+    const { limit, revision, after } = listStart(prefix, options, this.observed);
+    let from = this.etcdKey(after === undefined ? prefix : `${after}\u0000`);
     this.assertReadable(revision);
     const end = this.etcdKey(prefixEnd(prefix));
     const items: KeyValue[] = [];
@@ -778,12 +777,7 @@ export class EtcdStore implements Store {
       if (!limit || items.length > limit || !res.more || !last) break;
       from = Buffer.concat([last.key, Buffer.from([0])]);
     }
-    if (limit && items.length > limit) {
-      items.length = limit;
-      const after = (items[limit - 1] as KeyValue).key;
-      return { items, revision, continue: encodeContinue({ revision, after }) };
-    }
-    return { items, revision };
+    return listPage(items, limit, revision);
   }
 
   watch(prefix: string, options: WatchOptions): Watcher {
@@ -902,13 +896,8 @@ export class EtcdStore implements Store {
     this.isClosed = true;
     clearTimeout(this.feedTimer);
     clearInterval(this.compactTimer);
-    const feed = this.feed;
+    if (this.feed) cancelFeed(this.feed);
     this.feed = undefined;
-    if (feed) {
-      feed.stream.removeAllListeners('data');
-      feed.stream.on('error', () => {});
-      feed.stream.cancel();
-    }
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) {

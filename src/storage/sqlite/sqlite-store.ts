@@ -8,7 +8,7 @@
  * survives kill -9 and power loss while concurrent writers share one fsync.
  */
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
-import { decodeContinue, encodeContinue } from '../continue-token.ts';
+import { listPage, listStart } from '../continue-token.ts';
 import {
   alreadyExists,
   closed,
@@ -361,18 +361,9 @@ export class SqliteStore implements Store {
   async list(prefix: string, options: ListOptions = {}): Promise<ListResult> {
     this.assertOpen();
     assertValidPrefix(prefix);
-    const limit = options.limit && options.limit > 0 ? Math.floor(options.limit) : 0;
-    let revision: number;
-    let cursor = prefix;
-    let inclusive = true;
-    if (options.continue) {
-      const point = decodeContinue(options.continue, prefix);
-      revision = point.revision;
-      cursor = point.after;
-      inclusive = false;
-    } else {
-      revision = options.revision ?? this.revision;
-    }
+    const { limit, revision, after } = listStart(prefix, options, this.revision);
+    let cursor = after ?? prefix;
+    let inclusive = after === undefined;
     this.assertReadable(revision);
 
     const end = prefixEnd(prefix);
@@ -394,12 +385,7 @@ export class SqliteStore implements Store {
       // Tombstones do not count towards the page; read on until it is full or done.
       if (!limit || items.length >= want || rows.length < batchSize) break;
     }
-    if (limit && items.length > limit) {
-      items.length = limit;
-      const last = items[limit - 1] as KeyValue;
-      return { items, revision, continue: encodeContinue({ revision, after: last.key }) };
-    }
-    return { items, revision };
+    return listPage(items, limit, revision);
   }
 
   watch(prefix: string, options: WatchOptions): Watcher {
