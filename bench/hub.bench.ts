@@ -21,14 +21,17 @@ import type { CatalogEntry } from '../src/api/providers/types.ts';
 import type { Workspace } from '../src/api/tenancy/types.ts';
 import { parseKubeconfig } from '../src/apimachinery/kubeconfig.ts';
 import { KubeClient, type ResourceRef } from '../src/controller/kube/client.ts';
-import { sleep } from '../test/e2e/harness/wait.ts';
+import { indices, pool } from '../test/e2e/harness/pool.ts';
+import { widgetSchema } from '../test/e2e/harness/tenants.ts';
+import { until } from '../test/e2e/harness/wait.ts';
 import { type CanopyProcess, startCanopy } from './lib/canopy-server.ts';
 import { Report } from './lib/report.ts';
 
 const ENTRIES = Number(process.env.CANOPY_BENCH_HUB_ENTRIES ?? 100);
 const TENANTS = Number(process.env.CANOPY_BENCH_HUB_TENANTS ?? 100);
 const PARALLEL = 8;
-const POLL_MS = 100;
+/** How long one provider's or workspace's step may take under the load. */
+const STEP_MS = 120_000;
 
 const ref = (group: string, version: string, plural: string, namespaced = false): ResourceRef => ({
   group,
@@ -46,60 +49,20 @@ const CLUSTER_ROLE_BINDINGS = ref('rbac.authorization.k8s.io', 'v1', 'clusterrol
 const SERVICE_ACCOUNTS = ref('', 'v1', 'serviceaccounts', true);
 const SECRETS = ref('', 'v1', 'secrets', true);
 
-const schemaOf = (i: number) => ({
-  apiVersion: 'apis.kcp.io/v1alpha1',
-  kind: 'APIResourceSchema',
-  metadata: { name: `v1.widgets.p${i}.bench.io` },
-  spec: {
-    group: `p${i}.bench.io`,
-    names: { kind: 'Widget', listKind: 'WidgetList', plural: 'widgets', singular: 'widget' },
-    scope: 'Namespaced',
-    versions: [
-      {
-        name: 'v1',
-        served: true,
-        storage: true,
-        schema: {
-          type: 'object',
-          properties: { spec: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-        },
-      },
-    ],
-  },
-});
+const schemaOf = (i: number) => widgetSchema('v1', `p${i}.bench.io`);
 const claims = [{ group: '', resource: 'configmaps', verbs: ['get', 'list', 'watch'] }];
 
-async function until<T>(
-  what: string,
-  fn: () => Promise<T | undefined>,
-  timeoutMs = 120_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(POLL_MS);
-  }
-}
-
-/** Runs `fn` for 0‥n-1, `parallel` at a time. */
-async function pool(n: number, parallel: number, fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: parallel }, async () => {
-      while (next < n) await fn(next++);
-    }),
-  );
-}
-
 async function workspaceReady(admin: KubeClient, parent: string, name: string): Promise<Workspace> {
-  return until(`workspace ${parent}:${name}`, async () => {
-    const ws = await admin
-      .scoped(`/clusters/${parent}`)
-      .getOrUndefined<Workspace>(WORKSPACES, undefined, name);
-    return ws?.status?.phase === 'Ready' ? ws : undefined;
-  });
+  return until(
+    `workspace ${parent}:${name}`,
+    async () => {
+      const ws = await admin
+        .scoped(`/clusters/${parent}`)
+        .getOrUndefined<Workspace>(WORKSPACES, undefined, name);
+      return ws?.status?.phase === 'Ready' ? ws : undefined;
+    },
+    STEP_MS,
+  );
 }
 
 async function createWorkspace(admin: KubeClient, parent: string, name: string): Promise<void> {
@@ -134,10 +97,13 @@ async function provisionByHand(admin: KubeClient, origin: string, i: number): Pr
       permissionClaims: claims,
     },
   });
-  await until('the export identity', async () =>
-    (await ws.get<APIExport>(EXPORTS, undefined, exportName)).status?.identityHash
-      ? true
-      : undefined,
+  await until(
+    'the export identity',
+    async () =>
+      (await ws.get<APIExport>(EXPORTS, undefined, exportName)).status?.identityHash
+        ? true
+        : undefined,
+    STEP_MS,
   );
   for (const [role, rules, subjects] of [
     [
@@ -197,6 +163,7 @@ async function provisionByHand(admin: KubeClient, origin: string, i: number): Pr
   const token = await until(
     'the token',
     async () => (await ws.get<Secret>(SECRETS, 'default', 'provider-token')).data?.token,
+    STEP_MS,
   );
   await ws.create(SECRETS, 'default', {
     apiVersion: 'v1',
@@ -321,12 +288,12 @@ export async function run(): Promise<Report> {
     // Provisioning: by hand first, then the same through the hub.
     await createWorkspace(admin, 'root', 'bench-manual');
     let started = performance.now();
-    await pool(ENTRIES, PARALLEL, (i) => provisionByHand(admin, server.url, i));
+    await pool(indices(ENTRIES), PARALLEL, (i) => provisionByHand(admin, server.url, i));
     const manualS = (performance.now() - started) / 1000;
 
     const catalog = admin.scoped('/clusters/root:kedge');
     started = performance.now();
-    await pool(ENTRIES, 16, async (i) => {
+    await pool(indices(ENTRIES), 16, async (i) => {
       await catalog.create(ENTRIES_REF, undefined, entry(i));
     });
     await until(
@@ -356,7 +323,9 @@ export async function run(): Promise<Report> {
 
     // Enable → Bound: tenant workspaces for each way.
     await createWorkspace(admin, 'root', 'bench-tenants');
-    await pool(2 * TENANTS, PARALLEL, (i) => createWorkspace(admin, 'root:bench-tenants', `t${i}`));
+    await pool(indices(2 * TENANTS), PARALLEL, (i) =>
+      createWorkspace(admin, 'root:bench-tenants', `t${i}`),
+    );
     const viaHub: number[] = [];
     const hubAgent = new Agent({ keepAlive: true, ca });
     for (let i = 0; i < TENANTS; i++) {

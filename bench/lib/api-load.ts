@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import { parseKubeconfig } from '../../src/apimachinery/kubeconfig.ts';
+import { indices, pool } from '../../test/e2e/harness/pool.ts';
+import { until } from '../../test/e2e/harness/wait.ts';
 import { percentile } from './report.ts';
 
 const [scenario, kubeconfigPath, ...args] = process.argv.slice(2);
@@ -176,10 +178,8 @@ async function apiFixtures() {
 
 async function list(count: number) {
   await ensureNamespace('load-list');
-  let next = 0;
-  await clients(32, async () => {
-    while (next < count)
-      await call('POST', '/api/v1/namespaces/load-list/configmaps', cm(`l-${next++}`));
+  await pool(indices(count), 32, async (i) => {
+    await call('POST', '/api/v1/namespaces/load-list/configmaps', cm(`l-${i}`));
   });
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
@@ -355,21 +355,17 @@ async function workspaces(parent: string, count: number, concurrency: number, pr
   readyWatch.on('error', () => {});
   await new Promise((r) => setTimeout(r, 200));
   const start = performance.now();
-  let next = 0;
-  await clients(concurrency, async () => {
-    while (next < count) {
-      const name = `${prefix}${next++}`;
-      const r = await call(
-        'POST',
-        base,
-        JSON.stringify({
-          apiVersion: 'tenancy.kcp.io/v1alpha1',
-          kind: 'Workspace',
-          metadata: { name },
-        }),
-      );
-      if (r.status !== 201) throw new Error(`create workspace: ${r.status} ${r.body}`);
-    }
+  await pool(indices(count), concurrency, async (i) => {
+    const r = await call(
+      'POST',
+      base,
+      JSON.stringify({
+        apiVersion: 'tenancy.kcp.io/v1alpha1',
+        kind: 'Workspace',
+        metadata: { name: `${prefix}${i}` },
+      }),
+    );
+    if (r.status !== 201) throw new Error(`create workspace: ${r.status} ${r.body}`);
   });
   await allReady;
   const seconds = (performance.now() - start) / 1000;
@@ -427,14 +423,10 @@ async function rbacFixtures(ns: string, count: number, reader: string) {
     const r = await call('POST', path, body);
     if (r.status !== 201) throw new Error(`create ${path}: ${r.status} ${r.body}`);
   };
-  let next = 0;
   const start = performance.now();
-  await clients(32, async () => {
-    while (next < count) {
-      const i = next++;
-      await created(`${rbac}/roles`, role(`role-${i}`, ['configmaps', `things-${i}`]));
-      await created(`${rbac}/rolebindings`, binding(`binding-${i}`, `role-${i}`, `user-${i}`));
-    }
+  await pool(indices(count), 32, async (i) => {
+    await created(`${rbac}/roles`, role(`role-${i}`, ['configmaps', `things-${i}`]));
+    await created(`${rbac}/rolebindings`, binding(`binding-${i}`, `role-${i}`, `user-${i}`));
   });
   await created(`${rbac}/roles`, role('bench-reader', ['configmaps']));
   await created(`${rbac}/rolebindings`, binding('bench-reader', 'bench-reader', reader));
@@ -476,15 +468,8 @@ async function ok(method: string, path: string, body?: unknown, accept = [200, 2
   return JSON.parse(r.body) as Record<string, unknown>;
 }
 
-async function poll<T>(what: string, probe: () => Promise<T | undefined>, ms = 60_000) {
-  const deadline = performance.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+/** `until` as the API scenarios wait: up to a minute, looking every 50 ms. */
+const poll = <T>(what: string, probe: () => Promise<T>) => until(what, probe, 60_000, 50);
 
 /** Creates `parent:name` unless it exists and waits until it is Ready. */
 async function readyWorkspace(parent: string, name: string) {
@@ -606,12 +591,9 @@ async function vwSetup(count: number, concurrency: number) {
 
   const watch = boundWatch(VW_EXPORT, count, plainBound.bound);
   const start = performance.now();
-  let next = 0;
-  await clients(concurrency, async () => {
-    while (next < count) {
-      const path = `/clusters/root:vw-tenants:t-${next++}/apis/apis.kcp.io/v1alpha2/apibindings`;
-      await ok('POST', path, binding(provider));
-    }
+  await pool(indices(count), concurrency, async (i) => {
+    const path = `/clusters/root:vw-tenants:t-${i}/apis/apis.kcp.io/v1alpha2/apibindings`;
+    await ok('POST', path, binding(provider));
   });
   const posted = (performance.now() - start) / 1000;
   await watch.all;
@@ -685,22 +667,18 @@ async function vwWatch(mode: string, vwPath: string, count: number, concurrency:
   await open;
 
   const start = performance.timeOrigin + performance.now();
-  let next = 0;
-  await clients(concurrency, async () => {
-    while (next < count) {
-      const i = next++;
-      const t = performance.now();
-      await ok('POST', target(i), {
-        apiVersion: `${VW_GROUP}/v1`,
-        kind: 'Widget',
-        metadata: {
-          name: `${prefix}${i}`,
-          annotations: { sent: String(performance.timeOrigin + performance.now()) },
-        },
-        spec: { size: i },
-      });
-      writeLatencies.push(performance.now() - t);
-    }
+  await pool(indices(count), concurrency, async (i) => {
+    const t = performance.now();
+    await ok('POST', target(i), {
+      apiVersion: `${VW_GROUP}/v1`,
+      kind: 'Widget',
+      metadata: {
+        name: `${prefix}${i}`,
+        annotations: { sent: String(performance.timeOrigin + performance.now()) },
+      },
+      spec: { size: i },
+    });
+    writeLatencies.push(performance.now() - t);
   });
   const written = performance.timeOrigin + performance.now();
   await all;

@@ -56,15 +56,7 @@ export const LOGICAL_CLUSTERS: ResourceRef = {
 export const EXPORT_NAME = 'postgresql.cnpg.io';
 export const PROVIDER_PATH = 'root:providers:bench';
 
-/** Runs `fn` over `items`, `n` at a time. */
-export async function pool<T>(items: readonly T[], n: number, fn: (item: T) => Promise<void>) {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: n }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
+export { pool } from './pool.ts';
 
 /** Creates the workspace `parent:name` (kept if it exists). */
 export async function createWorkspace(root: KubeClient, parent: string, name: string) {

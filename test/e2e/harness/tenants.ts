@@ -67,12 +67,13 @@ export interface KubeObjectLike {
   items?: KubeObjectLike[];
 }
 
-export const widgetSchema = (prefix: string) => ({
+/** The APIResourceSchema `<prefix>.widgets.<group>`: namespaced Widgets with an open spec. */
+export const widgetSchema = (prefix: string, group = 'example.com') => ({
   apiVersion: 'apis.kcp.io/v1alpha1',
   kind: 'APIResourceSchema',
-  metadata: { name: `${prefix}.widgets.example.com` },
+  metadata: { name: `${prefix}.widgets.${group}` },
   spec: {
-    group: 'example.com',
+    group,
     names: { plural: 'widgets', singular: 'widget', kind: 'Widget', listKind: 'WidgetList' },
     scope: 'Namespaced',
     versions: [
