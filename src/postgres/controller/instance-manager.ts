@@ -76,6 +76,12 @@ export class ClusterRuntime {
   lastSignature = '';
   /** Which instances ran at the end of the last reconcile (pids only). */
   lastRunning = '';
+  /**
+   * Which instances ran when the health was last refreshed: what a reconcile last saw, so
+   * an instance that dies after that (while the pass finishes) still differs from
+   * `lastRunning` and gets the cluster reconciled again at the monitor's next tick.
+   */
+  runningAtHealth = '';
   adopted = false;
   /** Set while a reconcile works on this cluster. */
   busy = false;
@@ -205,6 +211,7 @@ export class ClusterRuntime {
   }
 
   async refreshHealth(): Promise<void> {
+    this.runningAtHealth = this.runningSignature();
     await Promise.all(
       this.sorted().map(async (inst) => {
         const h =

@@ -113,7 +113,7 @@ export class ClusterController {
       throw err;
     } finally {
       runtime.lastSignature = runtime.signature();
-      runtime.lastRunning = runtime.runningSignature();
+      runtime.lastRunning = runtime.runningAtHealth;
       runtime.busy = false;
       this.#recordGauges(pass, runtime);
     }
