@@ -162,7 +162,7 @@ describe('a tenant’s PostgreSQL in the portal, against canopy up', () => {
     await page.locator('#root_metadata_name').scrollIntoViewIfNeeded();
     await shots.take(page, 'cluster-form');
     await page.getByRole('button', { name: 'Create Cluster' }).click();
-    await page.getByRole('heading', { name: 'web' }).waitFor();
+    await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
 
     // The list shows it turn healthy, live.
     await page.getByRole('link', { name: 'Clusters' }).first().click();
@@ -220,7 +220,7 @@ describe('a tenant’s PostgreSQL in the portal, against canopy up', () => {
     await page.evaluate('window.scrollTo(0, 0)');
     await shots.take(page, 'cluster-edit');
     await page.getByRole('button', { name: 'Save Cluster' }).click();
-    await page.getByRole('heading', { name: 'web' }).waitFor();
+    await page.getByRole('heading', { name: 'web', exact: true }).waitFor();
     await page.getByRole('tab', { name: 'YAML' }).click();
     await page.getByText('description: Orders for the web shop').waitFor();
     await page.getByRole('tab', { name: 'Overview' }).click();

@@ -395,7 +395,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await poll(() => sizeField.textContent()).toContain('size must be odd');
     await page.getByLabel('size*').fill('3');
     await page.getByRole('button', { name: 'Create Widget' }).click();
-    await page.getByRole('heading', { name: 'first' }).waitFor();
+    await page.getByRole('heading', { name: 'first', exact: true }).waitFor();
     await shots.take(page, 'detail');
   });
 
@@ -481,7 +481,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await page.getByLabel('size*').fill('5');
     await page.getByLabel('note').fill('edited in the form');
     await page.getByRole('button', { name: 'Save Widget' }).click();
-    await page.getByRole('heading', { name: 'first' }).waitFor();
+    await page.getByRole('heading', { name: 'first', exact: true }).waitFor();
     const saved = JSON.parse(await k.ok([...ws, 'get', 'widget', 'first', '-o', 'json'])) as {
       metadata: { annotations?: Record<string, string> };
       spec: { size: number; note?: string };
@@ -503,7 +503,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await poll(() => page.getByLabel('size*').inputValue()).toBe('5');
     await page.getByLabel('size*').fill('7');
     await page.getByRole('button', { name: 'Save Widget' }).click();
-    await page.getByRole('heading', { name: 'first' }).waitFor();
+    await page.getByRole('heading', { name: 'first', exact: true }).waitFor();
     await page.getByText('keep=changed').waitFor();
     expect(await k.ok([...ws, 'get', 'widget', 'first', '-o', 'jsonpath={.spec.size}'])).toBe('7');
   });
@@ -537,7 +537,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await page.getByRole('cell', { name: 'first' }).waitFor();
     await tabTo('first');
     await page.keyboard.press('Enter');
-    await page.getByRole('heading', { name: 'first' }).waitFor();
+    await page.getByRole('heading', { name: 'first', exact: true }).waitFor();
     await page.getByRole('link', { name: 'Widgets' }).first().click();
     await page.getByRole('cell', { name: 'first' }).waitFor();
   });
