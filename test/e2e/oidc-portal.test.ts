@@ -237,7 +237,7 @@ describe('Sign in with an OpenID issuer in the portal', () => {
     ]);
   });
 
-  it('gets a fresh ID token from the hub before the old one expires, and keeps working', async () => {
+  it('gets a fresh ID token from the hub before the old one expires, and keeps working, even after a sleep', async () => {
     const { page } = alice!;
     const before = await sessionToken();
     const old = claimsOf(before);
@@ -273,6 +273,24 @@ describe('Sign in with an OpenID issuer in the portal', () => {
     await page.getByRole('listitem', { name: 'Widgets' }).getByText('Enabled').waitFor();
     expect(page.url()).toBe(`${hubUrl}/ui/w/root:alice/catalog`);
     expect(bearers.has(`Bearer ${fresh}`)).toBe(true);
+
+    // A page that slept past its refresh sends its expired token: the 401 makes it ask the
+    // hub, which has a fresh one, and the user stays signed in.
+    await page.evaluate((stale) => {
+      const session = JSON.parse(sessionStorage.getItem('canopy.session') ?? '{}');
+      sessionStorage.setItem(
+        'canopy.session',
+        JSON.stringify({ ...session, token: stale, refreshAt: Date.now() + 3_600_000 }),
+      );
+    }, before);
+    await page.reload();
+    const revived = await until('a fresh token after the expired one’s 401', async () => {
+      const now = await sessionToken();
+      return now && now !== before ? now : undefined;
+    });
+    expect(claimsOf(revived).email).toBe('alice@example.com');
+    await page.getByRole('listitem', { name: 'Widgets' }).getByText('Enabled').waitFor();
+    expect(page.url()).toBe(`${hubUrl}/ui/w/root:alice/catalog`);
   }, 120_000);
 
   it('downloads a kubeconfig that kubectl uses as the signed-in user', async () => {

@@ -5,6 +5,7 @@
  * ("Sign in with <issuer>") gets a fresh ID token from the hub at `refreshAt`, and signing
  * out also ends the hub's session and then the issuer's (its sign-out page, if it has one).
  */
+import { useQueryClient } from '@tanstack/react-query';
 import {
   createContext,
   type ReactNode,
@@ -12,6 +13,7 @@ import {
   useContext,
   useEffect,
   useMemo,
+  useRef,
   useState,
 } from 'react';
 import { Api, ApiError } from '../api/http.ts';
@@ -69,6 +71,8 @@ const SessionContext = createContext<SessionContextValue | null>(null);
 
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [session, setSession] = useState<Session | null>(load);
+  const queries = useQueryClient();
+  const revived = useRef(false);
   const forget = useCallback(() => {
     sessionStorage.removeItem(KEY);
     setSession(null);
@@ -101,8 +105,38 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     );
     return () => clearTimeout(timer);
   }, [session, signIn, forget]);
-  // A 401 means the token expired or was revoked: back to the sign-in page.
-  const api = useMemo(() => (session ? new Api(session.token, forget) : null), [session, forget]);
+  // A 401 means the token expired or was revoked: back to the sign-in page. A session with
+  // the issuer first asks the hub for a fresh ID token (the page may have slept past its
+  // refresh); only the refused token again, or none, ends it. Several requests may be
+  // refused at once: those after the first find the token already replaced.
+  const unauthorized = useCallback(
+    (refused: string) => {
+      const current = load();
+      if (current && current.token !== refused) return;
+      if (!current?.issuer) return forget();
+      issuedToken()
+        .then((issued) => {
+          if (issued.token === refused) return forget();
+          const latest = load();
+          if (latest?.token !== refused) return;
+          revived.current = true;
+          signIn({ ...latest, token: issued.token, refreshAt: refreshAtOf(issued.refreshIn) });
+        })
+        .catch(forget);
+    },
+    [forget, signIn],
+  );
+  // What the refused token failed to load, loaded again once the pages have the fresh one
+  // (this effect runs after theirs).
+  useEffect(() => {
+    if (!session || !revived.current) return;
+    revived.current = false;
+    void queries.invalidateQueries();
+  }, [session, queries]);
+  const api = useMemo(
+    () => (session ? new Api(session.token, () => unauthorized(session.token)) : null),
+    [session, unauthorized],
+  );
   const value = useMemo(() => ({ session, api, signIn, signOut }), [session, api, signIn, signOut]);
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
