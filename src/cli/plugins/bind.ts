@@ -11,8 +11,8 @@
 
 import { findCondition } from '../../apimachinery/conditions.ts';
 import { splitPath } from '../../apimachinery/logicalcluster.ts';
-import { acceptCommand, openClaims, resourceFlag } from './claims.ts';
-import { openSession, type PluginContext, requireWorkspace } from './context.ts';
+import { acceptCommand, bindingsSession, openClaims, resourceFlag } from './claims.ts';
+import type { PluginContext } from './context.ts';
 import {
   type AcceptablePermissionClaim,
   type APIBinding,
@@ -196,14 +196,7 @@ export async function bindAPIExport(
   options: BindOptions = {},
 ): Promise<void> {
   const valid = validateBind(ref, options);
-  const session = await openSession(ctx, options.workspace);
-  const current = requireWorkspace(session, 'does not point to workspace');
-  let version: string;
-  try {
-    version = await session.client.preferredVersion(current.path, APIS_GROUP, 'apibindings');
-  } catch (err) {
-    throw new Error(`service discovery failed: ${(err as Error).message}`);
-  }
+  const { session, current, version } = await bindingsSession(ctx, options.workspace);
 
   let accepted = valid.accepted;
   let rejected = valid.rejected;

@@ -11,7 +11,7 @@
  * claims, comma-separated or repeated.
  */
 import { qualifiedResource } from '../../apimachinery/status.ts';
-import { openSession, type PluginContext, requireWorkspace } from './context.ts';
+import { openSession, type PluginContext, requireWorkspace, type Session } from './context.ts';
 import {
   type AcceptablePermissionClaim,
   type APIBinding,
@@ -19,7 +19,26 @@ import {
   type KcpClient,
   type PermissionClaim,
 } from './kcp-api.ts';
+import type { ClusterURL } from './paths.ts';
 import { isConflict } from './transport.ts';
+
+/**
+ * The session, its current workspace and the apis.kcp.io version that serves APIBindings
+ * there: where `bind` and `claims` start.
+ */
+export async function bindingsSession(
+  ctx: PluginContext,
+  workspace: string | undefined,
+): Promise<{ session: Session; current: ClusterURL; version: string }> {
+  const session = await openSession(ctx, workspace);
+  const current = requireWorkspace(session, 'does not point to workspace');
+  try {
+    const version = await session.client.preferredVersion(current.path, APIS_GROUP, 'apibindings');
+    return { session, current, version };
+  } catch (err) {
+    throw new Error(`service discovery failed: ${(err as Error).message}`);
+  }
+}
 
 /** What `claims get` shows for a claim the export makes and the binding has not decided. */
 export const OPEN = 'Open';
@@ -101,14 +120,7 @@ export async function getClaims(
   name: string | undefined,
   options: { workspace?: string } = {},
 ): Promise<void> {
-  const session = await openSession(ctx, options.workspace);
-  const current = requireWorkspace(session, 'does not point to workspace');
-  let version: string;
-  try {
-    version = await session.client.preferredVersion(current.path, APIS_GROUP, 'apibindings');
-  } catch (err) {
-    throw new Error(`service discovery failed: ${(err as Error).message}`);
-  }
+  const { session, current, version } = await bindingsSession(ctx, options.workspace);
   let bindings: APIBinding[];
   if (name) {
     try {
@@ -237,14 +249,7 @@ export async function decideClaimsCommand(
       `say which claim to ${action}: --resource resource.group (for example --resource=secrets) or --identity-hash hash; \`kubectl kcp claims get apibinding ${name}\` lists them`,
     );
   }
-  const session = await openSession(ctx, options.workspace);
-  const current = requireWorkspace(session, 'does not point to workspace');
-  let version: string;
-  try {
-    version = await session.client.preferredVersion(current.path, APIS_GROUP, 'apibindings');
-  } catch (err) {
-    throw new Error(`service discovery failed: ${(err as Error).message}`);
-  }
+  const { session, current, version } = await bindingsSession(ctx, options.workspace);
   const state = action === 'accept' ? 'Accepted' : 'Rejected';
   try {
     await updateClaims(session.client, current.path, version, name, (binding) =>
