@@ -8,7 +8,7 @@ import type { ClientRequest, IncomingMessage } from 'node:http';
 import { Agent, request } from 'node:https';
 import { parseKubeconfig } from '../../src/apimachinery/kubeconfig.ts';
 import { indices, pool } from '../../test/e2e/harness/pool.ts';
-import { until } from '../../test/e2e/harness/wait.ts';
+import { sleep, until } from '../../test/e2e/harness/wait.ts';
 import { percentile } from './report.ts';
 
 const [scenario, kubeconfigPath, ...args] = process.argv.slice(2);
@@ -121,6 +121,14 @@ async function clients(concurrency: number, fn: (client: number) => Promise<void
   await Promise.all(Array.from({ length: concurrency }, (_, i) => fn(i)));
 }
 
+/** A ConfigMap carrying the moment it is sent (annotation `sent`), for watch latency. */
+const stampedCm = (name: string) =>
+  JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: { name, annotations: { sent: String(performance.timeOrigin + performance.now()) } },
+  });
+
 const cm = (name: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({
     apiVersion: 'v1',
@@ -219,22 +227,11 @@ async function watchFanout(watchers: number, writes: number) {
         req.on('error', (e) => (e.message.includes('socket hang up') ? resolve() : reject(e)));
       }),
   );
-  while (ready < watchers) await new Promise((r) => setTimeout(r, 20));
-  await new Promise((r) => setTimeout(r, 200));
+  while (ready < watchers) await sleep(20);
+  await sleep(200);
   for (let i = 0; i < writes; i++) {
-    await call(
-      'POST',
-      '/api/v1/namespaces/load-watch/configmaps',
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: {
-          name: `w-${i}`,
-          annotations: { sent: String(performance.timeOrigin + performance.now()) },
-        },
-      }),
-    );
-    await new Promise((r) => setTimeout(r, 50));
+    await call('POST', '/api/v1/namespaces/load-watch/configmaps', stampedCm(`w-${i}`));
+    await sleep(50);
   }
   await Promise.all(done);
   latencies.sort((a, b) => a - b);
@@ -276,22 +273,11 @@ async function replicaWatch(watchKubeconfig: string, writes: number) {
     at,
   );
   req.on('error', () => {});
-  while (!opened) await new Promise((r) => setTimeout(r, 20));
+  while (!opened) await sleep(20);
   for (let i = 0; i < writes; i++) {
-    const r = await call(
-      'POST',
-      `/api/v1/namespaces/${ns}/configmaps`,
-      JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'ConfigMap',
-        metadata: {
-          name: `w-${i}`,
-          annotations: { sent: String(performance.timeOrigin + performance.now()) },
-        },
-      }),
-    );
+    const r = await call('POST', `/api/v1/namespaces/${ns}/configmaps`, stampedCm(`w-${i}`));
     if (r.status !== 201) throw new Error(`create: ${r.status} ${r.body}`);
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   await done;
   req.destroy();
@@ -353,7 +339,7 @@ async function workspaces(parent: string, count: number, concurrency: number, pr
     }
   });
   readyWatch.on('error', () => {});
-  await new Promise((r) => setTimeout(r, 200));
+  await sleep(200);
   const start = performance.now();
   await pool(indices(count), concurrency, async (i) => {
     const r = await call(
