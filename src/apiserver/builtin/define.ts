@@ -27,7 +27,7 @@ import type {
   Subresources,
   Verb,
 } from '../registry/resource-type.ts';
-import { ALL_VERBS } from '../registry/resource-type.ts';
+import { ALL_VERBS, kindNames } from '../registry/resource-type.ts';
 
 export interface BuiltinDefinition {
   readonly group: string;
@@ -59,14 +59,7 @@ export function builtin(def: BuiltinDefinition): ResourceType {
     group: def.group,
     versions: [def.version],
     storageVersion: def.version,
-    names: {
-      plural: def.plural,
-      singular: def.singular,
-      kind: def.kind,
-      listKind: `${def.kind}List`,
-      ...(def.shortNames ? { shortNames: def.shortNames } : {}),
-      ...(def.categories ? { categories: def.categories } : {}),
-    },
+    names: kindNames(def),
     namespaced: def.namespaced,
     verbs: def.verbs ?? ALL_VERBS,
     subresources: def.subresources ?? {},

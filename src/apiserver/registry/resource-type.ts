@@ -132,6 +132,27 @@ export interface ResourceNames {
   readonly categories?: readonly string[];
 }
 
+/**
+ * The names of a kind as a definition gives them, with the list kind `<Kind>List` and the
+ * short names and categories it has (built-in, system and virtual types alike).
+ */
+export function kindNames<L extends readonly string[]>(def: {
+  readonly plural: string;
+  readonly singular: string;
+  readonly kind: string;
+  readonly shortNames?: L;
+  readonly categories?: L;
+}) {
+  return {
+    plural: def.plural,
+    singular: def.singular,
+    kind: def.kind,
+    listKind: `${def.kind}List`,
+    ...(def.shortNames ? { shortNames: def.shortNames } : {}),
+    ...(def.categories ? { categories: def.categories } : {}),
+  };
+}
+
 /** What the create of a virtual (never stored) resource knows about its request. */
 export interface VirtualCreateContext {
   /** The logical cluster of the request. */

@@ -13,7 +13,7 @@ import type {
 import { typedDecodeErrors } from '../../apimachinery/schema/typed-decode.ts';
 import type { JSONSchemaProps } from '../../apimachinery/schema/types.ts';
 import { customResourceType } from './custom-resource-type.ts';
-import type { ResourceType, Strategy } from './resource-type.ts';
+import { kindNames, type ResourceType, type Strategy } from './resource-type.ts';
 import { versionSchema } from './structural-schema.ts';
 
 export interface SystemTypeVersion {
@@ -54,14 +54,7 @@ export function systemTypeCrdSpec(def: SystemTypeDefinition): CustomResourceDefi
   const single = def.versions.length === 1;
   return {
     group: def.group,
-    names: {
-      plural: def.plural,
-      singular: def.singular,
-      kind: def.kind,
-      listKind: `${def.kind}List`,
-      ...(def.shortNames ? { shortNames: def.shortNames } : {}),
-      ...(def.categories ? { categories: def.categories } : {}),
-    },
+    names: kindNames(def),
     scope: def.namespaced ? 'Namespaced' : 'Cluster',
     versions: def.versions.map((v) => ({
       name: v.name,

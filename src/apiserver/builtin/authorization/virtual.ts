@@ -14,7 +14,7 @@ import {
 } from '../../../apimachinery/meta.ts';
 import { badRequest, invalid as invalidStatus } from '../../../apimachinery/status.ts';
 import { NAME_COLUMN } from '../../../apimachinery/table.ts';
-import type { ResourceType, VirtualCreate } from '../../registry/resource-type.ts';
+import { kindNames, type ResourceType, type VirtualCreate } from '../../registry/resource-type.ts';
 
 export interface VirtualDefinition {
   readonly group: string;
@@ -34,12 +34,7 @@ export function virtualType(def: VirtualDefinition): ResourceType {
     group: def.group,
     versions: def.versions,
     storageVersion: def.versions[0] as string,
-    names: {
-      plural: def.plural,
-      singular: def.singular,
-      kind: def.kind,
-      listKind: `${def.kind}List`,
-    },
+    names: kindNames(def),
     namespaced: def.namespaced,
     verbs: ['create'],
     subresources: {},
