@@ -1,6 +1,6 @@
 /**
  * Fleet benchmark (issue 22): `npm run bench -- fleet [--tenants N] [--steady-seconds S]
- * [--steady-rate R] [--cpu-prof DIR]` takes N tenants (default 10,000) through the whole
+ * [--steady-rate R] [--cpu-prof DIR] [--agent-concurrency N]` takes N tenants (default 10,000) through the whole
  * provider flow in the six stages of test/e2e/harness/fleet.ts — workspaces Ready, bindings
  * Bound, a Cluster and its Secret copied down, status and a Secret carried up, a steady
  * update load (R/s for S s), a tenth of the tenants unbinding and cleaned up — on real
@@ -30,6 +30,7 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
       'steady-seconds': { type: 'string', default: '60' },
       'steady-rate': { type: 'string', default: '200' },
       'cpu-prof': { type: 'string' },
+      'agent-concurrency': { type: 'string' },
     },
   });
   const tenants = Number(values.tenants);
@@ -46,6 +47,9 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
     tenants,
     steadyRate: Number(values['steady-rate']),
     steadySeconds: Number(values['steady-seconds']),
+    ...(values['agent-concurrency']
+      ? { agentArgs: ['--concurrency', values['agent-concurrency']] }
+      : {}),
     progress: (line) => process.stderr.write(`${line}\n`),
     ...(profileDir ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
     onStage: (_stage, flow) => {

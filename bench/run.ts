@@ -16,7 +16,7 @@ const available = readdirSync(here)
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   console.log(
-    `usage: npm run bench [-- <name>... [--flag value...]]\n\nbenchmarks: ${available.join(', ')}\nflags: fleet --tenants N (default 10000), --steady-seconds S (60), --cpu-prof DIR`,
+    `usage: npm run bench [-- <name>... [--flag value...]]\n\nbenchmarks: ${available.join(', ')}\nflags: fleet --tenants N (default 10000), --steady-seconds S (60), --cpu-prof DIR, --agent-concurrency N (the agent's --concurrency)`,
   );
   process.exit(0);
 }

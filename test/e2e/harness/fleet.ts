@@ -79,6 +79,8 @@ export interface FleetOptions {
   /** Each stage's deadline, ms (a stage that does not complete by then fails). */
   readonly stageTimeoutMs?: number;
   readonly nodeOptions?: string;
+  /** More `canopy syncagent` flags (e.g. `--concurrency 64`). */
+  readonly agentArgs?: readonly string[];
   /** Progress lines (long waits), e.g. to stderr. */
   readonly progress?: (line: string) => void;
   /** Awaited at the end of each stage (to read the processes' memory, to check). */
@@ -144,7 +146,7 @@ export async function runFleet(options: FleetOptions): Promise<StageResult[]> {
   const flow = await startProviderFlow({
     published: FLEET_PUBLISHED_RESOURCE,
     // Unbound workspaces are cleaned up a second after they unbind (default 30 s).
-    agentArgs: ['--workspace-cleanup-delay', '1s'],
+    agentArgs: ['--workspace-cleanup-delay', '1s', ...(options.agentArgs ?? [])],
     ...(options.nodeOptions ? { nodeOptions: options.nodeOptions } : {}),
   });
   const { root, svc } = flow;
