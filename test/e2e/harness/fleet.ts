@@ -396,6 +396,7 @@ export async function runFleet(options: FleetOptions): Promise<StageResult[]> {
     start = performance.now();
     let sent = 0;
     let inFlight = 0;
+    let progressAt = start + 5000;
     const errors: unknown[] = [];
     await new Promise<void>((resolve) => {
       const tick = () => {
@@ -424,6 +425,10 @@ export async function runFleet(options: FleetOptions): Promise<StageResult[]> {
             .finally(() => {
               inFlight--;
             });
+        }
+        if (performance.now() > progressAt) {
+          log(`  updates sent: ${sent - inFlight}/${total}`);
+          progressAt = performance.now() + 5000;
         }
         if (sent >= total && inFlight === 0) resolve();
         else setTimeout(tick, 5);
