@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
+import { openWidgetCrd } from './harness/manifests.ts';
 
 const CM = '/api/v1/namespaces/default/configmaps';
 const WIDGETS = '/apis/example.com/v1/namespaces/default/widgets';
@@ -386,32 +387,12 @@ describe('bad requests', () => {
       }),
     });
     expect(seed.status).toBe(201);
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { plural: 'widgets', kind: 'Widget' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-            },
-          },
-        ],
-      },
-    };
     expect(
       (
         await send({
           method: 'POST',
           path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-          body: JSON.stringify(crd),
+          body: JSON.stringify(openWidgetCrd),
         })
       ).status,
     ).toBe(201);

@@ -20,7 +20,7 @@ import type { JsonValue } from '../../src/apimachinery/meta.ts';
 import { toYaml } from '../../src/apimachinery/yaml.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
-import { until } from './harness/wait.ts';
+import { serveOpenWidgets } from './harness/manifests.ts';
 
 // ---- a model of what Go's decoder accepts, kept apart from the server's code ----------------
 
@@ -301,37 +301,7 @@ function pollLivez(): { stop: () => Promise<number[]> } {
 beforeAll(async () => {
   server = await startCanopy({ plain: true });
   send = httpClient(server.kubeconfig);
-  const crd = {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'widgets.example.com' },
-    spec: {
-      group: 'example.com',
-      scope: 'Namespaced',
-      names: { plural: 'widgets', kind: 'Widget' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-          },
-        },
-      ],
-    },
-  };
-  const created = await send({
-    method: 'POST',
-    path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-    body: JSON.stringify(crd),
-  });
-  expect(created.status).toBe(201);
-  await until(
-    'widgets served',
-    async () =>
-      (await send({ path: '/apis/example.com/v1/namespaces/default/widgets' })).status === 200,
-  );
+  await serveOpenWidgets(send);
   livez = pollLivez();
 });
 

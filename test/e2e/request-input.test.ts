@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
 import { kubectl } from './harness/kubectl.ts';
+import { serveOpenWidgets } from './harness/manifests.ts';
 import { until } from './harness/wait.ts';
 
 const CM = '/api/v1/namespaces/default/configmaps';
@@ -35,37 +36,7 @@ const status = (res: RawResponse) => JSON.parse(res.body) as StatusBody;
 beforeAll(async () => {
   server = await startCanopy({ plain: true });
   send = httpClient(server.kubeconfig);
-  const crd = {
-    apiVersion: 'apiextensions.k8s.io/v1',
-    kind: 'CustomResourceDefinition',
-    metadata: { name: 'widgets.example.com' },
-    spec: {
-      group: 'example.com',
-      scope: 'Namespaced',
-      names: { plural: 'widgets', kind: 'Widget' },
-      versions: [
-        {
-          name: 'v1',
-          served: true,
-          storage: true,
-          schema: {
-            openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-          },
-        },
-      ],
-    },
-  };
-  const created = await send({
-    method: 'POST',
-    path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
-    body: json(crd),
-  });
-  expect(created.status).toBe(201);
-  await until(
-    'widgets served',
-    async () =>
-      (await send({ path: '/apis/example.com/v1/namespaces/default/widgets' })).status === 200,
-  );
+  await serveOpenWidgets(send);
 });
 
 afterAll(async () => {

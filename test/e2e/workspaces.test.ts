@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
+import { openWidgetCrd } from './harness/manifests.ts';
 import { until } from './harness/wait.ts';
 
 const TOKENS = 'alice-token,alice,1001,"tenants"\nbob-token,bob,1002,"tenants"\n';
@@ -154,32 +155,12 @@ describe('workspaces', () => {
   });
 
   it('serves discovery per workspace: a CRD in one does not appear in the other', async () => {
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'widgets.example.com' },
-      spec: {
-        group: 'example.com',
-        scope: 'Namespaced',
-        names: { plural: 'widgets', kind: 'Widget' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: {
-              openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
-            },
-          },
-        ],
-      },
-    };
     expect(
       (
         await send({
           method: 'POST',
           path: inWs('root:left')('/apis/apiextensions.k8s.io/v1/customresourcedefinitions'),
-          body: JSON.stringify(crd),
+          body: JSON.stringify(openWidgetCrd),
         })
       ).status,
     ).toBe(201);

@@ -1,12 +1,14 @@
 /**
  * Manifests the end-to-end tests share: the workshop's, read from
  * examples/dynamic-providers/ (the repository's one copy, which the docs and `canopy up`
- * use too), and the Cluster-like CRD the kcp plugin tests snapshot into an
- * APIResourceSchema.
+ * use too), the Cluster-like CRD the kcp plugin tests snapshot into an
+ * APIResourceSchema, and the open Widget CRD the request tests write to.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXAMPLES } from '../../../src/cli/up/world.ts';
+import type { RawRequest, RawResponse } from './http.ts';
+import { until } from './wait.ts';
 
 /** examples/dynamic-providers/. */
 export { EXAMPLES };
@@ -66,3 +68,44 @@ ${primary ? '        - name: Primary\n          type: string\n          jsonPath
       subresources:
         status: {}
 `;
+
+/** A namespaced CRD of Widgets (example.com/v1) whose objects take any fields. */
+export const openWidgetCrd = {
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
+  metadata: { name: 'widgets.example.com' },
+  spec: {
+    group: 'example.com',
+    scope: 'Namespaced',
+    names: { plural: 'widgets', kind: 'Widget' },
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true },
+        },
+      },
+    ],
+  },
+};
+
+/** Creates `openWidgetCrd` through `send` and waits until widgets are served. */
+export async function serveOpenWidgets(
+  send: (r: RawRequest) => Promise<RawResponse>,
+): Promise<void> {
+  const created = await send({
+    method: 'POST',
+    path: '/apis/apiextensions.k8s.io/v1/customresourcedefinitions',
+    body: JSON.stringify(openWidgetCrd),
+  });
+  if (created.status !== 201) {
+    throw new Error(`creating the Widget CRD: ${created.status} ${created.body}`);
+  }
+  await until(
+    'widgets served',
+    async () =>
+      (await send({ path: '/apis/example.com/v1/namespaces/default/widgets' })).status === 200,
+  );
+}
