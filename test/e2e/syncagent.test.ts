@@ -281,6 +281,32 @@ describe('canopy syncagent: the kcp workshop (api-syncagent v0.2 manifests)', ()
     });
   });
 
+  it('a Cluster that names another Secret: that one is copied, the old copy is pruned', async () => {
+    // The prune finds the old copy in the agent's watch of Secrets (no LIST by label).
+    const point = (name: string) =>
+      admin.ok([
+        'patch',
+        'cluster',
+        'kcp',
+        '--type=merge',
+        '-p',
+        JSON.stringify({ spec: { superuserSecret: { name } } }),
+      ]);
+    const switched = async (to: string, from: string) => {
+      await until(`${to} copied and ${from} pruned on the service cluster`, async () => {
+        const [now, old] = await Promise.all([
+          svc.getOrUndefined(SECRETS, tenantCluster, to),
+          svc.getOrUndefined(SECRETS, tenantCluster, from),
+        ]);
+        return now !== undefined && old === undefined;
+      });
+    };
+    await point('kcp-postgres');
+    await switched('kcp-postgres', 'kcp-superuser');
+    await point('kcp-superuser');
+    await switched('kcp-superuser', 'kcp-postgres');
+  });
+
   it('a consumer binding without the secrets claim is told on its Cluster, and syncs once it accepts', async () => {
     await admin.ok(['ws', ':root:consumers']);
     await admin.ok(['create', 'workspace', 'unclaimed', '--enter']);

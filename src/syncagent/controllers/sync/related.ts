@@ -425,10 +425,17 @@ export async function pruneRelated(
   if (r.cleanupPolicy === 'Orphan') return;
   const destSide: Side = r.origin === 'kcp' ? 'service' : 'kcp';
   const client = clientFor(ctx, destSide);
-  const list = await client.list(destRef(r), undefined, {
-    labelSelector: relatedSelector(ctx, r),
-  });
-  for (const obj of list.items) {
+  // The copies come from the related kind's watch once it has synced: a LIST by label made
+  // the server decode every object of the kind, on each primary's first sync (the fleet
+  // benchmark: O(tenants²) on the service cluster). Until then, and for a copy too new for
+  // the watch, the LIST and the next change of destinations.
+  const watch = await ctx.tracker.watch(destRef(r));
+  const cache = destSide === 'kcp' ? watch.kcp : watch.service;
+  const labels = Object.entries(relatedLabels(ctx, r));
+  const candidates = cache.hasSynced
+    ? cache.list().filter((o) => labels.every(([k, v]) => o.metadata.labels?.[k] === v))
+    : (await client.list(destRef(r), undefined, { labelSelector: relatedSelector(ctx, r) })).items;
+  for (const obj of candidates) {
     const ns = obj.metadata.namespace ?? '';
     const name = obj.metadata.name ?? '';
     if (keep.some((k) => k.namespace === ns && k.name === name)) continue;
