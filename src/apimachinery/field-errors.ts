@@ -85,6 +85,17 @@ export const notSupported = (
   detail: `supported values: ${valid.map((v) => JSON.stringify(v)).join(', ')}`,
 });
 
+/** `value`, when set, must be one of `allowed` (upstream's NotSupported). */
+export function validateOneOf(
+  path: FieldPath,
+  value: unknown,
+  allowed: readonly string[],
+): ErrorList {
+  return value === undefined || allowed.includes(String(value))
+    ? []
+    : [notSupported(path, value, allowed)];
+}
+
 export const forbidden = (path: FieldPath | string, detail: string): FieldError => ({
   type: 'FieldValueForbidden',
   field: at(path),

@@ -506,6 +506,48 @@ describe('validation refuses what upstream refuses', () => {
       },
       'spec.rules[0].http.paths[0].pathType: Required value: pathType must be specified',
     ],
+    [
+      'a Deployment strategy of an unknown type',
+      deployments,
+      dep({ selector: { matchLabels: { app: 'web' } }, template, strategy: { type: 'Blue' } }),
+      'spec.strategy.type: Unsupported value: "Blue": supported values: "Recreate", "RollingUpdate"',
+    ],
+    [
+      'a Deployment whose pods do not restart always',
+      deployments,
+      dep({
+        selector: { matchLabels: { app: 'web' } },
+        template: { ...template, spec: { ...template.spec, restartPolicy: 'Never' } },
+      }),
+      'spec.template.spec.restartPolicy: Unsupported value: "Never": supported values: "Always"',
+    ],
+    [
+      'a claim of an unknown volume mode',
+      persistentVolumeClaims,
+      {
+        apiVersion: 'v1',
+        kind: 'PersistentVolumeClaim',
+        metadata: meta('c'),
+        spec: {
+          accessModes: ['ReadWriteOnce'],
+          resources: { requests: { storage: '1Gi' } },
+          volumeMode: 'Tape',
+        },
+      },
+      'spec.volumeMode: Unsupported value: "Tape": supported values: "Block", "Filesystem"',
+    ],
+    [
+      'a PriorityClass of an unknown preemption policy',
+      priorityClasses,
+      {
+        apiVersion: 'scheduling.k8s.io/v1',
+        kind: 'PriorityClass',
+        metadata: { name: 'high' },
+        value: 1000,
+        preemptionPolicy: 'Sometimes',
+      },
+      'preemptionPolicy: Unsupported value: "Sometimes": supported values: "Never", "PreemptLowerPriority"',
+    ],
   ] as const)('%s', (_, type, obj, message) => {
     expect(errorsOf(type, obj as KubeObject)).toContain(message);
   });

@@ -17,6 +17,7 @@ import {
   invalid,
   notSupported,
   required,
+  validateOneOf,
 } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
 import { compileDynamic } from '../../../apimachinery/schema/cel/dynamic.ts';
@@ -164,8 +165,7 @@ function validateRules(rules: unknown[], path: FieldPath): ErrorList {
             errs.push(notSupported(at.child(field).index(k), op, OPERATIONS));
         });
     }
-    if (r.scope !== undefined && !['*', 'Cluster', 'Namespaced'].includes(String(r.scope)))
-      errs.push(notSupported(at.child('scope'), r.scope, ['*', 'Cluster', 'Namespaced']));
+    errs.push(...validateOneOf(at.child('scope'), r.scope, ['*', 'Cluster', 'Namespaced']));
   });
   return errs;
 }
@@ -183,11 +183,9 @@ function validateMatch(
   errs.push(
     ...validateRules(asList(match.excludeResourceRules), path.child('excludeResourceRules')),
   );
-  if (
-    match.matchPolicy !== undefined &&
-    !['Exact', 'Equivalent'].includes(String(match.matchPolicy))
-  )
-    errs.push(notSupported(path.child('matchPolicy'), match.matchPolicy, ['Equivalent', 'Exact']));
+  errs.push(
+    ...validateOneOf(path.child('matchPolicy'), match.matchPolicy, ['Equivalent', 'Exact']),
+  );
   return errs;
 }
 
@@ -244,8 +242,7 @@ export function validatePolicy(obj: KubeObject): ErrorList {
     if (rule.reason !== undefined && !(REASONS as readonly unknown[]).includes(rule.reason))
       errs.push(notSupported(at.child('reason'), rule.reason, REASONS));
   });
-  if (spec.failurePolicy !== undefined && !['Fail', 'Ignore'].includes(String(spec.failurePolicy)))
-    errs.push(notSupported(path.child('failurePolicy'), spec.failurePolicy, ['Fail', 'Ignore']));
+  errs.push(...validateOneOf(path.child('failurePolicy'), spec.failurePolicy, ['Fail', 'Ignore']));
   errs.push(...validateNamed(asList(spec.matchConditions), path.child('matchConditions'), 'bool'));
   // A variable may be of any type.
   asList(spec.variables).forEach((v, i) => {

@@ -14,6 +14,7 @@ import {
   invalid,
   notSupported,
   required,
+  validateOneOf,
 } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
 import {
@@ -189,12 +190,7 @@ function validateWebhooks(obj: KubeObject, mutating: boolean): ErrorList {
           });
         }
       }
-      if (
-        rule.scope !== undefined &&
-        !['*', 'Cluster', 'Namespaced'].includes(String(rule.scope))
-      ) {
-        errs.push(notSupported(rp.child('scope'), rule.scope, ['*', 'Cluster', 'Namespaced']));
-      }
+      errs.push(...validateOneOf(rp.child('scope'), rule.scope, ['*', 'Cluster', 'Namespaced']));
     });
     const check = (field: string, allowed: readonly string[], needed = false) => {
       const v = w[field];

@@ -4,7 +4,7 @@
  * immutable selector, kubectl's DESIRED / CURRENT / READY / UP-TO-DATE / AVAILABLE / NODE
  * SELECTOR table. No controller runs them here (see workload.ts).
  */
-import type { ErrorList } from '../../../apimachinery/field-errors.ts';
+import { type ErrorList, validateOneOf } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
 import {
   type BuiltinSchema,
@@ -28,7 +28,6 @@ import {
   podTemplateCells,
   SPEC,
   statusNumber,
-  validateOneOf,
   validateRestartAlways,
   validateSelectorAndTemplate,
   workloadConditions,

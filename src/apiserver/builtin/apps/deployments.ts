@@ -5,7 +5,12 @@
  * subresource. No controller runs them here: their status stays empty, so kubectl prints
  * `0/N` ready and 0 available, and creating one earns a warning that says why.
  */
-import { type ErrorList, forbidden, invalid } from '../../../apimachinery/field-errors.ts';
+import {
+  type ErrorList,
+  forbidden,
+  invalid,
+  validateOneOf,
+} from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
 import {
   type BuiltinSchema,
@@ -31,7 +36,6 @@ import {
   SPEC,
   specNumber,
   statusNumber,
-  validateOneOf,
   validateReplicas,
   validateRestartAlways,
   validateSelectorAndTemplate,

@@ -4,7 +4,7 @@
  * validation (selector matching the template, policies, claim templates), an immutable
  * selector and the scale subresource. No controller runs them here (see workload.ts).
  */
-import type { ErrorList } from '../../../apimachinery/field-errors.ts';
+import { type ErrorList, validateOneOf } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
 import {
   atomicList,
@@ -33,7 +33,6 @@ import {
   specNumber,
   statusNumber,
   templateContainersAndImages,
-  validateOneOf,
   validateReplicas,
   validateRestartAlways,
   validateSelectorAndTemplate,

@@ -11,8 +11,8 @@ import {
   type ErrorList,
   FieldPath,
   invalid,
-  notSupported,
   required,
+  validateOneOf,
 } from '../../../apimachinery/field-errors.ts';
 import { labelSelectorFromObject } from '../../../apimachinery/labels.ts';
 import {
@@ -215,17 +215,6 @@ export function templateContainersAndImages(spec: JsonObject): [string, string] 
 /** The cells of POD_TEMPLATE_COLUMNS. */
 export function podTemplateCells(spec: JsonObject): [string, string, string] {
   return [...templateContainersAndImages(spec), formatSelector(spec.selector)];
-}
-
-/** `value`, when set, must be one of `allowed` (upstream's NotSupported). */
-export function validateOneOf(
-  path: FieldPath,
-  value: JsonValue | undefined,
-  allowed: readonly string[],
-): ErrorList {
-  return value === undefined || allowed.includes(String(value))
-    ? []
-    : [notSupported(path, value, allowed)];
 }
 
 /** The kinds that keep their pods running take only restartPolicy Always. */

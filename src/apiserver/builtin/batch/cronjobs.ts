@@ -5,7 +5,12 @@
  * kubectl's SCHEDULE / TIMEZONE / SUSPEND / ACTIVE / LAST SCHEDULE table. No controller
  * starts the jobs here (see apps/workload.ts).
  */
-import { type ErrorList, invalid, required } from '../../../apimachinery/field-errors.ts';
+import {
+  type ErrorList,
+  invalid,
+  required,
+  validateOneOf,
+} from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
 import {
   atomicList,
@@ -19,14 +24,7 @@ import {
 } from '../../../apimachinery/schema/dsl.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
-import {
-  int32,
-  int64,
-  podTemplateCells,
-  SPEC,
-  validateOneOf,
-  workloadStrategy,
-} from '../apps/workload.ts';
+import { int32, int64, podTemplateCells, SPEC, workloadStrategy } from '../apps/workload.ts';
 import { builtin } from '../define.ts';
 import { defaultJobSpec, JOB_POD_COLUMNS, jobSpecSchema, validateJobSpec } from './jobs.ts';
 

@@ -7,7 +7,12 @@
  */
 
 import { humanDuration } from '../../../apimachinery/duration.ts';
-import { type ErrorList, invalid, notSupported } from '../../../apimachinery/field-errors.ts';
+import {
+  type ErrorList,
+  invalid,
+  notSupported,
+  validateOneOf,
+} from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
 import {
   atomicStrings,
@@ -29,7 +34,6 @@ import {
   podTemplateCells,
   SPEC,
   statusNumber,
-  validateOneOf,
   validateReplicas,
   validateSelectorAndTemplate,
   workloadConditions,

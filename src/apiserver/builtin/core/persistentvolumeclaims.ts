@@ -14,6 +14,7 @@ import {
   invalid,
   notSupported,
   required,
+  validateOneOf,
 } from '../../../apimachinery/field-errors.ts';
 import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
 import { compareQuantities, tryParseQuantity } from '../../../apimachinery/quantity.ts';
@@ -113,9 +114,7 @@ function validate(obj: KubeObject): ErrorList {
       errs.push(invalid(path, storage, 'must be greater than zero'));
     }
   }
-  if (spec.volumeMode !== undefined && !['Block', 'Filesystem'].includes(String(spec.volumeMode))) {
-    errs.push(notSupported(SPEC.child('volumeMode'), spec.volumeMode, ['Block', 'Filesystem']));
-  }
+  errs.push(...validateOneOf(SPEC.child('volumeMode'), spec.volumeMode, ['Block', 'Filesystem']));
   return errs;
 }
 

@@ -8,7 +8,7 @@ import {
   FieldPath,
   forbidden,
   invalid,
-  notSupported,
+  validateOneOf,
 } from '../../../apimachinery/field-errors.ts';
 import type { KubeObject } from '../../../apimachinery/meta.ts';
 import { type BuiltinSchema, boolean, integer, string } from '../../../apimachinery/schema/dsl.ts';
@@ -56,17 +56,12 @@ function validate(obj: KubeObject): ErrorList {
       ),
     );
   }
-  if (
-    obj.preemptionPolicy !== undefined &&
-    !['Never', 'PreemptLowerPriority'].includes(String(obj.preemptionPolicy))
-  ) {
-    errs.push(
-      notSupported(FieldPath.root('preemptionPolicy'), obj.preemptionPolicy, [
-        'Never',
-        'PreemptLowerPriority',
-      ]),
-    );
-  }
+  errs.push(
+    ...validateOneOf(FieldPath.root('preemptionPolicy'), obj.preemptionPolicy, [
+      'Never',
+      'PreemptLowerPriority',
+    ]),
+  );
   return errs;
 }
 
