@@ -112,7 +112,15 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   const unauthorized = useCallback(
     (refused: string) => {
       const current = load();
-      if (current && current.token !== refused) return;
+      if (current && current.token !== refused) {
+        // Refused after the fresh token came: the revive's refetch ran before this request
+        // failed, so what it was loading is loaded again now (once its error has settled).
+        setTimeout(
+          () => void queries.invalidateQueries({ predicate: (q) => q.state.status === 'error' }),
+          0,
+        );
+        return;
+      }
       if (!current?.issuer) return forget();
       issuedToken()
         .then((issued) => {
@@ -124,7 +132,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
         })
         .catch(forget);
     },
-    [forget, signIn],
+    [forget, signIn, queries],
   );
   // What the refused token failed to load, loaded again once the pages have the fresh one
   // (this effect runs after theirs).
