@@ -36,3 +36,20 @@ export function groupFromRoute(group: string | undefined): string {
 export function namespaceFromRoute(namespace: string | undefined): string | undefined {
   return !namespace || namespace === NO_NAMESPACE ? undefined : namespace;
 }
+
+/** An object's page (detail, edit): its workspace, type, namespace and name from the URL's parameters. */
+export function objectFromRoute(params: Readonly<Partial<Record<string, string>>>) {
+  const ws = params.ws ?? '';
+  const type: TypeRoute = {
+    group: groupFromRoute(params.group),
+    version: params.version ?? '',
+    resource: params.resource ?? '',
+  };
+  return {
+    ws,
+    type,
+    ref: { workspace: ws, ...type },
+    namespace: namespaceFromRoute(params.namespace),
+    name: params.name ?? '',
+  };
+}

@@ -9,7 +9,7 @@ import { Link, useNavigate, useParams } from 'react-router';
 import { stringify } from 'yaml';
 import type { Condition, KubeList, KubeObject } from '../../../src/apimachinery/meta.ts';
 import { resourcePath, withQuery } from '../api/paths.ts';
-import { groupFromRoute, namespaceFromRoute, routes } from '../app/routes.ts';
+import { objectFromRoute, routes } from '../app/routes.ts';
 import { useApi } from '../app/session.tsx';
 import { Conditions } from '../components/Conditions.tsx';
 import { ConnectPanel } from '../components/ConnectPanel.tsx';
@@ -52,18 +52,8 @@ function Labels({ title, values }: { title: string; values?: Record<string, stri
 }
 
 export default function ResourceDetail() {
-  const {
-    ws = '',
-    group: groupParam,
-    version = '',
-    resource = '',
-    namespace: nsParam,
-    name = '',
-  } = useParams();
-  const group = groupFromRoute(groupParam);
-  const namespace = namespaceFromRoute(nsParam);
-  const type = { group, version, resource };
-  const ref = { workspace: ws, ...type };
+  const { ws, type, ref, namespace, name } = objectFromRoute(useParams());
+  const { group, resource } = type;
   const api = useApi();
   const navigate = useNavigate();
   const { kind, plural } = useResourceInfo(ws, group, resource);

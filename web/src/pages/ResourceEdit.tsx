@@ -8,7 +8,7 @@ import { useState } from 'react';
 import { Link, useNavigate, useParams } from 'react-router';
 import type { KubeObject } from '../../../src/apimachinery/meta.ts';
 import { resourcePath } from '../api/paths.ts';
-import { groupFromRoute, namespaceFromRoute, routes } from '../app/routes.ts';
+import { objectFromRoute, routes } from '../app/routes.ts';
 import { useApi } from '../app/session.tsx';
 import { ErrorBanner } from '../components/ErrorBanner.tsx';
 import { Loading } from '../components/Loading.tsx';
@@ -18,18 +18,8 @@ import { useLiveObject } from '../hooks/useLiveObject.ts';
 import { objectToForm } from '../logic/schema-form.ts';
 
 export default function ResourceEdit() {
-  const {
-    ws = '',
-    group: groupParam,
-    version = '',
-    resource = '',
-    namespace: nsParam,
-    name = '',
-  } = useParams();
-  const group = groupFromRoute(groupParam);
-  const namespace = namespaceFromRoute(nsParam);
-  const type = { group, version, resource };
-  const ref = { workspace: ws, ...type };
+  const { ws, type, ref, namespace, name } = objectFromRoute(useParams());
+  const { group, version, resource } = type;
   const api = useApi();
   const navigate = useNavigate();
   const { kind, gvk, form, loaded, error } = useFormSchema(ws, group, version, resource);
