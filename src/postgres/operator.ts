@@ -463,13 +463,20 @@ export class PostgresOperator {
     await Promise.all(this.#informers.map((i) => i.stop().catch(() => undefined)));
     this.#queue?.stop();
     // Let a reconcile in flight finish (bounded): what it leaves half-done is adopted later.
-    await Promise.race([this.#queue?.idle(), sleep(10_000)]);
-    await this.#agent?.stop();
-    if (this.options.stopServersOnExit && this.manager) {
+    const settled = Promise.race([this.#queue?.idle(), sleep(10_000)]);
+    const manager = this.options.stopServersOnExit ? this.manager : undefined;
+    if (manager) {
+      // Servers stop at once, not after the reconcile in flight: whoever stops the operator
+      // (canopy up, a terminal's Ctrl-C) gives it a bounded grace before SIGKILL, and a
+      // server outliving a killed operator is left behind. The fence keeps that reconcile
+      // from starting one meanwhile; a start it had begun is caught by the second pass.
       this.log.info('stopping PostgreSQL servers (--stop-servers-on-exit)');
-      await this.manager.stopAll(10_000);
+      manager.closeForStarts();
+      await Promise.all([manager.stopAll(10_000), settled]);
+      await manager.stopAll(10_000);
       await this.#proxy?.stop();
-    }
+    } else await settled;
+    await this.#agent?.stop();
     await this.#http?.close();
     this.client.close();
   }

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DocRunner, docBlocks, missingLines } from './harness/doc-runner.ts';
-import { postgresProcessesUnder } from './harness/postgres-operator.ts';
+import { commandLine, postgresProcessesUnder } from './harness/postgres-operator.ts';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 /** What a clone has that a working copy may have too but must not share with the test. */
@@ -77,11 +77,15 @@ const runners: DocRunner[] = [];
 afterAll(async () => {
   for (const runner of runners) await runner.stop();
   // Nothing of the docs may outlive the test: every PostgreSQL server was stopped with its operator.
-  const leftovers = postgresProcessesUnder(clone);
-  for (const pid of leftovers) process.kill(pid, 'SIGKILL');
+  const pids = postgresProcessesUnder(clone);
+  const leftovers = pids.map((pid) => `${pid}: ${commandLine(pid)}`);
+  for (const pid of pids) process.kill(pid, 'SIGKILL');
   rmSync(clone, { recursive: true, force: true });
-  expect(leftovers).toEqual([]);
-}, 120_000);
+  expect({ leftovers, killed: runners.flatMap((r) => r.killed) }).toEqual({
+    leftovers: [],
+    killed: [],
+  });
+}, 240_000);
 
 describe('the documentation runs as written', () => {
   for (const doc of [

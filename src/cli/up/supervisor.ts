@@ -22,6 +22,8 @@ export interface ChildSpec {
   readonly ready: RegExp;
   /** How long to wait for that line. */
   readonly readyTimeoutMs: number;
+  /** How long a stop waits after SIGTERM before SIGKILL, when the supervisor's default is too short. */
+  readonly stopGraceMs?: number;
 }
 
 export interface SupervisorEvents {
@@ -64,12 +66,12 @@ export class Supervisor {
     return line;
   }
 
-  /** SIGTERM to every child, newest first; SIGKILL after `graceMs`. */
+  /** SIGTERM to every child, newest first; SIGKILL after its `stopGraceMs` or `graceMs`. */
   async stop(graceMs = 15_000): Promise<void> {
     this.stopping = true;
     await Promise.all([...this.starting].map((child) => terminate(child, graceMs)));
     for (const entry of [...this.running].reverse()) {
-      await terminate(entry.child, graceMs);
+      await terminate(entry.child, entry.spec.stopGraceMs ?? graceMs);
     }
   }
 

@@ -379,8 +379,8 @@ async function up(flags: UpFlags): Promise<void> {
     );
 
     say('starting the PostgreSQL operator on the service cluster');
-    const operator = supervisor.start(
-      child('postgres-operator', /PostgreSQL operator ready/, () => [
+    const operator = supervisor.start({
+      ...child('postgres-operator', /PostgreSQL operator ready/, () => [
         'postgres-operator',
         '--kubeconfig',
         paths.providerKubeconfig,
@@ -393,7 +393,11 @@ async function up(flags: UpFlags): Promise<void> {
         '--stop-servers-on-exit',
         ...(flags.postgresBin ? ['--postgres-bin', flags.postgresBin] : []),
       ]),
-    );
+      // Its servers stop in fast mode, escalating to SIGQUIT and SIGKILL after 10 and 5 s
+      // (src/postgres/operator.ts stop): a SIGKILL of the operator before then would
+      // leave them running.
+      stopGraceMs: 40_000,
+    });
     say(`setting up the provider workspace ${PROVIDER_WORKSPACE} with APIExport ${EXPORT_NAME}`);
     await setUpProvider(paths.adminKubeconfig, paths.syncAgentKubeconfig);
     endpoints.operatorMetrics = logLineField(await operator, 'metrics');

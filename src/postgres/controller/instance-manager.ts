@@ -22,7 +22,7 @@ import type { Logger } from '../../logging/logger.ts';
 import { clusterKey, compareInstanceNames, instanceName } from '../names.ts';
 import type { PostgresBinaries } from '../runtime/binaries.ts';
 import type { ClusterRoutes, ProxyRoutes } from '../runtime/endpoint-proxy.ts';
-import { type Health, Instance, type InstanceRole } from '../runtime/instance.ts';
+import { type Health, Instance, type InstanceRole, type StartFence } from '../runtime/instance.ts';
 import type { ServerUser } from '../runtime/os-user.ts';
 import { allocatePort, allocateStablePort, releasePort, reservePort } from '../runtime/ports.ts';
 import { readyReplicas } from './cluster/cluster-reconcile.ts';
@@ -65,6 +65,8 @@ export class ClusterRuntime {
   readonly bin: PostgresBinaries;
   readonly user: ServerUser;
   readonly host: string;
+  /** Shared by every Cluster of one operator: closed when it stops its servers for good. */
+  readonly fence: StartFence;
   meta: ClusterMeta;
   readonly instances = new Map<string, Instance>();
   readonly health = new Map<string, Health>();
@@ -92,12 +94,14 @@ export class ClusterRuntime {
     bin: PostgresBinaries,
     user: ServerUser,
     host: string,
+    fence: StartFence,
   ) {
     this.dir = dir;
     this.meta = meta;
     this.bin = bin;
     this.user = user;
     this.host = host;
+    this.fence = fence;
     this.key = clusterKey(meta.namespace, meta.name);
   }
 
@@ -121,7 +125,7 @@ export class ClusterRuntime {
     this.instances.clear();
     for (const entry of readdirSync(this.dir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
-      const inst = Instance.load(join(this.dir, entry.name), this.bin, this.user);
+      const inst = Instance.load(join(this.dir, entry.name), this.bin, this.user, this.fence);
       if (inst) {
         this.instances.set(inst.name, inst);
         reservePort(inst.port);
@@ -187,6 +191,7 @@ export class ClusterRuntime {
       { name, serial, port, role, phase },
       this.bin,
       this.user,
+      this.fence,
     );
     this.instances.set(name, inst);
     return inst;
@@ -322,6 +327,7 @@ export interface ManagerOptions {
 export class InstanceManager {
   readonly options: ManagerOptions;
   readonly runtimes = new Map<string, ClusterRuntime>();
+  readonly #fence = { closed: false };
 
   constructor(options: ManagerOptions) {
     this.options = options;
@@ -366,6 +372,7 @@ export class InstanceManager {
       this.binariesFor(meta.major),
       this.options.user,
       this.options.host,
+      this.#fence,
     );
     runtime.loadInstances();
     for (const port of Object.values(meta.endpointPorts ?? {})) reservePort(port);
@@ -418,7 +425,14 @@ export class InstanceManager {
       };
       const bin = this.binariesFor(major);
       meta.major = bin.major;
-      runtime = new ClusterRuntime(dir, meta, bin, this.options.user, this.options.host);
+      runtime = new ClusterRuntime(
+        dir,
+        meta,
+        bin,
+        this.options.user,
+        this.options.host,
+        this.#fence,
+      );
       runtime.saveMeta();
     }
     if (!runtime.meta.endpointPorts) {
@@ -459,6 +473,11 @@ export class InstanceManager {
     } catch {
       // already gone
     }
+  }
+
+  /** From now on no server starts (the operator is about to stop them all). */
+  closeForStarts(): void {
+    this.#fence.closed = true;
   }
 
   /** Stops every server (used with --stop-servers-on-exit). */

@@ -73,19 +73,37 @@ export function socketDirFor(instanceDir: string, port: number): string {
   return join('/tmp', `canopy-pg-${hash}`);
 }
 
+/**
+ * Whether servers may still be started. An operator that stops its servers on exit closes
+ * it first, so a reconcile still in flight cannot start one after they were stopped.
+ */
+export interface StartFence {
+  readonly closed: boolean;
+}
+
+const OPEN: StartFence = { closed: false };
+
 export class Instance {
   readonly name: string;
   readonly dir: string;
   readonly bin: PostgresBinaries;
   readonly user: ServerUser;
+  readonly fence: StartFence;
   state: InstanceState;
 
-  constructor(dir: string, state: InstanceState, bin: PostgresBinaries, user: ServerUser) {
+  constructor(
+    dir: string,
+    state: InstanceState,
+    bin: PostgresBinaries,
+    user: ServerUser,
+    fence: StartFence = OPEN,
+  ) {
     this.name = state.name;
     this.dir = dir;
     this.state = state;
     this.bin = bin;
     this.user = user;
+    this.fence = fence;
   }
 
   get pgdata(): string {
@@ -111,11 +129,16 @@ export class Instance {
     return join(dir, 'state.json');
   }
 
-  static load(dir: string, bin: PostgresBinaries, user: ServerUser): Instance | undefined {
+  static load(
+    dir: string,
+    bin: PostgresBinaries,
+    user: ServerUser,
+    fence: StartFence = OPEN,
+  ): Instance | undefined {
     const path = Instance.statePath(dir);
     if (!existsSync(path)) return undefined;
     const state = JSON.parse(readFileSync(path, 'utf8')) as InstanceState;
-    return new Instance(dir, state, bin, user);
+    return new Instance(dir, state, bin, user, fence);
   }
 
   /** Creates the directory and the state file of a new instance. */
@@ -124,6 +147,7 @@ export class Instance {
     init: { name: string; serial: number; port: number; role: InstanceRole; phase: InstancePhase },
     bin: PostgresBinaries,
     user: ServerUser,
+    fence: StartFence = OPEN,
   ): Instance {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     chownToServer(user, dir);
@@ -133,7 +157,7 @@ export class Instance {
       socketDir: socketDirFor(dir, init.port),
       createdAt: new Date().toISOString(),
     };
-    const instance = new Instance(dir, state, bin, user);
+    const instance = new Instance(dir, state, bin, user, fence);
     instance.save();
     return instance;
   }
@@ -420,6 +444,8 @@ export class Instance {
     this.#ensureDirs();
     const running = this.postmasterPid(staging);
     if (running) return running;
+    if (this.fence.closed)
+      throw new Error(`not starting PostgreSQL ${this.name}: the operator is stopping its servers`);
     await this.waitForStalePostmaster(staging);
     // A crashed postmaster leaves postmaster.pid behind; postgres itself handles that.
     let exited: number | null | undefined;

@@ -76,6 +76,8 @@ interface Background {
 export class DocRunner {
   private readonly state = mkdtempSync(join(tmpdir(), 'canopy-docs-state-'));
   private readonly background: Background[] = [];
+  /** Long-running blocks that did not stop on Ctrl-C and were killed. */
+  readonly killed: string[] = [];
   private readonly doc: string;
   private readonly env: NodeJS.ProcessEnv;
   private readonly cwd: string;
@@ -174,7 +176,11 @@ export class DocRunner {
     });
   }
 
-  /** Ctrl-C to every long-running block, newest first, as the reader would; SIGKILL if one hangs. */
+  /**
+   * Ctrl-C to every long-running block, newest first, as the reader would; SIGKILL if one
+   * hangs for a minute, noted in `killed` (what it started in a session of its own, such as
+   * a PostgreSQL server, may then be left behind).
+   */
   async stop(): Promise<void> {
     for (const entry of [...this.background].reverse()) {
       const { child } = entry;
@@ -182,8 +188,10 @@ export class DocRunner {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       process.kill(-child.pid, 'SIGINT');
       const timer = setTimeout(() => {
-        if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
-      }, 20_000);
+        if (child.pid === undefined) return;
+        this.killed.push(`${this.where(entry.block)} still ran 60 s after Ctrl-C`);
+        process.kill(-child.pid, 'SIGKILL');
+      }, 60_000);
       await exited;
       clearTimeout(timer);
     }
