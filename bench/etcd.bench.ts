@@ -19,7 +19,8 @@
  * and GETs alternate with their baseline over several rounds and the medians are compared,
  * so a stall of a shared machine does not land on one side only.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CompareResult, CompareTarget, EtcdClient } from '../src/storage/etcd/client.ts';
@@ -62,11 +63,11 @@ const VALUE = Buffer.from(
 async function rawTransactions(
   endpoints: readonly string[],
   round: number,
-): Promise<{ perSecond: number; cpuMsPerTxn: number; waited: number }> {
+  measuring: () => void,
+): Promise<number> {
   const client = new EtcdClient({ endpoints });
   let n = 0;
-  const cpu = process.cpuUsage();
-  const waited = runQueueSeconds(process.pid);
+  measuring();
   const start = performance.now();
   try {
     await Promise.all(
@@ -92,12 +93,88 @@ async function rawTransactions(
   } finally {
     client.close();
   }
-  const used = process.cpuUsage(cpu);
-  const seconds = (performance.now() - start) / 1000;
+  return n / ((performance.now() - start) / 1000);
+}
+
+/**
+ * Rates of one kind of create over the rounds, and what the process serving them and etcd
+ * spent meanwhile: CPU, and time runnable but waiting for a core.
+ */
+class CreateFigures {
+  readonly rates: number[] = [];
+  private created = 0;
+  private seconds = 0;
+  private readonly spent = { server: { cpu: 0, waited: 0 }, etcd: { cpu: 0, waited: 0 } };
+  private readonly pids: { server: number; etcd: number };
+
+  constructor(server: number, etcd: number) {
+    this.pids = { server, etcd };
+  }
+
+  /** Runs `run`, which calls `start` when its measured part begins and returns its rate. */
+  async measure(run: (start: () => void) => Promise<number>): Promise<void> {
+    const read = () => ({
+      server: { cpu: cpuSeconds(this.pids.server), waited: runQueueSeconds(this.pids.server) },
+      etcd: { cpu: cpuSeconds(this.pids.etcd), waited: runQueueSeconds(this.pids.etcd) },
+    });
+    let before = read();
+    let startedAt = performance.now();
+    const rate = await run(() => {
+      before = read();
+      startedAt = performance.now();
+    });
+    const after = read();
+    const seconds = (performance.now() - startedAt) / 1000;
+    for (const p of ['server', 'etcd'] as const) {
+      this.spent[p].cpu += after[p].cpu - before[p].cpu;
+      this.spent[p].waited += after[p].waited - before[p].waited;
+    }
+    this.created += rate * seconds;
+    this.seconds += seconds;
+    this.rates.push(rate);
+  }
+
+  cpuMsPer(p: 'server' | 'etcd'): number {
+    return (this.spent[p].cpu * 1000) / this.created;
+  }
+
+  waitedPerSecond(p: 'server' | 'etcd'): number {
+    return this.spent[p].waited / this.seconds;
+  }
+}
+
+/**
+ * The bare HTTPS server of lib/https-floor.ts, putting each POST's body into etcd, with the
+ * replicas' serving certificate (`pki/serving.pem`: certificate, then key).
+ */
+async function startFloor(
+  home: string,
+  endpoints: readonly string[],
+): Promise<{ url: string; pid: number; stop: () => void }> {
+  const script = join(import.meta.dirname, 'lib', 'https-floor.ts');
+  const bundle = readFileSync(join(home, 'pki', 'serving.pem'), 'utf8');
+  const block = (label: string) => {
+    const found = new RegExp(`-----BEGIN ${label}-----[\\s\\S]+?-----END ${label}-----`).exec(
+      bundle,
+    );
+    if (!found) throw new Error(`pki/serving.pem holds no ${label}`);
+    return `${found[0]}\n`;
+  };
+  const cert = join(home, 'floor.crt');
+  const key = join(home, 'floor.key');
+  writeFileSync(cert, block('CERTIFICATE'));
+  writeFileSync(key, block('PRIVATE KEY'), { mode: 0o600 });
+  const child = spawn(process.execPath, [script, key, cert, '--etcd', endpoints.join(',')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise<string>((resolve, reject) => {
+    child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim()));
+    child.once('exit', (code) => reject(new Error(`https-floor exited with ${code}`)));
+  });
   return {
-    perSecond: n / seconds,
-    cpuMsPerTxn: (used.user + used.system) / 1000 / n,
-    waited: (runQueueSeconds(process.pid) - waited) / seconds,
+    url: `https://127.0.0.1:${port}`,
+    pid: child.pid as number,
+    stop: () => child.kill('SIGTERM'),
   };
 }
 
@@ -185,81 +262,92 @@ export async function run(): Promise<Report> {
       durationMs: DURATION_MS,
       create: { namespace: 'load-create', prefix: 'warm-up-' },
     });
-    const raws: number[] = [];
-    const creates: number[] = [];
-    // What the server and etcd spend during the measured creates: CPU, and time runnable
-    // but waiting for a core (on a machine other work also loads, a single-threaded server
-    // gets a share of a core, and the creates ratio then measures that share).
-    const pids = { server: a.child.pid as number, etcd: etcd.pid(0) };
-    const read = () => ({
-      server: { cpu: cpuSeconds(pids.server), waited: runQueueSeconds(pids.server) },
-      etcd: { cpu: cpuSeconds(pids.etcd), waited: runQueueSeconds(pids.etcd) },
-    });
-    const spent = { server: { cpu: 0, waited: 0 }, etcd: { cpu: 0, waited: 0 } };
-    let created = 0;
-    let measuredSeconds = 0;
-    let rawCpuMs = 0;
-    let rawWaited = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const raw = await rawTransactions(etcd.endpoints, round);
-      raws.push(raw.perSecond);
-      rawCpuMs += raw.cpuMsPerTxn / ROUNDS;
-      rawWaited += raw.waited / ROUNDS;
-      let before = read();
-      let startedAt = performance.now();
-      const run = await wrk({
-        target: targetOf(a.kubeconfig),
-        connections: CONCURRENCY,
-        durationMs: DURATION_MS,
-        create: { namespace: 'load-create', prefix: `c${round}-` },
-        measuring: () => {
-          before = read();
-          startedAt = performance.now();
-        },
+    // Three kinds of create, round after round (so a stall of a shared machine does not
+    // land on one side only): raw transactions from this process; the same transaction
+    // behind a bare Node HTTPS server (lib/https-floor.ts: HTTPS and the call, no API
+    // logic), which bounds what any single-threaded Node server reaches here; API creates.
+    // For each: rate, CPU per create of the process serving it and of etcd, and time each
+    // spent runnable but waiting for a core (on a machine other work also loads, a
+    // single-threaded server gets a share of a core, and the ratio then measures that share).
+    const floor = await startFloor(home, etcd.endpoints);
+    const etcdPid = etcd.pid(0);
+    const sides = {
+      raw: new CreateFigures(process.pid, etcdPid),
+      floor: new CreateFigures(floor.pid, etcdPid),
+      api: new CreateFigures(a.child.pid as number, etcdPid),
+    };
+    const wrkCreates = (server: string, token: string, figures: CreateFigures, round: number) =>
+      figures.measure(async (start) => {
+        const run = await wrk({
+          target: { server, token },
+          connections: CONCURRENCY,
+          durationMs: DURATION_MS,
+          create: { namespace: 'load-create', prefix: `c${round}-` },
+          measuring: start,
+        });
+        return run.perSecond;
       });
-      const after = read();
-      const seconds = (performance.now() - startedAt) / 1000;
-      for (const p of ['server', 'etcd'] as const) {
-        spent[p].cpu += after[p].cpu - before[p].cpu;
-        spent[p].waited += after[p].waited - before[p].waited;
+    try {
+      const target = targetOf(a.kubeconfig);
+      for (let round = 0; round < ROUNDS; round++) {
+        await sides.raw.measure((start) => rawTransactions(etcd.endpoints, round, start));
+        await wrkCreates(floor.url, '', sides.floor, round);
+        await wrkCreates(target.server, target.token, sides.api, round);
       }
-      created += run.perSecond * seconds;
-      measuredSeconds += seconds;
-      creates.push(run.perSecond);
+    } finally {
+      floor.stop();
     }
     const raw = report.metric(
       `raw etcd transactions/s (${CONCURRENCY} at once, same client library; median of ${ROUNDS})`,
-      median(raws),
+      median(sides.raw.rates),
+      'ops/s',
+    );
+    const bare = report.metric(
+      `bare HTTPS server + the same transaction, creates/s (${CONCURRENCY} HTTPS clients; median of ${ROUNDS})`,
+      median(sides.floor.rates),
       'ops/s',
     );
     const api = report.metric(
       `API creates/s on etcd (${CONCURRENCY} HTTPS clients; median of ${ROUNDS})`,
-      median(creates),
+      median(sides.api.rates),
       'ops/s',
     );
-    report.metric('client CPU per raw etcd transaction (this process)', rawCpuMs, 'ms');
-    report.metric('server CPU per API create', (spent.server.cpu * 1000) / created, 'ms');
-    report.metric('etcd CPU per API create', (spent.etcd.cpu * 1000) / created, 'ms');
-    report.metric(
-      'server time waiting for a core, per second of creates',
-      spent.server.waited / measuredSeconds,
-      's/s',
-    );
-    report.metric(
-      'raw client (this process) time waiting for a core, per second of transactions',
-      rawWaited,
-      's/s',
-    );
-    report.metric(
-      'etcd time waiting for a core, per second of creates',
-      spent.etcd.waited / measuredSeconds,
-      's/s',
-    );
+    const sideNames = {
+      raw: ['raw client (this process)', 'raw etcd transaction'],
+      floor: ['bare HTTPS server', 'bare server create'],
+      api: ['server', 'API create'],
+    } as const;
+    for (const side of ['raw', 'floor', 'api'] as const) {
+      const [who, what] = sideNames[side];
+      const f = sides[side];
+      report.metric(`${who} CPU per ${what}`, f.cpuMsPer('server'), 'ms');
+      report.metric(`etcd CPU per ${what}`, f.cpuMsPer('etcd'), 'ms');
+      report.metric(
+        `${who} time waiting for a core, per second`,
+        f.waitedPerSecond('server'),
+        's/s',
+      );
+      report.metric(
+        `etcd time waiting for a core, per second (${what}s)`,
+        f.waitedPerSecond('etcd'),
+        's/s',
+      );
+    }
     report.ratio(
       'creates',
       api / raw,
       `API creates/s ÷ raw etcd transactions/s, ${CONCURRENCY} at once`,
       0.8,
+    );
+    report.ratio(
+      'bare-server-ceiling',
+      bare / raw,
+      'bare HTTPS server + transaction creates/s ÷ raw etcd transactions/s: the creates ratio of a server with no API logic',
+    );
+    report.ratio(
+      'creates-of-bare',
+      api / bare,
+      'API creates/s ÷ bare HTTPS server + transaction creates/s',
     );
 
     const b = await replica();
