@@ -73,4 +73,10 @@ export const futureRevision = (requested: number, current: number) =>
     { requested, bound: current },
   );
 
+/** Refuses a read at a revision the store does not have yet or has compacted away. */
+export function assertReadable(revision: number, current: number, compacted: number): void {
+  if (revision > current) throw futureRevision(revision, current);
+  if (revision < compacted) throw expired(revision, compacted);
+}
+
 export const closed = () => new StoreError('Closed', 'the store is closed');

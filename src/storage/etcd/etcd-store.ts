@@ -28,6 +28,7 @@ import type { Logger } from '../../logging/logger.ts';
 import { listPage, listStart } from '../continue-token.ts';
 import {
   alreadyExists,
+  assertReadable,
   closed,
   conflict,
   expired,
@@ -49,7 +50,7 @@ import type {
   WriteOptions,
 } from '../store.ts';
 import { Broadcaster } from '../watch/broadcaster.ts';
-import { DEFAULT_WATCH_BUFFER, QueueWatcher } from '../watch/queue-watcher.ts';
+import { DEFAULT_WATCH_BUFFER } from '../watch/queue-watcher.ts';
 import {
   type Compare,
   CompareResult,
@@ -730,7 +731,7 @@ export class EtcdStore implements Store {
     assertValidKey(key);
     if (key.startsWith(META)) return undefined;
     if (options.revision !== undefined) {
-      this.assertReadable(options.revision);
+      assertReadable(options.revision, this.observed, this.compacted);
       const res = await this.client.range({ key: this.etcdKey(key), revision: options.revision });
       const kv = res.kvs[0];
       return kv ? toKeyValue(key, kv) : undefined;
@@ -758,7 +759,7 @@ export class EtcdStore implements Store {
     assertValidPrefix(prefix);
     const { limit, revision, after } = listStart(prefix, options, this.observed);
     let from = this.etcdKey(after === undefined ? prefix : `${after}\u0000`);
-    this.assertReadable(revision);
+    assertReadable(revision, this.observed, this.compacted);
     const end = this.etcdKey(prefixEnd(prefix));
     const items: KeyValue[] = [];
     for (;;) {
@@ -799,16 +800,13 @@ export class EtcdStore implements Store {
             return cursor < 0 ? undefined : [];
           }
         : undefined;
-    const watcher = new QueueWatcher(
+    return this.broadcaster.watch(
       prefix,
+      start,
       options.bufferSize ?? this.watchBufferSize,
       replay,
-      (w) => this.broadcaster.remove(w),
-      start,
+      oldest,
     );
-    this.broadcaster.add(watcher);
-    if (start < oldest) watcher.fail(expired(start, oldest));
-    return watcher;
   }
 
   async currentRevision(): Promise<number> {
@@ -923,11 +921,6 @@ export class EtcdStore implements Store {
 
   private assertOpen(): void {
     if (this.closing) throw closed();
-  }
-
-  private assertReadable(revision: number): void {
-    if (revision > this.observed) throw futureRevision(revision, this.observed);
-    if (revision < this.compacted) throw expired(revision, this.compacted);
   }
 }
 

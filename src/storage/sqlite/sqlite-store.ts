@@ -11,6 +11,7 @@ import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { listPage, listStart } from '../continue-token.ts';
 import {
   alreadyExists,
+  assertReadable,
   closed,
   conflict,
   expired,
@@ -31,7 +32,7 @@ import type {
   WatchOptions,
 } from '../store.ts';
 import { Broadcaster } from '../watch/broadcaster.ts';
-import { DEFAULT_WATCH_BUFFER, QueueWatcher } from '../watch/queue-watcher.ts';
+import { DEFAULT_WATCH_BUFFER } from '../watch/queue-watcher.ts';
 import { SCHEMA, SCHEMA_VERSION } from './schema.ts';
 
 export interface AutoCompaction {
@@ -354,7 +355,7 @@ export class SqliteStore implements Store {
       this.latest.remember(key, kv);
       return kv;
     }
-    this.assertReadable(options.revision);
+    assertReadable(options.revision, this.revision, this.compacted);
     return liveValue(this.stmt.atRevision.get(key, options.revision) as Row | undefined);
   }
 
@@ -364,7 +365,7 @@ export class SqliteStore implements Store {
     const { limit, revision, after } = listStart(prefix, options, this.revision);
     let cursor = after ?? prefix;
     let inclusive = after === undefined;
-    this.assertReadable(revision);
+    assertReadable(revision, this.revision, this.compacted);
 
     const end = prefixEnd(prefix);
     const items: KeyValue[] = [];
@@ -413,18 +414,13 @@ export class SqliteStore implements Store {
             return rows.map(toEvent);
           }
         : undefined;
-    const watcher = new QueueWatcher(
+    return this.broadcaster.watch(
       prefix,
+      options.fromRevision,
       options.bufferSize ?? this.watchBufferSize,
       replay,
-      (w) => this.broadcaster.remove(w),
-      options.fromRevision,
+      this.compacted,
     );
-    this.broadcaster.add(watcher);
-    if (options.fromRevision < this.compacted) {
-      watcher.fail(expired(options.fromRevision, this.compacted));
-    }
-    return watcher;
   }
 
   async currentRevision(): Promise<number> {
@@ -512,11 +508,6 @@ export class SqliteStore implements Store {
 
   private assertOpen(): void {
     if (this.isClosed) throw closed();
-  }
-
-  private assertReadable(revision: number): void {
-    if (revision < this.compacted) throw expired(revision, this.compacted);
-    if (revision > this.revision) throw futureRevision(revision, this.revision);
   }
 }
 

@@ -4,8 +4,9 @@
  * (or equals the key), so the cost of a write grows with the depth of its key, not with
  * the number of watchers. Prefixes that end mid-segment fall back to a linear check.
  */
+import { expired } from '../errors.ts';
 import type { WatchEvent } from '../store.ts';
-import type { QueueWatcher } from './queue-watcher.ts';
+import { QueueWatcher, type ReplaySource } from './queue-watcher.ts';
 
 export class Broadcaster {
   private readonly byPrefix = new Map<string, Set<QueueWatcher>>();
@@ -16,7 +17,32 @@ export class Broadcaster {
     return this.count;
   }
 
-  add(watcher: QueueWatcher): void {
+  /**
+   * A watcher of `prefix` after `fromRevision`: `replay` yields the history up to where
+   * live events begin, then it takes what `publish` offers. A start before `oldest` (the
+   * oldest revision the store can still replay) fails it with Expired at once, and the
+   * client lists again.
+   */
+  watch(
+    prefix: string,
+    fromRevision: number,
+    bufferSize: number,
+    replay: ReplaySource | undefined,
+    oldest: number,
+  ): QueueWatcher {
+    const watcher = new QueueWatcher(
+      prefix,
+      bufferSize,
+      replay,
+      (w) => this.remove(w),
+      fromRevision,
+    );
+    this.add(watcher);
+    if (fromRevision < oldest) watcher.fail(expired(fromRevision, oldest));
+    return watcher;
+  }
+
+  private add(watcher: QueueWatcher): void {
     this.count++;
     if (!watcher.prefix.endsWith('/')) {
       // A whole key, or a prefix that ends mid-segment.
