@@ -12,10 +12,14 @@ import type { CatalogEntry, PermissionClaimSpec } from '../../api/providers/type
 import {
   type ClusterRole,
   type ClusterRoleBinding,
+  type PolicyRule,
   RBAC_API_VERSION,
   RBAC_GROUP,
+  type Subject,
 } from '../../api/rbac/types.ts';
 import { type Kubeconfig, serializeKubeconfig } from '../../apimachinery/kubeconfig.ts';
+import { asJson } from '../../apimachinery/meta.ts';
+import { canonicalJSON } from '../../apimachinery/schema/list-types.ts';
 
 /** Where the provider's identity lives in its workspace. */
 export const IDENTITY_NAMESPACE = 'default';
@@ -37,18 +41,11 @@ export const identityRoleName = (exportName: string) => `kedge:providers:provide
 /** The username a provider's ServiceAccount token authenticates as. */
 export const IDENTITY_USERNAME = `system:serviceaccount:${IDENTITY_NAMESPACE}:${IDENTITY_SERVICE_ACCOUNT}`;
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object')
-    return `{${Object.keys(value)
-      .sort()
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
-      .join(',')}}`;
-  return JSON.stringify(value);
-}
-
 export function schemaHash(schema: APIResourceSchema): string {
-  return createHash('sha256').update(canonical(schema.spec)).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(canonicalJSON(asJson(schema).spec))
+    .digest('hex')
+    .slice(0, 32);
 }
 
 /** The schema object the hub creates: the body's, marked as the hub's with its hash. */
@@ -85,73 +82,67 @@ export function exportSpec(
   };
 }
 
-export function bindGrant(exportName: string): { role: ClusterRole; binding: ClusterRoleBinding } {
-  const name = bindGrantName(exportName);
+type Grant = { role: ClusterRole; binding: ClusterRoleBinding };
+
+/** A ClusterRole of `rules` and its binding to `subject`, both named `name`, the hub's. */
+function grant(name: string, rules: PolicyRule[], subject: Subject): Grant {
   return {
     role: {
       apiVersion: RBAC_API_VERSION,
       kind: 'ClusterRole',
       metadata: { name, labels: managed },
-      rules: [
-        {
-          apiGroups: ['apis.kcp.io'],
-          resources: ['apiexports'],
-          resourceNames: [exportName],
-          verbs: ['bind'],
-        },
-      ],
+      rules,
     },
     binding: {
       apiVersion: RBAC_API_VERSION,
       kind: 'ClusterRoleBinding',
       metadata: { name, labels: managed },
       roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name },
-      subjects: [{ apiGroup: RBAC_GROUP, kind: 'Group', name: 'system:authenticated' }],
+      subjects: [subject],
     },
   };
 }
 
+export function bindGrant(exportName: string): Grant {
+  return grant(
+    bindGrantName(exportName),
+    [
+      {
+        apiGroups: ['apis.kcp.io'],
+        resources: ['apiexports'],
+        resourceNames: [exportName],
+        verbs: ['bind'],
+      },
+    ],
+    { apiGroup: RBAC_GROUP, kind: 'Group', name: 'system:authenticated' },
+  );
+}
+
 /** What the provider's controllers may do in their workspace: read the export, use its VW. */
-export function identityGrant(exportName: string): {
-  role: ClusterRole;
-  binding: ClusterRoleBinding;
-} {
-  const name = identityRoleName(exportName);
-  return {
-    role: {
-      apiVersion: RBAC_API_VERSION,
-      kind: 'ClusterRole',
-      metadata: { name, labels: managed },
-      rules: [
-        // Its workspace holds only its own export; list and watch take no names.
-        {
-          apiGroups: ['apis.kcp.io'],
-          resources: ['apiexports'],
-          verbs: ['get', 'list', 'watch'],
-        },
-        {
-          apiGroups: ['apis.kcp.io'],
-          resources: ['apiexports/content'],
-          resourceNames: [exportName],
-          verbs: ['*'],
-        },
-        {
-          apiGroups: ['apis.kcp.io'],
-          resources: ['apiexportendpointslices'],
-          verbs: ['get', 'list', 'watch'],
-        },
-      ],
-    },
-    binding: {
-      apiVersion: RBAC_API_VERSION,
-      kind: 'ClusterRoleBinding',
-      metadata: { name, labels: managed },
-      roleRef: { apiGroup: RBAC_GROUP, kind: 'ClusterRole', name },
-      subjects: [
-        { kind: 'ServiceAccount', name: IDENTITY_SERVICE_ACCOUNT, namespace: IDENTITY_NAMESPACE },
-      ],
-    },
-  };
+export function identityGrant(exportName: string): Grant {
+  return grant(
+    identityRoleName(exportName),
+    [
+      // Its workspace holds only its own export; list and watch take no names.
+      {
+        apiGroups: ['apis.kcp.io'],
+        resources: ['apiexports'],
+        verbs: ['get', 'list', 'watch'],
+      },
+      {
+        apiGroups: ['apis.kcp.io'],
+        resources: ['apiexports/content'],
+        resourceNames: [exportName],
+        verbs: ['*'],
+      },
+      {
+        apiGroups: ['apis.kcp.io'],
+        resources: ['apiexportendpointslices'],
+        verbs: ['get', 'list', 'watch'],
+      },
+    ],
+    { kind: 'ServiceAccount', name: IDENTITY_SERVICE_ACCOUNT, namespace: IDENTITY_NAMESPACE },
+  );
 }
 
 export const serviceAccountObject = (): ServiceAccount => ({
