@@ -414,19 +414,20 @@ A claim the binding leaves open is named in a warning once bound; accept it late
   bind.addCommand(apiexport);
   kcp.addCommand(bind);
 
-  // claims get apibinding
+  // claims get apibinding; both help texts show how to list claims.
+  const CLAIMS_GET_EXAMPLES = `  # Lists the permission claims and their respective status related to a specific APIBinding.
+  kubectl kcp claims get apibinding cert-manager
+
+  # List permission claims and their respective status for all APIBindings in current workspace.
+  kubectl kcp claims get apibinding
+`;
   const claims = new Command('claims')
     .description('Operations related to viewing or updating permission claims')
     .addHelpText(
       'after',
       `
 Examples:
-  # Lists the permission claims and their respective status related to a specific APIBinding.
-  kubectl kcp claims get apibinding cert-manager
-
-  # List permission claims and their respective status for all APIBindings in current workspace.
-  kubectl kcp claims get apibinding
-
+${CLAIMS_GET_EXAMPLES}
   # Accept specific permission claim of a specific APIBinding
   kubectl kcp claims accept cert-manager --resource=secrets
 
@@ -453,12 +454,7 @@ Examples:
       'after',
       `
 Examples:
-  # Lists the permission claims and their respective status related to a specific APIBinding.
-  kubectl kcp claims get apibinding cert-manager
-
-  # List permission claims and their respective status for all APIBindings in current workspace.
-  kubectl kcp claims get apibinding
-
+${CLAIMS_GET_EXAMPLES}
 STATUS is Accepted or Rejected as the binding decided, or Open for a claim the export makes
 that the binding has not decided yet.
 `,
