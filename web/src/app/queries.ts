@@ -3,7 +3,7 @@
  * stale): the catalog, the workspace's APIBindings (refetched every second while one is
  * still binding, so the Enable dialog and the badges follow it to Bound), discovery.
  */
-import { useQueries, useQuery } from '@tanstack/react-query';
+import { useQueries, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { APIBinding } from '../../../src/api/apis/types.ts';
 import type { KubeList } from '../../../src/apimachinery/meta.ts';
 import { type ApiResource, groupResources } from '../api/discovery.ts';
@@ -33,6 +33,19 @@ export function useBindings(workspace: string) {
     refetchInterval: (query) =>
       query.state.data?.some((b) => !isBound(b) && !b.metadata.deletionTimestamp) ? 1000 : 30_000,
   });
+}
+
+/**
+ * The provider's APIBinding in the workspace (undefined while loading or when there is
+ * none), and `refetch` for after the hub changed it (the Enable and Disable dialogs).
+ */
+export function useProviderBinding(workspace: string, provider: Provider) {
+  const queryClient = useQueryClient();
+  const bindings = useBindings(workspace);
+  return {
+    binding: bindingFor(provider, bindings.data ?? []),
+    refetch: () => queryClient.invalidateQueries({ queryKey: bindingsKey(workspace) }),
+  };
 }
 
 export interface NavResource extends ApiResource {

@@ -6,6 +6,14 @@
  * rendering them.
  */
 import { type ReactNode, useEffect, useId, useRef, useState } from 'react';
+import type { Provider } from '../api/hub.ts';
+
+/** What a dialog about one provider in one workspace (Enable, Disable) is given. */
+export interface ProviderDialogProps {
+  readonly workspace: string;
+  readonly provider: Provider;
+  readonly onClose: () => void;
+}
 
 export function Dialog({
   open,

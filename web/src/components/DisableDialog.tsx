@@ -3,31 +3,20 @@
  * binding brought, across namespaces — and say it ("3 Clusters, 1 Database"), then ask the
  * hub to remove the binding.
  */
-import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { KubeList } from '../../../src/apimachinery/meta.ts';
 import { groupResources } from '../api/discovery.ts';
-import { disableProvider, type Provider } from '../api/hub.ts';
+import { disableProvider } from '../api/hub.ts';
 import { resourcePath, withQuery } from '../api/paths.ts';
-import { bindingsKey, useBindings } from '../app/queries.ts';
+import { useProviderBinding } from '../app/queries.ts';
 import { useApi } from '../app/session.tsx';
-import { bindingFor } from '../logic/provider-state.ts';
-import { Dialog } from './Dialog.tsx';
+import { Dialog, type ProviderDialogProps } from './Dialog.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
 
-export function DisableDialog({
-  workspace,
-  provider,
-  onClose,
-}: {
-  workspace: string;
-  provider: Provider;
-  onClose: () => void;
-}) {
+export function DisableDialog({ workspace, provider, onClose }: ProviderDialogProps) {
   const api = useApi();
-  const queryClient = useQueryClient();
-  const bindings = useBindings(workspace);
-  const binding = bindingFor(provider, bindings.data ?? []);
+  const { binding, refetch } = useProviderBinding(workspace, provider);
   const [error, setError] = useState<unknown>(null);
   const [busy, setBusy] = useState(false);
   const bound = binding?.status?.boundResources ?? [];
@@ -70,7 +59,7 @@ export function DisableDialog({
     setError(null);
     try {
       await disableProvider(api, workspace, provider.name);
-      await queryClient.invalidateQueries({ queryKey: bindingsKey(workspace) });
+      await refetch();
       onClose();
     } catch (err) {
       setError(err);

@@ -4,11 +4,10 @@
  * to create the binding and the dialog shows progress until the binding is Bound, or the
  * server's reason when it refuses (403: may not bind here; 409: enable a dependency first).
  */
-import { useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { ApiError } from '../api/http.ts';
-import { enableProvider, type Provider } from '../api/hub.ts';
-import { bindingsKey, useBindings } from '../app/queries.ts';
+import { enableProvider } from '../api/hub.ts';
+import { useProviderBinding } from '../app/queries.ts';
 import { useApi } from '../app/session.tsx';
 import {
   acceptedClaims,
@@ -17,8 +16,8 @@ import {
   presentClaim,
   untrustedSelected,
 } from '../logic/claims.ts';
-import { bindingFor, isBound } from '../logic/provider-state.ts';
-import { Dialog } from './Dialog.tsx';
+import { isBound } from '../logic/provider-state.ts';
+import { Dialog, type ProviderDialogProps } from './Dialog.tsx';
 import { ErrorBanner } from './ErrorBanner.tsx';
 
 function explain(error: unknown, workspace: string): unknown {
@@ -33,23 +32,13 @@ function explain(error: unknown, workspace: string): unknown {
   return error;
 }
 
-export function EnableDialog({
-  workspace,
-  provider,
-  onClose,
-}: {
-  workspace: string;
-  provider: Provider;
-  onClose: () => void;
-}) {
+export function EnableDialog({ workspace, provider, onClose }: ProviderDialogProps) {
   const api = useApi();
-  const queryClient = useQueryClient();
   const claims = provider.permissionClaims ?? [];
   const [selected, setSelected] = useState(() => initialSelection(claims));
   const [phase, setPhase] = useState<'choose' | 'sending' | 'waiting' | 'done'>('choose');
   const [error, setError] = useState<unknown>(null);
-  const bindings = useBindings(workspace);
-  const binding = bindingFor(provider, bindings.data ?? []);
+  const { binding, refetch } = useProviderBinding(workspace, provider);
   const bound = isBound(binding);
   const warnings = untrustedSelected(claims, selected);
 
@@ -66,7 +55,7 @@ export function EnableDialog({
     try {
       await enableProvider(api, workspace, provider.name, acceptedClaims(claims, selected));
       setPhase('waiting');
-      await queryClient.invalidateQueries({ queryKey: bindingsKey(workspace) });
+      await refetch();
     } catch (err) {
       setError(explain(err, workspace));
       setPhase('choose');
