@@ -7,6 +7,8 @@ import type {
   KubeObject,
 } from '../../apimachinery/meta.ts';
 
+export const NAMESPACES_GVR = { group: '', version: 'v1', resource: 'namespaces' };
+
 export interface Secret extends KubeObject {
   type?: string;
   data?: Record<string, string>;

@@ -9,6 +9,7 @@
  * following (starting, or listing again) or does not know the namespace, the namespace is
  * read live, as upstream falls back to a live read on a cache miss.
  */
+import { NAMESPACES_GVR } from '../../api/core/types.ts';
 import { forbidden, notFound } from '../../apimachinery/status.ts';
 import { StoreFollower } from '../../controller/store-follower.ts';
 import { parseObjectKey, resourcePrefix } from '../../storage/keys.ts';
@@ -18,7 +19,6 @@ import { phase } from '../builtin/core/namespaces.ts';
 import type { Client } from '../client.ts';
 import type { AdmissionPlugin } from './admission.ts';
 
-const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const IMMORTAL: ReadonlySet<string> = new Set(SYSTEM_NAMESPACES);
 
 /** The phase of every namespace, by logical cluster and name. */
@@ -29,7 +29,7 @@ export class NamespacePhases {
   constructor(store: Store, onError?: (err: unknown) => void) {
     this.follower = new StoreFollower(
       store,
-      resourcePrefix({ group: '', resource: 'namespaces' }),
+      resourcePrefix(NAMESPACES_GVR),
       (key, value) => this.apply(key, value),
       onError ? { onError } : {},
     );
@@ -94,8 +94,8 @@ export function namespaceLifecycle(
       if (operation !== 'CREATE' || !scope.type.namespaced || !request.namespace) return;
       let current = phases?.phase(scope.cluster, request.namespace);
       if (current === undefined) {
-        const ns = await client.resource(scope.cluster, NAMESPACES).find(request.namespace);
-        if (!ns) throw notFound({ group: '', resource: 'namespaces' }, request.namespace);
+        const ns = await client.resource(scope.cluster, NAMESPACES_GVR).find(request.namespace);
+        if (!ns) throw notFound(NAMESPACES_GVR, request.namespace);
         current = phase(ns);
       }
       if (current === 'Terminating') {

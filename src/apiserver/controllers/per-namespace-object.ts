@@ -8,6 +8,7 @@
  * Follows the store: namespaces whose object is as it should be are remembered, so they
  * cost no read, on start or later.
  */
+import { NAMESPACES_GVR } from '../../api/core/types.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
 import { StoreFollower } from '../../controller/store-follower.ts';
 import { WorkQueue } from '../../controller/work-queue.ts';
@@ -15,8 +16,6 @@ import type { Logger } from '../../logging/logger.ts';
 import { objectKey, parseObjectKey, resourcePrefix } from '../../storage/keys.ts';
 import type { Store } from '../../storage/store.ts';
 import type { Client, GroupVersionResource } from '../client.ts';
-
-const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 
 export interface PerNamespaceObject {
   /** Names the work queue and log lines. */
@@ -78,7 +77,7 @@ export class PerNamespaceObjectController {
     );
     this.namespaces = new StoreFollower(
       store,
-      resourcePrefix({ group: '', resource: 'namespaces' }),
+      resourcePrefix(NAMESPACES_GVR),
       (key, value) => {
         if (value === undefined) {
           this.provided.delete(key);
@@ -101,7 +100,7 @@ export class PerNamespaceObjectController {
   private async reconcile(key: string): Promise<undefined> {
     if (this.provided.has(key)) return undefined;
     const { cluster, name: namespace } = parseObjectKey(key);
-    const ns = await this.client.resource(cluster, NAMESPACES).find(namespace);
+    const ns = await this.client.resource(cluster, NAMESPACES_GVR).find(namespace);
     if (!ns || ns.metadata.deletionTimestamp) return undefined;
     const objects = this.client.resource(cluster, this.spec.resource, namespace);
     const existing = await objects.find(this.spec.name);

@@ -14,6 +14,7 @@ import {
   IDENTITY_NAMESPACE,
   SKIP_ENDPOINT_SLICE_ANNOTATION,
 } from '../../../api/apis/types.ts';
+import { NAMESPACES_GVR } from '../../../api/core/types.ts';
 import { setCondition } from '../../../apimachinery/conditions.ts';
 import { type Condition, nameOf } from '../../../apimachinery/meta.ts';
 import type { Client } from '../../../apiserver/client.ts';
@@ -23,7 +24,6 @@ import { parseObjectKey } from '../../../storage/keys.ts';
 import type { ApiIndex } from '../../api-index.ts';
 
 const SECRETS = { group: '', version: 'v1', resource: 'secrets' };
-const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 
 /** The public hash of an identity key (the bytes of the Secret's `key`). */
 export function identityHash(key: Buffer): string {
@@ -112,7 +112,7 @@ export class ApiExportController {
     if (!secret && ref?.name) return undefined;
     if (!secret) {
       await this.client
-        .resource(cluster, NAMESPACES)
+        .resource(cluster, NAMESPACES_GVR)
         .createIfAbsent({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: namespace } });
       secret =
         (await secrets.createIfAbsent({

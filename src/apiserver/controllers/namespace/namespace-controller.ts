@@ -4,6 +4,7 @@
  * finalizer so the namespace itself goes.
  */
 
+import { NAMESPACES_GVR } from '../../../api/core/types.ts';
 import { setCondition } from '../../../apimachinery/conditions.ts';
 import { type Condition, type KubeObject, nameOf } from '../../../apimachinery/meta.ts';
 import { StoreInformer } from '../../../controller/store-informer.ts';
@@ -21,7 +22,6 @@ interface Remaining {
   byFinalizer: Map<string, number>;
 }
 
-const NAMESPACES = { group: '', version: 'v1', resource: 'namespaces' };
 const RETRY_MS = 500;
 
 export class NamespaceController {
@@ -38,7 +38,7 @@ export class NamespaceController {
       logger,
       concurrency: 4,
     });
-    this.informer = new StoreInformer(store, resourcePrefix({ group: '', resource: 'namespaces' }));
+    this.informer = new StoreInformer(store, resourcePrefix(NAMESPACES_GVR));
     this.informer.onEvent((e) => {
       if (e.object?.metadata.deletionTimestamp) this.queue.add(e.key);
     });
@@ -64,7 +64,7 @@ export class NamespaceController {
         finalizers: specFinalizers(ns).filter((f) => f !== NAMESPACE_FINALIZER),
       },
     };
-    await this.client.resource(cluster, NAMESPACES).update(finalized, 'finalize');
+    await this.client.resource(cluster, NAMESPACES_GVR).update(finalized, 'finalize');
     return undefined;
   }
 
@@ -93,7 +93,7 @@ export class NamespaceController {
 
   /** The namespace's conditions, as upstream words them, so users see what is left. */
   private async report(cluster: string, name: string, left: Remaining): Promise<void> {
-    const namespaces = this.client.resource(cluster, NAMESPACES);
+    const namespaces = this.client.resource(cluster, NAMESPACES_GVR);
     const describe = (m: Map<string, number>) =>
       [...m]
         .sort(([a], [b]) => (a < b ? -1 : 1))
