@@ -17,13 +17,11 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensurePortalBuilt } from '../../web/build.ts';
 import { hubContext, launchChromium, Shots } from './harness/browser.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { readyWorkspaces } from './harness/hub.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
 import { type TestClient, TestOidcProvider } from './harness/oidc-provider.ts';
+import { openKindEntry, poll } from './harness/portal.ts';
 import { until } from './harness/wait.ts';
-
-/** expect.poll with a deadline for a loaded machine. */
-const poll = <T>(probe: () => T | Promise<T>) =>
-  expect.poll(probe, { timeout: 30_000, interval: 100 });
 
 /** Short-lived ID tokens, so the refresh happens within the test. */
 const ID_TOKEN_TTL = 40;
@@ -31,34 +29,12 @@ const ACCOUNTS = {
   alice: { email: 'alice@example.com', email_verified: true, groups: ['team-a'] },
 };
 
-const WIDGETS_ENTRY = `apiVersion: providers.kedge.faros.sh/v1alpha1
-kind: CatalogEntry
-metadata:
-  name: widgets
-spec:
-  displayName: Widgets
-  description: Widgets for every tenant.
-  category: Developer
-  apiExport:
-    name: widgets.example.com
-    schemas:
-      - groupResource: widgets.example.com
-        body: |
-          apiVersion: apis.kcp.io/v1alpha1
-          kind: APIResourceSchema
-          metadata:
-            name: v1.widgets.example.com
-          spec:
-            group: example.com
-            names: { kind: Widget, listKind: WidgetList, plural: widgets, singular: widget }
-            scope: Namespaced
-            versions:
-              - name: v1
-                served: true
-                storage: true
-                schema:
-                  openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
-`;
+const WIDGETS_ENTRY = openKindEntry({
+  name: 'widgets',
+  displayName: 'Widgets',
+  description: 'Widgets for every tenant.',
+  kind: 'Widget',
+});
 
 /** root:alice belongs to the issuer's group team-a (prefixed oidc:), nobody else. */
 const TEAM_RBAC = `apiVersion: rbac.authorization.k8s.io/v1
@@ -131,20 +107,7 @@ describe('Sign in with an OpenID issuer in the portal', () => {
     };
     await provider.register(client);
     k = kubectl('1.33', server.kubeconfig, home);
-    await k.ok([...at('root'), 'apply', '-f', '-'], {
-      input: 'apiVersion: tenancy.kcp.io/v1alpha1\nkind: Workspace\nmetadata:\n  name: alice\n',
-    });
-    await until('root:alice to be Ready', async () => {
-      const out = await k([
-        ...at('root'),
-        'get',
-        'workspace',
-        'alice',
-        '-o',
-        'jsonpath={.status.phase}',
-      ]);
-      return out.stdout === 'Ready';
-    });
+    await readyWorkspaces(k, `${server.url}/clusters/root`, ['alice']);
     await k.ok([...at('root:alice'), 'apply', '-f', '-'], { input: TEAM_RBAC });
     await k.ok([...at('root:kedge'), 'apply', '-f', '-'], { input: WIDGETS_ENTRY });
     browser = await launchChromium();

@@ -17,8 +17,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DIST_DIR, ensurePortalBuilt } from '../../web/build.ts';
 import { hubContext, launchChromium, Shots } from './harness/browser.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
+import { readyWorkspaces } from './harness/hub.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
-import { eventually, until } from './harness/wait.ts';
+import { openKindEntry, poll } from './harness/portal.ts';
+import { eventually } from './harness/wait.ts';
 
 const ALICE = 'alice-portal-token-0123456789';
 const BOB = 'bob-portal-token-0123456789';
@@ -26,9 +28,6 @@ const CAROL = 'carol-portal-token-0123456789';
 const TOKENS = `${ALICE},alice,u-alice,tenants\n${BOB},bob,u-bob,tenants\n${CAROL},carol,u-carol,tenants\n`;
 const XSS = '<img src=x onerror=alert(1)>';
 
-/** expect.poll with a deadline for a loaded machine (its default is one second). */
-const poll = <T>(probe: () => T | Promise<T>) =>
-  expect.poll(probe, { timeout: 30_000, interval: 100 });
 const GROUP = 'widgets.example.com';
 const EXPORT = `widgets.${GROUP}`;
 
@@ -91,35 +90,13 @@ spec:
 `;
 
 /** A provider that needs Widgets enabled first. */
-const GADGETS_ENTRY = `apiVersion: providers.kedge.faros.sh/v1alpha1
-kind: CatalogEntry
-metadata:
-  name: gadgets
-spec:
-  displayName: Gadgets
-  description: Gadgets, built from widgets.
-  category: Developer
-  dependencies: [{ name: widgets }]
-  apiExport:
-    name: gadgets.example.com
-    schemas:
-      - groupResource: gadgets.example.com
-        body: |
-          apiVersion: apis.kcp.io/v1alpha1
-          kind: APIResourceSchema
-          metadata:
-            name: v1.gadgets.example.com
-          spec:
-            group: example.com
-            names: { kind: Gadget, listKind: GadgetList, plural: gadgets, singular: gadget }
-            scope: Namespaced
-            versions:
-              - name: v1
-                served: true
-                storage: true
-                schema:
-                  openAPIV3Schema: { type: object, x-kubernetes-preserve-unknown-fields: true }
-`;
+const GADGETS_ENTRY = openKindEntry({
+  name: 'gadgets',
+  displayName: 'Gadgets',
+  description: 'Gadgets, built from widgets.',
+  kind: 'Gadget',
+  dependencies: ['widgets'],
+});
 
 const bindRole = (
   name: string,
@@ -207,21 +184,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     });
     hubUrl = server.hubUrl ?? '';
     k = kubectl('1.33', server.kubeconfig, home);
-    for (const ws of ['alice', 'bob']) {
-      await k.ok([...at('root'), 'apply', '-f', '-'], {
-        input: `apiVersion: tenancy.kcp.io/v1alpha1\nkind: Workspace\nmetadata:\n  name: ${ws}\n`,
-      });
-    }
-    await until('the tenant workspaces to be Ready', async () => {
-      const out = await k([
-        ...at('root'),
-        'get',
-        'workspaces',
-        '-o',
-        'jsonpath={.items[*].status.phase}',
-      ]);
-      return out.stdout.split(' ').filter((p) => p === 'Ready').length >= 2;
-    });
+    await readyWorkspaces(k, `${server.url}/clusters/root`, ['alice', 'bob']);
     await k.ok([...at('root:alice'), 'apply', '-f', '-'], { input: tenantRbac(['alice']) });
     await k.ok([...at('root:bob'), 'apply', '-f', '-'], {
       input: tenantRbac(['bob'], ['carol']),

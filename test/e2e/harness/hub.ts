@@ -1,6 +1,6 @@
 /**
  * The provider hub in end-to-end tests: a `canopy hub` process, kubeconfigs for token-file
- * users, and the tenant workspaces they own.
+ * users, and the tenant workspaces they own (made and waited for as the admin).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -79,6 +79,31 @@ export function writeTokenKubeconfig(
   return file;
 }
 
+/** As the admin: workspaces `root:<name>` for each name, once each is Ready. */
+export async function readyWorkspaces(
+  admin: Kubectl,
+  rootServer: string,
+  names: readonly string[],
+): Promise<void> {
+  for (const name of names) {
+    await admin.ok(['--server', rootServer, 'apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'tenancy.kcp.io/v1alpha1',
+        kind: 'Workspace',
+        metadata: { name },
+      }),
+    });
+  }
+  await admin.ok([
+    '--server',
+    rootServer,
+    'wait',
+    '--for=jsonpath={.status.phase}=Ready',
+    ...names.map((name) => `workspace/${name}`),
+    '--timeout=60s',
+  ]);
+}
+
 /** As the admin: workspace `root:<name>`, its Ready, and `user` cluster-admin in it. */
 export async function tenantWorkspace(
   admin: Kubectl,
@@ -86,21 +111,7 @@ export async function tenantWorkspace(
   name: string,
   user: string,
 ): Promise<void> {
-  await admin.ok(['--server', rootServer, 'apply', '-f', '-'], {
-    input: JSON.stringify({
-      apiVersion: 'tenancy.kcp.io/v1alpha1',
-      kind: 'Workspace',
-      metadata: { name },
-    }),
-  });
-  await admin.ok([
-    '--server',
-    rootServer,
-    'wait',
-    '--for=jsonpath={.status.phase}=Ready',
-    `workspace/${name}`,
-    '--timeout=60s',
-  ]);
+  await readyWorkspaces(admin, rootServer, [name]);
   await admin.ok([
     '--server',
     `${rootServer}:${name}`,
