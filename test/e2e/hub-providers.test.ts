@@ -67,15 +67,8 @@ async function setUp(
   let hubUrl = server.hubUrl ?? '';
   if (mode === 'canopy hub') {
     // Its own CA would do too; the control plane's lets one client trust both.
-    standalone = await startHubProcess([
-      '--kubeconfig',
-      server.kubeconfig,
-      '--data-dir',
-      server.dataDir,
-      '--port',
-      '0',
-    ]);
-    hubUrl = readFileSync(join(server.dataDir, 'hub-url'), 'utf8').trim();
+    standalone = await startHub(server, server.dataDir);
+    hubUrl = hubUrlIn(server.dataDir);
   }
   const admin = kubectl('1.33', server.kubeconfig, join(tmp, 'admin-home'));
   const root = `${server.url}/clusters/root`;
@@ -110,17 +103,6 @@ async function tearDown(env: (Env & { standalone?: HubProcess }) | undefined): P
   if (env?.tmp) rmSync(env.tmp, { recursive: true, force: true });
 }
 
-async function readyEntry(env: Env, name: string): Promise<void> {
-  await env.admin.ok([
-    '--server',
-    `${env.root}:kedge`,
-    'wait',
-    '--for=condition=Ready',
-    `catalogentry/${name}`,
-    '--timeout=60s',
-  ]);
-}
-
 const enable = (env: Env, user: string, ws: string, name: string, accepted: object[]) =>
   env.hub({
     method: 'POST',
@@ -134,6 +116,54 @@ const disable = (env: Env, user: string, ws: string, name: string) =>
     path: `/api/workspaces/${ws}/providers/${name}/disable`,
     token: TOKENS[user] ?? user,
   });
+
+/** As the admin in root:kedge, where the catalog lives. */
+const inKedge = (env: Env, args: string[], input?: string) =>
+  env.admin.ok(['--server', `${env.root}:kedge`, ...args], input === undefined ? {} : { input });
+
+async function readyEntry(env: Env, name: string): Promise<void> {
+  await inKedge(env, ['wait', '--for=condition=Ready', `catalogentry/${name}`, '--timeout=60s']);
+}
+
+/** As the admin: CatalogEntry `name` with `spec`, applied. */
+const applyEntry = (env: Env, name: string, spec: object) =>
+  inKedge(
+    env,
+    ['apply', '-f', '-'],
+    JSON.stringify({
+      apiVersion: 'providers.kedge.faros.sh/v1alpha1',
+      kind: 'CatalogEntry',
+      metadata: { name },
+      spec,
+    }),
+  );
+
+/** As the admin: a jsonpath of CatalogEntry `name`. */
+const entryField = (env: Env, name: string, jsonpath: string) =>
+  inKedge(env, ['get', 'ce', name, '-o', `jsonpath=${jsonpath}`]);
+
+/** As the admin: `kubectl get ARGS -o json` at `server`, parsed. */
+const getJson = async (env: Env, server: string, ...args: string[]) =>
+  JSON.parse(await env.admin.ok(['--server', server, 'get', ...args, '-o', 'json']));
+
+/** The catalog as the hub lists it to the holder of `token`. */
+const catalog = async (hub: Env['hub'], token: string | undefined) =>
+  json<{ items: Array<{ name: string; ready: boolean; builtin?: boolean }> }>(
+    await hub({ path: '/api/providers', token }),
+  ).items;
+
+/** `canopy hub` for the control plane of `server`, writing its URL to `dataDir`/hub-url. */
+const startHub = (server: CanopyProcess, dataDir: string, ...extra: string[]) =>
+  startHubProcess([
+    '--kubeconfig',
+    server.kubeconfig,
+    '--data-dir',
+    dataDir,
+    '--port',
+    '0',
+    ...extra,
+  ]);
+const hubUrlIn = (dataDir: string) => readFileSync(join(dataDir, 'hub-url'), 'utf8').trim();
 
 /** The provider's identity: its kubeconfig from the Secret, aimed at the virtual workspace. */
 async function providerView(env: Env): Promise<(args: string[]) => Promise<string>> {
@@ -171,24 +201,14 @@ describe('providers through the hub in canopy start', () => {
   beforeAll(async () => {
     env = await setUp('in-process');
     for (const user of ['alice', 'bob']) await tenantWorkspace(env.admin, env.root, user, user);
-    await env.admin.ok(['--server', `${env.root}:kedge`, 'apply', '-f', EXAMPLE]);
+    await inKedge(env, ['apply', '-f', EXAMPLE]);
     await readyEntry(env, 'my-provider');
   }, 120_000);
   afterAll(() => tearDown(env));
 
   it('turns the seed CatalogEntry into workspace, schema, export, slice, grant and identity', async () => {
     const ws = `${env.root}:kedge:providers:my-provider`;
-    const status = JSON.parse(
-      await env.admin.ok([
-        '--server',
-        `${env.root}:kedge`,
-        'get',
-        'ce',
-        'my-provider',
-        '-o',
-        'jsonpath={.status}',
-      ]),
-    );
+    const status = JSON.parse(await entryField(env, 'my-provider', '{.status}'));
     expect(status).toMatchObject({
       workspace: PROVIDER_WS,
       kubeconfigSecret: { namespace: 'default', name: 'kedge-provider-kubeconfig' },
@@ -221,16 +241,7 @@ describe('providers through the hub in canopy start', () => {
     expect(await env.admin.ok(['--server', ws, 'get', 'apiresourceschemas', '-o', 'name'])).toBe(
       'apiresourceschema.apis.kcp.io/v260529-abc.things.my-provider.providers.kedge.faros.sh\n',
     );
-    const v2 = JSON.parse(
-      await env.admin.ok([
-        '--server',
-        ws,
-        'get',
-        `apiexports.v1alpha2.apis.kcp.io/${EXPORT}`,
-        '-o',
-        'json',
-      ]),
-    );
+    const v2 = await getJson(env, ws, `apiexports.v1alpha2.apis.kcp.io/${EXPORT}`);
     expect(v2.spec.resources).toEqual([
       {
         name: 'things',
@@ -248,16 +259,7 @@ describe('providers through the hub in canopy start', () => {
       ['configmaps', ['get', 'list', 'watch']],
       ['secrets', ['get', 'list', 'watch']],
     ]);
-    const v1 = JSON.parse(
-      await env.admin.ok([
-        '--server',
-        ws,
-        'get',
-        `apiexports.v1alpha1.apis.kcp.io/${EXPORT}`,
-        '-o',
-        'json',
-      ]),
-    );
+    const v1 = await getJson(env, ws, `apiexports.v1alpha1.apis.kcp.io/${EXPORT}`);
     expect(v1.spec.latestResourceSchemas).toEqual([
       'v260529-abc.things.my-provider.providers.kedge.faros.sh',
     ]);
@@ -268,17 +270,7 @@ describe('providers through the hub in canopy start', () => {
     expect(
       await env.admin.ok(['--server', ws, 'get', 'apiexportendpointslices', '-o', 'name']),
     ).toContain(EXPORT);
-    const grant = JSON.parse(
-      await env.admin.ok([
-        '--server',
-        ws,
-        'get',
-        'clusterrole',
-        `kedge:providers:bind:${EXPORT}`,
-        '-o',
-        'json',
-      ]),
-    );
+    const grant = await getJson(env, ws, 'clusterrole', `kedge:providers:bind:${EXPORT}`);
     expect(grant.rules).toEqual([
       {
         apiGroups: ['apis.kcp.io'],
@@ -287,16 +279,11 @@ describe('providers through the hub in canopy start', () => {
         verbs: ['bind'],
       },
     ]);
-    const grantBinding = JSON.parse(
-      await env.admin.ok([
-        '--server',
-        ws,
-        'get',
-        'clusterrolebinding',
-        `kedge:providers:bind:${EXPORT}`,
-        '-o',
-        'json',
-      ]),
+    const grantBinding = await getJson(
+      env,
+      ws,
+      'clusterrolebinding',
+      `kedge:providers:bind:${EXPORT}`,
     );
     expect(grantBinding.subjects).toEqual([
       { apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' },
@@ -474,17 +461,10 @@ describe('providers through the hub in canopy start', () => {
   });
 
   it('answers 409 naming a dependency that is not enabled', async () => {
-    await env.admin.ok(['--server', `${env.root}:kedge`, 'apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'providers.kedge.faros.sh/v1alpha1',
-        kind: 'CatalogEntry',
-        metadata: { name: 'addon' },
-        spec: {
-          displayName: 'Add-on',
-          dependencies: [{ name: 'my-provider' }],
-          apiExport: { name: 'addon.providers.kedge.faros.sh' },
-        },
-      }),
+    await applyEntry(env, 'addon', {
+      displayName: 'Add-on',
+      dependencies: [{ name: 'my-provider' }],
+      apiExport: { name: 'addon.providers.kedge.faros.sh' },
     });
     await readyEntry(env, 'addon');
     await tenantWorkspace(env.admin, env.root, 'carol', 'carol');
@@ -499,17 +479,7 @@ describe('providers through the hub in canopy start', () => {
   });
 
   it('moves the export to a schema under a new name while the old binding keeps serving', async () => {
-    const entry = JSON.parse(
-      await env.admin.ok([
-        '--server',
-        `${env.root}:kedge`,
-        'get',
-        'ce',
-        'my-provider',
-        '-o',
-        'json',
-      ]),
-    );
+    const entry = await getJson(env, `${env.root}:kedge`, 'ce', 'my-provider');
     const oldBody: string = entry.spec.apiExport.schemas[0].body;
     const withColor = oldBody.replace(
       '                replicas:\n                  type: integer\n',
@@ -518,9 +488,7 @@ describe('providers through the hub in canopy start', () => {
     expect(withColor).not.toBe(oldBody);
     // The same name with another body is refused and reported; the export stays.
     const patch = (body: string) =>
-      env.admin.ok([
-        '--server',
-        `${env.root}:kedge`,
+      inKedge(env, [
         'patch',
         'ce',
         'my-provider',
@@ -531,15 +499,11 @@ describe('providers through the hub in canopy start', () => {
       ]);
     await patch(withColor);
     await eventually('SchemaChanged reported', async () => {
-      const reason = await env.admin.ok([
-        '--server',
-        `${env.root}:kedge`,
-        'get',
-        'ce',
+      const reason = await entryField(
+        env,
         'my-provider',
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="SchemasApplied")].reason}',
-      ]);
+        '{.status.conditions[?(@.type=="SchemasApplied")].reason}',
+      );
       expect(reason).toBe('SchemaChanged');
     });
     const ws = `${env.root}:kedge:providers:my-provider`;
@@ -584,32 +548,19 @@ describe('providers through the hub in canopy start', () => {
   });
 
   it('keeps an entry with untrusted claims out of reach until approved', async () => {
-    await env.admin.ok(['--server', `${env.root}:kedge`, 'apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'providers.kedge.faros.sh/v1alpha1',
-        kind: 'CatalogEntry',
-        metadata: { name: 'nosy' },
-        spec: {
-          displayName: 'Nosy',
-          apiExport: {
-            name: 'nosy.providers.kedge.faros.sh',
-            permissionClaims: [
-              { group: '', resource: 'secrets', verbs: ['get'], tenantScoped: false },
-            ],
-          },
-        },
-      }),
+    await applyEntry(env, 'nosy', {
+      displayName: 'Nosy',
+      apiExport: {
+        name: 'nosy.providers.kedge.faros.sh',
+        permissionClaims: [{ group: '', resource: 'secrets', verbs: ['get'], tenantScoped: false }],
+      },
     });
     await eventually('UntrustedClaims', async () => {
-      const ready = await env.admin.ok([
-        '--server',
-        `${env.root}:kedge`,
-        'get',
-        'ce',
+      const ready = await entryField(
+        env,
         'nosy',
-        '-o',
-        'jsonpath={.status.conditions[?(@.type=="Ready")].reason}',
-      ]);
+        '{.status.conditions[?(@.type=="Ready")].reason}',
+      );
       expect(ready).toBe('UntrustedClaims');
     });
     const exports = await env.admin.ok([
@@ -626,18 +577,9 @@ describe('providers through the hub in canopy start', () => {
     ]);
     expect(refused.status).toBe(503);
     expect(json<{ message: string }>(refused).message).toContain('need approval');
-    const listed = json<{ items: Array<{ name: string; ready: boolean }> }>(
-      await env.hub({ path: '/api/providers', token: TOKENS.alice }),
-    ).items.find((i) => i.name === 'nosy');
+    const listed = (await catalog(env.hub, TOKENS.alice)).find((i) => i.name === 'nosy');
     expect(listed?.ready).toBe(false);
-    await env.admin.ok([
-      '--server',
-      `${env.root}:kedge`,
-      'annotate',
-      'ce',
-      'nosy',
-      'kedge.faros.sh/accept-untrusted-claims=true',
-    ]);
+    await inKedge(env, ['annotate', 'ce', 'nosy', 'kedge.faros.sh/accept-untrusted-claims=true']);
     await readyEntry(env, 'nosy');
   });
 
@@ -677,15 +619,7 @@ describe('providers through the hub in canopy start', () => {
     const ok = await beat(token);
     expect(ok.status, ok.body).toBe(200);
     await eventually('the heartbeat recorded', async () => {
-      const got = await env.admin.ok([
-        '--server',
-        `${env.root}:kedge`,
-        'get',
-        'ce',
-        'my-provider',
-        '-o',
-        'jsonpath={.status.reportedVersion}',
-      ]);
+      const got = await entryField(env, 'my-provider', '{.status.reportedVersion}');
       expect(got).toBe('1.2.3');
     });
   });
@@ -717,17 +651,10 @@ describe('providers through the hub in canopy start', () => {
     await new Promise<void>((r) => echo.listen(0, '127.0.0.1', () => r()));
     const port = (echo.address() as AddressInfo).port;
     try {
-      await env.admin.ok(['--server', `${env.root}:kedge`, 'apply', '-f', '-'], {
-        input: JSON.stringify({
-          apiVersion: 'providers.kedge.faros.sh/v1alpha1',
-          kind: 'CatalogEntry',
-          metadata: { name: 'echo' },
-          spec: {
-            displayName: 'Echo',
-            ui: { url: `http://127.0.0.1:${port}/ui-base` },
-            backend: { url: `http://127.0.0.1:${port}/api-base/` },
-          },
-        }),
+      await applyEntry(env, 'echo', {
+        displayName: 'Echo',
+        ui: { url: `http://127.0.0.1:${port}/ui-base` },
+        backend: { url: `http://127.0.0.1:${port}/api-base/` },
       });
       await readyEntry(env, 'echo');
       const aliceCluster = await env.admin.ok([
@@ -819,20 +746,13 @@ describe('providers through the hub in canopy start', () => {
       );
 
       // Not Ready: 503, nothing forwarded.
-      await env.admin.ok(['--server', `${env.root}:kedge`, 'apply', '-f', '-'], {
-        input: JSON.stringify({
-          apiVersion: 'providers.kedge.faros.sh/v1alpha1',
-          kind: 'CatalogEntry',
-          metadata: { name: 'shy' },
-          spec: {
-            displayName: 'Shy',
-            backend: { url: `http://127.0.0.1:${port}/` },
-            apiExport: {
-              name: 'shy.providers.kedge.faros.sh',
-              permissionClaims: [{ resource: 'secrets', verbs: ['get'] }],
-            },
-          },
-        }),
+      await applyEntry(env, 'shy', {
+        displayName: 'Shy',
+        backend: { url: `http://127.0.0.1:${port}/` },
+        apiExport: {
+          name: 'shy.providers.kedge.faros.sh',
+          permissionClaims: [{ resource: 'secrets', verbs: ['get'] }],
+        },
       });
       await eventually('shy listed', async () => {
         const r = await env.hub({ path: '/services/providers/shy/x', token: TOKENS.alice });
@@ -846,10 +766,8 @@ describe('providers through the hub in canopy start', () => {
   it('removes a deleted entry from the catalog, and its workspace with it', async () => {
     // A tenant still bound to it when it goes.
     expect((await enable(env, 'bob', 'root:bob', 'addon', [])).status).toBe(200);
-    await env.admin.ok(['--server', `${env.root}:kedge`, 'delete', 'ce', 'addon', '--timeout=60s']);
-    const items = json<{ items: Array<{ name: string }> }>(
-      await env.hub({ path: '/api/providers', token: TOKENS.alice }),
-    ).items.map((i) => i.name);
+    await inKedge(env, ['delete', 'ce', 'addon', '--timeout=60s']);
+    const items = (await catalog(env.hub, TOKENS.alice)).map((i) => i.name);
     expect(items).not.toContain('addon');
     await eventually('the provider workspace gone', async () => {
       const left = await env.admin.ok([
@@ -883,9 +801,7 @@ describe('providers through the hub in canopy start', () => {
   });
 
   it('rebuilds the catalog after a restart', async () => {
-    const before = json<{ items: Array<{ name: string; ready: boolean }> }>(
-      await env.hub({ path: '/api/providers', token: TOKENS.alice }),
-    ).items;
+    const before = await catalog(env.hub, TOKENS.alice);
     await env.server.stop();
     env.server = await startCanopy({
       hub: true,
@@ -893,9 +809,7 @@ describe('providers through the hub in canopy start', () => {
       args: ['--token-auth-file', join(env.tmp, 'tokens.csv')],
     });
     env.hub = httpClient(env.server.kubeconfig, env.server.hubUrl);
-    const after = json<{ items: Array<{ name: string; ready: boolean }> }>(
-      await env.hub({ path: '/api/providers', token: TOKENS.alice }),
-    ).items;
+    const after = await catalog(env.hub, TOKENS.alice);
     expect(after.map((i) => [i.name, i.ready])).toEqual(before.map((i) => [i.name, i.ready]));
   });
 });
@@ -910,7 +824,7 @@ describe('providers through a separate canopy hub process', () => {
   afterAll(() => tearDown(env));
 
   it('provisions the seed entry, enables it for a tenant and disables it again', async () => {
-    await env.admin.ok(['--server', `${env.root}:kedge`, 'apply', '-f', EXAMPLE]);
+    await inKedge(env, ['apply', '-f', EXAMPLE]);
     await readyEntry(env, 'my-provider');
     const r = await enable(env, 'alice', 'root:alice', 'my-provider', [
       { group: '', resource: 'configmaps' },
@@ -936,19 +850,10 @@ describe('providers through a separate canopy hub process', () => {
   });
 
   it('lets one of several hubs reconcile, and another take over when it stops', async () => {
-    const second = await startHubProcess([
-      '--kubeconfig',
-      env.server.kubeconfig,
-      '--data-dir',
-      join(env.tmp, 'second-hub'),
-      '--port',
-      '0',
-    ]);
+    const second = await startHub(env.server, join(env.tmp, 'second-hub'));
     try {
       const holder = () =>
-        env.admin.ok([
-          '--server',
-          `${env.root}:kedge`,
+        inKedge(env, [
           'get',
           'lease',
           'canopy-hub',
@@ -963,13 +868,9 @@ describe('providers through a separate canopy hub process', () => {
       await eventually('the second hub leading', async () => {
         expect(await holder()).toContain(`_${second.child.pid}_`);
       });
-      await env.admin.ok(['--server', `${env.root}:kedge`, 'apply', '-f', '-'], {
-        input: JSON.stringify({
-          apiVersion: 'providers.kedge.faros.sh/v1alpha1',
-          kind: 'CatalogEntry',
-          metadata: { name: 'later' },
-          spec: { displayName: 'Later', apiExport: { name: 'later.providers.kedge.faros.sh' } },
-        }),
+      await applyEntry(env, 'later', {
+        displayName: 'Later',
+        apiExport: { name: 'later.providers.kedge.faros.sh' },
       });
       await readyEntry(env, 'later');
     } finally {
@@ -978,17 +879,8 @@ describe('providers through a separate canopy hub process', () => {
   });
 
   it('writes the entries of the built-in providers it is told to offer, and removes them after', async () => {
-    const hubWith = (...extra: string[]) =>
-      startHubProcess([
-        '--kubeconfig',
-        env.server.kubeconfig,
-        // The control plane's CA, so that the same client trusts it.
-        '--data-dir',
-        env.server.dataDir,
-        '--port',
-        '0',
-        ...extra,
-      ]);
+    // The control plane's data dir (its CA), so that the same client trusts the hub.
+    const hubWith = (...extra: string[]) => startHub(env.server, env.server.dataDir, ...extra);
     const entry = async () => {
       const r = await env.admin([
         '--server',
@@ -1019,13 +911,8 @@ describe('providers through a separate canopy hub process', () => {
         expect(ready).toMatchObject({ status: 'False', reason: 'WorkspaceNotFound' });
         expect(ready.message).toContain('root:providers:database');
       });
-      const hub = httpClient(
-        env.server.kubeconfig,
-        readFileSync(join(env.server.dataDir, 'hub-url'), 'utf8').trim(),
-      );
-      const listed = json<{ items: Array<{ name: string; builtin: boolean; ready: boolean }> }>(
-        await hub({ path: '/api/providers', token: TOKENS.alice }),
-      ).items.find((i) => i.name === 'postgresql');
+      const hub = httpClient(env.server.kubeconfig, hubUrlIn(env.server.dataDir));
+      const listed = (await catalog(hub, TOKENS.alice)).find((i) => i.name === 'postgresql');
       expect(listed).toMatchObject({ builtin: true, ready: false });
     } finally {
       await offering.stop();
@@ -1050,18 +937,10 @@ describe('providers through a separate canopy hub process', () => {
   });
 
   it('answers 503 saying it cannot reach the control plane while that is down, never a 500', async () => {
-    const hub = await startHubProcess([
-      '--kubeconfig',
-      env.server.kubeconfig,
-      // The control plane's CA, so that the same client trusts it.
-      '--data-dir',
-      env.server.dataDir,
-      '--port',
-      '0',
-    ]);
+    // The control plane's data dir (its CA), so that the same client trusts the hub.
+    const hub = await startHub(env.server, env.server.dataDir);
     try {
-      const url = readFileSync(join(env.server.dataDir, 'hub-url'), 'utf8').trim();
-      const get = httpClient(env.server.kubeconfig, url);
+      const get = httpClient(env.server.kubeconfig, hubUrlIn(env.server.dataDir));
       await env.server.stop();
       // carol's token was never reviewed by this hub: it must ask the control plane.
       const r = await get({ path: '/api/providers', token: TOKENS.carol });
