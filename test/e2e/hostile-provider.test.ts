@@ -16,6 +16,7 @@ import {
 import { until } from './harness/wait.ts';
 
 const MERGE = { 'Content-Type': 'application/merge-patch+json' };
+const JSON_PATCH = { 'Content-Type': 'application/json-patch+json' };
 const CLAIM_LABEL = 'claimed.internal.apis.kcp.io/';
 
 describe('a hostile provider, and claim labels', () => {
@@ -32,21 +33,44 @@ describe('a hostile provider, and claim labels', () => {
     });
   const aliceHas = async (name: string) =>
     (await w.as('alice')({ path: `/clusters/root:alice${CONFIGMAPS}/${name}` })).status === 200;
-
-  beforeAll(async () => {
-    w = await buildWorld();
-    // Paul exports nothing but a claim on ConfigMaps, with every verb.
-    const inPaul = (rest: string) => `/clusters/root:paul${rest}`;
-    await w.json({
+  const inPaul = (rest: string) => `/clusters/root:paul${rest}`;
+  /** Paul exports `name`: no resources, only `claims`. */
+  const paulExports = (name: string, claims: object[]) =>
+    w.json({
       method: 'POST',
       path: inPaul('/apis/apis.kcp.io/v1alpha2/apiexports'),
       body: JSON.stringify({
         apiVersion: 'apis.kcp.io/v1alpha2',
         kind: 'APIExport',
-        metadata: { name: 'shared' },
-        spec: { permissionClaims: [{ group: '', resource: 'configmaps', verbs: ['*'] }] },
+        metadata: { name },
+        spec: { permissionClaims: claims },
       }),
     });
+  /** Tenants may bind paul's export `name` too (his bind-shared role names it). */
+  const bindable = (name: string) =>
+    w.json({
+      method: 'PATCH',
+      path: inPaul('/apis/rbac.authorization.k8s.io/v1/clusterroles/bind-shared'),
+      headers: JSON_PATCH,
+      body: JSON.stringify([{ op: 'add', path: '/rules/0/resourceNames/-', value: name }]),
+    });
+  /** An APIBinding `name` of paul's export `exportName`, deciding `claims`. */
+  const binding = (name: string, exportName: string, claims: object[]) =>
+    JSON.stringify({
+      apiVersion: 'apis.kcp.io/v1alpha2',
+      kind: 'APIBinding',
+      metadata: { name },
+      spec: {
+        reference: { export: { path: 'root:paul', name: exportName } },
+        permissionClaims: claims,
+      },
+    });
+  const ALICE_BINDINGS = '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings';
+
+  beforeAll(async () => {
+    w = await buildWorld();
+    // Paul exports nothing but a claim on ConfigMaps, with every verb.
+    await paulExports('shared', [{ group: '', resource: 'configmaps', verbs: ['*'] }]);
     await w.json({
       method: 'POST',
       path: inPaul('/apis/rbac.authorization.k8s.io/v1/clusterroles'),
@@ -77,30 +101,20 @@ describe('a hostile provider, and claim labels', () => {
     // Alice grants it her ConfigMaps labelled tier=web, and no others.
     const bound = await w.as('alice')({
       method: 'POST',
-      path: '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings',
-      body: JSON.stringify({
-        apiVersion: 'apis.kcp.io/v1alpha2',
-        kind: 'APIBinding',
-        metadata: { name: 'shared' },
-        spec: {
-          reference: { export: { path: 'root:paul', name: 'shared' } },
-          permissionClaims: [
-            {
-              group: '',
-              resource: 'configmaps',
-              verbs: ['*'],
-              selector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] },
-              state: 'Accepted',
-            },
-          ],
+      path: ALICE_BINDINGS,
+      body: binding('shared', 'shared', [
+        {
+          group: '',
+          resource: 'configmaps',
+          verbs: ['*'],
+          selector: { matchExpressions: [{ key: 'tier', operator: 'In', values: ['web'] }] },
+          state: 'Accepted',
         },
-      }),
+      ]),
     });
     expect(bound.status, bound.body).toBe(201);
     await until('the claim applies', async () => {
-      const b = await w.json({
-        path: '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings/shared',
-      });
+      const b = await w.json({ path: `${ALICE_BINDINGS}/shared` });
       return ((b.status?.appliedPermissionClaims as unknown[] | undefined) ?? []).length === 1;
     });
     through = `${w.vw('shared')}/clusters/${w.clusters.alice}${CONFIGMAPS}`;
@@ -166,47 +180,22 @@ describe('a hostile provider, and claim labels', () => {
   it('reaches a claimed resource and its status, not what its subresources give', async () => {
     // Paul claims ServiceAccounts (read and create) and alice accepts; minting a token for
     // one of her accounts would be her robot's credentials, so the claim does not cover it.
-    const inPaul = (rest: string) => `/clusters/root:paul${rest}`;
-    await w.json({
-      method: 'POST',
-      path: inPaul('/apis/apis.kcp.io/v1alpha2/apiexports'),
-      body: JSON.stringify({
-        apiVersion: 'apis.kcp.io/v1alpha2',
-        kind: 'APIExport',
-        metadata: { name: 'accounts' },
-        spec: {
-          permissionClaims: [
-            { group: '', resource: 'serviceaccounts', verbs: ['get', 'list', 'create'] },
-          ],
-        },
-      }),
-    });
-    await w.json({
-      method: 'PATCH',
-      path: inPaul('/apis/rbac.authorization.k8s.io/v1/clusterroles/bind-shared'),
-      headers: { 'Content-Type': 'application/json-patch+json' },
-      body: JSON.stringify([{ op: 'add', path: '/rules/0/resourceNames/-', value: 'accounts' }]),
-    });
+    await paulExports('accounts', [
+      { group: '', resource: 'serviceaccounts', verbs: ['get', 'list', 'create'] },
+    ]);
+    await bindable('accounts');
     const bound = await w.as('alice')({
       method: 'POST',
-      path: '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings',
-      body: JSON.stringify({
-        apiVersion: 'apis.kcp.io/v1alpha2',
-        kind: 'APIBinding',
-        metadata: { name: 'accounts' },
-        spec: {
-          reference: { export: { path: 'root:paul', name: 'accounts' } },
-          permissionClaims: [
-            {
-              group: '',
-              resource: 'serviceaccounts',
-              verbs: ['get', 'list', 'create'],
-              selector: { matchAll: true },
-              state: 'Accepted',
-            },
-          ],
+      path: ALICE_BINDINGS,
+      body: binding('accounts', 'accounts', [
+        {
+          group: '',
+          resource: 'serviceaccounts',
+          verbs: ['get', 'list', 'create'],
+          selector: { matchAll: true },
+          state: 'Accepted',
         },
-      }),
+      ]),
     });
     expect(bound.status, bound.body).toBe(201);
     const accounts = `${w.vw('accounts')}/clusters/${w.clusters.alice}/api/v1/namespaces/default/serviceaccounts`;
@@ -232,8 +221,8 @@ describe('a hostile provider, and claim labels', () => {
     // prevention still judges what paul himself holds in her workspace: nothing.
     await w.json({
       method: 'PATCH',
-      path: '/clusters/root:paul/apis/apis.kcp.io/v1alpha2/apiexports/shared',
-      headers: { 'Content-Type': 'application/json-patch+json' },
+      path: inPaul('/apis/apis.kcp.io/v1alpha2/apiexports/shared'),
+      headers: JSON_PATCH,
       body: JSON.stringify([
         {
           op: 'add',
@@ -248,9 +237,7 @@ describe('a hostile provider, and claim labels', () => {
       ]),
     });
     await until('alice’s binding sees the new claims', async () => {
-      const b = await w.json({
-        path: '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings/shared',
-      });
+      const b = await w.json({ path: `${ALICE_BINDINGS}/shared` });
       return ((b.status?.exportPermissionClaims as unknown[] | undefined) ?? []).length === 3;
     });
     const accepted = (resource: string) => ({
@@ -262,8 +249,8 @@ describe('a hostile provider, and claim labels', () => {
     });
     const patched = await w.as('alice')({
       method: 'PATCH',
-      path: '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings/shared',
-      headers: { 'Content-Type': 'application/json-patch+json' },
+      path: `${ALICE_BINDINGS}/shared`,
+      headers: JSON_PATCH,
       body: JSON.stringify([
         { op: 'add', path: '/spec/permissionClaims/-', value: accepted('rolebindings') },
         { op: 'add', path: '/spec/permissionClaims/-', value: accepted('roles') },
@@ -308,23 +295,8 @@ describe('a hostile provider, and claim labels', () => {
   it('accepts a claim only for someone who holds what it grants', async () => {
     // Paul's `snoop` claims Secrets. Bob lets paul enable providers in his workspace
     // (create APIBindings), nothing more: paul must not hand himself Bob's Secrets.
-    const inPaul = (rest: string) => `/clusters/root:paul${rest}`;
-    await w.json({
-      method: 'POST',
-      path: inPaul('/apis/apis.kcp.io/v1alpha2/apiexports'),
-      body: JSON.stringify({
-        apiVersion: 'apis.kcp.io/v1alpha2',
-        kind: 'APIExport',
-        metadata: { name: 'snoop' },
-        spec: { permissionClaims: [{ group: '', resource: 'secrets', verbs: ['get', 'list'] }] },
-      }),
-    });
-    await w.json({
-      method: 'PATCH',
-      path: inPaul('/apis/rbac.authorization.k8s.io/v1/clusterroles/bind-shared'),
-      headers: { 'Content-Type': 'application/json-patch+json' },
-      body: JSON.stringify([{ op: 'add', path: '/rules/0/resourceNames/-', value: 'snoop' }]),
-    });
+    await paulExports('snoop', [{ group: '', resource: 'secrets', verbs: ['get', 'list'] }]);
+    await bindable('snoop');
     const inBob = (rest: string) => `/clusters/root:bob${rest}`;
     const asBob = async (path: string, body: unknown) => {
       const res = await w.as('bob')({
@@ -356,23 +328,15 @@ describe('a hostile provider, and claim labels', () => {
       );
     }
     const snoop = (state: 'Accepted' | 'Rejected') =>
-      JSON.stringify({
-        apiVersion: 'apis.kcp.io/v1alpha2',
-        kind: 'APIBinding',
-        metadata: { name: `snoop-${state.toLowerCase()}` },
-        spec: {
-          reference: { export: { path: 'root:paul', name: 'snoop' } },
-          permissionClaims: [
-            {
-              group: '',
-              resource: 'secrets',
-              verbs: ['get', 'list'],
-              selector: { matchAll: true },
-              state,
-            },
-          ],
+      binding(`snoop-${state.toLowerCase()}`, 'snoop', [
+        {
+          group: '',
+          resource: 'secrets',
+          verbs: ['get', 'list'],
+          selector: { matchAll: true },
+          state,
         },
-      });
+      ]);
     const bindings = inBob('/apis/apis.kcp.io/v1alpha2/apibindings');
     const accepted = await w.as('paul')({
       method: 'POST',
@@ -396,7 +360,7 @@ describe('a hostile provider, and claim labels', () => {
     const flipped = await w.as('paul')({
       method: 'PATCH',
       path: `${bindings}/snoop-rejected`,
-      headers: { 'Content-Type': 'application/json-patch+json' },
+      headers: JSON_PATCH,
       body: JSON.stringify([
         { op: 'replace', path: '/spec/permissionClaims/0/state', value: 'Accepted' },
       ]),
