@@ -92,6 +92,33 @@ describe.skipIf(!haveBinaries)(
     const loops: AppLoop[] = [];
 
     const cluster = () => client.get<Cluster>(CLUSTERS, NS, 'db');
+    /** A merge patch of Cluster db (of its status with `status: true`). */
+    const patchDb = (patch: object, status = false) =>
+      k.ok([
+        '-n',
+        NS,
+        'patch',
+        'cluster',
+        'db',
+        ...(status ? ['--subresource=status'] : []),
+        '--type=merge',
+        '-p',
+        JSON.stringify(patch),
+      ]);
+    /** The operator, stopping its PostgreSQL servers when it exits (not on SIGKILL). */
+    const operatorStart = () =>
+      startOperator({
+        kubeconfig: server.kubeconfig,
+        dataDir,
+        args: ['--stop-servers-on-exit'],
+        timeoutMs: 60_000,
+      });
+    /** A new application loop writing through the uri, stopped after the file at the latest. */
+    const appLoop = () => {
+      const loop = new AppLoop(uri);
+      loops.push(loop);
+      return loop;
+    };
     const healthy = (instances: number, timeoutMs = 90_000) =>
       until(
         `db healthy with ${instances} instances`,
@@ -179,12 +206,7 @@ describe.skipIf(!haveBinaries)(
       client = KubeClient.fromKubeconfig(server.kubeconfig);
       k = kubectl('1.33', server.kubeconfig);
       dataDir = operatorDataDir();
-      operator = await startOperator({
-        kubeconfig: server.kubeconfig,
-        dataDir,
-        args: ['--stop-servers-on-exit'],
-        timeoutMs: 60_000,
-      });
+      operator = await operatorStart();
       await k.ok(['create', 'namespace', NS]);
       await k.ok(['-n', NS, 'apply', '-f', '-'], {
         input:
@@ -224,8 +246,7 @@ describe.skipIf(!haveBinaries)(
     });
 
     it('writes resume through the unchanged uri after the primary is SIGKILLed', async () => {
-      const loop = new AppLoop(uri);
-      loops.push(loop);
+      const loop = appLoop();
       await loop.progress('writes before the failover');
       const h = await held();
       process.kill(await primaryPid(), 'SIGKILL');
@@ -245,21 +266,10 @@ describe.skipIf(!haveBinaries)(
       const target = before.status?.instanceNames?.find(
         (n) => n !== before.status?.currentPrimary,
       ) as string;
-      const loop = new AppLoop(uri);
-      loops.push(loop);
+      const loop = appLoop();
       await loop.progress('writes before the switchover');
       const h = await held();
-      await k.ok([
-        '-n',
-        NS,
-        'patch',
-        'cluster',
-        'db',
-        '--subresource=status',
-        '--type=merge',
-        '-p',
-        JSON.stringify({ status: { targetPrimary: target } }),
-      ]);
+      await patchDb({ status: { targetPrimary: target } }, true);
       await until(
         'the switchover',
         async () => (await cluster()).status?.currentPrimary === target,
@@ -273,32 +283,13 @@ describe.skipIf(!haveBinaries)(
     }, 300_000);
 
     it('… while scaling 2 → 3 → 1', async () => {
-      const loop = new AppLoop(uri);
-      loops.push(loop);
+      const loop = appLoop();
       await loop.progress('writes before scaling');
-      await k.ok([
-        '-n',
-        NS,
-        'patch',
-        'cluster',
-        'db',
-        '--type=merge',
-        '-p',
-        '{"spec":{"instances":3}}',
-      ]);
+      await patchDb({ spec: { instances: 3 } });
       await healthy(3);
       await loop.progress('writes at 3 instances');
-      await k.ok([
-        '-n',
-        NS,
-        'patch',
-        'cluster',
-        'db',
-        '--type=merge',
-        '-p',
-        // One instance has no replica to wait for: synchronous replication goes with it.
-        '{"spec":{"instances":1,"minSyncReplicas":0,"maxSyncReplicas":0}}',
-      ]);
+      // One instance has no replica to wait for: synchronous replication goes with it.
+      await patchDb({ spec: { instances: 1, minSyncReplicas: 0, maxSyncReplicas: 0 } });
       await healthy(1);
       await loop.progress('writes at 1 instance');
       await loop.stop();
@@ -307,30 +298,15 @@ describe.skipIf(!haveBinaries)(
     }, 300_000);
 
     it('… while the operator is SIGKILLed (the endpoints keep serving), and after it is back', async () => {
-      await k.ok([
-        '-n',
-        NS,
-        'patch',
-        'cluster',
-        'db',
-        '--type=merge',
-        '-p',
-        '{"spec":{"instances":2,"minSyncReplicas":1,"maxSyncReplicas":1}}',
-      ]);
+      await patchDb({ spec: { instances: 2, minSyncReplicas: 1, maxSyncReplicas: 1 } });
       await healthy(2);
-      const loop = new AppLoop(uri);
-      loops.push(loop);
+      const loop = appLoop();
       await loop.progress('writes before the operator dies');
       await operator.kill();
       const errorsBefore = loop.errors;
       await loop.progress('writes while no operator runs', 100);
       expect(loop.errors).toBe(errorsBefore);
-      operator = await startOperator({
-        kubeconfig: server.kubeconfig,
-        dataDir,
-        args: ['--stop-servers-on-exit'],
-        timeoutMs: 60_000,
-      });
+      operator = await operatorStart();
       await loop.progress('writes after the operator is back');
       process.kill(await primaryPid(), 'SIGKILL');
       await loop.progress('writes after a failover under the new operator', 50);
