@@ -132,17 +132,26 @@ describe('kubectl kcp against canopy start', () => {
     expect(table.split('\n')[1]).toMatch(/^db\s+3\s+/);
   });
 
-  it('a second tenant binding without claims is told which are open and accepts them later', async (ctx) => {
-    const exported = await k([
-      'get',
-      'apiexport',
-      'postgres',
-      '--server',
-      `${server.url}/clusters/root:providers:database`,
-    ]);
-    if (exported.code !== 0) ctx.skip('the workshop binding did not run');
+  /** Whether the workshop test exported root:providers:database:postgres. */
+  const workshopExported = async () =>
+    (
+      await k([
+        'get',
+        'apiexport',
+        'postgres',
+        '--server',
+        `${server.url}/clusters/root:providers:database`,
+      ])
+    ).code === 0;
+  /** Enters workspace root:consumers:<name>, made if it is not there. */
+  const enterConsumer = async (name: string) => {
     await k.ok(['ws', ':root:consumers']);
-    await k.ok(['create', 'workspace', 'second', '--enter', '--ignore-existing']);
+    await k.ok(['create', 'workspace', name, '--enter', '--ignore-existing']);
+  };
+
+  it('a second tenant binding without claims is told which are open and accepts them later', async (ctx) => {
+    if (!(await workshopExported())) ctx.skip('the workshop binding did not run');
+    await enterConsumer('second');
     const bound = await k(['kcp', 'bind', 'apiexport', 'root:providers:database:postgres']);
     expect(bound.code).toBe(0);
     expect(bound.stdout).toBe(
@@ -201,16 +210,8 @@ describe('kubectl kcp against canopy start', () => {
   });
 
   it('a typo in the export name fails at once and leaves no binding', async (ctx) => {
-    const exported = await k([
-      'get',
-      'apiexport',
-      'postgres',
-      '--server',
-      `${server.url}/clusters/root:providers:database`,
-    ]);
-    if (exported.code !== 0) ctx.skip('the workshop binding did not run');
-    await k.ok(['ws', ':root:consumers']);
-    await k.ok(['create', 'workspace', 'typo', '--enter', '--ignore-existing']);
+    if (!(await workshopExported())) ctx.skip('the workshop binding did not run');
+    await enterConsumer('typo');
     const r = await k(['kcp', 'bind', 'apiexport', 'root:providers:database:postgers']);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe(
