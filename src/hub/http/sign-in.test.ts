@@ -14,7 +14,12 @@ import { Sealer } from '../sso/sealed.ts';
 import { cookiesOf, originOf, refreshAt, type SignInClient, signInApi } from './sign-in.ts';
 
 const ISSUER = 'https://issuer.example';
-const PENDING: PendingLogin = { state: 'st', nonce: 'no', verifier: 've' };
+// Long enough that the sealed cookie cannot hold one of them by chance.
+const PENDING: PendingLogin = {
+  state: 'state-of-this-login',
+  nonce: 'nonce-of-this-login',
+  verifier: 'pkce-verifier-of-this-login',
+};
 
 /** An unsigned stand-in for an ID token: the routes only read its iat and exp. */
 function idToken(iat: number, exp: number, sub = 'alice'): Promise<string> {
@@ -117,7 +122,7 @@ describe('/auth/* routes', () => {
     );
     const login = setCookie(res, '__Host-canopy-login');
     expect(login.attributes).toBe('Path=/; Secure; HttpOnly; SameSite=Lax; Max-Age=600');
-    expect(login.pair).not.toContain('ve');
+    expect(login.pair).not.toContain(PENDING.verifier);
     expect(await sealer.open('login', login.pair.split('=')[1] as string)).toMatchObject(PENDING);
   });
 
@@ -136,7 +141,7 @@ describe('/auth/* routes', () => {
       `__Host-canopy-login=${await new Sealer('another hub').seal('login', { ...PENDING }, 60)}`,
       `__Host-canopy-login=${await sealer.seal('login', { ...PENDING }, -1)}`,
     ]) {
-      const res = await get(`${base}/auth/callback?code=c&state=st`, cookie);
+      const res = await get(`${base}/auth/callback?code=c&state=state-of-this-login`, cookie);
       expect(res.status).toBe(302);
       const location = new URL(res.headers.get('location') ?? '', base);
       expect(location.pathname).toBe('/ui/signin');
@@ -158,7 +163,7 @@ describe('/auth/* routes', () => {
     expect(new URL(refused.headers.get('location') ?? '', base).searchParams.get('sso_error')).toBe(
       `${ISSUER} refused the sign-in: no way`,
     );
-    const failed = await get(`${base}/auth/callback?code=c&state=st`, login);
+    const failed = await get(`${base}/auth/callback?code=c&state=state-of-this-login`, login);
     expect(new URL(failed.headers.get('location') ?? '', base).searchParams.get('sso_error')).toBe(
       `the sign-in with ${ISSUER} failed: no finish scripted`,
     );
@@ -181,11 +186,14 @@ describe('/auth/* routes', () => {
       ),
     );
     const login = `__Host-canopy-login=${await sealer.seal('login', { ...PENDING }, 60)}`;
-    const res = await get(`${base}/auth/callback?code=c&state=st`, login);
+    const res = await get(`${base}/auth/callback?code=c&state=state-of-this-login`, login);
     expect(res.headers.get('location')).toBe('/ui/signin?sso=done');
     // The callback URL as the browser reached the hub (https://<Host>), the redirect URI with it.
     expect(calls.finish).toEqual([
-      { url: `https://${new URL(base).host}/auth/callback?code=c&state=st`, pending: PENDING },
+      {
+        url: `https://${new URL(base).host}/auth/callback?code=c&state=state-of-this-login`,
+        pending: PENDING,
+      },
     ]);
     expect(setCookie(res, '__Host-canopy-login').attributes).toContain('Max-Age=0');
     const session = setCookie(res, '__Host-canopy-session');
@@ -223,7 +231,7 @@ describe('/auth/* routes', () => {
       ),
     );
     const login = `__Host-canopy-login=${await sealer.seal('login', { ...PENDING }, 60)}`;
-    const res = await get(`${base}/auth/callback?code=c&state=st`, login);
+    const res = await get(`${base}/auth/callback?code=c&state=state-of-this-login`, login);
     expect(
       new URL(res.headers.get('location') ?? '', base).searchParams.get('sso_error'),
     ).toContain('too large to keep in a browser cookie');

@@ -96,6 +96,9 @@ export function kubectl(
       });
       child.on('error', reject);
       child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+      // kubectl may exit before reading its input (a usage error, say): the EPIPE of that
+      // write is no failure of its own, the exit code and stderr tell what happened.
+      child.stdin.on('error', () => undefined);
       child.stdin.end(options.input ?? '');
     });
   const fn = run as Kubectl;
