@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../logging/logger.ts';
 import { KubeError, type ResourceRef } from './client.ts';
-import { type EventClient, EventRecorder } from './events.ts';
+import { EVENT_COUNT_EVERY_MS, type EventClient, EventRecorder } from './events.ts';
 
 /** A workspace's events endpoint: refuses while the claim is not accepted, keeps what it gets. */
 class Workspace implements EventClient {
@@ -76,16 +76,32 @@ describe('EventRecorder', () => {
     expect(ws.created).toEqual([{ reason: 'ObjectPlaced', count: 1 }]);
   });
 
-  it('counts a repeat on the existing Event instead of creating another', async () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('counts repeats on the existing Event, written at most every 30 s', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
     const ws = new Workspace();
     ws.claimed = true;
     const recorder = new EventRecorder(() => ws, silentLogger(), 'test');
     recorder.record(target, 'Normal', 'ObjectStatusSynced', 'copied');
     await ws.settled();
-    recorder.record(target, 'Normal', 'ObjectStatusSynced', 'copied');
+    // Three repeats soon after: counted, not written yet.
+    for (let i = 0; i < 3; i++) recorder.record(target, 'Normal', 'ObjectStatusSynced', 'copied');
     await ws.settled();
     expect(ws.created).toHaveLength(1);
-    expect(ws.patched).toEqual([{ name: expect.stringMatching(/^kcp\./), count: 2 }]);
+    expect(ws.patched).toEqual([]);
+    // One write with all of them once the interval has passed.
+    await vi.advanceTimersByTimeAsync(EVENT_COUNT_EVERY_MS);
+    await ws.settled();
+    expect(ws.patched).toEqual([{ name: expect.stringMatching(/^kcp\./), count: 4 }]);
+    // A repeat after a quiet interval is written at once.
+    await vi.advanceTimersByTimeAsync(EVENT_COUNT_EVERY_MS);
+    recorder.record(target, 'Normal', 'ObjectStatusSynced', 'copied');
+    await ws.settled();
+    expect(ws.patched.map((p) => p.count)).toEqual([4, 5]);
+    expect(ws.created).toHaveLength(1);
   });
 
   it('with one client, a refusal blocks nothing', async () => {

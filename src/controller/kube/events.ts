@@ -1,7 +1,10 @@
 /**
  * Records core/v1 Events, as client-go's event recorder does: repeats of the same type,
  * reason and message on the same object within ten minutes bump the existing Event's
- * count instead of creating another one (the event correlator). Best effort: a failure
+ * count instead of creating another one (the event correlator). A count is written at most
+ * every 30 s per Event: repeats in between are counted and go out together (a controller
+ * syncing one object every few seconds would otherwise write its Event as often as the
+ * object; client-go's spam filter drops such repeats altogether). Best effort: a failure
  * is only logged.
  *
  * The recorder writes either through one client or through a client per logical cluster
@@ -52,10 +55,18 @@ interface Recent {
   name: string;
   namespace: string;
   count: number;
+  /** The last occurrence (ms) and its timestamp. */
   at: number;
+  last: string;
+  /** When the count was last written (ms). */
+  written: number;
+  /** A write of the count is scheduled. */
+  pending: boolean;
 }
 
 const AGGREGATE_MS = 10 * 60_000;
+/** How often at most an Event's count is written. */
+export const EVENT_COUNT_EVERY_MS = 30_000;
 
 function targetOf(t: EventTarget | EventObject): EventTarget {
   if (!('metadata' in t)) return t;
@@ -130,11 +141,26 @@ export class EventRecorder {
     if (recent && Date.now() - recent.at < AGGREGATE_MS) {
       recent.count++;
       recent.at = Date.now();
+      recent.last = timestamp(now);
+      // A write already scheduled carries this occurrence too.
+      if (recent.pending) return;
+      const wait = recent.written + EVENT_COUNT_EVERY_MS - Date.now();
+      if (wait > 0) {
+        recent.pending = true;
+        setTimeout(() => {
+          recent.pending = false;
+          this.#writeCount(client, recent).catch((err: unknown) => {
+            if (isNotFound(err)) this.#recent.delete(key);
+            this.#log.debug(
+              { cluster, object: target.name, reason, err: (err as Error).message },
+              'cannot record event',
+            );
+          });
+        }, wait).unref();
+        return;
+      }
       try {
-        await client.patch(EVENTS, recent.namespace, recent.name, {
-          count: recent.count,
-          lastTimestamp: timestamp(now),
-        });
+        await this.#writeCount(client, recent);
         return;
       } catch (err) {
         if (!isNotFound(err)) throw err;
@@ -167,6 +193,23 @@ export class EventRecorder {
       lastTimestamp: timestamp(now),
       count: 1,
     });
-    this.#recent.set(key, { name, namespace, count: 1, at: Date.now() });
+    const at = Date.now();
+    this.#recent.set(key, {
+      name,
+      namespace,
+      count: 1,
+      at,
+      last: timestamp(now),
+      written: at,
+      pending: false,
+    });
+  }
+
+  #writeCount(client: EventClient, recent: Recent): Promise<unknown> {
+    recent.written = Date.now();
+    return client.patch(EVENTS, recent.namespace, recent.name, {
+      count: recent.count,
+      lastTimestamp: recent.last,
+    });
   }
 }
