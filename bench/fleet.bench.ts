@@ -8,19 +8,40 @@
  *
  * Per stage: duration, objects/s, latency p50/p99, each process's RSS at the stage's end
  * and its peak during the stage; the ratio of each sync stage's rate to the rate at which
- * its objects were created in the same run. Writes bench/results/fleet.svg (latency and
- * memory across stages). The run fails if any object, status or Secret does not arrive.
+ * its objects were created in the same run; the requests each server answered during the
+ * stage (its `apiserver_request_total`, reads and writes; watches not counted), which do
+ * not depend on the machine's load as times do. Writes bench/results/fleet.svg (latency
+ * and memory across stages). The run fails if any object, status or Secret does not arrive.
  * `--cpu-prof DIR` profiles the three processes (V8 .cpuprofile files in DIR).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import type { KubeClient } from '../src/controller/kube/client.ts';
 import { runFleet, type StageResult } from '../test/e2e/harness/fleet.ts';
 import { peakRssMiB, resetPeak, rssMiB } from './lib/canopy-server.ts';
 import { percentile, Report } from './lib/report.ts';
 import { barChart } from './lib/svg-chart.ts';
 
 const PROCESSES = ['control plane', 'service cluster', 'sync agent'] as const;
+const SERVERS = ['control plane', 'service cluster'] as const;
+
+// The virtual workspace's requests are counted by HTTP method (post, put, …; a GET there
+// may be a watch).
+const READS = new Set(['get', 'list']);
+const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection', 'post', 'put']);
+
+/** A server's requests answered so far (`apiserver_request_total`), reads and writes. */
+async function requestsServed(client: KubeClient): Promise<{ reads: number; writes: number }> {
+  const text = await client.requestText('GET', '/metrics');
+  const out = { reads: 0, writes: 0 };
+  for (const m of text.matchAll(/^apiserver_request_total\{verb="([^"]*)"[^}]*\} (\d+)/gm)) {
+    const [, verb = '', count = '0'] = m;
+    if (READS.has(verb)) out.reads += Number(count);
+    else if (WRITES.has(verb)) out.writes += Number(count);
+  }
+  return out;
+}
 
 export async function run(argv: readonly string[] = []): Promise<Report> {
   const { values } = parseArgs({
@@ -42,6 +63,11 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
   const report = new Report('fleet');
   const memory: Record<string, number[]> = Object.fromEntries(PROCESSES.map((p) => [p, []]));
   const peaks: Record<string, number[]> = Object.fromEntries(PROCESSES.map((p) => [p, []]));
+  // Requests answered per stage, by server (the difference of the counters at its ends).
+  const served: Record<string, { reads: number; writes: number }[]> = Object.fromEntries(
+    SERVERS.map((p) => [p, []]),
+  );
+  const lastServed = new Map<string, { reads: number; writes: number }>();
   const started = performance.now();
   const stages = await runFleet({
     tenants,
@@ -52,7 +78,19 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
       : {}),
     progress: (line) => process.stderr.write(`${line}\n`),
     ...(profileDir ? { nodeOptions: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
-    onStage: (_stage, flow) => {
+    onStage: async (_stage, flow) => {
+      for (const [server, client] of [
+        [SERVERS[0], flow.root],
+        [SERVERS[1], flow.svc],
+      ] as const) {
+        const now = await requestsServed(client);
+        const before = lastServed.get(server) ?? { reads: 0, writes: 0 };
+        served[server]?.push({
+          reads: now.reads - before.reads,
+          writes: now.writes - before.writes,
+        });
+        lastServed.set(server, now);
+      }
       const pids = [flow.kcp.child.pid, flow.service.child.pid, flow.agent.child.pid] as number[];
       PROCESSES.forEach((p, i) => {
         const pid = pids[i] as number;
@@ -65,7 +103,7 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
   const whole = (performance.now() - started) / 1000;
 
   report.metric('tenants', tenants, 'tenants');
-  for (const [i, s] of stages.entries()) record(report, i + 1, s, memory, peaks);
+  for (const [i, s] of stages.entries()) record(report, i + 1, s, memory, peaks, served);
   report.metric('whole run (processes started → last cleanup)', whole, 's');
   report.goal({ metric: 'whole run (processes started → last cleanup)', atMost: 300 });
   const boundPeak = Math.max(peaks['control plane']?.[1] ?? 0, memory['control plane']?.[1] ?? 0);
@@ -123,6 +161,7 @@ function record(
   s: StageResult,
   memory: Record<string, number[]>,
   peaks: Record<string, number[]>,
+  served: Record<string, { reads: number; writes: number }[]>,
 ): void {
   report.metric(`${n} ${s.name}: duration`, s.seconds, 's');
   report.metric(`${n} ${s.name}: rate`, s.objects / s.seconds, `${s.objects} objects/s`);
@@ -131,6 +170,15 @@ function record(
   for (const [what, xs] of Object.entries(s.latencies)) {
     report.metric(`${n} ${what} p50`, percentile(xs, 50), 's');
     report.metric(`${n} ${what} p99`, percentile(xs, 99), 's');
+  }
+  for (const server of SERVERS) {
+    const r = served[server]?.[n - 1];
+    if (!r) continue;
+    report.metric(
+      `${n} ${s.name}: ${server} requests per object`,
+      (r.reads + r.writes) / s.objects,
+      `(${r.reads} reads + ${r.writes} writes) / ${s.objects}`,
+    );
   }
   for (const p of PROCESSES)
     report.metric(

@@ -230,6 +230,17 @@ export class KubeClient {
     path: string,
     options: RequestOptions = {},
   ): Promise<T> {
+    const text = await this.requestText(method, path, options, 'application/json');
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  /** A request whose answer is not JSON (e.g. `/metrics`): its body as text. */
+  async requestText(
+    method: string,
+    path: string,
+    options: RequestOptions = {},
+    accept = '*/*',
+  ): Promise<string> {
     const { agent, headers } = await this.#transport.prepare();
     const url = new URL(this.#transport.server + this.prefix + path);
     for (const [k, v] of Object.entries(options.query ?? {}))
@@ -241,7 +252,7 @@ export class KubeClient {
             typeof options.body === 'string' ? options.body : JSON.stringify(options.body),
           );
     const mod = url.protocol === 'https:' ? https : http;
-    return new Promise<T>((resolve, reject) => {
+    return new Promise<string>((resolve, reject) => {
       const req = mod.request(
         url,
         {
@@ -249,7 +260,7 @@ export class KubeClient {
           agent,
           headers: {
             ...headers,
-            Accept: 'application/json',
+            Accept: accept,
             ...(payload
               ? {
                   'Content-Type': options.contentType ?? 'application/json',
@@ -266,11 +277,7 @@ export class KubeClient {
             const text = Buffer.concat(chunks).toString('utf8');
             const code = res.statusCode ?? 0;
             if (code >= 200 && code < 300) {
-              try {
-                resolve((text ? JSON.parse(text) : {}) as T);
-              } catch (err) {
-                reject(err);
-              }
+              resolve(text);
               return;
             }
             let reason = '';
