@@ -43,6 +43,11 @@ export interface ReflectorOptions<T extends KubeObject> {
    * workspace binds the export): the cache empties instead of keeping its last content.
    */
   readonly notFoundAsEmpty?: boolean;
+  /**
+   * Secondary indexes (client-go's Indexers): name → the values an object is filed under.
+   * `byIndex(name, value)` then finds objects without scanning the whole cache.
+   */
+  readonly indexes?: Readonly<Record<string, (obj: T) => readonly string[]>>;
 }
 
 export const namespacedKey = (obj: KubeObject): string =>
@@ -78,6 +83,8 @@ class WatchEnded extends Error {
 export class Reflector<T extends KubeObject = KubeObject> {
   readonly options: ReflectorOptions<T>;
   readonly #store = new Map<string, T>();
+  /** index name → value → keys of the objects filed under it. */
+  readonly #indexes = new Map<string, Map<string, Set<string>>>();
   readonly #handlers: ReflectorHandler<T>[] = [];
   readonly #key: (obj: T) => string;
   #rv = '';
@@ -92,6 +99,7 @@ export class Reflector<T extends KubeObject = KubeObject> {
   constructor(options: ReflectorOptions<T>) {
     this.options = options;
     this.#key = options.key ?? namespacedKey;
+    for (const name of Object.keys(options.indexes ?? {})) this.#indexes.set(name, new Map());
   }
 
   on(handler: ReflectorHandler<T>): void {
@@ -114,6 +122,51 @@ export class Reflector<T extends KubeObject = KubeObject> {
 
   get size(): number {
     return this.#store.size;
+  }
+
+  /** The cached objects an index files under `value` (the index must be declared). */
+  byIndex(index: string, value: string): T[] {
+    const values = this.#indexes.get(index);
+    if (!values) throw new Error(`reflector ${this.options.name} has no index ${index}`);
+    const out: T[] = [];
+    for (const key of values.get(value) ?? []) {
+      const obj = this.#store.get(key);
+      if (obj) out.push(obj);
+    }
+    return out;
+  }
+
+  /** Puts an object into the cache (and its indexes), replacing what was under its key. */
+  #set(key: string, obj: T): void {
+    const prev = this.#store.get(key);
+    if (prev) this.#unindex(key, prev);
+    this.#store.set(key, obj);
+    for (const [name, values] of this.#indexes) {
+      for (const value of this.options.indexes?.[name]?.(obj) ?? []) {
+        let keys = values.get(value);
+        if (!keys) {
+          keys = new Set();
+          values.set(value, keys);
+        }
+        keys.add(key);
+      }
+    }
+  }
+
+  #delete(key: string): void {
+    const prev = this.#store.get(key);
+    if (prev) this.#unindex(key, prev);
+    this.#store.delete(key);
+  }
+
+  #unindex(key: string, obj: T): void {
+    for (const [name, values] of this.#indexes) {
+      for (const value of this.options.indexes?.[name]?.(obj) ?? []) {
+        const keys = values.get(value);
+        keys?.delete(key);
+        if (keys?.size === 0) values.delete(value);
+      }
+    }
   }
 
   keyOf(obj: T): string {
@@ -241,7 +294,8 @@ export class Reflector<T extends KubeObject = KubeObject> {
     }
     const old = new Map(this.#store);
     this.#store.clear();
-    for (const [k, v] of fresh) this.#store.set(k, v);
+    for (const values of this.#indexes.values()) values.clear();
+    for (const [k, v] of fresh) this.#set(k, v);
     this.#rv = list.metadata?.resourceVersion ?? '';
     for (const [k, v] of fresh) {
       const prev = old.get(k);
@@ -308,10 +362,10 @@ export class Reflector<T extends KubeObject = KubeObject> {
         const key = this.#key(prepared);
         const prev = this.#store.get(key);
         if (event.type === 'DELETED') {
-          this.#store.delete(key);
+          this.#delete(key);
           this.#emit('delete', prepared, prev);
         } else {
-          this.#store.set(key, prepared);
+          this.#set(key, prepared);
           this.#emit(prev ? 'update' : 'add', prepared, prev);
         }
       };

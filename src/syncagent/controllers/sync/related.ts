@@ -38,11 +38,18 @@ import {
   buildObject,
   linkAnnotations,
   linkLabels,
+  missingMetadata,
   patchFromState,
   syncContent,
   withoutManagedFields,
 } from './metadata.ts';
-import { RelatedTracker, type SelectorUse, type SharedDeps } from './shared.ts';
+import {
+  BY_RELATED_OWNER,
+  RelatedTracker,
+  relatedOwnerValue,
+  type SelectorUse,
+  type SharedDeps,
+} from './shared.ts';
 import { stateKey } from './state-store.ts';
 
 type Side = 'kcp' | 'service';
@@ -227,17 +234,27 @@ async function pairs(ctx: PrimaryContext, r: RelatedResource): Promise<Pair[]> {
   }));
 }
 
-/** Reads a related object: kcp side from the watch cache when it is synced. */
+/**
+ * Reads a related object: the kcp side from the watch cache when it is synced. The service
+ * side's watch keeps only metadata: an object it does not have is not read (a copy not made
+ * yet, a service Secret not written yet: the watch's event syncs the primary again when it
+ * appears, and a create that finds a copy the watch has not shown yet reads it then); with
+ * `full` false its metadata is enough and nothing is read.
+ */
 async function read(
   ctx: PrimaryContext,
   r: RelatedResource,
   side: Side,
   place: Place,
+  full = true,
 ): Promise<KubeObject | undefined> {
   const ref = sideRef(r, side);
   if (side === 'kcp') {
     const cached = ctx.tracker.kcpObject(ref, ctx.cluster, place.namespace, place.name);
     if (cached.synced) return cached.object;
+  } else {
+    const watched = ctx.tracker.serviceObject(ref, place.namespace, place.name);
+    if (watched.synced && (!watched.object || !full)) return watched.object;
   }
   return clientFor(ctx, side).getOrUndefined(ref, place.namespace, place.name);
 }
@@ -279,8 +296,8 @@ export async function syncRelated(ctx: PrimaryContext, r: RelatedResource): Prom
   for (const pair of found) {
     uses.push(indexKey(ctx, r, originSide, pair.origin), indexKey(ctx, r, destSide, pair.dest));
     const synced = await syncPair(ctx, r, pair);
-    if (synced === 'waiting') waiting = true;
-    if (synced === 'synced') dests.push(pair.dest);
+    if (synced === 'waiting' || synced === 'exists') waiting = true;
+    if (synced === 'synced' || synced === 'exists') dests.push(pair.dest);
   }
   if (r.origin === 'service') {
     const ref = destRef(r);
@@ -303,14 +320,45 @@ async function syncPair(
   ctx: PrimaryContext,
   r: RelatedResource,
   pair: Pair,
-): Promise<'synced' | 'waiting' | 'gone'> {
+): Promise<'synced' | 'exists' | 'waiting' | 'gone'> {
   const originSide: Side = r.origin;
   const destSide: Side = r.origin === 'kcp' ? 'service' : 'kcp';
   const { deps } = ctx;
   const destClient = clientFor(ctx, destSide);
   const dRef = destRef(r);
+  const sourceKey = {
+    cluster: originSide === 'kcp' ? ctx.cluster : '',
+    namespace: pair.origin.namespace,
+    name: pair.origin.name,
+  };
+  const labels: Record<string, string> = {
+    ...relatedLabels(ctx, r),
+    ...(destSide === 'service' ? linkLabels(deps.agentName, sourceKey) : {}),
+  };
+  const annotations: Record<string, string> = {
+    [RELATED_PRIMARY_NAME_ANNOTATION]: ctx.remote.metadata.name ?? '',
+    ...(ctx.remote.metadata.namespace
+      ? { [RELATED_PRIMARY_NAMESPACE_ANNOTATION]: ctx.remote.metadata.namespace }
+      : {}),
+    ...(destSide === 'service' ? linkAnnotations(sourceKey) : {}),
+  };
+  // The service side is read only as far as needed (see `read`): a service-side origin
+  // unchanged since it was last synced, whose copy is in place, costs no GET at all; a
+  // service-side copy is read in full only for a mutation or a sync without state.
+  const originKey = indexKey(ctx, r, originSide, pair.origin);
+  if (originSide === 'service' && !r.mutation) {
+    const seen = await read(ctx, r, originSide, pair.origin, false);
+    const copy = await read(ctx, r, destSide, pair.dest);
+    const unchanged =
+      seen !== undefined &&
+      !seen.metadata.deletionTimestamp &&
+      seen.metadata.resourceVersion === ctx.tracker.syncedFrom(originKey);
+    const inPlace = copy !== undefined && ownsCopy(ctx, r, copy);
+    const missing = copy ? missingMetadata(copy, labels, annotations) : {};
+    if (unchanged && inPlace && !missing.labels && !missing.annotations) return 'synced';
+  }
   let origin = await read(ctx, r, originSide, pair.origin);
-  const dest = await read(ctx, r, destSide, pair.dest);
+  let dest = await read(ctx, r, destSide, pair.dest, r.mutation !== undefined);
   if (!origin) {
     if (dest && ownsCopy(ctx, r, dest) && r.cleanupPolicy === 'MatchOrigin') {
       await destClient.delete(dRef, pair.dest.namespace, pair.dest.name);
@@ -340,27 +388,16 @@ async function syncPair(
     ...(dest ? { other: dest } : {}),
   });
   const content = syncContent(mutated, []);
-  const sourceKey = {
-    cluster: originSide === 'kcp' ? ctx.cluster : '',
-    namespace: pair.origin.namespace,
-    name: pair.origin.name,
-  };
-  const labels: Record<string, string> = {
-    ...relatedLabels(ctx, r),
-    ...(destSide === 'service' ? linkLabels(deps.agentName, sourceKey) : {}),
-  };
-  const annotations: Record<string, string> = {
-    [RELATED_PRIMARY_NAME_ANNOTATION]: ctx.remote.metadata.name ?? '',
-    ...(ctx.remote.metadata.namespace
-      ? { [RELATED_PRIMARY_NAMESPACE_ANNOTATION]: ctx.remote.metadata.namespace }
-      : {}),
-    ...(destSide === 'service' ? linkAnnotations(sourceKey) : {}),
-  };
   const key = stateKey({
     ...sourceKey,
     apiVersion: apiVersionOfRef(originRef(r)),
     kind: r.kind,
   });
+  const synced = () => {
+    if (originSide === 'service')
+      ctx.tracker.setSyncedFrom(originKey, origin.metadata.resourceVersion);
+    return 'synced' as const;
+  };
   if (!dest) {
     if (destSide === 'service') await deps.namespaces.ensure(pair.dest.namespace, ctx.cluster);
     const previous = await deps.state.get(ctx.stateSecret, key);
@@ -381,13 +418,14 @@ async function syncPair(
     } catch (err) {
       if (!isAlreadyExists(err)) throw err;
       // Created meanwhile (the cache lags, or a restarted agent): the next round syncs it
-      // from the state it was last synced from, not from what was just written.
+      // from the state it was last synced from, not from what was just written; it is a
+      // destination all the same, never pruned.
       if (previous) await deps.state.put(ctx.stateSecret, ctx.stateLabels, key, previous);
       else await deps.state.forget(ctx.stateSecret, key);
-      return 'waiting';
+      return 'exists';
     }
     ctx.record('related-created');
-    return 'synced';
+    return synced();
   }
   const lastKnown = await deps.state.get(ctx.stateSecret, key);
   if (lastKnown) {
@@ -397,7 +435,11 @@ async function syncPair(
       ctx.record('related-patched');
     }
   } else {
-    // No state (first sync by this agent, or adoption): make the copy equal to the origin.
+    // No state (first sync by this agent, or adoption): make the copy equal to the origin
+    // (a service-side copy read in full for this).
+    const full = destSide === 'service' && !r.mutation;
+    if (full)
+      dest = (await destClient.getOrUndefined(dRef, pair.dest.namespace, pair.dest.name)) ?? dest;
     const desired = buildObject(content, {
       apiVersion: apiVersionOfRef(dRef),
       kind: r.kind,
@@ -413,7 +455,7 @@ async function syncPair(
     }
   }
   await deps.state.put(ctx.stateSecret, ctx.stateLabels, key, content);
-  return 'synced';
+  return synced();
 }
 
 /** Removes copies of a related resource that no longer correspond to a current origin. */
@@ -425,15 +467,19 @@ export async function pruneRelated(
   if (r.cleanupPolicy === 'Orphan') return;
   const destSide: Side = r.origin === 'kcp' ? 'service' : 'kcp';
   const client = clientFor(ctx, destSide);
-  // The copies come from the related kind's watch once it has synced: a LIST by label made
-  // the server decode every object of the kind, on each primary's first sync (the fleet
-  // benchmark: O(tenants²) on the service cluster). Until then, and for a copy too new for
-  // the watch, the LIST and the next change of destinations.
+  // The copies come from the related kind's watch once it has synced, by its index of
+  // copies by primary: a LIST by label made the server decode every object of the kind,
+  // and a scan of the cache cost the agent as much, on each primary's first sync (the
+  // fleet benchmark: O(tenants²)). Until then, and for a copy too new for the watch, the
+  // LIST and the next change of destinations.
   const watch = await ctx.tracker.watch(destRef(r));
   const cache = destSide === 'kcp' ? watch.kcp : watch.service;
-  const labels = Object.entries(relatedLabels(ctx, r));
+  const wanted = relatedLabels(ctx, r);
+  const labels = Object.entries(wanted);
   const candidates = cache.hasSynced
-    ? cache.list().filter((o) => labels.every(([k, v]) => o.metadata.labels?.[k] === v))
+    ? cache
+        .byIndex(BY_RELATED_OWNER, relatedOwnerValue(wanted))
+        .filter((o) => labels.every(([k, v]) => o.metadata.labels?.[k] === v))
     : (await client.list(destRef(r), undefined, { labelSelector: relatedSelector(ctx, r) })).items;
   for (const obj of candidates) {
     const ns = obj.metadata.namespace ?? '';

@@ -27,6 +27,11 @@ import {
   KCP_PATH_ANNOTATION,
   NAMESPACES,
   QUEUE_BACKOFF,
+  RELATED_IDENTIFIER_LABEL,
+  RELATED_PRIMARY_CLUSTER_LABEL,
+  RELATED_PRIMARY_NAME_HASH_LABEL,
+  RELATED_PRIMARY_NAMESPACE_HASH_LABEL,
+  RELATED_PUBLISHED_RESOURCE_HASH_LABEL,
   REMOTE_CLUSTER_LABEL,
   REMOTE_NAME_HASH_LABEL,
   REMOTE_NAMESPACE_HASH_LABEL,
@@ -46,6 +51,33 @@ export function splitRemoteKey(key: string): { cluster: string; namespace: strin
   const [cluster = '', namespace = '', name = ''] = key.split('|');
   return { cluster, namespace, name };
 }
+
+/** The reflector index of objects by their workspace (`kcp.io/cluster`). */
+export const BY_CLUSTER = 'cluster';
+export const byClusterIndex = { [BY_CLUSTER]: (obj: KubeObject) => [clusterOf(obj)] };
+
+/** The labels that say which primary (and which related rule) a related copy belongs to. */
+const RELATED_OWNER_LABELS = [
+  AGENT_NAME_LABEL,
+  RELATED_PRIMARY_CLUSTER_LABEL,
+  RELATED_PUBLISHED_RESOURCE_HASH_LABEL,
+  RELATED_PRIMARY_NAMESPACE_HASH_LABEL,
+  RELATED_PRIMARY_NAME_HASH_LABEL,
+  RELATED_IDENTIFIER_LABEL,
+] as const;
+
+/** The related watches' index of copies by the primary and rule their labels name. */
+export const BY_RELATED_OWNER = 'related-owner';
+
+/** The value a related copy with `labels` is filed under in `BY_RELATED_OWNER`. */
+export function relatedOwnerValue(labels: Record<string, string> | undefined): string {
+  return RELATED_OWNER_LABELS.map((k) => labels?.[k] ?? '').join('|');
+}
+
+const byRelatedOwnerIndex = {
+  [BY_RELATED_OWNER]: (obj: KubeObject) =>
+    obj.metadata.labels?.[RELATED_IDENTIFIER_LABEL] ? [relatedOwnerValue(obj.metadata.labels)] : [],
+};
 
 export const gvrKey = (ref: ResourceRef): string =>
   `${ref.group || 'core'}/${ref.version}/${ref.plural}`;
@@ -110,6 +142,7 @@ export class BindingTracker {
       name: 'apibindings',
       // Canopy's virtual workspace serves nothing at all while no workspace binds.
       notFoundAsEmpty: true,
+      indexes: byClusterIndex,
       onFailure: () => metrics.watchFailures.inc({ watch: 'apibindings' }),
     });
   }
@@ -123,14 +156,12 @@ export class BindingTracker {
   }
 
   bound(cluster: string): boolean {
-    return this.reflector.list().some((b) => clusterOf(b) === cluster);
+    return this.reflector.byIndex(BY_CLUSTER, cluster).length > 0;
   }
 
   /** The claim decisions of `cluster`'s binding to the export (undefined while unknown). */
   claims(cluster: string): BindingClaims | undefined {
-    const binding = this.reflector.list().find((b) => clusterOf(b) === cluster) as
-      | BindingObject
-      | undefined;
+    const binding = this.reflector.byIndex(BY_CLUSTER, cluster)[0] as BindingObject | undefined;
     if (!binding) return undefined;
     const exportClaims = binding.status?.exportPermissionClaims;
     return {
@@ -141,24 +172,44 @@ export class BindingTracker {
   }
 }
 
-/** Namespaces on the service cluster: created on demand, labelled with agent and workspace. */
+/**
+ * Namespaces on the service cluster: created on demand, labelled with agent and workspace.
+ * The agent's own namespaces are watched (by its label): a new tenant's namespace is
+ * created without a GET first, and the workspace cleanup finds them without a LIST.
+ */
 export class NamespaceEnsurer {
   readonly #client: KubeClient;
   readonly #agentName: string;
   readonly #known = new Set<string>();
+  /** The namespaces this agent created (label `syncagent.kcp.io/agent-name`). */
+  readonly watch: Reflector;
 
-  constructor(client: KubeClient, agentName: string) {
+  constructor(client: KubeClient, agentName: string, log: Logger) {
     this.#client = client;
     this.#agentName = agentName;
+    this.watch = new Reflector({
+      client,
+      ref: NAMESPACES,
+      labelSelector: `${AGENT_NAME_LABEL}=${agentName}`,
+      cache: 'metadata',
+      log,
+      name: 'agent namespaces',
+    });
+  }
+
+  start(): Promise<void> {
+    return this.watch.start();
+  }
+
+  stop(): Promise<void> {
+    return this.watch.stop();
   }
 
   async ensure(namespace: string, cluster: string): Promise<boolean> {
     if (this.#known.has(namespace)) return false;
-    const existing = await this.#client.getOrUndefined(NAMESPACES, undefined, namespace);
-    if (existing) {
-      if (existing.metadata.deletionTimestamp)
-        throw new Error(`namespace ${namespace} is being deleted; waiting`);
-      this.#known.add(namespace);
+    const watched = this.watch.hasSynced ? this.watch.get(`/${namespace}`) : undefined;
+    if (watched) {
+      this.#check(namespace, watched);
       return false;
     }
     try {
@@ -172,9 +223,19 @@ export class NamespaceEnsurer {
       });
     } catch (err) {
       if (!isConflict(err)) throw err;
+      // There already (not ours, or too new for the watch): usable unless it is going.
+      const existing = await this.#client.getOrUndefined(NAMESPACES, undefined, namespace);
+      if (existing) this.#check(namespace, existing);
+      return false;
     }
     this.#known.add(namespace);
     return true;
+  }
+
+  #check(namespace: string, existing: KubeObject): void {
+    if (existing.metadata.deletionTimestamp)
+      throw new Error(`namespace ${namespace} is being deleted; waiting`);
+    this.#known.add(namespace);
   }
 
   forget(namespace: string): void {
@@ -225,6 +286,8 @@ export class RelatedTracker {
   /** `<side>|<gvr>|[<cluster>|]<namespace>` → owner → selector (related objects by labels). */
   readonly #selectors = new Map<string, Map<string, LabelSelectorMatcher>>();
   readonly #selectorsOf = new Map<string, string[]>();
+  /** Service-side related origin (`serviceKey`) → the resourceVersion last synced from. */
+  readonly #syncedFrom = new Map<string, string>();
   readonly #sweep: WorkQueue;
   #timer: NodeJS.Timeout | undefined;
 
@@ -268,6 +331,7 @@ export class RelatedTracker {
         ref,
         cache: 'objects',
         key: remoteKey,
+        indexes: byRelatedOwnerIndex,
         log,
         name: `kcp ${key}`,
         onFailure: () => metrics.watchFailures.inc({ watch: `kcp ${key}` }),
@@ -276,6 +340,7 @@ export class RelatedTracker {
         client: service,
         ref,
         cache: 'metadata',
+        indexes: byRelatedOwnerIndex,
         log,
         name: `service ${key}`,
         onFailure: () => metrics.watchFailures.inc({ watch: `service ${key}` }),
@@ -287,8 +352,10 @@ export class RelatedTracker {
         if (obj.metadata.finalizers?.includes(CLEANUP_FINALIZER) && !this.#owners.get(k)?.size)
           this.#sweep.addAfter(`${key}|${remoteKey(obj)}`, 1000);
       });
-      svc.on((_type, obj) => {
-        this.#notify(`svc|${key}|${obj.metadata.namespace ?? ''}|${obj.metadata.name ?? ''}`);
+      svc.on((type, obj) => {
+        const k = `svc|${key}|${obj.metadata.namespace ?? ''}|${obj.metadata.name ?? ''}`;
+        if (type === 'delete') this.#syncedFrom.delete(k);
+        this.#notify(k);
         this.#notifySelectors(`svc|${key}|${obj.metadata.namespace ?? ''}`, obj);
       });
       w = { kcp, service: svc };
@@ -303,6 +370,26 @@ export class RelatedTracker {
     const w = this.#watches.get(gvrKey(ref));
     if (!w?.kcp.hasSynced) return { synced: false as const };
     return { synced: true as const, object: w.kcp.get(`${cluster}|${namespace}|${name}`) };
+  }
+
+  /**
+   * Whether the service side has an object, by the watch of its kind (metadata only):
+   * `synced: false` while that watch has not listed, so the caller reads it instead.
+   */
+  serviceObject(ref: ResourceRef, namespace: string, name: string) {
+    const w = this.#watches.get(gvrKey(ref));
+    if (!w?.service.hasSynced) return { synced: false as const };
+    return { synced: true as const, object: w.service.get(`${namespace}/${name}`) };
+  }
+
+  /** The resourceVersion a service-side origin was last synced from (its `serviceKey`). */
+  syncedFrom(key: string): string | undefined {
+    return this.#syncedFrom.get(key);
+  }
+
+  setSyncedFrom(key: string, resourceVersion: string | undefined): void {
+    if (resourceVersion) this.#syncedFrom.set(key, resourceVersion);
+    else this.#syncedFrom.delete(key);
   }
 
   static kcpKey(ref: ResourceRef, cluster: string, namespace: string, name: string): string {

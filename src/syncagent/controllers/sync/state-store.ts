@@ -10,7 +10,7 @@
  * from a write-through cache (a conflict drops the cache entry and re-reads).
  */
 
-import type { JsonObject } from '../../../apimachinery/meta.ts';
+import type { JsonObject, KubeObject } from '../../../apimachinery/meta.ts';
 import {
   isAlreadyExists,
   isConflict,
@@ -96,6 +96,11 @@ export class StateStore {
 
   async stop(): Promise<void> {
     await this.#watch?.stop();
+  }
+
+  /** The state Secrets as the watch has them (metadata and data); undefined until it synced. */
+  watched(): KubeObject[] | undefined {
+    return this.#watch?.hasSynced ? this.#watch.list() : undefined;
   }
 
   async #load(name: string, fresh = false): Promise<Entry> {

@@ -21,7 +21,8 @@ import type { Projection } from '../../projection.ts';
 import { linkedSource, type SourceKey } from './metadata.ts';
 import { cleanupRelated, destRef, originRef, pruneRelated, syncRelated } from './related.ts';
 import {
-  clusterOf,
+  BY_CLUSTER,
+  byClusterIndex,
   type RelatedTracker,
   remoteKey,
   type SharedDeps,
@@ -91,6 +92,7 @@ export class SyncController implements SyncControllerHandle {
       client: deps.vw.wildcard,
       ref: projection.remote,
       key: remoteKey,
+      indexes: byClusterIndex,
       log: this.log,
       name: `kcp ${projection.remote.plural}.${projection.remote.group}`,
       onFailure: () => deps.metrics.watchFailures.inc({ watch: `kcp ${options.name}` }),
@@ -140,8 +142,7 @@ export class SyncController implements SyncControllerHandle {
 
   /** Syncs every tenant object of one workspace again (its binding's claims changed). */
   resyncCluster(cluster: string): void {
-    for (const obj of this.remote.list())
-      if (clusterOf(obj) === cluster) this.queue.add(remoteKey(obj));
+    for (const obj of this.remote.byIndex(BY_CLUSTER, cluster)) this.queue.add(remoteKey(obj));
   }
 
   async start(): Promise<void> {

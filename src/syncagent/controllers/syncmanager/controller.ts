@@ -170,8 +170,9 @@ export class SyncManager {
       events,
       state,
       bindings,
-      namespaces: new NamespaceEnsurer(service, agentName),
+      namespaces: new NamespaceEnsurer(service, agentName, log),
     };
+    void shared.namespaces.start();
     const tracker = new RelatedTracker(shared);
     const cleanup = new WorkspaceCleanup({
       log,
@@ -181,6 +182,7 @@ export class SyncManager {
       vw,
       bindings,
       namespaces: shared.namespaces,
+      state,
       metrics,
       delayMs: this.deps.workspaceCleanupDelayMs,
       controllers: () => this.controllers,
@@ -198,6 +200,7 @@ export class SyncManager {
     if (!s) return;
     s.cleanup.stop();
     await s.tracker.stop();
+    await s.shared.namespaces.stop();
     await s.shared.bindings.reflector.stop();
     s.vw.close();
   }

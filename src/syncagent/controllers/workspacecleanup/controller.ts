@@ -32,6 +32,7 @@ import {
   type NamespaceEnsurer,
   type VirtualWorkspace,
 } from '../sync/shared.ts';
+import type { StateStore } from '../sync/state-store.ts';
 import type { SyncController } from '../sync/sync-controller.ts';
 
 export interface WorkspaceCleanupDeps {
@@ -42,6 +43,7 @@ export interface WorkspaceCleanupDeps {
   readonly vw: VirtualWorkspace;
   readonly bindings: BindingTracker;
   readonly namespaces: NamespaceEnsurer;
+  readonly state: StateStore;
   readonly metrics: AgentMetrics;
   readonly delayMs: number;
   readonly controllers: () => SyncController[];
@@ -76,7 +78,12 @@ export class WorkspaceCleanup {
     if (this.#timer) clearInterval(this.#timer);
   }
 
-  /** Workspaces the service cluster holds something of. */
+  /**
+   * Workspaces the service cluster holds something of, from the agent's watches (copies,
+   * state Secrets, its namespaces): this runs every few seconds, and LISTs of every state
+   * Secret and namespace cost the service cluster O(tenants) each time (a watch not synced
+   * yet is listed instead).
+   */
   async #clustersWithArtifacts(): Promise<Map<string, { namespaces: string[] }>> {
     const { service, agentName, namespace } = this.deps;
     const out = new Map<string, { namespaces: string[] }>();
@@ -91,14 +98,20 @@ export class WorkspaceCleanup {
     };
     for (const c of this.deps.controllers())
       for (const obj of c.local.list()) note(obj.metadata.labels?.[REMOTE_CLUSTER_LABEL]);
-    const states = await service.list(SECRETS, namespace, {
-      labelSelector: `${OBJECT_STATE_LABEL}=true`,
-    });
-    for (const s of states.items) note(s.metadata.labels?.[REMOTE_CLUSTER_LABEL]);
-    const namespaces = await service.list(NAMESPACES, undefined, {
-      labelSelector: `${AGENT_NAME_LABEL}=${agentName},${REMOTE_CLUSTER_LABEL}`,
-    });
-    for (const ns of namespaces.items) note(ns.metadata.labels?.[REMOTE_CLUSTER_LABEL], nameOf(ns));
+    const states =
+      this.deps.state.watched() ??
+      (await service.list(SECRETS, namespace, { labelSelector: `${OBJECT_STATE_LABEL}=true` }))
+        .items;
+    for (const s of states) note(s.metadata.labels?.[REMOTE_CLUSTER_LABEL]);
+    const watched = this.deps.namespaces.watch;
+    const namespaces = watched.hasSynced
+      ? watched.list()
+      : (
+          await service.list(NAMESPACES, undefined, {
+            labelSelector: `${AGENT_NAME_LABEL}=${agentName},${REMOTE_CLUSTER_LABEL}`,
+          })
+        ).items;
+    for (const ns of namespaces) note(ns.metadata.labels?.[REMOTE_CLUSTER_LABEL], nameOf(ns));
     return out;
   }
 
