@@ -5,6 +5,8 @@
  * 2 → 3 → 1 and the operator is SIGKILLed (the endpoint proxy keeps serving) and restarted.
  * After each, writes resume through the same uri and no acknowledged row is lost; a
  * connection held to the old primary ends instead of staying on a read-only server.
+ * "Resume" counts only writes a server other than the old primary acknowledged (see
+ * SERVER_IDENTITY): the backends of a SIGKILLed postmaster still acknowledge a write or two.
  */
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, onTestFailed } from 'vitest';
@@ -19,6 +21,7 @@ import {
   cleanupDataDir,
   type OperatorProcess,
   operatorDataDir,
+  SERVER_IDENTITY,
   startOperator,
 } from './harness/postgres-operator.ts';
 import { sleep, until } from './harness/wait.ts';
@@ -29,9 +32,12 @@ const NS = 'app';
 /** Row ids, unique across every loop of the file. */
 let lastId = 0;
 
-/** A tenant application: one connection, reconnecting on failure, inserting new ids. */
+/**
+ * A tenant application: one connection, reconnecting on failure, inserting new ids; each
+ * acknowledged id with the server that acknowledged it.
+ */
 class AppLoop {
-  readonly acked: number[] = [];
+  readonly acked: { id: number; server: string }[] = [];
   errors = 0;
   #stopped = false;
   #client: pg.Client | undefined;
@@ -56,8 +62,11 @@ class AppLoop {
           await client.connect();
         }
         const id = ++lastId;
-        await this.#client.query('INSERT INTO writes (id) VALUES ($1)', [id]);
-        this.acked.push(id);
+        const r = await this.#client.query<{ server: string }>(
+          `INSERT INTO writes (id) VALUES ($1) RETURNING ${SERVER_IDENTITY}`,
+          [id],
+        );
+        this.acked.push({ id, server: r.rows[0]?.server ?? '' });
       } catch {
         this.errors++;
         this.#client?.end().catch(() => {});
@@ -68,10 +77,15 @@ class AppLoop {
     await this.#client?.end().catch(() => {});
   }
 
-  /** Resolves once `count` more writes are acknowledged. */
-  async progress(what: string, count = 20, timeoutMs = 60_000): Promise<void> {
-    const target = this.acked.length + count;
-    await until(what, () => this.acked.length >= target, timeoutMs, 20);
+  /** Resolves once `count` more writes are acknowledged by a server other than `not`. */
+  async progress(what: string, count = 20, not?: string, timeoutMs = 60_000): Promise<void> {
+    const from = this.acked.length;
+    await until(
+      what,
+      () => this.acked.slice(from).filter((a) => a.server !== not).length >= count,
+      timeoutMs,
+      20,
+    );
   }
 
   async stop(): Promise<void> {
@@ -147,39 +161,44 @@ describe.skipIf(!haveBinaries)(
       try {
         const rows = await c.query<{ id: number }>('SELECT id FROM writes');
         const stored = new Set(rows.rows.map((r) => r.id));
-        expect(loop.acked.filter((id) => !stored.has(id))).toEqual([]);
+        expect(loop.acked.map((a) => a.id).filter((id) => !stored.has(id))).toEqual([]);
       } finally {
         await c.end();
       }
     };
-    /** A connection opened now through the uri, kept idle. */
+    /**
+     * A connection opened now through the uri, kept idle, and the server it reached (the
+     * primary: the one the failover or switchover replaces).
+     */
     const held = async () => {
       const c = new pg.Client({ connectionString: uri });
       c.on('error', () => {});
       await c.connect();
-      const port = (await c.query<{ port: number }>('SELECT inet_server_port() AS port')).rows[0]
-        ?.port;
-      return { c, port };
+      const server = (await c.query<{ server: string }>(`SELECT ${SERVER_IDENTITY}`)).rows[0]
+        ?.server;
+      return { c, server: server ?? '' };
     };
     /**
-     * The first write acknowledged through the uri from now on (its id recorded in `loop`),
-     * and the synchronous standbys the server that acknowledged it waited for.
+     * The first write acknowledged through the uri from now on by a server other than `old`
+     * (every acknowledged id is recorded in `loop`), and the synchronous standbys the server
+     * that acknowledged it waited for.
      */
-    const firstWrite = (loop: AppLoop) =>
+    const firstWrite = (loop: AppLoop, old: string) =>
       until(
-        'a write acknowledged through the uri',
+        'a write acknowledged through the uri by a server other than the old primary',
         async () => {
           const c = new pg.Client({ connectionString: uri, connectionTimeoutMillis: 10_000 });
           c.on('error', () => {});
           const id = ++lastId;
           try {
             await c.connect();
-            const r = await c.query<{ sync: string }>(
-              "INSERT INTO writes (id) VALUES ($1) RETURNING current_setting('synchronous_standby_names') AS sync",
+            const r = await c.query<{ sync: string; server: string }>(
+              `INSERT INTO writes (id) VALUES ($1) RETURNING current_setting('synchronous_standby_names') AS sync, ${SERVER_IDENTITY}`,
               [id],
             );
-            loop.acked.push(id);
-            return { sync: r.rows[0]?.sync ?? '' };
+            const server = r.rows[0]?.server ?? '';
+            loop.acked.push({ id, server });
+            return server === old ? undefined : { sync: r.rows[0]?.sync ?? '' };
           } catch {
             return undefined;
           } finally {
@@ -189,10 +208,16 @@ describe.skipIf(!haveBinaries)(
         120_000,
         20,
       );
-    /** The held connection does not answer as a read-only server: it ends (or is on a primary). */
-    const notStaleReadOnly = async (h: { c: pg.Client }) => {
+    /**
+     * The held connection does not answer as a read-only server: it ends, or answers from a
+     * primary that is not the server it was opened to.
+     */
+    const notStaleReadOnly = async (h: { c: pg.Client; server: string }) => {
       try {
-        const r = await h.c.query<{ ro: boolean }>('SELECT pg_is_in_recovery() AS ro');
+        const r = await h.c.query<{ ro: boolean; server: string }>(
+          `SELECT pg_is_in_recovery() AS ro, ${SERVER_IDENTITY}`,
+        );
+        expect(r.rows[0]?.server).not.toBe(h.server);
         expect(r.rows[0]?.ro).toBe(false);
       } catch (err) {
         expect((err as Error).message).toMatch(/terminat|closed|ended|ECONNRESET|Connection/i);
@@ -252,8 +277,8 @@ describe.skipIf(!haveBinaries)(
       process.kill(await primaryPid(), 'SIGKILL');
       // The new primary acknowledges nothing alone: it waits for a standby from its first
       // commit on (it used to accept commits no replica had until the pass ended).
-      expect((await firstWrite(loop)).sync).toMatch(/^ANY 1 \(/);
-      await loop.progress('writes after the failover', 50);
+      expect((await firstWrite(loop, h.server)).sync).toMatch(/^ANY 1 \(/);
+      await loop.progress('writes after the failover', 50, h.server);
       await notStaleReadOnly(h);
       await healthy(2);
       await loop.stop();
@@ -275,8 +300,8 @@ describe.skipIf(!haveBinaries)(
         async () => (await cluster()).status?.currentPrimary === target,
         60_000,
       );
-      expect((await firstWrite(loop)).sync).toMatch(/^ANY 1 \(/);
-      await loop.progress('writes after the switchover', 50);
+      expect((await firstWrite(loop, h.server)).sync).toMatch(/^ANY 1 \(/);
+      await loop.progress('writes after the switchover', 50, h.server);
       await notStaleReadOnly(h);
       await loop.stop();
       await noneLost(loop);
@@ -308,8 +333,10 @@ describe.skipIf(!haveBinaries)(
       expect(loop.errors).toBe(errorsBefore);
       operator = await operatorStart();
       await loop.progress('writes after the operator is back');
+      const old = await held();
       process.kill(await primaryPid(), 'SIGKILL');
-      await loop.progress('writes after a failover under the new operator', 50);
+      await loop.progress('writes after a failover under the new operator', 50, old.server);
+      await notStaleReadOnly(old);
       await healthy(2);
       await loop.stop();
       await noneLost(loop);

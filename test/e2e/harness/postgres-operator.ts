@@ -95,6 +95,17 @@ export async function startOperator(options: {
   };
 }
 
+/**
+ * A select-list item naming the server process that answers a query: its port and the
+ * postmaster's start time. A Cluster's instances share one system identifier (replicas are
+ * cloned), and a killed primary comes back on its own port as a replica, so only the pair
+ * tells the killed server from every other one, itself restarted included. After a SIGKILL
+ * of the postmaster its backends (and walsender) live on for a moment and still
+ * acknowledge writes on connections they hold: "writes resume after a failover" holds only
+ * for writes another server acknowledged.
+ */
+export const SERVER_IDENTITY = "inet_server_port() || '@' || pg_postmaster_start_time() AS server";
+
 export interface PsqlResult {
   readonly code: number;
   readonly stdout: string;
