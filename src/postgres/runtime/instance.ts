@@ -23,7 +23,7 @@ import {
   stopProcess,
   waitUntil,
 } from './process.ts';
-import { parseLsn, query, timelineOfWalFile } from './sql.ts';
+import { parseLsn, query, timelineOfWalFile, withClient } from './sql.ts';
 
 export type InstanceRole = 'primary' | 'replica';
 /** `initializing`: initdb or bootstrap under way; `cloning`: pg_basebackup; `rejoining`: pg_rewind. */
@@ -552,15 +552,22 @@ export class Instance {
     }
   }
 
+  /**
+   * Promotes a standby; returns once it takes writes. `pg_promote(wait => true)` looks only
+   * every 100 ms, so the promotion is asked for without waiting and recovery's end is
+   * polled on the same connection every 10 ms: it is one of the steps of every failover.
+   */
   async promote(timeoutSeconds = 60): Promise<void> {
-    await query(this.address, 'SELECT pg_promote(true, $1)', [timeoutSeconds], 'postgres', {
-      statementTimeoutMs: (timeoutSeconds + 5) * 1000,
+    const ok = await withClient(this.address, 'postgres', async (c) => {
+      await c.query('SELECT pg_promote(false)');
+      return waitUntil(
+        async () =>
+          (await c.query<{ rec: boolean }>('SELECT pg_is_in_recovery() AS rec')).rows[0]?.rec ===
+          false,
+        timeoutSeconds * 1000,
+        10,
+      );
     });
-    const ok = await waitUntil(
-      async () => (await this.ping()).inRecovery === false,
-      timeoutSeconds * 1000,
-      50,
-    );
     if (!ok) throw new Error(`${this.name} did not leave recovery after pg_promote()`);
   }
 

@@ -25,6 +25,7 @@ import { bootstrapPrimary } from './bootstrap.ts';
 import {
   Blocked,
   endOfPass,
+  type PrimaryDecision,
   phaseAfterError,
   planPrimary,
   planSwitchover,
@@ -130,19 +131,28 @@ export class ClusterController {
     }
 
     primary = adoptRoles(pass, runtime, primary);
-    await validateParameters(pass, runtime, primary, false);
 
     // 2. A primary that is gone: fail over, or restart it in place.
     const primaryHealth = runtime.health.get(primary.name);
+    let decision: PrimaryDecision | undefined;
     if (!primaryHealth?.ready) {
       runtime.primaryUnhealthySince ??= Date.now();
-      const decision = planPrimary({
+      decision = planPrimary({
         health: primaryHealth,
         readyReplicas: runtime.readyReplicas().length,
         unhealthySince: runtime.primaryUnhealthySince,
         now: Date.now(),
         failoverDelayMs: spec.failoverDelaySeconds * 1000,
       });
+    }
+    // A failover does not wait for the spec's parameters to be checked (`postgres -C`
+    // starts a process: a tenth of a second on a busy machine, while no write is taken):
+    // the promoted server keeps the parameters the servers run with, and the check follows.
+    const applied = primary.state.appliedParameters;
+    const checkAfterFailover = decision?.action === 'failover' && applied !== undefined;
+    if (checkAfterFailover) pass.effective = applied;
+    else await validateParameters(pass, runtime, primary, false);
+    if (decision) {
       switch (decision.action) {
         case 'wait-for-failover':
           await pass.publish(
@@ -153,6 +163,7 @@ export class ClusterController {
           return { requeueAfterMs: Math.min(decision.remainingMs, FAILOVER_POLL_MS) };
         case 'failover':
           primary = await failover(pass, runtime, primary);
+          if (checkAfterFailover) await validateParameters(pass, runtime, primary, false);
           break;
         case 'restart-in-place':
           await pass.publish(Phase.InplacePrimaryRestart, `restarting primary ${primary.name}`);

@@ -45,8 +45,8 @@ export function adoptRoles(
  * Promotes the most advanced ready replica; the old primary rejoins as a replica later.
  * Every step on the way to the first write through the read-write endpoint is local (the
  * status write announcing the failover goes on beside them, not before): the old server
- * killed, the replica promoted, its synchronous standbys set while the other replicas are
- * pointed at it, then the endpoint.
+ * killed, the replica promoted while the other replicas are pointed at it, its synchronous
+ * standbys set, then the endpoint.
  */
 export async function failover(
   pass: ClusterPass,
@@ -68,12 +68,9 @@ export async function failover(
     const candidates = runtime.readyReplicas();
     if (candidates.length === 0) throw new Error('no ready replica to fail over to');
     const next = mostAdvanced(candidates, runtime.healthOf);
-    await next.promote();
+    await Promise.all([next.promote(), repointReplicas(pass, runtime, next, old)]);
     old.update({ phase: 'rejoining', role: 'replica' });
-    await Promise.all([
-      configurePromoted(pass, runtime, next),
-      repointReplicas(pass, runtime, next),
-    ]);
+    await configurePromoted(pass, runtime, next);
     runtime.setPrimary(next);
     // The read-write endpoint goes to the new primary now, not after the status is written.
     pass.deps.publishEndpoints();
@@ -111,13 +108,12 @@ export async function switchover(
   const end = await old.checkpointLsn().catch(() => undefined);
   if (end !== undefined)
     await waitUntil(async () => ((await next.ping()).lsn ?? -1n) >= end, 10_000, 50);
-  await next.promote();
+  await Promise.all([next.promote(), repointReplicas(pass, runtime, next, old)]);
   await configurePromoted(pass, runtime, next);
   old.update({ phase: 'rejoining', role: 'replica' });
   runtime.setPrimary(next);
   pass.deps.publishEndpoints();
   pass.deps.metrics.switchovers.inc();
-  await repointReplicas(pass, runtime, next);
   await rejoin(pass, runtime, old, next);
   await runtime.refreshHealth();
   await ensureSecrets(pass, next);

@@ -31,16 +31,22 @@ async function clone(
   await startInstance(pass, runtime, inst);
 }
 
-/** Points every provisioned replica at the (new) primary: primary_conninfo reloads. */
+/**
+ * Points every provisioned replica (but `except`, the primary being replaced) at the (new)
+ * primary: primary_conninfo reloads. Done while `primary` is still being promoted, they
+ * stream from it as a standby (cascading replication) and follow it onto its new timeline,
+ * so a synchronous standby is there for its first commit.
+ */
 export async function repointReplicas(
   pass: ClusterPass,
   runtime: ClusterRuntime,
   primary: Instance,
+  except?: Instance,
 ): Promise<void> {
   await Promise.all(
     runtime
       .sorted()
-      .filter((i) => i !== primary && i.state.phase === 'ready')
+      .filter((i) => i !== primary && i !== except && i.state.phase === 'ready')
       .map(async (replica) => {
         const { conf, hba } = renderConfig(pass, runtime, replica, primary);
         replica.writeConfig(conf, hba, true);
