@@ -333,7 +333,10 @@ export class ResourceStorage {
   ): Promise<WriteResult<KubeObject>> {
     const type = scope.type;
     const obj = opts.ownsInput ? input : structuredClone(input);
-    checkDecodes(scope, obj, typeof obj.metadata?.name === 'string' ? obj.metadata.name : '');
+    // A request body was checked as it was decoded (a 400 when it does not decode).
+    if (!opts.decodedBody) {
+      checkDecodes(scope, obj, typeof obj.metadata?.name === 'string' ? obj.metadata.name : '');
+    }
     obj.metadata ??= {};
     placeInNamespace(obj, type, scope.namespace);
     scope.filter?.prepareCreate?.(obj);
@@ -411,7 +414,7 @@ export class ResourceStorage {
         throw notFound(resourceRef(type), name);
       const old = withoutClusterMark(decoded);
       const obj = withoutClusterMark(structuredClone(await update(structuredClone(old))));
-      checkDecodes(scope, obj, name);
+      if (!opts.decodedBody) checkDecodes(scope, obj, name);
       obj.metadata ??= {};
       this.checkName(obj, name);
       placeInNamespace(obj, type, scope.namespace);

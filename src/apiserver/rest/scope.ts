@@ -60,6 +60,7 @@ export interface WriteOptions {
    * The object is a create or update request body, so a strict field validation error is
    * worded as failing to decode it (`ConfigMap in version "v1" cannot be handled as a
    * ConfigMap: strict decoding error: …`), as upstream's decoder does; patches are not.
+   * The HTTP layer refused the body if it did not decode (400), so it is not checked again.
    */
   readonly decodedBody?: boolean;
   /** Server-side apply already settled managedFields; do not record an Update on top. */
