@@ -29,6 +29,7 @@ import { httpClient } from '../test/e2e/harness/http.ts';
 import { until } from '../test/e2e/harness/wait.ts';
 import {
   type CanopyProcess,
+  childrenCpuSeconds,
   cpuSeconds,
   load,
   runQueueSeconds,
@@ -104,7 +105,11 @@ class CreateFigures {
   readonly rates: number[] = [];
   private created = 0;
   private seconds = 0;
-  private readonly spent = { server: { cpu: 0, waited: 0 }, etcd: { cpu: 0, waited: 0 } };
+  private readonly spent = {
+    server: { cpu: 0, waited: 0 },
+    etcd: { cpu: 0, waited: 0 },
+    load: { cpu: 0, waited: 0 },
+  };
   private readonly pids: { server: number; etcd: number };
 
   constructor(server: number, etcd: number) {
@@ -116,6 +121,8 @@ class CreateFigures {
     const read = () => ({
       server: { cpu: cpuSeconds(this.pids.server), waited: runQueueSeconds(this.pids.server) },
       etcd: { cpu: cpuSeconds(this.pids.etcd), waited: runQueueSeconds(this.pids.etcd) },
+      // wrk, once it has exited (raw transactions come from this process: 0 there).
+      load: { cpu: childrenCpuSeconds(process.pid), waited: 0 },
     });
     let before = read();
     let startedAt = performance.now();
@@ -125,7 +132,7 @@ class CreateFigures {
     });
     const after = read();
     const seconds = (performance.now() - startedAt) / 1000;
-    for (const p of ['server', 'etcd'] as const) {
+    for (const p of ['server', 'etcd', 'load'] as const) {
       this.spent[p].cpu += after[p].cpu - before[p].cpu;
       this.spent[p].waited += after[p].waited - before[p].waited;
     }
@@ -134,7 +141,7 @@ class CreateFigures {
     this.rates.push(rate);
   }
 
-  cpuMsPer(p: 'server' | 'etcd'): number {
+  cpuMsPer(p: 'server' | 'etcd' | 'load'): number {
     return (this.spent[p].cpu * 1000) / this.created;
   }
 
@@ -322,6 +329,7 @@ export async function run(): Promise<Report> {
       const f = sides[side];
       report.metric(`${who} CPU per ${what}`, f.cpuMsPer('server'), 'ms');
       report.metric(`etcd CPU per ${what}`, f.cpuMsPer('etcd'), 'ms');
+      if (side !== 'raw') report.metric(`wrk CPU per ${what}`, f.cpuMsPer('load'), 'ms');
       report.metric(
         `${who} time waiting for a core, per second`,
         f.waitedPerSecond('server'),
