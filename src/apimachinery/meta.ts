@@ -104,6 +104,14 @@ export function isJsonObject(value: unknown): value is JsonObject {
 }
 
 /**
+ * `value` when it is a JSON object, else a new empty one: how a strategy or controller reads
+ * the fields of something that may be absent or of the wrong shape (`objectOrEmpty(obj.spec)`).
+ */
+export function objectOrEmpty(value: unknown): JsonObject {
+  return isJsonObject(value) ? value : {};
+}
+
+/**
  * The name of an object that has one (every stored or listed object does; only a create
  * with generateName lacks one until the server names it), '' otherwise.
  */

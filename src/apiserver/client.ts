@@ -6,11 +6,11 @@
 import {
   asJson,
   asKubeObject,
-  isJsonObject,
   type JsonObject,
   type KubeList,
   type KubeObject,
   nameOf,
+  objectOrEmpty,
 } from '../apimachinery/meta.ts';
 import { applyMergePatch } from '../apimachinery/patch/merge-patch.ts';
 import { isStatusError, notFound, notFoundPath } from '../apimachinery/status.ts';
@@ -176,7 +176,7 @@ export class ResourceClient {
       (current) => {
         const patched = applyMergePatch(current && asJson(current), patch);
         // A merge patch of an object with an object is an object.
-        return asKubeObject(isJsonObject(patched) ? patched : {});
+        return asKubeObject(objectOrEmpty(patched));
       },
       { subresource },
     );

@@ -17,7 +17,14 @@
  *   time unset for a new applier that changes nothing; this sets it.)
  */
 import type { JsonObject, JsonValue, KubeObject } from '../meta.ts';
-import { asJson, asKubeObject, isJsonObject, parseApiVersion, timestamp } from '../meta.ts';
+import {
+  asJson,
+  asKubeObject,
+  isJsonObject,
+  objectOrEmpty,
+  parseApiVersion,
+  timestamp,
+} from '../meta.ts';
 import { compareStrings, deepEqual } from '../schema/json.ts';
 import type { JSONSchemaProps } from '../schema/types.ts';
 import { badRequest, internalError, StatusError } from '../status.ts';
@@ -139,7 +146,7 @@ export function apply(
   const root = withObjectMeta(schema);
   const subresource = options.subresource ?? '';
   const time = options.time ?? timestamp();
-  const meta = isJsonObject(applied.metadata) ? applied.metadata : {};
+  const meta = objectOrEmpty(applied.metadata);
   const appliedVersion = str(applied.apiVersion);
   if (
     options.kind !== undefined &&
@@ -216,7 +223,7 @@ export function apply(
   // Merging an object into an object yields one.
   if (!isJsonObject(next)) throw internalError('the applied object is not a JSON object');
   const object = asKubeObject(structuredClone(next));
-  const { managedFields: _, ...objectMeta } = isJsonObject(object.metadata) ? object.metadata : {};
+  const { managedFields: _, ...objectMeta } = objectOrEmpty(object.metadata);
   const entries = encodeManagedFields(managed);
   object.metadata = entries.length > 0 ? { ...objectMeta, managedFields: entries } : objectMeta;
   return conflicts.length > 0 ? { object, conflicts } : { object };

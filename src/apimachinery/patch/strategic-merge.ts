@@ -15,7 +15,7 @@
  * bare 500; the text is the same).
  */
 import type { JsonObject, JsonValue } from '../meta.ts';
-import { isJsonObject } from '../meta.ts';
+import { isJsonObject, objectOrEmpty } from '../meta.ts';
 import type { JSONSchemaProps } from '../schema/types.ts';
 import { badRequest } from '../status.ts';
 import { goTypeName, goValue } from './go-format.ts';
@@ -43,7 +43,7 @@ export function applyStrategicMergePatch(
   patch: JsonObject,
   schema: JSONSchemaProps | undefined,
 ): JsonValue {
-  return mergeMap(isJsonObject(original) ? original : {}, patch, withObjectMeta(schema));
+  return mergeMap(objectOrEmpty(original), patch, withObjectMeta(schema));
 }
 
 function fail(message: string): never {

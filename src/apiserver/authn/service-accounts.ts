@@ -21,7 +21,12 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { join } from 'node:path';
 import { goQuote, goQuoteList } from '../../apimachinery/labels.ts';
-import { isJsonObject, type KubeObject, timestamp } from '../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type KubeObject,
+  objectOrEmpty,
+  timestamp,
+} from '../../apimachinery/meta.ts';
 import { unauthorized } from '../../apimachinery/status.ts';
 import { AUTHENTICATED, CLUSTER_NAME_EXTRA, SERVICE_ACCOUNT_PREFIX } from '../authz/scopes.ts';
 import { secrets } from '../builtin/core/secrets.ts';
@@ -378,7 +383,7 @@ export class ServiceAccountTokens implements Authenticator {
     }
     const secret = await this.lookup.secret(ref.cluster, ref.namespace, secretName);
     if (!secret) throw new InvalidTokenError(`secrets ${goQuote(secretName)} not found`);
-    const data = isJsonObject(secret.data) ? secret.data : {};
+    const data = objectOrEmpty(secret.data);
     const stored = typeof data.token === 'string' ? Buffer.from(data.token, 'base64') : undefined;
     if (!stored || stored.toString('utf8') !== token) {
       throw new InvalidTokenError("token does not match server's copy");

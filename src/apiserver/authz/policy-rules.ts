@@ -13,7 +13,7 @@ import {
   VERB_ALL,
 } from '../../api/rbac/types.ts';
 import { goQuoteList } from '../../apimachinery/labels.ts';
-import { isJsonObject } from '../../apimachinery/meta.ts';
+import { objectOrEmpty } from '../../apimachinery/meta.ts';
 
 /** A rule with every list present (absent and null lists are empty), as the evaluator reads it. */
 export interface Rule {
@@ -44,7 +44,7 @@ function strings(value: unknown): readonly string[] {
 
 /** Normalises a stored rule (lists may be absent, null or hold non-strings after a bad write). */
 export function toRule(value: unknown): Rule {
-  const r = isJsonObject(value) ? value : {};
+  const r = objectOrEmpty(value);
   return {
     verbs: strings(r.verbs),
     apiGroups: strings(r.apiGroups),

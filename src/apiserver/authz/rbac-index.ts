@@ -21,7 +21,12 @@ import {
   USER_KIND,
 } from '../../api/rbac/types.ts';
 import { type LabelSelectorMatcher, labelSelectorFromObject } from '../../apimachinery/labels.ts';
-import { isJsonObject, type KubeObject, type LabelSelector } from '../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type KubeObject,
+  type LabelSelector,
+  objectOrEmpty,
+} from '../../apimachinery/meta.ts';
 import { StoreFollower } from '../../controller/store-follower.ts';
 import { parseObjectKey, resourcePrefix } from '../../storage/keys.ts';
 import type { Store } from '../../storage/store.ts';
@@ -132,7 +137,7 @@ function compileRole(obj: KubeObject, namespace: string): CompiledRole {
 }
 
 function compileBinding(obj: KubeObject, kind: BindingKind, namespace: string): CompiledBinding {
-  const ref = isJsonObject(obj.roleRef) ? obj.roleRef : {};
+  const ref = objectOrEmpty(obj.roleRef);
   const subjects: Subject[] = [];
   for (const s of Array.isArray(obj.subjects) ? obj.subjects : []) {
     if (!isJsonObject(s)) continue;

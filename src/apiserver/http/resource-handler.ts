@@ -11,6 +11,7 @@ import {
   isJsonObject,
   type JsonValue,
   type KubeObject,
+  objectOrEmpty,
 } from '../../apimachinery/meta.ts';
 import {
   badRequest,
@@ -514,7 +515,7 @@ async function deleteOptions(r: ResourceRequest): Promise<RawDeleteOptions> {
   const problem = goDecodeError(DELETE_OPTIONS, body as JsonValue);
   if (problem) throw badRequest(problem.message, decodeCauses([problem]));
   const options = body as RawDeleteOptions & { dryRun?: string[] | null };
-  const pre = isJsonObject(body.preconditions) ? body.preconditions : {};
+  const pre = objectOrEmpty(body.preconditions);
   return {
     ...(typeof options.gracePeriodSeconds === 'number'
       ? { gracePeriodSeconds: options.gracePeriodSeconds }

@@ -9,6 +9,7 @@ import {
   isJsonObject,
   type JsonObject,
   type JsonValue,
+  objectOrEmpty,
 } from '../../apimachinery/meta.ts';
 import { apply } from '../../apimachinery/patch/index.ts';
 import { pruneObjectMeta } from '../../apimachinery/schema/prune.ts';
@@ -46,7 +47,7 @@ export function applyFunction(r: ApplyRequest): UpdateFunction {
       `the kind in the data (${String(config.kind ?? '')}) does not match the expected kind (${r.type.names.kind})`,
     );
   }
-  const meta = isJsonObject(config.metadata) ? config.metadata : {};
+  const meta = objectOrEmpty(config.metadata);
   const namespace = typeof meta.namespace === 'string' ? meta.namespace : '';
   const typedPatchError = (problem: string) =>
     badRequest(

@@ -6,17 +6,22 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  objectOrEmpty,
+} from '../../apimachinery/meta.ts';
 import { isDNS1123Subdomain } from '../../apimachinery/validation/names.ts';
 import { toYaml } from '../../apimachinery/yaml.ts';
 import type { PluginContext } from './context.ts';
 
 /** The CRD's name, or `<plural>.<group>` (group `core` when empty) when it has none. */
 function crdName(crd: JsonObject): string {
-  const meta = isJsonObject(crd.metadata) ? crd.metadata : {};
+  const meta = objectOrEmpty(crd.metadata);
   if (typeof meta.name === 'string' && meta.name !== '') return meta.name;
-  const spec = isJsonObject(crd.spec) ? crd.spec : {};
-  const names = isJsonObject(spec.names) ? spec.names : {};
+  const spec = objectOrEmpty(crd.spec);
+  const names = objectOrEmpty(spec.names);
   const group = typeof spec.group === 'string' && spec.group !== '' ? spec.group : 'core';
   return `${String(names.plural ?? '')}.${group}`;
 }
@@ -38,8 +43,8 @@ export function crdToAPIResourceSchema(crd: unknown, prefix: string): JsonObject
     const errs = problems.map((p) => `metadata.name: Invalid value: ${JSON.stringify(name)}: ${p}`);
     throw new Error(errs.length === 1 ? (errs[0] as string) : `[${errs.join(', ')}]`);
   }
-  const spec = isJsonObject(crd.spec) ? crd.spec : {};
-  const names: JsonObject = { ...(isJsonObject(spec.names) ? spec.names : {}) };
+  const spec = objectOrEmpty(crd.spec);
+  const names: JsonObject = { ...objectOrEmpty(spec.names) };
   // SetDefaults_CustomResourceDefinitionSpec
   if (!names.singular && typeof names.kind === 'string') names.singular = names.kind.toLowerCase();
   if (!names.listKind && typeof names.kind === 'string') names.listKind = `${names.kind}List`;
@@ -56,7 +61,7 @@ export function crdToAPIResourceSchema(crd: unknown, prefix: string): JsonObject
       if (typeof v.deprecationWarning === 'string') out.deprecationWarning = v.deprecationWarning;
       if (isJsonObject(v.schema) && isJsonObject(v.schema.openAPIV3Schema))
         out.schema = v.schema.openAPIV3Schema;
-      out.subresources = isJsonObject(v.subresources) ? v.subresources : {};
+      out.subresources = objectOrEmpty(v.subresources);
       if (Array.isArray(v.additionalPrinterColumns) && v.additionalPrinterColumns.length > 0) {
         out.additionalPrinterColumns = v.additionalPrinterColumns;
       }

@@ -5,7 +5,7 @@
  * SELECTOR table. No controller runs them here (see workload.ts).
  */
 import { type ErrorList, validateOneOf } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
+import { type JsonObject, objectOrEmpty } from '../../../apimachinery/meta.ts';
 import {
   type BuiltinSchema,
   intOrString,
@@ -68,7 +68,7 @@ function defaultSpec(spec: JsonObject): void {
 }
 
 function validateSpec(spec: JsonObject): ErrorList {
-  const update = isJsonObject(spec.updateStrategy) ? spec.updateStrategy : {};
+  const update = objectOrEmpty(spec.updateStrategy);
   return [
     ...validateSelectorAndTemplate(spec, 'daemonset'),
     ...validateOneOf(SPEC.child('updateStrategy', 'type'), update.type, [
@@ -106,9 +106,9 @@ export const daemonSets = builtin({
       ...POD_TEMPLATE_COLUMNS,
     ],
     cells: (obj, now) => {
-      const spec = isJsonObject(obj.spec) ? obj.spec : {};
-      const template = isJsonObject(spec.template) ? spec.template : {};
-      const podSpec = isJsonObject(template.spec) ? template.spec : {};
+      const spec = objectOrEmpty(obj.spec);
+      const template = objectOrEmpty(spec.template);
+      const podSpec = objectOrEmpty(template.spec);
       return [
         obj.metadata.name,
         statusNumber(obj, 'desiredNumberScheduled'),

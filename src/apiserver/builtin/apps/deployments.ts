@@ -11,7 +11,7 @@ import {
   invalid,
   validateOneOf,
 } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
+import { type JsonObject, objectOrEmpty } from '../../../apimachinery/meta.ts';
 import {
   type BuiltinSchema,
   boolean,
@@ -89,7 +89,7 @@ function defaultSpec(spec: JsonObject): void {
 
 function validateSpec(spec: JsonObject): ErrorList {
   const errs = [...validateSelectorAndTemplate(spec, 'deployment'), ...validateReplicas(spec)];
-  const strategy = isJsonObject(spec.strategy) ? spec.strategy : {};
+  const strategy = objectOrEmpty(spec.strategy);
   errs.push(
     ...validateOneOf(SPEC.child('strategy', 'type'), strategy.type, ['Recreate', 'RollingUpdate']),
   );
@@ -101,7 +101,7 @@ function validateSpec(spec: JsonObject): ErrorList {
       ),
     );
   }
-  const rolling = isJsonObject(strategy.rollingUpdate) ? strategy.rollingUpdate : {};
+  const rolling = objectOrEmpty(strategy.rollingUpdate);
   const zero = (v: unknown) => v === 0 || v === '0%' || v === '0';
   if (zero(rolling.maxUnavailable) && zero(rolling.maxSurge)) {
     errs.push(
@@ -145,7 +145,7 @@ export const deployments = builtin({
       statusNumber(obj, 'updatedReplicas'),
       statusNumber(obj, 'availableReplicas'),
       age(obj, now),
-      ...podTemplateCells(isJsonObject(obj.spec) ? obj.spec : {}),
+      ...podTemplateCells(objectOrEmpty(obj.spec)),
     ],
   }),
 });

@@ -4,7 +4,7 @@
  * DESIRED / CURRENT / READY table. No controller runs them here (see workload.ts).
  */
 import type { ErrorList } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
+import { type JsonObject, objectOrEmpty } from '../../../apimachinery/meta.ts';
 import { type BuiltinSchema, labelSelector, object } from '../../../apimachinery/schema/dsl.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
@@ -86,7 +86,7 @@ export const replicaSets = builtin({
       statusNumber(obj, 'replicas'),
       statusNumber(obj, 'readyReplicas'),
       age(obj, now),
-      ...podTemplateCells(isJsonObject(obj.spec) ? obj.spec : {}),
+      ...podTemplateCells(objectOrEmpty(obj.spec)),
     ],
   }),
 });

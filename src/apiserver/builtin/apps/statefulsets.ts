@@ -5,7 +5,7 @@
  * selector and the scale subresource. No controller runs them here (see workload.ts).
  */
 import { type ErrorList, validateOneOf } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject } from '../../../apimachinery/meta.ts';
+import { isJsonObject, type JsonObject, objectOrEmpty } from '../../../apimachinery/meta.ts';
 import {
   atomicList,
   type BuiltinSchema,
@@ -105,7 +105,7 @@ function defaultSpec(spec: JsonObject): void {
 }
 
 function validateSpec(spec: JsonObject): ErrorList {
-  const update = isJsonObject(spec.updateStrategy) ? spec.updateStrategy : {};
+  const update = objectOrEmpty(spec.updateStrategy);
   return [
     ...validateSelectorAndTemplate(spec, 'statefulset'),
     ...validateReplicas(spec),
@@ -147,7 +147,7 @@ export const statefulSets = builtin({
       obj.metadata.name,
       `${statusNumber(obj, 'readyReplicas')}/${specNumber(obj, 'replicas')}`,
       age(obj, now),
-      ...templateContainersAndImages(isJsonObject(obj.spec) ? obj.spec : {}),
+      ...templateContainersAndImages(objectOrEmpty(obj.spec)),
     ],
   }),
 });

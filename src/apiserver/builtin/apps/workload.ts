@@ -21,6 +21,7 @@ import {
   type JsonValue,
   type KubeObject,
   type LabelSelector,
+  objectOrEmpty,
 } from '../../../apimachinery/meta.ts';
 import {
   type BuiltinSchema,
@@ -181,7 +182,7 @@ export function appsStrategy(
   const prepare = (obj: KubeObject) => {
     if (isJsonObject(obj.spec)) defaultSpec(obj.spec);
   };
-  const validate = (obj: KubeObject) => validateSpec(isJsonObject(obj.spec) ? obj.spec : {});
+  const validate = (obj: KubeObject) => validateSpec(objectOrEmpty(obj.spec));
   return workloadStrategy(kind, {
     prepareForCreate: prepare,
     prepareForUpdate: prepare,
@@ -235,10 +236,10 @@ export function defaultRollingUpdate(
   field: 'strategy' | 'updateStrategy',
   rolling: JsonObject,
 ): void {
-  const update = isJsonObject(spec[field]) ? spec[field] : {};
+  const update = objectOrEmpty(spec[field]);
   update.type ??= 'RollingUpdate';
   if (update.type === 'RollingUpdate') {
-    const limits = isJsonObject(update.rollingUpdate) ? update.rollingUpdate : {};
+    const limits = objectOrEmpty(update.rollingUpdate);
     for (const [key, value] of Object.entries(rolling)) limits[key] ??= value;
     update.rollingUpdate = limits;
   }

@@ -5,7 +5,7 @@
  * with it). `withTokenRequest` adds the subresource to the ServiceAccount type.
  */
 import { FieldPath, invalid, tooLong } from '../../../apimachinery/field-errors.ts';
-import { asKubeObject, isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import { asKubeObject, type KubeObject, objectOrEmpty } from '../../../apimachinery/meta.ts';
 import {
   badRequest,
   conflict,
@@ -68,7 +68,7 @@ export function tokenRequestSubresource(deps: TokenRequestDeps): VirtualSubresou
       }
       const sa = await deps.lookup.serviceAccount(ctx.cluster, namespace, name);
       if (!sa) throw notFound({ group: '', resource: 'serviceaccounts' }, name);
-      const meta = isJsonObject(body.metadata) ? body.metadata : {};
+      const meta = objectOrEmpty(body.metadata);
       const metaNamespace = stringField(meta, 'namespace');
       const metaName = stringField(meta, 'name');
       if (metaNamespace && metaNamespace !== namespace) {

@@ -4,7 +4,7 @@
  * (`admin` aggregates `create localsubjectaccessreviews`).
  */
 import { FieldPath, invalid } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import { type KubeObject, objectOrEmpty } from '../../../apimachinery/meta.ts';
 import { badRequest } from '../../../apimachinery/status.ts';
 import type { Authorizer } from '../../authz/authorizer.ts';
 import { LOCAL_SUBJECT_ACCESS_REVIEW } from './go-types.ts';
@@ -38,7 +38,7 @@ export function localSubjectAccessReviews(authorizer: Authorizer) {
       const namespace = ctx.namespace ?? '';
       if (!namespace) throw badRequest('namespace is required on this type: ');
       // The generic create path fills metadata.namespace from the URL, or refuses a mismatch.
-      const meta = isJsonObject(body.metadata) ? body.metadata : {};
+      const meta = objectOrEmpty(body.metadata);
       if (typeof meta.namespace === 'string' && meta.namespace && meta.namespace !== namespace) {
         throw badRequest(
           'the namespace of the provided object does not match the namespace sent on the request',

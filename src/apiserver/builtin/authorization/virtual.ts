@@ -11,6 +11,7 @@ import {
   isJsonObject,
   type JsonObject,
   type KubeObject,
+  objectOrEmpty,
 } from '../../../apimachinery/meta.ts';
 import { badRequest, invalid as invalidStatus } from '../../../apimachinery/status.ts';
 import { NAME_COLUMN } from '../../../apimachinery/table.ts';
@@ -122,7 +123,7 @@ export function reviewAnswer(
   body: KubeObject,
   fields: Record<string, unknown>,
 ): KubeObject {
-  const meta = isJsonObject(body.metadata) ? body.metadata : {};
+  const meta = objectOrEmpty(body.metadata);
   return asKubeObject({
     apiVersion: `${group}/${version}`,
     kind,

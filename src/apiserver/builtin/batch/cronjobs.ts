@@ -11,7 +11,7 @@ import {
   required,
   validateOneOf,
 } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import { isJsonObject, type KubeObject, objectOrEmpty } from '../../../apimachinery/meta.ts';
 import {
   atomicList,
   type BuiltinSchema,
@@ -113,7 +113,7 @@ export function cronScheduleError(schedule: string): string | undefined {
 }
 
 function validate(obj: KubeObject): ErrorList {
-  const spec = isJsonObject(obj.spec) ? obj.spec : {};
+  const spec = objectOrEmpty(obj.spec);
   const errs: ErrorList = [];
   const path = SPEC.child('schedule');
   if (typeof spec.schedule !== 'string' || spec.schedule === '') errs.push(required(path, ''));
@@ -174,8 +174,8 @@ export const cronJobs = builtin({
       ...JOB_POD_COLUMNS,
     ],
     cells: (obj, now) => {
-      const spec = isJsonObject(obj.spec) ? obj.spec : {};
-      const status = isJsonObject(obj.status) ? obj.status : {};
+      const spec = objectOrEmpty(obj.spec);
+      const status = objectOrEmpty(obj.status);
       const job =
         isJsonObject(spec.jobTemplate) && isJsonObject(spec.jobTemplate.spec)
           ? spec.jobTemplate.spec

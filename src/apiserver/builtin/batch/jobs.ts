@@ -13,7 +13,12 @@ import {
   notSupported,
   validateOneOf,
 } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type JsonObject,
+  type KubeObject,
+  objectOrEmpty,
+} from '../../../apimachinery/meta.ts';
 import {
   atomicStrings,
   type BuiltinSchema,
@@ -107,9 +112,9 @@ function prepareForCreate(obj: KubeObject): void {
     const uid = obj.metadata.uid;
     const name = obj.metadata.name ?? '';
     spec.selector = { matchLabels: { [CONTROLLER_UID]: uid } };
-    const template = isJsonObject(spec.template) ? spec.template : {};
-    const meta = isJsonObject(template.metadata) ? template.metadata : {};
-    const labels = isJsonObject(meta.labels) ? meta.labels : {};
+    const template = objectOrEmpty(spec.template);
+    const meta = objectOrEmpty(template.metadata);
+    const labels = objectOrEmpty(meta.labels);
     Object.assign(labels, {
       [CONTROLLER_UID]: uid,
       [JOB_NAME]: name,
@@ -130,8 +135,7 @@ export function validateJobSpec(spec: JsonObject, root = SPEC): ErrorList {
     ...validateReplicas(spec, 'completions', root),
     ...validateReplicas(spec, 'backoffLimit', root),
   ];
-  const podSpec =
-    isJsonObject(spec.template) && isJsonObject(spec.template.spec) ? spec.template.spec : {};
+  const podSpec = objectOrEmpty(objectOrEmpty(spec.template).spec);
   const restart = podSpec.restartPolicy;
   if (restart !== 'OnFailure' && restart !== 'Never') {
     errs.push(
@@ -148,8 +152,8 @@ export function validateJobSpec(spec: JsonObject, root = SPEC): ErrorList {
 }
 
 function validateUpdate(obj: KubeObject, old: KubeObject): ErrorList {
-  const spec = isJsonObject(obj.spec) ? obj.spec : {};
-  const oldSpec = isJsonObject(old.spec) ? old.spec : {};
+  const spec = objectOrEmpty(obj.spec);
+  const oldSpec = objectOrEmpty(old.spec);
   const errs = validateJobSpec(spec);
   for (const field of ['selector', 'completionMode', 'podFailurePolicy', 'backoffLimitPerIndex']) {
     if (JSON.stringify(spec[field]) !== JSON.stringify(oldSpec[field])) {
@@ -179,7 +183,7 @@ function jobStatus(obj: KubeObject): string {
 }
 
 function completions(obj: KubeObject): string {
-  const spec = isJsonObject(obj.spec) ? obj.spec : {};
+  const spec = objectOrEmpty(obj.spec);
   const succeeded = statusNumber(obj, 'succeeded');
   if (typeof spec.completions === 'number') return `${succeeded}/${spec.completions}`;
   const parallelism = typeof spec.parallelism === 'number' ? spec.parallelism : 0;
@@ -187,7 +191,7 @@ function completions(obj: KubeObject): string {
 }
 
 function duration(obj: KubeObject, now: number): string {
-  const status = isJsonObject(obj.status) ? obj.status : {};
+  const status = objectOrEmpty(obj.status);
   if (typeof status.startTime !== 'string') return '';
   const end = typeof status.completionTime === 'string' ? Date.parse(status.completionTime) : now;
   return humanDuration(end - Date.parse(status.startTime));
@@ -216,7 +220,7 @@ export const jobs = builtin({
     prepareForUpdate: (obj) => {
       if (isJsonObject(obj.spec)) defaultJobSpec(obj.spec);
     },
-    validate: (obj) => validateJobSpec(isJsonObject(obj.spec) ? obj.spec : {}),
+    validate: (obj) => validateJobSpec(objectOrEmpty(obj.spec)),
     validateUpdate,
     columns: [
       NAME_COLUMN,
@@ -232,7 +236,7 @@ export const jobs = builtin({
       completions(obj),
       duration(obj, now),
       age(obj, now),
-      ...podTemplateCells(isJsonObject(obj.spec) ? obj.spec : {}),
+      ...podTemplateCells(objectOrEmpty(obj.spec)),
     ],
   }),
 });

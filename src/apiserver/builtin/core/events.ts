@@ -15,7 +15,12 @@ import {
   typeInvalid,
 } from '../../../apimachinery/field-errors.ts';
 import { isQualifiedName } from '../../../apimachinery/labels.ts';
-import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type JsonObject,
+  type KubeObject,
+  objectOrEmpty,
+} from '../../../apimachinery/meta.ts';
 import { column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { isDNS1123Subdomain } from '../../../apimachinery/validation/names.ts';
 import { builtin } from '../define.ts';
@@ -127,7 +132,7 @@ export function timestampSince(value: unknown, now: number): string {
 
 const str = (value: unknown): string => (typeof value === 'string' ? value : '');
 const int = (value: unknown): number => (typeof value === 'number' ? value : 0);
-const obj = (value: unknown): JsonObject => (isJsonObject(value) ? value : {});
+const obj = (value: unknown): JsonObject => objectOrEmpty(value);
 const bytes = (value: string): number => Buffer.byteLength(value);
 
 export function checkString(value: unknown, path: FieldPath): FieldError[] {

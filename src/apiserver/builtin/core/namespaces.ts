@@ -9,7 +9,7 @@
  * `kube-root-ca.crt` in each (apiserver/controllers/serviceaccount/, root-ca-publisher/).
  */
 import { type ErrorList, FieldPath, invalid } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import { isJsonObject, type KubeObject, objectOrEmpty } from '../../../apimachinery/meta.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { isQualifiedName } from '../../../apimachinery/validation/names.ts';
 import { age } from '../age.ts';
@@ -75,7 +75,7 @@ export const namespaces = builtin({
     nameValidation: 'DNS1123Label',
     prepareForCreate(obj) {
       const ns = fields(obj);
-      ns.spec = { ...(isJsonObject(obj.spec) ? obj.spec : {}), finalizers: [NAMESPACE_FINALIZER] };
+      ns.spec = { ...objectOrEmpty(obj.spec), finalizers: [NAMESPACE_FINALIZER] };
       ns.status = { phase: 'Active' };
       labelName(obj);
     },

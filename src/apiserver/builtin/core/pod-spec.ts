@@ -14,7 +14,12 @@ import {
   notSupported,
   required,
 } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject, type JsonValue } from '../../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  objectOrEmpty,
+} from '../../../apimachinery/meta.ts';
 import { tryParseQuantity } from '../../../apimachinery/quantity.ts';
 import { isDNS1123Label } from '../../../apimachinery/validation/names.ts';
 import {
@@ -67,7 +72,7 @@ function defaultContainer(c: JsonObject): void {
   // Requests default to the limits where only limits are given.
   const resources = c.resources;
   if (isJsonObject(resources) && isJsonObject(resources.limits)) {
-    const requests = isJsonObject(resources.requests) ? resources.requests : {};
+    const requests = objectOrEmpty(resources.requests);
     for (const [name, limit] of Object.entries(resources.limits)) requests[name] ??= limit;
     if (Object.keys(requests).length > 0) resources.requests = requests;
   }
@@ -274,7 +279,7 @@ export function defaultPodTemplate(template: unknown): void {
 export function validatePodTemplate(template: unknown, path: FieldPath): ErrorList {
   if (!isJsonObject(template)) return [required(path, '')];
   const errs: ErrorList = [];
-  const meta = isJsonObject(template.metadata) ? template.metadata : {};
+  const meta = objectOrEmpty(template.metadata);
   const labels = isJsonObject(meta.labels) ? (meta.labels as Record<string, string>) : undefined;
   const annotations = isJsonObject(meta.annotations)
     ? (meta.annotations as Record<string, string>)
@@ -287,7 +292,7 @@ export function validatePodTemplate(template: unknown, path: FieldPath): ErrorLi
 
 /** The labels a template gives its pods. */
 export function templateLabels(template: unknown): Record<string, string> {
-  const meta = isJsonObject(template) && isJsonObject(template.metadata) ? template.metadata : {};
+  const meta = objectOrEmpty(objectOrEmpty(template).metadata);
   const labels: Record<string, string> = {};
   if (isJsonObject(meta.labels)) {
     for (const [k, v] of Object.entries(meta.labels)) if (typeof v === 'string') labels[k] = v;

@@ -15,7 +15,12 @@ import {
   forbidden,
   invalid,
 } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type JsonObject,
+  type KubeObject,
+  objectOrEmpty,
+} from '../../../apimachinery/meta.ts';
 import { object } from '../../../apimachinery/schema/dsl.ts';
 import { AGE_COLUMN, column, NAME_COLUMN } from '../../../apimachinery/table.ts';
 import { age } from '../age.ts';
@@ -43,7 +48,7 @@ export function qosClass(spec: JsonObject): string {
   let any = false;
   let guaranteed = containers.length > 0;
   for (const c of containers) {
-    const r = isJsonObject(c.resources) ? c.resources : {};
+    const r = objectOrEmpty(c.resources);
     const limits = (isJsonObject(r.limits) ? r.limits : undefined) as Requests;
     const requests = (isJsonObject(r.requests) ? r.requests : undefined) as Requests;
     for (const name of ['cpu', 'memory']) {
@@ -249,8 +254,8 @@ export const pods = builtin({
     ],
     cells,
     fields: (obj) => {
-      const spec = isJsonObject(obj.spec) ? obj.spec : {};
-      const status = isJsonObject(obj.status) ? obj.status : {};
+      const spec = objectOrEmpty(obj.spec);
+      const status = objectOrEmpty(obj.status);
       return {
         'spec.nodeName': str(spec.nodeName),
         'spec.restartPolicy': str(spec.restartPolicy),

@@ -20,7 +20,12 @@ import {
   notSupported,
   required,
 } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type JsonObject,
+  type KubeObject,
+  objectOrEmpty,
+} from '../../../apimachinery/meta.ts';
 import {
   atomicList,
   atomicStrings,
@@ -345,7 +350,7 @@ export const services = builtin({
       ];
     },
     fields: (obj) => {
-      const spec = isJsonObject(obj.spec) ? obj.spec : {};
+      const spec = objectOrEmpty(obj.spec);
       return {
         'spec.clusterIP': typeof spec.clusterIP === 'string' ? spec.clusterIP : '',
         'spec.type': typeof spec.type === 'string' ? spec.type : '',

@@ -10,7 +10,12 @@ import {
   notSupported,
   required,
 } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type JsonObject,
+  type KubeObject,
+  objectOrEmpty,
+} from '../../../apimachinery/meta.ts';
 import {
   atomicList,
   atomicStrings,
@@ -90,7 +95,7 @@ function validateBackend(b: JsonObject, path: FieldPath): ErrorList {
   if (!service) return [];
   const errs: ErrorList = [];
   if (!service.name) errs.push(required(path.child('service', 'name'), ''));
-  const port = isJsonObject(service.port) ? service.port : {};
+  const port = objectOrEmpty(service.port);
   if (port.name === undefined && port.number === undefined) {
     errs.push(required(path.child('service', 'port'), 'port name or number is required'));
   }
@@ -98,7 +103,7 @@ function validateBackend(b: JsonObject, path: FieldPath): ErrorList {
 }
 
 function validate(obj: KubeObject): ErrorList {
-  const spec = isJsonObject(obj.spec) ? obj.spec : {};
+  const spec = objectOrEmpty(obj.spec);
   const errs: ErrorList = [];
   const rules = Array.isArray(spec.rules) ? spec.rules.filter(isJsonObject) : [];
   if (rules.length === 0 && !isJsonObject(spec.defaultBackend)) {
@@ -121,9 +126,7 @@ function validate(obj: KubeObject): ErrorList {
       if (p.pathType !== 'ImplementationSpecific' && !String(p.path ?? '').startsWith('/')) {
         errs.push(invalid(path.child('path'), p.path ?? '', 'must be an absolute path'));
       }
-      errs.push(
-        ...validateBackend(isJsonObject(p.backend) ? p.backend : {}, path.child('backend')),
-      );
+      errs.push(...validateBackend(objectOrEmpty(p.backend), path.child('backend')));
     });
   });
   return errs;
@@ -154,7 +157,7 @@ export const ingresses = builtin({
       AGE_COLUMN,
     ],
     cells: (obj, now) => {
-      const spec = isJsonObject(obj.spec) ? obj.spec : {};
+      const spec = objectOrEmpty(obj.spec);
       const rules = Array.isArray(spec.rules) ? spec.rules.filter(isJsonObject) : [];
       const hosts = rules.map((r) => String(r.host ?? '')).filter(Boolean);
       const status =

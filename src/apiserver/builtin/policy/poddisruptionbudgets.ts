@@ -5,7 +5,7 @@
  * Nothing evicts pods here, so nothing computes the status.
  */
 import { type ErrorList, FieldPath, invalid } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonValue, type KubeObject } from '../../../apimachinery/meta.ts';
+import { type JsonValue, type KubeObject, objectOrEmpty } from '../../../apimachinery/meta.ts';
 import {
   type BuiltinSchema,
   intOrString,
@@ -64,7 +64,7 @@ function checkAmount(v: JsonValue | undefined, path: FieldPath): ErrorList {
 }
 
 function validate(obj: KubeObject): ErrorList {
-  const spec = isJsonObject(obj.spec) ? obj.spec : {};
+  const spec = objectOrEmpty(obj.spec);
   const errs: ErrorList = [];
   if (spec.minAvailable !== undefined && spec.maxUnavailable !== undefined) {
     errs.push(invalid(SPEC, spec, 'minAvailable and maxUnavailable cannot be both set'));
@@ -99,7 +99,7 @@ export const podDisruptionBudgets = builtin({
       AGE_COLUMN,
     ],
     cells: (obj, now) => {
-      const spec = isJsonObject(obj.spec) ? obj.spec : {};
+      const spec = objectOrEmpty(obj.spec);
       return [
         obj.metadata.name,
         amount(spec.minAvailable),

@@ -22,7 +22,12 @@ import {
   required,
   typeInvalid,
 } from '../../../apimachinery/field-errors.ts';
-import { isJsonObject, type JsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import {
+  isJsonObject,
+  type JsonObject,
+  type KubeObject,
+  objectOrEmpty,
+} from '../../../apimachinery/meta.ts';
 import {
   AGE_COLUMN,
   column,
@@ -127,7 +132,7 @@ export function validateBinding(obj: KubeObject, namespaced: boolean): ErrorList
   const shape = checkShape(obj);
   if (shape.length > 0) return shape;
   const errs: ErrorList = [];
-  const ref = isJsonObject(obj.roleRef) ? obj.roleRef : {};
+  const ref = objectOrEmpty(obj.roleRef);
   const apiGroup = str(ref.apiGroup);
   if (apiGroup !== RBAC_GROUP)
     errs.push(notSupported(ROLE_REF.child('apiGroup'), apiGroup, [RBAC_GROUP]));
@@ -141,7 +146,7 @@ export function validateBinding(obj: KubeObject, namespaced: boolean): ErrorList
       errs.push(invalid(ROLE_REF.child('name'), name, msg));
   if (Array.isArray(obj.subjects)) {
     obj.subjects.forEach((s, i) => {
-      errs.push(...validateSubject(isJsonObject(s) ? s : {}, namespaced, SUBJECTS.index(i)));
+      errs.push(...validateSubject(objectOrEmpty(s), namespaced, SUBJECTS.index(i)));
     });
   }
   return errs;
@@ -149,7 +154,7 @@ export function validateBinding(obj: KubeObject, namespaced: boolean): ErrorList
 
 /** The roleRef as the typed struct holds it, fields in its order. */
 function typedRoleRef(obj: KubeObject): { apiGroup: string; kind: string; name: string } {
-  const ref = isJsonObject(obj.roleRef) ? obj.roleRef : {};
+  const ref = objectOrEmpty(obj.roleRef);
   return { apiGroup: str(ref.apiGroup), kind: str(ref.kind), name: str(ref.name) };
 }
 
@@ -202,9 +207,9 @@ export function bindingColumns(what: string, roleRefDescription: string): TableC
 }
 
 export function bindingCells(obj: KubeObject, now: number): unknown[] {
-  const ref = isJsonObject(obj.roleRef) ? obj.roleRef : {};
+  const ref = objectOrEmpty(obj.roleRef);
   const subjects: Subject[] = (Array.isArray(obj.subjects) ? obj.subjects : []).map((s) => {
-    const o = isJsonObject(s) ? s : {};
+    const o = objectOrEmpty(s);
     return { kind: str(o.kind), name: str(o.name), namespace: str(o.namespace) };
   });
   const { users, groups, serviceAccounts } = subjectsStrings(subjects);

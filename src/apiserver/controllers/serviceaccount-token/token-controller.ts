@@ -17,6 +17,7 @@ import {
   isJsonObject,
   type JsonObject,
   type KubeObject,
+  objectOrEmpty,
 } from '../../../apimachinery/meta.ts';
 import { StoreFollower } from '../../../controller/store-follower.ts';
 import { Requeue, WorkQueue } from '../../../controller/work-queue.ts';
@@ -53,7 +54,7 @@ const b64 = (s: string) => Buffer.from(s, 'utf8').toString('base64');
 function needsWork(secret: KubeObject): boolean {
   if (secret.type !== SERVICE_ACCOUNT_TOKEN_TYPE) return false;
   if (secret.metadata.deletionTimestamp) return false;
-  const data = isJsonObject(secret.data) ? secret.data : {};
+  const data = objectOrEmpty(secret.data);
   return (
     !secret.metadata.annotations?.[SERVICE_ACCOUNT_UID_ANNOTATION] ||
     typeof data.token !== 'string' ||
@@ -141,7 +142,7 @@ export class ServiceAccountTokenController {
     }
     if (!needsWork(secret)) return undefined;
     const token = this.deps.tokens.mintLegacy({ cluster, namespace, name: saName, uid }, name);
-    const data = isJsonObject(secret.data) ? secret.data : {};
+    const data = objectOrEmpty(secret.data);
     const patch: JsonObject = {
       metadata: { annotations: { [SERVICE_ACCOUNT_UID_ANNOTATION]: uid } },
       data: {

@@ -27,6 +27,7 @@ import {
   type JsonObject,
   type JsonValue,
   type KubeObject,
+  objectOrEmpty,
   timestamp,
 } from '../../../apimachinery/meta.ts';
 import { createMergePatch } from '../../../apimachinery/patch/merge-patch.ts';
@@ -319,7 +320,7 @@ export function statusPatch(
   mutations: NormalizedSpec['mutation']['status'],
   condition?: AgentCondition,
 ): JsonObject | undefined {
-  const objectOr = (value: unknown): JsonObject => (isJsonObject(value) ? value : {});
+  const objectOr = (value: unknown): JsonObject => objectOrEmpty(value);
   const current = objectOr(remote.status);
   let status: JsonObject;
   if (local) {

@@ -13,7 +13,7 @@ import {
   type LogicalCluster,
   WORKSPACES_GVR,
 } from '../../../api/tenancy/types.ts';
-import { isJsonObject, type KubeObject } from '../../../apimachinery/meta.ts';
+import { type KubeObject, objectOrEmpty } from '../../../apimachinery/meta.ts';
 import { isStatusError } from '../../../apimachinery/status.ts';
 import type { Client } from '../../../apiserver/client.ts';
 import type { TypeRegistry } from '../../../apiserver/registry/type-registry.ts';
@@ -151,7 +151,7 @@ function workspaceOps(options: WorkspaceControllerOptions): WorkspaceOps {
       setCluster: async (parent, name, cluster, url) => {
         await workspaces(parent).modify(name, (current) => ({
           ...current,
-          spec: { ...(isJsonObject(current.spec) ? current.spec : {}), cluster, URL: url },
+          spec: { ...objectOrEmpty(current.spec), cluster, URL: url },
         }));
       },
       writeStatus: async (parent, name, status) => {
@@ -173,7 +173,7 @@ function workspaceOps(options: WorkspaceControllerOptions): WorkspaceOps {
         await logicalCluster(cluster).modify(
           LOGICAL_CLUSTER_NAME,
           (current) => {
-            const status = isJsonObject(current.status) ? current.status : {};
+            const status = objectOrEmpty(current.status);
             if (status.phase && status.phase !== 'Scheduling') return current;
             return {
               ...current,
@@ -190,7 +190,7 @@ function workspaceOps(options: WorkspaceControllerOptions): WorkspaceOps {
           (current) => ({
             ...current,
             status: {
-              ...(isJsonObject(current.status) ? current.status : {}),
+              ...objectOrEmpty(current.status),
               phase: 'Terminating',
             },
           }),
