@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { APIBinding, APIExport, BindingPermissionClaim } from '../../api/apis/types.ts';
 import type { KubeObject } from '../../apimachinery/meta.ts';
-import { isStatusError } from '../../apimachinery/status.ts';
-import type { AdmissionRequest, Operation } from '../../apiserver/admission/admission.ts';
+import type { Operation } from '../../apiserver/admission/admission.ts';
+import { ADMIN, admissionDecision, admissionRequest } from '../../apiserver/admission/testing.ts';
 import { Authorization } from '../../apiserver/authz/authorization.ts';
 import type { UserInfo } from '../../apiserver/rest/scope.ts';
 import { apiBindings } from '../resources/index.ts';
@@ -11,7 +11,6 @@ import { claimAcceptanceAdmission } from './claim-acceptance-admission.ts';
 const RBAC = 'rbac.authorization.k8s.io';
 const READER: UserInfo = { username: 'reader', groups: ['system:authenticated'] };
 const ENABLER: UserInfo = { username: 'enabler', groups: ['system:authenticated'] };
-const ADMIN: UserInfo = { username: 'admin', groups: ['system:masters'] };
 
 /** reader may read Secrets in the tenant's workspace; enabler may only write bindings. */
 function authorization(): Authorization {
@@ -67,58 +66,45 @@ const binding = (
   },
 });
 
-function decide(
-  user: UserInfo,
-  operation: Operation,
-  object: APIBinding,
-  oldObject?: APIBinding,
-): string {
-  const request: AdmissionRequest = {
-    operation,
-    scope: { cluster: 'tenant', type: apiBindings, version: 'v1alpha2', user },
-    name: 'db',
-    namespace: undefined,
-    subresource: '',
-    object,
-    oldObject,
-    dryRun: false,
-    warnings: [],
-  };
-  try {
-    plugin.validate?.(request);
-    return 'allowed';
-  } catch (err) {
-    if (isStatusError(err)) return `${err.code} ${err.status.message}`;
-    throw err;
-  }
-}
+const decide = (user: UserInfo, operation: Operation, object: APIBinding, oldObject?: APIBinding) =>
+  admissionDecision(
+    plugin,
+    admissionRequest({
+      type: apiBindings,
+      operation,
+      user,
+      object,
+      ...(oldObject ? { oldObject } : {}),
+      cluster: 'tenant',
+    }),
+  );
 
 describe('accepting a permission claim', () => {
-  it('needs the verbs it grants, as the export claims them', () => {
+  it('needs the verbs it grants, as the export claims them', async () => {
     // `*` in the binding is the export's get and list, which the reader holds.
-    expect(decide(READER, 'CREATE', binding([{}]))).toBe('allowed');
-    expect(decide(ENABLER, 'CREATE', binding([{}]))).toBe(
+    expect(await decide(READER, 'CREATE', binding([{}]))).toBe('allowed');
+    expect(await decide(ENABLER, 'CREATE', binding([{}]))).toBe(
       '403 apibindings.apis.kcp.io "db" is forbidden: accepting the claim on secrets needs what it grants: User "enabler" cannot get resource "secrets" in API group "" at the cluster scope',
     );
     // An export Canopy does not know yet: the binding's own verbs count.
-    expect(decide(READER, 'CREATE', binding([{ verbs: ['get', 'delete'] }], 'unknown'))).toMatch(
-      /cannot delete resource "secrets"/,
-    );
-  });
-
-  it('is free to reject, to keep, and for the system', () => {
-    expect(decide(ENABLER, 'CREATE', binding([{ state: 'Rejected' }]))).toBe('allowed');
-    const accepted = binding([{}]);
-    expect(decide(ENABLER, 'UPDATE', accepted, accepted)).toBe('allowed');
-    expect(decide(ADMIN, 'CREATE', accepted)).toBe('allowed');
-  });
-
-  it('is checked when an update accepts a claim or widens it', () => {
-    expect(decide(ENABLER, 'UPDATE', binding([{}]), binding([{ state: 'Rejected' }]))).toMatch(
-      /^403 .*accepting the claim on secrets/,
-    );
     expect(
-      decide(
+      await decide(READER, 'CREATE', binding([{ verbs: ['get', 'delete'] }], 'unknown')),
+    ).toMatch(/cannot delete resource "secrets"/);
+  });
+
+  it('is free to reject, to keep, and for the system', async () => {
+    expect(await decide(ENABLER, 'CREATE', binding([{ state: 'Rejected' }]))).toBe('allowed');
+    const accepted = binding([{}]);
+    expect(await decide(ENABLER, 'UPDATE', accepted, accepted)).toBe('allowed');
+    expect(await decide(ADMIN, 'CREATE', accepted)).toBe('allowed');
+  });
+
+  it('is checked when an update accepts a claim or widens it', async () => {
+    expect(
+      await decide(ENABLER, 'UPDATE', binding([{}]), binding([{ state: 'Rejected' }])),
+    ).toMatch(/^403 .*accepting the claim on secrets/);
+    expect(
+      await decide(
         READER,
         'UPDATE',
         binding([{ verbs: ['get', 'list'] }]),
@@ -127,7 +113,7 @@ describe('accepting a permission claim', () => {
     ).toBe('allowed');
     // A wider selector covers more objects: it is accepted anew.
     expect(
-      decide(
+      await decide(
         ENABLER,
         'UPDATE',
         binding([{ selector: { matchAll: true } }]),
