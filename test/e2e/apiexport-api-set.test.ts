@@ -13,9 +13,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseKubeconfig } from '../../src/apimachinery/kubeconfig.ts';
 import { kubectl } from './harness/kubectl.ts';
 import {
+  ACCEPTED_SECRETS,
   buildWorld,
   clusterRoleBinding,
   type KubeObjectLike,
+  paulBinding,
   SECRETS,
   tokenOf,
   WIDGETS,
@@ -197,23 +199,10 @@ describe('the APIExport virtual workspace before the first tenant', () => {
       return ws.status?.phase === 'Ready' && (ws.spec?.cluster as string);
     });
     const inFresh = (rest: string) => `/clusters/root:bob:fresh${rest}`;
-    await post(inFresh('/apis/apis.kcp.io/v1alpha2/apibindings'), {
-      apiVersion: 'apis.kcp.io/v1alpha2',
-      kind: 'APIBinding',
-      metadata: { name: 'fresh' },
-      spec: {
-        reference: { export: { path: 'root:paul', name: 'fresh' } },
-        permissionClaims: [
-          {
-            group: '',
-            resource: 'secrets',
-            verbs: ['get', 'list', 'watch'],
-            selector: { matchAll: true },
-            state: 'Accepted',
-          },
-        ],
-      },
-    });
+    await post(
+      inFresh('/apis/apis.kcp.io/v1alpha2/apibindings'),
+      paulBinding('fresh', 'fresh', [ACCEPTED_SECRETS]),
+    );
     await until('bob’s workspace serves widgets', async () => {
       const res = await w.as('bob')({ path: inFresh(WIDGETS) });
       return res.status === 200;

@@ -11,6 +11,7 @@ import {
   CONFIGMAPS,
   clusterRoleBinding,
   type KubeObjectLike,
+  paulBinding,
   type World,
 } from './harness/tenants.ts';
 import { until } from './harness/wait.ts';
@@ -54,17 +55,8 @@ describe('a hostile provider, and claim labels', () => {
       headers: JSON_PATCH,
       body: JSON.stringify([{ op: 'add', path: '/rules/0/resourceNames/-', value: name }]),
     });
-  /** An APIBinding `name` of paul's export `exportName`, deciding `claims`. */
   const binding = (name: string, exportName: string, claims: object[]) =>
-    JSON.stringify({
-      apiVersion: 'apis.kcp.io/v1alpha2',
-      kind: 'APIBinding',
-      metadata: { name },
-      spec: {
-        reference: { export: { path: 'root:paul', name: exportName } },
-        permissionClaims: claims,
-      },
-    });
+    JSON.stringify(paulBinding(name, exportName, claims));
   const ALICE_BINDINGS = '/clusters/root:alice/apis/apis.kcp.io/v1alpha2/apibindings';
 
   beforeAll(async () => {

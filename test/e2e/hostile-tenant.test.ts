@@ -20,6 +20,7 @@ import {
   clusterRoleBinding,
   type KubeObjectLike,
   type Person,
+  paulBinding,
   tokenOf,
   WIDGETS,
   type World,
@@ -35,12 +36,7 @@ const LC = '/apis/core.kcp.io/v1alpha1/logicalclusters/cluster';
 const MERGE = { 'Content-Type': 'application/merge-patch+json' };
 
 const bindingTo = (name: string, exportName: string) =>
-  JSON.stringify({
-    apiVersion: 'apis.kcp.io/v1alpha2',
-    kind: 'APIBinding',
-    metadata: { name },
-    spec: { reference: { export: { path: 'root:paul', name: exportName } } },
-  });
+  JSON.stringify(paulBinding(name, exportName));
 
 /** The Status message of a refused request (and that it was refused with `code`). */
 function refusal(res: RawResponse, code: number): string {

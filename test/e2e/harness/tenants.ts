@@ -100,6 +100,26 @@ export const widgetExport = (name: string, schema: string) => ({
   },
 });
 
+/** An APIBinding `name` of paul's export `exportName`, deciding `claims` (none when absent). */
+export const paulBinding = (name: string, exportName: string, claims?: readonly object[]) => ({
+  apiVersion: 'apis.kcp.io/v1alpha2',
+  kind: 'APIBinding',
+  metadata: { name },
+  spec: {
+    reference: { export: { path: 'root:paul', name: exportName } },
+    ...(claims ? { permissionClaims: claims } : {}),
+  },
+});
+
+/** The Secrets claim of `widgetExport`, accepted for every Secret. */
+export const ACCEPTED_SECRETS = {
+  group: '',
+  resource: 'secrets',
+  verbs: ['get', 'list', 'watch'],
+  selector: { matchAll: true },
+  state: 'Accepted',
+};
+
 export const clusterRoleBinding = (
   name: string,
   role: string,
@@ -212,23 +232,7 @@ export async function buildWorld(): Promise<World> {
     const inWs = (rest: string) => `/clusters/root:${who}${rest}`;
     await post(
       inWs('/apis/apis.kcp.io/v1alpha2/apibindings'),
-      {
-        apiVersion: 'apis.kcp.io/v1alpha2',
-        kind: 'APIBinding',
-        metadata: { name: 'widgets' },
-        spec: {
-          reference: { export: { path: 'root:paul', name: 'widgets' } },
-          permissionClaims: [
-            {
-              group: '',
-              resource: 'secrets',
-              verbs: ['get', 'list', 'watch'],
-              selector: { matchAll: true },
-              state: 'Accepted',
-            },
-          ],
-        },
-      },
+      paulBinding('widgets', 'widgets', [ACCEPTED_SECRETS]),
       who,
     );
     await until(`root:${who} binding Bound`, async () => {
