@@ -25,15 +25,14 @@ import {
   forbiddenMessage,
   notFoundPath,
   StatusError,
-  unauthorized,
 } from '../../apimachinery/status.ts';
-import { bearerToken } from '../../apiserver/authn/authenticator.ts';
 import { isForbidden, isNotFound } from '../../controller/kube/client.ts';
 import type { Logger } from '../../logging/logger.ts';
 import type { Catalog } from '../catalog.ts';
 import type { ControlPlane } from '../control-plane.ts';
 import { WORKSPACES } from '../refs.ts';
 import { splitPath } from '../topology.ts';
+import { optionalCaller, requiredCaller } from './caller.ts';
 import { agentFor, forward, withoutHeaders } from './reverse-proxy.ts';
 import type { StaticUi } from './static-ui.ts';
 
@@ -147,13 +146,11 @@ export class ProviderProxy {
 
   /** The verified identity headers of a request (none for an anonymous UI request). */
   async #identity(req: IncomingMessage, required: boolean): Promise<Record<string, string>> {
-    const token = bearerToken(req);
-    if (!token) {
-      if (required) throw unauthorized('send a bearer token (Authorization: Bearer <token>)');
-      return {};
-    }
-    const user = await this.#controlPlane.reviewToken(token);
-    if (!user) throw unauthorized('the control plane does not accept this token');
+    const caller = required
+      ? await requiredCaller(this.#controlPlane, req)
+      : await optionalCaller(this.#controlPlane, req);
+    if (!caller) return {};
+    const { token, user } = caller;
     const headers: Record<string, string> = {
       [USER_HEADER]: user.username,
       [GROUPS_HEADER]: user.groups.join(','),

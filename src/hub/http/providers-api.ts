@@ -17,18 +17,16 @@ import {
   forbiddenMessage,
   notFoundPath,
   StatusError,
-  unauthorized,
 } from '../../apimachinery/status.ts';
-import { bearerToken } from '../../apiserver/authn/authenticator.ts';
 import { CLUSTER_NAME_EXTRA } from '../../apiserver/authz/scopes.ts';
 import { decodeSegment } from '../../apiserver/http/request-info.ts';
 import { writeJson } from '../../apiserver/http/respond.ts';
-import type { UserInfo } from '../../apiserver/rest/scope.ts';
 import { CATALOG_ENTRIES, type Catalog } from '../catalog.ts';
 import type { ControlPlane } from '../control-plane.ts';
 import { IDENTITY_USERNAME } from '../controllers/provisioning.ts';
 import type { AcceptedClaim, Enablement } from '../enablement.ts';
 import { callerKubeconfig } from '../kubeconfig.ts';
+import { requiredCaller } from './caller.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
 const WORKSPACE_PATH = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(:[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -99,14 +97,7 @@ function acceptedClaimsOf(body: Record<string, unknown>): AcceptedClaim[] {
 export function providersApi(options: ProvidersApiOptions) {
   const { controlPlane, catalog, enablement } = options;
 
-  /** The caller's token and who it is; 401 without one the control plane accepts. */
-  async function authenticate(req: IncomingMessage): Promise<{ token: string; user: UserInfo }> {
-    const token = bearerToken(req);
-    if (!token) throw unauthorized('send a bearer token (Authorization: Bearer <token>)');
-    const user = await controlPlane.reviewToken(token);
-    if (!user) throw unauthorized('the control plane does not accept this token');
-    return { token, user };
-  }
+  const authenticate = (req: IncomingMessage) => requiredCaller(controlPlane, req);
 
   async function heartbeat(req: IncomingMessage, res: ServerResponse, name: string): Promise<void> {
     const { user } = await authenticate(req);
