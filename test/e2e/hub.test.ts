@@ -20,7 +20,7 @@ import { ControlPlane } from '../../src/hub/control-plane.ts';
 import { ensureCatalogApi } from '../../src/hub/required-apis.ts';
 import { CANOPY_BIN, type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { httpClient, type RawRequest, type RawResponse } from './harness/http.ts';
-import { startHubProcess } from './harness/hub.ts';
+import { readyWorkspaces, startHubProcess } from './harness/hub.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
 import { until } from './harness/wait.ts';
 
@@ -484,14 +484,7 @@ describe('the hub in canopy start, and canopy hub on its own', () => {
 
   it('lets only someone allowed to approve offer the export of another workspace', async () => {
     // A workspace's own export, which nobody outside it may bind.
-    await admin.ok(['create', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'tenancy.kcp.io/v1alpha1',
-        kind: 'Workspace',
-        metadata: { name: 'private' },
-      }),
-    });
-    await admin.ok(['wait', '--for=jsonpath={.status.phase}=Ready', 'workspace/private']);
+    await readyWorkspaces(admin, `${server.url}/clusters/root`, ['private']);
     const privateServer = `${server.url}/clusters/root:private`;
     await admin.ok(['--server', privateServer, 'create', '-f', '-'], {
       input: JSON.stringify({
@@ -582,14 +575,7 @@ describe('the hub in canopy start, and canopy hub on its own', () => {
       const crds = await admin.ok(['--server', catalogServer, 'get', 'crd', '-o', 'name']);
       expect(crds).not.toContain('catalogentries');
       // A workspace that does not serve them stands for a kcp's catalog workspace.
-      await admin.ok(['create', '-f', '-'], {
-        input: JSON.stringify({
-          apiVersion: 'tenancy.kcp.io/v1alpha1',
-          kind: 'Workspace',
-          metadata: { name: 'crd-catalog' },
-        }),
-      });
-      await admin.ok(['wait', '--for=jsonpath={.status.phase}=Ready', 'workspace/crd-catalog']);
+      await readyWorkspaces(admin, `${server.url}/clusters/root`, ['crd-catalog']);
       const elsewhere = `${server.url}/clusters/root:crd-catalog`;
       expect(await ensureCatalogApi(controlPlane.at('root:crd-catalog'))).toBe('crd');
       // Again on the next start: brought up to date, still the CRD.
