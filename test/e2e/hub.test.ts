@@ -441,23 +441,12 @@ describe('the hub in canopy start, and canopy hub on its own', () => {
       'bob creates the entry',
       async () => (await bob(['create', '-f', '-'], untrusted({}))).code === 0,
     );
-    const annotate = await bob([
-      'annotate',
-      'ce',
-      'nosy',
-      'kedge.faros.sh/accept-untrusted-claims=true',
-    ]);
+    const approveNosy = ['annotate', 'ce', 'nosy', 'kedge.faros.sh/accept-untrusted-claims=true'];
+    const annotate = await bob(approveNosy);
     expect(annotate.code).not.toBe(0);
     expect(annotate.stderr).toContain('"approve" verb');
     // The admin may approve; then bob may not widen what was approved.
-    await admin.ok([
-      '--server',
-      catalogServer,
-      'annotate',
-      'ce',
-      'nosy',
-      'kedge.faros.sh/accept-untrusted-claims=true',
-    ]);
+    await admin.ok(['--server', catalogServer, ...approveNosy]);
     const widen = await bob([
       'patch',
       'ce',
