@@ -218,6 +218,7 @@ export class ClusterController {
       steady: steadyPhase(runtime.views(), spec.instances),
       configError: pass.configError,
       waitingForUser,
+      primaryRunning: runtime.health.get(primary.name)?.running === true,
     });
     await pass.publish(end.phase, end.reason);
     this.#enqueueDatabases(pass);

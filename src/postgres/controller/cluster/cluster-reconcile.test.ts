@@ -575,7 +575,12 @@ describe('statusPrimaries: currentPrimary and targetPrimary to publish', () => {
 describe('endOfPass and phaseAfterError: the phase a pass reports', () => {
   it('healthy: checked again rarely', () => {
     expect(
-      endOfPass({ steady: Phase.Healthy, configError: undefined, waitingForUser: undefined }),
+      endOfPass({
+        steady: Phase.Healthy,
+        configError: undefined,
+        waitingForUser: undefined,
+        primaryRunning: true,
+      }),
     ).toEqual({
       phase: Phase.Healthy,
       requeueAfterMs: RESYNC_MS,
@@ -587,12 +592,18 @@ describe('endOfPass and phaseAfterError: the phase a pass reports', () => {
         steady: Phase.CreatingReplica,
         configError: undefined,
         waitingForUser: undefined,
+        primaryRunning: true,
       }),
     ).toEqual({ phase: Phase.CreatingReplica, requeueAfterMs: PROGRESS_MS });
   });
   it('invalid parameters hold it in Waiting for user action, checked again soon', () => {
     expect(
-      endOfPass({ steady: Phase.Healthy, configError: 'bad', waitingForUser: undefined }),
+      endOfPass({
+        steady: Phase.Healthy,
+        configError: 'bad',
+        waitingForUser: undefined,
+        primaryRunning: true,
+      }),
     ).toEqual({
       phase: Phase.WaitingForUser,
       reason: 'bad',
@@ -601,12 +612,28 @@ describe('endOfPass and phaseAfterError: the phase a pass reports', () => {
   });
   it('a supervised restart waits for the user, rarely checked', () => {
     expect(
-      endOfPass({ steady: Phase.Healthy, configError: undefined, waitingForUser: 'switch' }),
+      endOfPass({
+        steady: Phase.Healthy,
+        configError: undefined,
+        waitingForUser: 'switch',
+        primaryRunning: true,
+      }),
     ).toEqual({
       phase: Phase.WaitingForUser,
       reason: 'switch',
       requeueAfterMs: RESYNC_MS,
     });
+  });
+  it('a primary that died during the pass: at once, whatever else holds it', () => {
+    for (const [steady, configError, waitingForUser] of [
+      [Phase.WaitingForInstancesToBeActive, undefined, undefined],
+      [Phase.Healthy, 'bad', undefined],
+      [Phase.Healthy, undefined, 'switch'],
+    ] as const) {
+      expect(
+        endOfPass({ steady, configError, waitingForUser, primaryRunning: false }).requeueAfterMs,
+      ).toBe(0);
+    }
   });
   it('an error before the first primary is ready reports setting up the primary', () => {
     expect(phaseAfterError(false, { phase: Phase.Healthy })).toBe(Phase.FirstPrimary);

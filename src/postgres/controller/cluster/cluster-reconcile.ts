@@ -315,16 +315,24 @@ export const PROGRESS_MS = 2000;
 /**
  * The phase at the end of a complete pass and when to come back: the steady phase, unless
  * invalid parameters or a change waiting for the user hold it in Waiting for user action;
- * soon while it is on its way to health, rarely when healthy or waiting for the user.
+ * soon while it is on its way to health, rarely when healthy or waiting for the user; at
+ * once when the primary stopped running after the pass had decided about it. (The health
+ * monitor does not see that death: it compares the pids with what the pass last saw, and
+ * the pass saw it, so without this the failover would wait for the next pass.)
  */
 export function endOfPass(input: {
   readonly steady: PhaseName;
   readonly configError: string | undefined;
   readonly waitingForUser: string | undefined;
+  readonly primaryRunning: boolean;
 }): { readonly phase: PhaseName; readonly reason?: string; readonly requeueAfterMs: number } {
   const reason = input.configError ?? input.waitingForUser;
   const phase = reason ? Phase.WaitingForUser : input.steady;
-  const requeueAfterMs = phase !== Phase.Healthy && !input.waitingForUser ? PROGRESS_MS : RESYNC_MS;
+  const requeueAfterMs = !input.primaryRunning
+    ? 0
+    : phase !== Phase.Healthy && !input.waitingForUser
+      ? PROGRESS_MS
+      : RESYNC_MS;
   return { phase, ...(reason ? { reason } : {}), requeueAfterMs };
 }
 
