@@ -20,7 +20,7 @@ import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { readyWorkspaces } from './harness/hub.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
 import { type TestClient, TestOidcProvider } from './harness/oidc-provider.ts';
-import { openKindEntry, poll } from './harness/portal.ts';
+import { card, navLink, openKindEntry, poll } from './harness/portal.ts';
 import { until } from './harness/wait.ts';
 
 /** Short-lived ID tokens, so the refresh happens within the test. */
@@ -183,14 +183,14 @@ describe('Sign in with an OpenID issuer in the portal', () => {
 
   it('enables a provider as that user: the control plane’s RBAC for the issuer’s group decides', async () => {
     const { page } = alice!;
-    const card = page.getByRole('listitem', { name: 'Widgets' });
-    await card.getByText('Available').waitFor({ timeout: 60_000 });
-    await card.getByRole('button', { name: 'Enable' }).click();
+    const widgets = card(page, 'Widgets');
+    await widgets.getByText('Available').waitFor({ timeout: 60_000 });
+    await widgets.getByRole('button', { name: 'Enable' }).click();
     const dialog = page.getByRole('dialog', { name: 'Enable Widgets in root:alice?' });
     await dialog.waitFor();
     await dialog.getByRole('button', { name: 'Confirm' }).click();
     await dialog.waitFor({ state: 'hidden', timeout: 60_000 });
-    await card.getByText('Enabled').waitFor();
+    await widgets.getByText('Enabled').waitFor();
     await shots.take(page, 'enabled');
     const bindings = JSON.parse(
       await k.ok([...at('root:alice'), 'get', 'apibindings', '-o', 'json']),
@@ -225,15 +225,9 @@ describe('Sign in with an OpenID issuer in the portal', () => {
       60_000,
       250,
     );
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Workspaces' })
-      .click();
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Catalog' })
-      .click();
-    await page.getByRole('listitem', { name: 'Widgets' }).getByText('Enabled').waitFor();
+    await navLink(page, 'Workspaces').click();
+    await navLink(page, 'Catalog').click();
+    await card(page, 'Widgets').getByText('Enabled').waitFor();
     expect(page.url()).toBe(`${hubUrl}/ui/w/root:alice/catalog`);
     expect(bearers.has(`Bearer ${fresh}`)).toBe(true);
 
@@ -252,7 +246,7 @@ describe('Sign in with an OpenID issuer in the portal', () => {
       return now && now !== before ? now : undefined;
     });
     expect(claimsOf(revived).email).toBe('alice@example.com');
-    await page.getByRole('listitem', { name: 'Widgets' }).getByText('Enabled').waitFor();
+    await card(page, 'Widgets').getByText('Enabled').waitFor();
     expect(page.url()).toBe(`${hubUrl}/ui/w/root:alice/catalog`);
   }, 120_000);
 

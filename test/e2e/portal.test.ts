@@ -19,7 +19,7 @@ import { hubContext, launchChromium, Shots } from './harness/browser.ts';
 import { type CanopyProcess, startCanopy } from './harness/canopy-process.ts';
 import { readyWorkspaces } from './harness/hub.ts';
 import { type Kubectl, kubectl } from './harness/kubectl.ts';
-import { openKindEntry, poll } from './harness/portal.ts';
+import { card, mainNav, navLink, openKindEntry, poll } from './harness/portal.ts';
 import { eventually } from './harness/wait.ts';
 
 const ALICE = 'alice-portal-token-0123456789';
@@ -224,10 +224,6 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await page.getByRole('heading', { name: 'Catalog' }).waitFor();
   }
 
-  function card(page: Page, name: string) {
-    return page.getByRole('listitem', { name });
-  }
-
   // The steps share alice's browser page and run in order.
   let alice: Awaited<ReturnType<typeof hubContext>> | undefined;
   const dialogs: string[] = [];
@@ -312,7 +308,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
       bindings.items[0]?.spec.permissionClaims?.map((c) => `${c.resource}=${c.state}`).sort(),
     ).toEqual(['configmaps=Accepted', 'secrets=Rejected']);
 
-    const nav = page.getByRole('navigation', { name: 'Main' });
+    const nav = mainNav(page);
     await nav.getByRole('link', { name: 'Widgets' }).waitFor();
     expect(await nav.getByRole('heading', { name: 'Developer' }).count()).toBe(1);
     await shots.take(page, 'enabled');
@@ -320,10 +316,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
 
   it('opens a provider’s own UI with kedge’s context, and follows its navigation', async () => {
     const { page } = alice!;
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Catalog' })
-      .click();
+    await navLink(page, 'Catalog').click();
     await card(page, 'UI Demo').getByRole('link', { name: 'Open' }).click();
     const demo = page.locator('kedge-provider-ui-demo');
     await poll(() => demo.textContent()).toContain(
@@ -338,10 +331,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
 
   it('creates from the generated form, with the server’s errors next to their fields', async () => {
     const { page } = alice!;
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Widgets' })
-      .click();
+    await navLink(page, 'Widgets').click();
     await page.getByText('No Widgets in this workspace yet.').waitFor();
     await shots.take(page, 'empty-list');
     await page.getByRole('link', { name: 'Create the first Widget' }).click();
@@ -417,10 +407,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await page.getByRole('link', { name: `cm-${many - 1}` }).click();
     await page.getByRole('heading', { name: `cm-${many - 1}` }).waitFor();
     await k.ok([...ws, 'delete', 'namespace', 'bulk', '--wait=false']);
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Widgets' })
-      .click();
+    await navLink(page, 'Widgets').click();
     await page.getByRole('cell', { name: 'first' }).waitFor();
   });
 
@@ -524,10 +511,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     const widgets = page.getByRole('dialog', { name: 'Enable Widgets in root:bob?' });
     await widgets.getByRole('button', { name: 'Confirm' }).click();
     await widgets.waitFor({ state: 'hidden', timeout: 60_000 });
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Widgets' })
-      .click();
+    await navLink(page, 'Widgets').click();
     await page.getByText('No Widgets in this workspace yet.').waitFor();
 
     // A binding that names the export by its logical cluster, as kcp allows, is recognised.
@@ -542,7 +526,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await k.ok([...at('root:bob'), 'apply', '-f', '-'], {
       input: `apiVersion: apis.kcp.io/v1alpha2\nkind: APIBinding\nmetadata:\n  name: gadgets-by-cluster\nspec:\n  reference:\n    export:\n      path: ${cluster.trim()}\n      name: gadgets.example.com\n`,
     });
-    const nav = page.getByRole('navigation', { name: 'Main' });
+    const nav = mainNav(page);
     await nav.getByRole('link', { name: 'Catalog' }).click();
     await card(page, 'Gadgets').getByText('Enabled').waitFor({ timeout: 60_000 });
     await nav.getByRole('link', { name: 'Gadgets' }).waitFor();
@@ -568,10 +552,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await shots.take(carol.page, 'disable-403');
     await disable.getByRole('button', { name: 'Cancel' }).click();
     // Nor may she create a workspace there: the server's 403 again.
-    await carol.page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Workspaces' })
-      .click();
+    await navLink(carol.page, 'Workspaces').click();
     await carol.page.getByLabel('Name').fill('mine');
     await carol.page.getByRole('button', { name: 'Create', exact: true }).click();
     await poll(() => carol.page.getByRole('alert').textContent()).toContain('(403');
@@ -582,7 +563,7 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
 
   it('shows the workspace tree, creates a child workspace and enters it', async () => {
     const { page } = alice!;
-    const nav = page.getByRole('navigation', { name: 'Main' });
+    const nav = mainNav(page);
     await nav.getByRole('link', { name: 'Workspaces' }).click();
     await page.getByText('No child workspaces.').waitFor();
     await page.getByLabel('Name').fill('team');
@@ -607,15 +588,9 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await shots.take(page, 'phone');
     await page.getByRole('button', { name: 'Menu' }).click();
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Catalog' })
-      .waitFor();
+    await navLink(page, 'Catalog').waitFor();
     await shots.take(page, 'phone-menu');
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Catalog' })
-      .click();
+    await navLink(page, 'Catalog').click();
     await shots.take(page, 'phone-catalog');
     await page.setViewportSize({ width: 1280, height: 800 });
     await page.getByRole('button', { name: 'Switch to light theme' }).click();
@@ -623,17 +598,14 @@ describe('the portal in Chromium, against canopy start and its hub', () => {
 
   it('disables after saying what will disappear, and signs out', async () => {
     const { page } = alice!;
-    await page
-      .getByRole('navigation', { name: 'Main' })
-      .getByRole('link', { name: 'Catalog' })
-      .click();
+    await navLink(page, 'Catalog').click();
     await card(page, 'Widgets').getByRole('button', { name: 'Disable' }).click();
     const disable = page.getByRole('dialog', { name: 'Disable Widgets in root:alice?' });
     await disable.getByText('1 Widget').waitFor();
     await shots.take(page, 'disable-dialog');
     await disable.getByRole('button', { name: 'Disable' }).click();
     await card(page, 'Widgets').getByText('Available').waitFor({ timeout: 60_000 });
-    const nav = page.getByRole('navigation', { name: 'Main' });
+    const nav = mainNav(page);
     await poll(() => nav.getByRole('link', { name: 'Widgets' }).count()).toBe(0);
 
     await page.getByRole('button', { name: 'Sign out' }).click();

@@ -1,13 +1,24 @@
 /**
  * What the portal's browser tests share (portal, oidc-portal): polling the
- * page with a deadline for a loaded machine, and catalog entries whose export serves one
- * namespaced kind of any fields.
+ * page with a deadline for a loaded machine, the page's landmarks (the main navigation, a
+ * provider's card in the catalog), and catalog entries whose export serves one namespaced
+ * kind of any fields.
  */
+import type { Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 /** expect.poll with a deadline for a loaded machine (its default is one second). */
 export const poll = <T>(probe: () => T | Promise<T>) =>
   expect.poll(probe, { timeout: 30_000, interval: 100 });
+
+/** The portal's main navigation (the side bar, or the menu on a phone). */
+export const mainNav = (page: Page) => page.getByRole('navigation', { name: 'Main' });
+
+/** The link `name` in the main navigation. */
+export const navLink = (page: Page, name: string) => mainNav(page).getByRole('link', { name });
+
+/** Provider `name`'s card in the catalog. */
+export const card = (page: Page, name: string) => page.getByRole('listitem', { name });
 
 /**
  * A CatalogEntry (YAML) in category Developer whose export `<plural>.example.com` serves
