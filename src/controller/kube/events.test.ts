@@ -104,6 +104,33 @@ describe('EventRecorder', () => {
     expect(ws.created).toHaveLength(1);
   });
 
+  it('forgets an Event ten minutes after its last occurrence, not after its first', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'] });
+    const ws = new Workspace();
+    ws.claimed = true;
+    const recorder = new EventRecorder(() => ws, silentLogger(), 'test');
+    const other = { ...target, name: 'other', uid: 'u2' };
+    const minutes = (m: number) => vi.advanceTimersByTimeAsync(m * 60_000);
+    recorder.record(target, 'Normal', 'ObjectSynced', 'synced');
+    await ws.settled();
+    await minutes(9);
+    recorder.record(target, 'Normal', 'ObjectSynced', 'synced');
+    await ws.settled();
+    // A new Event 11 minutes after the first: the first's last occurrence is 2 minutes old.
+    await minutes(2);
+    recorder.record(other, 'Normal', 'ObjectSynced', 'synced');
+    await ws.settled();
+    recorder.record(target, 'Normal', 'ObjectSynced', 'synced');
+    await ws.settled();
+    expect(ws.created).toHaveLength(2);
+    expect(ws.patched.map((p) => p.count)).toEqual([2, 3]);
+    // Quiet for more than ten minutes: the next occurrence is a new Event.
+    await minutes(11);
+    recorder.record(target, 'Normal', 'ObjectSynced', 'synced');
+    await ws.settled();
+    expect(ws.created).toHaveLength(3);
+  });
+
   it('with one client, a refusal blocks nothing', async () => {
     const ws = new Workspace();
     const recorder = new EventRecorder(ws, silentLogger(), 'test');
