@@ -34,7 +34,11 @@ import {
   SERVICES,
   type WorkloadDeps,
 } from './controller/deps.ts';
-import { connectHostFor, InstanceManager } from './controller/instance-manager.ts';
+import {
+  type ClusterRuntime,
+  connectHostFor,
+  InstanceManager,
+} from './controller/instance-manager.ts';
 import { clusterCrd, installCrds } from './crds/index.ts';
 import { EndpointProxyProcess } from './endpoints/proxy-supervisor.ts';
 import { OperatorMetrics } from './metrics.ts';
@@ -404,42 +408,50 @@ export class PostgresOperator {
   /**
    * Health monitor: pids every tick (a killed primary is seen within one interval: a pid
    * check reads two small files per instance), SQL pings every 2 s; a change since the last
-   * reconcile enqueues the cluster.
+   * reconcile enqueues the cluster. The pid checks do not wait for the pings: those of every
+   * Cluster, one after another, take a good part of a second on a busy machine, and a
+   * primary killed meanwhile would be noticed only after them.
    */
   #startMonitor(): void {
     const interval = this.options.healthIntervalMs ?? 100;
     let lastDeep = Date.now();
-    let running = false;
+    let pinging = false;
+    const key = (runtime: ClusterRuntime) =>
+      `Cluster/${runtime.meta.namespace}/${runtime.meta.name}`;
+    const idle = (runtime: ClusterRuntime) =>
+      !runtime.busy && !this.#queue?.isRunning(key(runtime));
     this.#timer = setInterval(() => {
-      if (running || !this.manager || !this.#queue) return;
-      running = true;
-      const deep = Date.now() - lastDeep >= DEEP_HEALTH_MS;
-      if (deep) lastDeep = Date.now();
+      if (!this.manager || !this.#queue) return;
+      try {
+        for (const runtime of this.manager.runtimes.values()) {
+          if (idle(runtime) && runtime.runningSignature() !== runtime.lastRunning) {
+            this.#publishEndpoints();
+            this.#queue.add(key(runtime));
+          }
+        }
+      } catch (err) {
+        this.log.debug({ err: (err as Error).message }, 'health check failed');
+      }
+      if (pinging || Date.now() - lastDeep < DEEP_HEALTH_MS) return;
+      pinging = true;
+      lastDeep = Date.now();
       void (async () => {
         try {
           for (const runtime of [...(this.manager?.runtimes.values() ?? [])]) {
-            const key = `Cluster/${runtime.meta.namespace}/${runtime.meta.name}`;
-            if (runtime.busy || this.#queue?.isRunning(key)) continue;
-            if (runtime.runningSignature() !== runtime.lastRunning) {
-              this.#publishEndpoints();
-              this.#queue?.add(key);
-              continue;
-            }
-            if (deep) {
-              await runtime.refreshHealth();
-              if (!runtime.busy && runtime.signature() !== runtime.lastSignature)
-                this.#queue?.add(key);
-            }
+            if (!idle(runtime) || runtime.runningSignature() !== runtime.lastRunning) continue;
+            await runtime.refreshHealth();
+            if (!runtime.busy && runtime.signature() !== runtime.lastSignature)
+              this.#queue?.add(key(runtime));
           }
           // A proxy that died (or was killed) comes back within a few ticks.
-          if (deep && this.#proxy && !this.#proxy.pid()) {
+          if (this.#proxy && !this.#proxy.pid()) {
             await this.#proxy.ensure();
             this.#publishEndpoints();
           }
         } catch (err) {
           this.log.debug({ err: (err as Error).message }, 'health check failed');
         } finally {
-          running = false;
+          pinging = false;
         }
       })();
     }, interval);
