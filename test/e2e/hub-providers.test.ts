@@ -154,15 +154,7 @@ const catalog = async (hub: Env['hub'], token: string | undefined) =>
 
 /** `canopy hub` for the control plane of `server`, writing its URL to `dataDir`/hub-url. */
 const startHub = (server: CanopyProcess, dataDir: string, ...extra: string[]) =>
-  startHubProcess([
-    '--kubeconfig',
-    server.kubeconfig,
-    '--data-dir',
-    dataDir,
-    '--port',
-    '0',
-    ...extra,
-  ]);
+  startHubProcess(server.kubeconfig, dataDir, ...extra);
 const hubUrlIn = (dataDir: string) => readFileSync(join(dataDir, 'hub-url'), 'utf8').trim();
 
 /** The provider's identity: its kubeconfig from the Secret, aimed at the virtual workspace. */

@@ -668,16 +668,7 @@ describe('the hub in canopy start, and canopy hub on its own', () => {
     const dataDir = join(tmp, 'standalone');
     const emptyUi = join(tmp, 'empty-ui');
     mkdirSync(emptyUi);
-    const standalone = await startHubProcess([
-      '--kubeconfig',
-      server.kubeconfig,
-      '--data-dir',
-      dataDir,
-      '--port',
-      '0',
-      '--ui-dir',
-      emptyUi,
-    ]);
+    const standalone = await startHubProcess(server.kubeconfig, dataDir, '--ui-dir', emptyUi);
     try {
       const url = readFileSync(join(dataDir, 'hub-url'), 'utf8').trim();
       expect(url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);

@@ -19,8 +19,16 @@ export interface HubProcess {
   stop(): Promise<void>;
 }
 
-/** `canopy hub ARGS`; resolves once it prints its ready line. */
-export async function startHubProcess(args: readonly string[]): Promise<HubProcess> {
+/**
+ * `canopy hub` on a free port for the control plane of `kubeconfig`, writing its URL to
+ * `dataDir`/hub-url, with `extra` flags; resolves once it prints its ready line.
+ */
+export async function startHubProcess(
+  kubeconfig: string,
+  dataDir: string,
+  ...extra: string[]
+): Promise<HubProcess> {
+  const args = ['--kubeconfig', kubeconfig, '--data-dir', dataDir, '--port', '0', ...extra];
   const child = spawn(process.execPath, [CANOPY_BIN, 'hub', '--log-format', 'json', ...args], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
