@@ -436,16 +436,22 @@ export class KubeClient {
     ref: ResourceRef,
     namespace: string | undefined,
     name: string,
-    options: { propagationPolicy?: 'Background' | 'Foreground' | 'Orphan' } = {},
+    options: {
+      propagationPolicy?: 'Background' | 'Foreground' | 'Orphan';
+      /** Delete only the object with this uid (409 Conflict if the name now holds another). */
+      uid?: string;
+    } = {},
   ): Promise<boolean> {
+    const { propagationPolicy, uid } = options;
     try {
       await this.request('DELETE', resourcePath(ref, namespace, name), {
-        ...(options.propagationPolicy
+        ...(propagationPolicy || uid
           ? {
               body: {
                 apiVersion: 'v1',
                 kind: 'DeleteOptions',
-                propagationPolicy: options.propagationPolicy,
+                ...(propagationPolicy ? { propagationPolicy } : {}),
+                ...(uid ? { preconditions: { uid } } : {}),
               },
             }
           : {}),

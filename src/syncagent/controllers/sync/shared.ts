@@ -79,6 +79,32 @@ const byRelatedOwnerIndex = {
     obj.metadata.labels?.[RELATED_IDENTIFIER_LABEL] ? [relatedOwnerValue(obj.metadata.labels)] : [],
 };
 
+/** The value of one label as an index entry (none when the object lacks the label). */
+const labelIndex =
+  (label: string) =>
+  (obj: KubeObject): string[] => {
+    const value = obj.metadata.labels?.[label];
+    return value ? [value] : [];
+  };
+
+/**
+ * The service-side index of what the agent made for a workspace (label
+ * `syncagent.kcp.io/remote-object-cluster`): copies, state Secrets, namespaces. The
+ * workspace cleanup finds an unbound workspace's objects by it instead of a LIST by label,
+ * which made the service cluster decode every object of the kind per workspace.
+ */
+export const BY_WORKSPACE = 'workspace';
+export const byWorkspaceIndex = { [BY_WORKSPACE]: labelIndex(REMOTE_CLUSTER_LABEL) };
+
+/** The service-side index of related copies by their primary's workspace. */
+export const BY_RELATED_WORKSPACE = 'related-workspace';
+
+/** The index of objects by namespace (copies: is a namespace shared by workspaces?). */
+export const BY_NAMESPACE = 'namespace';
+export const byNamespaceIndex = {
+  [BY_NAMESPACE]: (obj: KubeObject) => [obj.metadata.namespace ?? ''],
+};
+
 export const gvrKey = (ref: ResourceRef): string =>
   `${ref.group || 'core'}/${ref.version}/${ref.plural}`;
 
@@ -194,6 +220,7 @@ export class NamespaceEnsurer {
       cache: 'metadata',
       log,
       name: 'agent namespaces',
+      indexes: byWorkspaceIndex,
     });
   }
 
@@ -340,7 +367,10 @@ export class RelatedTracker {
         client: service,
         ref,
         cache: 'metadata',
-        indexes: byRelatedOwnerIndex,
+        indexes: {
+          ...byRelatedOwnerIndex,
+          [BY_RELATED_WORKSPACE]: labelIndex(RELATED_PRIMARY_CLUSTER_LABEL),
+        },
         log,
         name: `service ${key}`,
         onFailure: () => metrics.watchFailures.inc({ watch: `service ${key}` }),
@@ -380,6 +410,16 @@ export class RelatedTracker {
     const w = this.#watches.get(gvrKey(ref));
     if (!w?.service.hasSynced) return { synced: false as const };
     return { synced: true as const, object: w.service.get(`${namespace}/${name}`) };
+  }
+
+  /**
+   * The objects of a related kind on the service cluster labelled with a primary of the
+   * workspace (`related-primary-cluster`), by the watch of the kind; undefined while that
+   * watch has not listed (or the kind is not watched), so the caller lists instead.
+   */
+  serviceObjectsOfWorkspace(ref: ResourceRef, cluster: string): KubeObject[] | undefined {
+    const w = this.#watches.get(gvrKey(ref));
+    return w?.service.hasSynced ? w.service.byIndex(BY_RELATED_WORKSPACE, cluster) : undefined;
   }
 
   /** The resourceVersion a service-side origin was last synced from (its `serviceKey`). */

@@ -21,6 +21,7 @@ import { Reflector } from '../../../controller/kube/reflector.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import { canonicalJson, OBJECT_STATE_LABEL, SECRETS, sha1Hex, shortHash } from '../../constants.ts';
 import type { SourceKey } from './metadata.ts';
+import { BY_WORKSPACE, byWorkspaceIndex } from './shared.ts';
 
 interface StateSecret {
   metadata: {
@@ -88,6 +89,7 @@ export class StateStore {
       ref: SECRETS,
       namespace: this.#namespace,
       labelSelector: `${OBJECT_STATE_LABEL}=true`,
+      indexes: byWorkspaceIndex,
       log: this.#log,
       name: 'state secrets',
     });
@@ -101,6 +103,11 @@ export class StateStore {
   /** The state Secrets as the watch has them (metadata and data); undefined until it synced. */
   watched(): KubeObject[] | undefined {
     return this.#watch?.hasSynced ? this.#watch.list() : undefined;
+  }
+
+  /** The state Secrets of one workspace as the watch has them; undefined until it synced. */
+  watchedOfWorkspace(cluster: string): KubeObject[] | undefined {
+    return this.#watch?.hasSynced ? this.#watch.byIndex(BY_WORKSPACE, cluster) : undefined;
   }
 
   async #load(name: string, fresh = false): Promise<Entry> {

@@ -23,6 +23,8 @@ import { cleanupRelated, destRef, originRef, pruneRelated, syncRelated } from '.
 import {
   BY_CLUSTER,
   byClusterIndex,
+  byNamespaceIndex,
+  byWorkspaceIndex,
   type RelatedTracker,
   remoteKey,
   type SharedDeps,
@@ -101,6 +103,7 @@ export class SyncController implements SyncControllerHandle {
       client: deps.service,
       ref: projection.local,
       labelSelector: `${AGENT_NAME_LABEL}=${deps.agentName}`,
+      indexes: { ...byWorkspaceIndex, ...byNamespaceIndex },
       log: this.log,
       name: `service ${projection.local.plural}.${projection.local.group}`,
       onFailure: () => deps.metrics.watchFailures.inc({ watch: `service ${options.name}` }),

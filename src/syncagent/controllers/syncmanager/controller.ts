@@ -183,6 +183,7 @@ export class SyncManager {
       bindings,
       namespaces: shared.namespaces,
       state,
+      tracker,
       metrics,
       delayMs: this.deps.workspaceCleanupDelayMs,
       controllers: () => this.controllers,
