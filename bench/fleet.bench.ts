@@ -31,16 +31,44 @@ const SERVERS = ['control plane', 'service cluster'] as const;
 const READS = new Set(['get', 'list']);
 const WRITES = new Set(['create', 'update', 'patch', 'delete', 'deletecollection', 'post', 'put']);
 
+interface Served {
+  reads: number;
+  writes: number;
+  /** Writes by `verb resource` (where a stage's writes go). */
+  writesBy: Map<string, number>;
+}
+
 /** A server's requests answered so far (`apiserver_request_total`), reads and writes. */
-async function requestsServed(client: KubeClient): Promise<{ reads: number; writes: number }> {
+async function requestsServed(client: KubeClient): Promise<Served> {
   const text = await client.requestText('GET', '/metrics');
-  const out = { reads: 0, writes: 0 };
-  for (const m of text.matchAll(/^apiserver_request_total\{verb="([^"]*)"[^}]*\} (\d+)/gm)) {
-    const [, verb = '', count = '0'] = m;
-    if (READS.has(verb)) out.reads += Number(count);
-    else if (WRITES.has(verb)) out.writes += Number(count);
+  const out: Served = { reads: 0, writes: 0, writesBy: new Map() };
+  for (const m of text.matchAll(/^apiserver_request_total\{([^}]*)\} (\d+)/gm)) {
+    const [, labels = '', raw = '0'] = m;
+    const verb = /verb="([^"]*)"/.exec(labels)?.[1] ?? '';
+    const resource = /resource="([^"]*)"/.exec(labels)?.[1] ?? '';
+    const count = Number(raw);
+    if (READS.has(verb)) out.reads += count;
+    else if (WRITES.has(verb)) {
+      out.writes += count;
+      const what = `${verb} ${resource}`;
+      out.writesBy.set(what, (out.writesBy.get(what) ?? 0) + count);
+    }
   }
   return out;
+}
+
+/** The counters' growth between two readings. */
+function servedSince(now: Served, before: Served | undefined): Served {
+  const writesBy = new Map<string, number>();
+  for (const [what, count] of now.writesBy) {
+    const grown = count - (before?.writesBy.get(what) ?? 0);
+    if (grown > 0) writesBy.set(what, grown);
+  }
+  return {
+    reads: now.reads - (before?.reads ?? 0),
+    writes: now.writes - (before?.writes ?? 0),
+    writesBy,
+  };
 }
 
 export async function run(argv: readonly string[] = []): Promise<Report> {
@@ -64,10 +92,8 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
   const memory: Record<string, number[]> = Object.fromEntries(PROCESSES.map((p) => [p, []]));
   const peaks: Record<string, number[]> = Object.fromEntries(PROCESSES.map((p) => [p, []]));
   // Requests answered per stage, by server (the difference of the counters at its ends).
-  const served: Record<string, { reads: number; writes: number }[]> = Object.fromEntries(
-    SERVERS.map((p) => [p, []]),
-  );
-  const lastServed = new Map<string, { reads: number; writes: number }>();
+  const served: Record<string, Served[]> = Object.fromEntries(SERVERS.map((p) => [p, []]));
+  const lastServed = new Map<string, Served>();
   const started = performance.now();
   const stages = await runFleet({
     tenants,
@@ -84,11 +110,7 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
         [SERVERS[1], flow.svc],
       ] as const) {
         const now = await requestsServed(client);
-        const before = lastServed.get(server) ?? { reads: 0, writes: 0 };
-        served[server]?.push({
-          reads: now.reads - before.reads,
-          writes: now.writes - before.writes,
-        });
+        served[server]?.push(servedSince(now, lastServed.get(server)));
         lastServed.set(server, now);
       }
       const pids = [flow.kcp.child.pid, flow.service.child.pid, flow.agent.child.pid] as number[];
@@ -161,7 +183,7 @@ function record(
   s: StageResult,
   memory: Record<string, number[]>,
   peaks: Record<string, number[]>,
-  served: Record<string, { reads: number; writes: number }[]>,
+  served: Record<string, Served[]>,
 ): void {
   report.metric(`${n} ${s.name}: duration`, s.seconds, 's');
   report.metric(`${n} ${s.name}: rate`, s.objects / s.seconds, `${s.objects} objects/s`);
@@ -179,6 +201,17 @@ function record(
       (r.reads + r.writes) / s.objects,
       `(${r.reads} reads + ${r.writes} writes) / ${s.objects}`,
     );
+    // The largest kinds of write, per object: which of a sync's writes a stage spends on.
+    const top = [...r.writesBy]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 4)
+      .map(([what, count]) => `${what} ${(count / s.objects).toFixed(2)}`);
+    if (top.length > 0)
+      report.metric(
+        `${n} ${s.name}: ${server} writes per object`,
+        r.writes / s.objects,
+        top.join(', '),
+      );
   }
   for (const p of PROCESSES)
     report.metric(

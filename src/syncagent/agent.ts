@@ -400,8 +400,11 @@ export class SyncAgent {
       name: 'customresourcedefinitions',
       onFailure: () => this.metrics.watchFailures.inc({ watch: 'customresourcedefinitions' }),
     });
-    const serviceEvents = new EventRecorder(() => this.service, log, 'canopy-syncagent');
-    const kcpEvents = new EventRecorder(() => this.kcp, log, 'canopy-syncagent');
+    const onDrop = () => this.metrics.eventsDropped.inc();
+    const serviceEvents = new EventRecorder(() => this.service, log, 'canopy-syncagent', {
+      onDrop,
+    });
+    const kcpEvents = new EventRecorder(() => this.kcp, log, 'canopy-syncagent', { onDrop });
     if (this.#enabled('apiresourceschema'))
       this.#schemas = new ApiResourceSchemaController({
         log,

@@ -51,6 +51,12 @@ export class AgentMetrics {
     registers: [this.registry],
   });
 
+  readonly eventsDropped = new Counter({
+    name: 'syncagent_events_dropped_total',
+    help: 'Events not written because 1,000 were already waiting (as client-go drops them).',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -7,6 +7,11 @@
  * object; client-go's spam filter drops such repeats altogether). Best effort: a failure
  * is only logged.
  *
+ * Written as client-go's broadcaster writes them: one at a time, in order, with at most
+ * 1,000 waiting; beyond that an Event is dropped (counted by `onDrop`). Events describe the
+ * work and must not compete with it: written as they came, a fleet's sync agent spent a
+ * third of its writes on the control plane on Events, which then waited behind them.
+ *
  * The recorder writes either through one client or through a client per logical cluster
  * (a virtual workspace, where events on tenant objects go into the tenant's workspace).
  * In the second form, events are a permission claim: a workspace that answers 403 or 404
@@ -65,6 +70,19 @@ interface Recent {
 }
 
 const AGGREGATE_MS = 10 * 60_000;
+/** Events waiting to be written at most (client-go's `maxQueuedEvents`); more are dropped. */
+export const MAX_QUEUED_EVENTS = 1000;
+
+/** A write waiting in the queue: an Event's creation or its count. */
+interface QueuedWrite {
+  readonly cluster: string;
+  readonly write: () => Promise<void>;
+}
+
+export interface EventRecorderOptions {
+  /** Called for each Event dropped because too many were waiting (a metric). */
+  readonly onDrop?: () => void;
+}
 /** How often at most an Event's count is written. */
 export const EVENT_COUNT_EVERY_MS = 30_000;
 
@@ -87,17 +105,28 @@ export class EventRecorder {
   readonly #recent = new Map<string, Recent>();
   /** Workspaces where events cannot be written (claim not accepted), until a time. */
   readonly #blocked = new Map<string, number>();
+  readonly #queue: QueuedWrite[] = [];
+  readonly #onDrop: (() => void) | undefined;
+  #writing: Promise<void> | undefined;
+  #droppedLoggedAt = 0;
 
   /** `client`: one client, or the client for a logical cluster's events. */
   constructor(
     client: EventClient | ((cluster: string) => EventClient),
     log: Logger,
     component: string,
+    options: EventRecorderOptions = {},
   ) {
     this.#perCluster = typeof client === 'function';
     this.#clientFor = typeof client === 'function' ? client : () => client;
     this.#log = log;
     this.#component = component;
+    this.#onDrop = options.onDrop;
+  }
+
+  /** Resolves once every Event recorded so far has been written (or has failed). */
+  async idle(): Promise<void> {
+    while (this.#writing) await this.#writing;
   }
 
   /** Events may be writable in `cluster` again: its permission claims changed. */
@@ -113,17 +142,53 @@ export class EventRecorder {
     message: string,
     cluster = '',
   ): void {
-    const until = this.#blocked.get(cluster);
-    if (until && until > Date.now()) return;
+    if (this.#isBlocked(cluster)) return;
     const t = targetOf(target);
-    void this.#record(cluster, t, type, reason, message).catch((err: unknown) => {
-      if (this.#perCluster && (isForbidden(err) || isNotFound(err)))
-        this.#blocked.set(cluster, Date.now() + 60_000);
-      this.#log.debug(
-        { cluster, object: t.name, reason, err: (err as Error).message },
-        'cannot record event',
-      );
+    const now = new Date();
+    this.#enqueue(cluster, t.name, reason, () =>
+      this.#record(cluster, t, type, reason, message, now),
+    );
+  }
+
+  #isBlocked(cluster: string): boolean {
+    const until = this.#blocked.get(cluster);
+    return until !== undefined && until > Date.now();
+  }
+
+  /** Queues a write (dropped when too many wait); one writer drains the queue in order. */
+  #enqueue(cluster: string, object: string, reason: string, write: () => Promise<void>): void {
+    if (this.#queue.length >= MAX_QUEUED_EVENTS) {
+      this.#onDrop?.();
+      if (Date.now() - this.#droppedLoggedAt > 60_000) {
+        this.#droppedLoggedAt = Date.now();
+        this.#log.warn(
+          { queued: this.#queue.length, object, reason },
+          'too many events waiting to be written; dropping events',
+        );
+      }
+      return;
+    }
+    this.#queue.push({
+      cluster,
+      write: () =>
+        write().catch((err: unknown) => {
+          if (this.#perCluster && (isForbidden(err) || isNotFound(err)))
+            this.#blocked.set(cluster, Date.now() + 60_000);
+          this.#log.debug(
+            { cluster, object, reason, err: (err as Error).message },
+            'cannot record event',
+          );
+        }),
     });
+    this.#writing ??= this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    // Started from record(): the first write waits for the caller's turn to end.
+    await Promise.resolve();
+    for (let next = this.#queue.shift(); next; next = this.#queue.shift())
+      if (!this.#isBlocked(next.cluster)) await next.write();
+    this.#writing = undefined;
   }
 
   async #record(
@@ -132,15 +197,15 @@ export class EventRecorder {
     type: EventType,
     reason: string,
     message: string,
+    now: Date,
   ): Promise<void> {
     const namespace = target.namespace || 'default';
     const client = this.#clientFor(cluster);
     const key = `${cluster}|${target.uid ?? `${namespace}/${target.name}`}|${type}|${reason}|${message}`;
-    const now = new Date();
     const recent = this.#recent.get(key);
-    if (recent && Date.now() - recent.at < AGGREGATE_MS) {
+    if (recent && now.getTime() - recent.at < AGGREGATE_MS) {
       recent.count++;
-      recent.at = Date.now();
+      recent.at = now.getTime();
       recent.last = timestamp(now);
       // Kept in order of last occurrence, so that expired ones are found at the front.
       this.#recent.delete(key);
@@ -152,12 +217,13 @@ export class EventRecorder {
         recent.pending = true;
         setTimeout(() => {
           recent.pending = false;
-          this.#writeCount(client, recent).catch((err: unknown) => {
-            if (isNotFound(err)) this.#recent.delete(key);
-            this.#log.debug(
-              { cluster, object: target.name, reason, err: (err as Error).message },
-              'cannot record event',
-            );
+          this.#enqueue(cluster, target.name, reason, async () => {
+            try {
+              await this.#writeCount(client, recent);
+            } catch (err) {
+              if (isNotFound(err)) this.#recent.delete(key);
+              throw err;
+            }
           });
         }, wait).unref();
         return;
@@ -193,15 +259,14 @@ export class EventRecorder {
       lastTimestamp: timestamp(now),
       count: 1,
     });
-    const at = Date.now();
     this.#recent.delete(key);
     this.#recent.set(key, {
       name,
       namespace,
       count: 1,
-      at,
+      at: now.getTime(),
       last: timestamp(now),
-      written: at,
+      written: Date.now(),
       pending: false,
     });
   }

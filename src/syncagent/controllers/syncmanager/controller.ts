@@ -147,7 +147,9 @@ export class SyncManager {
     // A new binding: watches still waiting for the virtual workspace to serve them retry.
     // A binding whose claims changed: its workspace's objects sync again (a claim accepted
     // lets them sync, one revoked is reported on them).
-    const events = new EventRecorder((c) => vw.cluster(c), log, 'canopy-syncagent');
+    const events = new EventRecorder((c) => vw.cluster(c), log, 'canopy-syncagent', {
+      onDrop: () => metrics.eventsDropped.inc(),
+    });
     bindings.reflector.on((type, binding, old) => {
       if (type === 'update') {
         if (!sameClaimDecisions(binding, old)) {
