@@ -19,12 +19,14 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { KubeClient } from '../src/controller/kube/client.ts';
 import { runFleet, type StageResult } from '../test/e2e/harness/fleet.ts';
-import { peakRssMiB, resetPeak, rssMiB } from './lib/canopy-server.ts';
+import { cpuSeconds, peakRssMiB, resetPeak, rssMiB } from './lib/canopy-server.ts';
 import { percentile, Report } from './lib/report.ts';
 import { barChart } from './lib/svg-chart.ts';
 
 const PROCESSES = ['control plane', 'service cluster', 'sync agent'] as const;
 const SERVERS = ['control plane', 'service cluster'] as const;
+/** This process: the tenants, the service side's operator stand-in and the watches. */
+const BENCH = 'bench';
 
 // The virtual workspace's requests are counted by HTTP method (post, put, …; a GET there
 // may be a watch).
@@ -94,6 +96,14 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
   // Requests answered per stage, by server (the difference of the counters at its ends).
   const served: Record<string, Served[]> = Object.fromEntries(SERVERS.map((p) => [p, []]));
   const lastServed = new Map<string, Served>();
+  // CPU each process used per stage, in cores (CPU seconds ÷ the stage's wall seconds, from
+  // one stage's end to the next): which process holds a stage. The bench's own process
+  // (tenants' writes, watches on both sides, the operator's stand-in) shares the cores too.
+  const cores: Record<string, number[]> = Object.fromEntries(
+    [...PROCESSES, BENCH].map((p) => [p, []]),
+  );
+  const lastCpu = new Map<string, number>();
+  let lastStageAt = performance.now();
   const started = performance.now();
   const stages = await runFleet({
     tenants,
@@ -114,6 +124,16 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
         lastServed.set(server, now);
       }
       const pids = [flow.kcp.child.pid, flow.service.child.pid, flow.agent.child.pid] as number[];
+      const now = performance.now();
+      const used: [string, number][] = [
+        ...PROCESSES.map((p, i): [string, number] => [p, cpuSeconds(pids[i] as number)]),
+        [BENCH, process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6],
+      ];
+      for (const [p, seconds] of used) {
+        cores[p]?.push((seconds - (lastCpu.get(p) ?? 0)) / ((now - lastStageAt) / 1000));
+        lastCpu.set(p, seconds);
+      }
+      lastStageAt = now;
       PROCESSES.forEach((p, i) => {
         const pid = pids[i] as number;
         memory[p]?.push(rssMiB(pid));
@@ -125,7 +145,7 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
   const whole = (performance.now() - started) / 1000;
 
   report.metric('tenants', tenants, 'tenants');
-  for (const [i, s] of stages.entries()) record(report, i + 1, s, memory, peaks, served);
+  for (const [i, s] of stages.entries()) record(report, i + 1, s, memory, peaks, served, cores);
   report.metric('whole run (processes started → last cleanup)', whole, 's');
   report.goal({ metric: 'whole run (processes started → last cleanup)', atMost: 300 });
   const boundPeak = Math.max(peaks['control plane']?.[1] ?? 0, memory['control plane']?.[1] ?? 0);
@@ -184,6 +204,7 @@ function record(
   memory: Record<string, number[]>,
   peaks: Record<string, number[]>,
   served: Record<string, Served[]>,
+  cores: Record<string, number[]>,
 ): void {
   report.metric(`${n} ${s.name}: duration`, s.seconds, 's');
   report.metric(`${n} ${s.name}: rate`, s.objects / s.seconds, `${s.objects} objects/s`);
@@ -213,6 +234,12 @@ function record(
         top.join(', '),
       );
   }
+  const busy = [...PROCESSES, BENCH].map((p) => `${p} ${(cores[p]?.[n - 1] ?? 0).toFixed(2)}`);
+  report.metric(
+    `${n} ${s.name}: CPU, cores`,
+    [...PROCESSES, BENCH].reduce((sum, p) => sum + (cores[p]?.[n - 1] ?? 0), 0),
+    busy.join(', '),
+  );
   for (const p of PROCESSES)
     report.metric(
       `${n} ${s.name}: ${p} RSS (peak)`,
