@@ -24,6 +24,7 @@ import {
   type KubeClient,
   type ResourceRef,
 } from '../../../controller/kube/client.ts';
+import { pool } from '../../../controller/pool.ts';
 import type { Logger } from '../../../logging/logger.ts';
 import {
   AGENT_NAME_LABEL,
@@ -176,7 +177,7 @@ export class WorkspaceCleanup {
       // deletions, each a round trip to the service cluster.
       const scope = this.#scope();
       const lookups = this.#lookups();
-      await eachLimited(
+      await pool(
         due.filter((c) => !confirmed.has(c)),
         CLEANUP_CONCURRENCY,
         async (c) => {
@@ -281,17 +282,4 @@ export class WorkspaceCleanup {
       this.log.info({ cluster, deleted }, 'cleaned up after an unbound workspace');
     }
   }
-}
-
-/** Runs `fn` over `items`, at most `limit` at a time. */
-async function eachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  fn: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
