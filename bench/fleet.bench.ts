@@ -125,9 +125,10 @@ export async function run(argv: readonly string[] = []): Promise<Report> {
       }
       const pids = [flow.kcp.child.pid, flow.service.child.pid, flow.agent.child.pid] as number[];
       const now = performance.now();
+      const own = process.cpuUsage();
       const used: [string, number][] = [
         ...PROCESSES.map((p, i): [string, number] => [p, cpuSeconds(pids[i] as number)]),
-        [BENCH, process.cpuUsage().user / 1e6 + process.cpuUsage().system / 1e6],
+        [BENCH, (own.user + own.system) / 1e6],
       ];
       for (const [p, seconds] of used) {
         cores[p]?.push((seconds - (lastCpu.get(p) ?? 0)) / ((now - lastStageAt) / 1000));

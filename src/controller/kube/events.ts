@@ -70,6 +70,8 @@ interface Recent {
 }
 
 const AGGREGATE_MS = 10 * 60_000;
+/** How often at most an Event's count is written. */
+export const EVENT_COUNT_EVERY_MS = 30_000;
 /** Events waiting to be written at most (client-go's `maxQueuedEvents`); more are dropped. */
 export const MAX_QUEUED_EVENTS = 1000;
 
@@ -83,8 +85,6 @@ export interface EventRecorderOptions {
   /** Called for each Event dropped because too many were waiting (a metric). */
   readonly onDrop?: () => void;
 }
-/** How often at most an Event's count is written. */
-export const EVENT_COUNT_EVERY_MS = 30_000;
 
 function targetOf(t: EventTarget | EventObject): EventTarget {
   if (!('metadata' in t)) return t;

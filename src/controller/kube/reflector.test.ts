@@ -69,6 +69,7 @@ describe('Reflector indexes', () => {
     expect(names(r.byIndex('owner', 'x'))).toEqual(['a', 'b']);
     expect(names(r.byIndex('owner', 'y'))).toEqual(['c']);
     expect(r.byIndex('owner', 'z')).toEqual([]);
+    expect(r.indexValues('owner').sort()).toEqual(['x', 'y']);
 
     server.send('ADDED', secret('d', 'y', '2'));
     // b moves from x to y: it leaves x's entry.
@@ -78,8 +79,11 @@ describe('Reflector indexes', () => {
     server.send('DELETED', secret('a', 'x', '5'));
     expect(r.byIndex('owner', 'x')).toEqual([]);
     expect(names(r.byIndex('owner', 'y'))).toEqual(['b', 'd']);
+    // x has no object left: it is no longer a value of the index.
+    expect(r.indexValues('owner')).toEqual(['y']);
     expect(r.get('ns/c')).toBeDefined();
     expect(() => r.byIndex('nope', 'x')).toThrow(/no index nope/);
+    expect(() => r.indexValues('nope')).toThrow(/no index nope/);
     await r.stop();
   });
 });

@@ -136,6 +136,13 @@ export class Reflector<T extends KubeObject = KubeObject> {
     return out;
   }
 
+  /** The values an index files at least one cached object under (the index must be declared). */
+  indexValues(index: string): string[] {
+    const values = this.#indexes.get(index);
+    if (!values) throw new Error(`reflector ${this.options.name} has no index ${index}`);
+    return [...values.keys()];
+  }
+
   /** Puts an object into the cache (and its indexes), replacing what was under its key. */
   #set(key: string, obj: T): void {
     const prev = this.#store.get(key);

@@ -100,9 +100,9 @@ export class StateStore {
     await this.#watch?.stop();
   }
 
-  /** The state Secrets as the watch has them (metadata and data); undefined until it synced. */
-  watched(): KubeObject[] | undefined {
-    return this.#watch?.hasSynced ? this.#watch.list() : undefined;
+  /** The workspaces that have state Secrets, as the watch has them; undefined until it synced. */
+  workspacesWatched(): string[] | undefined {
+    return this.#watch?.hasSynced ? this.#watch.indexValues(BY_WORKSPACE) : undefined;
   }
 
   /** The state Secrets of one workspace as the watch has them; undefined until it synced. */

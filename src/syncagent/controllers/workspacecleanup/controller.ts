@@ -17,7 +17,6 @@
  * unbind (the fleet benchmark at 10,000 tenants). Several workspaces are cleaned at once.
  */
 
-import { nameOf } from '../../../apimachinery/meta.ts';
 import {
   isConflict,
   isNotFound,
@@ -100,39 +99,31 @@ export class WorkspaceCleanup {
 
   /**
    * Workspaces the service cluster holds something of, from the agent's watches (copies,
-   * state Secrets, its namespaces): this runs every few seconds, and LISTs of every state
-   * Secret and namespace cost the service cluster O(tenants) each time (a watch not synced
-   * yet is listed instead).
+   * state Secrets, its namespaces) by their indexes by workspace: this runs every few
+   * seconds, and LISTs of every state Secret and namespace cost the service cluster
+   * O(tenants) each time (a watch not synced yet is listed instead).
    */
-  async #clustersWithArtifacts(): Promise<Map<string, { namespaces: string[] }>> {
-    const { service, agentName, namespace } = this.deps;
-    const out = new Map<string, { namespaces: string[] }>();
-    const note = (cluster: string | undefined, ns?: string) => {
-      if (!cluster) return;
-      let entry = out.get(cluster);
-      if (!entry) {
-        entry = { namespaces: [] };
-        out.set(cluster, entry);
-      }
-      if (ns) entry.namespaces.push(ns);
-    };
+  async #clustersWithArtifacts(): Promise<Set<string>> {
+    const { service, agentName, namespace, state, namespaces } = this.deps;
+    const listedWorkspaces = async (ref: ResourceRef, ns: string | undefined, selector: string) =>
+      (await service.list(ref, ns, { labelSelector: selector })).items.flatMap(
+        (o) => o.metadata.labels?.[REMOTE_CLUSTER_LABEL] ?? [],
+      );
+    const found = new Set<string>();
     for (const c of this.deps.controllers())
-      for (const obj of c.local.list()) note(obj.metadata.labels?.[REMOTE_CLUSTER_LABEL]);
-    const states =
-      this.deps.state.watched() ??
-      (await service.list(SECRETS, namespace, { labelSelector: `${OBJECT_STATE_LABEL}=true` }))
-        .items;
-    for (const s of states) note(s.metadata.labels?.[REMOTE_CLUSTER_LABEL]);
-    const watched = this.deps.namespaces.watch;
-    const namespaces = watched.hasSynced
-      ? watched.list()
-      : (
-          await service.list(NAMESPACES, undefined, {
-            labelSelector: `${AGENT_NAME_LABEL}=${agentName},${REMOTE_CLUSTER_LABEL}`,
-          })
-        ).items;
-    for (const ns of namespaces) note(ns.metadata.labels?.[REMOTE_CLUSTER_LABEL], nameOf(ns));
-    return out;
+      for (const cluster of c.local.indexValues(BY_WORKSPACE)) found.add(cluster);
+    const withState =
+      state.workspacesWatched() ??
+      (await listedWorkspaces(SECRETS, namespace, `${OBJECT_STATE_LABEL}=true`));
+    const withNamespaces = namespaces.watch.hasSynced
+      ? namespaces.watch.indexValues(BY_WORKSPACE)
+      : await listedWorkspaces(
+          NAMESPACES,
+          undefined,
+          `${AGENT_NAME_LABEL}=${agentName},${REMOTE_CLUSTER_LABEL}`,
+        );
+    for (const cluster of [...withState, ...withNamespaces]) found.add(cluster);
+    return found;
   }
 
   async run(): Promise<void> {
@@ -145,7 +136,7 @@ export class WorkspaceCleanup {
       for (const c of [...this.#unboundSince.keys()])
         if (bound.has(c) || !found.has(c)) this.#unboundSince.delete(c);
       const due: string[] = [];
-      for (const c of found.keys()) {
+      for (const c of found) {
         if (bound.has(c)) continue;
         const since = this.#unboundSince.get(c);
         if (since === undefined) {
